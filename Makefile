@@ -1,0 +1,54 @@
+# twinmetrics — build, run and test.
+# Needs only Go (with cgo: gcc), node and npm; browser tests also need
+# Debian's /usr/bin/chromium, which .ci/run installs.
+
+GO        ?= go
+NPM       ?= npm
+BIN       := bin/twinmetrics
+# npm ci runs again when package-lock.json (or package.json) is newer than this.
+NPM_STAMP := node_modules/.npm-ci.stamp
+ECHARTS   := dashboard/assets/vendor/echarts.min.js
+
+export CGO_ENABLED := 1
+
+.DEFAULT_GOAL := build
+.DELETE_ON_ERROR:
+.PHONY: assets build run test lint bench clean
+
+# The Go binary embeds dashboard/assets/ (go:embed), so ECharts must be
+# copied there before anything compiles the dashboard package.
+assets: $(ECHARTS)
+
+$(NPM_STAMP): package.json package-lock.json
+	$(NPM) ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+$(ECHARTS): $(NPM_STAMP)
+	mkdir -p $(@D)
+	cp node_modules/echarts/dist/echarts.min.js $@
+
+build: assets
+	$(GO) build -o $(BIN) ./cmd/twinmetrics
+
+# The binary creates, migrates and seeds its database; TWINMETRICS_ADDR
+# (default 127.0.0.1:8080) and TWINMETRICS_DB (default var/twinmetrics.db)
+# pass through from the environment.
+run: build
+	mkdir -p var
+	./$(BIN) serve
+
+test: assets
+	$(GO) test -race -count=1 ./...
+
+lint: assets
+	$(GO) vet ./...
+	@out=$$(find . -name '*.go' -not -path './node_modules/*' -not -path './.git/*' -print0 \
+		| xargs -0 -r gofmt -l); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+bench: assets
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Leaves var/ alone: it holds the local database.
+clean:
+	rm -rf bin dashboard/assets/vendor node_modules

@@ -1,0 +1,12 @@
+// Package data holds the seed: real, published figures for the World
+// Cities programme cities (see PROVENANCE.md in the shared data folder),
+// with the catalogue of areas, indicators, sources and flags that gives
+// them meaning. The files are embedded so that the binary seeds itself.
+package data
+
+import "embed"
+
+// Files are the seed CSV files.
+//
+//go:embed *.csv
+var Files embed.FS

@@ -1,0 +1,90 @@
+// Package metrics is the domain of twinmetrics: areas (cities and the
+// territories around them), twin pairs, indicators, sources and
+// observations, their storage in SQLite, the seed from published data,
+// and the rules that choose and compare values.
+package metrics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
+)
+
+// ErrNotFound is returned when a slug or code names nothing stored.
+var ErrNotFound = errors.New("not found")
+
+// DB holds the two connection pools: one writer connection, so that
+// writers queue in Go instead of failing with SQLITE_BUSY, and a pool of
+// readers that WAL lets run beside it.
+type DB struct {
+	W    *sqlx.DB
+	R    *sqlx.DB
+	Path string
+}
+
+// dsn builds a mattn/go-sqlite3 DSN with the pragmas the app relies on.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Set("_busy_timeout", "10000")
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_txlock", "immediate")
+	q.Set("_cache_size", "-16000")
+	if readOnly {
+		q.Set("mode", "ro")
+		q.Del("_txlock")
+		q.Del("_journal_mode") // the writer set WAL; a read-only connection cannot
+
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database file at path. It does not
+// migrate; call Migrate.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+	}
+	w, err := sqlx.Open("sqlite3", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	r, err := sqlx.Open("sqlite3", dsn(path, true))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database %s for reading: %w", path, err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	return &DB{W: w, R: r, Path: path}, nil
+}
+
+// Close runs PRAGMA optimize and closes both pools.
+func (db *DB) Close() error {
+	_, _ = db.W.Exec("PRAGMA optimize")
+	rerr := db.R.Close()
+	werr := db.W.Close()
+	return errors.Join(werr, rerr)
+}
+
+// Ping checks that the database answers a query.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.R.GetContext(ctx, &one, "SELECT 1")
+}

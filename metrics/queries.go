@@ -1,0 +1,61 @@
+package metrics
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+)
+
+//go:embed queries/*.sql
+var queryFiles embed.FS
+
+// queries holds every read query, prepared on the reader pool at start-up
+// so that a broken query fails at boot and not on a reader's click. Each
+// field is filled from queries/<FieldName>.sql.
+type queries struct {
+	ListAreas                     *sqlx.Stmt
+	ListAliases                   *sqlx.Stmt
+	ListPairs                     *sqlx.Stmt
+	ListPairSides                 *sqlx.Stmt
+	ListPairMembers               *sqlx.Stmt
+	ListIndicators                *sqlx.Stmt
+	ListSources                   *sqlx.Stmt
+	ListFlags                     *sqlx.Stmt
+	ListObservationsForAreas      *sqlx.Stmt
+	ListObservationsForIndicators *sqlx.Stmt
+	GetObservation                *sqlx.Stmt
+	CountObservations             *sqlx.Stmt
+	DataVersion                   *sqlx.Stmt
+}
+
+func prepareQueries(ctx context.Context, db *sqlx.DB) (*queries, error) {
+	q := &queries{}
+	v := reflect.ValueOf(q).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		name := t.Field(i).Name
+		b, err := queryFiles.ReadFile("queries/" + name + ".sql")
+		if err != nil {
+			return nil, fmt.Errorf("query %s: %w", name, err)
+		}
+		stmt, err := db.PreparexContext(ctx, strings.TrimSpace(string(b)))
+		if err != nil {
+			return nil, fmt.Errorf("prepare query %s: %w", name, err)
+		}
+		v.Field(i).Set(reflect.ValueOf(stmt))
+	}
+	return q, nil
+}
+
+func (q *queries) Close() {
+	v := reflect.ValueOf(q).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		if s, ok := v.Field(i).Interface().(*sqlx.Stmt); ok && s != nil {
+			s.Close()
+		}
+	}
+}

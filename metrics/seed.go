@@ -1,0 +1,533 @@
+package metrics
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// The seed files, in the order they are hashed.
+var seedFiles = []string{
+	"flags.csv", "sources.csv", "indicators.csv", "areas.csv",
+	"programme_pairs.csv", "indicator_values_seed.csv",
+}
+
+// SeedResult says what a seed run did.
+type SeedResult struct {
+	Skipped      bool // the same seed was already applied
+	UploadID     int64
+	Observations int
+	Derived      int
+}
+
+// readCSV reads a whole CSV file into header-keyed rows, with the line
+// number of each row for error messages.
+func readCSV(fsys fs.FS, name string) ([]map[string]string, []int, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	header, err := r.Read()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: header: %w", name, err)
+	}
+	header[0] = strings.TrimPrefix(header[0], "\ufeff")
+	var rows []map[string]string
+	var lines []int
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", name, err)
+		}
+		line, _ := r.FieldPos(0)
+		m := make(map[string]string, len(header))
+		for i, h := range header {
+			if i < len(rec) {
+				m[h] = strings.TrimSpace(rec[i])
+			}
+		}
+		rows = append(rows, m)
+		lines = append(lines, line)
+	}
+	return rows, lines, nil
+}
+
+func seedHash(fsys fs.FS) (string, error) {
+	h := sha256.New()
+	for _, n := range seedFiles {
+		b, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			return "", fmt.Errorf("seed file %s: %w", n, err)
+		}
+		fmt.Fprintf(h, "%s %d\n", n, len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+var slugRe = regexp.MustCompile(`[^a-z0-9]+`)
+
+// Slugify makes a URL slug: "Ho Chi Minh City" → "ho-chi-minh-city",
+// "Košice" → "kosice".
+func Slugify(s string) string {
+	return strings.Trim(slugRe.ReplaceAllString(Fold(s), "-"), "-")
+}
+
+// Seed loads the seed files into the database in one transaction. It is
+// idempotent: a seed already applied (same files, same hash) changes
+// nothing. A changed seed updates the catalogue and replaces the
+// observations of earlier seeds, which stay stored as retired.
+func (s *Store) Seed(ctx context.Context, fsys fs.FS) (SeedResult, error) {
+	var res SeedResult
+	hash, err := seedHash(fsys)
+	if err != nil {
+		return res, err
+	}
+	var n int
+	if err := s.db.W.GetContext(ctx, &n, `SELECT COUNT(*) FROM uploads WHERE kind = 'seed' AND sha256 = ? AND status = 'published'`, hash); err != nil {
+		return res, err
+	}
+	if n > 0 {
+		res.Skipped = true
+		return res, nil
+	}
+	tx, err := s.db.W.BeginTxx(ctx, nil)
+	if err != nil {
+		return res, err
+	}
+	defer tx.Rollback()
+	sd := &seeder{tx: tx, fsys: fsys}
+	steps := []func(context.Context) error{sd.seedFlags, sd.seedSources, sd.seedIndicators, sd.seedAreas, sd.seedPairs}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return res, fmt.Errorf("seed: %w", err)
+		}
+	}
+	now := time.Now().UTC().Format(time.RFC3339)
+	r, err := tx.ExecContext(ctx, `INSERT INTO uploads (kind, file_name, sha256, format, uploaded_by, created_at, published_at, status)
+		VALUES ('seed', 'indicator_values_seed.csv', ?, 'csv', 'seed', ?, ?, 'published')`, hash, now, now)
+	if err != nil {
+		return res, err
+	}
+	res.UploadID, _ = r.LastInsertId()
+	// Values of earlier seeds give way to this one; they are kept, retired.
+	if _, err := tx.ExecContext(ctx, `UPDATE observations SET retired_by = ?
+		WHERE retired_by IS NULL AND numerator_id IS NULL
+		  AND upload_id IN (SELECT id FROM uploads WHERE kind = 'seed' AND id <> ?)`, res.UploadID, res.UploadID); err != nil {
+		return res, err
+	}
+	if res.Observations, err = sd.seedObservations(ctx, res.UploadID); err != nil {
+		return res, fmt.Errorf("seed: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE uploads SET rows_new = ? WHERE id = ?`, res.Observations, res.UploadID); err != nil {
+		return res, err
+	}
+	if res.Derived, err = deriveAll(ctx, tx); err != nil {
+		return res, fmt.Errorf("seed: derive: %w", err)
+	}
+	if err := bumpDataVersion(ctx, tx); err != nil {
+		return res, err
+	}
+	return res, tx.Commit()
+}
+
+func bumpDataVersion(ctx context.Context, tx *sqlx.Tx) error {
+	_, err := tx.ExecContext(ctx, `UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version'`)
+	return err
+}
+
+type seeder struct {
+	tx   *sqlx.Tx
+	fsys fs.FS
+
+	flagAliases []flagAlias
+	sources     map[string]int64 // source_dataset string → id
+	selfRep     map[int64]bool
+	indicators  map[string]seedIndicator
+	areaRules   map[string][]areaRule // seed label → rules
+}
+
+type flagAlias struct {
+	token  string
+	prefix bool
+	code   string
+}
+
+type seedIndicator struct {
+	id   int64
+	unit string
+}
+
+type areaRule struct {
+	id    int64
+	match string
+}
+
+func (sd *seeder) seedFlags(ctx context.Context) error {
+	rows, lines, err := readCSV(sd.fsys, "flags.csv")
+	if err != nil {
+		return err
+	}
+	for i, r := range rows {
+		if r["code"] == "" || r["name_en"] == "" {
+			return fmt.Errorf("flags.csv line %d: code and name_en are required", lines[i])
+		}
+		if _, err := sd.tx.ExecContext(ctx, `INSERT INTO flags (code, name_en, name_vi, description_en, description_vi)
+			VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (code) DO UPDATE SET name_en = excluded.name_en, name_vi = excluded.name_vi,
+				description_en = excluded.description_en, description_vi = excluded.description_vi`,
+			r["code"], r["name_en"], r["name_vi"], r["description_en"], r["description_vi"]); err != nil {
+			return fmt.Errorf("flags.csv line %d: %w", lines[i], err)
+		}
+		for _, a := range splitList(r["seed_aliases"]) {
+			sd.flagAliases = append(sd.flagAliases, flagAlias{token: strings.TrimSuffix(a, "*"), prefix: strings.HasSuffix(a, "_") || strings.HasSuffix(a, "*"), code: r["code"]})
+		}
+		sd.flagAliases = append(sd.flagAliases, flagAlias{token: r["code"], code: r["code"]})
+	}
+	return nil
+}
+
+func (sd *seeder) seedSources(ctx context.Context) error {
+	rows, lines, err := readCSV(sd.fsys, "sources.csv")
+	if err != nil {
+		return err
+	}
+	sd.sources = make(map[string]int64)
+	sd.selfRep = make(map[int64]bool)
+	for i, r := range rows {
+		if r["code"] == "" || r["title"] == "" {
+			return fmt.Errorf("sources.csv line %d: code and title are required", lines[i])
+		}
+		self := r["self_reported"] == "1" || strings.EqualFold(r["self_reported"], "true")
+		var id int64
+		if err := sd.tx.GetContext(ctx, &id, `INSERT INTO sources (code, title, publisher, url, vintage, licence, licence_url, terms, citation, self_reported)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (code) DO UPDATE SET title = excluded.title, publisher = excluded.publisher, url = excluded.url,
+				vintage = excluded.vintage, licence = excluded.licence, licence_url = excluded.licence_url,
+				terms = excluded.terms, citation = excluded.citation, self_reported = excluded.self_reported
+			RETURNING id`,
+			r["code"], r["title"], r["publisher"], r["url"], r["vintage"], r["licence"], r["licence_url"], r["terms"], r["citation"], self); err != nil {
+			return fmt.Errorf("sources.csv line %d: %w", lines[i], err)
+		}
+		sd.selfRep[id] = self
+		for _, ds := range splitList(r["seed_datasets"]) {
+			if _, dup := sd.sources[ds]; dup {
+				return fmt.Errorf("sources.csv line %d: seed dataset %q is mapped twice", lines[i], ds)
+			}
+			sd.sources[ds] = id
+		}
+	}
+	return nil
+}
+
+func (sd *seeder) seedIndicators(ctx context.Context) error {
+	rows, lines, err := readCSV(sd.fsys, "indicators.csv")
+	if err != nil {
+		return err
+	}
+	sd.indicators = make(map[string]seedIndicator)
+	ids := make(map[string]int64)
+	for i, r := range rows {
+		if _, ok := LookupUnit(r["unit"]); !ok {
+			return fmt.Errorf("indicators.csv line %d: unknown unit %q", lines[i], r["unit"])
+		}
+		order, _ := strconv.Atoi(r["sort_order"])
+		var id int64
+		if err := sd.tx.GetContext(ctx, &id, `INSERT INTO indicators (code, theme, unit, direction, name_en, name_vi, definition_en, definition_vi, standards, sort_order)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (code) DO UPDATE SET theme = excluded.theme, unit = excluded.unit, direction = excluded.direction,
+				name_en = excluded.name_en, name_vi = excluded.name_vi, definition_en = excluded.definition_en,
+				definition_vi = excluded.definition_vi, standards = excluded.standards, sort_order = excluded.sort_order
+			RETURNING id`,
+			r["code"], r["theme"], r["unit"], r["direction"], r["name_en"], r["name_vi"], r["definition_en"], r["definition_vi"], r["standards"], order); err != nil {
+			return fmt.Errorf("indicators.csv line %d (%s): %w", lines[i], r["code"], err)
+		}
+		ids[r["code"]] = id
+		for _, l := range splitList(r["seed_labels"]) {
+			if _, dup := sd.indicators[l]; dup {
+				return fmt.Errorf("indicators.csv line %d: seed label %q is mapped twice", lines[i], l)
+			}
+			sd.indicators[l] = seedIndicator{id: id, unit: r["unit"]}
+		}
+	}
+	ref := func(line int, code string) (any, error) {
+		if code == "" {
+			return nil, nil
+		}
+		id, ok := ids[code]
+		if !ok {
+			return nil, fmt.Errorf("indicators.csv line %d: no indicator %q", line, code)
+		}
+		return id, nil
+	}
+	for i, r := range rows {
+		num, err := ref(lines[i], r["numerator"])
+		if err != nil {
+			return err
+		}
+		den, err := ref(lines[i], r["denominator"])
+		if err != nil {
+			return err
+		}
+		ctxOf, err := ref(lines[i], r["context_of"])
+		if err != nil {
+			return err
+		}
+		var factor any
+		if num != nil {
+			factor = 1.0
+			if r["factor"] != "" {
+				if factor, err = strconv.ParseFloat(r["factor"], 64); err != nil {
+					return fmt.Errorf("indicators.csv line %d: factor %q is not a number", lines[i], r["factor"])
+				}
+			}
+		}
+		if _, err := sd.tx.ExecContext(ctx, `UPDATE indicators SET numerator_id = ?, denominator_id = ?, factor = ?, context_of_id = ? WHERE id = ?`,
+			num, den, factor, ctxOf, ids[r["code"]]); err != nil {
+			return fmt.Errorf("indicators.csv line %d: %w", lines[i], err)
+		}
+	}
+	return nil
+}
+
+func (sd *seeder) seedAreas(ctx context.Context) error {
+	rows, lines, err := readCSV(sd.fsys, "areas.csv")
+	if err != nil {
+		return err
+	}
+	sd.areaRules = make(map[string][]areaRule)
+	ids := make(map[string]int64)
+	coord := func(s string) any {
+		if s == "" {
+			return nil
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return nil
+		}
+		return f
+	}
+	for i, r := range rows {
+		var id int64
+		if err := sd.tx.GetContext(ctx, &id, `INSERT INTO areas (slug, name, local_name, country_iso3, kind, latitude, longitude, boundary)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (slug) DO UPDATE SET name = excluded.name, local_name = excluded.local_name,
+				country_iso3 = excluded.country_iso3, kind = excluded.kind, latitude = excluded.latitude,
+				longitude = excluded.longitude, boundary = excluded.boundary
+			RETURNING id`,
+			r["slug"], r["name"], r["local_name"], r["country_iso3"], r["kind"], coord(r["latitude"]), coord(r["longitude"]), r["boundary"]); err != nil {
+			return fmt.Errorf("areas.csv line %d (%s): %w", lines[i], r["slug"], err)
+		}
+		ids[r["slug"]] = id
+		names := append([]string{r["name"], r["local_name"], r["slug"]}, splitList(r["aliases"])...)
+		if _, err := sd.tx.ExecContext(ctx, `DELETE FROM area_aliases WHERE area_id = ?`, id); err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, n := range names {
+			if n == "" || seen[n] {
+				continue
+			}
+			seen[n] = true
+			if _, err := sd.tx.ExecContext(ctx, `INSERT INTO area_aliases (area_id, alias, folded) VALUES (?, ?, ?)`, id, n, Fold(n)); err != nil {
+				return fmt.Errorf("areas.csv line %d: alias %q: %w", lines[i], n, err)
+			}
+		}
+		for _, l := range splitList(r["seed_labels"]) {
+			sd.areaRules[l] = append(sd.areaRules[l], areaRule{id: id, match: r["seed_match"]})
+		}
+	}
+	for i, r := range rows {
+		if r["parent"] == "" {
+			continue
+		}
+		pid, ok := ids[r["parent"]]
+		if !ok {
+			return fmt.Errorf("areas.csv line %d: parent %q is not an area", lines[i], r["parent"])
+		}
+		if _, err := sd.tx.ExecContext(ctx, `UPDATE areas SET parent_id = ? WHERE id = ?`, pid, ids[r["slug"]]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// findArea resolves a name to one city by its folded aliases.
+func findArea(ctx context.Context, tx *sqlx.Tx, name string) (int64, error) {
+	var ids []int64
+	if err := tx.SelectContext(ctx, &ids, `SELECT DISTINCT a.id FROM area_aliases al JOIN areas a ON a.id = al.area_id
+		WHERE al.folded = ? AND a.kind = 'city'`, Fold(name)); err != nil {
+		return 0, err
+	}
+	if len(ids) != 1 {
+		return 0, fmt.Errorf("%q matches %d cities", name, len(ids))
+	}
+	return ids[0], nil
+}
+
+var membersRe = regexp.MustCompile(`^(.*?)\s*\(([^)]*;[^)]*)\)$`)
+
+func (sd *seeder) seedPairs(ctx context.Context) error {
+	rows, lines, err := readCSV(sd.fsys, "programme_pairs.csv")
+	if err != nil {
+		return err
+	}
+	for i, r := range rows {
+		type side struct {
+			label, country string
+			members        []string
+		}
+		mk := func(name, country string) side {
+			if m := membersRe.FindStringSubmatch(name); m != nil {
+				var ms []string
+				for _, x := range strings.Split(m[2], ";") {
+					ms = append(ms, strings.TrimSpace(x))
+				}
+				return side{label: m[1], country: country, members: ms}
+			}
+			return side{label: name, country: country, members: []string{name}}
+		}
+		sides := [2]side{mk(r["non_eu_city"], r["programme_country"]), mk(r["eu_city"], r["eu_country"])}
+		slug := Slugify(strings.SplitN(sides[0].label, " (", 2)[0]) + "-" + Slugify(sides[1].label)
+		var pid int64
+		if err := sd.tx.GetContext(ctx, &pid, `INSERT INTO pairs (slug, programme, programme_country, confidence, evidence, sort_order)
+			VALUES (?, 'World Cities 2017–2018', ?, ?, ?, ?)
+			ON CONFLICT (slug) DO UPDATE SET programme_country = excluded.programme_country, confidence = excluded.confidence,
+				evidence = excluded.evidence, sort_order = excluded.sort_order
+			RETURNING id`, slug, r["programme_country"], r["confidence"], r["where_read"], i+1); err != nil {
+			return fmt.Errorf("programme_pairs.csv line %d: %w", lines[i], err)
+		}
+		if _, err := sd.tx.ExecContext(ctx, `DELETE FROM pair_members WHERE pair_id = ?`, pid); err != nil {
+			return err
+		}
+		for si, s := range sides {
+			if _, err := sd.tx.ExecContext(ctx, `INSERT INTO pair_sides (pair_id, side, label, country) VALUES (?, ?, ?, ?)
+				ON CONFLICT (pair_id, side) DO UPDATE SET label = excluded.label, country = excluded.country`, pid, si+1, s.label, s.country); err != nil {
+				return err
+			}
+			for pos, m := range s.members {
+				aid, err := findArea(ctx, sd.tx, m)
+				if err != nil {
+					return fmt.Errorf("programme_pairs.csv line %d: %w", lines[i], err)
+				}
+				if _, err := sd.tx.ExecContext(ctx, `INSERT INTO pair_members (pair_id, side, area_id, position) VALUES (?, ?, ?, ?)`, pid, si+1, aid, pos); err != nil {
+					return fmt.Errorf("programme_pairs.csv line %d: %w", lines[i], err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (sd *seeder) areaFor(label, locator string) (int64, bool) {
+	var def int64
+	found := false
+	for _, r := range sd.areaRules[label] {
+		if r.match != "" && strings.Contains(locator, r.match) {
+			return r.id, true
+		}
+		if r.match == "" {
+			def, found = r.id, true
+		}
+	}
+	return def, found
+}
+
+func (sd *seeder) mapFlags(given string, selfReported bool) string {
+	set := map[string]bool{}
+	for _, tok := range strings.Split(given, ";") {
+		tok = strings.TrimSpace(tok)
+		if tok == "" {
+			continue
+		}
+		for _, a := range sd.flagAliases {
+			if tok == a.token || (a.prefix && strings.HasPrefix(tok, a.token)) {
+				set[a.code] = true
+			}
+		}
+	}
+	if selfReported {
+		set["self_reported"] = true
+	}
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return strings.Join(out, " ")
+}
+
+func (sd *seeder) seedObservations(ctx context.Context, uploadID int64) (int, error) {
+	rows, lines, err := readCSV(sd.fsys, "indicator_values_seed.csv")
+	if err != nil {
+		return 0, err
+	}
+	stmt, err := sd.tx.PreparexContext(ctx, `INSERT INTO observations
+		(area_id, indicator_id, year, value, value_as_given, unit_as_given, source_id, flags, flags_as_given, note, locator, source_url, retrieved_via, upload_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return 0, err
+	}
+	defer stmt.Close()
+	for i, r := range rows {
+		where := fmt.Sprintf("indicator_values_seed.csv line %d", lines[i])
+		area, ok := sd.areaFor(r["city"], r["row_locator"])
+		if !ok {
+			return 0, fmt.Errorf("%s: city %q is in no area's seed_labels", where, r["city"])
+		}
+		ind, ok := sd.indicators[r["indicator"]]
+		if !ok {
+			return 0, fmt.Errorf("%s: indicator %q is in no indicator's seed_labels", where, r["indicator"])
+		}
+		src, ok := sd.sources[r["source_dataset"]]
+		if !ok {
+			return 0, fmt.Errorf("%s: source %q is in no source's seed_datasets", where, r["source_dataset"])
+		}
+		var year, value any
+		if r["year"] != "" {
+			y, err := strconv.Atoi(r["year"])
+			if err != nil {
+				return 0, fmt.Errorf("%s: year %q is not a whole number", where, r["year"])
+			}
+			year = y
+		}
+		if r["value"] != "" {
+			v, err := strconv.ParseFloat(r["value"], 64)
+			if err != nil {
+				return 0, fmt.Errorf("%s: value %q is not a number", where, r["value"])
+			}
+			if v, err = Convert(v, r["unit"], ind.unit); err != nil {
+				return 0, fmt.Errorf("%s: %w", where, err)
+			}
+			value = v
+		}
+		if _, err := stmt.ExecContext(ctx, area, ind.id, year, value, r["value_as_printed"], r["unit"], src,
+			sd.mapFlags(r["flags"], sd.selfRep[src]), r["flags"], r["note"], r["row_locator"], r["source_url_as_printed"], r["found_via"], uploadID); err != nil {
+			return 0, fmt.Errorf("%s: %w", where, err)
+		}
+	}
+	return len(rows), nil
+}

@@ -1,0 +1,291 @@
+package metrics
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
+
+// Store is the domain's entry point: it reads the catalogue and the
+// observations, and writes through the single writer connection.
+type Store struct {
+	db *DB
+	q  *queries
+}
+
+// NewStore prepares every read query; a broken query fails here.
+func NewStore(ctx context.Context, db *DB) (*Store, error) {
+	q, err := prepareQueries(ctx, db.R)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{db: db, q: q}, nil
+}
+
+// Close releases the prepared statements (the DB is closed by its owner).
+func (s *Store) Close() { s.q.Close() }
+
+// DB returns the underlying database.
+func (s *Store) DB() *DB { return s.db }
+
+// Catalogue is everything but the observations: areas, pairs,
+// indicators, sources and flags, indexed for the pages.
+type Catalogue struct {
+	Areas      []*Area
+	Pairs      []*Pair
+	Indicators []*Indicator
+	Sources    []*Source
+	Flags      []*Flag
+
+	areaByID     map[int64]*Area
+	areaBySlug   map[string]*Area
+	children     map[int64][]*Area
+	countryByISO map[string]*Area
+	pairBySlug   map[string]*Pair
+	indByID      map[int64]*Indicator
+	indByCode    map[string]*Indicator
+	contextFor   map[int64][]*Indicator
+	srcByID      map[int64]*Source
+	flagByCode   map[string]*Flag
+}
+
+// Catalogue loads the catalogue.
+func (s *Store) Catalogue(ctx context.Context) (*Catalogue, error) {
+	c := &Catalogue{}
+	var areas []Area
+	if err := s.q.ListAreas.SelectContext(ctx, &areas); err != nil {
+		return nil, fmt.Errorf("list areas: %w", err)
+	}
+	var aliases []struct {
+		AreaID int64  `db:"area_id"`
+		Alias  string `db:"alias"`
+		Folded string `db:"folded"`
+	}
+	if err := s.q.ListAliases.SelectContext(ctx, &aliases); err != nil {
+		return nil, fmt.Errorf("list aliases: %w", err)
+	}
+	c.areaByID = make(map[int64]*Area, len(areas))
+	c.areaBySlug = make(map[string]*Area, len(areas))
+	c.children = make(map[int64][]*Area)
+	c.countryByISO = make(map[string]*Area)
+	for i := range areas {
+		a := &areas[i]
+		c.Areas = append(c.Areas, a)
+		c.areaByID[a.ID] = a
+		c.areaBySlug[a.Slug] = a
+		if a.Kind == KindCountry {
+			c.countryByISO[a.CountryISO3] = a
+		}
+	}
+	for _, al := range aliases {
+		if a := c.areaByID[al.AreaID]; a != nil {
+			a.Aliases = append(a.Aliases, al.Alias)
+		}
+	}
+	for _, a := range c.Areas {
+		if a.ParentID.Valid {
+			c.children[a.ParentID.Int64] = append(c.children[a.ParentID.Int64], a)
+		}
+	}
+
+	var pairs []Pair
+	if err := s.q.ListPairs.SelectContext(ctx, &pairs); err != nil {
+		return nil, fmt.Errorf("list pairs: %w", err)
+	}
+	var sides []struct {
+		PairID  int64  `db:"pair_id"`
+		Side    int    `db:"side"`
+		Label   string `db:"label"`
+		Country string `db:"country"`
+	}
+	if err := s.q.ListPairSides.SelectContext(ctx, &sides); err != nil {
+		return nil, fmt.Errorf("list pair sides: %w", err)
+	}
+	var members []struct {
+		PairID int64 `db:"pair_id"`
+		Side   int   `db:"side"`
+		AreaID int64 `db:"area_id"`
+	}
+	if err := s.q.ListPairMembers.SelectContext(ctx, &members); err != nil {
+		return nil, fmt.Errorf("list pair members: %w", err)
+	}
+	byID := make(map[int64]*Pair, len(pairs))
+	c.pairBySlug = make(map[string]*Pair, len(pairs))
+	for i := range pairs {
+		p := &pairs[i]
+		c.Pairs = append(c.Pairs, p)
+		byID[p.ID] = p
+		c.pairBySlug[p.Slug] = p
+	}
+	for _, sd := range sides {
+		if p := byID[sd.PairID]; p != nil && (sd.Side == 1 || sd.Side == 2) {
+			p.Sides[sd.Side-1].Label = sd.Label
+			p.Sides[sd.Side-1].Country = sd.Country
+		}
+	}
+	for _, m := range members {
+		p, a := byID[m.PairID], c.areaByID[m.AreaID]
+		if p != nil && a != nil && (m.Side == 1 || m.Side == 2) {
+			p.Sides[m.Side-1].Cities = append(p.Sides[m.Side-1].Cities, *a)
+		}
+	}
+
+	var inds []Indicator
+	if err := s.q.ListIndicators.SelectContext(ctx, &inds); err != nil {
+		return nil, fmt.Errorf("list indicators: %w", err)
+	}
+	c.indByID = make(map[int64]*Indicator, len(inds))
+	c.indByCode = make(map[string]*Indicator, len(inds))
+	c.contextFor = make(map[int64][]*Indicator)
+	for i := range inds {
+		ind := &inds[i]
+		c.Indicators = append(c.Indicators, ind)
+		c.indByID[ind.ID] = ind
+		c.indByCode[ind.Code] = ind
+		if ind.ContextOfID.Valid {
+			c.contextFor[ind.ContextOfID.Int64] = append(c.contextFor[ind.ContextOfID.Int64], ind)
+		}
+	}
+
+	var srcs []Source
+	if err := s.q.ListSources.SelectContext(ctx, &srcs); err != nil {
+		return nil, fmt.Errorf("list sources: %w", err)
+	}
+	c.srcByID = make(map[int64]*Source, len(srcs))
+	for i := range srcs {
+		c.Sources = append(c.Sources, &srcs[i])
+		c.srcByID[srcs[i].ID] = &srcs[i]
+	}
+
+	var flags []Flag
+	if err := s.q.ListFlags.SelectContext(ctx, &flags); err != nil {
+		return nil, fmt.Errorf("list flags: %w", err)
+	}
+	c.flagByCode = make(map[string]*Flag, len(flags))
+	for i := range flags {
+		c.Flags = append(c.Flags, &flags[i])
+		c.flagByCode[flags[i].Code] = &flags[i]
+	}
+	return c, nil
+}
+
+// Area finds an area by slug.
+func (c *Catalogue) Area(slug string) (*Area, error) {
+	if a := c.areaBySlug[slug]; a != nil {
+		return a, nil
+	}
+	return nil, fmt.Errorf("area %q: %w", slug, ErrNotFound)
+}
+
+// AreaByID finds an area by id (nil if unknown).
+func (c *Catalogue) AreaByID(id int64) *Area { return c.areaByID[id] }
+
+// Children lists the areas linked to a city (its metropolitan area,
+// agglomeration, greater city).
+func (c *Catalogue) Children(id int64) []*Area { return c.children[id] }
+
+// Country is the country area of an ISO3 code (nil if there is none).
+func (c *Catalogue) Country(iso3 string) *Area { return c.countryByISO[iso3] }
+
+// Pair finds a pair by slug.
+func (c *Catalogue) Pair(slug string) (*Pair, error) {
+	if p := c.pairBySlug[slug]; p != nil {
+		return p, nil
+	}
+	return nil, fmt.Errorf("pair %q: %w", slug, ErrNotFound)
+}
+
+// PairsOf lists the pairs a city belongs to.
+func (c *Catalogue) PairsOf(areaID int64) []*Pair {
+	var out []*Pair
+	for _, p := range c.Pairs {
+		for _, sd := range p.Sides {
+			for _, a := range sd.Cities {
+				if a.ID == areaID {
+					out = append(out, p)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Indicator finds an indicator by code.
+func (c *Catalogue) Indicator(code string) (*Indicator, error) {
+	if i := c.indByCode[code]; i != nil {
+		return i, nil
+	}
+	return nil, fmt.Errorf("indicator %q: %w", code, ErrNotFound)
+}
+
+// IndicatorByID finds an indicator by id (nil if unknown).
+func (c *Catalogue) IndicatorByID(id int64) *Indicator { return c.indByID[id] }
+
+// ContextFor lists the national series drawn beside an indicator.
+func (c *Catalogue) ContextFor(id int64) []*Indicator { return c.contextFor[id] }
+
+// Source finds a source by id (nil if unknown).
+func (c *Catalogue) Source(id int64) *Source { return c.srcByID[id] }
+
+// Flag finds a flag by code (nil if unknown).
+func (c *Catalogue) Flag(code string) *Flag { return c.flagByCode[code] }
+
+// ThemeIndicators lists a theme's indicators in their order.
+func (c *Catalogue) ThemeIndicators(theme string) []*Indicator {
+	var out []*Indicator
+	for _, i := range c.Indicators {
+		if i.Theme == theme {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func idsJSON(ids []int64) string {
+	b, _ := json.Marshal(ids)
+	return string(b)
+}
+
+// ObservationsForAreas loads the current observations of some areas.
+func (s *Store) ObservationsForAreas(ctx context.Context, ids []int64) ([]Observation, error) {
+	var obs []Observation
+	if err := s.q.ListObservationsForAreas.SelectContext(ctx, &obs, idsJSON(ids)); err != nil {
+		return nil, fmt.Errorf("list observations: %w", err)
+	}
+	return obs, nil
+}
+
+// ObservationsForIndicators loads the current observations of some indicators.
+func (s *Store) ObservationsForIndicators(ctx context.Context, ids []int64) ([]Observation, error) {
+	var obs []Observation
+	if err := s.q.ListObservationsForIndicators.SelectContext(ctx, &obs, idsJSON(ids)); err != nil {
+		return nil, fmt.Errorf("list observations: %w", err)
+	}
+	return obs, nil
+}
+
+// Observation loads one observation by id.
+func (s *Store) Observation(ctx context.Context, id int64) (Observation, error) {
+	var o Observation
+	if err := s.q.GetObservation.GetContext(ctx, &o, id); err != nil {
+		return o, fmt.Errorf("observation %d: %w", id, ErrNotFound)
+	}
+	return o, nil
+}
+
+// CountObservations counts current stored (not derived) observations.
+func (s *Store) CountObservations(ctx context.Context) (int, error) {
+	var n int
+	err := s.q.CountObservations.GetContext(ctx, &n)
+	return n, err
+}
+
+// DataVersion is a number bumped by every change to the data.
+func (s *Store) DataVersion(ctx context.Context) (int64, error) {
+	var v string
+	if err := s.q.DataVersion.GetContext(ctx, &v); err != nil {
+		return 0, err
+	}
+	return strconv.ParseInt(v, 10, 64)
+}
