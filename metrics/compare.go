@@ -149,9 +149,21 @@ func (cmp *Comparison) scoreRow(ind *Indicator) ScoreRow {
 	if !okA || !okB {
 		return row
 	}
-	row.Gap = gap(ind, a.Point.Value, b.Point.Value)
-	row.Warnings = compareWarnings(a, b)
+	cv := CompareValues(ind, a, b)
+	row.Gap, row.Warnings = cv.Gap, cv.Warnings
 	return row
+}
+
+// ValueComparison is the gap between two values and the warnings that
+// come with comparing them.
+type ValueComparison struct {
+	Gap      *Gap
+	Warnings []Warning
+}
+
+// CompareValues compares two found values of one indicator.
+func CompareValues(ind *Indicator, a, b SideValue) ValueComparison {
+	return ValueComparison{Gap: gap(ind, a.Point.Value, b.Point.Value), Warnings: compareWarnings(a, b)}
 }
 
 func gap(ind *Indicator, a, b float64) *Gap {

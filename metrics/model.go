@@ -101,6 +101,7 @@ type Source struct {
 	ID           int64  `db:"id"`
 	Code         string `db:"code"`
 	Title        string `db:"title"`
+	ShortTitle   string `db:"short_title"`
 	Publisher    string `db:"publisher"`
 	URL          string `db:"url"`
 	Vintage      string `db:"vintage"`

@@ -164,10 +164,18 @@ type seeder struct {
 	fsys fs.FS
 
 	flagAliases []flagAlias
-	sources     map[string]int64 // source_dataset string → id
+	sources     map[string][]sourceRule // source_dataset string → rules
 	selfRep     map[int64]bool
 	indicators  map[string]seedIndicator
 	areaRules   map[string][]areaRule // seed label → rules
+}
+
+// sourceRule maps a seed dataset string to a source; where one string
+// stands for two sources (two snapshots), the indicator label tells
+// them apart.
+type sourceRule struct {
+	id             int64
+	indicatorMatch string
 }
 
 type flagAlias struct {
@@ -215,7 +223,7 @@ func (sd *seeder) seedSources(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sd.sources = make(map[string]int64)
+	sd.sources = make(map[string][]sourceRule)
 	sd.selfRep = make(map[int64]bool)
 	for i, r := range rows {
 		if r["code"] == "" || r["title"] == "" {
@@ -223,21 +231,23 @@ func (sd *seeder) seedSources(ctx context.Context) error {
 		}
 		self := r["self_reported"] == "1" || strings.EqualFold(r["self_reported"], "true")
 		var id int64
-		if err := sd.tx.GetContext(ctx, &id, `INSERT INTO sources (code, title, publisher, url, vintage, licence, licence_url, terms, citation, self_reported)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (code) DO UPDATE SET title = excluded.title, publisher = excluded.publisher, url = excluded.url,
+		if err := sd.tx.GetContext(ctx, &id, `INSERT INTO sources (code, title, short_title, publisher, url, vintage, licence, licence_url, terms, citation, self_reported)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (code) DO UPDATE SET title = excluded.title, short_title = excluded.short_title, publisher = excluded.publisher, url = excluded.url,
 				vintage = excluded.vintage, licence = excluded.licence, licence_url = excluded.licence_url,
 				terms = excluded.terms, citation = excluded.citation, self_reported = excluded.self_reported
 			RETURNING id`,
-			r["code"], r["title"], r["publisher"], r["url"], r["vintage"], r["licence"], r["licence_url"], r["terms"], r["citation"], self); err != nil {
+			r["code"], r["title"], r["short_title"], r["publisher"], r["url"], r["vintage"], r["licence"], r["licence_url"], r["terms"], r["citation"], self); err != nil {
 			return fmt.Errorf("sources.csv line %d: %w", lines[i], err)
 		}
 		sd.selfRep[id] = self
 		for _, ds := range splitList(r["seed_datasets"]) {
-			if _, dup := sd.sources[ds]; dup {
-				return fmt.Errorf("sources.csv line %d: seed dataset %q is mapped twice", lines[i], ds)
+			for _, other := range sd.sources[ds] {
+				if other.indicatorMatch == r["seed_indicator_match"] {
+					return fmt.Errorf("sources.csv line %d: seed dataset %q is mapped twice", lines[i], ds)
+				}
 			}
-			sd.sources[ds] = id
+			sd.sources[ds] = append(sd.sources[ds], sourceRule{id: id, indicatorMatch: r["seed_indicator_match"]})
 		}
 	}
 	return nil
@@ -456,6 +466,20 @@ func (sd *seeder) areaFor(label, locator string) (int64, bool) {
 	return def, found
 }
 
+func (sd *seeder) sourceFor(dataset, indicator string) (int64, bool) {
+	var def int64
+	found := false
+	for _, r := range sd.sources[dataset] {
+		if r.indicatorMatch != "" && strings.Contains(indicator, r.indicatorMatch) {
+			return r.id, true
+		}
+		if r.indicatorMatch == "" {
+			def, found = r.id, true
+		}
+	}
+	return def, found
+}
+
 func (sd *seeder) mapFlags(given string, selfReported bool) string {
 	set := map[string]bool{}
 	for _, tok := range strings.Split(given, ";") {
@@ -502,7 +526,7 @@ func (sd *seeder) seedObservations(ctx context.Context, uploadID int64) (int, er
 		if !ok {
 			return 0, fmt.Errorf("%s: indicator %q is in no indicator's seed_labels", where, r["indicator"])
 		}
-		src, ok := sd.sources[r["source_dataset"]]
+		src, ok := sd.sourceFor(r["source_dataset"], r["indicator"])
 		if !ok {
 			return 0, fmt.Errorf("%s: source %q is in no source's seed_datasets", where, r["source_dataset"])
 		}

@@ -76,6 +76,7 @@ CREATE TABLE sources (
     id            INTEGER PRIMARY KEY,
     code          TEXT    NOT NULL UNIQUE,
     title         TEXT    NOT NULL,
+    short_title   TEXT    NOT NULL DEFAULT '',
     publisher     TEXT    NOT NULL DEFAULT '',
     url           TEXT    NOT NULL DEFAULT '',
     vintage       TEXT    NOT NULL DEFAULT '',

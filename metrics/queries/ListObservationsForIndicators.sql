@@ -3,7 +3,7 @@ SELECT o.id, o.area_id, o.indicator_id, o.year, o.value, o.value_as_given, o.uni
        o.source_id, o.flags, o.flags_as_given, o.note, o.locator, o.source_url, o.upload_id,
        o.numerator_id, o.denominator_id,
        COALESCE(s.code, ns.code) AS source_code,
-       COALESCE(s.title, ns.title) AS source_title,
+       COALESCE(NULLIF(s.short_title, ''), s.title, NULLIF(ns.short_title, ''), ns.title) AS source_title,
        COALESCE(s.vintage, ns.vintage) AS source_vintage,
        COALESCE(s.preferred, ns.preferred) AS source_preferred
 FROM observations o

@@ -1,3 +1,3 @@
-SELECT id, code, title, publisher, url, vintage, licence, licence_url, terms, citation, self_reported, preferred
+SELECT id, code, title, short_title, publisher, url, vintage, licence, licence_url, terms, citation, self_reported, preferred
 FROM sources
 ORDER BY title, vintage

@@ -1,0 +1,144 @@
+// Command twinmetrics serves the twin-city indicator dashboard.
+//
+//	twinmetrics [serve]   migrate and seed the database, then serve
+//	twinmetrics migrate   bring the database schema up to date
+//	twinmetrics seed      load the seed data (idempotent)
+//
+// Settings: -addr or TWINMETRICS_ADDR (default 127.0.0.1:8080), -db or
+// TWINMETRICS_DB (default var/twinmetrics.db), -dev or TWINMETRICS_DEV=1
+// (read templates and assets from the source tree on every request).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/twinmetrics/twinmetrics/dashboard"
+	"github.com/twinmetrics/twinmetrics/data"
+	"github.com/twinmetrics/twinmetrics/metrics"
+	"github.com/twinmetrics/twinmetrics/templates"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "twinmetrics:", err)
+		os.Exit(1)
+	}
+}
+
+type settings struct {
+	addr string
+	db   string
+	dev  bool
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	var st settings
+	fset := flag.NewFlagSet("twinmetrics "+cmd, flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	fset.StringVar(&st.addr, "addr", envOr("TWINMETRICS_ADDR", "127.0.0.1:8080"), "address to listen on (TWINMETRICS_ADDR)")
+	fset.StringVar(&st.db, "db", envOr("TWINMETRICS_DB", "var/twinmetrics.db"), "SQLite database file (TWINMETRICS_DB)")
+	fset.BoolVar(&st.dev, "dev", os.Getenv("TWINMETRICS_DEV") == "1", "read templates and assets from the source tree (TWINMETRICS_DEV=1)")
+	if err := fset.Parse(args); err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+
+	switch cmd {
+	case "serve", "migrate", "seed":
+	default:
+		return fmt.Errorf("unknown command %q (want serve, migrate or seed)", cmd)
+	}
+	db, err := metrics.Open(ctx, st.db)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		logger.Info("migrated database", "path", st.db, "migrations", n)
+	}
+	if cmd == "migrate" {
+		return nil
+	}
+	store, err := metrics.NewStore(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	res, err := store.Seed(ctx, data.Files)
+	if err != nil {
+		return err
+	}
+	if res.Skipped {
+		logger.Info("seed already applied")
+	} else {
+		logger.Info("seeded database", "observations", res.Observations, "derived", res.Derived)
+	}
+	if cmd == "seed" {
+		return nil
+	}
+	return serve(ctx, st, store, logger)
+}
+
+func serve(ctx context.Context, st settings, store *metrics.Store, logger *slog.Logger) error {
+	var tmpl, assets fs.FS = templates.Files, dashboard.AssetsFS()
+	if st.dev {
+		tmpl, assets = os.DirFS("templates"), os.DirFS("dashboard/assets")
+	}
+	h, err := dashboard.New(dashboard.Config{Store: store, Logger: logger, Templates: tmpl, Assets: assets, Dev: st.dev})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Addr:              st.addr,
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() {
+		logger.Info("serving", "addr", "http://"+st.addr)
+		errc <- srv.ListenAndServe()
+	}()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}

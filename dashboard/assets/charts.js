@@ -1,0 +1,187 @@
+/*
+ * twinmetrics chart start-up. Plain ES2017, no dependencies, no inline script:
+ * it needs only /assets/vendor/echarts.min.js loaded before it.
+ *
+ * Contract with the templates: each chart is
+ *   <div class="chart" id="ID" data-chart-option="ID-option" role="img" aria-label="…"></div>
+ *   <script type="application/json" id="ID-option">{…ECharts option…}</script>
+ *
+ * What it sets, for browser tests:
+ *   el.dataset.chartReady = "1"       after that chart's setOption;
+ *   el.dataset.chartError = "…"       when that chart could not be drawn;
+ *   <html data-charts-ready="1">      when every chart has been tried and the
+ *                                     drawn ones have finished rendering
+ *                                     (animation included), or after 5 s;
+ *   <html data-chart-errors="N">      how many charts failed, when any did.
+ */
+(function () {
+  'use strict';
+
+  // Okabe–Ito, a palette told apart with the common colour-vision
+  // deficiencies. Order: the two sides of a pair get blue and orange; yellow
+  // (weak on white) and black (reads as text) come last. The Go side mirrors it.
+  var PALETTE = Object.freeze([
+    '#0072B2', // blue
+    '#E69F00', // orange
+    '#009E73', // bluish green
+    '#CC79A7', // reddish purple
+    '#56B4E9', // sky blue
+    '#D55E00', // vermillion
+    '#F0E442', // yellow
+    '#000000'  // black
+  ]);
+  window.TWINMETRICS_PALETTE = PALETTE;
+
+  var root = document.documentElement;
+  var charts = [];
+
+  function numberFormat() {
+    var opts = { maximumFractionDigits: 2 };
+    try {
+      return new Intl.NumberFormat(root.lang || 'en', opts);
+    } catch (e) { // a malformed lang attribute throws RangeError
+      return new Intl.NumberFormat('en', opts);
+    }
+  }
+  var nf = numberFormat();
+
+  // formatValue never turns a missing value into 0: null, undefined, '' and
+  // ECharts' own '-' stay a dash. Number('') and Number(null) are 0, so
+  // strings are checked before they are converted.
+  function formatValue(v) {
+    if (Array.isArray(v)) return v.map(formatValue).join(', ');
+    if (typeof v === 'number') return isFinite(v) ? nf.format(v) : '–';
+    if (v == null || v === '' || v === '-') return '–';
+    if (typeof v === 'string' && v.trim() !== '' && isFinite(Number(v))) {
+      return nf.format(Number(v));
+    }
+    return String(v);
+  }
+
+  function asList(x) {
+    if (x == null) return [];
+    return Array.isArray(x) ? x : [x];
+  }
+
+  // localise adds number formatting where the option has none of its own.
+  function localise(option) {
+    asList(option.tooltip).forEach(function (t) {
+      if (t && typeof t === 'object' && t.formatter == null && t.valueFormatter == null) {
+        t.valueFormatter = formatValue;
+      }
+    });
+    ['xAxis', 'yAxis'].forEach(function (key) {
+      asList(option[key]).forEach(function (axis) {
+        if (!axis || typeof axis !== 'object') return;
+        // ECharts' defaults: xAxis is a category axis, yAxis a value axis.
+        var type = axis.type || (key === 'yAxis' ? 'value' : 'category');
+        if (type !== 'value') return;
+        axis.axisLabel = axis.axisLabel || {};
+        if (axis.axisLabel.formatter == null) {
+          axis.axisLabel.formatter = function (v) { return formatValue(v); };
+        }
+      });
+    });
+    // Localised labels can be longer than ECharts guesses: keep them inside.
+    if (option.xAxis != null || option.yAxis != null) {
+      if (option.grid == null) option.grid = {};
+      asList(option.grid).forEach(function (g) {
+        if (g && typeof g === 'object' && g.containLabel == null) g.containLabel = true;
+      });
+    }
+    if (!option.color) option.color = PALETTE.slice();
+    return option;
+  }
+
+  function markDone(pending) {
+    if (root.dataset.chartsReady !== '1' && pending.size === 0) {
+      root.dataset.chartsReady = '1';
+    }
+  }
+
+  function initAll() {
+    var els = Array.prototype.slice.call(
+      document.querySelectorAll('.chart[data-chart-option]'));
+    var pending = new Set();
+    var errors = 0;
+    var reduceMotion = window.matchMedia &&
+      window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+
+    function fail(el, reason, err) {
+      errors++;
+      el.dataset.chartError = reason;
+      console.error('twinmetrics: chart #' + (el.id || '?') + ': ' + reason, err || '');
+    }
+
+    els.forEach(function (el) {
+      if (typeof window.echarts === 'undefined') {
+        fail(el, 'echarts not loaded');
+        return;
+      }
+      var src = document.getElementById(el.dataset.chartOption);
+      if (!src) {
+        fail(el, 'no element #' + el.dataset.chartOption);
+        return;
+      }
+      var option;
+      try {
+        option = JSON.parse(src.textContent);
+        // A template that wrote the JSON as a JS string gives a string here.
+        if (typeof option === 'string') option = JSON.parse(option);
+        if (!option || typeof option !== 'object') throw new TypeError('option is not an object');
+      } catch (err) {
+        fail(el, 'bad option JSON', err);
+        return;
+      }
+      try {
+        localise(option);
+        if (reduceMotion && option.animation == null) option.animation = false;
+        if (option.textStyle == null) {
+          option.textStyle = { fontFamily: window.getComputedStyle(el).fontFamily };
+        }
+        var chart = window.echarts.getInstanceByDom(el) ||
+          window.echarts.init(el, null, { renderer: 'canvas' });
+        pending.add(chart);
+        chart.on('finished', function () {
+          pending.delete(chart);
+          markDone(pending);
+        });
+        chart.setOption(option);
+        charts.push(chart);
+        el.dataset.chartReady = '1';
+      } catch (err) {
+        fail(el, 'setOption failed', err);
+      }
+    });
+
+    if (errors > 0) root.dataset.chartErrors = String(errors);
+    markDone(pending);
+    // 'finished' needs animation frames, which a hidden tab may never get.
+    window.setTimeout(function () { pending.clear(); markDone(pending); }, 5000);
+  }
+
+  function resizeAll() {
+    charts.forEach(function (c) {
+      if (!c.isDisposed()) c.resize();
+    });
+  }
+
+  var timer = 0;
+  window.addEventListener('resize', function () {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(resizeAll, 150);
+  });
+  // Print layout has another width: redraw for it and back.
+  window.addEventListener('beforeprint', resizeAll);
+  window.addEventListener('afterprint', resizeAll);
+  if (window.matchMedia) {
+    var printMedia = window.matchMedia('print');
+    if (printMedia.addEventListener) printMedia.addEventListener('change', resizeAll);
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', initAll);
+  } else {
+    initAll();
+  }
+})();

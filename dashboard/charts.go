@@ -1,0 +1,265 @@
+package dashboard
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+)
+
+// palette is Okabe–Ito, safe for the common colour-vision deficiencies;
+// charts.js carries the same list. The two sides of a pair get blue and
+// orange.
+var palette = []string{"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"}
+
+// missing is how ECharts is told that a value does not exist: the line
+// breaks there. It is never drawn as zero.
+const missing = "-"
+
+// Chart is a chart ready for a template: its option JSON (escaped by
+// html/template inside a JSON script element, never written raw), and a
+// table with the same numbers for readers who cannot see the chart.
+type Chart struct {
+	ID      string
+	Title   string
+	Summary string
+	Option  json.RawMessage
+	Table   Table
+}
+
+// Table is a chart's table alternative.
+type Table struct {
+	Caption string
+	Head    []string
+	Rows    []TableRow
+}
+
+// TableRow is one row of a table alternative.
+type TableRow struct {
+	Label string
+	Cells []Cell
+}
+
+// Cell is a value in a table alternative; Missing cells say so.
+type Cell struct {
+	Text    string
+	Missing bool
+	Note    string
+}
+
+// series is one line or one set of bars.
+type series struct {
+	Name    string
+	Values  map[int]float64 // by year (line) or by category index (bar)
+	Notes   map[int]string
+	Context bool // a national context line, drawn dashed
+}
+
+// encode validates a go-echarts chart and encodes its option once.
+func encode(c interface {
+	Validate()
+	JSON() map[string]interface{}
+}) (json.RawMessage, error) {
+	c.Validate()
+	b, err := json.Marshal(c.JSON())
+	if err != nil {
+		return nil, fmt.Errorf("encode chart: %w", err)
+	}
+	return b, nil
+}
+
+func baseOpts(title, subtitle, fileName string) []charts.GlobalOpts {
+	return []charts.GlobalOpts{
+		charts.WithTitleOpts(opts.Title{Title: title, Subtitle: subtitle, Left: "left",
+			TitleStyle: &opts.TextStyle{FontSize: 14}}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "scroll", Bottom: "0"}),
+		charts.WithToolboxOpts(opts.Toolbox{Show: opts.Bool(true), Right: "10", Feature: &opts.ToolBoxFeature{
+			SaveAsImage: &opts.ToolBoxFeatureSaveAsImage{Show: opts.Bool(true), Type: "png", Name: fileName, Title: "Save as image"},
+		}}),
+		charts.WithAriaOpts(&opts.Aria{Enabled: opts.Bool(true)}),
+		charts.WithColorsOpts(opts.Colors(palette)),
+		charts.WithAnimation(false),
+	}
+}
+
+// lineChart draws one indicator over the years, a line per area, with
+// national context lines dashed and gaps where values are missing.
+func lineChart(id, title, subtitle, unit string, years []int, ss []series) (*Chart, error) {
+	line := charts.NewLine()
+	g := append(baseOpts(title, subtitle, id),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithGridOpts(opts.Grid{Top: "70", Bottom: "60", Left: "60", Right: "30", ContainLabel: opts.Bool(true)}),
+		charts.WithYAxisOpts(opts.YAxis{Name: unit, Type: "value", Scale: opts.Bool(false)}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "category", Name: ""}),
+	)
+	line.SetGlobalOptions(g...)
+	labels := make([]string, len(years))
+	for i, y := range years {
+		labels[i] = strconv.Itoa(y)
+	}
+	line.SetXAxis(labels)
+	tbl := Table{Caption: title + " (" + unit + ")", Head: []string{"Year"}}
+	for _, s := range ss {
+		tbl.Head = append(tbl.Head, s.Name)
+		data := make([]opts.LineData, len(years))
+		for i, y := range years {
+			if v, ok := s.Values[y]; ok {
+				data[i] = opts.LineData{Value: v}
+			} else {
+				data[i] = opts.LineData{Value: missing}
+			}
+		}
+		so := []charts.SeriesOpts{
+			charts.WithLineChartOpts(opts.LineChart{ConnectNulls: opts.Bool(false), ShowSymbol: opts.Bool(true), Symbol: "circle"}),
+		}
+		if s.Context {
+			so = append(so, charts.WithLineStyleOpts(opts.LineStyle{Type: "dashed", Width: 1.5}))
+		} else {
+			so = append(so, charts.WithLineStyleOpts(opts.LineStyle{Width: 2.5}))
+		}
+		line.AddSeries(s.Name, data, so...)
+	}
+	for _, y := range years {
+		row := TableRow{Label: strconv.Itoa(y)}
+		for _, s := range ss {
+			row.Cells = append(row.Cells, cellFor(s, y))
+		}
+		tbl.Rows = append(tbl.Rows, row)
+	}
+	opt, err := encode(line)
+	if err != nil {
+		return nil, err
+	}
+	return &Chart{ID: id, Title: title, Option: opt, Table: tbl}, nil
+}
+
+func cellFor(s series, k int) Cell {
+	v, ok := s.Values[k]
+	if !ok {
+		return Cell{Text: "no data", Missing: true}
+	}
+	return Cell{Text: FormatNumber(v, "en"), Note: s.Notes[k]}
+}
+
+// barChart compares areas across categories (indicators at a year).
+func barChart(id, title, subtitle, unit string, categories []string, ss []series) (*Chart, error) {
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(append(baseOpts(title, subtitle, id),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithGridOpts(opts.Grid{Top: "70", Bottom: "60", Left: "60", Right: "30", ContainLabel: opts.Bool(true)}),
+		charts.WithYAxisOpts(opts.YAxis{Name: unit, Type: "value"}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "category", AxisLabel: &opts.AxisLabel{Interval: "0"}}),
+	)...)
+	bar.SetXAxis(categories)
+	tbl := Table{Caption: title + " (" + unit + ")", Head: append([]string{""}, names(ss)...)}
+	for _, s := range ss {
+		data := make([]opts.BarData, len(categories))
+		for i := range categories {
+			if v, ok := s.Values[i]; ok {
+				data[i] = opts.BarData{Value: v}
+			} else {
+				data[i] = opts.BarData{Value: missing}
+			}
+		}
+		bar.AddSeries(s.Name, data)
+	}
+	for i, cat := range categories {
+		row := TableRow{Label: cat}
+		for _, s := range ss {
+			row.Cells = append(row.Cells, cellFor(s, i))
+		}
+		tbl.Rows = append(tbl.Rows, row)
+	}
+	opt, err := encode(bar)
+	if err != nil {
+		return nil, err
+	}
+	return &Chart{ID: id, Title: title, Option: opt, Table: tbl}, nil
+}
+
+// rankChart is a horizontal bar chart of one value per area, best first.
+func rankChart(id, title, subtitle, unit string, labels []string, values []float64) (*Chart, error) {
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(append(baseOpts(title, subtitle, id),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithGridOpts(opts.Grid{Top: "60", Bottom: "20", Left: "10", Right: "40", ContainLabel: opts.Bool(true)}),
+		charts.WithXAxisOpts(opts.XAxis{Name: unit, Type: "value"}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true), AxisLabel: &opts.AxisLabel{Interval: "0"}}),
+	)...)
+	bar.SetXAxis(labels).XYReversal()
+	data := make([]opts.BarData, len(values))
+	tbl := Table{Caption: title + " (" + unit + ")", Head: []string{"Area", unit}}
+	for i, v := range values {
+		data[i] = opts.BarData{Value: v}
+		tbl.Rows = append(tbl.Rows, TableRow{Label: labels[i], Cells: []Cell{{Text: FormatNumber(v, "en")}}})
+	}
+	bar.AddSeries(unit, data)
+	opt, err := encode(bar)
+	if err != nil {
+		return nil, err
+	}
+	return &Chart{ID: id, Title: title, Option: opt, Table: tbl}, nil
+}
+
+// radarChart is the normalised overview: each axis an indicator, each
+// value a share (0–100) of the larger of the compared values.
+func radarChart(id, title, subtitle string, axes []string, ss []series) (*Chart, error) {
+	radar := charts.NewRadar()
+	ind := make([]*opts.Indicator, len(axes))
+	for i, a := range axes {
+		ind[i] = &opts.Indicator{Name: a, Max: 100, Min: 0}
+	}
+	radar.SetGlobalOptions(append(baseOpts(title, subtitle, id),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
+		charts.WithRadarComponentOpts(opts.RadarComponent{Indicator: ind, Shape: "polygon", SplitNumber: 4, Center: []string{"50%", "55%"}}),
+	)...)
+	tbl := Table{Caption: title, Head: append([]string{"Indicator"}, names(ss)...)}
+	for _, s := range ss {
+		vals := make([]float64, len(axes))
+		for i := range axes {
+			vals[i] = s.Values[i]
+		}
+		radar.AddSeries(s.Name, []opts.RadarData{{Name: s.Name, Value: vals}},
+			charts.WithAreaStyleOpts(opts.AreaStyle{Opacity: opts.Float(0.15)}))
+	}
+	for i, a := range axes {
+		row := TableRow{Label: a}
+		for _, s := range ss {
+			row.Cells = append(row.Cells, cellFor(s, i))
+		}
+		tbl.Rows = append(tbl.Rows, row)
+	}
+	opt, err := encode(radar)
+	if err != nil {
+		return nil, err
+	}
+	return &Chart{ID: id, Title: title, Option: opt, Table: tbl}, nil
+}
+
+func names(ss []series) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.Name
+	}
+	return out
+}
+
+// yearsOf lists, sorted, every year any series has.
+func yearsOf(ss []series) []int {
+	set := map[int]bool{}
+	for _, s := range ss {
+		for y := range s.Values {
+			set[y] = true
+		}
+	}
+	ys := make([]int, 0, len(set))
+	for y := range set {
+		ys = append(ys, y)
+	}
+	sort.Ints(ys)
+	return ys
+}

@@ -1,0 +1,76 @@
+package dashboard
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/twinmetrics/twinmetrics/metrics"
+)
+
+type indicatorsPage struct {
+	Themes []indicatorTheme
+}
+
+type indicatorTheme struct {
+	Theme, Name string
+	Indicators  []indicatorItem
+}
+
+type indicatorItem struct {
+	Indicator   *metrics.Indicator
+	Areas       int
+	ContextOf   *metrics.Indicator
+	Numerator   *metrics.Indicator
+	Denominator *metrics.Indicator
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// listIndicators is the indicator catalogue by theme, with how many
+// areas report each.
+func (s *Server) listIndicators(c echo.Context) error {
+	ctx := c.Request().Context()
+	cat, err := s.store.Catalogue(ctx)
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(cat.Indicators))
+	for i, ind := range cat.Indicators {
+		ids[i] = ind.ID
+	}
+	obs, err := s.store.ObservationsForIndicators(ctx, ids)
+	if err != nil {
+		return err
+	}
+	areas := map[int64]map[int64]bool{}
+	for _, o := range obs {
+		if areas[o.IndicatorID] == nil {
+			areas[o.IndicatorID] = map[int64]bool{}
+		}
+		areas[o.IndicatorID][o.AreaID] = true
+	}
+	page := &indicatorsPage{}
+	for _, t := range metrics.Themes {
+		it := indicatorTheme{Theme: t, Name: themeNames[t]}
+		for _, ind := range cat.ThemeIndicators(t) {
+			item := indicatorItem{Indicator: ind, Areas: len(areas[ind.ID])}
+			if ind.ContextOfID.Valid {
+				item.ContextOf = cat.IndicatorByID(ind.ContextOfID.Int64)
+			}
+			if ind.Derived() {
+				item.Numerator = cat.IndicatorByID(ind.NumeratorID.Int64)
+				item.Denominator = cat.IndicatorByID(ind.DenominatorID.Int64)
+			}
+			it.Indicators = append(it.Indicators, item)
+		}
+		if len(it.Indicators) > 0 {
+			page.Themes = append(page.Themes, it)
+		}
+	}
+	v := s.view(c, "indicators")
+	v.Title = "Indicators"
+	v.Data = page
+	return s.render(c, http.StatusOK, "indicators", v)
+}

@@ -1,0 +1,110 @@
+package dashboard
+
+import (
+	"net/http"
+	"sort"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/twinmetrics/twinmetrics/metrics"
+)
+
+type indicatorPage struct {
+	Indicator   *metrics.Indicator
+	Numerator   *metrics.Indicator
+	Denominator *metrics.Indicator
+	ContextOf   *metrics.Indicator
+	Context     []*metrics.Indicator
+	Ranking     []rankRow
+	Charts      []*Chart
+	Missing     []*metrics.Area
+}
+
+type rankRow struct {
+	Rank  int
+	Area  *metrics.Area
+	Value valueView
+}
+
+// showIndicator ranks every area's latest value of one indicator and
+// draws the programme cities' series over time.
+func (s *Server) showIndicator(c echo.Context) error {
+	ctx := c.Request().Context()
+	cat, err := s.store.Catalogue(ctx)
+	if err != nil {
+		return err
+	}
+	ind, err := cat.Indicator(c.Param("code"))
+	if err != nil {
+		return err
+	}
+	obs, err := s.store.ObservationsForIndicators(ctx, []int64{ind.ID})
+	if err != nil {
+		return err
+	}
+	data := metrics.NewDataset(obs)
+	v := s.view(c, "indicator")
+	page := &indicatorPage{Indicator: ind, Context: cat.ContextFor(ind.ID)}
+	if ind.Derived() {
+		page.Numerator = cat.IndicatorByID(ind.NumeratorID.Int64)
+		page.Denominator = cat.IndicatorByID(ind.DenominatorID.Int64)
+	}
+	if ind.ContextOfID.Valid {
+		page.ContextOf = cat.IndicatorByID(ind.ContextOfID.Int64)
+	}
+	type ranked struct {
+		area *metrics.Area
+		sv   metrics.SideValue
+	}
+	var rs []ranked
+	var ss []series
+	for _, a := range cat.Areas {
+		sv := metrics.SideValue{City: a, Area: a}
+		if p, ok := data.Latest(a.ID, ind.ID); ok {
+			sv.Point, sv.Found = p, true
+			rs = append(rs, ranked{a, sv})
+		} else if a.Kind == metrics.KindCity {
+			page.Missing = append(page.Missing, a)
+		}
+		if pts := data.Series(a.ID, ind.ID); len(pts) > 0 {
+			sr := series{Name: a.Name, Values: map[int]float64{}, Context: a.Kind == metrics.KindCountry}
+			for _, p := range pts {
+				sr.Values[p.Year] = p.Value
+			}
+			ss = append(ss, sr)
+		}
+	}
+	sort.SliceStable(rs, func(i, j int) bool {
+		a, b := rs[i].sv.Point.Value, rs[j].sv.Point.Value
+		if ind.Direction == metrics.HigherIsBetter {
+			return a > b
+		}
+		return a < b
+	})
+	var labels []string
+	var values []float64
+	for i, r := range rs {
+		page.Ranking = append(page.Ranking, rankRow{Rank: i + 1, Area: r.area, Value: s.pointView(cat, ind, r.sv, v.Lang)})
+		labels = append(labels, r.area.Name+" ("+itoa(r.sv.Point.Year)+")")
+		values = append(values, r.sv.Point.Value)
+	}
+	if len(rs) > 0 {
+		order := map[string]string{metrics.LowerIsBetter: "lowest first", metrics.HigherIsBetter: "highest first", metrics.Neutral: "lowest first"}[ind.Direction]
+		ch, err := rankChart(chartID("rank", ind.Code), "Latest value of "+ind.NameEN+", "+order, ind.UnitLabel(), ind.UnitLabel(), labels, values)
+		if err != nil {
+			return err
+		}
+		page.Charts = append(page.Charts, ch)
+	}
+	if len(ss) > 0 {
+		ys := yearsOf(ss)
+		ch, err := lineChart(chartID("series", ind.Code), ind.NameEN+" over time", ind.UnitLabel(), ind.UnitLabel(), ys, ss)
+		if err != nil {
+			return err
+		}
+		page.Charts = append(page.Charts, ch)
+	}
+	v.Title = ind.NameEN
+	v.Data = page
+	return s.render(c, http.StatusOK, "indicator", v)
+}

@@ -1,0 +1,139 @@
+// Package dashboard is the HTTP side of twinmetrics: routes, handlers,
+// page rendering and the charts.
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/twinmetrics/twinmetrics/metrics"
+)
+
+// Config is what the server needs from main.
+type Config struct {
+	Store  *metrics.Store
+	Logger *slog.Logger
+	// Templates and Assets are the embedded files, or the source folders
+	// in development (then templates are parsed again on every request).
+	Templates fs.FS
+	Assets    fs.FS
+	Dev       bool
+	// Now is the clock; tests fix it.
+	Now func() time.Time
+}
+
+// Server holds what the handlers need.
+type Server struct {
+	store  *metrics.Store
+	log    *slog.Logger
+	pages  *pageSet
+	assets *assetSet
+	now    func() time.Time
+}
+
+// New builds the HTTP handler. Templates and assets are loaded here, so a
+// broken template or a missing asset stops the start, not a reader's visit.
+func New(cfg Config) (*echo.Echo, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	assets, err := loadAssets(cfg.Assets)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{store: cfg.Store, log: cfg.Logger, assets: assets, now: cfg.Now}
+	if s.pages, err = newPageSet(cfg.Templates, assets, cfg.Dev); err != nil {
+		return nil, err
+	}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(middleware.RequestID())
+	e.Use(middleware.Recover())
+	e.Use(s.logRequests)
+	s.routes(e)
+	return e, nil
+}
+
+// routes lists every route, grouped by who may call it.
+func (s *Server) routes(e *echo.Echo) {
+	// Public pages.
+	e.GET("/", s.showOverview)
+	e.GET("/pairs/:slug", s.showPair)
+	e.GET("/cities/:slug", s.showCity)
+	e.GET("/indicators", s.listIndicators)
+	e.GET("/indicators/:code", s.showIndicator)
+	e.GET("/about", s.showAbout)
+
+	// Machine endpoints.
+	e.GET("/healthz", s.healthz)
+	e.GET("/assets/*", s.assets.serve)
+}
+
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		req := c.Request()
+		s.log.LogAttrs(req.Context(), slog.LevelInfo, "request",
+			slog.Group("request",
+				slog.String("id", c.Response().Header().Get(echo.HeaderXRequestID)),
+				slog.String("method", req.Method),
+				slog.String("path", req.URL.Path),
+				slog.Int("status", c.Response().Status),
+				slog.Duration("duration", time.Since(start)),
+			))
+		return nil
+	}
+}
+
+// healthz answers 200 when the database answers.
+func (s *Server) healthz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.DB().Ping(ctx); err != nil {
+		s.log.Error("health check", "err", err)
+		return c.String(http.StatusServiceUnavailable, "database unavailable\n")
+	}
+	return c.String(http.StatusOK, "ok\n")
+}
+
+// handleError renders every error as a page (or plain text for machine
+// endpoints). Unexpected errors are logged; readers see nothing of them.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code := http.StatusInternalServerError
+	var he *echo.HTTPError
+	switch {
+	case errors.Is(err, metrics.ErrNotFound):
+		code = http.StatusNotFound
+	case errors.As(err, &he):
+		code = he.Code
+	}
+	if code >= 500 {
+		s.log.Error("request failed", "path", c.Request().URL.Path, "err", err)
+	}
+	v := s.view(c, "error")
+	v.Status = code
+	v.Title = http.StatusText(code)
+	if rerr := s.render(c, code, "error", v); rerr != nil {
+		s.log.Error("render error page", "err", rerr)
+		_ = c.String(code, http.StatusText(code))
+	}
+}
