@@ -241,7 +241,7 @@ func lineSummary(cmp *metrics.Comparison, ind *metrics.Indicator) string {
 // cities have in a common year.
 func overviewChart(cmp *metrics.Comparison) (*Chart, error) {
 	ns := cmp.Overview()
-	if len(ns) < 3 {
+	if len(ns) == 0 {
 		return nil, nil
 	}
 	var axes []string
@@ -258,6 +258,11 @@ func overviewChart(cmp *metrics.Comparison) (*Chart, error) {
 			ss[j].Values[i] = v
 		}
 	}
-	return radarChart(chartID("overview", cmp.Pair.Slug), "Overview: each value as % of the larger, "+cmp.Pair.Title(),
-		"↓ lower is better · ↑ higher is better", axes, ss)
+	id, title := chartID("overview", cmp.Pair.Slug), "Overview: each value as % of the larger, "+cmp.Pair.Title()
+	const sub = "↓ lower is better · ↑ higher is better"
+	if len(axes) < 3 {
+		// A radar needs three axes to enclose an area; fewer read better as bars.
+		return barChart(id, title, sub, "% of the larger value", axes, ss)
+	}
+	return radarChart(id, title, sub, axes, ss)
 }

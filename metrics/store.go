@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync"
 )
 
 // Store is the domain's entry point: it reads the catalogue and the
@@ -12,6 +13,12 @@ import (
 type Store struct {
 	db *DB
 	q  *queries
+
+	// The catalogue changes only with the data version (every write bumps
+	// it), so it is loaded once per version and shared, read-only.
+	catMu      sync.Mutex
+	cat        *Catalogue
+	catVersion int64
 }
 
 // NewStore prepares every read query; a broken query fails here.
@@ -50,8 +57,31 @@ type Catalogue struct {
 	flagByCode   map[string]*Flag
 }
 
-// Catalogue loads the catalogue.
+// Catalogue returns the catalogue of the current data version. Callers
+// must not change it: it is shared between requests.
 func (s *Store) Catalogue(ctx context.Context) (*Catalogue, error) {
+	v, err := s.DataVersion(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("data version: %w", err)
+	}
+	s.catMu.Lock()
+	if s.cat != nil && s.catVersion == v {
+		c := s.cat
+		s.catMu.Unlock()
+		return c, nil
+	}
+	s.catMu.Unlock()
+	c, err := s.loadCatalogue(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.catMu.Lock()
+	s.cat, s.catVersion = c, v
+	s.catMu.Unlock()
+	return c, nil
+}
+
+func (s *Store) loadCatalogue(ctx context.Context) (*Catalogue, error) {
 	c := &Catalogue{}
 	var areas []Area
 	if err := s.q.ListAreas.SelectContext(ctx, &areas); err != nil {
