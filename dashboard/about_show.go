@@ -33,7 +33,7 @@ func (s *Server) showAbout(c echo.Context) error {
 		return err
 	}
 	v := s.view(c, "about")
-	v.Title = "Sources, licences and method"
+	v.Title = v.Loc.T("about.title")
 	v.Data = &aboutPage{Sources: cat.Sources, Flags: cat.Flags, MaxDenominatorGap: metrics.MaxDenominatorGap, Observations: n, DataVersion: dv}
 	return s.render(c, http.StatusOK, "about", v)
 }

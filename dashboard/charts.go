@@ -71,13 +71,13 @@ func encode(c interface {
 	return b, nil
 }
 
-func baseOpts(title, subtitle, fileName string) []charts.GlobalOpts {
+func baseOpts(loc Locale, title, subtitle, fileName string) []charts.GlobalOpts {
 	return []charts.GlobalOpts{
 		charts.WithTitleOpts(opts.Title{Title: title, Subtitle: subtitle, Left: "left",
 			TitleStyle: &opts.TextStyle{FontSize: 14}}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "scroll", Bottom: "0"}),
 		charts.WithToolboxOpts(opts.Toolbox{Show: opts.Bool(true), Right: "10", Feature: &opts.ToolBoxFeature{
-			SaveAsImage: &opts.ToolBoxFeatureSaveAsImage{Show: opts.Bool(true), Type: "png", Name: fileName, Title: "Save as image"},
+			SaveAsImage: &opts.ToolBoxFeatureSaveAsImage{Show: opts.Bool(true), Type: "png", Name: fileName, Title: loc.T("chart.save_image")},
 		}}),
 		charts.WithAriaOpts(&opts.Aria{Enabled: opts.Bool(true)}),
 		charts.WithColorsOpts(opts.Colors(palette)),
@@ -87,9 +87,9 @@ func baseOpts(title, subtitle, fileName string) []charts.GlobalOpts {
 
 // lineChart draws one indicator over the years, a line per area, with
 // national context lines dashed and gaps where values are missing.
-func lineChart(id, title, subtitle, unit string, years []int, ss []series) (*Chart, error) {
+func lineChart(loc Locale, id, title, subtitle, unit string, years []int, ss []series) (*Chart, error) {
 	line := charts.NewLine()
-	g := append(baseOpts(title, subtitle, id),
+	g := append(baseOpts(loc, title, subtitle, id),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithGridOpts(opts.Grid{Top: "70", Bottom: "60", Left: "60", Right: "30", ContainLabel: opts.Bool(true)}),
 		charts.WithYAxisOpts(opts.YAxis{Name: unit, Type: "value", Scale: opts.Bool(false)}),
@@ -101,7 +101,7 @@ func lineChart(id, title, subtitle, unit string, years []int, ss []series) (*Cha
 		labels[i] = strconv.Itoa(y)
 	}
 	line.SetXAxis(labels)
-	tbl := Table{Caption: title + " (" + unit + ")", Head: []string{"Year"}}
+	tbl := Table{Caption: title + " (" + unit + ")", Head: []string{loc.T("chart.year")}}
 	for _, s := range ss {
 		tbl.Head = append(tbl.Head, s.Name)
 		data := make([]opts.LineData, len(years))
@@ -125,7 +125,7 @@ func lineChart(id, title, subtitle, unit string, years []int, ss []series) (*Cha
 	for _, y := range years {
 		row := TableRow{Label: strconv.Itoa(y)}
 		for _, s := range ss {
-			row.Cells = append(row.Cells, cellFor(s, y))
+			row.Cells = append(row.Cells, cellFor(loc, s, y))
 		}
 		tbl.Rows = append(tbl.Rows, row)
 	}
@@ -136,18 +136,18 @@ func lineChart(id, title, subtitle, unit string, years []int, ss []series) (*Cha
 	return &Chart{ID: id, Title: title, Option: opt, Table: tbl}, nil
 }
 
-func cellFor(s series, k int) Cell {
+func cellFor(loc Locale, s series, k int) Cell {
 	v, ok := s.Values[k]
 	if !ok {
-		return Cell{Text: "no data", Missing: true}
+		return Cell{Text: loc.T("value.no_data"), Missing: true}
 	}
-	return Cell{Text: FormatNumber(v, "en"), Note: s.Notes[k]}
+	return Cell{Text: loc.Num(v), Note: s.Notes[k]}
 }
 
 // barChart compares areas across categories (indicators at a year).
-func barChart(id, title, subtitle, unit string, categories []string, ss []series) (*Chart, error) {
+func barChart(loc Locale, id, title, subtitle, unit string, categories []string, ss []series) (*Chart, error) {
 	bar := charts.NewBar()
-	bar.SetGlobalOptions(append(baseOpts(title, subtitle, id),
+	bar.SetGlobalOptions(append(baseOpts(loc, title, subtitle, id),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithGridOpts(opts.Grid{Top: "70", Bottom: "60", Left: "60", Right: "30", ContainLabel: opts.Bool(true)}),
 		charts.WithYAxisOpts(opts.YAxis{Name: unit, Type: "value"}),
@@ -169,7 +169,7 @@ func barChart(id, title, subtitle, unit string, categories []string, ss []series
 	for i, cat := range categories {
 		row := TableRow{Label: cat}
 		for _, s := range ss {
-			row.Cells = append(row.Cells, cellFor(s, i))
+			row.Cells = append(row.Cells, cellFor(loc, s, i))
 		}
 		tbl.Rows = append(tbl.Rows, row)
 	}
@@ -181,9 +181,9 @@ func barChart(id, title, subtitle, unit string, categories []string, ss []series
 }
 
 // rankChart is a horizontal bar chart of one value per area, best first.
-func rankChart(id, title, subtitle, unit string, labels []string, values []float64) (*Chart, error) {
+func rankChart(loc Locale, id, title, subtitle, unit string, labels []string, values []float64) (*Chart, error) {
 	bar := charts.NewBar()
-	bar.SetGlobalOptions(append(baseOpts(title, subtitle, id),
+	bar.SetGlobalOptions(append(baseOpts(loc, title, subtitle, id),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithGridOpts(opts.Grid{Top: "60", Bottom: "20", Left: "10", Right: "40", ContainLabel: opts.Bool(true)}),
@@ -192,10 +192,10 @@ func rankChart(id, title, subtitle, unit string, labels []string, values []float
 	)...)
 	bar.SetXAxis(labels).XYReversal()
 	data := make([]opts.BarData, len(values))
-	tbl := Table{Caption: title + " (" + unit + ")", Head: []string{"Area", unit}}
+	tbl := Table{Caption: title + " (" + unit + ")", Head: []string{loc.T("chart.area"), unit}}
 	for i, v := range values {
 		data[i] = opts.BarData{Value: v}
-		tbl.Rows = append(tbl.Rows, TableRow{Label: labels[i], Cells: []Cell{{Text: FormatNumber(v, "en")}}})
+		tbl.Rows = append(tbl.Rows, TableRow{Label: labels[i], Cells: []Cell{{Text: loc.Num(v)}}})
 	}
 	bar.AddSeries(unit, data)
 	opt, err := encode(bar)
@@ -207,17 +207,17 @@ func rankChart(id, title, subtitle, unit string, labels []string, values []float
 
 // radarChart is the normalised overview: each axis an indicator, each
 // value a share (0–100) of the larger of the compared values.
-func radarChart(id, title, subtitle string, axes []string, ss []series) (*Chart, error) {
+func radarChart(loc Locale, id, title, subtitle string, axes []string, ss []series) (*Chart, error) {
 	radar := charts.NewRadar()
 	ind := make([]*opts.Indicator, len(axes))
 	for i, a := range axes {
 		ind[i] = &opts.Indicator{Name: a, Max: 100, Min: 0}
 	}
-	radar.SetGlobalOptions(append(baseOpts(title, subtitle, id),
+	radar.SetGlobalOptions(append(baseOpts(loc, title, subtitle, id),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
 		charts.WithRadarComponentOpts(opts.RadarComponent{Indicator: ind, Shape: "polygon", SplitNumber: 4, Center: []string{"50%", "55%"}}),
 	)...)
-	tbl := Table{Caption: title, Head: append([]string{"Indicator"}, names(ss)...)}
+	tbl := Table{Caption: title, Head: append([]string{loc.T("chart.indicator")}, names(ss)...)}
 	for _, s := range ss {
 		vals := make([]float64, len(axes))
 		for i := range axes {
@@ -229,7 +229,7 @@ func radarChart(id, title, subtitle string, axes []string, ss []series) (*Chart,
 	for i, a := range axes {
 		row := TableRow{Label: a}
 		for _, s := range ss {
-			row.Cells = append(row.Cells, cellFor(s, i))
+			row.Cells = append(row.Cells, cellFor(loc, s, i))
 		}
 		tbl.Rows = append(tbl.Rows, row)
 	}

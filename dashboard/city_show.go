@@ -21,14 +21,15 @@ type cityPage struct {
 }
 
 type cityTheme struct {
-	Theme, Name string
-	Rows        []cityRow
+	Theme string
+	Rows  []cityRow
 }
 
 type cityRow struct {
 	Indicator *metrics.Indicator
 	Value     valueView
-	Years     string // "2010–2019, 8 years"
+	From, To  int
+	Count     int
 }
 
 type undatedView struct {
@@ -66,13 +67,13 @@ func (s *Server) showCity(c echo.Context) error {
 		page.Parent = cat.AreaByID(area.ParentID.Int64)
 	}
 	for _, t := range metrics.Themes {
-		ct := cityTheme{Theme: t, Name: themeNames[t]}
+		ct := cityTheme{Theme: t}
 		for _, ind := range cat.ThemeIndicators(t) {
 			sv := metrics.LatestFor(cat, data, area, ind)
 			for _, o := range data.Undated(area.ID, ind.ID) {
-				u := undatedView{Indicator: ind, Area: area.Name, Source: o.SourceTitle.String, Note: o.Note, Value: o.ValueAsGiven}
+				u := undatedView{Indicator: ind, Area: v.Loc.AreaName(area), Source: o.SourceTitle.String, Note: o.Note, Value: o.ValueAsGiven}
 				if o.Value.Valid {
-					u.Value = FormatNumber(o.Value.Float64, v.Lang) + " " + ind.UnitLabel() + " (year not given)"
+					u.Value = v.Loc.Num(o.Value.Float64) + " " + ind.UnitLabel() + " " + v.Loc.T("city.year_not_given")
 				}
 				page.Undated = append(page.Undated, u)
 			}
@@ -83,7 +84,7 @@ func (s *Server) showCity(c echo.Context) error {
 				continue
 			}
 			pts := data.Series(sv.Area.ID, ind.ID)
-			ct.Rows = append(ct.Rows, cityRow{Indicator: ind, Value: s.pointView(cat, ind, sv, v.Lang), Years: yearSpan(pts)})
+			ct.Rows = append(ct.Rows, cityRow{Indicator: ind, Value: pointView(v.Loc, cat, ind, sv), From: pts[0].Year, To: pts[len(pts)-1].Year, Count: len(pts)})
 		}
 		if len(ct.Rows) > 0 {
 			page.Themes = append(page.Themes, ct)
@@ -98,31 +99,17 @@ func (s *Server) showCity(c echo.Context) error {
 			continue
 		}
 		unit = ind.UnitLabel()
-		sr := series{Name: ind.NameEN, Values: map[int]float64{}}
-		for _, p := range pts {
-			sr.Values[p.Year] = p.Value
-		}
-		ss = append(ss, sr)
+		ss = append(ss, pointSeries(v.Loc, v.Loc.IndicatorName(ind), pts, false))
 	}
 	if len(ss) > 0 {
 		ys := yearsOf(ss)
-		ch, err := lineChart(chartID("city", area.Slug, "air"), "Air quality in "+area.Name, unit, unit, ys, ss)
+		ch, err := lineChart(v.Loc, chartID("city", area.Slug, "air"), v.Loc.T("city.air_chart_title", "City", v.Loc.AreaName(area)), unit, unit, ys, ss)
 		if err != nil {
 			return err
 		}
 		page.Charts = append(page.Charts, ch)
 	}
-	v.Title = area.DisplayName()
+	v.Title = v.Loc.AreaName(area)
 	v.Data = page
 	return s.render(c, http.StatusOK, "city", v)
-}
-
-func yearSpan(pts []metrics.Point) string {
-	if len(pts) == 0 {
-		return ""
-	}
-	if len(pts) == 1 {
-		return itoa(pts[0].Year)
-	}
-	return itoa(pts[0].Year) + "–" + itoa(pts[len(pts)-1].Year) + " (" + itoa(len(pts)) + " years)"
 }

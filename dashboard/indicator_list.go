@@ -14,8 +14,8 @@ type indicatorsPage struct {
 }
 
 type indicatorTheme struct {
-	Theme, Name string
-	Indicators  []indicatorItem
+	Theme      string
+	Indicators []indicatorItem
 }
 
 type indicatorItem struct {
@@ -53,7 +53,7 @@ func (s *Server) listIndicators(c echo.Context) error {
 	}
 	page := &indicatorsPage{}
 	for _, t := range metrics.Themes {
-		it := indicatorTheme{Theme: t, Name: themeNames[t]}
+		it := indicatorTheme{Theme: t}
 		for _, ind := range cat.ThemeIndicators(t) {
 			item := indicatorItem{Indicator: ind, Areas: len(areas[ind.ID])}
 			if ind.ContextOfID.Valid {
@@ -70,7 +70,7 @@ func (s *Server) listIndicators(c echo.Context) error {
 		}
 	}
 	v := s.view(c, "indicators")
-	v.Title = "Indicators"
+	v.Title = v.Loc.T("indicators.title")
 	v.Data = page
 	return s.render(c, http.StatusOK, "indicators", v)
 }

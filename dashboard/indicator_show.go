@@ -67,11 +67,7 @@ func (s *Server) showIndicator(c echo.Context) error {
 			page.Missing = append(page.Missing, a)
 		}
 		if pts := data.Series(a.ID, ind.ID); len(pts) > 0 {
-			sr := series{Name: a.Name, Values: map[int]float64{}, Context: a.Kind == metrics.KindCountry}
-			for _, p := range pts {
-				sr.Values[p.Year] = p.Value
-			}
-			ss = append(ss, sr)
+			ss = append(ss, pointSeries(v.Loc, v.Loc.AreaName(a), pts, a.Kind == metrics.KindCountry))
 		}
 	}
 	sort.SliceStable(rs, func(i, j int) bool {
@@ -84,13 +80,16 @@ func (s *Server) showIndicator(c echo.Context) error {
 	var labels []string
 	var values []float64
 	for i, r := range rs {
-		page.Ranking = append(page.Ranking, rankRow{Rank: i + 1, Area: r.area, Value: s.pointView(cat, ind, r.sv, v.Lang)})
-		labels = append(labels, r.area.Name+" ("+itoa(r.sv.Point.Year)+")")
+		page.Ranking = append(page.Ranking, rankRow{Rank: i + 1, Area: r.area, Value: pointView(v.Loc, cat, ind, r.sv)})
+		labels = append(labels, v.Loc.AreaName(r.area)+" ("+itoa(r.sv.Point.Year)+")")
 		values = append(values, r.sv.Point.Value)
 	}
 	if len(rs) > 0 {
-		order := map[string]string{metrics.LowerIsBetter: "lowest first", metrics.HigherIsBetter: "highest first", metrics.Neutral: "lowest first"}[ind.Direction]
-		ch, err := rankChart(chartID("rank", ind.Code), "Latest value of "+ind.NameEN+", "+order, ind.UnitLabel(), ind.UnitLabel(), labels, values)
+		order := "chart.lowest_first"
+		if ind.Direction == metrics.HigherIsBetter {
+			order = "chart.highest_first"
+		}
+		ch, err := rankChart(v.Loc, chartID("rank", ind.Code), v.Loc.T("chart.rank_title", "Indicator", v.Loc.IndicatorName(ind), "Order", v.Loc.T(order)), ind.UnitLabel(), ind.UnitLabel(), labels, values)
 		if err != nil {
 			return err
 		}
@@ -98,13 +97,13 @@ func (s *Server) showIndicator(c echo.Context) error {
 	}
 	if len(ss) > 0 {
 		ys := yearsOf(ss)
-		ch, err := lineChart(chartID("series", ind.Code), ind.NameEN+" over time", ind.UnitLabel(), ind.UnitLabel(), ys, ss)
+		ch, err := lineChart(v.Loc, chartID("series", ind.Code), v.Loc.T("chart.over_time", "Indicator", v.Loc.IndicatorName(ind)), ind.UnitLabel(), ind.UnitLabel(), ys, ss)
 		if err != nil {
 			return err
 		}
 		page.Charts = append(page.Charts, ch)
 	}
-	v.Title = ind.NameEN
+	v.Title = v.Loc.IndicatorName(ind)
 	v.Data = page
 	return s.render(c, http.StatusOK, "indicator", v)
 }

@@ -23,11 +23,12 @@ type pairGroup struct {
 
 type pairCard struct {
 	Pair      *metrics.Pair
+	Title     string
 	Indicator *metrics.Indicator
 	Sides     [2][]valueView
 	Gap       string
 	Better    string
-	Warnings  []metrics.Warning
+	Warnings  []string
 }
 
 // showOverview lists the programme pairs by programme country, each with
@@ -55,7 +56,7 @@ func (s *Server) showOverview(c echo.Context) error {
 	page := &overviewPage{}
 	idx := map[string]int{}
 	for _, p := range cat.Pairs {
-		card := pairCard{Pair: p}
+		card := pairCard{Pair: p, Title: v.Loc.PairTitle(p)}
 		for _, ind := range inds {
 			var sides [2][]metrics.SideValue
 			ok := true
@@ -75,17 +76,17 @@ func (s *Server) showOverview(c echo.Context) error {
 			row := metrics.ScoreRow{Indicator: ind, Sides: sides}
 			for si := range sides {
 				for _, sv := range sides[si] {
-					card.Sides[si] = append(card.Sides[si], s.pointView(cat, ind, sv, v.Lang))
+					card.Sides[si] = append(card.Sides[si], pointView(v.Loc, cat, ind, sv))
 				}
 			}
 			if a, okA := row.Single(0); okA {
 				if b, okB := row.Single(1); okB {
 					g := metrics.CompareValues(ind, a, b)
-					card.Gap = gapText(g.Gap, ind.UnitLabel(), v.Lang)
+					card.Gap = gapText(v.Loc, g.Gap, ind.UnitLabel())
 					if g.Gap.Better > 0 {
-						card.Better = p.Sides[g.Gap.Better-1].Label
+						card.Better = v.Loc.SideLabel(p.Sides[g.Gap.Better-1])
 					}
-					card.Warnings = g.Warnings
+					card.Warnings = warningTexts(v.Loc, g.Warnings)
 				}
 			}
 			break
@@ -98,7 +99,7 @@ func (s *Server) showOverview(c echo.Context) error {
 		}
 		page.Groups[i].Pairs = append(page.Groups[i].Pairs, card)
 	}
-	v.Title = "Twin cities compared"
+	v.Title = v.Loc.T("overview.title")
 	v.Data = page
 	return s.render(c, http.StatusOK, "overview", v)
 }

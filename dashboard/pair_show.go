@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -12,8 +11,9 @@ import (
 
 type pairPage struct {
 	Pair      *metrics.Pair
+	Title     string
+	Sides     [2]string
 	Theme     string
-	ThemeName string
 	Tabs      []themeTab
 	Scorecard []themeScore
 	Overview  *Chart
@@ -22,15 +22,15 @@ type pairPage struct {
 }
 
 type themeTab struct {
-	Theme, Name string
-	Current     bool
-	Comparable  int
+	Theme      string
+	Current    bool
+	Comparable int
 }
 
 type themeScore struct {
-	Theme, Name string
-	Rows        []scoreRowView
-	Missing     []*metrics.Indicator
+	Theme   string
+	Rows    []scoreRowView
+	Missing []*metrics.Indicator
 }
 
 type scoreRowView struct {
@@ -38,8 +38,7 @@ type scoreRowView struct {
 	Sides     [2][]valueView
 	Gap       string
 	Better    string // the side that is better, by the indicator's direction
-	Direction string
-	Warnings  []metrics.Warning
+	Warnings  []string
 }
 
 // showPair is the comparison page of a twin pair.
@@ -54,29 +53,41 @@ func (s *Server) showPair(c echo.Context) error {
 		return err
 	}
 	theme := c.QueryParam("theme")
-	if themeNames[theme] == "" {
+	if !validTheme(theme) {
 		theme = cmp.DefaultTheme()
 	}
 	v := s.view(c, "pair")
-	page, err := s.buildPairPage(cat, cmp, theme, v.Lang)
+	page, err := buildPairPage(v.Loc, cat, cmp, theme)
 	if err != nil {
 		return err
 	}
-	v.Title = cmp.Pair.Title()
+	v.Title = page.Title
 	v.Data = page
 	return s.render(c, http.StatusOK, "pair", v)
 }
 
-func (s *Server) buildPairPage(cat *metrics.Catalogue, cmp *metrics.Comparison, theme, lang string) (*pairPage, error) {
-	p := &pairPage{Pair: cmp.Pair, Theme: theme, ThemeName: themeNames[theme], Countries: cmp.Countries}
+func validTheme(t string) bool {
+	for _, x := range metrics.Themes {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+func buildPairPage(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, theme string) (*pairPage, error) {
+	p := &pairPage{Pair: cmp.Pair, Title: loc.PairTitle(cmp.Pair), Theme: theme, Countries: cmp.Countries}
+	for i, sd := range cmp.Pair.Sides {
+		p.Sides[i] = loc.SideLabel(sd)
+	}
 	for _, t := range metrics.Themes {
-		tab := themeTab{Theme: t, Name: themeNames[t], Current: t == theme}
-		ts := themeScore{Theme: t, Name: themeNames[t], Missing: cmp.Missing[t]}
+		tab := themeTab{Theme: t, Current: t == theme}
+		ts := themeScore{Theme: t, Missing: cmp.Missing[t]}
 		for _, r := range cmp.ThemeRows(t) {
 			if r.Comparable() {
 				tab.Comparable++
 			}
-			ts.Rows = append(ts.Rows, s.scoreRowView(cat, cmp, r, lang))
+			ts.Rows = append(ts.Rows, scoreRow(loc, cat, p, r))
 		}
 		p.Tabs = append(p.Tabs, tab)
 		if len(ts.Rows) > 0 || len(ts.Missing) > 0 {
@@ -84,68 +95,80 @@ func (s *Server) buildPairPage(cat *metrics.Catalogue, cmp *metrics.Comparison, 
 		}
 	}
 	var err error
-	if p.Overview, err = overviewChart(cmp); err != nil {
+	if p.Overview, err = overviewChart(loc, cmp); err != nil {
 		return nil, err
 	}
-	if p.Charts, err = themeCharts(cat, cmp, theme); err != nil {
+	if p.Charts, err = themeCharts(loc, cat, cmp, theme); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-func (s *Server) scoreRowView(cat *metrics.Catalogue, cmp *metrics.Comparison, r metrics.ScoreRow, lang string) scoreRowView {
-	rv := scoreRowView{Indicator: r.Indicator, Warnings: r.Warnings, Direction: r.Indicator.Direction}
+func scoreRow(loc Locale, cat *metrics.Catalogue, p *pairPage, r metrics.ScoreRow) scoreRowView {
+	rv := scoreRowView{Indicator: r.Indicator, Warnings: warningTexts(loc, r.Warnings)}
 	for si := range r.Sides {
 		for _, sv := range r.Sides[si] {
-			rv.Sides[si] = append(rv.Sides[si], s.pointView(cat, r.Indicator, sv, lang))
+			rv.Sides[si] = append(rv.Sides[si], pointView(loc, cat, r.Indicator, sv))
 		}
 	}
 	if r.Gap != nil {
-		rv.Gap = gapText(r.Gap, r.Indicator.UnitLabel(), lang)
+		rv.Gap = gapText(loc, r.Gap, r.Indicator.UnitLabel())
 		if r.Gap.Better > 0 {
-			rv.Better = cmp.Pair.Sides[r.Gap.Better-1].Label
+			rv.Better = p.Sides[r.Gap.Better-1]
 		}
 	}
 	return rv
 }
 
+// pointNotes are the remarks beside a value in a chart's table.
+func pointNotes(loc Locale, p metrics.Point) string {
+	var notes []string
+	if p.Count > 1 {
+		notes = append(notes, ruleText(loc, p))
+	}
+	if p.Projection() {
+		notes = append(notes, loc.T("value.projection"))
+	}
+	if p.Obs.NumeratorID.Valid && p.Obs.Note != "" {
+		notes = append(notes, derivedNote(loc, p.Obs))
+	}
+	if p.Obs.HasFlag("low_coverage") {
+		notes = append(notes, loc.T("value.low_coverage"))
+	}
+	return strings.Join(notes, "; ")
+}
+
+func pointSeries(loc Locale, name string, pts []metrics.Point, context bool) series {
+	s := series{Name: name, Values: map[int]float64{}, Notes: map[int]string{}, Context: context}
+	for _, p := range pts {
+		s.Values[p.Year] = p.Value
+		s.Notes[p.Year] = pointNotes(loc, p)
+	}
+	return s
+}
+
 // cityLines are the series of one indicator for the pair: each city's
 // own values, the values of its linked areas (other boundaries, named as
 // such), and the countries' national context series, dashed.
-func cityLines(cat *metrics.Catalogue, cmp *metrics.Comparison, ind *metrics.Indicator) []series {
+func cityLines(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, ind *metrics.Indicator) []series {
 	var ss []series
 	add := func(name string, pts []metrics.Point, context bool) {
-		if len(pts) == 0 {
-			return
+		if len(pts) > 0 {
+			ss = append(ss, pointSeries(loc, name, pts, context))
 		}
-		s := series{Name: name, Values: map[int]float64{}, Notes: map[int]string{}, Context: context}
-		for _, p := range pts {
-			s.Values[p.Year] = p.Value
-			var notes []string
-			if p.Count > 1 {
-				notes = append(notes, p.RuleText(sourceName))
-			}
-			if p.Projection() {
-				notes = append(notes, "projection")
-			}
-			if p.Obs.NumeratorID.Valid && p.Obs.Note != "" {
-				notes = append(notes, p.Obs.Note)
-			}
-			s.Notes[p.Year] = strings.Join(notes, "; ")
-		}
-		ss = append(ss, s)
 	}
 	for _, sd := range cmp.Pair.Sides {
-		for _, city := range sd.Cities {
-			add(city.Name, cmp.Data.Series(city.ID, ind.ID), false)
+		for i := range sd.Cities {
+			city := &sd.Cities[i]
+			add(loc.AreaName(city), cmp.Data.Series(city.ID, ind.ID), false)
 			for _, ch := range cat.Children(city.ID) {
-				add(ch.Name, cmp.Data.Series(ch.ID, ind.ID), false)
+				add(loc.AreaName(ch), cmp.Data.Series(ch.ID, ind.ID), false)
 			}
 		}
 	}
 	for _, ctx := range cat.ContextFor(ind.ID) {
 		for _, ctry := range cmp.Countries {
-			add(fmt.Sprintf("%s — %s (national)", ctry.Name, ctx.NameEN), cmp.Data.Series(ctry.ID, ctx.ID), true)
+			add(loc.T("chart.national", "Country", loc.AreaName(ctry), "Indicator", loc.IndicatorName(ctx)), cmp.Data.Series(ctry.ID, ctx.ID), true)
 		}
 	}
 	return ss
@@ -157,7 +180,7 @@ func chartID(parts ...string) string {
 
 // themeCharts draws, for one theme, a line chart per indicator and a
 // bar chart per unit of the latest year every city of the pair has.
-func themeCharts(cat *metrics.Catalogue, cmp *metrics.Comparison, theme string) ([]*Chart, error) {
+func themeCharts(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, theme string) ([]*Chart, error) {
 	var out []*Chart
 	type group struct {
 		unit  string
@@ -167,21 +190,23 @@ func themeCharts(cat *metrics.Catalogue, cmp *metrics.Comparison, theme string) 
 	}
 	var groups []*group
 	byUnit := map[string]*group{}
+	title := loc.PairTitle(cmp.Pair)
 	for _, ind := range cat.ThemeIndicators(theme) {
 		if ind.ContextOfID.Valid {
 			continue
 		}
-		ss := cityLines(cat, cmp, ind)
+		ss := cityLines(loc, cat, cmp, ind)
 		if len(ss) == 0 {
 			continue
 		}
 		ys := yearsOf(ss)
-		title := fmt.Sprintf("%s, %s, %d–%d", ind.NameEN, cmp.Pair.Title(), ys[0], ys[len(ys)-1])
-		ch, err := lineChart(chartID("line", cmp.Pair.Slug, ind.Code), title, ind.UnitLabel(), ind.UnitLabel(), ys, ss)
+		ch, err := lineChart(loc, chartID("line", cmp.Pair.Slug, ind.Code),
+			loc.T("chart.line_title", "Indicator", loc.IndicatorName(ind), "Pair", title, "From", ys[0], "To", ys[len(ys)-1]),
+			ind.UnitLabel(), ind.UnitLabel(), ys, ss)
 		if err != nil {
 			return nil, err
 		}
-		ch.Summary = lineSummary(cmp, ind)
+		ch.Summary = lineSummary(loc, cmp, ind)
 		out = append(out, ch)
 		if y := cmp.CommonYear(ind); y > 0 {
 			g := byUnit[ind.Unit]
@@ -192,14 +217,15 @@ func themeCharts(cat *metrics.Catalogue, cmp *metrics.Comparison, theme string) 
 			}
 			g.inds = append(g.inds, ind)
 			g.years = append(g.years, y)
-			g.cats = append(g.cats, fmt.Sprintf("%s (%d)", ind.NameEN, y))
+			g.cats = append(g.cats, loc.IndicatorName(ind)+" ("+itoa(y)+")")
 		}
 	}
 	for _, g := range groups {
 		var ss []series
 		for _, sd := range cmp.Pair.Sides {
-			for _, city := range sd.Cities {
-				s := series{Name: city.Name, Values: map[int]float64{}}
+			for i := range sd.Cities {
+				city := &sd.Cities[i]
+				s := series{Name: loc.AreaName(city), Values: map[int]float64{}}
 				for i, ind := range g.inds {
 					if p, ok := cmp.Data.At(city.ID, ind.ID, g.years[i]); ok {
 						s.Values[i] = p.Value
@@ -208,8 +234,8 @@ func themeCharts(cat *metrics.Catalogue, cmp *metrics.Comparison, theme string) 
 				ss = append(ss, s)
 			}
 		}
-		title := fmt.Sprintf("Latest year both have: %s", cmp.Pair.Title())
-		ch, err := barChart(chartID("bar", cmp.Pair.Slug, theme, g.unit), title, metrics.UnitLabel(g.unit), metrics.UnitLabel(g.unit), g.cats, ss)
+		unit := metrics.UnitLabel(g.unit)
+		ch, err := barChart(loc, chartID("bar", cmp.Pair.Slug, theme, g.unit), loc.T("chart.bar_title", "Pair", title), unit, unit, g.cats, ss)
 		if err != nil {
 			return nil, err
 		}
@@ -219,27 +245,26 @@ func themeCharts(cat *metrics.Catalogue, cmp *metrics.Comparison, theme string) 
 }
 
 // lineSummary states the comparison of the latest common year in words.
-func lineSummary(cmp *metrics.Comparison, ind *metrics.Indicator) string {
+func lineSummary(loc Locale, cmp *metrics.Comparison, ind *metrics.Indicator) string {
 	y := cmp.CommonYear(ind)
 	if y == 0 || len(cmp.Pair.Sides[0].Cities) != 1 || len(cmp.Pair.Sides[1].Cities) != 1 {
 		return ""
 	}
-	a, b := cmp.Pair.Sides[0].Cities[0], cmp.Pair.Sides[1].Cities[0]
+	a, b := &cmp.Pair.Sides[0].Cities[0], &cmp.Pair.Sides[1].Cities[0]
 	pa, _ := cmp.Data.At(a.ID, ind.ID, y)
 	pb, _ := cmp.Data.At(b.ID, ind.ID, y)
-	dir := map[string]string{metrics.LowerIsBetter: "; lower is better", metrics.HigherIsBetter: "; higher is better"}[ind.Direction]
-	rel := ""
-	if pb.Value != 0 {
-		rel = fmt.Sprintf(", %s %s's %s", FormatRatio(pa.Value/pb.Value, "en"), b.Name, FormatNumber(pb.Value, "en"))
-	} else {
-		rel = fmt.Sprintf("; %s's was %s", b.Name, FormatNumber(pb.Value, "en"))
+	args := []any{"Year", y, "A", loc.AreaName(a), "B", loc.AreaName(b), "Indicator", loc.IndicatorName(ind),
+		"ValueA", loc.Num(pa.Value), "ValueB", loc.Num(pb.Value), "Unit", ind.UnitLabel(), "Direction", loc.Direction(ind.Direction)}
+	if pb.Value == 0 {
+		return loc.T("summary.plain", args...)
 	}
-	return fmt.Sprintf("In %d %s's %s was %s %s%s%s.", y, a.Name, ind.NameEN, FormatNumber(pa.Value, "en"), ind.UnitLabel(), rel, dir)
+	times := strings.TrimSuffix(loc.Ratio(pa.Value/pb.Value), "×")
+	return loc.T("summary.ratio", append(args, "Times", times)...)
 }
 
 // overviewChart normalises, across themes, every indicator the pair's
 // cities have in a common year.
-func overviewChart(cmp *metrics.Comparison) (*Chart, error) {
+func overviewChart(loc Locale, cmp *metrics.Comparison) (*Chart, error) {
 	ns := cmp.Overview()
 	if len(ns) == 0 {
 		return nil, nil
@@ -247,22 +272,22 @@ func overviewChart(cmp *metrics.Comparison) (*Chart, error) {
 	var axes []string
 	var ss []series
 	for _, sd := range cmp.Pair.Sides {
-		for _, city := range sd.Cities {
-			ss = append(ss, series{Name: city.Name, Values: map[int]float64{}})
+		for i := range sd.Cities {
+			ss = append(ss, series{Name: loc.AreaName(&sd.Cities[i]), Values: map[int]float64{}})
 		}
 	}
 	for i, n := range ns {
 		dir := map[string]string{metrics.LowerIsBetter: " ↓", metrics.HigherIsBetter: " ↑"}[n.Indicator.Direction]
-		axes = append(axes, fmt.Sprintf("%s %d%s", n.Indicator.NameEN, n.Year, dir))
+		axes = append(axes, loc.IndicatorName(n.Indicator)+" "+itoa(n.Year)+dir)
 		for j, v := range n.Values {
 			ss[j].Values[i] = v
 		}
 	}
-	id, title := chartID("overview", cmp.Pair.Slug), "Overview: each value as % of the larger, "+cmp.Pair.Title()
-	const sub = "↓ lower is better · ↑ higher is better"
+	id, title := chartID("overview", cmp.Pair.Slug), loc.T("chart.overview_title", "Pair", loc.PairTitle(cmp.Pair))
+	sub := loc.T("chart.overview_subtitle")
 	if len(axes) < 3 {
 		// A radar needs three axes to enclose an area; fewer read better as bars.
-		return barChart(id, title, sub, "% of the larger value", axes, ss)
+		return barChart(loc, id, title, sub, loc.T("chart.percent_of_larger"), axes, ss)
 	}
-	return radarChart(id, title, sub, axes, ss)
+	return radarChart(loc, id, title, sub, axes, ss)
 }

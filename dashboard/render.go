@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -16,44 +15,50 @@ import (
 )
 
 // pageNames are the templates that are pages; each is parsed together
-// with layout.html.
+// with layout.html and partials.html, once per language.
 var pageNames = []string{"overview", "pair", "city", "indicators", "indicator", "about", "error"}
 
 type pageSet struct {
 	fsys   fs.FS
 	assets *assetSet
+	tr     *translator
 	dev    bool
 	mu     sync.Mutex
-	pages  map[string]*template.Template
+	pages  map[string]map[string]*template.Template // lang → page → template
 }
 
-func newPageSet(fsys fs.FS, assets *assetSet, dev bool) (*pageSet, error) {
-	ps := &pageSet{fsys: fsys, assets: assets, dev: dev}
+func newPageSet(fsys fs.FS, assets *assetSet, tr *translator, dev bool) (*pageSet, error) {
+	ps := &pageSet{fsys: fsys, assets: assets, tr: tr, dev: dev}
 	var err error
 	ps.pages, err = ps.parse()
 	return ps, err
 }
 
-func (ps *pageSet) parse() (map[string]*template.Template, error) {
-	base, err := template.New("layout.html").Funcs(ps.funcs()).ParseFS(ps.fsys, "layout.html", "partials.html")
-	if err != nil {
-		return nil, fmt.Errorf("parse templates: %w", err)
-	}
-	pages := make(map[string]*template.Template, len(pageNames))
-	for _, name := range pageNames {
-		t, err := base.Clone()
+func (ps *pageSet) parse() (map[string]map[string]*template.Template, error) {
+	out := make(map[string]map[string]*template.Template, len(Languages))
+	for _, lang := range Languages {
+		loc := Locale{Lang: lang, tr: ps.tr}
+		base, err := template.New("layout.html").Funcs(ps.funcs(loc)).ParseFS(ps.fsys, "layout.html", "partials.html")
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("parse templates: %w", err)
 		}
-		if _, err := t.ParseFS(ps.fsys, name+".html"); err != nil {
-			return nil, fmt.Errorf("parse template %s: %w", name, err)
+		pages := make(map[string]*template.Template, len(pageNames))
+		for _, name := range pageNames {
+			t, err := base.Clone()
+			if err != nil {
+				return nil, err
+			}
+			if _, err := t.ParseFS(ps.fsys, name+".html"); err != nil {
+				return nil, fmt.Errorf("parse template %s: %w", name, err)
+			}
+			pages[name] = t
 		}
-		pages[name] = t
+		out[lang] = pages
 	}
-	return pages, nil
+	return out, nil
 }
 
-func (ps *pageSet) get(name string) (*template.Template, error) {
+func (ps *pageSet) get(lang, name string) (*template.Template, error) {
 	if ps.dev {
 		pages, err := ps.parse()
 		if err != nil {
@@ -65,62 +70,64 @@ func (ps *pageSet) get(name string) (*template.Template, error) {
 	}
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	t, ok := ps.pages[name]
+	t, ok := ps.pages[lang][name]
 	if !ok {
-		return nil, fmt.Errorf("no page template %q", name)
+		return nil, fmt.Errorf("no page template %q in %q", name, lang)
 	}
 	return t, nil
 }
 
-func (ps *pageSet) funcs() template.FuncMap {
+// funcs are the template functions, bound to one language.
+func (ps *pageSet) funcs(loc Locale) template.FuncMap {
 	return template.FuncMap{
-		"asset": func(name string) (string, error) { return ps.assets.URL(name) },
-		"num":   FormatNumber,
-		"ratio": FormatRatio,
-		"unit":  metrics.UnitLabel,
-		"themeName": func(theme, lang string) string {
-			return themeNames[theme]
-		},
-		"join": strings.Join,
-		"add":  func(a, b int) int { return a + b },
-		"json": func(v any) (template.JS, error) {
-			b, err := json.Marshal(v)
-			return template.JS(b), err
-		},
+		"asset":     func(name string) (string, error) { return ps.assets.URL(name) },
+		"t":         loc.T,
+		"num":       loc.Num,
+		"href":      loc.Href,
+		"unit":      metrics.UnitLabel,
+		"theme":     loc.Theme,
+		"direction": loc.Direction,
+		"areaName":  func(a metrics.Area) string { return loc.AreaName(&a) },
+		"indName":   func(i metrics.Indicator) string { return loc.IndicatorName(&i) },
+		"indDef":    func(i metrics.Indicator) string { return loc.IndicatorDefinition(&i) },
+		"flagName":  func(f metrics.Flag) string { return loc.FlagName(&f) },
+		"flagDesc":  func(f metrics.Flag) string { return loc.FlagDescription(&f) },
+		"pairTitle": func(p metrics.Pair) string { return loc.PairTitle(&p) },
+		"sideLabel": loc.SideLabel,
+		"kind":      func(k string) string { return loc.T("kind." + k) },
+		"langs":     func() []string { return Languages },
+		"langName":  func(l string) string { return languageNames[l] },
+		"join":      strings.Join,
 	}
-}
-
-// themeNames are the themes as readers see them.
-var themeNames = map[string]string{
-	"energy":      "Energy",
-	"climate":     "Climate",
-	"air":         "Air quality",
-	"transport":   "Transport",
-	"waste":       "Waste",
-	"green_space": "Green space",
-	"context":     "Context",
 }
 
 // View is what every page gets: the page's own data plus what the
 // layout needs.
 type View struct {
-	Page        string
-	Title       string
-	Lang        string
-	Status      int
-	Path        string
-	DataVersion int64
-	Data        any
+	Page   string
+	Title  string
+	Lang   string
+	Loc    Locale
+	Status int
+	// Path is the address without its language prefix, with its query,
+	// for the language switch.
+	Path string
+	Data any
 }
 
 func (s *Server) view(c echo.Context, page string) *View {
-	return &View{Page: page, Lang: "en", Path: c.Request().URL.Path, Status: http.StatusOK}
+	loc := s.locale(c)
+	path := c.Request().URL.Path
+	if q := c.Request().URL.RawQuery; q != "" {
+		path += "?" + q
+	}
+	return &View{Page: page, Lang: loc.Lang, Loc: loc, Path: path, Status: http.StatusOK}
 }
 
 // render executes a page into a buffer first, so that a template error
 // never sends half a page.
 func (s *Server) render(c echo.Context, code int, page string, v *View) error {
-	t, err := s.pages.get(page)
+	t, err := s.pages.get(v.Lang, page)
 	if err != nil {
 		return err
 	}
@@ -128,5 +135,6 @@ func (s *Server) render(c echo.Context, code int, page string, v *View) error {
 	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
 		return fmt.Errorf("render %s: %w", page, err)
 	}
+	c.Response().Header().Set("Content-Language", v.Lang)
 	return c.HTMLBlob(code, buf.Bytes())
 }

@@ -5,6 +5,7 @@ package dashboard
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -24,6 +25,8 @@ type Config struct {
 	// in development (then templates are parsed again on every request).
 	Templates fs.FS
 	Assets    fs.FS
+	// Locales are the message files (nil: the embedded ones).
+	Locales fs.FS
 	Dev       bool
 	// Now is the clock; tests fix it.
 	Now func() time.Time
@@ -35,6 +38,7 @@ type Server struct {
 	log    *slog.Logger
 	pages  *pageSet
 	assets *assetSet
+	tr     *translator
 	now    func() time.Time
 }
 
@@ -51,14 +55,22 @@ func New(cfg Config) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: cfg.Store, log: cfg.Logger, assets: assets, now: cfg.Now}
-	if s.pages, err = newPageSet(cfg.Templates, assets, cfg.Dev); err != nil {
+	if cfg.Locales == nil {
+		cfg.Locales = LocaleFS()
+	}
+	tr, err := newTranslator(cfg.Locales)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{store: cfg.Store, log: cfg.Logger, assets: assets, tr: tr, now: cfg.Now}
+	if s.pages, err = newPageSet(cfg.Templates, assets, tr, cfg.Dev); err != nil {
 		return nil, err
 	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
+	e.Pre(s.chooseLanguage)
 	e.Use(middleware.RequestID())
 	e.Use(middleware.Recover())
 	e.Use(s.logRequests)
@@ -131,7 +143,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	v := s.view(c, "error")
 	v.Status = code
-	v.Title = http.StatusText(code)
+	v.Title = v.Loc.T(fmt.Sprintf("error.%d.title", code))
+	if v.Title == fmt.Sprintf("error.%d.title", code) {
+		v.Title = http.StatusText(code)
+	}
 	if rerr := s.render(c, code, "error", v); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		_ = c.String(code, http.StatusText(code))

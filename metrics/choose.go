@@ -1,9 +1,6 @@
 package metrics
 
-import (
-	"fmt"
-	"sort"
-)
+import "sort"
 
 // The headline rule (DESIGN rule 2): where one area has several values
 // for one indicator and year, the page shows one of them: a value from a
@@ -138,17 +135,4 @@ func (d *Dataset) At(area, indicator int64, year int) (Point, bool) {
 // Has reports whether the area has any dated value for the indicator.
 func (d *Dataset) Has(area, indicator int64) bool {
 	return len(d.Series(area, indicator)) > 0
-}
-
-// RuleText explains in words which value a point shows and why.
-func (p Point) RuleText(sourceName func(Observation) string) string {
-	if p.Count < 2 {
-		return ""
-	}
-	why := map[string]string{
-		RulePreferred: "the preferred source",
-		RuleNewest:    "the newest vintage",
-		RuleFirst:     "the first recorded of equal vintages",
-	}[p.Rule]
-	return fmt.Sprintf("%d values — showing %s (%s)", p.Count, sourceName(p.Obs), why)
 }

@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"sort"
 )
@@ -36,10 +35,11 @@ type SideValue struct {
 // the city itself.
 func (v SideValue) OtherBoundary() bool { return v.Found && v.Area.ID != v.City.ID }
 
-// Warning is a reason a comparison is less than exact.
+// Warning is a reason a comparison is less than exact. The pages word
+// it in the reader's language from its kind and the two values.
 type Warning struct {
 	Kind string // years, sources, boundary
-	Text string
+	A, B SideValue
 }
 
 // Gap compares two single values.
@@ -188,25 +188,25 @@ func gap(ind *Indicator, a, b float64) *Gap {
 	return g
 }
 
+// Warning kinds.
+const (
+	WarnYears    = "years"
+	WarnSources  = "sources"
+	WarnBoundary = "boundary"
+)
+
 func compareWarnings(a, b SideValue) []Warning {
 	var ws []Warning
 	if a.Point.Year != b.Point.Year {
-		ws = append(ws, Warning{Kind: "years", Text: fmt.Sprintf("%s %d vs %s %d", a.City.Name, a.Point.Year, b.City.Name, b.Point.Year)})
+		ws = append(ws, Warning{Kind: WarnYears, A: a, B: b})
 	}
 	if a.Point.Obs.SourceCode.String != b.Point.Obs.SourceCode.String {
-		ws = append(ws, Warning{Kind: "sources", Text: fmt.Sprintf("different sources: %s vs %s", a.Point.Obs.SourceTitle.String, b.Point.Obs.SourceTitle.String)})
+		ws = append(ws, Warning{Kind: WarnSources, A: a, B: b})
 	}
 	if a.OtherBoundary() || b.OtherBoundary() || a.Area.Kind != b.Area.Kind {
-		ws = append(ws, Warning{Kind: "boundary", Text: fmt.Sprintf("different boundaries: %s vs %s", boundaryOf(a), boundaryOf(b))})
+		ws = append(ws, Warning{Kind: WarnBoundary, A: a, B: b})
 	}
 	return ws
-}
-
-func boundaryOf(v SideValue) string {
-	if v.Area.Boundary != "" {
-		return v.Area.Name + " (" + v.Area.Boundary + ")"
-	}
-	return v.Area.Name
 }
 
 // Theme rows of the scorecard.

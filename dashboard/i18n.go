@@ -1,0 +1,227 @@
+package dashboard
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+
+	"github.com/twinmetrics/twinmetrics/metrics"
+)
+
+// Languages the interface speaks, English first (the fallback). English
+// and Vietnamese are complete, catalogue included; Italian and Slovak
+// cover the interface, and the catalogue shows in English.
+var Languages = []string{"en", "vi", "it", "sk"}
+
+// languageNames are each language's name in itself, for the switch.
+var languageNames = map[string]string{"en": "English", "vi": "Tiếng Việt", "it": "Italiano", "sk": "Slovenčina"}
+
+// localCountry says whose cities are named in their own language:
+// a Vietnamese reader sees Hà Nội, an Italian reader Milano.
+var localCountry = map[string]string{"vi": "VNM", "it": "ITA", "sk": "SVK"}
+
+// Locales are the message files: one flat JSON object per language,
+// key → text, that a translator can edit without touching Go code.
+//
+//go:embed locales/*.json
+var localeFiles embed.FS
+
+// LocaleFS returns the embedded message files.
+func LocaleFS() fs.FS {
+	sub, _ := fs.Sub(localeFiles, "locales")
+	return sub
+}
+
+type translator struct {
+	bundle     *i18n.Bundle
+	localizers map[string]*i18n.Localizer
+	matcher    language.Matcher
+}
+
+func newTranslator(fsys fs.FS) (*translator, error) {
+	b := i18n.NewBundle(language.English)
+	b.RegisterUnmarshalFunc("json", json.Unmarshal)
+	t := &translator{bundle: b, localizers: map[string]*i18n.Localizer{}}
+	var tags []language.Tag
+	for _, l := range Languages {
+		data, err := fs.ReadFile(fsys, l+".json")
+		if err != nil {
+			return nil, fmt.Errorf("message file for %s: %w", l, err)
+		}
+		if _, err := b.ParseMessageFileBytes(data, l+".json"); err != nil {
+			return nil, fmt.Errorf("message file %s.json: %w", l, err)
+		}
+		t.localizers[l] = i18n.NewLocalizer(b, l, "en")
+		tags = append(tags, language.Make(l))
+	}
+	t.matcher = language.NewMatcher(tags)
+	return t, nil
+}
+
+// Locale is one reader's language: its messages, names and numbers.
+type Locale struct {
+	Lang string
+	tr   *translator
+}
+
+// T translates a message, filling {{.Name}} placeholders from pairs of
+// arguments: T("pair.gap", "Ratio", "2.5×"). A message missing from a
+// language falls back to English; one missing from English shows its key.
+func (l Locale) T(id string, kv ...any) string {
+	var data map[string]any
+	if len(kv) > 0 {
+		data = make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			data[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+	}
+	lc := &i18n.LocalizeConfig{MessageID: id, TemplateData: data}
+	if n, ok := data["Count"]; ok {
+		lc.PluralCount = n
+	}
+	s, err := l.tr.localizers[l.Lang].Localize(lc)
+	if err != nil || s == "" {
+		return id
+	}
+	return s
+}
+
+// Num formats a number for the reader.
+func (l Locale) Num(v float64) string { return FormatNumber(v, l.Lang) }
+
+// Ratio formats a ratio for the reader.
+func (l Locale) Ratio(v float64) string { return FormatRatio(v, l.Lang) }
+
+// Href prefixes an address with the language, so a shared link keeps it.
+func (l Locale) Href(path string) string { return "/" + l.Lang + path }
+
+// AreaName is the name readers of this language know the area by.
+func (l Locale) AreaName(a *metrics.Area) string {
+	if a.LocalName != "" && localCountry[l.Lang] == a.CountryISO3 {
+		return a.LocalName
+	}
+	return a.Name
+}
+
+// IndicatorName is the indicator's name in the reader's language.
+func (l Locale) IndicatorName(i *metrics.Indicator) string {
+	if l.Lang == "vi" && i.NameVI != "" {
+		return i.NameVI
+	}
+	return i.NameEN
+}
+
+// IndicatorDefinition is the indicator's definition in the reader's language.
+func (l Locale) IndicatorDefinition(i *metrics.Indicator) string {
+	if l.Lang == "vi" && i.DefinitionVI != "" {
+		return i.DefinitionVI
+	}
+	return i.DefinitionEN
+}
+
+// FlagName and FlagDescription translate a flag of the vocabulary.
+func (l Locale) FlagName(f *metrics.Flag) string {
+	if l.Lang == "vi" && f.NameVI != "" {
+		return f.NameVI
+	}
+	return f.NameEN
+}
+
+// FlagDescription is the flag's meaning in the reader's language.
+func (l Locale) FlagDescription(f *metrics.Flag) string {
+	if l.Lang == "vi" && f.DescriptionVI != "" {
+		return f.DescriptionVI
+	}
+	return f.DescriptionEN
+}
+
+// Theme is a theme's name.
+func (l Locale) Theme(theme string) string { return l.T("theme." + theme) }
+
+// Direction says which way is better.
+func (l Locale) Direction(d string) string { return l.T("direction." + d) }
+
+// PairTitle names a pair by its sides in the reader's language.
+func (l Locale) PairTitle(p *metrics.Pair) string {
+	return l.SideLabel(p.Sides[0]) + " – " + l.SideLabel(p.Sides[1])
+}
+
+// SideLabel names a side: its city's local name where the language
+// calls for it, else the side's label ("Scottish Cities Alliance").
+func (l Locale) SideLabel(s metrics.Side) string {
+	if len(s.Cities) == 1 {
+		return l.AreaName(&s.Cities[0])
+	}
+	return s.Label
+}
+
+const langKey = "lang"
+
+func validLang(l string) bool {
+	for _, x := range Languages {
+		if x == l {
+			return true
+		}
+	}
+	return false
+}
+
+// chooseLanguage runs before routing: a leading /vi/ (or /en/, /it/,
+// /sk/) in the address chooses the language, is remembered in a cookie
+// and stripped; without one, the cookie decides, then Accept-Language.
+func (s *Server) chooseLanguage(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		p := req.URL.Path
+		lang := ""
+		for _, l := range Languages {
+			if p == "/"+l || strings.HasPrefix(p, "/"+l+"/") {
+				lang = l
+				req.URL.Path = strings.TrimPrefix(p, "/"+l)
+				if req.URL.Path == "" {
+					req.URL.Path = "/"
+				}
+				req.URL.RawPath = ""
+				c.SetCookie(&http.Cookie{Name: langKey, Value: l, Path: "/", MaxAge: int((365 * 24 * time.Hour).Seconds()),
+					HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: req.TLS != nil})
+				break
+			}
+		}
+		if lang == "" {
+			if ck, err := req.Cookie(langKey); err == nil && validLang(ck.Value) {
+				lang = ck.Value
+			}
+		}
+		if lang == "" {
+			lang = "en"
+			if al := req.Header.Get("Accept-Language"); al != "" {
+				tags, _, err := language.ParseAcceptLanguage(al)
+				if err == nil && len(tags) > 0 {
+					_, i, conf := s.tr.matcher.Match(tags...)
+					if conf != language.No {
+						lang = Languages[i]
+					}
+				}
+			}
+		}
+		c.Set(langKey, lang)
+		c.Response().Header().Add("Vary", "Accept-Language, Cookie")
+		return next(c)
+	}
+}
+
+func (s *Server) locale(c echo.Context) Locale {
+	l, _ := c.Get(langKey).(string)
+	if !validLang(l) {
+		l = "en"
+	}
+	return Locale{Lang: l, tr: s.tr}
+}
