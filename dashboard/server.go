@@ -27,7 +27,7 @@ type Config struct {
 	Assets    fs.FS
 	// Locales are the message files (nil: the embedded ones).
 	Locales fs.FS
-	Dev       bool
+	Dev     bool
 	// Now is the clock; tests fix it.
 	Now func() time.Time
 }
