@@ -19,6 +19,14 @@ type pairPage struct {
 	Overview  *Chart
 	Charts    []*Chart
 	Countries []*metrics.Area
+	Coverage  []coverageView
+}
+
+type coverageView struct {
+	City        string
+	Reported    int
+	Total       int
+	EmptyThemes []string
 }
 
 type themeTab struct {
@@ -79,6 +87,13 @@ func buildPairPage(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, 
 	p := &pairPage{Pair: cmp.Pair, Title: loc.PairTitle(cmp.Pair), Theme: theme, Countries: cmp.Countries}
 	for i, sd := range cmp.Pair.Sides {
 		p.Sides[i] = loc.SideLabel(sd)
+	}
+	for _, cv := range cmp.Coverage() {
+		v := coverageView{City: loc.AreaName(cv.City), Reported: cv.Reported, Total: cv.Total}
+		for _, t := range cv.EmptyThemes {
+			v.EmptyThemes = append(v.EmptyThemes, loc.Theme(t))
+		}
+		p.Coverage = append(p.Coverage, v)
 	}
 	for _, t := range metrics.Themes {
 		tab := themeTab{Theme: t, Current: t == theme}

@@ -325,3 +325,42 @@ func themeIndex(t string) int {
 	}
 	return len(Themes)
 }
+
+// Coverage counts, for one city, the indicators it reports (on its own
+// area or a linked one) out of all the city indicators of the catalogue.
+type Coverage struct {
+	City     *Area
+	Reported int
+	Total    int
+	// EmptyThemes are the themes in which the city reports nothing.
+	EmptyThemes []string
+}
+
+// Coverage says how much each city of the pair reports, so that a
+// reader sees at once where the comparison is thin.
+func (cmp *Comparison) Coverage() []Coverage {
+	var out []Coverage
+	for si, sd := range cmp.Pair.Sides {
+		for ci := range sd.Cities {
+			cv := Coverage{City: &cmp.Pair.Sides[si].Cities[ci]}
+			perTheme := map[string]int{}
+			for _, ind := range cmp.Catalogue.Indicators {
+				if ind.ContextOfID.Valid || ind.Theme == "context" {
+					continue
+				}
+				cv.Total++
+				if LatestFor(cmp.Catalogue, cmp.Data, cv.City, ind).Found {
+					cv.Reported++
+					perTheme[ind.Theme]++
+				}
+			}
+			for _, t := range Themes {
+				if t != "context" && perTheme[t] == 0 {
+					cv.EmptyThemes = append(cv.EmptyThemes, t)
+				}
+			}
+			out = append(out, cv)
+		}
+	}
+	return out
+}
