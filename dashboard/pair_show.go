@@ -47,6 +47,9 @@ type scoreRowView struct {
 	Gap       string
 	Better    string // the side that is better, by the indicator's direction
 	Warnings  []string
+	// Several is set when a side has more than one city: the gap is
+	// then read city by city in the charts, not as one number.
+	Several bool
 }
 
 // showPair is the comparison page of a twin pair.
@@ -120,7 +123,8 @@ func buildPairPage(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, 
 }
 
 func scoreRow(loc Locale, cat *metrics.Catalogue, p *pairPage, r metrics.ScoreRow) scoreRowView {
-	rv := scoreRowView{Indicator: r.Indicator, Warnings: warningTexts(loc, r.Warnings)}
+	rv := scoreRowView{Indicator: r.Indicator, Warnings: warningTexts(loc, r.Warnings),
+		Several: len(r.Sides[0]) > 1 || len(r.Sides[1]) > 1}
 	for si := range r.Sides {
 		for _, sv := range r.Sides[si] {
 			rv.Sides[si] = append(rv.Sides[si], pointView(loc, cat, r.Indicator, sv))

@@ -112,7 +112,12 @@ type View struct {
 	// Path is the address without its language prefix, with its query,
 	// for the language switch.
 	Path string
-	Data any
+	// Origin is the public base address ("https://twinmetrics.example"):
+	// hreflang alternates must be absolute URLs. It comes from the
+	// settings, never from the request's Host header, which a client
+	// controls.
+	Origin string
+	Data   any
 }
 
 func (s *Server) view(c echo.Context, page string) *View {
@@ -121,7 +126,7 @@ func (s *Server) view(c echo.Context, page string) *View {
 	if q := c.Request().URL.RawQuery; q != "" {
 		path += "?" + q
 	}
-	return &View{Page: page, Lang: loc.Lang, Loc: loc, Path: path, Status: http.StatusOK}
+	return &View{Page: page, Lang: loc.Lang, Loc: loc, Path: path, Origin: s.baseURL, Status: http.StatusOK}
 }
 
 // render executes a page into a buffer first, so that a template error

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -28,18 +29,23 @@ type Config struct {
 	// Locales are the message files (nil: the embedded ones).
 	Locales fs.FS
 	Dev     bool
+	// BaseURL is the public address readers reach the app at, without a
+	// trailing slash ("https://twinmetrics.example"); default
+	// http://127.0.0.1:8080.
+	BaseURL string
 	// Now is the clock; tests fix it.
 	Now func() time.Time
 }
 
 // Server holds what the handlers need.
 type Server struct {
-	store  *metrics.Store
-	log    *slog.Logger
-	pages  *pageSet
-	assets *assetSet
-	tr     *translator
-	now    func() time.Time
+	store   *metrics.Store
+	log     *slog.Logger
+	pages   *pageSet
+	assets  *assetSet
+	tr      *translator
+	baseURL string
+	now     func() time.Time
 }
 
 // New builds the HTTP handler. Templates and assets are loaded here, so a
@@ -62,7 +68,10 @@ func New(cfg Config) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: cfg.Store, log: cfg.Logger, assets: assets, tr: tr, now: cfg.Now}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://127.0.0.1:8080"
+	}
+	s := &Server{store: cfg.Store, log: cfg.Logger, assets: assets, tr: tr, baseURL: strings.TrimSuffix(cfg.BaseURL, "/"), now: cfg.Now}
 	if s.pages, err = newPageSet(cfg.Templates, assets, tr, cfg.Dev); err != nil {
 		return nil, err
 	}
@@ -71,6 +80,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
 	e.Pre(s.chooseLanguage)
+	e.Use(secureHeaders)
 	e.Use(middleware.RequestID())
 	e.Use(middleware.Recover())
 	e.Use(s.logRequests)

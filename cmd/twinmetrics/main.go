@@ -6,7 +6,9 @@
 //
 // Settings: -addr or TWINMETRICS_ADDR (default 127.0.0.1:8080), -db or
 // TWINMETRICS_DB (default var/twinmetrics.db), -dev or TWINMETRICS_DEV=1
-// (read templates and assets from the source tree on every request).
+// (read templates and assets from the source tree on every request),
+// -base-url or TWINMETRICS_BASE_URL (the public address, for absolute
+// links; default http://ADDR).
 package main
 
 import (
@@ -37,9 +39,10 @@ func main() {
 }
 
 type settings struct {
-	addr string
-	db   string
-	dev  bool
+	addr    string
+	db      string
+	baseURL string
+	dev     bool
 }
 
 func envOr(key, def string) string {
@@ -59,6 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fset.SetOutput(stderr)
 	fset.StringVar(&st.addr, "addr", envOr("TWINMETRICS_ADDR", "127.0.0.1:8080"), "address to listen on (TWINMETRICS_ADDR)")
 	fset.StringVar(&st.db, "db", envOr("TWINMETRICS_DB", "var/twinmetrics.db"), "SQLite database file (TWINMETRICS_DB)")
+	fset.StringVar(&st.baseURL, "base-url", os.Getenv("TWINMETRICS_BASE_URL"), "public address of the dashboard, for absolute links (TWINMETRICS_BASE_URL; default http://ADDR)")
 	fset.BoolVar(&st.dev, "dev", os.Getenv("TWINMETRICS_DEV") == "1", "read templates and assets from the source tree (TWINMETRICS_DEV=1)")
 	if err := fset.Parse(args); err != nil {
 		return err
@@ -110,7 +114,10 @@ func serve(ctx context.Context, st settings, store *metrics.Store, logger *slog.
 	if st.dev {
 		tmpl, assets = os.DirFS("templates"), os.DirFS("dashboard/assets")
 	}
-	h, err := dashboard.New(dashboard.Config{Store: store, Logger: logger, Templates: tmpl, Assets: assets, Dev: st.dev})
+	if st.baseURL == "" {
+		st.baseURL = "http://" + st.addr
+	}
+	h, err := dashboard.New(dashboard.Config{Store: store, Logger: logger, Templates: tmpl, Assets: assets, Dev: st.dev, BaseURL: st.baseURL})
 	if err != nil {
 		return err
 	}
