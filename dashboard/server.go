@@ -45,6 +45,7 @@ type Server struct {
 	assets  *assetSet
 	tr      *translator
 	baseURL string
+	tel     *telemetry
 	now     func() time.Time
 }
 
@@ -75,6 +76,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	if s.pages, err = newPageSet(cfg.Templates, assets, tr, cfg.Dev); err != nil {
 		return nil, err
 	}
+	s.tel = newTelemetry(cfg.Store)
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -83,6 +85,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.Use(secureHeaders)
 	e.Use(middleware.RequestID())
 	e.Use(middleware.Recover())
+	e.Use(s.tel.observe)
 	e.Use(s.logRequests)
 	s.routes(e)
 	return e, nil
@@ -100,6 +103,7 @@ func (s *Server) routes(e *echo.Echo) {
 
 	// Machine endpoints.
 	e.GET("/healthz", s.healthz)
+	e.GET("/metrics", s.tel.handler())
 	e.GET("/assets/*", s.assets.serve)
 }
 

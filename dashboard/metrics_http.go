@@ -1,0 +1,86 @@
+package dashboard
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/twinmetrics/twinmetrics/metrics"
+)
+
+// telemetry holds the operator's figures, exposed at /metrics in the
+// Prometheus text format. Each server has its own registry: no global
+// state, and tests can run servers side by side.
+type telemetry struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	// Uploads counts published and rolled-back uploads by outcome.
+	Uploads *prometheus.CounterVec
+	// Cache counts page cache hits and misses.
+	Cache *prometheus.CounterVec
+}
+
+func newTelemetry(store *metrics.Store) *telemetry {
+	t := &telemetry{reg: prometheus.NewRegistry()}
+	t.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "twinmetrics_http_requests_total",
+		Help: "HTTP requests answered, by route, method and status.",
+	}, []string{"route", "method", "status"})
+	t.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "twinmetrics_http_request_duration_seconds",
+		Help:    "Time to answer HTTP requests, by route.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	}, []string{"route"})
+	t.Uploads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "twinmetrics_uploads_total",
+		Help: "Uploads published or rolled back.",
+	}, []string{"outcome"})
+	t.Cache = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "twinmetrics_page_cache_total",
+		Help: "Page cache lookups, by result (hit or miss).",
+	}, []string{"result"})
+	dataVersion := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "twinmetrics_data_version",
+		Help: "The data version: bumped by every change to the data.",
+	}, func() float64 {
+		v, err := store.DataVersion(context.Background())
+		if err != nil {
+			return -1
+		}
+		return float64(v)
+	})
+	t.reg.MustRegister(t.requests, t.latency, t.Uploads, t.Cache, dataVersion,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(store.DB().W.DB, "writer"),
+		collectors.NewDBStatsCollector(store.DB().R.DB, "readers"))
+	return t
+}
+
+// observe records every request by its route pattern (not its address,
+// which would make a series per slug).
+func (t *telemetry) observe(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		route := c.Path()
+		if route == "" {
+			route = "unmatched"
+		}
+		t.requests.WithLabelValues(route, c.Request().Method, strconv.Itoa(c.Response().Status)).Inc()
+		t.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		return nil
+	}
+}
+
+func (t *telemetry) handler() echo.HandlerFunc {
+	return echo.WrapHandler(promhttp.HandlerFor(t.reg, promhttp.HandlerOpts{}))
+}
