@@ -3,6 +3,8 @@
 //	twinmetrics [serve]   migrate and seed the database, then serve
 //	twinmetrics migrate   bring the database schema up to date
 //	twinmetrics seed      load the seed data (idempotent)
+//	twinmetrics backup FILE    write a consistent copy while the server runs
+//	twinmetrics restore FILE   replace the database by a backup (server stopped)
 //
 // Settings: -addr or TWINMETRICS_ADDR (default 127.0.0.1:8080), -db or
 // TWINMETRICS_DB (default var/twinmetrics.db), -dev or TWINMETRICS_DEV=1
@@ -39,10 +41,11 @@ func main() {
 }
 
 type settings struct {
-	addr    string
-	db      string
-	baseURL string
-	dev     bool
+	addr      string
+	db        string
+	baseURL   string
+	logFormat string
+	dev       bool
 }
 
 func envOr(key, def string) string {
@@ -63,16 +66,36 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fset.StringVar(&st.addr, "addr", envOr("TWINMETRICS_ADDR", "127.0.0.1:8080"), "address to listen on (TWINMETRICS_ADDR)")
 	fset.StringVar(&st.db, "db", envOr("TWINMETRICS_DB", "var/twinmetrics.db"), "SQLite database file (TWINMETRICS_DB)")
 	fset.StringVar(&st.baseURL, "base-url", os.Getenv("TWINMETRICS_BASE_URL"), "public address of the dashboard, for absolute links (TWINMETRICS_BASE_URL; default http://ADDR)")
+	fset.StringVar(&st.logFormat, "log-format", envOr("TWINMETRICS_LOG_FORMAT", "text"), "log format: text or json (TWINMETRICS_LOG_FORMAT)")
 	fset.BoolVar(&st.dev, "dev", os.Getenv("TWINMETRICS_DEV") == "1", "read templates and assets from the source tree (TWINMETRICS_DEV=1)")
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	var logger *slog.Logger
+	switch st.logFormat {
+	case "text":
+		logger = slog.New(slog.NewTextHandler(stderr, nil))
+	case "json":
+		logger = slog.New(slog.NewJSONHandler(stderr, nil))
+	default:
+		return fmt.Errorf("-log-format must be text or json, not %q", st.logFormat)
+	}
 
 	switch cmd {
 	case "serve", "migrate", "seed":
+	case "backup", "restore":
+		if fset.NArg() != 1 {
+			return fmt.Errorf("usage: twinmetrics %s FILE", cmd)
+		}
+		if cmd == "restore" {
+			if err := metrics.Restore(ctx, fset.Arg(0), st.db); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "restored %s from %s\n", st.db, fset.Arg(0))
+			return nil
+		}
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate or seed)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate, seed, backup or restore)", cmd)
 	}
 	db, err := metrics.Open(ctx, st.db)
 	if err != nil {
@@ -87,6 +110,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		logger.Info("migrated database", "path", st.db, "migrations", n)
 	}
 	if cmd == "migrate" {
+		return nil
+	}
+	if cmd == "backup" {
+		if err := db.Backup(ctx, fset.Arg(0)); err != nil {
+			return err
+		}
+		if err := metrics.CheckBackup(ctx, fset.Arg(0)); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "backed up %s to %s\n", st.db, fset.Arg(0))
 		return nil
 	}
 	store, err := metrics.NewStore(ctx, db)
