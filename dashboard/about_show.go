@@ -24,6 +24,7 @@ func (s *Server) showAbout(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	dependOn(c).all = true // counts over every area and indicator
 	n, err := s.store.CountObservations(ctx)
 	if err != nil {
 		return err

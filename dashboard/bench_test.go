@@ -1,11 +1,13 @@
 package dashboard_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/twinmetrics/twinmetrics/internal/testapp"
+	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
 // benchGet serves url through the whole handler b.N times.
@@ -31,12 +33,57 @@ func BenchmarkBaselineHealthz(b *testing.B) {
 }
 
 // BenchmarkPairPageCold renders the Hanoi–Milan page from the database
-// on every request: catalogue, observations, headline rule, scorecard,
-// charts and template. There is no page cache yet, so every render is
-// cold.
+// on every request: observations, headline rule, scorecard, charts,
+// template and compression. Before each request (outside the timer) a
+// change to Hanoi's values invalidates the page, as a publication would.
 func BenchmarkPairPageCold(b *testing.B) {
 	app := testapp.New(b, testapp.Options{})
-	benchGet(b, app.Handler, "/pairs/hanoi-milan")
+	req := httptest.NewRequest(http.MethodGet, "/pairs/hanoi-milan", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	ctx := context.Background()
+	var hanoi int64
+	if err := app.DB.R.Get(&hanoi, "SELECT id FROM areas WHERE slug = 'hanoi'"); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		tx, err := app.DB.W.BeginTxx(ctx, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := metrics.RecordChange(ctx, tx, []int64{hanoi}, nil); err != nil {
+			b.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		b.StartTimer()
+		app.Handler.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("GET = %d", rec.Code)
+		}
+	}
+}
+
+// BenchmarkPairPageWarm serves the same page from the page cache,
+// compressed, as readers after the first get it.
+func BenchmarkPairPageWarm(b *testing.B) {
+	app := testapp.New(b, testapp.Options{})
+	req := httptest.NewRequest(http.MethodGet, "/pairs/hanoi-milan", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	app.Handler.ServeHTTP(httptest.NewRecorder(), req)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rec := httptest.NewRecorder()
+		app.Handler.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK || rec.Header().Get("Content-Encoding") != "gzip" {
+			b.Fatalf("GET = %d %q", rec.Code, rec.Header().Get("Content-Encoding"))
+		}
+	}
 }
 
 // BenchmarkOverviewPage renders the list of pairs with their headlines.

@@ -56,6 +56,7 @@ func (s *Server) showCity(c echo.Context) error {
 	for _, ch := range linked {
 		ids = append(ids, ch.ID)
 	}
+	dependOn(c).area(ids...)
 	obs, err := s.store.ObservationsForAreas(ctx, ids)
 	if err != nil {
 		return err

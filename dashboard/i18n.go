@@ -83,13 +83,13 @@ func (l Locale) T(id string, kv ...any) string {
 			data[fmt.Sprint(kv[i])] = kv[i+1]
 		}
 	}
-	lc := &i18n.LocalizeConfig{MessageID: id, TemplateData: data}
-	if n, ok := data["Count"]; ok {
-		lc.PluralCount = n
-	}
-	s, err := l.tr.localizers[l.Lang].Localize(lc)
-	if err != nil || s == "" {
-		return id
+	// Messages are flat (no plural forms), so no PluralCount is given:
+	// a count is only a placeholder.
+	s, err := l.tr.localizers[l.Lang].Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	if s == "" {
+		if err != nil {
+			return id
+		}
 	}
 	return s
 }

@@ -36,6 +36,7 @@ func (s *Server) listIndicators(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	dependOn(c).all = true // counts over every area and indicator
 	ids := make([]int64, len(cat.Indicators))
 	for i, ind := range cat.Indicators {
 		ids[i] = ind.ID

@@ -18,6 +18,7 @@ type indicatorPage struct {
 	Ranking     []rankRow
 	Charts      []*Chart
 	Missing     []*metrics.Area
+	MaxGap      int
 }
 
 type rankRow struct {
@@ -38,13 +39,14 @@ func (s *Server) showIndicator(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	dependOn(c).indicator(ind.ID)
 	obs, err := s.store.ObservationsForIndicators(ctx, []int64{ind.ID})
 	if err != nil {
 		return err
 	}
 	data := metrics.NewDataset(obs)
 	v := s.view(c, "indicator")
-	page := &indicatorPage{Indicator: ind, Context: cat.ContextFor(ind.ID)}
+	page := &indicatorPage{Indicator: ind, Context: cat.ContextFor(ind.ID), MaxGap: metrics.MaxDenominatorGap}
 	if ind.Derived() {
 		page.Numerator = cat.IndicatorByID(ind.NumeratorID.Int64)
 		page.Denominator = cat.IndicatorByID(ind.DenominatorID.Int64)

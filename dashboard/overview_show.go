@@ -47,6 +47,7 @@ func (s *Server) showOverview(c echo.Context) error {
 			ids = append(ids, ind.ID)
 		}
 	}
+	dependOn(c).indicator(ids...)
 	obs, err := s.store.ObservationsForIndicators(ctx, ids)
 	if err != nil {
 		return err

@@ -63,6 +63,7 @@ func (s *Server) showPair(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	dependOn(c).area(cmp.AreaIDs...)
 	theme := c.QueryParam("theme")
 	if !validTheme(theme) {
 		theme = cmp.DefaultTheme()

@@ -46,6 +46,7 @@ type Server struct {
 	tr      *translator
 	baseURL string
 	tel     *telemetry
+	cache   *pageCache
 	now     func() time.Time
 }
 
@@ -77,6 +78,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		return nil, err
 	}
 	s.tel = newTelemetry(cfg.Store)
+	s.cache = newPageCache(32 << 20)
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -94,12 +96,13 @@ func New(cfg Config) (*echo.Echo, error) {
 // routes lists every route, grouped by who may call it.
 func (s *Server) routes(e *echo.Echo) {
 	// Public pages.
-	e.GET("/", s.showOverview)
-	e.GET("/pairs/:slug", s.showPair)
-	e.GET("/cities/:slug", s.showCity)
-	e.GET("/indicators", s.listIndicators)
-	e.GET("/indicators/:code", s.showIndicator)
-	e.GET("/about", s.showAbout)
+	// Public pages, served from the page cache.
+	e.GET("/", s.cached(s.showOverview))
+	e.GET("/pairs/:slug", s.cached(s.showPair))
+	e.GET("/cities/:slug", s.cached(s.showCity))
+	e.GET("/indicators", s.cached(s.listIndicators))
+	e.GET("/indicators/:code", s.cached(s.showIndicator))
+	e.GET("/about", s.cached(s.showAbout))
 
 	// Machine endpoints.
 	e.GET("/healthz", s.healthz)

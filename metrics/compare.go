@@ -15,7 +15,9 @@ type Comparison struct {
 	// Countries are the national areas of the pair's cities, drawn as
 	// context lines and never passed off as city values.
 	Countries []*Area
-	Rows      []ScoreRow
+	// AreaIDs are every area whose values the comparison read.
+	AreaIDs []int64
+	Rows    []ScoreRow
 	// Missing lists, by theme, the indicators neither side reports.
 	Missing map[string][]*Indicator
 }
@@ -105,6 +107,7 @@ func (s *Store) ComparePair(ctx context.Context, c *Catalogue, slug string) (*Co
 	if err != nil {
 		return nil, err
 	}
+	cmp.AreaIDs = ids
 	cmp.Data = NewDataset(obs)
 	for _, ind := range c.Indicators {
 		if ind.ContextOfID.Valid {

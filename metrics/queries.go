@@ -30,6 +30,7 @@ type queries struct {
 	GetObservation                *sqlx.Stmt
 	CountObservations             *sqlx.Stmt
 	DataVersion                   *sqlx.Stmt
+	CatalogueVersion              *sqlx.Stmt
 }
 
 func prepareQueries(ctx context.Context, db *sqlx.DB) (*queries, error) {

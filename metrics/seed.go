@@ -148,15 +148,10 @@ func (s *Store) Seed(ctx context.Context, fsys fs.FS) (SeedResult, error) {
 	if res.Derived, err = deriveAll(ctx, tx); err != nil {
 		return res, fmt.Errorf("seed: derive: %w", err)
 	}
-	if err := bumpDataVersion(ctx, tx); err != nil {
+	if _, err := RecordGlobalChange(ctx, tx); err != nil {
 		return res, err
 	}
 	return res, tx.Commit()
-}
-
-func bumpDataVersion(ctx context.Context, tx *sqlx.Tx) error {
-	_, err := tx.ExecContext(ctx, `UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version'`)
-	return err
 }
 
 type seeder struct {

@@ -14,8 +14,9 @@ type Store struct {
 	db *DB
 	q  *queries
 
-	// The catalogue changes only with the data version (every write bumps
-	// it), so it is loaded once per version and shared, read-only.
+	// The catalogue changes only with its own version (bumped by seeds
+	// and catalogue edits, not by new values), so it is loaded once per
+	// version and shared, read-only.
 	catMu      sync.Mutex
 	cat        *Catalogue
 	catVersion int64
@@ -60,9 +61,9 @@ type Catalogue struct {
 // Catalogue returns the catalogue of the current data version. Callers
 // must not change it: it is shared between requests.
 func (s *Store) Catalogue(ctx context.Context) (*Catalogue, error) {
-	v, err := s.DataVersion(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("data version: %w", err)
+	var v int64
+	if err := s.q.CatalogueVersion.GetContext(ctx, &v); err != nil {
+		return nil, fmt.Errorf("catalogue version: %w", err)
 	}
 	s.catMu.Lock()
 	if s.cat != nil && s.catVersion == v {
