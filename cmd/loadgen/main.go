@@ -1,0 +1,142 @@
+// Command loadgen sends a bounded load to a twinmetrics server on this
+// machine and reports throughput and latency per endpoint, each beside a
+// baseline endpoint of the same server measured in the same run.
+//
+//	loadgen -base http://127.0.0.1:18080 -c 64 -d 10s /healthz /pairs/hanoi-milan /vi/pairs/hanoi-milan
+//
+// The first path is the baseline. Only loopback addresses are accepted:
+// load is never sent to another machine. Each run stops after its
+// duration or its request budget, whichever comes first.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+type result struct {
+	path      string
+	requests  int64
+	failures  int64
+	bytes     int64
+	elapsed   time.Duration
+	latencies []time.Duration
+}
+
+func (r *result) rps() float64 { return float64(r.requests) / r.elapsed.Seconds() }
+
+func (r *result) percentile(p float64) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	sort.Slice(r.latencies, func(i, j int) bool { return r.latencies[i] < r.latencies[j] })
+	return r.latencies[int(float64(len(r.latencies)-1)*p)]
+}
+
+func loopback(base string) error {
+	u, err := url.Parse(base)
+	if err != nil {
+		return err
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("%s is not a loopback address: load goes to this machine only", host)
+	}
+	return nil
+}
+
+func run(ctx context.Context, client *http.Client, base, path string, conc int, d time.Duration, budget int64) *result {
+	res := &result{path: path}
+	var mu sync.Mutex
+	var sent atomic.Int64
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < conc; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var local []time.Duration
+			for ctx.Err() == nil && sent.Add(1) <= budget {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
+				req.Header.Set("Accept-Encoding", "gzip")
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					if ctx.Err() == nil {
+						atomic.AddInt64(&res.failures, 1)
+					}
+					continue
+				}
+				n, _ := io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					atomic.AddInt64(&res.failures, 1)
+				}
+				local = append(local, time.Since(t0))
+				atomic.AddInt64(&res.requests, 1)
+				atomic.AddInt64(&res.bytes, n)
+			}
+			mu.Lock()
+			res.latencies = append(res.latencies, local...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	return res
+}
+
+func main() {
+	base := flag.String("base", "http://127.0.0.1:18080", "server address (loopback only)")
+	conc := flag.Int("c", 64, "concurrent connections")
+	dur := flag.Duration("d", 10*time.Second, "duration per endpoint (at most 2m)")
+	budget := flag.Int64("n", 2_000_000, "request budget per endpoint")
+	warm := flag.Duration("warm", time.Second, "warm-up per endpoint, not counted")
+	flag.Parse()
+	paths := flag.Args()
+	if len(paths) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: loadgen [flags] BASELINE_PATH PATH...")
+		os.Exit(2)
+	}
+	if err := loopback(*base); err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(2)
+	}
+	if *dur > 2*time.Minute {
+		*dur = 2 * time.Minute
+	}
+	tr := &http.Transport{MaxIdleConns: *conc * 2, MaxIdleConnsPerHost: *conc * 2, DisableCompression: true}
+	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	ctx := context.Background()
+	var baseline *result
+	fmt.Printf("%-34s %10s %9s %9s %9s %8s %9s\n", "endpoint", "req/s", "p50", "p99", "failures", "KB/req", "vs base")
+	for i, p := range paths {
+		run(ctx, client, *base, p, *conc, *warm, *budget)
+		r := run(ctx, client, *base, p, *conc, *dur, *budget)
+		if i == 0 {
+			baseline = r
+		}
+		kb := 0.0
+		if r.requests > 0 {
+			kb = float64(r.bytes) / float64(r.requests) / 1024
+		}
+		fmt.Printf("%-34s %10.0f %9s %9s %9d %8.1f %8.0f%%\n", p, r.rps(), r.percentile(.5).Round(time.Microsecond),
+			r.percentile(.99).Round(time.Microsecond), r.failures, kb, 100*r.rps()/baseline.rps())
+	}
+}
