@@ -143,6 +143,15 @@ func (l Locale) FlagDescription(f *metrics.Flag) string {
 	return f.DescriptionEN
 }
 
+// Confidence words how sure a pairing is ("high", "medium (inferred)").
+func (l Locale) Confidence(c string) string {
+	key := "confidence." + metrics.Slugify(c)
+	if s := l.T(key); s != key {
+		return s
+	}
+	return c
+}
+
 // Theme is a theme's name.
 func (l Locale) Theme(theme string) string { return l.T("theme." + theme) }
 
