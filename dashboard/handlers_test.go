@@ -10,9 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"testing/fstest"
 
-	"github.com/twinmetrics/twinmetrics/data"
 	"github.com/twinmetrics/twinmetrics/internal/testapp"
 )
 
@@ -267,18 +265,7 @@ const hostile = `</script><script>alert(1)</script>`
 // hostileSeed renames a source and a city to a script tag.
 func hostileSeed(t *testing.T) fs.FS {
 	t.Helper()
-	m := fstest.MapFS{}
-	err := fs.WalkDir(data.Files, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(data.Files, p)
-		m[p] = &fstest.MapFile{Data: b}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := testapp.SeedCopy(t)
 	quoted := `"` + strings.ReplaceAll(hostile, `"`, `""`) + `"`
 	replace := func(file, old, new string) {
 		s := string(m[file].Data)

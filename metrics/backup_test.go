@@ -2,13 +2,11 @@ package metrics_test
 
 import (
 	"context"
-	"io/fs"
 	"path/filepath"
 	"sync"
 	"testing"
-	"testing/fstest"
 
-	"github.com/twinmetrics/twinmetrics/data"
+	"github.com/twinmetrics/twinmetrics/internal/testapp"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -28,14 +26,7 @@ func TestBackupWhileWritingRestoresConsistently(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		for i := 0; i < 6; i++ {
-			m := fstest.MapFS{}
-			fs.WalkDir(data.Files, ".", func(p string, d fs.DirEntry, err error) error {
-				if !d.IsDir() {
-					b, _ := fs.ReadFile(data.Files, p)
-					m[p] = &fstest.MapFile{Data: b}
-				}
-				return nil
-			})
+			m := testapp.SeedCopy(t)
 			// Change the seed's hash so that it is applied again.
 			m["programme_pairs.csv"].Data = append(append([]byte{}, m["programme_pairs.csv"].Data...), []byte("\n\n\n\n\n\n\n"[:i+1])...)
 			if _, err := s.Seed(ctx, m); err != nil {

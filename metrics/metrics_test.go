@@ -4,15 +4,14 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
-	"io/fs"
 	"math"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	"github.com/twinmetrics/twinmetrics/data"
+	"github.com/twinmetrics/twinmetrics/internal/testapp"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -230,14 +229,7 @@ func TestSeedTwiceGivesTheSameRows(t *testing.T) {
 	// A changed seed file (here: one more line of whitespace) is applied
 	// again; the current rows come out the same and the earlier ones stay
 	// stored, retired.
-	m := fstest.MapFS{}
-	fs.WalkDir(data.Files, ".", func(p string, d fs.DirEntry, err error) error {
-		if !d.IsDir() {
-			b, _ := fs.ReadFile(data.Files, p)
-			m[p] = &fstest.MapFile{Data: b}
-		}
-		return nil
-	})
+	m := testapp.SeedCopy(t)
 	m["programme_pairs.csv"].Data = append(append([]byte{}, m["programme_pairs.csv"].Data...), '\n')
 	res, err = s.Seed(context.Background(), m)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/twinmetrics/twinmetrics/dashboard"
@@ -32,6 +33,24 @@ type Options struct {
 	Seed fs.FS
 	// NoSeed leaves the database empty but migrated.
 	NoSeed bool
+}
+
+// SeedCopy returns the real seed files as a map a test may change.
+func SeedCopy(t testing.TB) fstest.MapFS {
+	t.Helper()
+	m := fstest.MapFS{}
+	err := fs.WalkDir(data.Files, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(data.Files, p)
+		m[p] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // Fixed is the clock tests run under.
