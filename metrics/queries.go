@@ -30,6 +30,9 @@ type queries struct {
 	GetObservation                *sqlx.Stmt
 	CountObservations             *sqlx.Stmt
 	DataVersion                   *sqlx.Stmt
+	ExportObservations            *sqlx.Stmt
+	CountSelection                *sqlx.Stmt
+	LastChange                    *sqlx.Stmt
 }
 
 func prepareQueries(ctx context.Context, db *sqlx.DB) (*queries, error) {
