@@ -113,6 +113,7 @@ func (s *Server) showCity(c echo.Context) error {
 		page.Charts = append(page.Charts, ch)
 	}
 	v.Title = area.DisplayName()
+	v.Download = cityDownload(area, linked)
 	v.Data = page
 	return s.render(c, http.StatusOK, "city", v)
 }

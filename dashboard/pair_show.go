@@ -63,6 +63,7 @@ func (s *Server) showPair(c echo.Context) error {
 		return err
 	}
 	v.Title = cmp.Pair.Title()
+	v.Download = pairDownload(cmp.Pair.Slug)
 	v.Data = page
 	return s.render(c, http.StatusOK, "pair", v)
 }

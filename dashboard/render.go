@@ -17,7 +17,7 @@ import (
 
 // pageNames are the templates that are pages; each is parsed together
 // with layout.html.
-var pageNames = []string{"overview", "pair", "city", "indicators", "indicator", "about", "error"}
+var pageNames = []string{"overview", "pair", "city", "indicators", "indicator", "about", "data", "error"}
 
 type pageSet struct {
 	fsys   fs.FS
@@ -35,7 +35,7 @@ func newPageSet(fsys fs.FS, assets *assetSet, dev bool) (*pageSet, error) {
 }
 
 func (ps *pageSet) parse() (map[string]*template.Template, error) {
-	base, err := template.New("layout.html").Funcs(ps.funcs()).ParseFS(ps.fsys, "layout.html", "partials.html")
+	base, err := template.New("layout.html").Funcs(ps.funcs()).ParseFS(ps.fsys, "layout.html", "partials.html", "downloads.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse templates: %w", err)
 	}
@@ -81,8 +81,9 @@ func (ps *pageSet) funcs() template.FuncMap {
 		"themeName": func(theme, lang string) string {
 			return themeNames[theme]
 		},
-		"join": strings.Join,
-		"add":  func(a, b int) int { return a + b },
+		"join":   strings.Join,
+		"add":    func(a, b int) int { return a + b },
+		"countf": func(n int) float64 { return float64(n) },
 		"json": func(v any) (template.JS, error) {
 			b, err := json.Marshal(v)
 			return template.JS(b), err
@@ -111,6 +112,8 @@ type View struct {
 	Path        string
 	DataVersion int64
 	Data        any
+	// Download, when set, offers the data behind the page in each format.
+	Download *downloadLinks
 }
 
 func (s *Server) view(c echo.Context, page string) *View {

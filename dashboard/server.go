@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"syscall"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -36,6 +37,9 @@ type Server struct {
 	pages  *pageSet
 	assets *assetSet
 	now    func() time.Time
+	gzip   *gzipCache
+	// openapi is the API's OpenAPI document, served as it is embedded.
+	openapi []byte
 }
 
 // New builds the HTTP handler. Templates and assets are loaded here, so a
@@ -51,7 +55,8 @@ func New(cfg Config) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: cfg.Store, log: cfg.Logger, assets: assets, now: cfg.Now}
+	s := &Server{store: cfg.Store, log: cfg.Logger, assets: assets, now: cfg.Now,
+		gzip: newGzipCache(4<<20, 32<<20), openapi: openAPIDocument}
 	if s.pages, err = newPageSet(cfg.Templates, assets, cfg.Dev); err != nil {
 		return nil, err
 	}
@@ -62,6 +67,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.Use(middleware.RequestID())
 	e.Use(middleware.Recover())
 	e.Use(s.logRequests)
+	e.Use(s.compress)
 	s.routes(e)
 	return e, nil
 }
@@ -75,6 +81,23 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/indicators", s.listIndicators)
 	e.GET("/indicators/:code", s.showIndicator)
 	e.GET("/about", s.showAbout)
+	e.GET("/data", s.showData)
+	e.GET("/data/download", s.downloadData)
+
+	// The JSON API, described by its OpenAPI document.
+	api := e.Group("/api/v1")
+	api.GET("", s.showAPIIndex)
+	api.GET("/openapi.json", s.showOpenAPI)
+	api.GET("/cities", s.listCitiesAPI)
+	api.GET("/pairs", s.listPairsAPI)
+	api.GET("/indicators", s.listIndicatorsAPI)
+	api.GET("/sources", s.listSourcesAPI)
+	api.GET("/flags", s.listFlagsAPI)
+	api.GET("/observations", s.listObservationsAPI)
+	api.Any("/*", func(c echo.Context) error {
+		return &Problem{Type: problemNotFound, Title: "Not found", Status: http.StatusNotFound,
+			Detail: "No such API endpoint; the OpenAPI document at /api/v1/openapi.json lists them."}
+	})
 
 	// Machine endpoints.
 	e.GET("/healthz", s.healthz)
@@ -116,6 +139,16 @@ func (s *Server) healthz(c echo.Context) error {
 // endpoints). Unexpected errors are logged; readers see nothing of them.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		if !errors.Is(err, context.Canceled) && !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) {
+			s.log.Error("response failed after it started", "path", c.Request().URL.Path, "err", err)
+		}
+		return
+	}
+	var prob *Problem
+	if errors.As(err, &prob) {
+		if werr := writeProblem(c, prob); werr != nil {
+			s.log.Error("write problem", "err", werr)
+		}
 		return
 	}
 	code := http.StatusInternalServerError
@@ -128,6 +161,16 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if code >= 500 {
 		s.log.Error("request failed", "path", c.Request().URL.Path, "err", err)
+	}
+	if isMachinePath(c.Request().URL.Path) {
+		p := &Problem{Type: "about:blank", Title: http.StatusText(code), Status: code}
+		if code == http.StatusNotFound {
+			p.Type, p.Detail = problemNotFound, "Nothing is stored under this address."
+		}
+		if werr := writeProblem(c, p); werr != nil {
+			s.log.Error("write problem", "err", werr)
+		}
+		return
 	}
 	v := s.view(c, "error")
 	v.Status = code
