@@ -77,7 +77,7 @@ type dataPackage struct {
 	Resources   []dpResource `json:"resources"`
 }
 
-const guardNote = " Text beginning with =, +, -, @, a tab, a carriage return or an apostrophe carries one extra leading apostrophe (a spreadsheet formula guard)."
+const guardNote = " Text beginning with =, +, -, @, a tab, a carriage return or an apostrophe (other than a plain number) carries one extra leading apostrophe, a spreadsheet formula guard: remove one leading apostrophe to get the stored text."
 
 func str(name, desc string) tsField { return tsField{Name: name, Type: "string", Description: desc} }
 

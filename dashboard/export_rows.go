@@ -23,27 +23,57 @@ var exportColumns = []string{
 // is opened in a spreadsheet: text that begins with = + - @, a tab or a
 // carriage return gets a leading apostrophe. Text that already begins
 // with an apostrophe gets one more, so that removing one leading
-// apostrophe from a guarded field always restores the stored text.
+// apostrophe from a field that begins with one always restores the
+// stored text.
+//
+// A plain decimal number ("-34.9", "1e-3") is left alone: a spreadsheet
+// reads it as the number it is, and the data package types it so.
 func guardFormula(s string) string {
 	if s == "" {
 		return s
 	}
 	switch s[0] {
 	case '=', '+', '-', '@', '\t', '\r', '\'':
-		return "'" + s
+		if !plainNumber(s) {
+			return "'" + s
+		}
 	}
 	return s
 }
 
-// unguardFormula undoes guardFormula.
-func unguardFormula(s string) string {
-	if len(s) > 1 && s[0] == '\'' {
-		switch s[1] {
-		case '=', '+', '-', '@', '\t', '\r', '\'':
-			return s[1:]
+// plainNumber reports whether s is a signed decimal number with an
+// optional fraction and exponent, and nothing else.
+func plainNumber(s string) bool {
+	i := 0
+	if i < len(s) && (s[i] == '-' || s[i] == '+') {
+		i++
+	}
+	digits := func() int {
+		j := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i - j
+	}
+	if digits() == 0 {
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
 		}
 	}
-	return s
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '-' || s[i] == '+') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
 }
 
 // formatValue writes a number so that parsing it gives the same float64
@@ -211,7 +241,7 @@ type withheldSource struct {
 const (
 	noteWithheld = "Values of sources whose terms do not permit redistribution are listed with their source but without the value (withheld = true); the note says why and where to get them."
 	noteDerived  = "Per-capita values are computed by twinmetrics from two stored observations of the same area (numerator_id, denominator_id); their source columns name both components' sources."
-	noteFormula  = "In CSV files, text that begins with =, +, -, @, a tab, a carriage return or an apostrophe starts with one extra apostrophe so that spreadsheets do not run it as a formula; remove one leading apostrophe to get the stored text."
+	noteFormula  = "In CSV files, text that begins with =, +, -, @, a tab, a carriage return or an apostrophe starts with one extra apostrophe so that spreadsheets do not run it as a formula (plain numbers such as -34.9 are left as they are); remove one leading apostrophe to get the stored text."
 	noteChoice   = "Every stored value is included, also where one area has several values for one indicator and year (two sources or vintages); the pages show one of them by the headline rule described at /about."
 )
 

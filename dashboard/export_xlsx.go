@@ -75,13 +75,15 @@ func (s *Server) writeXLSX(c echo.Context, d *download) error {
 			return nil
 		}
 		cells := cellsOf(row.fields(x.version)...)
-		// Numbers as numbers, so that a spreadsheet can compute with them.
-		cells[0] = row.ID
+		// Numbers as numbers, so that a spreadsheet can compute with them
+		// (Excel keeps 15 significant digits), and no cell where there is
+		// no number.
+		cells[0], cells[8], cells[9], cells[20], cells[21] = row.ID, nil, nil, nil, nil
 		if r.Year.Valid {
 			cells[8] = r.Year.Int64
 		}
 		if r.Value.Valid && !row.Withheld {
-			cells[9] = r.Value.Float64
+			cells[9] = excelDigits(r.Value.Float64)
 		}
 		if r.Derived() {
 			cells[20], cells[21] = r.NumeratorID.Int64, r.DenominatorID.Int64
@@ -119,6 +121,16 @@ func (s *Server) writeXLSX(c echo.Context, d *download) error {
 	c.Response().WriteHeader(http.StatusOK)
 	_, err = f.WriteTo(c.Response())
 	return err
+}
+
+// excelDigits rounds to the 15 significant digits a workbook holds;
+// excelize would cut the rest off instead of rounding.
+func excelDigits(v float64) float64 {
+	r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 15, 64), 64)
+	if err != nil {
+		return v
+	}
+	return r
 }
 
 // xlsxSheet writes a small table to a new sheet.
