@@ -275,11 +275,12 @@ func memPeak(f func()) (heap, total, rss uint64) {
 // SELECT of the same rows to io.Discard, and reports both rates, their
 // ratio and the memory peaks while exporting. Run it with
 //
-//	go test -run '^$' -bench CSVExport1M -benchtime 3x ./dashboard/
+//	go test -run '^$' -bench CSVExport1M -benchtime 5x ./dashboard/
 func BenchmarkCSVExport1M(b *testing.B) {
 	fx := benchDB(b)
-	var scanDur, csvDur time.Duration
-	var scanRows, csvRows int64
+	// The machine is shared, so each rate is taken from its fastest run:
+	// the one least disturbed by other work.
+	var scanBest, csvBest time.Duration
 	var peakHeap, peakTotal, peakRSS uint64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -288,8 +289,12 @@ func BenchmarkCSVExport1M(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		scanDur += time.Since(start)
-		scanRows += int64(n)
+		if d := time.Since(start); scanBest == 0 || d < scanBest {
+			scanBest = d
+		}
+		if n != fx.rows {
+			b.Fatalf("scan read %d rows, want %d", n, fx.rows)
+		}
 
 		rec := &discardResponse{hdr: http.Header{}}
 		req := httptest.NewRequest(http.MethodGet, "/data/download?format=csv", nil)
@@ -302,13 +307,14 @@ func BenchmarkCSVExport1M(b *testing.B) {
 		if rec.status != http.StatusOK || rec.lines != int64(fx.rows)+1 {
 			b.Fatalf("export: status %d, %d lines, want %d", rec.status, rec.lines, fx.rows+1)
 		}
-		csvDur += elapsed
-		csvRows += rec.lines - 1
+		if csvBest == 0 || elapsed < csvBest {
+			csvBest = elapsed
+		}
 		peakHeap, peakTotal, peakRSS = max(peakHeap, heap), max(peakTotal, total), max(peakRSS, rss)
 		b.SetBytes(rec.bytes)
 	}
-	scanRate := float64(scanRows) / scanDur.Seconds()
-	csvRate := float64(csvRows) / csvDur.Seconds()
+	scanRate := float64(fx.rows) / scanBest.Seconds()
+	csvRate := float64(fx.rows) / csvBest.Seconds()
 	b.ReportMetric(scanRate, "scan-rows/s")
 	b.ReportMetric(csvRate, "csv-rows/s")
 	b.ReportMetric(csvRate/scanRate, "csv/scan")
