@@ -169,13 +169,19 @@ func (s *Server) compress(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		gw := &gzipWriter{ResponseWriter: c.Response().Writer, limit: s.gzip.maxEntry}
 		c.Response().Writer = gw
-		err := next(c)
-		if err != nil {
+		finished := false
+		defer func() {
+			// On a panic, hand the plain writer back for the error page.
+			if !finished {
+				c.Response().Writer = gw.ResponseWriter
+			}
+		}()
+		if err := next(c); err != nil {
 			// Render the error here, through the compressing writer.
 			c.Error(err)
-			err = nil
 		}
-		err = gw.finish()
+		err := gw.finish()
+		finished = true
 		c.Response().Writer = gw.ResponseWriter
 		if shared, _ := c.Get(sharedKey).(bool); shared && key != "" && gw.cacheable() {
 			h := c.Response().Header().Clone()
