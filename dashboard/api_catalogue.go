@@ -53,6 +53,7 @@ func writeJSONBody(c echo.Context, v any) error {
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
+	c.Response().Header().Set("X-Content-Type-Options", "nosniff")
 	return c.Blob(http.StatusOK, "application/json", buf.Bytes())
 }
 

@@ -413,3 +413,41 @@ func TestEveryDocumentedPathAnswersItsSchema(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+func TestHostileLabelsInDownloadsAndAPI(t *testing.T) {
+	app := testapp.New(t, testapp.Options{Seed: hostileSeed(t)})
+	for _, url := range []string{"/data", "/data?city=milan", "/api/v1/cities", "/api/v1/observations?city=milan", "/api/v1/sources",
+		"/data/download?format=json&city=milan"} {
+		code, body, _ := get(t, app.Handler, url)
+		if code != 200 {
+			t.Fatalf("GET %s = %d", url, code)
+		}
+		if strings.Contains(body, "<script>") {
+			t.Errorf("%s writes the hostile label as markup", url)
+		}
+	}
+	// JSON carries the label as data: it decodes to the same string.
+	var cities struct {
+		Data []struct {
+			Code, Name string
+		}
+	}
+	getJSON(t, app.Handler, "/api/v1/cities", &cities)
+	found := false
+	for _, c := range cities.Data {
+		found = found || (c.Code == "milan" && c.Name == hostile)
+	}
+	if !found {
+		t.Error("the hostile name does not survive the JSON round trip")
+	}
+	// CSV is served as an attachment that browsers do not sniff, and
+	// quotes the label as text.
+	code, body, hdr := get(t, app.Handler, "/data/download?format=csv&city=milan")
+	if code != 200 || hdr.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(hdr.Get("Content-Disposition"), "attachment") {
+		t.Errorf("CSV headers %v", hdr)
+	}
+	rows := readCSV(t, strings.NewReader(body))
+	if len(rows) == 0 || rows[0]["city_name"] != hostile {
+		t.Errorf("CSV city_name %q, want the stored label", rows[0]["city_name"])
+	}
+}

@@ -63,6 +63,7 @@ func writeProblem(c echo.Context, p *Problem) error {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
+	c.Response().Header().Set("X-Content-Type-Options", "nosniff")
 	return c.Blob(p.Status, "application/problem+json", b)
 }
 
