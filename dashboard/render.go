@@ -15,8 +15,8 @@ import (
 )
 
 // pageNames are the templates that are pages; each is parsed together
-// with layout.html and partials.html, once per language.
-var pageNames = []string{"overview", "pair", "city", "indicators", "indicator", "about", "error"}
+// with layout.html, partials.html and downloads.html, once per language.
+var pageNames = []string{"overview", "pair", "city", "indicators", "indicator", "about", "data", "error"}
 
 type pageSet struct {
 	fsys   fs.FS
@@ -38,7 +38,7 @@ func (ps *pageSet) parse() (map[string]map[string]*template.Template, error) {
 	out := make(map[string]map[string]*template.Template, len(Languages))
 	for _, lang := range Languages {
 		loc := Locale{Lang: lang, tr: ps.tr}
-		base, err := template.New("layout.html").Funcs(ps.funcs(loc)).ParseFS(ps.fsys, "layout.html", "partials.html")
+		base, err := template.New("layout.html").Funcs(ps.funcs(loc)).ParseFS(ps.fsys, "layout.html", "partials.html", "downloads.html")
 		if err != nil {
 			return nil, fmt.Errorf("parse templates: %w", err)
 		}
@@ -100,6 +100,7 @@ func (ps *pageSet) funcs(loc Locale) template.FuncMap {
 		"langName":   func(l string) string { return languageNames[l] },
 		"join":       strings.Join,
 		"slug":       metrics.Slugify,
+		"countf":     func(n int) float64 { return float64(n) },
 	}
 }
 
@@ -120,6 +121,8 @@ type View struct {
 	// controls.
 	Origin string
 	Data   any
+	// Download, when set, offers the data behind the page in each format.
+	Download *downloadLinks
 }
 
 func (s *Server) view(c echo.Context, page string) *View {

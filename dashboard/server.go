@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -48,6 +49,9 @@ type Server struct {
 	tel     *telemetry
 	cache   *pageCache
 	now     func() time.Time
+	gzip    *gzipCache
+	// openapi is the API's OpenAPI document, served as it is embedded.
+	openapi []byte
 }
 
 // New builds the HTTP handler. Templates and assets are loaded here, so a
@@ -73,7 +77,8 @@ func New(cfg Config) (*echo.Echo, error) {
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://127.0.0.1:8080"
 	}
-	s := &Server{store: cfg.Store, log: cfg.Logger, assets: assets, tr: tr, baseURL: strings.TrimSuffix(cfg.BaseURL, "/"), now: cfg.Now}
+	s := &Server{store: cfg.Store, log: cfg.Logger, assets: assets, tr: tr, baseURL: strings.TrimSuffix(cfg.BaseURL, "/"), now: cfg.Now,
+		gzip: newGzipCache(4<<20, 32<<20), openapi: openAPIDocument}
 	if s.pages, err = newPageSet(cfg.Templates, assets, tr, cfg.Dev); err != nil {
 		return nil, err
 	}
@@ -95,14 +100,30 @@ func New(cfg Config) (*echo.Echo, error) {
 
 // routes lists every route, grouped by who may call it.
 func (s *Server) routes(e *echo.Echo) {
-	// Public pages.
-	// Public pages, served from the page cache.
+	// Public pages, served from the page cache (compressed once).
 	e.GET("/", s.cached(s.showOverview))
 	e.GET("/pairs/:slug", s.cached(s.showPair))
 	e.GET("/cities/:slug", s.cached(s.showCity))
 	e.GET("/indicators", s.cached(s.listIndicators))
 	e.GET("/indicators/:code", s.cached(s.showIndicator))
 	e.GET("/about", s.cached(s.showAbout))
+	e.GET("/data", s.showData, s.compress)
+	e.GET("/data/download", s.downloadData, s.compress)
+
+	// The JSON API, described by its OpenAPI document.
+	api := e.Group("/api/v1", s.compress)
+	api.GET("", s.showAPIIndex)
+	api.GET("/openapi.json", s.showOpenAPI)
+	api.GET("/cities", s.listCitiesAPI)
+	api.GET("/pairs", s.listPairsAPI)
+	api.GET("/indicators", s.listIndicatorsAPI)
+	api.GET("/sources", s.listSourcesAPI)
+	api.GET("/flags", s.listFlagsAPI)
+	api.GET("/observations", s.listObservationsAPI)
+	api.Any("/*", func(c echo.Context) error {
+		return &Problem{Type: problemNotFound, Title: "Not found", Status: http.StatusNotFound,
+			Detail: "No such API endpoint; the OpenAPI document at /api/v1/openapi.json lists them."}
+	})
 
 	// Machine endpoints.
 	e.GET("/healthz", s.healthz)
@@ -145,6 +166,16 @@ func (s *Server) healthz(c echo.Context) error {
 // endpoints). Unexpected errors are logged; readers see nothing of them.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		if !errors.Is(err, context.Canceled) && !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) {
+			s.log.Error("response failed after it started", "path", c.Request().URL.Path, "err", err)
+		}
+		return
+	}
+	var prob *Problem
+	if errors.As(err, &prob) {
+		if werr := writeProblem(c, prob); werr != nil {
+			s.log.Error("write problem", "err", werr)
+		}
 		return
 	}
 	code := http.StatusInternalServerError
@@ -157,6 +188,16 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if code >= 500 {
 		s.log.Error("request failed", "path", c.Request().URL.Path, "err", err)
+	}
+	if isMachinePath(c.Request().URL.Path) {
+		p := &Problem{Type: "about:blank", Title: http.StatusText(code), Status: code}
+		if code == http.StatusNotFound {
+			p.Type, p.Detail = problemNotFound, "Nothing is stored under this address."
+		}
+		if werr := writeProblem(c, p); werr != nil {
+			s.log.Error("write problem", "err", werr)
+		}
+		return
 	}
 	v := s.view(c, "error")
 	v.Status = code

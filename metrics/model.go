@@ -111,7 +111,15 @@ type Source struct {
 	Citation     string `db:"citation"`
 	SelfReported bool   `db:"self_reported"`
 	Preferred    bool   `db:"preferred"`
+	// Redistribution is permitted, not_permitted or unknown; the note
+	// says why.
+	Redistribution     string `db:"redistribution"`
+	RedistributionNote string `db:"redistribution_note"`
 }
+
+// Withheld reports whether the source's values are left out of
+// downloads and the API because its terms reserve the rights.
+func (s Source) Withheld() bool { return s.Redistribution == RedistributionNotPermitted }
 
 // Flag is one word of the closed vocabulary shown next to values.
 type Flag struct {

@@ -31,6 +31,9 @@ type queries struct {
 	CountObservations             *sqlx.Stmt
 	DataVersion                   *sqlx.Stmt
 	CatalogueVersion              *sqlx.Stmt
+	ExportObservations            *sqlx.Stmt
+	CountSelection                *sqlx.Stmt
+	LastChange                    *sqlx.Stmt
 }
 
 func prepareQueries(ctx context.Context, db *sqlx.DB) (*queries, error) {

@@ -20,7 +20,7 @@ import (
 // The seed files, in the order they are hashed.
 var seedFiles = []string{
 	"flags.csv", "sources.csv", "indicators.csv", "areas.csv",
-	"programme_pairs.csv", "indicator_values_seed.csv",
+	"programme_pairs.csv", "indicator_values_seed.csv", "redistribution.csv",
 }
 
 // SeedResult says what a seed run did.
@@ -120,7 +120,7 @@ func (s *Store) Seed(ctx context.Context, fsys fs.FS) (SeedResult, error) {
 	}
 	defer tx.Rollback()
 	sd := &seeder{tx: tx, fsys: fsys}
-	steps := []func(context.Context) error{sd.seedFlags, sd.seedSources, sd.seedIndicators, sd.seedAreas, sd.seedPairs}
+	steps := []func(context.Context) error{sd.seedFlags, sd.seedSources, sd.seedRedistribution, sd.seedIndicators, sd.seedAreas, sd.seedPairs}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return res, fmt.Errorf("seed: %w", err)

@@ -1,0 +1,162 @@
+package dashboard
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/twinmetrics/twinmetrics/metrics"
+)
+
+// openAPIDocument is the API's OpenAPI 3.1 description.
+//
+//go:embed openapi.json
+var openAPIDocument []byte
+
+// apiMeta says which state of the data an answer shows.
+type apiMeta struct {
+	DataVersion  string  `json:"data_version"`
+	LastModified string  `json:"last_modified,omitempty"`
+	Count        int     `json:"count"`
+	Limit        int     `json:"limit,omitempty"`
+	NextCursor   *string `json:"next_cursor,omitempty"`
+	Licence      string  `json:"licence_note"`
+}
+
+type apiList[T any] struct {
+	Data  []T               `json:"data"`
+	Meta  apiMeta           `json:"meta"`
+	Links map[string]string `json:"links"`
+}
+
+const apiLicenceNote = "Each value is under its source's licence: see /api/v1/sources for licences, citations and redistribution. " + noteWithheld
+
+func newMeta(st metrics.Stamp, n int) apiMeta {
+	m := apiMeta{DataVersion: itoa64(st.Version), Count: n, Licence: apiLicenceNote}
+	if !st.Changed.IsZero() {
+		m.LastModified = st.Changed.Format(time.RFC3339)
+	}
+	return m
+}
+
+// writeJSONBody encodes v into a buffer first, so an encoding error never
+// sends half a document.
+func writeJSONBody(c echo.Context, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", " ")
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	c.Response().Header().Set("X-Content-Type-Options", "nosniff")
+	return c.Blob(http.StatusOK, "application/json", buf.Bytes())
+}
+
+// catalogueList serves one of the catalogue lists: it takes no
+// parameters, and answers 304 to a client that holds this version.
+func (s *Server) catalogueList(c echo.Context, build func(cat *metrics.Catalogue, st metrics.Stamp) any) error {
+	if p := checkParams(c.QueryParams()); p != nil {
+		return p
+	}
+	ctx := c.Request().Context()
+	st, err := s.store.Stamp(ctx)
+	if err != nil {
+		return err
+	}
+	if s.conditional(c, st, "json") {
+		return notModified(c)
+	}
+	cat, err := s.store.Catalogue(ctx)
+	if err != nil {
+		return err
+	}
+	return writeJSONBody(c, build(cat, st))
+}
+
+func listOf[T any](st metrics.Stamp, self string, data []T) apiList[T] {
+	if data == nil {
+		data = []T{}
+	}
+	return apiList[T]{Data: data, Meta: newMeta(st, len(data)), Links: map[string]string{"self": self}}
+}
+
+// listCitiesAPI lists every area: cities, and the metropolitan areas,
+// agglomerations and countries values may also describe.
+func (s *Server) listCitiesAPI(c echo.Context) error {
+	return s.catalogueList(c, func(cat *metrics.Catalogue, st metrics.Stamp) any {
+		var out []cityDoc
+		for _, a := range cat.Areas {
+			out = append(out, newCityDoc(cat, a))
+		}
+		return listOf(st, "/api/v1/cities", out)
+	})
+}
+
+// listPairsAPI lists the twin pairs with their sides.
+func (s *Server) listPairsAPI(c echo.Context) error {
+	return s.catalogueList(c, func(cat *metrics.Catalogue, st metrics.Stamp) any {
+		var out []pairDoc
+		for _, p := range cat.Pairs {
+			out = append(out, newPairDoc(p))
+		}
+		return listOf(st, "/api/v1/pairs", out)
+	})
+}
+
+// listIndicatorsAPI lists the indicators with their metadata.
+func (s *Server) listIndicatorsAPI(c echo.Context) error {
+	return s.catalogueList(c, func(cat *metrics.Catalogue, st metrics.Stamp) any {
+		var out []indicatorDoc
+		for _, i := range cat.Indicators {
+			out = append(out, newIndicatorDoc(cat, i))
+		}
+		return listOf(st, "/api/v1/indicators", out)
+	})
+}
+
+// listSourcesAPI lists every source with its licence, citation and
+// whether its values may be redistributed.
+func (s *Server) listSourcesAPI(c echo.Context) error {
+	return s.catalogueList(c, func(cat *metrics.Catalogue, st metrics.Stamp) any {
+		var out []sourceDoc
+		for _, src := range cat.Sources {
+			out = append(out, newSourceDoc(src))
+		}
+		return listOf(st, "/api/v1/sources", out)
+	})
+}
+
+// listFlagsAPI lists the flags and what they mean.
+func (s *Server) listFlagsAPI(c echo.Context) error {
+	return s.catalogueList(c, func(cat *metrics.Catalogue, st metrics.Stamp) any {
+		var out []flagDoc
+		for _, f := range cat.Flags {
+			out = append(out, newFlagDoc(f))
+		}
+		return listOf(st, "/api/v1/flags", out)
+	})
+}
+
+// showOpenAPI serves the OpenAPI document.
+func (s *Server) showOpenAPI(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "public, max-age=300")
+	c.Set(sharedKey, true)
+	return c.Blob(http.StatusOK, "application/json", s.openapi)
+}
+
+// showAPIIndex points at the API's parts and its description.
+func (s *Server) showAPIIndex(c echo.Context) error {
+	return writeJSONBody(c, map[string]any{
+		"openapi": "/api/v1/openapi.json",
+		"docs":    "/data#api",
+		"endpoints": []string{"/api/v1/cities", "/api/v1/pairs", "/api/v1/indicators", "/api/v1/sources",
+			"/api/v1/flags", "/api/v1/observations"},
+	})
+}
+
+func itoa64(v int64) string { return strconv.FormatInt(v, 10) }

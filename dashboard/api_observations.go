@@ -1,0 +1,170 @@
+package dashboard
+
+import (
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/twinmetrics/twinmetrics/metrics"
+)
+
+// Observations pages: limit rows each (at most maxLimit), sorted by id.
+const (
+	defaultLimit = 1000
+	maxLimit     = 10000
+)
+
+// The cursor is the last id of the previous page, made opaque so that
+// clients pass it back rather than build it.
+func encodeCursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("after:" + strconv.FormatInt(id, 10)))
+}
+
+func decodeCursor(s string) (int64, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return 0, false
+	}
+	v, ok := strings.CutPrefix(string(b), "after:")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	return id, err == nil && id >= 0
+}
+
+// wantsCSV reads format=csv|json, else the Accept header.
+func wantsCSV(c echo.Context) (bool, *Problem) {
+	switch f := c.QueryParam("format"); f {
+	case "csv":
+		return true, nil
+	case "json":
+		return false, nil
+	case "":
+		accept := c.Request().Header.Get("Accept")
+		return strings.Contains(accept, "text/csv") && !strings.Contains(accept, "application/json"), nil
+	default:
+		return false, badParam("format", "must be json or csv, not "+strconv.Quote(f))
+	}
+}
+
+var errPageFull = errors.New("page full")
+
+// listObservationsAPI answers /api/v1/observations: the filtered
+// observations in id order, one page at a time, as JSON or CSV.
+func (s *Server) listObservationsAPI(c echo.Context) error {
+	q := c.QueryParams()
+	if p := checkParams(q, selectionParams, []string{"limit", "cursor", "format"}); p != nil {
+		return p
+	}
+	asCSV, p := wantsCSV(c)
+	if p != nil {
+		return p
+	}
+	paged := !asCSV || q.Has("limit") || q.Has("cursor")
+	limit := defaultLimit
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxLimit {
+			return badParam("limit", "must be a whole number from 1 to "+strconv.Itoa(maxLimit)+", not "+strconv.Quote(v))
+		}
+		limit = n
+	}
+	var after int64
+	if v := q.Get("cursor"); v != "" {
+		id, ok := decodeCursor(v)
+		if !ok {
+			return badParam("cursor", "not a cursor this API gave out; pass next_cursor from the previous page unchanged")
+		}
+		after = id
+	}
+	ctx := c.Request().Context()
+	d, err := s.prepareDownload(ctx, q)
+	if err != nil {
+		return err
+	}
+	variant := "json"
+	if asCSV {
+		variant = "csv"
+	}
+	if s.conditional(c, d.stamp, variant) {
+		return notModified(c)
+	}
+	base := "/api/v1/observations?"
+	page := d.query
+	if asCSV {
+		page = withFormat(d.query, "csv")
+	}
+	if !paged {
+		c.Response().Header().Set("Content-Type", "text/csv; charset=utf-8; header=present")
+		c.Response().Header().Set("Content-Disposition", `attachment; filename="`+d.fileName("csv")+`"`)
+		return s.writeCSV(c, d)
+	}
+	// One row more than the page shows whether there is a next page.
+	x := newExportContext(d.cat, d.stamp)
+	var rows []metrics.ExportRow
+	err = s.store.EachObservation(ctx, d.sel, after, limit+1, func(r *metrics.ExportRow) error {
+		rows = append(rows, *r)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var next *string
+	if len(rows) > limit {
+		rows = rows[:limit]
+		cur := encodeCursor(rows[len(rows)-1].ID)
+		next = &cur
+	}
+	links := map[string]string{"self": base + withParam(page, "limit", strconv.Itoa(limit), "cursor", q.Get("cursor")).Encode()}
+	if next != nil {
+		links["next"] = base + withParam(page, "limit", strconv.Itoa(limit), "cursor", *next).Encode()
+		c.Response().Header().Set("Link", "<"+links["next"]+`>; rel="next"`)
+	}
+	if asCSV {
+		c.Response().Header().Set("Content-Type", "text/csv; charset=utf-8; header=present")
+		cw := newCSVWriter(x, c.Response())
+		c.Response().WriteHeader(http.StatusOK)
+		if err := cw.header(); err != nil {
+			return err
+		}
+		for i := range rows {
+			if err := cw.write(&rows[i]); err != nil {
+				return err
+			}
+		}
+		return cw.close()
+	}
+	out := apiList[observationDoc]{Data: []observationDoc{}, Links: links}
+	var row exportRow
+	for i := range rows {
+		if x.resolve(&rows[i], &row) {
+			out.Data = append(out.Data, x.observationDoc(&rows[i], &row))
+		}
+	}
+	out.Meta = newMeta(d.stamp, len(out.Data))
+	out.Meta.Limit, out.Meta.NextCursor = limit, next
+	return writeJSONBody(c, out)
+}
+
+// withParam copies q and sets pairs of name, value (an empty value
+// removes the name).
+func withParam(q url.Values, kv ...string) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			delete(out, kv[i])
+		} else {
+			out[kv[i]] = []string{kv[i+1]}
+		}
+	}
+	return out
+}

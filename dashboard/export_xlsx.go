@@ -1,0 +1,174 @@
+package dashboard
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/twinmetrics/twinmetrics/metrics"
+)
+
+// maxXLSXRows is how many observations fit a sheet beside its header.
+const maxXLSXRows = 1048575
+
+// xmlText drops the characters XML 1.0 cannot carry (control characters
+// other than tab and line breaks), which would make the workbook
+// unreadable.
+func xmlText(s string) string {
+	bad := func(r rune) bool {
+		return (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0xFFFE || r == 0xFFFF || (r >= 0xD800 && r <= 0xDFFF)
+	}
+	if strings.IndexFunc(s, bad) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if bad(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// cellsOf turns text into cells. Every text cell is an inline string,
+// which a spreadsheet shows as text and never runs as a formula, so the
+// text is written as stored, without the apostrophe CSV needs.
+func cellsOf(fields ...string) []any {
+	out := make([]any, len(fields))
+	for i, f := range fields {
+		out[i] = xmlText(f)
+	}
+	return out
+}
+
+// writeXLSX writes the selection as a workbook: the data sheet, streamed
+// row by row (excelize spills it to a temporary file, not to memory),
+// then sheets for the indicators, cities, sources, flags and the
+// provenance of the download.
+func (s *Server) writeXLSX(c echo.Context, d *download) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := f.SetSheetName("Sheet1", "data"); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter("data")
+	if err != nil {
+		return err
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return err
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	if err := sw.SetRow("A1", cellsOf(exportColumns...), excelize.RowOpts{StyleID: bold}); err != nil {
+		return err
+	}
+	x := newExportContext(d.cat, d.stamp)
+	var row exportRow
+	line := 1
+	err = s.store.EachObservation(c.Request().Context(), d.sel, 0, 0, func(r *metrics.ExportRow) error {
+		if !x.resolve(r, &row) {
+			return nil
+		}
+		cells := cellsOf(row.fields(x.version)...)
+		// Numbers as numbers, so that a spreadsheet can compute with them
+		// (Excel keeps 15 significant digits), and no cell where there is
+		// no number.
+		cells[0], cells[8], cells[9], cells[20], cells[21] = row.ID, nil, nil, nil, nil
+		if r.Year.Valid {
+			cells[8] = r.Year.Int64
+		}
+		if r.Value.Valid && !row.Withheld {
+			cells[9] = excelDigits(r.Value.Float64)
+		}
+		if r.Derived() {
+			cells[20], cells[21] = r.NumeratorID.Int64, r.DenominatorID.Int64
+		}
+		cells[22] = row.Withheld
+		line++
+		cell, err := excelize.CoordinatesToCellName(1, line)
+		if err != nil {
+			return err
+		}
+		return sw.SetRow(cell, cells)
+	})
+	if err != nil {
+		return err
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	prov := x.provenance(d.query.Encode(), d.url)
+	if err := xlsxSheet(f, bold, "indicators", indicatorColumns, indicatorRecords(d.cat)); err != nil {
+		return err
+	}
+	if err := xlsxSheet(f, bold, "cities", cityColumns, cityRecords(d.cat)); err != nil {
+		return err
+	}
+	if err := xlsxSheet(f, bold, "sources", sourceColumns, sourceRecords(prov.Sources)); err != nil {
+		return err
+	}
+	if err := xlsxSheet(f, bold, "flags", flagColumns, flagRecords(d.cat)); err != nil {
+		return err
+	}
+	if err := xlsxSheet(f, bold, "about", []string{"item", "value"}, aboutRecords(prov)); err != nil {
+		return err
+	}
+	c.Response().WriteHeader(http.StatusOK)
+	_, err = f.WriteTo(c.Response())
+	return err
+}
+
+// excelDigits rounds to the 15 significant digits a workbook holds;
+// excelize would cut the rest off instead of rounding.
+func excelDigits(v float64) float64 {
+	r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 15, 64), 64)
+	if err != nil {
+		return v
+	}
+	return r
+}
+
+// xlsxSheet writes a small table to a new sheet.
+func xlsxSheet(f *excelize.File, bold int, name string, head []string, recs [][]string) error {
+	if _, err := f.NewSheet(name); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(name)
+	if err != nil {
+		return err
+	}
+	if err := sw.SetRow("A1", cellsOf(head...), excelize.RowOpts{StyleID: bold}); err != nil {
+		return err
+	}
+	for i, r := range recs {
+		if err := sw.SetRow("A"+strconv.Itoa(i+2), cellsOf(r...)); err != nil {
+			return err
+		}
+	}
+	return sw.Flush()
+}
+
+// aboutRecords are the provenance as item–value rows.
+func aboutRecords(p provenance) [][]string {
+	recs := [][]string{
+		{"title", p.Title},
+		{"dataset_version", p.DatasetVersion},
+		{"last_modified", p.LastModified},
+		{"selection", p.Selection},
+		{"url", p.URL},
+		{"rows", strconv.Itoa(p.Rows)},
+		{"citation", p.Citation},
+	}
+	for _, n := range p.Notes {
+		recs = append(recs, []string{"note", n})
+	}
+	for _, w := range p.Withheld {
+		recs = append(recs, []string{"withheld", w.Source + ": " + strconv.Itoa(w.Values) + " values. " + w.Reason})
+	}
+	return recs
+}

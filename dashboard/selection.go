@@ -1,0 +1,164 @@
+package dashboard
+
+import (
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/twinmetrics/twinmetrics/metrics"
+)
+
+// selectionParams are the filters the download centre, the download
+// endpoint and the observations API share.
+var selectionParams = []string{"city", "pair", "indicator", "theme", "source", "from", "to"}
+
+// codes splits every value of a comma-separated list parameter.
+func codes(q url.Values, name string) []string {
+	var out []string
+	for _, v := range q[name] {
+		for _, c := range strings.Split(v, ",") {
+			if c = strings.TrimSpace(c); c != "" {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// checkParams rejects parameters the endpoint does not know, so that a
+// misspelt filter is not silently ignored.
+func checkParams(q url.Values, allowed ...[]string) *Problem {
+	known := map[string]bool{}
+	for _, a := range allowed {
+		for _, n := range a {
+			known[n] = true
+		}
+	}
+	var names []string
+	for n := range q {
+		if !known[n] {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	sort.Strings(names)
+	var all []string
+	for n := range known {
+		all = append(all, n)
+	}
+	sort.Strings(all)
+	p := badParam(names[0], "unknown parameter; known ones are "+strings.Join(all, ", "))
+	for _, n := range names[1:] {
+		p.InvalidParams = append(p.InvalidParams, InvalidParam{Name: n, Reason: "unknown parameter"})
+	}
+	return p
+}
+
+// parseSelection turns the filter parameters into a selection. Cities
+// and pairs add up (a pair stands for its cities, their linked areas and
+// their countries, as its page shows them); so do indicators and themes.
+func parseSelection(cat *metrics.Catalogue, q url.Values) (metrics.Selection, *Problem) {
+	var sel metrics.Selection
+	var p *Problem
+	fail := func(name, reason string) {
+		if p == nil {
+			p = badParam(name, reason)
+			return
+		}
+		p.InvalidParams = append(p.InvalidParams, InvalidParam{Name: name, Reason: reason})
+	}
+	areaSeen := map[int64]bool{}
+	addArea := func(a *metrics.Area) {
+		if !areaSeen[a.ID] {
+			areaSeen[a.ID] = true
+			sel.Areas = append(sel.Areas, a.ID)
+		}
+	}
+	for _, c := range codes(q, "city") {
+		a, err := cat.Area(c)
+		if err != nil {
+			fail("city", "unknown city code "+strconv.Quote(c)+"; see /api/v1/cities")
+			continue
+		}
+		addArea(a)
+	}
+	for _, c := range codes(q, "pair") {
+		pr, err := cat.Pair(c)
+		if err != nil {
+			fail("pair", "unknown pair code "+strconv.Quote(c)+"; see /api/v1/pairs")
+			continue
+		}
+		for _, a := range cat.PairAreas(pr) {
+			addArea(a)
+		}
+	}
+	indSeen := map[int64]bool{}
+	addInd := func(i *metrics.Indicator) {
+		if !indSeen[i.ID] {
+			indSeen[i.ID] = true
+			sel.Indicators = append(sel.Indicators, i.ID)
+		}
+	}
+	for _, c := range codes(q, "indicator") {
+		ind, err := cat.Indicator(c)
+		if err != nil {
+			fail("indicator", "unknown indicator code "+strconv.Quote(c)+"; see /api/v1/indicators")
+			continue
+		}
+		addInd(ind)
+	}
+	for _, c := range codes(q, "theme") {
+		if !validTheme(c) {
+			fail("theme", "unknown theme "+strconv.Quote(c)+"; themes are "+strings.Join(metrics.Themes, ", "))
+			continue
+		}
+		for _, ind := range cat.ThemeIndicators(c) {
+			addInd(ind)
+		}
+		if sel.Indicators == nil {
+			sel.Indicators = []int64{} // a theme with no indicators selects nothing
+		}
+	}
+	for _, c := range codes(q, "source") {
+		src, err := cat.SourceByCode(c)
+		if err != nil {
+			fail("source", "unknown source code "+strconv.Quote(c)+"; see /api/v1/sources")
+			continue
+		}
+		sel.Sources = append(sel.Sources, src.ID)
+	}
+	year := func(name string) int {
+		v := strings.TrimSpace(q.Get(name))
+		if v == "" {
+			return 0
+		}
+		y, err := strconv.Atoi(v)
+		if err != nil || y < 1900 || y > 2100 {
+			fail(name, "must be a year from 1900 to 2100, not "+strconv.Quote(v))
+			return 0
+		}
+		return y
+	}
+	sel.From, sel.To = year("from"), year("to")
+	if sel.From != 0 && sel.To != 0 && sel.From > sel.To {
+		reason := "the year range is empty: from " + strconv.Itoa(sel.From) + " is after to " + strconv.Itoa(sel.To)
+		fail("from", reason)
+		fail("to", reason)
+	}
+	return sel, p
+}
+
+// selectionQuery is the canonical query string of the filter
+// parameters: what a download link repeats and what caches key on.
+func selectionQuery(q url.Values) url.Values {
+	out := url.Values{}
+	for _, n := range selectionParams {
+		if cs := codes(q, n); len(cs) > 0 {
+			out.Set(n, strings.Join(cs, ","))
+		}
+	}
+	return out
+}
