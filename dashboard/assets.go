@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -30,6 +32,26 @@ type asset struct {
 	body        []byte
 	contentType string
 	etag        string
+	// gz is the body compressed, made once on first request (nil when
+	// not worth it).
+	gzOnce sync.Once
+	gz     []byte
+}
+
+func (a *asset) compressed() []byte {
+	a.gzOnce.Do(func() {
+		if !compressible(a.contentType) {
+			return
+		}
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		zw.Write(a.body)
+		zw.Close()
+		if buf.Len() < len(a.body)*9/10 {
+			a.gz = buf.Bytes()
+		}
+	})
+	return a.gz
 }
 
 // assetSet serves files under content-hashed names
@@ -87,7 +109,15 @@ func (s *assetSet) serve(c echo.Context) error {
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	h.Set("ETag", a.etag)
 	h.Set("Content-Type", a.contentType)
-	http.ServeContent(c.Response(), c.Request(), "", time.Time{}, bytes.NewReader(a.body))
+	h.Add("Vary", "Accept-Encoding")
+	body := a.body
+	if acceptsGzip(c.Request()) {
+		if gz := a.compressed(); gz != nil {
+			h.Set("Content-Encoding", "gzip")
+			body = gz
+		}
+	}
+	http.ServeContent(c.Response(), c.Request(), "", time.Time{}, bytes.NewReader(body))
 	return nil
 }
 
