@@ -13,7 +13,7 @@ export CGO_ENABLED := 1
 
 .DEFAULT_GOAL := build
 .DELETE_ON_ERROR:
-.PHONY: assets build run test lint bench clean
+.PHONY: assets build run test lint bench screenshots clean
 
 # The Go binary embeds dashboard/assets/ (go:embed), so ECharts must be
 # copied there before anything compiles the dashboard package.
@@ -48,6 +48,11 @@ lint: assets
 
 bench: assets
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The README's pictures, taken by the browser test from the seeded app
+# (without the variable the test writes them to a temporary folder).
+screenshots: assets
+	TWINMETRICS_SCREENSHOTS=1 $(GO) test -count=1 -run '^TestBrowserScreenshots$$' ./dashboard/
 
 # Leaves var/ alone: it holds the local database.
 clean:

@@ -139,8 +139,9 @@ type browserTab struct {
 
 // open loads path in a new tab, listening for errors and foreign requests
 // from before the navigation, and waits until charts.js says every chart
-// has been drawn.
-func (e *browserEnv) open(path string) *browserTab {
+// has been drawn. Actions in before run in the tab before the navigation
+// (a viewport size, say).
+func (e *browserEnv) open(path string, before ...chromedp.Action) *browserTab {
 	e.t.Helper()
 	tabCtx, cancelTab := chromedp.NewContext(e.browse)
 	e.t.Cleanup(cancelTab)
@@ -160,6 +161,7 @@ func (e *browserEnv) open(path string) *browserTab {
 	// are charts.
 	var nCharts int
 	err := chromedp.Run(ctx,
+		chromedp.Tasks(before),
 		chromedp.Navigate(e.srv.URL+path),
 		chromedp.Evaluate(`document.querySelectorAll('.chart').length`, &nCharts),
 		chromedp.ActionFunc(func(ctx context.Context) error {
