@@ -46,8 +46,10 @@ lint: assets
 		| xargs -0 -r gofmt -l); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
+# The Go benchmarks, then a bounded load run against a started server on
+# 127.0.0.1, each endpoint beside a trivial handler of the same server.
 bench: assets
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	GO=$(GO) scripts/bench.sh
 
 # The README's pictures, taken by the browser test from the seeded app
 # (without the variable the test writes them to a temporary folder).
