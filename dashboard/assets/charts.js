@@ -63,6 +63,26 @@
     return Array.isArray(x) ? x : [x];
   }
 
+  // wrapCategories lets long category names (indicator names, longer in
+  // Vietnamese) break onto several lines within their slot instead of
+  // overlapping until ECharts hides them.
+  function wrapCategories(option, el) {
+    var width = el.clientWidth || 600;
+    asList(option.xAxis).forEach(function (axis) {
+      if (!axis || typeof axis !== 'object') return;
+      var type = axis.type || 'category';
+      if (type !== 'category' || !Array.isArray(axis.data) || axis.data.length === 0) return;
+      var longest = axis.data.reduce(function (m, d) { return Math.max(m, String(d).length); }, 0);
+      if (longest < 8) return; // years and short codes fit as they are
+      axis.axisLabel = axis.axisLabel || {};
+      if (axis.axisLabel.width == null) {
+        axis.axisLabel.width = Math.max(60, Math.floor(width * 0.8 / axis.data.length) - 8);
+        axis.axisLabel.overflow = 'break';
+        axis.axisLabel.interval = 0;
+      }
+    });
+  }
+
   // localise adds number formatting where the option has none of its own.
   function localise(option) {
     asList(option.tooltip).forEach(function (t) {
@@ -135,6 +155,7 @@
       }
       try {
         localise(option);
+        wrapCategories(option, el);
         if (reduceMotion && option.animation == null) option.animation = false;
         if (option.textStyle == null) {
           option.textStyle = { fontFamily: window.getComputedStyle(el).fontFamily };
