@@ -152,6 +152,16 @@ func (l Locale) Confidence(c string) string {
 	return c
 }
 
+// Country names a programme country ("South Africa") in the reader's
+// language.
+func (l Locale) Country(name string) string {
+	key := "country." + metrics.Slugify(name)
+	if s := l.T(key); s != key {
+		return s
+	}
+	return name
+}
+
 // Theme is a theme's name.
 func (l Locale) Theme(theme string) string { return l.T("theme." + theme) }
 

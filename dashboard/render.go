@@ -95,6 +95,7 @@ func (ps *pageSet) funcs(loc Locale) template.FuncMap {
 		"pairTitle":  func(p metrics.Pair) string { return loc.PairTitle(&p) },
 		"sideLabel":  loc.SideLabel,
 		"confidence": loc.Confidence,
+		"country":    loc.Country,
 		"kind":       func(k string) string { return loc.T("kind." + k) },
 		"langs":      func() []string { return Languages },
 		"langName":   func(l string) string { return languageNames[l] },
