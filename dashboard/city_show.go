@@ -111,7 +111,7 @@ func (s *Server) showCity(c echo.Context) error {
 		page.Charts = append(page.Charts, ch)
 	}
 	v.Title = v.Loc.AreaName(area)
-	v.Download = cityDownload(area, linked)
+	v.Download = cityDownload(v.Loc, area, linked)
 	v.Data = page
 	return s.render(c, http.StatusOK, "city", v)
 }

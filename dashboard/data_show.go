@@ -18,6 +18,7 @@ type dataPage struct {
 	Sources    []sourceChoice
 	From, To   string
 	Problem    *Problem
+	Invalid    []InvalidParam // Problem's parameters, reasons in the reader's language
 	Count      int
 	Withheld   []*metrics.Source
 	Download   *downloadLinks
@@ -100,7 +101,12 @@ func (s *Server) showData(c echo.Context) error {
 		}
 		sq := selectionQuery(q)
 		page.Filtered = len(sq) > 0
-		page.Download = newDownloadLinks("the values you selected", sq)
+		page.Download = newDownloadLinks(loc, "download.what_selection", sq)
+	}
+	if page.Problem != nil {
+		for _, ip := range page.Problem.InvalidParams {
+			page.Invalid = append(page.Invalid, InvalidParam{Name: ip.Name, Reason: ip.localReason(loc)})
+		}
 	}
 	return s.render(c, status, "data", v)
 }

@@ -9,7 +9,7 @@ import (
 
 // downloadLinks offer the data behind a page in every format.
 type downloadLinks struct {
-	What  string // "the data behind this page"
+	What  string // "the data behind this page", in the reader's language
 	Query url.Values
 	Links []downloadLink
 	API   string
@@ -19,31 +19,39 @@ type downloadLink struct {
 	Format, Name, URL string
 }
 
-func newDownloadLinks(what string, q url.Values) *downloadLinks {
-	d := &downloadLinks{What: what, Query: q, API: "/api/v1/observations?" + q.Encode()}
+// newDownloadLinks offers the selection q; what is the message key that
+// says what it holds. A format's name is translated where a
+// "download.format.<code>" message exists ("Data package (ZIP)"); names
+// such as CSV and JSON are the same in every language.
+func newDownloadLinks(loc Locale, what string, q url.Values) *downloadLinks {
+	d := &downloadLinks{What: loc.T(what), Query: q, API: "/api/v1/observations?" + q.Encode()}
 	for _, f := range downloadFormats {
-		d.Links = append(d.Links, downloadLink{Format: f.Code, Name: f.Name, URL: "/data/download?" + withFormat(q, f.Code).Encode()})
+		name := f.Name
+		if key := "download.format." + f.Code; loc.T(key) != key {
+			name = loc.T(key)
+		}
+		d.Links = append(d.Links, downloadLink{Format: f.Code, Name: name, URL: "/data/download?" + withFormat(q, f.Code).Encode()})
 	}
 	return d
 }
 
 // pairDownload is what a pair page shows: every value of the pair's
 // cities, their linked areas and their countries (the context lines).
-func pairDownload(slug string) *downloadLinks {
-	return newDownloadLinks("every value of this pair's cities, their linked areas and countries", url.Values{"pair": {slug}})
+func pairDownload(loc Locale, slug string) *downloadLinks {
+	return newDownloadLinks(loc, "download.what_pair", url.Values{"pair": {slug}})
 }
 
 // cityDownload is what a city page shows: the area's values and those of
 // the areas linked to it.
-func cityDownload(a *metrics.Area, linked []*metrics.Area) *downloadLinks {
+func cityDownload(loc Locale, a *metrics.Area, linked []*metrics.Area) *downloadLinks {
 	slugs := []string{a.Slug}
 	for _, l := range linked {
 		slugs = append(slugs, l.Slug)
 	}
-	return newDownloadLinks("every value of this area and the areas linked to it", url.Values{"city": {strings.Join(slugs, ",")}})
+	return newDownloadLinks(loc, "download.what_city", url.Values{"city": {strings.Join(slugs, ",")}})
 }
 
 // indicatorDownload is what an indicator page shows: every area's values.
-func indicatorDownload(code string) *downloadLinks {
-	return newDownloadLinks("every area's values of this indicator", url.Values{"indicator": {code}})
+func indicatorDownload(loc Locale, code string) *downloadLinks {
+	return newDownloadLinks(loc, "download.what_indicator", url.Values{"indicator": {code}})
 }

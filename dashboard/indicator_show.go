@@ -106,7 +106,7 @@ func (s *Server) showIndicator(c echo.Context) error {
 		page.Charts = append(page.Charts, ch)
 	}
 	v.Title = v.Loc.IndicatorName(ind)
-	v.Download = indicatorDownload(ind.Code)
+	v.Download = indicatorDownload(v.Loc, ind.Code)
 	v.Data = page
 	return s.render(c, http.StatusOK, "indicator", v)
 }

@@ -74,7 +74,7 @@ func (s *Server) showPair(c echo.Context) error {
 		return err
 	}
 	v.Title = page.Title
-	v.Download = pairDownload(cmp.Pair.Slug)
+	v.Download = pairDownload(v.Loc, cmp.Pair.Slug)
 	v.Data = page
 	return s.render(c, http.StatusOK, "pair", v)
 }

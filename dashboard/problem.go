@@ -25,6 +25,19 @@ type Problem struct {
 type InvalidParam struct {
 	Name   string `json:"name"`
 	Reason string `json:"reason"`
+	// msg and args word Reason for a page in the reader's language: a
+	// message key and its placeholder pairs. Empty: the page shows Reason.
+	msg  string
+	args []any
+}
+
+// localReason is the reason in the reader's language, where a message
+// says it.
+func (ip InvalidParam) localReason(loc Locale) string {
+	if ip.msg == "" {
+		return ip.Reason
+	}
+	return loc.T(ip.msg, ip.args...)
 }
 
 // Problem types, documented on the download centre page.

@@ -51,8 +51,9 @@ func checkParams(q url.Values, allowed ...[]string) *Problem {
 	}
 	sort.Strings(all)
 	p := badParam(names[0], "unknown parameter; known ones are "+strings.Join(all, ", "))
+	p.InvalidParams[0].msg, p.InvalidParams[0].args = "data.reason.unknown_param_known", []any{"Known", strings.Join(all, ", ")}
 	for _, n := range names[1:] {
-		p.InvalidParams = append(p.InvalidParams, InvalidParam{Name: n, Reason: "unknown parameter"})
+		p.InvalidParams = append(p.InvalidParams, InvalidParam{Name: n, Reason: "unknown parameter", msg: "data.reason.unknown_param"})
 	}
 	return p
 }
@@ -63,12 +64,16 @@ func checkParams(q url.Values, allowed ...[]string) *Problem {
 func parseSelection(cat *metrics.Catalogue, q url.Values) (metrics.Selection, *Problem) {
 	var sel metrics.Selection
 	var p *Problem
-	fail := func(name, reason string) {
+	// fail records a bad parameter: the reason in English for the API,
+	// and a message with its placeholders for the download centre page.
+	fail := func(name, reason, msg string, args ...any) {
 		if p == nil {
 			p = badParam(name, reason)
-			return
+		} else {
+			p.InvalidParams = append(p.InvalidParams, InvalidParam{Name: name, Reason: reason})
 		}
-		p.InvalidParams = append(p.InvalidParams, InvalidParam{Name: name, Reason: reason})
+		ip := &p.InvalidParams[len(p.InvalidParams)-1]
+		ip.msg, ip.args = msg, args
 	}
 	areaSeen := map[int64]bool{}
 	addArea := func(a *metrics.Area) {
@@ -80,7 +85,7 @@ func parseSelection(cat *metrics.Catalogue, q url.Values) (metrics.Selection, *P
 	for _, c := range codes(q, "city") {
 		a, err := cat.Area(c)
 		if err != nil {
-			fail("city", "unknown city code "+strconv.Quote(c)+"; see /api/v1/cities")
+			fail("city", "unknown city code "+strconv.Quote(c)+"; see /api/v1/cities", "data.reason.unknown_city", "Code", c)
 			continue
 		}
 		addArea(a)
@@ -88,7 +93,7 @@ func parseSelection(cat *metrics.Catalogue, q url.Values) (metrics.Selection, *P
 	for _, c := range codes(q, "pair") {
 		pr, err := cat.Pair(c)
 		if err != nil {
-			fail("pair", "unknown pair code "+strconv.Quote(c)+"; see /api/v1/pairs")
+			fail("pair", "unknown pair code "+strconv.Quote(c)+"; see /api/v1/pairs", "data.reason.unknown_pair", "Code", c)
 			continue
 		}
 		for _, a := range cat.PairAreas(pr) {
@@ -105,14 +110,15 @@ func parseSelection(cat *metrics.Catalogue, q url.Values) (metrics.Selection, *P
 	for _, c := range codes(q, "indicator") {
 		ind, err := cat.Indicator(c)
 		if err != nil {
-			fail("indicator", "unknown indicator code "+strconv.Quote(c)+"; see /api/v1/indicators")
+			fail("indicator", "unknown indicator code "+strconv.Quote(c)+"; see /api/v1/indicators", "data.reason.unknown_indicator", "Code", c)
 			continue
 		}
 		addInd(ind)
 	}
 	for _, c := range codes(q, "theme") {
 		if !validTheme(c) {
-			fail("theme", "unknown theme "+strconv.Quote(c)+"; themes are "+strings.Join(metrics.Themes, ", "))
+			fail("theme", "unknown theme "+strconv.Quote(c)+"; themes are "+strings.Join(metrics.Themes, ", "),
+				"data.reason.unknown_theme", "Code", c, "Themes", strings.Join(metrics.Themes, ", "))
 			continue
 		}
 		for _, ind := range cat.ThemeIndicators(c) {
@@ -125,7 +131,7 @@ func parseSelection(cat *metrics.Catalogue, q url.Values) (metrics.Selection, *P
 	for _, c := range codes(q, "source") {
 		src, err := cat.SourceByCode(c)
 		if err != nil {
-			fail("source", "unknown source code "+strconv.Quote(c)+"; see /api/v1/sources")
+			fail("source", "unknown source code "+strconv.Quote(c)+"; see /api/v1/sources", "data.reason.unknown_source", "Code", c)
 			continue
 		}
 		sel.Sources = append(sel.Sources, src.ID)
@@ -137,7 +143,7 @@ func parseSelection(cat *metrics.Catalogue, q url.Values) (metrics.Selection, *P
 		}
 		y, err := strconv.Atoi(v)
 		if err != nil || y < 1900 || y > 2100 {
-			fail(name, "must be a year from 1900 to 2100, not "+strconv.Quote(v))
+			fail(name, "must be a year from 1900 to 2100, not "+strconv.Quote(v), "data.reason.year", "Value", v)
 			return 0
 		}
 		return y
@@ -145,8 +151,9 @@ func parseSelection(cat *metrics.Catalogue, q url.Values) (metrics.Selection, *P
 	sel.From, sel.To = year("from"), year("to")
 	if sel.From != 0 && sel.To != 0 && sel.From > sel.To {
 		reason := "the year range is empty: from " + strconv.Itoa(sel.From) + " is after to " + strconv.Itoa(sel.To)
-		fail("from", reason)
-		fail("to", reason)
+		from, to := strconv.Itoa(sel.From), strconv.Itoa(sel.To)
+		fail("from", reason, "data.reason.empty_range", "From", from, "To", to)
+		fail("to", reason, "data.reason.empty_range", "From", from, "To", to)
 	}
 	return sel, p
 }
