@@ -1,0 +1,348 @@
+package metrics
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// PublishOptions are the choices staff make when publishing.
+type PublishOptions struct {
+	// AllowRejected publishes the valid rows of a file that has rejected
+	// rows, leaving those out.
+	AllowRejected bool
+	// ConfirmWarnings says staff have looked at the implausible values
+	// and they are right.
+	ConfirmWarnings bool
+}
+
+// RefusedError is a publish or rollback that was refused; its message
+// says why and what to do.
+type RefusedError struct{ Msg string }
+
+func (e *RefusedError) Error() string { return e.Msg }
+
+func refuse(format string, args ...any) error { return &RefusedError{Msg: fmt.Sprintf(format, args...)} }
+
+// Publish writes a checked upload into the data in one transaction: the
+// upload record, the values it replaced (retired, not deleted), the new
+// values, the derived values recomputed, and the data version bumped.
+// Readers see the data before or after, never between.
+func (u *Uploader) Publish(ctx context.Context, key string, user User, opt PublishOptions) (int64, error) {
+	u.pubMu.Lock()
+	defer u.pubMu.Unlock()
+	p, err := u.Pending(key)
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case p.State == StatePublished:
+		return p.UploadID, refuse("This upload is already published (upload #%d).", p.UploadID)
+	case p.State == StateFailed && p.FileError != nil:
+		return 0, refuse("The file cannot be published: %s", p.FileError.Message)
+	case p.State != StateReady:
+		return 0, refuse("The upload is not checked yet (it is %s).", p.State)
+	case p.Counts.Rejected > 0 && !opt.AllowRejected:
+		return 0, refuse("%d row(s) are rejected. Fix them and upload the file again, or choose to publish without the rejected rows.", p.Counts.Rejected)
+	case p.Counts.Warned > 0 && !opt.ConfirmWarnings:
+		return 0, refuse("%d row(s) have warnings. Check them and confirm that the values are right before publishing.", p.Counts.Warned)
+	case p.Counts.New+p.Counts.Changed == 0:
+		return 0, refuse("Publishing would change nothing: every row is unchanged or rejected.")
+	}
+	sdb, err := openStage(u.path(key, "stage.db"), false)
+	if err != nil {
+		return 0, err
+	}
+	defer sdb.Close()
+
+	tx, err := u.store.db.W.BeginTxx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	var dv int64
+	var dvs string
+	if err := tx.GetContext(ctx, &dvs, `SELECT value FROM meta WHERE key = 'data_version'`); err != nil {
+		return 0, err
+	}
+	dv, _ = strconv.ParseInt(dvs, 10, 64)
+	if dv != p.DataVersion {
+		return 0, refuse("The data changed since this file was checked (data version %d, now %d). Check it again to see what publishing would do now.", p.DataVersion, dv)
+	}
+	now := u.now().UTC().Format(time.RFC3339)
+	res, err := tx.ExecContext(ctx, `INSERT INTO uploads (kind, file_name, sha256, format, uploaded_by, created_at, published_at, status,
+		rows_new, rows_changed, rows_unchanged, rows_rejected, upload_key, user_id, rows_warned, published_rejected)
+		VALUES ('file', ?, ?, ?, ?, ?, ?, 'published', ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.FileName, p.SHA256, p.Format, user.Email, p.CreatedAt, now,
+		p.Counts.New, p.Counts.Changed, p.Counts.Unchanged, p.Counts.Rejected, p.Key, nullID(user.ID), p.Counts.Warned, opt.AllowRejected && p.Counts.Rejected > 0)
+	if err != nil {
+		return 0, err
+	}
+	uploadID, _ := res.LastInsertId()
+
+	// New sources described in the file.
+	newSrc := map[string]int64{}
+	for _, ns := range p.NewSources {
+		var id int64
+		if err := tx.GetContext(ctx, &id, `INSERT INTO sources (code, title, publisher, url, vintage, licence, citation) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			ns.Code, ns.Title, ns.Publisher, ns.URL, ns.Vintage, ns.Licence, ns.Title); err != nil {
+			if strings.Contains(err.Error(), "UNIQUE") {
+				return 0, refuse("The source %s was added to the catalogue since this file was checked. Check it again.", ns.Code)
+			}
+			return 0, err
+		}
+		newSrc[ns.Code] = id
+	}
+
+	ins, err := tx.PreparexContext(ctx, `INSERT INTO observations
+		(area_id, indicator_id, year, value, value_as_given, unit_as_given, source_id, flags, flags_as_given, note, locator, upload_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return 0, err
+	}
+	defer ins.Close()
+	retire, err := tx.PreparexContext(ctx, `UPDATE observations SET retired_by = ? WHERE id = ? AND retired_by IS NULL`)
+	if err != nil {
+		return 0, err
+	}
+	defer retire.Close()
+	record, err := tx.PreparexContext(ctx, `INSERT INTO upload_replacements (upload_id, observation_id, replaced_by) VALUES (?, ?, ?)`)
+	if err != nil {
+		return 0, err
+	}
+	defer record.Close()
+
+	rows, err := sdb.QueryxContext(ctx, `SELECT line, status, area_id, indicator_id, year, value, value_as_given, unit_as_given,
+		source_id, new_source, flags, note, old_ids FROM rows WHERE status IN ('new', 'changed') ORDER BY line`)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	where := "line "
+	if p.Format == "xlsx" {
+		where = "row "
+	}
+	locPrefix := p.FileName + " " + where
+	for rows.Next() {
+		var (
+			line, area, ind, year     int64
+			status, vag, uag, newSrcC string
+			flags, note, oldIDs       string
+			value                     float64
+			src                       sql.NullInt64
+		)
+		if err := rows.Scan(&line, &status, &area, &ind, &year, &value, &vag, &uag, &src, &newSrcC, &flags, &note, &oldIDs); err != nil {
+			return 0, err
+		}
+		srcID := src.Int64
+		if newSrcC != "" {
+			srcID = newSrc[newSrcC]
+		}
+		r, err := ins.ExecContext(ctx, area, ind, year, value, vag, uag, srcID, flags, flags, note, locPrefix+strconv.FormatInt(line, 10), uploadID)
+		if err != nil {
+			return 0, fmt.Errorf("publish %s: %w", p.Where(int(line)), err)
+		}
+		if status == RowChanged {
+			newID, _ := r.LastInsertId()
+			for _, f := range strings.Fields(oldIDs) {
+				old, _ := strconv.ParseInt(f, 10, 64)
+				r, err := retire.ExecContext(ctx, uploadID, old)
+				if err != nil {
+					return 0, err
+				}
+				if n, _ := r.RowsAffected(); n != 1 {
+					return 0, refuse("A value this upload replaces (observation %d) changed since the file was checked. Check it again.", old)
+				}
+				if _, err := record.ExecContext(ctx, uploadID, old, newID); err != nil {
+					return 0, err
+				}
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if _, err := deriveAll(ctx, tx); err != nil {
+		return 0, fmt.Errorf("derive: %w", err)
+	}
+	if err := bumpDataVersion(ctx, tx); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	p.State, p.UploadID = StatePublished, uploadID
+	if err := u.save(p); err != nil {
+		return uploadID, err
+	}
+	// The staged rows are in the database now; the original file stays.
+	os.Remove(u.path(key, "stage.db"))
+	return uploadID, nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// Rollback restores the data to exactly what it was before an upload:
+// the values it replaced are current again and its own values are
+// retired (kept, marked as withdrawn by it). It refuses when a later
+// upload replaced any of its values, naming that upload.
+func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user User) error {
+	u.pubMu.Lock()
+	defer u.pubMu.Unlock()
+	tx, err := u.store.db.W.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var up struct {
+		Kind   string `db:"kind"`
+		Status string `db:"status"`
+	}
+	if err := tx.GetContext(ctx, &up, `SELECT kind, status FROM uploads WHERE id = ?`, uploadID); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("upload %d: %w", uploadID, ErrNotFound)
+		}
+		return err
+	}
+	if up.Kind != "file" {
+		return refuse("Upload #%d is the seed data, which is not rolled back from here.", uploadID)
+	}
+	if up.Status != "published" {
+		return refuse("Upload #%d is %s, not published: there is nothing to roll back.", uploadID, strings.ReplaceAll(up.Status, "_", " "))
+	}
+	var later []struct {
+		ID     int64  `db:"id"`
+		File   string `db:"file_name"`
+		By     string `db:"uploaded_by"`
+		When   string `db:"published_at"`
+		Values int    `db:"n"`
+	}
+	if err := tx.SelectContext(ctx, &later, `SELECT l.id, l.file_name, l.uploaded_by, COALESCE(l.published_at, '') AS published_at, COUNT(*) AS n
+		FROM observations o JOIN uploads l ON l.id = o.retired_by
+		WHERE o.upload_id = ? AND o.retired_by <> ? AND l.status = 'published'
+		GROUP BY l.id ORDER BY l.id`, uploadID, uploadID); err != nil {
+		return err
+	}
+	if len(later) > 0 {
+		var names []string
+		for _, l := range later {
+			names = append(names, fmt.Sprintf("#%d (%s, by %s, %s: %d value(s))", l.ID, l.File, l.By, l.When, l.Values))
+		}
+		return refuse("Upload #%d cannot be rolled back: later upload(s) %s replaced values it brought. Roll those back first, newest first, or upload a correction instead.",
+			uploadID, strings.Join(names, ", "))
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE observations SET retired_by = NULL WHERE retired_by = ? AND (upload_id IS NULL OR upload_id <> ?)`, uploadID, uploadID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE observations SET retired_by = ? WHERE upload_id = ? AND retired_by IS NULL`, uploadID, uploadID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE uploads SET status = 'rolled_back', rolled_back_at = ?, rolled_back_by = ? WHERE id = ?`,
+		u.now().UTC().Format(time.RFC3339), user.Email, uploadID); err != nil {
+		return err
+	}
+	if _, err := deriveAll(ctx, tx); err != nil {
+		return err
+	}
+	if err := bumpDataVersion(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// UploadRecord is an upload as the history lists it.
+type UploadRecord struct {
+	ID                int64          `db:"id" json:"upload_id"`
+	Kind              string         `db:"kind" json:"kind"`
+	Key               sql.NullString `db:"upload_key" json:"-"`
+	FileName          string         `db:"file_name" json:"file_name"`
+	SHA256            string         `db:"sha256" json:"sha256"`
+	Format            string         `db:"format" json:"format"`
+	UploadedBy        string         `db:"uploaded_by" json:"uploaded_by"`
+	CreatedAt         string         `db:"created_at" json:"created_at"`
+	PublishedAt       sql.NullString `db:"published_at" json:"-"`
+	RolledBackAt      sql.NullString `db:"rolled_back_at" json:"-"`
+	RolledBackBy      sql.NullString `db:"rolled_back_by" json:"-"`
+	Status            string         `db:"status" json:"status"`
+	New               int            `db:"rows_new" json:"rows_new"`
+	Changed           int            `db:"rows_changed" json:"rows_changed"`
+	Unchanged         int            `db:"rows_unchanged" json:"rows_unchanged"`
+	Rejected          int            `db:"rows_rejected" json:"rows_rejected"`
+	Warned            int            `db:"rows_warned" json:"rows_warned"`
+	PublishedRejected bool           `db:"published_rejected" json:"published_without_rejected"`
+}
+
+const uploadColumns = `id, kind, upload_key, file_name, sha256, format, uploaded_by, created_at, published_at, rolled_back_at, rolled_back_by,
+	status, rows_new, rows_changed, rows_unchanged, rows_rejected, rows_warned, published_rejected`
+
+// ListUploads lists every upload, newest first.
+func (s *Store) ListUploads(ctx context.Context) ([]UploadRecord, error) {
+	var us []UploadRecord
+	err := s.db.R.SelectContext(ctx, &us, `SELECT `+uploadColumns+` FROM uploads ORDER BY id DESC`)
+	return us, err
+}
+
+// Upload finds an upload by id.
+func (s *Store) Upload(ctx context.Context, id int64) (UploadRecord, error) {
+	var u UploadRecord
+	err := s.db.R.GetContext(ctx, &u, `SELECT `+uploadColumns+` FROM uploads WHERE id = ?`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("upload %d: %w", id, ErrNotFound)
+	}
+	return u, err
+}
+
+// UploadByKey finds a published upload by its preview key.
+func (s *Store) UploadByKey(ctx context.Context, key string) (UploadRecord, error) {
+	var u UploadRecord
+	err := s.db.R.GetContext(ctx, &u, `SELECT `+uploadColumns+` FROM uploads WHERE upload_key = ?`, key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("upload %s: %w", key, ErrNotFound)
+	}
+	return u, err
+}
+
+// UploadChange is one value an upload brought, with the value it
+// replaced, if any.
+type UploadChange struct {
+	ObservationID int64           `db:"id"`
+	Area          string          `db:"area"`
+	AreaSlug      string          `db:"area_slug"`
+	Indicator     string          `db:"indicator"`
+	Unit          string          `db:"unit"`
+	Year          sql.NullInt64   `db:"year"`
+	Value         sql.NullFloat64 `db:"value"`
+	Source        string          `db:"source"`
+	Locator       string          `db:"locator"`
+	RetiredBy     sql.NullInt64   `db:"retired_by"`
+	OldValue      sql.NullFloat64 `db:"old_value"`
+	OldID         sql.NullInt64   `db:"old_id"`
+}
+
+// UploadChanges pages through the values an upload brought.
+func (s *Store) UploadChanges(ctx context.Context, id int64, offset, limit int) ([]UploadChange, int, error) {
+	var total int
+	if err := s.db.R.GetContext(ctx, &total, `SELECT COUNT(*) FROM observations WHERE upload_id = ?`, id); err != nil {
+		return nil, 0, err
+	}
+	var cs []UploadChange
+	err := s.db.R.SelectContext(ctx, &cs, `SELECT o.id, a.name AS area, a.slug AS area_slug, i.code AS indicator, i.unit, o.year, o.value,
+		COALESCE(s.code, '') AS source, o.locator, o.retired_by, old.value AS old_value, old.id AS old_id
+		FROM observations o
+		JOIN areas a ON a.id = o.area_id JOIN indicators i ON i.id = o.indicator_id
+		LEFT JOIN sources s ON s.id = o.source_id
+		LEFT JOIN upload_replacements r ON r.upload_id = o.upload_id AND r.replaced_by = o.id
+		LEFT JOIN observations old ON old.id = r.observation_id
+		WHERE o.upload_id = ? ORDER BY o.id LIMIT ? OFFSET ?`, id, limit, offset)
+	return cs, total, err
+}
