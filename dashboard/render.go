@@ -2,11 +2,13 @@ package dashboard
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -17,7 +19,8 @@ import (
 
 // pageNames are the templates that are pages; each is parsed together
 // with layout.html.
-var pageNames = []string{"overview", "pair", "city", "indicators", "indicator", "about", "error"}
+var pageNames = []string{"overview", "pair", "city", "indicators", "indicator", "about", "error",
+	"login", "password", "uploads", "upload", "upload_record", "users", "catalogue"}
 
 type pageSet struct {
 	fsys   fs.FS
@@ -83,6 +86,21 @@ func (ps *pageSet) funcs() template.FuncMap {
 		},
 		"join": strings.Join,
 		"add":  func(a, b int) int { return a + b },
+		"sub":  func(a, b int) int { return a - b },
+		"fnum": func(p *float64) string {
+			if p == nil {
+				return ""
+			}
+			return metrics.FormatPlain(*p)
+		},
+		"nfloat": func(v sql.NullFloat64) string {
+			if !v.Valid {
+				return ""
+			}
+			return metrics.FormatPlain(v.Float64)
+		},
+		"pathEscape": url.PathEscape,
+		"list":       func(xs ...string) []string { return xs },
 		"json": func(v any) (template.JS, error) {
 			b, err := json.Marshal(v)
 			return template.JS(b), err
@@ -111,10 +129,18 @@ type View struct {
 	Path        string
 	DataVersion int64
 	Data        any
+	// User is the signed-in staff member (nil for readers); CSRF is the
+	// token every changing form carries.
+	User *metrics.User
+	CSRF string
 }
 
 func (s *Server) view(c echo.Context, page string) *View {
-	return &View{Page: page, Lang: "en", Path: c.Request().URL.Path, Status: http.StatusOK}
+	v := &View{Page: page, Lang: "en", Path: c.Request().URL.Path, Status: http.StatusOK}
+	if sess := session(c); sess != nil {
+		v.User, v.CSRF = &sess.User, sess.CSRF
+	}
+	return v
 }
 
 // render executes a page into a buffer first, so that a template error

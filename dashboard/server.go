@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -20,6 +21,8 @@ import (
 type Config struct {
 	Store  *metrics.Store
 	Logger *slog.Logger
+	// Uploads receives, checks and publishes staff uploads.
+	Uploads *metrics.Uploader
 	// Templates and Assets are the embedded files, or the source folders
 	// in development (then templates are parsed again on every request).
 	Templates fs.FS
@@ -31,11 +34,12 @@ type Config struct {
 
 // Server holds what the handlers need.
 type Server struct {
-	store  *metrics.Store
-	log    *slog.Logger
-	pages  *pageSet
-	assets *assetSet
-	now    func() time.Time
+	store   *metrics.Store
+	uploads *metrics.Uploader
+	log     *slog.Logger
+	pages   *pageSet
+	assets  *assetSet
+	now     func() time.Time
 }
 
 // New builds the HTTP handler. Templates and assets are loaded here, so a
@@ -51,7 +55,10 @@ func New(cfg Config) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: cfg.Store, log: cfg.Logger, assets: assets, now: cfg.Now}
+	if cfg.Uploads == nil {
+		return nil, errors.New("dashboard: Config.Uploads is required")
+	}
+	s := &Server{store: cfg.Store, uploads: cfg.Uploads, log: cfg.Logger, assets: assets, now: cfg.Now}
 	if s.pages, err = newPageSet(cfg.Templates, assets, cfg.Dev); err != nil {
 		return nil, err
 	}
@@ -59,9 +66,14 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
+	// Sign-in failures are counted per client address: take it from the
+	// connection, not from headers a client can forge.
+	e.IPExtractor = echo.ExtractIPDirect()
 	e.Use(middleware.RequestID())
 	e.Use(middleware.Recover())
 	e.Use(s.logRequests)
+	e.Use(s.securityHeaders)
+	e.Use(s.loadSession)
 	s.routes(e)
 	return e, nil
 }
@@ -76,9 +88,65 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/indicators/:code", s.showIndicator)
 	e.GET("/about", s.showAbout)
 
+	// Signing in and out.
+	e.GET("/login", s.showLogin)
+	e.POST("/login", s.submitLogin)
+
+	// Staff: editors and admins, signed in; every POST checks the CSRF
+	// token.
+	staff := e.Group("/admin", s.requireStaff)
+	staff.GET("", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/admin/uploads") })
+	staff.POST("/logout", s.logout)
+	staff.GET("/password", s.showPassword)
+	staff.POST("/password", s.changePassword)
+	staff.GET("/uploads", s.listUploads)
+	staff.POST("/uploads", s.receiveUpload)
+	staff.GET("/uploads/template.csv", s.downloadTemplateCSV)
+	staff.GET("/uploads/template.xlsx", s.downloadTemplateXLSX)
+	staff.GET("/uploads/:id", s.showUpload)
+	staff.GET("/uploads/:id/progress", s.showProgress)
+	staff.POST("/uploads/:id/publish", s.publishUpload)
+	staff.POST("/uploads/:id/rollback", s.rollbackUpload)
+	staff.POST("/uploads/:id/discard", s.discardUpload)
+	staff.POST("/uploads/:id/check", s.recheckUpload)
+
+	// Admins only: accounts and the catalogue.
+	admin := staff.Group("", s.requireAdmin)
+	admin.GET("/users", s.listUsers)
+	admin.POST("/users", s.addUser)
+	admin.POST("/tokens", s.createToken)
+	admin.POST("/tokens/:id/revoke", s.revokeToken)
+	admin.GET("/catalogue", s.showCatalogue)
+	admin.POST("/catalogue/cities", s.saveCity)
+	admin.POST("/catalogue/pairs", s.savePair)
+	admin.POST("/catalogue/indicators", s.saveIndicator)
+	admin.POST("/catalogue/sources", s.saveSource)
+
+	// API for scripts: a bearer token (or the page's session with the
+	// CSRF header).
+	api := e.Group("/api/v1/uploads", s.requireAPIUser)
+	api.POST("", s.apiCreateUpload)
+	api.GET("/:id", s.apiShowUpload)
+	api.POST("/:id/publish", s.apiPublishUpload)
+	api.POST("/:id/rollback", s.apiRollbackUpload)
+
 	// Machine endpoints.
 	e.GET("/healthz", s.healthz)
 	e.GET("/assets/*", s.assets.serve)
+}
+
+// securityHeaders forbid inline scripts and framing: nothing from an
+// upload can run in a reader's browser even if it slipped past escaping.
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		if strings.HasPrefix(c.Request().URL.Path, "/admin") || c.Request().URL.Path == "/login" {
+			h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
+		}
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		return next(c)
+	}
 }
 
 func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
@@ -129,9 +197,25 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if code >= 500 {
 		s.log.Error("request failed", "path", c.Request().URL.Path, "err", err)
 	}
+	// Messages of HTTP errors are written for the reader; others are not
+	// shown.
+	msg := ""
+	if he != nil && code < 500 {
+		if m, ok := he.Message.(string); ok {
+			msg = m
+		}
+	}
+	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+		if msg == "" {
+			msg = http.StatusText(code)
+		}
+		_ = c.JSON(code, map[string]any{"error": msg, "status": code})
+		return
+	}
 	v := s.view(c, "error")
 	v.Status = code
 	v.Title = http.StatusText(code)
+	v.Data = msg
 	if rerr := s.render(c, code, "error", v); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		_ = c.String(code, http.StatusText(code))

@@ -604,7 +604,7 @@ func (ck *checker) row(line int, h header, fields []string) checkedRow {
 		if med, ok := ck.medians[[2]int64{area.ID, ind.ID}]; ok && med > 0 && value > 0 && (value >= 10*med || value <= med/10) {
 			probs = append(probs, Problem{Column: "value", Value: r.ValueAsGiven, Warning: true,
 				Message: fmt.Sprintf("%s is more than ten times %s the stored values of %s for %s (around %s %s).", FormatPlain(value), map[bool]string{true: "above", false: "below"}[value > med], ind.Code, area.Name, FormatPlain(med), UnitLabel(ind.Unit)),
-				Hint: "Check the unit (kWh or MWh? t or kt?) and the decimal point; confirm it if it is right."})
+				Hint:    "Check the unit (kWh or MWh? t or kt?) and the decimal point; confirm it if it is right."})
 		}
 		if errs == 0 {
 			r.Status = RowNew

@@ -27,7 +27,9 @@ type RefusedError struct{ Msg string }
 
 func (e *RefusedError) Error() string { return e.Msg }
 
-func refuse(format string, args ...any) error { return &RefusedError{Msg: fmt.Sprintf(format, args...)} }
+func refuse(format string, args ...any) error {
+	return &RefusedError{Msg: fmt.Sprintf(format, args...)}
+}
 
 // Publish writes a checked upload into the data in one transaction: the
 // upload record, the values it replaced (retired, not deleted), the new
