@@ -240,6 +240,13 @@ func openCSV(path string, read *int64) (*csvSource, header, *FileError, error) {
 	// Peek the first line to choose the delimiter.
 	peek, _ := br.Peek(64 << 10)
 	first, _, _ := strings.Cut(strings.TrimPrefix(string(peek), "\ufeff"), "\n")
+	if strings.TrimSpace(first) == "" {
+		f.Close()
+		// encoding/csv would skip the empty line and take the first row
+		// of data for the header.
+		return nil, header{}, fileErr("no_header", "The template’s first line names its columns: "+strings.Join(templateColumns, ", ")+".",
+			"The first line is empty: the file must start with a header line naming its columns."), nil
+	}
 	comma, ferr := detectComma(first)
 	if ferr != nil {
 		f.Close()
