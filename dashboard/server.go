@@ -110,17 +110,18 @@ func (s *Server) routes(e *echo.Echo) {
 	staff.POST("/uploads/:id/discard", s.discardUpload)
 	staff.POST("/uploads/:id/check", s.recheckUpload)
 
-	// Admins only: accounts and the catalogue.
-	admin := staff.Group("", s.requireAdmin)
-	admin.GET("/users", s.listUsers)
-	admin.POST("/users", s.addUser)
-	admin.POST("/tokens", s.createToken)
-	admin.POST("/tokens/:id/revoke", s.revokeToken)
-	admin.GET("/catalogue", s.showCatalogue)
-	admin.POST("/catalogue/cities", s.saveCity)
-	admin.POST("/catalogue/pairs", s.savePair)
-	admin.POST("/catalogue/indicators", s.saveIndicator)
-	admin.POST("/catalogue/sources", s.saveSource)
+	// Admins only: accounts and the catalogue. (Route middleware rather
+	// than a group, so that unknown /admin paths stay 404 for editors.)
+	admin := s.requireAdmin
+	staff.GET("/users", s.listUsers, admin)
+	staff.POST("/users", s.addUser, admin)
+	staff.POST("/tokens", s.createToken, admin)
+	staff.POST("/tokens/:id/revoke", s.revokeToken, admin)
+	staff.GET("/catalogue", s.showCatalogue, admin)
+	staff.POST("/catalogue/cities", s.saveCity, admin)
+	staff.POST("/catalogue/pairs", s.savePair, admin)
+	staff.POST("/catalogue/indicators", s.saveIndicator, admin)
+	staff.POST("/catalogue/sources", s.saveSource, admin)
 
 	// API for scripts: a bearer token (or the page's session with the
 	// CSRF header).

@@ -289,11 +289,18 @@ func (ck *checker) city(s string) (*Area, *Problem) {
 	}
 	var res cityRes
 	as := ck.areaIdx[Fold(s)]
+	if a, err := ck.cat.Area(strings.TrimSpace(s)); err == nil {
+		as = []*Area{a} // a slug is exact
+	}
 	switch {
 	case s == "":
 		res.prob = &Problem{Column: "city", Message: "The city is empty.", Hint: "Write the city's name or slug, as in the template's list of cities."}
 	case len(as) == 1:
 		res.area = as[0]
+	case len(as) > 1 && preferCity(as) != nil:
+		// "Hà Nội" names the city and, as a local name, its
+		// agglomeration: the city is meant.
+		res.area = preferCity(as)
 	case len(as) > 1:
 		var names []string
 		for _, a := range as {
@@ -306,6 +313,21 @@ func (ck *checker) city(s string) (*Area, *Problem) {
 	}
 	ck.cityCache[s] = res
 	return res.area, res.prob
+}
+
+// preferCity picks the one city among areas that share a name, if
+// there is exactly one.
+func preferCity(as []*Area) *Area {
+	var city *Area
+	for _, a := range as {
+		if a.Kind == KindCity {
+			if city != nil {
+				return nil
+			}
+			city = a
+		}
+	}
+	return city
 }
 
 func (ck *checker) indicator(s string) (*Indicator, *Problem) {
