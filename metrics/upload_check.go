@@ -49,6 +49,7 @@ type checkedRow struct {
 	Flags        string
 	Note         string
 	OldIDs       string
+	OldIDList    []int64
 	OldValue     *float64
 	City         string
 	Indicator    string
@@ -77,17 +78,21 @@ type unitRes struct {
 
 // checker validates rows against the catalogue and the stored values.
 type checker struct {
-	cat        *Catalogue
-	comma      rune
-	areaIdx    map[string][]*Area
-	areaNames  []nameRef
-	indIdx     map[string]*Indicator
-	indNames   []nameRef
-	srcIdx     map[string]*Source
-	flagIdx    map[string]string
-	existing   map[obsKey][]existingObs
-	medians    map[[2]int64]float64
-	seen       map[obsKey]int
+	cat       *Catalogue
+	comma     rune
+	areaIdx   map[string][]*Area
+	areaNames []nameRef
+	indIdx    map[string]*Indicator
+	indNames  []nameRef
+	srcIdx    map[string]*Source
+	flagIdx   map[string]string
+	existing  map[obsKey][]existingObs
+	medians   map[[2]int64]float64
+	// seen maps each accepted row's key to its line, to find
+	// duplicates: packed into 12 bytes an entry, it is the only thing
+	// the check keeps per row.
+	seen       map[uint64]int32
+	seenWide   map[obsKey]int32
 	newSources map[string]*NewSource
 	nextNewSrc int64
 	thisYear   int
@@ -131,7 +136,7 @@ func newChecker(cat *Catalogue, comma rune, thisYear int) *checker {
 	ck := &checker{
 		cat: cat, comma: comma, thisYear: thisYear,
 		areaIdx: map[string][]*Area{}, indIdx: map[string]*Indicator{}, srcIdx: map[string]*Source{}, flagIdx: map[string]string{},
-		seen: map[obsKey]int{}, newSources: map[string]*NewSource{}, nextNewSrc: -1,
+		seen: map[uint64]int32{}, seenWide: map[obsKey]int32{}, newSources: map[string]*NewSource{}, nextNewSrc: -1,
 		cityCache: map[string]cityRes{}, indCache: map[string]indRes{}, srcCache: map[string]*Source{},
 		unitCache: map[string]unitRes{}, flagCache: map[string]flagRes{},
 	}
@@ -616,12 +621,10 @@ func (ck *checker) row(line int, h header, fields []string) checkedRow {
 	r.Year = year
 	if errs == 0 {
 		k := obsKey{area: area.ID, ind: ind.ID, year: year, src: r.SourceID}
-		if prev, dup := ck.seen[k]; dup {
+		if prev, dup := ck.lookSeen(k, line); dup {
 			probs = append(probs, Problem{Column: "city, indicator, year, source", Message: fmt.Sprintf("Line %d already gives a value for %s, %s, %d from this source.", prev, area.Name, ind.Code, year),
 				Hint: "Keep one of the two rows; a second value for the same year needs another source."})
 			errs++
-		} else {
-			ck.seen[k] = line
 		}
 		if med, ok := ck.medians[[2]int64{area.ID, ind.ID}]; ok && med > 0 && value > 0 && (value >= 10*med || value <= med/10) {
 			probs = append(probs, Problem{Column: "value", Value: r.ValueAsGiven, Warning: true,
@@ -638,8 +641,10 @@ func (ck *checker) row(line int, h header, fields []string) checkedRow {
 				} else {
 					r.Status = RowChanged
 					ids := make([]string, len(olds))
+					r.OldIDList = make([]int64, len(olds))
 					for i, o := range olds {
 						ids[i] = strconv.FormatInt(o.ID, 10)
+						r.OldIDList[i] = o.ID
 					}
 					r.OldIDs = strings.Join(ids, " ")
 				}
@@ -654,6 +659,24 @@ func (ck *checker) row(line int, h header, fields []string) checkedRow {
 	}
 	r.Problems = probs
 	return r
+}
+
+// lookSeen finds an earlier line with the same key, or records this one.
+func (ck *checker) lookSeen(k obsKey, line int) (int, bool) {
+	src := k.src + 1<<15 // new sources have negative ids
+	if k.area < 1<<24 && k.ind < 1<<16 && k.year >= 1900 && k.year < 1900+256 && src >= 0 && src < 1<<16 {
+		packed := uint64(k.area)<<40 | uint64(k.ind)<<24 | uint64(k.year-1900)<<16 | uint64(src)
+		if prev, ok := ck.seen[packed]; ok {
+			return int(prev), true
+		}
+		ck.seen[packed] = int32(line)
+		return 0, false
+	}
+	if prev, ok := ck.seenWide[k]; ok {
+		return int(prev), true
+	}
+	ck.seenWide[k] = int32(line)
+	return 0, false
 }
 
 func setOf(s string) map[string]bool {

@@ -56,28 +56,44 @@ func (u *Uploader) Publish(ctx context.Context, key string, user User, opt Publi
 	case p.Counts.New+p.Counts.Changed == 0:
 		return 0, refuse("Publishing would change nothing: every row is unchanged or rejected.")
 	}
-	sdb, err := openStage(u.path(key, "stage.db"), false)
+	// The staged rows go in with INSERT … SELECT from the preview's file,
+	// attached to the writer connection for the length of the
+	// transaction: a million rows never pass through Go one by one.
+	conn, err := u.store.db.W.Connx(ctx)
 	if err != nil {
 		return 0, err
 	}
-	defer sdb.Close()
-
-	tx, err := u.store.db.W.BeginTxx(ctx, nil)
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `ATTACH DATABASE ? AS stage`, u.path(key, "stage.db")); err != nil {
+		return 0, err
+	}
+	defer func() {
+		// a no-op after the DETACH that follows a commit
+		_, _ = conn.ExecContext(context.Background(), `DETACH DATABASE stage`)
+	}()
+	tx, err := conn.BeginTxx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback()
 	var dv int64
 	var dvs string
-	if err := tx.GetContext(ctx, &dvs, `SELECT value FROM meta WHERE key = 'data_version'`); err != nil {
+	if err := tx.GetContext(ctx, &dvs, `SELECT value FROM main.meta WHERE key = 'data_version'`); err != nil {
 		return 0, err
 	}
 	dv, _ = strconv.ParseInt(dvs, 10, 64)
 	if dv != p.DataVersion {
 		return 0, refuse("The data changed since this file was checked (data version %d, now %d). Check it again to see what publishing would do now.", p.DataVersion, dv)
 	}
+	var gone int
+	if err := tx.GetContext(ctx, &gone, `SELECT COUNT(*) FROM stage.replaced r LEFT JOIN main.observations o ON o.id = r.old_id AND o.retired_by IS NULL WHERE o.id IS NULL`); err != nil {
+		return 0, err
+	}
+	if gone > 0 {
+		return 0, refuse("%d value(s) this upload replaces changed since the file was checked. Check it again.", gone)
+	}
 	now := u.now().UTC().Format(time.RFC3339)
-	res, err := tx.ExecContext(ctx, `INSERT INTO uploads (kind, file_name, sha256, format, uploaded_by, created_at, published_at, status,
+	res, err := tx.ExecContext(ctx, `INSERT INTO main.uploads (kind, file_name, sha256, format, uploaded_by, created_at, published_at, status,
 		rows_new, rows_changed, rows_unchanged, rows_rejected, upload_key, user_id, rows_warned, published_rejected)
 		VALUES ('file', ?, ?, ?, ?, ?, ?, 'published', ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.FileName, p.SHA256, p.Format, user.Email, p.CreatedAt, now,
@@ -88,85 +104,43 @@ func (u *Uploader) Publish(ctx context.Context, key string, user User, opt Publi
 	uploadID, _ := res.LastInsertId()
 
 	// New sources described in the file.
-	newSrc := map[string]int64{}
 	for _, ns := range p.NewSources {
-		var id int64
-		if err := tx.GetContext(ctx, &id, `INSERT INTO sources (code, title, publisher, url, vintage, licence, citation) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO main.sources (code, title, publisher, url, vintage, licence, citation) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			ns.Code, ns.Title, ns.Publisher, ns.URL, ns.Vintage, ns.Licence, ns.Title); err != nil {
 			if strings.Contains(err.Error(), "UNIQUE") {
 				return 0, refuse("The source %s was added to the catalogue since this file was checked. Check it again.", ns.Code)
 			}
 			return 0, err
 		}
-		newSrc[ns.Code] = id
 	}
 
-	ins, err := tx.PreparexContext(ctx, `INSERT INTO observations
-		(area_id, indicator_id, year, value, value_as_given, unit_as_given, source_id, flags, flags_as_given, note, locator, upload_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
+	// New observations take the ids after the largest, in file order, so
+	// that each replaced value can name its replacement.
+	var base int64
+	if err := tx.GetContext(ctx, &base, `SELECT COALESCE(MAX(id), 0) FROM main.observations`); err != nil {
 		return 0, err
 	}
-	defer ins.Close()
-	retire, err := tx.PreparexContext(ctx, `UPDATE observations SET retired_by = ? WHERE id = ? AND retired_by IS NULL`)
-	if err != nil {
-		return 0, err
-	}
-	defer retire.Close()
-	record, err := tx.PreparexContext(ctx, `INSERT INTO upload_replacements (upload_id, observation_id, replaced_by) VALUES (?, ?, ?)`)
-	if err != nil {
-		return 0, err
-	}
-	defer record.Close()
-
-	rows, err := sdb.QueryxContext(ctx, `SELECT line, status, area_id, indicator_id, year, value, value_as_given, unit_as_given,
-		source_id, new_source, flags, note, old_ids FROM rows WHERE status IN ('new', 'changed') ORDER BY line`)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
-	where := "line "
+	where := " line "
 	if p.Format == "xlsx" {
-		where = "row "
+		where = " row "
 	}
-	locPrefix := p.FileName + " " + where
-	for rows.Next() {
-		var (
-			line, area, ind, year     int64
-			status, vag, uag, newSrcC string
-			flags, note, oldIDs       string
-			value                     float64
-			src                       sql.NullInt64
-		)
-		if err := rows.Scan(&line, &status, &area, &ind, &year, &value, &vag, &uag, &src, &newSrcC, &flags, &note, &oldIDs); err != nil {
-			return 0, err
-		}
-		srcID := src.Int64
-		if newSrcC != "" {
-			srcID = newSrc[newSrcC]
-		}
-		r, err := ins.ExecContext(ctx, area, ind, year, value, vag, uag, srcID, flags, flags, note, locPrefix+strconv.FormatInt(line, 10), uploadID)
-		if err != nil {
-			return 0, fmt.Errorf("publish %s: %w", p.Where(int(line)), err)
-		}
-		if status == RowChanged {
-			newID, _ := r.LastInsertId()
-			for _, f := range strings.Fields(oldIDs) {
-				old, _ := strconv.ParseInt(f, 10, 64)
-				r, err := retire.ExecContext(ctx, uploadID, old)
-				if err != nil {
-					return 0, err
-				}
-				if n, _ := r.RowsAffected(); n != 1 {
-					return 0, refuse("A value this upload replaces (observation %d) changed since the file was checked. Check it again.", old)
-				}
-				if _, err := record.ExecContext(ctx, uploadID, old, newID); err != nil {
-					return 0, err
-				}
-			}
-		}
+	res, err = tx.ExecContext(ctx, `INSERT INTO main.observations
+		(id, area_id, indicator_id, year, value, value_as_given, unit_as_given, source_id, flags, flags_as_given, note, locator, upload_id)
+		SELECT ? + r.seq, r.area_id, r.indicator_id, r.year, r.value, r.value_as_given, r.unit_as_given,
+		       CASE WHEN r.new_source <> '' THEN (SELECT s.id FROM main.sources s WHERE s.code = r.new_source) ELSE r.source_id END,
+		       r.flags, r.flags, r.note, ? || r.line, ?
+		FROM stage.rows r WHERE r.seq IS NOT NULL`, base, p.FileName+where, uploadID)
+	if err != nil {
+		return 0, fmt.Errorf("publish: %w", err)
 	}
-	if err := rows.Err(); err != nil {
+	if n, _ := res.RowsAffected(); n != int64(p.Counts.New+p.Counts.Changed) {
+		return 0, fmt.Errorf("publish wrote %d rows, the preview had %d new and %d changed", n, p.Counts.New, p.Counts.Changed)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE main.observations SET retired_by = ? WHERE id IN (SELECT old_id FROM stage.replaced)`, uploadID); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO main.upload_replacements (upload_id, observation_id, replaced_by)
+		SELECT ?, old_id, ? + seq FROM stage.replaced`, uploadID, base); err != nil {
 		return 0, err
 	}
 	if _, err := deriveAll(ctx, tx); err != nil {
@@ -178,6 +152,7 @@ func (u *Uploader) Publish(ctx context.Context, key string, user User, opt Publi
 	if err := tx.Commit(); err != nil {
 		return 0, err
 	}
+	_, _ = conn.ExecContext(ctx, `DETACH DATABASE stage`)
 	p.State, p.UploadID = StatePublished, uploadID
 	if err := u.save(p); err != nil {
 		return uploadID, err

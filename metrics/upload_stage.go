@@ -362,7 +362,11 @@ CREATE TABLE rows (
     value_as_given TEXT NOT NULL, unit_as_given TEXT NOT NULL,
     source_id INTEGER, new_source TEXT NOT NULL, flags TEXT NOT NULL, note TEXT NOT NULL,
     old_ids TEXT NOT NULL, old_value REAL,
-    city TEXT NOT NULL, indicator TEXT NOT NULL, source TEXT NOT NULL, problems TEXT NOT NULL);
+    city TEXT NOT NULL, indicator TEXT NOT NULL, source TEXT NOT NULL, problems TEXT NOT NULL,
+    seq INTEGER);
+-- seq numbers the rows publishing writes (new and changed), in file
+-- order; replaced lists the stored values each changed row replaces.
+CREATE TABLE replaced (seq INTEGER NOT NULL, old_id INTEGER NOT NULL);
 `
 
 func openStage(path string, create bool) (*sqlx.DB, error) {
@@ -446,14 +450,16 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		return nil, err
 	}
 	defer tx.Rollback()
-	ins, err := tx.PreparexContext(ctx, `INSERT INTO rows (line, status, warn, area_id, indicator_id, year, value, value_as_given, unit_as_given,
-		source_id, new_source, flags, note, old_ids, old_value, city, indicator, source, problems)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	ins := &batchInsert{tx: tx, head: `INSERT INTO rows (line, status, warn, area_id, indicator_id, year, value, value_as_given, unit_as_given,
+		source_id, new_source, flags, note, old_ids, old_value, city, indicator, source, problems, seq) VALUES `, cols: 20, rows: 50}
+	defer ins.close()
+	insReplaced, err := tx.PreparexContext(ctx, `INSERT INTO replaced (seq, old_id) VALUES (?, ?)`)
 	if err != nil {
 		return nil, err
 	}
-	defer ins.Close()
+	defer insReplaced.Close()
 	var c Counts
+	seq := 0
 	for {
 		line, fields, err := src.Next()
 		if err == io.EOF {
@@ -499,7 +505,16 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 			b, _ := json.Marshal(r.Problems)
 			probs = string(b)
 		}
-		var area, ind, year, srcID, val, old any
+		var area, ind, year, srcID, val, old, sq any
+		if r.Status == RowNew || r.Status == RowChanged {
+			seq++
+			sq = seq
+			for _, id := range r.OldIDList {
+				if _, err := insReplaced.ExecContext(ctx, seq, id); err != nil {
+					return nil, err
+				}
+			}
+		}
 		if r.AreaID != 0 {
 			area = r.AreaID
 		}
@@ -518,8 +533,8 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		if r.OldValue != nil {
 			old = *r.OldValue
 		}
-		if _, err := ins.ExecContext(ctx, line, r.Status, r.Warn, area, ind, year, val, clip(r.ValueAsGiven), clip(r.UnitAsGiven),
-			srcID, r.NewSource, r.Flags, r.Note, r.OldIDs, old, r.City, r.Indicator, r.Source, probs); err != nil {
+		if err := ins.add(ctx, line, r.Status, r.Warn, area, ind, year, val, clip(r.ValueAsGiven), clip(r.UnitAsGiven),
+			srcID, r.NewSource, r.Flags, r.Note, r.OldIDs, old, r.City, r.Indicator, r.Source, probs, sq); err != nil {
 			return nil, err
 		}
 		if c.Total%4096 == 0 {
@@ -532,6 +547,9 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 	}
 	if c.Total == 0 {
 		return fileErr("no_rows", "Add one row per value below the header.", "The file has a header but no data rows."), nil
+	}
+	if err := ins.flush(ctx); err != nil {
+		return nil, err
 	}
 	pr.Phase.Store("indexing")
 	if _, err := tx.ExecContext(ctx, `CREATE INDEX rows_status ON rows (status, line)`); err != nil {
@@ -546,6 +564,54 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 	}
 	sort.Slice(p.NewSources, func(i, j int) bool { return p.NewSources[i].Line < p.NewSources[j].Line })
 	return nil, nil
+}
+
+// batchInsert writes rows with one statement per batch of many rows:
+// the per-statement cost of the driver, not SQLite, dominates a
+// million single-row inserts.
+type batchInsert struct {
+	tx         *sqlx.Tx
+	head       string
+	cols, rows int
+	stmt       *sqlx.Stmt
+	args       []any
+}
+
+func (b *batchInsert) values(n int) string {
+	one := "(" + strings.Repeat("?, ", b.cols-1) + "?)"
+	return b.head + strings.Repeat(one+", ", n-1) + one
+}
+
+func (b *batchInsert) add(ctx context.Context, args ...any) error {
+	b.args = append(b.args, args...)
+	if len(b.args) < b.cols*b.rows {
+		return nil
+	}
+	if b.stmt == nil {
+		st, err := b.tx.PreparexContext(ctx, b.values(b.rows))
+		if err != nil {
+			return err
+		}
+		b.stmt = st
+	}
+	_, err := b.stmt.ExecContext(ctx, b.args...)
+	b.args = b.args[:0]
+	return err
+}
+
+func (b *batchInsert) flush(ctx context.Context) error {
+	if len(b.args) == 0 {
+		return nil
+	}
+	_, err := b.tx.ExecContext(ctx, b.values(len(b.args)/b.cols), b.args...)
+	b.args = b.args[:0]
+	return err
+}
+
+func (b *batchInsert) close() {
+	if b.stmt != nil {
+		b.stmt.Close()
+	}
 }
 
 // PreviewRow is one row of the preview.
