@@ -102,3 +102,35 @@ func TestWHODatabaseFile(t *testing.T) {
 		t.Error("the database changed")
 	}
 }
+
+// TestHostileUploadIsEscaped: labels from an upload are text on the
+// preview page and in the API's JSON.
+func TestHostileUploadIsEscaped(t *testing.T) {
+	a := newStaffApp(t, testapp.Options{})
+	file := "city,indicator,year,value,unit,source,flags,note\n" +
+		`"` + strings.ReplaceAll(hostile, `"`, `""`) + `",pm25_annual_mean,2031,1,ug/m3,who_aaq_2022_v2022,,` + "\n" +
+		`Kosice,"` + hostile + `",2031,1,ug/m3,` + hostile + `,,` + "\n"
+	c := a.client(t)
+	c.login(editorEmail)
+	_, r := c.uploadPage(a, hostile+".csv", []byte(file))
+	if strings.Contains(r.body, hostile) || strings.Contains(r.body, "<script>alert") {
+		t.Error("the preview writes an uploaded label as markup")
+	}
+	if !strings.Contains(text(r.body), hostile) {
+		t.Error("the hostile label is not shown as text")
+	}
+	if r.hdr.Get("Content-Security-Policy") == "" {
+		t.Error("staff pages have no Content-Security-Policy")
+	}
+	body, ct := multipartBody(t, "x.csv", []byte(file))
+	req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/api/v1/uploads", body)
+	req.Header.Set("Content-Type", ct)
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw := readAll(res); strings.Contains(raw, "<script>") {
+		t.Error("the API's JSON holds an unescaped script tag")
+	}
+}

@@ -118,7 +118,22 @@ func NewUploader(store *Store, dir string, limits Limits, now func() time.Time) 
 	if now == nil {
 		now = time.Now
 	}
-	return &Uploader{store: store, dir: dir, limits: limits, now: now, progress: map[string]*Progress{}, sem: make(chan struct{}, 2)}, nil
+	u := &Uploader{store: store, dir: dir, limits: limits, now: now, progress: map[string]*Progress{}, sem: make(chan struct{}, 2)}
+	// A check cut short by a restart is not running any more: say so,
+	// so that staff can start it again.
+	pending, err := u.ListPending()
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pending {
+		if p.State == StateReceived || p.State == StateValidating {
+			p.State, p.Failure = StateFailed, "The check was interrupted (the server restarted). Check the file again; nothing was changed."
+			if err := u.save(p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return u, nil
 }
 
 // Limits are the uploader's limits.
@@ -422,11 +437,14 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 	}
 	defer src.Close()
 
-	cat, err := u.store.Catalogue(ctx)
+	// The data version is read first: if anything changes while the
+	// catalogue and the stored values are read, the preview carries the
+	// older version and publishing it is refused.
+	dv, err := u.store.DataVersion(ctx)
 	if err != nil {
 		return nil, err
 	}
-	dv, err := u.store.DataVersion(ctx)
+	cat, err := u.store.Catalogue(ctx)
 	if err != nil {
 		return nil, err
 	}
