@@ -168,7 +168,7 @@ func (s *Store) AddUser(ctx context.Context, email, role, password string, now t
 // UserByEmail finds an account.
 func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 	var u User
-	err := s.db.R.GetContext(ctx, &u, `SELECT id, email, role, created_at, disabled_at FROM users WHERE email = ?`, strings.TrimSpace(email))
+	err := s.q.GetUserByEmail.GetContext(ctx, &u, strings.TrimSpace(email))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, fmt.Errorf("user %s: %w", email, ErrNotFound)
 	}
@@ -178,7 +178,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 // ListUsers lists every account.
 func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
 	var us []User
-	err := s.db.R.SelectContext(ctx, &us, `SELECT id, email, role, created_at, disabled_at FROM users ORDER BY email`)
+	err := s.q.ListUsers.SelectContext(ctx, &us)
 	return us, err
 }
 
@@ -196,7 +196,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password, client string
 		User
 		Hash string `db:"password_hash"`
 	}
-	err := s.db.R.GetContext(ctx, &row, `SELECT id, email, role, created_at, disabled_at, password_hash FROM users WHERE email = ?`, email)
+	err := s.q.GetUserForSignIn.GetContext(ctx, &row, email)
 	ok := false
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -248,7 +248,7 @@ func (s *Store) throttle(ctx context.Context, key string, now time.Time) error {
 // ends the user's other sessions.
 func (s *Store) ChangePassword(ctx context.Context, userID int64, old, new, keepSession string) error {
 	var h string
-	if err := s.db.R.GetContext(ctx, &h, `SELECT password_hash FROM users WHERE id = ?`, userID); err != nil {
+	if err := s.q.GetPasswordHash.GetContext(ctx, &h, userID); err != nil {
 		return err
 	}
 	if !checkPassword(h, old) {
@@ -305,9 +305,7 @@ func (s *Store) SessionUser(ctx context.Context, token string, now time.Time) (S
 		User
 		CSRF string `db:"csrf_token"`
 	}
-	err := s.db.R.GetContext(ctx, &row, `SELECT u.id, u.email, u.role, u.created_at, u.disabled_at, s.csrf_token
-		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled_at IS NULL`, hashToken(token), now.UTC().Format(time.RFC3339))
+	err := s.q.GetSessionUser.GetContext(ctx, &row, hashToken(token), now.UTC().Format(time.RFC3339))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, ErrNoSession
 	}
@@ -358,9 +356,7 @@ func (s *Store) CreateToken(ctx context.Context, email, name string, now time.Ti
 // TokenUser finds the user of an unrevoked token.
 func (s *Store) TokenUser(ctx context.Context, token string) (User, error) {
 	var u User
-	err := s.db.R.GetContext(ctx, &u, `SELECT u.id, u.email, u.role, u.created_at, u.disabled_at
-		FROM api_tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled_at IS NULL`, hashToken(token))
+	err := s.q.GetTokenUser.GetContext(ctx, &u, hashToken(token))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, ErrNoSession
 	}
@@ -370,8 +366,7 @@ func (s *Store) TokenUser(ctx context.Context, token string) (User, error) {
 // ListTokens lists every API token.
 func (s *Store) ListTokens(ctx context.Context) ([]APIToken, error) {
 	var ts []APIToken
-	err := s.db.R.SelectContext(ctx, &ts, `SELECT t.id, t.user_id, u.email, t.name, t.created_at, t.revoked_at
-		FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.id`)
+	err := s.q.ListTokens.SelectContext(ctx, &ts)
 	return ts, err
 }
 

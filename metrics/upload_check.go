@@ -190,9 +190,7 @@ func newChecker(cat *Catalogue, comma rune, thisYear int) *checker {
 // loadExisting reads the current stored values, for the diff and for the
 // plausibility warnings.
 func (ck *checker) loadExisting(ctx context.Context, s *Store) error {
-	rows, err := s.db.R.QueryxContext(ctx, `SELECT id, area_id, indicator_id, year, source_id, value, flags, note
-		FROM observations WHERE retired_by IS NULL AND numerator_id IS NULL AND year IS NOT NULL AND value IS NOT NULL
-		ORDER BY id`)
+	rows, err := s.q.ListCurrentValues.QueryxContext(ctx)
 	if err != nil {
 		return err
 	}

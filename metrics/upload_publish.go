@@ -259,20 +259,17 @@ type UploadRecord struct {
 	PublishedRejected bool           `db:"published_rejected" json:"published_without_rejected"`
 }
 
-const uploadColumns = `id, kind, upload_key, file_name, sha256, format, uploaded_by, created_at, published_at, rolled_back_at, rolled_back_by,
-	status, rows_new, rows_changed, rows_unchanged, rows_rejected, rows_warned, published_rejected`
-
 // ListUploads lists every upload, newest first.
 func (s *Store) ListUploads(ctx context.Context) ([]UploadRecord, error) {
 	var us []UploadRecord
-	err := s.db.R.SelectContext(ctx, &us, `SELECT `+uploadColumns+` FROM uploads ORDER BY id DESC`)
+	err := s.q.ListUploads.SelectContext(ctx, &us)
 	return us, err
 }
 
 // Upload finds an upload by id.
 func (s *Store) Upload(ctx context.Context, id int64) (UploadRecord, error) {
 	var u UploadRecord
-	err := s.db.R.GetContext(ctx, &u, `SELECT `+uploadColumns+` FROM uploads WHERE id = ?`, id)
+	err := s.q.GetUpload.GetContext(ctx, &u, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, fmt.Errorf("upload %d: %w", id, ErrNotFound)
 	}
@@ -282,7 +279,7 @@ func (s *Store) Upload(ctx context.Context, id int64) (UploadRecord, error) {
 // UploadByKey finds a published upload by its preview key.
 func (s *Store) UploadByKey(ctx context.Context, key string) (UploadRecord, error) {
 	var u UploadRecord
-	err := s.db.R.GetContext(ctx, &u, `SELECT `+uploadColumns+` FROM uploads WHERE upload_key = ?`, key)
+	err := s.q.GetUploadByKey.GetContext(ctx, &u, key)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, fmt.Errorf("upload %s: %w", key, ErrNotFound)
 	}
@@ -309,17 +306,10 @@ type UploadChange struct {
 // UploadChanges pages through the values an upload brought.
 func (s *Store) UploadChanges(ctx context.Context, id int64, offset, limit int) ([]UploadChange, int, error) {
 	var total int
-	if err := s.db.R.GetContext(ctx, &total, `SELECT COUNT(*) FROM observations WHERE upload_id = ?`, id); err != nil {
+	if err := s.q.CountUploadValues.GetContext(ctx, &total, id); err != nil {
 		return nil, 0, err
 	}
 	var cs []UploadChange
-	err := s.db.R.SelectContext(ctx, &cs, `SELECT o.id, a.name AS area, a.slug AS area_slug, i.code AS indicator, i.unit, o.year, o.value,
-		COALESCE(s.code, '') AS source, o.locator, o.retired_by, old.value AS old_value, old.id AS old_id
-		FROM observations o
-		JOIN areas a ON a.id = o.area_id JOIN indicators i ON i.id = o.indicator_id
-		LEFT JOIN sources s ON s.id = o.source_id
-		LEFT JOIN upload_replacements r ON r.upload_id = o.upload_id AND r.replaced_by = o.id
-		LEFT JOIN observations old ON old.id = r.observation_id
-		WHERE o.upload_id = ? ORDER BY o.id LIMIT ? OFFSET ?`, id, limit, offset)
+	err := s.q.ListUploadValues.SelectContext(ctx, &cs, id, limit, offset)
 	return cs, total, err
 }
