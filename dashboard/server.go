@@ -105,6 +105,7 @@ func (s *Server) routes(e *echo.Echo) {
 	staff.GET("/uploads/template.xlsx", s.downloadTemplateXLSX)
 	staff.GET("/uploads/:id", s.showUpload)
 	staff.GET("/uploads/:id/progress", s.showProgress)
+	staff.GET("/uploads/:id/values.csv", s.downloadUploadValues)
 	staff.POST("/uploads/:id/publish", s.publishUpload)
 	staff.POST("/uploads/:id/rollback", s.rollbackUpload)
 	staff.POST("/uploads/:id/discard", s.discardUpload)

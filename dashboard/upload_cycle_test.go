@@ -105,6 +105,13 @@ func TestUploadCycle(t *testing.T) {
 	if !strings.Contains(reader.get("/indicators/pm25_annual_mean").body, "11.11") {
 		t.Error("the indicator page does not show the new value")
 	}
+	dl := c.get("/admin/uploads/" + id + "/values.csv")
+	for _, w := range []string{"kosice,pm25_annual_mean,2025,11.11,µg/m³,who_aaq_2022_v2022,,hcmc-2025-fixed.csv line 2,current",
+		"hanoi,pm25_annual_mean,2019,52.5,µg/m³,who_aaq_2022_v2022,52.09,hcmc-2025-fixed.csv line 3,current"} {
+		if !strings.Contains(dl.body, w) {
+			t.Errorf("the upload's CSV lacks %q:\n%s", w, dl.body)
+		}
+	}
 
 	// 4. Roll back: every page and every value is exactly as before.
 	r = c.post(strings.Replace(record, "?done=published", "", 1)+"/rollback", nil)
