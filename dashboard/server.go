@@ -30,6 +30,9 @@ type Config struct {
 	Dev       bool
 	// Now is the clock; tests fix it.
 	Now func() time.Time
+	// TrustProxy takes the client's address from X-Forwarded-For, for a
+	// server behind a reverse proxy; otherwise it is the connection's.
+	TrustProxy bool
 }
 
 // Server holds what the handlers need.
@@ -67,8 +70,12 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
 	// Sign-in failures are counted per client address: take it from the
-	// connection, not from headers a client can forge.
+	// connection, not from headers a client can forge, unless a proxy
+	// that sets them is in front.
 	e.IPExtractor = echo.ExtractIPDirect()
+	if cfg.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
 	e.Use(middleware.RequestID())
 	e.Use(middleware.Recover())
 	e.Use(s.logRequests)

@@ -33,6 +33,9 @@ const (
 	FailuresBeforeDelay = 3
 	FailuresLockout     = 10
 	FailureWindow       = 15 * time.Minute
+	// A client address may be shared by many people (an office behind
+	// one proxy), so it is given more room than one account.
+	addrFactor = 3
 )
 
 // Errors the sign-in path returns; each is safe to show.
@@ -229,15 +232,19 @@ func (s *Store) throttle(ctx context.Context, key string, now time.Time) error {
 		return err
 	}
 	n := len(fails)
-	if n < FailuresBeforeDelay {
+	delayAt, lockAt := FailuresBeforeDelay, FailuresLockout
+	if strings.HasPrefix(key, "ip:") {
+		delayAt, lockAt = delayAt*addrFactor, lockAt*addrFactor
+	}
+	if n < delayAt {
 		return nil
 	}
 	last, _ := time.Parse(time.RFC3339Nano, fails[n-1])
-	if n >= FailuresLockout {
-		first, _ := time.Parse(time.RFC3339Nano, fails[n-FailuresLockout])
+	if n >= lockAt {
+		first, _ := time.Parse(time.RFC3339Nano, fails[n-lockAt])
 		return &ThrottledError{Wait: first.Add(FailureWindow).Sub(now)}
 	}
-	wait := time.Second << (n - FailuresBeforeDelay)
+	wait := time.Second << min(n-delayAt, 6)
 	if since := now.Sub(last); since < wait {
 		return &ThrottledError{Wait: wait - since}
 	}

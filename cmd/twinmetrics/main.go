@@ -46,6 +46,7 @@ type settings struct {
 	db      string
 	uploads string
 	dev     bool
+	proxy   bool
 
 	// user, token and import
 	email, role, name              string
@@ -84,6 +85,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fset.StringVar(&st.addr, "addr", envOr("TWINMETRICS_ADDR", "127.0.0.1:8080"), "address to listen on (TWINMETRICS_ADDR)")
 	fset.StringVar(&st.db, "db", envOr("TWINMETRICS_DB", "var/twinmetrics.db"), "SQLite database file (TWINMETRICS_DB)")
 	fset.BoolVar(&st.dev, "dev", os.Getenv("TWINMETRICS_DEV") == "1", "read templates and assets from the source tree (TWINMETRICS_DEV=1)")
+	fset.BoolVar(&st.proxy, "trust-proxy", os.Getenv("TWINMETRICS_TRUST_PROXY") == "1", "take client addresses from X-Forwarded-For (TWINMETRICS_TRUST_PROXY=1), behind a reverse proxy")
 	fset.StringVar(&st.uploads, "uploads", os.Getenv("TWINMETRICS_UPLOADS"), "folder for pending uploads (TWINMETRICS_UPLOADS; default: uploads/ beside the database)")
 	fset.StringVar(&st.email, "email", "", "user: the account's email")
 	fset.StringVar(&st.role, "role", "", "user add: admin or editor")
@@ -160,7 +162,7 @@ func serve(ctx context.Context, st settings, store *metrics.Store, up *metrics.U
 	if st.dev {
 		tmpl, assets = os.DirFS("templates"), os.DirFS("dashboard/assets")
 	}
-	h, err := dashboard.New(dashboard.Config{Store: store, Uploads: up, Logger: logger, Templates: tmpl, Assets: assets, Dev: st.dev})
+	h, err := dashboard.New(dashboard.Config{Store: store, Uploads: up, Logger: logger, Templates: tmpl, Assets: assets, Dev: st.dev, TrustProxy: st.proxy})
 	if err != nil {
 		return err
 	}
