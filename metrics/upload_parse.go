@@ -353,10 +353,11 @@ func limitList(xs []string, n int) []string {
 
 // xlsxSource reads the data sheet of a workbook as rows.
 type xlsxSource struct {
-	f     *excelize.File
-	rows  *excelize.Rows
-	sheet string
-	row   int
+	f         *excelize.File
+	rows      *excelize.Rows
+	sheet     string
+	row       int
+	totalRows int
 }
 
 func (s *xlsxSource) Next() (int, []string, error) {
@@ -385,7 +386,7 @@ func (s *xlsxSource) Close() error {
 // openXLSX opens a workbook and the sheet that holds the data: the one
 // named "data", else the first that is not the template's instructions
 // or code lists.
-func openXLSX(path string, lim Limits, size int64, read *int64) (src *xlsxSource, h header, ferr *FileError, err error) {
+func openXLSX(path string, lim Limits) (src *xlsxSource, h header, ferr *FileError, err error) {
 	defer func() {
 		// excelize can panic on some malformed archives; a bad file must
 		// not take the server down.
@@ -397,7 +398,6 @@ func openXLSX(path string, lim Limits, size int64, read *int64) (src *xlsxSource
 	if err != nil {
 		return nil, header{}, fileErr("xlsx_damaged", saveAsHint, "The file looks like an XLSX workbook but cannot be opened: it is damaged, truncated or password-protected."), nil
 	}
-	*read = size
 	sheet := ""
 	for _, n := range f.GetSheetList() {
 		if strings.EqualFold(n, "data") {
@@ -423,6 +423,15 @@ func openXLSX(path string, lim Limits, size int64, read *int64) (src *xlsxSource
 		return nil, header{}, fileErr("xlsx_damaged", saveAsHint, "The sheet %s cannot be read: the workbook is damaged or truncated.", sheet), nil
 	}
 	src = &xlsxSource{f: f, rows: rows, sheet: sheet}
+	// Progress through a workbook is counted in rows: the sheet's
+	// dimension says how many there are.
+	if dim, err := f.GetSheetDimension(sheet); err == nil {
+		if _, last, ok := strings.Cut(dim, ":"); ok {
+			if _, r, err := excelize.CellNameToCoordinates(last); err == nil {
+				src.totalRows = r
+			}
+		}
+	}
 	_, names, err := src.Next()
 	if err != nil {
 		src.Close()

@@ -413,14 +413,17 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 	}
 	p.Format = format
 	var read int64
+	var xs *xlsxSource
 	var src rowSource
 	var h header
 	switch format {
 	case "xlsx":
-		var xs *xlsxSource
-		xs, h, ferr, err = openXLSX(orig, u.limits, p.Size, &read)
+		xs, h, ferr, err = openXLSX(orig, u.limits)
 		if xs != nil {
 			src = xs
+			if xs.totalRows > 0 {
+				pr.Total.Store(int64(xs.totalRows))
+			}
 		}
 	default:
 		if _, ferr, err = scanCSV(orig, u.limits); ferr != nil || err != nil {
@@ -557,6 +560,9 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		}
 		if c.Total%4096 == 0 {
 			pr.Rows.Store(int64(c.Total))
+			if xs != nil {
+				read = int64(xs.row) // a workbook's progress is in rows
+			}
 			pr.BytesRead.Store(read)
 			if err := ctx.Err(); err != nil {
 				return nil, err
