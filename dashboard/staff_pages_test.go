@@ -134,3 +134,40 @@ func TestHostileUploadIsEscaped(t *testing.T) {
 		t.Error("the API's JSON holds an unescaped script tag")
 	}
 }
+
+// TestCatalogueForms saves a source, an indicator and a pair through
+// the admin forms, and refuses invalid ones with the field named.
+func TestCatalogueForms(t *testing.T) {
+	a := newStaffApp(t, testapp.Options{})
+	admin := a.client(t)
+	admin.login(adminEmail)
+	admin.get("/admin/catalogue")
+	steps := []struct {
+		path string
+		form url.Values
+		code int
+		want string
+	}{
+		{"/admin/catalogue/sources", url.Values{"code": {"test_source"}, "title": {"A test source"}, "url": {"https://example.org"}}, http.StatusSeeOther, ""},
+		{"/admin/catalogue/sources", url.Values{"code": {"Bad Code"}, "title": {""}, "url": {"ftp://x"}}, http.StatusUnprocessableEntity, "must start with https://"},
+		{"/admin/catalogue/indicators", url.Values{"code": {"test_indicator"}, "name_en": {"A test indicator"}, "theme": {"energy"}, "unit": {"gj"}, "direction": {"neutral"}}, http.StatusSeeOther, ""},
+		{"/admin/catalogue/indicators", url.Values{"code": {"pm25_annual_mean"}, "name_en": {"PM2.5"}, "theme": {"air"}, "unit": {"gj"}, "direction": {"lower_is_better"}}, http.StatusUnprocessableEntity, "values are stored in the current unit"},
+		{"/admin/catalogue/pairs", url.Values{"side1_label": {"Hanoi"}, "side1_cities": {"hanoi"}, "side2_label": {"Košice"}, "side2_cities": {"kosice"}, "programme_country": {"Vietnam"}}, http.StatusSeeOther, ""},
+		{"/admin/catalogue/pairs", url.Values{"side1_label": {"Hanoi"}, "side1_cities": {"atlantis"}, "side2_label": {"Košice"}, "side2_cities": {"kosice"}}, http.StatusUnprocessableEntity, `no city has the slug "atlantis"`},
+	}
+	for _, s := range steps {
+		r := admin.post(s.path, s.form)
+		if r.code != s.code || (s.want != "" && !strings.Contains(text(r.body), s.want)) {
+			t.Errorf("POST %s %v: %d, want %d with %q", s.path, s.form, r.code, s.code, s.want)
+		}
+	}
+	if r := a.client(t).get("/pairs/hanoi-kosice"); r.code != http.StatusOK {
+		t.Errorf("the new pair's page: %d", r.code)
+	}
+	body := admin.get("/admin/catalogue").body
+	for _, w := range []string{"test_source", "test_indicator", "hanoi-kosice"} {
+		if !strings.Contains(body, w) {
+			t.Errorf("the catalogue lacks %s", w)
+		}
+	}
+}
