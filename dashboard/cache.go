@@ -153,6 +153,11 @@ func (w *captureWriter) WriteHeader(code int)        { w.status = code }
 // or stale. Only complete 200 answers are kept.
 func (s *Server) cached(h echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if session(c) != nil {
+			// A signed-in page carries its user's menu and CSRF token:
+			// never stored, never served to another reader.
+			return h(c)
+		}
 		ctx := c.Request().Context()
 		loc := s.locale(c)
 		key := cacheKey(loc.Lang, c)

@@ -133,3 +133,23 @@ func TestPageCacheDropsExactlyWhatAChangeTouches(t *testing.T) {
 		t.Errorf("after the change Hanoi's PM2.5 cell is %q, want 61.5 (2021)", c[1])
 	}
 }
+
+// TestSignedInPagesAreNeverShared: a page seen by a signed-in officer
+// carries their menu and CSRF token; the cache must not store it for, or
+// serve another's to, anybody.
+func TestSignedInPagesAreNeverShared(t *testing.T) {
+	a := newStaffApp(t, testapp.Options{})
+	anon := a.client(t)
+	anon.get("/pairs/hanoi-milan") // cached for readers
+	staff := a.client(t)
+	staff.login(adminEmail)
+	r := staff.get("/pairs/hanoi-milan")
+	if !strings.Contains(r.body, adminEmail) {
+		t.Fatal("the signed-in page lacks its user's menu")
+	}
+	for _, c := range []*client{anon, a.client(t)} {
+		if r := c.get("/pairs/hanoi-milan"); strings.Contains(r.body, adminEmail) || strings.Contains(r.body, staff.csrf) {
+			t.Error("a reader got a page with the officer's menu or CSRF token")
+		}
+	}
+}

@@ -2,10 +2,12 @@ package dashboard
 
 import (
 	"bytes"
+	"database/sql"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -16,7 +18,8 @@ import (
 
 // pageNames are the templates that are pages; each is parsed together
 // with layout.html, partials.html and downloads.html, once per language.
-var pageNames = []string{"overview", "pair", "city", "indicators", "indicator", "about", "data", "error"}
+var pageNames = []string{"overview", "pair", "city", "indicators", "indicator", "about", "data", "error",
+	"login", "password", "uploads", "upload", "upload_record", "users", "catalogue"}
 
 type pageSet struct {
 	fsys   fs.FS
@@ -102,6 +105,22 @@ func (ps *pageSet) funcs(loc Locale) template.FuncMap {
 		"join":       strings.Join,
 		"slug":       metrics.Slugify,
 		"countf":     func(n int) float64 { return float64(n) },
+		"sub":        func(a, b int) int { return a - b },
+		"add":        func(a, b int) int { return a + b },
+		"fnum": func(p *float64) string {
+			if p == nil {
+				return ""
+			}
+			return metrics.FormatPlain(*p)
+		},
+		"nfloat": func(v sql.NullFloat64) string {
+			if !v.Valid {
+				return ""
+			}
+			return metrics.FormatPlain(v.Float64)
+		},
+		"pathEscape": url.PathEscape,
+		"list":       func(xs ...string) []string { return xs },
 	}
 }
 
@@ -124,6 +143,10 @@ type View struct {
 	Data   any
 	// Download, when set, offers the data behind the page in each format.
 	Download *downloadLinks
+	// User is the signed-in staff member (nil for readers); CSRF is the
+	// token every changing form carries.
+	User *metrics.User
+	CSRF string
 }
 
 func (s *Server) view(c echo.Context, page string) *View {
@@ -132,7 +155,11 @@ func (s *Server) view(c echo.Context, page string) *View {
 	if q := c.Request().URL.RawQuery; q != "" {
 		path += "?" + q
 	}
-	return &View{Page: page, Lang: loc.Lang, Loc: loc, Path: path, Origin: s.baseURL, Status: http.StatusOK}
+	v := &View{Page: page, Lang: loc.Lang, Loc: loc, Path: path, Origin: s.baseURL, Status: http.StatusOK}
+	if sess := session(c); sess != nil {
+		v.User, v.CSRF = &sess.User, sess.CSRF
+	}
+	return v
 }
 
 // render executes a page into a buffer first, so that a template error

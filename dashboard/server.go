@@ -23,6 +23,8 @@ import (
 type Config struct {
 	Store  *metrics.Store
 	Logger *slog.Logger
+	// Uploads receives, checks and publishes staff uploads.
+	Uploads *metrics.Uploader
 	// Templates and Assets are the embedded files, or the source folders
 	// in development (then templates are parsed again on every request).
 	Templates fs.FS
@@ -36,11 +38,15 @@ type Config struct {
 	BaseURL string
 	// Now is the clock; tests fix it.
 	Now func() time.Time
+	// TrustProxy takes the client's address from X-Forwarded-For, for a
+	// server behind a reverse proxy; otherwise it is the connection's.
+	TrustProxy bool
 }
 
 // Server holds what the handlers need.
 type Server struct {
 	store   *metrics.Store
+	uploads *metrics.Uploader
 	log     *slog.Logger
 	pages   *pageSet
 	assets  *assetSet
@@ -67,6 +73,9 @@ func New(cfg Config) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Uploads == nil {
+		return nil, errors.New("dashboard: Config.Uploads is required")
+	}
 	if cfg.Locales == nil {
 		cfg.Locales = LocaleFS()
 	}
@@ -77,7 +86,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://127.0.0.1:8080"
 	}
-	s := &Server{store: cfg.Store, log: cfg.Logger, assets: assets, tr: tr, baseURL: strings.TrimSuffix(cfg.BaseURL, "/"), now: cfg.Now,
+	s := &Server{store: cfg.Store, uploads: cfg.Uploads, log: cfg.Logger, assets: assets, tr: tr, baseURL: strings.TrimSuffix(cfg.BaseURL, "/"), now: cfg.Now,
 		gzip: newGzipCache(4<<20, 32<<20), openapi: openAPIDocument}
 	if s.pages, err = newPageSet(cfg.Templates, assets, tr, cfg.Dev); err != nil {
 		return nil, err
@@ -88,12 +97,20 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
+	// Sign-in failures are counted per client address: take it from the
+	// connection, not from headers a client can forge, unless a proxy
+	// that sets them is in front.
+	e.IPExtractor = echo.ExtractIPDirect()
+	if cfg.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
 	e.Pre(s.chooseLanguage)
 	e.Use(secureHeaders)
 	e.Use(middleware.RequestID())
 	e.Use(middleware.Recover())
 	e.Use(s.tel.observe)
 	e.Use(s.logRequests)
+	e.Use(s.loadSession)
 	s.routes(e)
 	return e, nil
 }
@@ -124,6 +141,50 @@ func (s *Server) routes(e *echo.Echo) {
 		return &Problem{Type: problemNotFound, Title: "Not found", Status: http.StatusNotFound,
 			Detail: "No such API endpoint; the OpenAPI document at /api/v1/openapi.json lists them."}
 	})
+
+	// Signing in and out.
+	e.GET("/login", s.showLogin)
+	e.POST("/login", s.submitLogin)
+
+	// Staff: editors and admins, signed in; every POST checks the CSRF
+	// token.
+	staff := e.Group("/admin", s.requireStaff)
+	staff.GET("", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/admin/uploads") })
+	staff.POST("/logout", s.logout)
+	staff.GET("/password", s.showPassword)
+	staff.POST("/password", s.changePassword)
+	staff.GET("/uploads", s.listUploads)
+	staff.POST("/uploads", s.receiveUpload)
+	staff.GET("/uploads/template.csv", s.downloadTemplateCSV)
+	staff.GET("/uploads/template.xlsx", s.downloadTemplateXLSX)
+	staff.GET("/uploads/:id", s.showUpload)
+	staff.GET("/uploads/:id/progress", s.showProgress)
+	staff.GET("/uploads/:id/values.csv", s.downloadUploadValues)
+	staff.POST("/uploads/:id/publish", s.publishUpload)
+	staff.POST("/uploads/:id/rollback", s.rollbackUpload)
+	staff.POST("/uploads/:id/discard", s.discardUpload)
+	staff.POST("/uploads/:id/check", s.recheckUpload)
+
+	// Admins only: accounts and the catalogue. (Route middleware rather
+	// than a group, so that unknown /admin paths stay 404 for editors.)
+	admin := s.requireAdmin
+	staff.GET("/users", s.listUsers, admin)
+	staff.POST("/users", s.addUser, admin)
+	staff.POST("/tokens", s.createToken, admin)
+	staff.POST("/tokens/:id/revoke", s.revokeToken, admin)
+	staff.GET("/catalogue", s.showCatalogue, admin)
+	staff.POST("/catalogue/cities", s.saveCity, admin)
+	staff.POST("/catalogue/pairs", s.savePair, admin)
+	staff.POST("/catalogue/indicators", s.saveIndicator, admin)
+	staff.POST("/catalogue/sources", s.saveSource, admin)
+
+	// API for scripts: a bearer token (or the page's session with the
+	// CSRF header).
+	uploadAPI := e.Group("/api/v1/uploads", s.requireAPIUser)
+	uploadAPI.POST("", s.apiCreateUpload)
+	uploadAPI.GET("/:id", s.apiShowUpload)
+	uploadAPI.POST("/:id/publish", s.apiPublishUpload)
+	uploadAPI.POST("/:id/rollback", s.apiRollbackUpload)
 
 	// Machine endpoints.
 	e.GET("/healthz", s.healthz)
@@ -189,9 +250,18 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if code >= 500 {
 		s.log.Error("request failed", "path", c.Request().URL.Path, "err", err)
 	}
+	// Messages of HTTP errors are written for the reader; others are not
+	// shown.
+	msg := ""
+	if he != nil && code < 500 {
+		if m, ok := he.Message.(string); ok {
+			msg = m
+		}
+	}
 	if isMachinePath(c.Request().URL.Path) {
-		p := &Problem{Type: "about:blank", Title: http.StatusText(code), Status: code}
-		if code == http.StatusNotFound {
+		// A problem document (RFC 9457), as every API error.
+		p := &Problem{Type: "about:blank", Title: http.StatusText(code), Status: code, Detail: msg}
+		if code == http.StatusNotFound && msg == "" {
 			p.Type, p.Detail = problemNotFound, "Nothing is stored under this address."
 		}
 		if werr := writeProblem(c, p); werr != nil {
@@ -205,6 +275,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if v.Title == fmt.Sprintf("error.%d.title", code) {
 		v.Title = http.StatusText(code)
 	}
+	v.Data = msg
 	if rerr := s.render(c, code, "error", v); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		_ = c.String(code, http.StatusText(code))

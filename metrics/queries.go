@@ -34,6 +34,21 @@ type queries struct {
 	ExportObservations            *sqlx.Stmt
 	CountSelection                *sqlx.Stmt
 	LastChange                    *sqlx.Stmt
+
+	// Accounts and uploads.
+	GetUserByEmail    *sqlx.Stmt
+	ListUsers         *sqlx.Stmt
+	GetUserForSignIn  *sqlx.Stmt
+	GetPasswordHash   *sqlx.Stmt
+	GetSessionUser    *sqlx.Stmt
+	GetTokenUser      *sqlx.Stmt
+	ListTokens        *sqlx.Stmt
+	ListCurrentValues *sqlx.Stmt
+	ListUploads       *sqlx.Stmt
+	GetUpload         *sqlx.Stmt
+	GetUploadByKey    *sqlx.Stmt
+	CountUploadValues *sqlx.Stmt
+	ListUploadValues  *sqlx.Stmt
 }
 
 func prepareQueries(ctx context.Context, db *sqlx.DB) (*queries, error) {

@@ -106,3 +106,12 @@ func Convert(v float64, given, want string) (float64, error) {
 	}
 	return v * from.ToBase / to.ToBase, nil
 }
+
+// UnitCodes lists the codes of every unit an indicator can have.
+func UnitCodes() []string {
+	out := make([]string, len(units))
+	for i, u := range units {
+		out[i] = u.Code
+	}
+	return out
+}

@@ -5,6 +5,9 @@
 //	twinmetrics seed      load the seed data (idempotent)
 //	twinmetrics backup FILE    write a consistent copy while the server runs
 //	twinmetrics restore FILE   replace the database by a backup (server stopped)
+//	twinmetrics user add --email E --role admin|editor   (password on standard input)
+//	twinmetrics token create --email E [--name N] | token list | token revoke --id N
+//	twinmetrics import FILE --email E [--publish] [--allow-rejected] [--confirm-warnings]
 //
 // Settings: -addr or TWINMETRICS_ADDR (default 127.0.0.1:8080), -db or
 // TWINMETRICS_DB (default var/twinmetrics.db), -dev or TWINMETRICS_DEV=1
@@ -24,6 +27,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -45,7 +50,14 @@ type settings struct {
 	db        string
 	baseURL   string
 	logFormat string
+	uploads   string
 	dev       bool
+	proxy     bool
+
+	// user, token and import
+	email, role, name              string
+	id                             int64
+	publish, allowRej, confirmWarn bool
 }
 
 func envOr(key, def string) string {
@@ -56,9 +68,22 @@ func envOr(key, def string) string {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return runWith(ctx, args, os.Stdin, stdout, stderr)
+}
+
+func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
+	}
+	// user and token take a verb; import takes a file before or after
+	// its flags.
+	var verb, file string
+	if (cmd == "user" || cmd == "token") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		verb, args = args[0], args[1:]
+	}
+	if cmd == "import" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		file, args = args[0], args[1:]
 	}
 	var st settings
 	fset := flag.NewFlagSet("twinmetrics "+cmd, flag.ContinueOnError)
@@ -68,8 +93,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fset.StringVar(&st.baseURL, "base-url", os.Getenv("TWINMETRICS_BASE_URL"), "public address of the dashboard, for absolute links (TWINMETRICS_BASE_URL; default http://ADDR)")
 	fset.StringVar(&st.logFormat, "log-format", envOr("TWINMETRICS_LOG_FORMAT", "text"), "log format: text or json (TWINMETRICS_LOG_FORMAT)")
 	fset.BoolVar(&st.dev, "dev", os.Getenv("TWINMETRICS_DEV") == "1", "read templates and assets from the source tree (TWINMETRICS_DEV=1)")
+	fset.BoolVar(&st.proxy, "trust-proxy", os.Getenv("TWINMETRICS_TRUST_PROXY") == "1", "take client addresses from X-Forwarded-For (TWINMETRICS_TRUST_PROXY=1), behind a reverse proxy")
+	fset.StringVar(&st.uploads, "uploads", os.Getenv("TWINMETRICS_UPLOADS"), "folder for pending uploads (TWINMETRICS_UPLOADS; default: uploads/ beside the database)")
+	fset.StringVar(&st.email, "email", "", "user: the account's email")
+	fset.StringVar(&st.role, "role", "", "user add: admin or editor")
+	fset.StringVar(&st.name, "name", "", "token create: what the token is for")
+	fset.Int64Var(&st.id, "id", 0, "token revoke: the token's number")
+	fset.BoolVar(&st.publish, "publish", false, "import: publish when the check passes")
+	fset.BoolVar(&st.allowRej, "allow-rejected", false, "import: publish without the rejected rows")
+	fset.BoolVar(&st.confirmWarn, "confirm-warnings", false, "import: the warnings are checked and the values are right")
 	if err := fset.Parse(args); err != nil {
 		return err
+	}
+	if file == "" && cmd == "import" {
+		file = fset.Arg(0)
+	}
+	if st.uploads == "" {
+		st.uploads = filepath.Join(filepath.Dir(st.db), "uploads")
 	}
 	var logger *slog.Logger
 	switch st.logFormat {
@@ -82,7 +122,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	switch cmd {
-	case "serve", "migrate", "seed":
+	case "serve", "migrate", "seed", "user", "token", "import":
 	case "backup", "restore":
 		if fset.NArg() != 1 {
 			return fmt.Errorf("usage: twinmetrics %s FILE", cmd)
@@ -95,7 +135,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return nil
 		}
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate, seed, backup or restore)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate, seed, user, token, import, backup or restore)", cmd)
 	}
 	db, err := metrics.Open(ctx, st.db)
 	if err != nil {
@@ -136,13 +176,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	} else {
 		logger.Info("seeded database", "observations", res.Observations, "derived", res.Derived)
 	}
-	if cmd == "seed" {
-		return nil
+	up, err := metrics.NewUploader(store, st.uploads, metrics.DefaultLimits, nil)
+	if err != nil {
+		return err
 	}
-	return serve(ctx, st, store, logger)
+	defer up.Wait()
+	switch cmd {
+	case "seed":
+		return nil
+	case "user":
+		return userCommand(ctx, verb, st, store, stdin, stdout)
+	case "token":
+		return tokenCommand(ctx, verb, st, store, stdout)
+	case "import":
+		return importCommand(ctx, file, st, store, up, stdout)
+	}
+	return serve(ctx, st, store, up, logger)
 }
 
-func serve(ctx context.Context, st settings, store *metrics.Store, logger *slog.Logger) error {
+func serve(ctx context.Context, st settings, store *metrics.Store, up *metrics.Uploader, logger *slog.Logger) error {
 	var tmpl, assets fs.FS = templates.Files, dashboard.AssetsFS()
 	if st.dev {
 		tmpl, assets = os.DirFS("templates"), os.DirFS("dashboard/assets")
@@ -150,7 +202,8 @@ func serve(ctx context.Context, st settings, store *metrics.Store, logger *slog.
 	if st.baseURL == "" {
 		st.baseURL = "http://" + st.addr
 	}
-	h, err := dashboard.New(dashboard.Config{Store: store, Logger: logger, Templates: tmpl, Assets: assets, Dev: st.dev, BaseURL: st.baseURL})
+	h, err := dashboard.New(dashboard.Config{Store: store, Uploads: up, Logger: logger, Templates: tmpl, Assets: assets,
+		Dev: st.dev, BaseURL: st.baseURL, TrustProxy: st.proxy})
 	if err != nil {
 		return err
 	}
@@ -158,9 +211,10 @@ func serve(ctx context.Context, st settings, store *metrics.Store, logger *slog.
 		Addr:              st.addr,
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		// Uploads of large files over slow links take a while.
+		ReadTimeout:  10 * time.Minute,
+		WriteTimeout: 60 * time.Second,
+		IdleTimeout:  120 * time.Second,
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -24,7 +24,11 @@ import (
 type App struct {
 	DB      *metrics.DB
 	Store   *metrics.Store
+	Uploads *metrics.Uploader
 	Handler http.Handler
+	// Dir is the temporary folder holding the database and the pending
+	// uploads.
+	Dir string
 }
 
 // Options change what New builds.
@@ -33,6 +37,8 @@ type Options struct {
 	Seed fs.FS
 	// NoSeed leaves the database empty but migrated.
 	NoSeed bool
+	// Limits replace the upload limits (zero: metrics.DefaultLimits).
+	Limits metrics.Limits
 }
 
 // SeedCopy returns the real seed files as a map a test may change.
@@ -60,7 +66,8 @@ var Fixed = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 func New(t testing.TB, o Options) *App {
 	t.Helper()
 	ctx := context.Background()
-	db, err := metrics.Open(ctx, filepath.Join(t.TempDir(), "twinmetrics.db"))
+	dir := t.TempDir()
+	db, err := metrics.Open(ctx, filepath.Join(dir, "twinmetrics.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,8 +89,19 @@ func New(t testing.TB, o Options) *App {
 			t.Fatal(err)
 		}
 	}
+	lim := o.Limits
+	if lim.MaxBytes == 0 {
+		lim = metrics.DefaultLimits
+	}
+	up, err := metrics.NewUploader(store, filepath.Join(dir, "uploads"), lim, func() time.Time { return Fixed })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Background checks must end before the database closes.
+	t.Cleanup(up.Wait)
 	h, err := dashboard.New(dashboard.Config{
 		Store:     store,
+		Uploads:   up,
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Templates: templates.Files,
 		Assets:    dashboard.AssetsFS(),
@@ -92,5 +110,5 @@ func New(t testing.TB, o Options) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &App{DB: db, Store: store, Handler: h}
+	return &App{DB: db, Store: store, Uploads: up, Handler: h, Dir: dir}
 }

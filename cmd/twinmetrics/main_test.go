@@ -1,0 +1,55 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestStaffCommands: user add reads the password from standard input,
+// token create prints a token once, and import prints the same report
+// as the page and publishes with --publish.
+func TestStaffCommands(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "t.db")
+	ctx := context.Background()
+	run := func(stdin string, args ...string) (string, error) {
+		var out, errb bytes.Buffer
+		err := runWith(ctx, append(args, "-db", db), strings.NewReader(stdin), &out, &errb)
+		return out.String(), err
+	}
+	if _, err := run("short\n", "user", "add", "--email", "a@example.org", "--role", "editor"); err == nil || !strings.Contains(err.Error(), "at least 10") {
+		t.Errorf("a short password: %v", err)
+	}
+	if out, err := run("correct horse battery\n", "user", "add", "--email", "a@example.org", "--role", "editor"); err != nil || !strings.Contains(out, "added a@example.org (editor)") {
+		t.Fatalf("user add: %q %v", out, err)
+	}
+	out, err := run("", "token", "create", "--email", "a@example.org", "--name", "script")
+	if err != nil || !strings.HasPrefix(out, "tmk_") {
+		t.Fatalf("token create: %q %v", out, err)
+	}
+	if out, _ := run("", "token", "list"); !strings.Contains(out, "a@example.org\tscript") || strings.Contains(out, "tmk_") {
+		t.Errorf("token list shows %q", out)
+	}
+
+	file := filepath.Join(dir, "hcmc.csv")
+	os.WriteFile(file, []byte("city,indicator,year,value,unit,source\nTP.HCM,pm25_annual_mean,2025,33.33,ug/m3,who_aaq_2022_v2022\nKosce,pm25_annual_mean,2025,1,ug/m3,who_aaq_2022_v2022\n"), 0o644)
+	out, err = run("", "import", file, "--email", "a@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"1 new, 0 changed, 0 unchanged, 1 rejected", "line 3, column city (\"Kosce\")", "Did you mean Košice (kosice)?", "Nothing is published yet"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("import report lacks %q:\n%s", w, out)
+		}
+	}
+	if out, err = run("", "import", file, "--email", "a@example.org", "--publish"); err == nil || !strings.Contains(err.Error(), "rejected") {
+		t.Errorf("import --publish with a rejected row: %v\n%s", err, out)
+	}
+	if out, err = run("", "import", file, "--email", "a@example.org", "--publish", "--allow-rejected"); err != nil || !strings.Contains(out, "Published as upload #2: 1 new") {
+		t.Errorf("import --publish --allow-rejected: %v\n%s", err, out)
+	}
+}

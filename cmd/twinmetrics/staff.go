@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/twinmetrics/twinmetrics/metrics"
+)
+
+// userCommand: user add --email E --role R, the password read from
+// standard input (never from a flag, which other users can see).
+func userCommand(ctx context.Context, verb string, st settings, store *metrics.Store, stdin io.Reader, stdout io.Writer) error {
+	if verb != "add" {
+		return fmt.Errorf("usage: twinmetrics user add --email E --role admin|editor (the password is read from standard input)")
+	}
+	if st.email == "" || st.role == "" {
+		return errors.New("user add needs --email and --role")
+	}
+	pw, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return fmt.Errorf("read the password from standard input: %w", err)
+	}
+	pw = strings.TrimRight(pw, "\r\n")
+	u, err := store.AddUser(ctx, st.email, st.role, pw, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "added %s (%s)\n", u.Email, u.Role)
+	return nil
+}
+
+// tokenCommand: token create --email E [--name N], token list, token
+// revoke --id N.
+func tokenCommand(ctx context.Context, verb string, st settings, store *metrics.Store, stdout io.Writer) error {
+	switch verb {
+	case "create":
+		if st.email == "" {
+			return errors.New("token create needs --email")
+		}
+		tok, t, err := store.CreateToken(ctx, st.email, st.name, time.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, tok)
+		fmt.Fprintf(os.Stderr, "token #%d for %s; it is shown only this once. Send it as: Authorization: Bearer <token>\n", t.ID, t.Email)
+		return nil
+	case "list":
+		ts, err := store.ListTokens(ctx)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			state := "active"
+			if t.RevokedAt.Valid {
+				state = "revoked " + t.RevokedAt.String
+			}
+			fmt.Fprintf(stdout, "%d\t%s\t%s\t%s\t%s\n", t.ID, t.Email, t.Name, t.CreatedAt, state)
+		}
+		return nil
+	case "revoke":
+		if st.id == 0 {
+			return errors.New("token revoke needs --id")
+		}
+		if err := store.RevokeToken(ctx, st.id, time.Now()); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "revoked token #%d\n", st.id)
+		return nil
+	}
+	return errors.New("usage: twinmetrics token create --email E [--name N] | token list | token revoke --id N")
+}
+
+// importCommand checks a file as the upload page does, prints the same
+// report and, with --publish, publishes it.
+func importCommand(ctx context.Context, file string, st settings, store *metrics.Store, up *metrics.Uploader, stdout io.Writer) error {
+	if file == "" || st.email == "" {
+		return errors.New("usage: twinmetrics import FILE --email E [--publish] [--allow-rejected] [--confirm-warnings]")
+	}
+	user, err := store.UserByEmail(ctx, st.email)
+	if err != nil {
+		return fmt.Errorf("no staff account %s: add it with `twinmetrics user add`", st.email)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	p, err := up.Receive(ctx, f, filepath.Base(file), user)
+	var fe *metrics.FileError
+	if errors.As(err, &fe) {
+		fmt.Fprintf(stdout, "The file cannot be read: %s\nHow to fix it: %s\nNothing was changed.\n", fe.Message, fe.Hint)
+		return errors.New("the file was refused")
+	}
+	if err != nil {
+		return err
+	}
+	if p, err = up.Check(ctx, p.Key); err != nil {
+		return err
+	}
+	if err := up.WriteReport(ctx, stdout, p); err != nil {
+		return err
+	}
+	if p.FileError != nil {
+		return errors.New("the file was refused")
+	}
+	if !st.publish {
+		fmt.Fprintf(stdout, "\nNothing is published yet. Publish with --publish, or on the page /admin/uploads/%s.\n", p.Key)
+		return nil
+	}
+	id, err := up.Publish(ctx, p.Key, user, metrics.PublishOptions{AllowRejected: st.allowRej, ConfirmWarnings: st.confirmWarn})
+	if err != nil {
+		return fmt.Errorf("not published: %w", err)
+	}
+	fmt.Fprintf(stdout, "\nPublished as upload #%d: %d new and %d changed value(s).\n", id, p.Counts.New, p.Counts.Changed)
+	return nil
+}

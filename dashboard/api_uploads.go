@@ -1,0 +1,124 @@
+package dashboard
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/twinmetrics/twinmetrics/metrics"
+)
+
+// apiPreview is the JSON a script gets for an upload: what the preview
+// page shows, one page of rows at a time.
+type apiPreview struct {
+	*metrics.Pending
+	Status     string               `json:"status_filter,omitempty"`
+	Page       int                  `json:"page"`
+	PerPage    int                  `json:"per_page"`
+	TotalRows  int                  `json:"total_rows"`
+	Rows       []metrics.PreviewRow `json:"rows"`
+	PublishURL string               `json:"publish_url,omitempty"`
+}
+
+func (s *Server) apiPreviewOf(c echo.Context, p *metrics.Pending) (*apiPreview, error) {
+	out := &apiPreview{Pending: p, Status: c.QueryParam("status"), PerPage: previewPageSize, Rows: []metrics.PreviewRow{}}
+	out.Page, _ = strconv.Atoi(c.QueryParam("page"))
+	if out.Page < 1 {
+		out.Page = 1
+	}
+	if p.State == metrics.StateReady {
+		status := out.Status
+		if status == "" && p.Counts.Rejected > 0 {
+			status = metrics.RowRejected // the problems first
+			out.Status = status
+		}
+		rows, total, err := s.uploads.Rows(c.Request().Context(), p.Key, status, false, (out.Page-1)*previewPageSize, previewPageSize)
+		if err != nil {
+			return nil, err
+		}
+		if rows != nil {
+			out.Rows = rows
+		}
+		out.TotalRows = total
+		out.PublishURL = "/api/v1/uploads/" + p.Key + "/publish"
+	}
+	return out, nil
+}
+
+// apiCreateUpload receives a file, checks it and answers the preview.
+func (s *Server) apiCreateUpload(c echo.Context) error {
+	p, err := s.receiveFile(c)
+	var fe *metrics.FileError
+	if errors.As(err, &fe) {
+		return c.JSON(http.StatusUnprocessableEntity, map[string]any{"state": metrics.StateFailed, "file_error": fe})
+	}
+	if err != nil {
+		return err
+	}
+	if p, err = s.uploads.Check(c.Request().Context(), p.Key); err != nil {
+		return err
+	}
+	out, err := s.apiPreviewOf(c, p)
+	if err != nil {
+		return err
+	}
+	code := http.StatusCreated
+	if p.FileError != nil {
+		code = http.StatusUnprocessableEntity
+	}
+	return c.JSON(code, out)
+}
+
+// apiShowUpload pages through a pending upload's preview.
+func (s *Server) apiShowUpload(c echo.Context) error {
+	p, err := s.uploads.Pending(c.Param("id"))
+	if err != nil {
+		return err
+	}
+	out, err := s.apiPreviewOf(c, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// apiPublishUpload publishes (allow_rejected=1, confirm_warnings=1 as
+// the page's check boxes).
+func (s *Server) apiPublishUpload(c echo.Context) error {
+	id, err := s.uploads.Publish(c.Request().Context(), c.Param("id"), *currentUser(c), publishOptions(c))
+	var re *metrics.RefusedError
+	if errors.As(err, &re) {
+		return echo.NewHTTPError(http.StatusConflict, re.Msg)
+	}
+	if err != nil {
+		return err
+	}
+	u, err := s.store.Upload(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, u)
+}
+
+// apiRollbackUpload rolls back a published upload, by number or key.
+func (s *Server) apiRollbackUpload(c echo.Context) error {
+	id, err := s.uploadID(c)
+	if err != nil {
+		return err
+	}
+	err = s.uploads.Rollback(c.Request().Context(), id, *currentUser(c))
+	var re *metrics.RefusedError
+	if errors.As(err, &re) {
+		return echo.NewHTTPError(http.StatusConflict, re.Msg)
+	}
+	if err != nil {
+		return err
+	}
+	u, err := s.store.Upload(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, u)
+}

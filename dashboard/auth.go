@@ -1,0 +1,165 @@
+package dashboard
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/twinmetrics/twinmetrics/metrics"
+)
+
+// Cookie names.
+const (
+	sessionCookie = "tm_session"
+	loginCSRF     = "tm_login_csrf"
+	csrfField     = "csrf"
+	csrfHeader    = "X-CSRF-Token"
+	ctxSession    = "session"
+	ctxAPIUser    = "api_user"
+)
+
+// secure reports whether the request came over TLS, directly or through
+// a proxy that says so.
+func secure(c echo.Context) bool { return c.Scheme() == "https" }
+
+func (s *Server) setCookie(c echo.Context, name, value string, maxAge int) {
+	c.SetCookie(&http.Cookie{
+		Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure(c),
+	})
+}
+
+// loadSession finds the signed-in user, if any, for every request.
+func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
+			sess, err := s.store.SessionUser(c.Request().Context(), ck.Value, s.now())
+			switch {
+			case err == nil:
+				c.Set(ctxSession, &sess)
+			case errors.Is(err, metrics.ErrNoSession):
+			default:
+				return err
+			}
+		}
+		return next(c)
+	}
+}
+
+func session(c echo.Context) *metrics.Session {
+	sess, _ := c.Get(ctxSession).(*metrics.Session)
+	return sess
+}
+
+// currentUser is the signed-in user or the API token's user.
+func currentUser(c echo.Context) *metrics.User {
+	if sess := session(c); sess != nil {
+		return &sess.User
+	}
+	u, _ := c.Get(ctxAPIUser).(*metrics.User)
+	return u
+}
+
+func unsafeMethod(m string) bool {
+	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions
+}
+
+// requireStaff sends anyone not signed in to the sign-in page, and
+// checks the CSRF token of every request that changes something.
+func (s *Server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sess := session(c)
+		if sess == nil {
+			if unsafeMethod(c.Request().Method) {
+				return echo.NewHTTPError(http.StatusForbidden, "Sign in first.")
+			}
+			return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+		}
+		if unsafeMethod(c.Request().Method) && !csrfOK(c, sess.CSRF) {
+			return echo.NewHTTPError(http.StatusForbidden, "The form has expired or did not come from this site. Go back, reload the page and try again.")
+		}
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}
+
+// requireAdmin refuses editors.
+func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if u := currentUser(c); u == nil || !u.IsAdmin() {
+			return echo.NewHTTPError(http.StatusForbidden, "Only admins may do this.")
+		}
+		return next(c)
+	}
+}
+
+// csrfOK compares the token a request carries (header, query or form
+// field) with the session's, in constant time.
+func csrfOK(c echo.Context, want string) bool {
+	got := c.Request().Header.Get(csrfHeader)
+	if got == "" {
+		got = c.QueryParam(csrfField)
+	}
+	if got == "" && !strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
+		got = c.FormValue(csrfField)
+	}
+	return want != "" && got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// requireAPIUser accepts a bearer token, or a session cookie with the
+// CSRF header (the upload page's script); it answers 401 or 403 in JSON.
+func (s *Server) requireAPIUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if h := c.Request().Header.Get(echo.HeaderAuthorization); h != "" {
+			tok, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok {
+				return echo.NewHTTPError(http.StatusUnauthorized, "Use the header Authorization: Bearer <token>.")
+			}
+			u, err := s.store.TokenUser(c.Request().Context(), strings.TrimSpace(tok))
+			if errors.Is(err, metrics.ErrNoSession) {
+				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="twinmetrics"`)
+				return echo.NewHTTPError(http.StatusUnauthorized, "The token is unknown or revoked.")
+			}
+			if err != nil {
+				return err
+			}
+			c.Set(ctxAPIUser, &u)
+			return next(c)
+		}
+		sess := session(c)
+		if sess == nil {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="twinmetrics"`)
+			return echo.NewHTTPError(http.StatusUnauthorized, "Send an API token: Authorization: Bearer <token> (twinmetrics token create).")
+		}
+		if unsafeMethod(c.Request().Method) && !csrfOK(c, sess.CSRF) {
+			return echo.NewHTTPError(http.StatusForbidden, "A signed-in request that changes something needs the X-CSRF-Token header.")
+		}
+		return next(c)
+	}
+}
+
+// safeNext keeps a post-sign-in redirect on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+		return "/admin/uploads"
+	}
+	return next
+}
+
+// clientAddr is the address sign-in failures are counted against.
+func clientAddr(c echo.Context) string { return c.RealIP() }
+
+// newToken is a random token for the sign-in form's CSRF cookie.
+func newToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}

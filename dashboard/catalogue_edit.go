@@ -1,0 +1,116 @@
+package dashboard
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/twinmetrics/twinmetrics/metrics"
+)
+
+type cataloguePage struct {
+	Cat     *metrics.Catalogue
+	Themes  []string
+	Units   []string
+	Saved   string
+	Entity  string
+	Invalid map[string]string
+	// The entries being edited (from ?city=, ?pair=, ?indicator=, ?source=).
+	City      *metrics.Area
+	Pair      *metrics.Pair
+	PairSlugs [2]string
+	Indicator *metrics.Indicator
+	Source    *metrics.Source
+}
+
+func (s *Server) renderCatalogue(c echo.Context, code int, d *cataloguePage) error {
+	cat, err := s.store.Catalogue(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	d.Cat, d.Themes, d.Units = cat, metrics.Themes, metrics.UnitCodes()
+	if a, err := cat.Area(c.QueryParam("city")); err == nil {
+		d.City = a
+	}
+	if p, err := cat.Pair(c.QueryParam("pair")); err == nil {
+		d.Pair = p
+		for i, sd := range p.Sides {
+			for j, a := range sd.Cities {
+				if j > 0 {
+					d.PairSlugs[i] += ", "
+				}
+				d.PairSlugs[i] += a.Slug
+			}
+		}
+	}
+	if i, err := cat.Indicator(c.QueryParam("indicator")); err == nil {
+		d.Indicator = i
+	}
+	for _, src := range cat.Sources {
+		if src.Code == c.QueryParam("source") {
+			d.Source = src
+		}
+	}
+	v := s.view(c, "catalogue")
+	v.Title = "Catalogue"
+	v.Data = d
+	return s.render(c, code, "catalogue", v)
+}
+
+// showCatalogue lists cities with their aliases, pairs, indicators and
+// sources, each with a form to edit it and one to add a new one.
+func (s *Server) showCatalogue(c echo.Context) error {
+	return s.renderCatalogue(c, http.StatusOK, &cataloguePage{Saved: c.QueryParam("saved")})
+}
+
+func (s *Server) afterSave(c echo.Context, entity string, err error) error {
+	var inv *metrics.InvalidError
+	if errors.As(err, &inv) {
+		return s.renderCatalogue(c, http.StatusUnprocessableEntity, &cataloguePage{Entity: entity, Invalid: inv.Fields})
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/catalogue?saved="+entity+"#"+entity+"s")
+}
+
+// saveCity adds or edits a city and its aliases.
+func (s *Server) saveCity(c echo.Context) error {
+	err := s.store.SaveCity(c.Request().Context(), metrics.CityInput{
+		Slug: c.FormValue("slug"), Name: c.FormValue("name"), LocalName: c.FormValue("local_name"),
+		CountryISO3: c.FormValue("country_iso3"), Kind: c.FormValue("kind"), Aliases: c.FormValue("aliases"),
+		Latitude: c.FormValue("latitude"), Longitude: c.FormValue("longitude"), Boundary: c.FormValue("boundary"),
+	}, currentUser(c).Email)
+	return s.afterSave(c, "city", err)
+}
+
+// savePair adds or edits a twin pair.
+func (s *Server) savePair(c echo.Context) error {
+	err := s.store.SavePair(c.Request().Context(), metrics.PairInput{
+		Slug: c.FormValue("slug"), Programme: c.FormValue("programme"), ProgrammeCountry: c.FormValue("programme_country"),
+		Confidence: c.FormValue("confidence"),
+		Labels:     [2]string{c.FormValue("side1_label"), c.FormValue("side2_label")},
+		Cities:     [2]string{c.FormValue("side1_cities"), c.FormValue("side2_cities")},
+	}, currentUser(c).Email)
+	return s.afterSave(c, "pair", err)
+}
+
+// saveIndicator adds or edits an indicator.
+func (s *Server) saveIndicator(c echo.Context) error {
+	err := s.store.SaveIndicator(c.Request().Context(), metrics.IndicatorInput{
+		Code: c.FormValue("code"), Theme: c.FormValue("theme"), Unit: c.FormValue("unit"), Direction: c.FormValue("direction"),
+		NameEN: c.FormValue("name_en"), NameVI: c.FormValue("name_vi"), DefinitionEN: c.FormValue("definition_en"), Standards: c.FormValue("standards"),
+	}, currentUser(c).Email)
+	return s.afterSave(c, "indicator", err)
+}
+
+// saveSource adds or edits a source.
+func (s *Server) saveSource(c echo.Context) error {
+	err := s.store.SaveSource(c.Request().Context(), metrics.SourceInput{
+		Code: c.FormValue("code"), Title: c.FormValue("title"), ShortTitle: c.FormValue("short_title"), Publisher: c.FormValue("publisher"),
+		URL: c.FormValue("url"), Vintage: c.FormValue("vintage"), Licence: c.FormValue("licence"), Citation: c.FormValue("citation"),
+		Preferred: c.FormValue("preferred") == "1",
+	}, currentUser(c).Email)
+	return s.afterSave(c, "source", err)
+}

@@ -1,0 +1,82 @@
+package dashboard
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/twinmetrics/twinmetrics/metrics"
+)
+
+type loginPage struct {
+	Email string
+	Next  string
+	Error string
+}
+
+// showLogin is the sign-in form. An anonymous form gets its CSRF token
+// from a cookie set here (double submit).
+func (s *Server) showLogin(c echo.Context) error {
+	if session(c) != nil {
+		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
+	}
+	return s.renderLogin(c, http.StatusOK, &loginPage{Next: safeNext(c.QueryParam("next"))})
+}
+
+func (s *Server) renderLogin(c echo.Context, code int, p *loginPage) error {
+	tok := ""
+	if ck, err := c.Cookie(loginCSRF); err == nil && len(ck.Value) >= 32 {
+		tok = ck.Value
+	} else {
+		tok = newToken()
+		s.setCookie(c, loginCSRF, tok, 3600)
+	}
+	v := s.view(c, "login")
+	v.Title = "Sign in"
+	v.CSRF = tok
+	v.Data = p
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return s.render(c, code, "login", v)
+}
+
+// submitLogin checks the email and password and starts a session.
+func (s *Server) submitLogin(c echo.Context) error {
+	ck, err := c.Cookie(loginCSRF)
+	if err != nil || !csrfOK(c, ck.Value) {
+		return echo.NewHTTPError(http.StatusForbidden, "The sign-in form has expired. Reload the page and try again.")
+	}
+	p := &loginPage{Email: c.FormValue("email"), Next: safeNext(c.FormValue("next"))}
+	ctx := c.Request().Context()
+	u, err := s.store.Authenticate(ctx, p.Email, c.FormValue("password"), clientAddr(c), s.now())
+	var te *metrics.ThrottledError
+	switch {
+	case errors.As(err, &te):
+		p.Error = te.Error()
+		c.Response().Header().Set("Retry-After", itoa(int(te.Wait.Seconds())+1))
+		return s.renderLogin(c, http.StatusTooManyRequests, p)
+	case errors.Is(err, metrics.ErrBadCredentials):
+		p.Error = err.Error() + "."
+		return s.renderLogin(c, http.StatusUnauthorized, p)
+	case err != nil:
+		return err
+	}
+	sess, err := s.store.CreateSession(ctx, u.ID, s.now())
+	if err != nil {
+		return err
+	}
+	s.setCookie(c, sessionCookie, sess.Token, int(metrics.SessionLifetime.Seconds()))
+	s.setCookie(c, loginCSRF, "", -1)
+	return c.Redirect(http.StatusSeeOther, p.Next)
+}
+
+// logout ends the session.
+func (s *Server) logout(c echo.Context) error {
+	if sess := session(c); sess != nil {
+		if err := s.store.EndSession(c.Request().Context(), sess.Token); err != nil {
+			return err
+		}
+	}
+	s.setCookie(c, sessionCookie, "", -1)
+	return c.Redirect(http.StatusSeeOther, "/")
+}

@@ -1,0 +1,34 @@
+package dashboard
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/twinmetrics/twinmetrics/metrics"
+)
+
+type uploadsPage struct {
+	Pending []*metrics.Pending
+	History []metrics.UploadRecord
+	MaxMB   int64
+	MaxRows string
+}
+
+// listUploads is the staff home: the upload form, the pending uploads
+// and the history of every upload with its author, time and counts.
+func (s *Server) listUploads(c echo.Context) error {
+	pending, err := s.uploads.ListPending()
+	if err != nil {
+		return err
+	}
+	hist, err := s.store.ListUploads(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	v := s.view(c, "uploads")
+	v.Title = "Uploads"
+	lim := s.uploads.Limits()
+	v.Data = &uploadsPage{Pending: pending, History: hist, MaxMB: lim.MaxBytes >> 20, MaxRows: FormatNumber(float64(lim.MaxRows), "en")}
+	return s.render(c, http.StatusOK, "uploads", v)
+}

@@ -1,0 +1,58 @@
+package dashboard
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/twinmetrics/twinmetrics/metrics"
+)
+
+func publishOptions(c echo.Context) metrics.PublishOptions {
+	yes := func(k string) bool {
+		v := c.FormValue(k)
+		return v == "1" || v == "true" || v == "on"
+	}
+	return metrics.PublishOptions{AllowRejected: yes("allow_rejected"), ConfirmWarnings: yes("confirm_warnings")}
+}
+
+// publishUpload publishes a checked upload, all rows in one transaction.
+func (s *Server) publishUpload(c echo.Context) error {
+	key := c.Param("id")
+	id, err := s.uploads.Publish(c.Request().Context(), key, *currentUser(c), publishOptions(c))
+	var re *metrics.RefusedError
+	if errors.As(err, &re) {
+		p, perr := s.uploads.Pending(key)
+		if perr != nil {
+			return perr
+		}
+		return s.renderPreview(c, p, re.Msg, http.StatusConflict)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/uploads/"+strconv.FormatInt(id, 10)+"?done=published")
+}
+
+// discardUpload drops a pending upload that will not be published.
+func (s *Server) discardUpload(c echo.Context) error {
+	if err := s.uploads.Discard(c.Param("id")); err != nil {
+		if errors.Is(err, metrics.ErrNotFound) {
+			return err
+		}
+		return echo.NewHTTPError(http.StatusConflict, err.Error())
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/uploads")
+}
+
+// recheckUpload checks a pending upload again against the current data,
+// after another upload was published.
+func (s *Server) recheckUpload(c echo.Context) error {
+	if _, err := s.uploads.Pending(c.Param("id")); err != nil {
+		return err
+	}
+	s.uploads.CheckAsync(c.Param("id"))
+	return c.Redirect(http.StatusSeeOther, "/admin/uploads/"+c.Param("id"))
+}

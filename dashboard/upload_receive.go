@@ -1,0 +1,103 @@
+package dashboard
+
+import (
+	"errors"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/twinmetrics/twinmetrics/metrics"
+)
+
+// receiveFile streams the multipart field "file" into a pending upload,
+// without holding it in memory, and refuses a body over the size limit.
+func (s *Server) receiveFile(c echo.Context) (*metrics.Pending, error) {
+	req := c.Request()
+	lim := s.uploads.Limits()
+	req.Body = http.MaxBytesReader(c.Response(), req.Body, lim.MaxBytes+1<<20)
+	mr, err := req.MultipartReader()
+	if err != nil {
+		return nil, &metrics.FileError{Code: "no_file", Message: "The request holds no file.", Hint: "Send the file as multipart/form-data in a field named file."}
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return nil, &metrics.FileError{Code: "no_file", Message: "The request holds no file.", Hint: "Choose a file to upload (multipart field file)."}
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, tooLarge(lim)
+			}
+			return nil, &metrics.FileError{Code: "bad_request", Message: "The upload was cut off or is not valid multipart form data.", Hint: "Try again."}
+		}
+		if part.FormName() != "file" {
+			part.Close()
+			continue
+		}
+		return s.receivePart(c, part, lim)
+	}
+}
+
+func tooLarge(lim metrics.Limits) *metrics.FileError {
+	return &metrics.FileError{Code: "too_large", Message: "The file is larger than " + itoa(int(lim.MaxBytes>>20)) + " MB, the most one upload may be.", Hint: "Split the file into several uploads."}
+}
+
+func (s *Server) receivePart(c echo.Context, part *multipart.Part, lim metrics.Limits) (*metrics.Pending, error) {
+	defer part.Close()
+	name := part.FileName()
+	if strings.TrimSpace(name) == "" {
+		return nil, &metrics.FileError{Code: "no_file", Message: "No file was chosen.", Hint: "Choose a CSV or XLSX file to upload."}
+	}
+	p, err := s.uploads.Receive(c.Request().Context(), part, name, *currentUser(c))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, tooLarge(lim)
+	}
+	return p, err
+}
+
+// receiveUpload takes a file from the upload page and starts its check
+// in the background. The page's script gets JSON and follows the
+// progress; without a script the browser is sent to the preview page,
+// which refreshes until the check is done.
+func (s *Server) receiveUpload(c echo.Context) error {
+	p, err := s.receiveFile(c)
+	wantJSON := strings.Contains(c.Request().Header.Get(echo.HeaderAccept), echo.MIMEApplicationJSON)
+	var fe *metrics.FileError
+	if errors.As(err, &fe) {
+		if wantJSON {
+			return c.JSON(http.StatusUnprocessableEntity, map[string]any{"state": metrics.StateFailed, "file_error": fe})
+		}
+		v := s.view(c, "upload")
+		v.Title = "Upload refused"
+		v.Data = &uploadPage{P: &metrics.Pending{State: metrics.StateFailed, FileError: fe}}
+		return s.render(c, http.StatusUnprocessableEntity, "upload", v)
+	}
+	if err != nil {
+		return err
+	}
+	s.uploads.CheckAsync(p.Key)
+	if wantJSON {
+		return c.JSON(http.StatusAccepted, map[string]any{
+			"id": p.Key, "state": p.State,
+			"progress_url": "/admin/uploads/" + p.Key + "/progress",
+			"preview_url":  "/admin/uploads/" + p.Key,
+		})
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/uploads/"+p.Key)
+}
+
+// showProgress answers the upload page's polling: how many bytes and
+// rows have been checked.
+func (s *Server) showProgress(c echo.Context) error {
+	pv, err := s.uploads.ProgressOf(c.Param("id"))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, pv)
+}

@@ -1,0 +1,78 @@
+package dashboard
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/twinmetrics/twinmetrics/metrics"
+)
+
+type uploadRecordPage struct {
+	U       metrics.UploadRecord
+	Changes []metrics.UploadChange
+	Page    int
+	Pages   int
+	Total   int
+	Done    string
+	Error   string
+}
+
+// uploadID reads an upload's number from the URL, or the key of the
+// preview it was published from.
+func (s *Server) uploadID(c echo.Context) (int64, error) {
+	id := c.Param("id")
+	if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+		return n, nil
+	}
+	if !metrics.ValidKey(id) {
+		return 0, echo.ErrNotFound
+	}
+	u, err := s.store.UploadByKey(c.Request().Context(), id)
+	return u.ID, err
+}
+
+// showUploadRecord is a published or rolled-back upload's page: who,
+// when, which file, the counts, and each value it brought with the one
+// it replaced.
+func (s *Server) showUploadRecord(c echo.Context, id int64, errMsg string, code int) error {
+	ctx := c.Request().Context()
+	u, err := s.store.Upload(ctx, id)
+	if err != nil {
+		return err
+	}
+	d := &uploadRecordPage{U: u, Error: errMsg, Done: c.QueryParam("done")}
+	d.Page, _ = strconv.Atoi(c.QueryParam("page"))
+	if d.Page < 1 {
+		d.Page = 1
+	}
+	d.Changes, d.Total, err = s.store.UploadChanges(ctx, id, (d.Page-1)*previewPageSize, previewPageSize)
+	if err != nil {
+		return err
+	}
+	d.Pages = (d.Total + previewPageSize - 1) / previewPageSize
+	v := s.view(c, "upload_record")
+	v.Title = "Upload #" + strconv.FormatInt(id, 10)
+	v.Data = d
+	return s.render(c, code, "upload_record", v)
+}
+
+// rollbackUpload restores the data to what it was before an upload, or
+// explains why it cannot.
+func (s *Server) rollbackUpload(c echo.Context) error {
+	id, err := s.uploadID(c)
+	if err != nil {
+		return err
+	}
+	err = s.uploads.Rollback(c.Request().Context(), id, *currentUser(c))
+	var re *metrics.RefusedError
+	if errors.As(err, &re) {
+		return s.showUploadRecord(c, id, re.Msg, http.StatusConflict)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/uploads/"+strconv.FormatInt(id, 10)+"?done=rolled_back")
+}

@@ -1,0 +1,390 @@
+package metrics
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Roles: editors upload; admins also manage users and the catalogue.
+const (
+	RoleAdmin  = "admin"
+	RoleEditor = "editor"
+)
+
+// Session and sign-in limits.
+const (
+	SessionLifetime = 12 * time.Hour
+	MinPassword     = 10
+	// After FailuresBeforeDelay failures in FailureWindow, each attempt
+	// must wait twice as long as the one before; after FailuresLockout
+	// the address or account is refused until the window has passed.
+	FailuresBeforeDelay = 3
+	FailuresLockout     = 10
+	FailureWindow       = 15 * time.Minute
+	// A client address may be shared by many people (an office behind
+	// one proxy), so it is given more room than one account.
+	addrFactor = 3
+)
+
+// Errors the sign-in path returns; each is safe to show.
+var (
+	ErrBadCredentials = errors.New("the email or password is wrong")
+	ErrNoSession      = errors.New("not signed in")
+)
+
+// ThrottledError says a sign-in was refused because of earlier failures.
+type ThrottledError struct{ Wait time.Duration }
+
+func (e *ThrottledError) Error() string {
+	secs := int(e.Wait.Round(time.Second) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	return fmt.Sprintf("too many failed sign-ins: try again in %d seconds", secs)
+}
+
+// User is a staff account.
+type User struct {
+	ID         int64          `db:"id"`
+	Email      string         `db:"email"`
+	Role       string         `db:"role"`
+	CreatedAt  string         `db:"created_at"`
+	DisabledAt sql.NullString `db:"disabled_at"`
+}
+
+// IsAdmin reports whether the user may manage users and the catalogue.
+func (u User) IsAdmin() bool { return u.Role == RoleAdmin }
+
+// argon2id parameters (the OWASP minimum for interactive sign-in:
+// 19 MiB, two passes, one lane).
+const (
+	argonTime    = 2
+	argonMemory  = 19 * 1024
+	argonThreads = 1
+	argonKeyLen  = 32
+)
+
+// HashPassword hashes a password with argon2id into the usual
+// $argon2id$v=19$m=…,t=…,p=…$salt$hash form.
+func HashPassword(pw string) (string, error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+// checkPassword compares a password with a stored argon2id hash in
+// constant time.
+func checkPassword(encoded, pw string) bool {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var m, t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
+		return false
+	}
+	b64 := base64.RawStdEncoding
+	salt, err1 := b64.DecodeString(parts[4])
+	want, err2 := b64.DecodeString(parts[5])
+	if err1 != nil || err2 != nil || len(want) == 0 {
+		return false
+	}
+	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// dummyHash is checked against when the email is unknown, so that a
+// wrong email takes as long as a wrong password.
+var dummyHash, _ = HashPassword("not a password of anyone")
+
+func randomToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error()) // the system has no randomness: nothing is safe to do
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func hashToken(tok string) string {
+	sum := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(sum[:])
+}
+
+func checkPasswordRules(pw string) error {
+	if len([]rune(pw)) < MinPassword {
+		return fmt.Errorf("the password must be at least %d characters long", MinPassword)
+	}
+	if len(pw) > 1024 {
+		return errors.New("the password is longer than 1024 bytes")
+	}
+	return nil
+}
+
+// AddUser creates an account.
+func (s *Store) AddUser(ctx context.Context, email, role, password string, now time.Time) (User, error) {
+	email = strings.TrimSpace(email)
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+		return User{}, fmt.Errorf("%q is not an email address", email)
+	}
+	if role != RoleAdmin && role != RoleEditor {
+		return User{}, fmt.Errorf("role must be admin or editor, not %q", role)
+	}
+	if err := checkPasswordRules(password); err != nil {
+		return User{}, err
+	}
+	h, err := HashPassword(password)
+	if err != nil {
+		return User{}, err
+	}
+	var n int
+	if err := s.db.W.GetContext(ctx, &n, `SELECT COUNT(*) FROM users WHERE email = ?`, email); err != nil {
+		return User{}, err
+	}
+	if n > 0 {
+		return User{}, fmt.Errorf("a user with the email %s already exists", email)
+	}
+	if _, err := s.db.W.ExecContext(ctx, `INSERT INTO users (email, password_hash, role, created_at) VALUES (?, ?, ?, ?)`,
+		email, h, role, now.UTC().Format(time.RFC3339)); err != nil {
+		return User{}, err
+	}
+	return s.UserByEmail(ctx, email)
+}
+
+// UserByEmail finds an account.
+func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
+	var u User
+	err := s.q.GetUserByEmail.GetContext(ctx, &u, strings.TrimSpace(email))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("user %s: %w", email, ErrNotFound)
+	}
+	return u, err
+}
+
+// ListUsers lists every account.
+func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
+	var us []User
+	err := s.q.ListUsers.SelectContext(ctx, &us)
+	return us, err
+}
+
+// Authenticate checks an email and password, slowing and then refusing
+// repeated failures from one address or for one account.
+func (s *Store) Authenticate(ctx context.Context, email, password, client string, now time.Time) (User, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	keys := []string{"email:" + email, "ip:" + client}
+	for _, k := range keys {
+		if err := s.throttle(ctx, k, now); err != nil {
+			return User{}, err
+		}
+	}
+	var row struct {
+		User
+		Hash string `db:"password_hash"`
+	}
+	err := s.q.GetUserForSignIn.GetContext(ctx, &row, email)
+	ok := false
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		checkPassword(dummyHash, password)
+	case err != nil:
+		return User{}, err
+	default:
+		ok = checkPassword(row.Hash, password) && !row.DisabledAt.Valid
+	}
+	if !ok {
+		at := now.UTC().Format(time.RFC3339Nano)
+		for _, k := range keys {
+			if _, err := s.db.W.ExecContext(ctx, `INSERT INTO login_failures (key, at) VALUES (?, ?)`, k, at); err != nil {
+				return User{}, err
+			}
+		}
+		return User{}, ErrBadCredentials
+	}
+	if _, err := s.db.W.ExecContext(ctx, `DELETE FROM login_failures WHERE key = ? OR at < ?`,
+		keys[0], now.Add(-FailureWindow).UTC().Format(time.RFC3339Nano)); err != nil {
+		return User{}, err
+	}
+	return row.User, nil
+}
+
+func (s *Store) throttle(ctx context.Context, key string, now time.Time) error {
+	var fails []string
+	if err := s.db.W.SelectContext(ctx, &fails, `SELECT at FROM login_failures WHERE key = ? AND at >= ? ORDER BY at`,
+		key, now.Add(-FailureWindow).UTC().Format(time.RFC3339Nano)); err != nil {
+		return err
+	}
+	n := len(fails)
+	delayAt, lockAt := FailuresBeforeDelay, FailuresLockout
+	if strings.HasPrefix(key, "ip:") {
+		delayAt, lockAt = delayAt*addrFactor, lockAt*addrFactor
+	}
+	if n < delayAt {
+		return nil
+	}
+	last, _ := time.Parse(time.RFC3339Nano, fails[n-1])
+	if n >= lockAt {
+		first, _ := time.Parse(time.RFC3339Nano, fails[n-lockAt])
+		return &ThrottledError{Wait: first.Add(FailureWindow).Sub(now)}
+	}
+	wait := time.Second << min(n-delayAt, 6)
+	if since := now.Sub(last); since < wait {
+		return &ThrottledError{Wait: wait - since}
+	}
+	return nil
+}
+
+// ChangePassword sets a new password after checking the old one, and
+// ends the user's other sessions.
+func (s *Store) ChangePassword(ctx context.Context, userID int64, old, new, keepSession string) error {
+	var h string
+	if err := s.q.GetPasswordHash.GetContext(ctx, &h, userID); err != nil {
+		return err
+	}
+	if !checkPassword(h, old) {
+		return errors.New("the current password is wrong")
+	}
+	if err := checkPasswordRules(new); err != nil {
+		return err
+	}
+	nh, err := HashPassword(new)
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.W.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, nh, userID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, userID, hashToken(keepSession)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Session is a signed-in user with the CSRF token of their session.
+type Session struct {
+	User  User
+	Token string
+	CSRF  string
+}
+
+// CreateSession starts a server-side session and returns its token
+// (for the cookie) and CSRF token (for forms).
+func (s *Store) CreateSession(ctx context.Context, userID int64, now time.Time) (Session, error) {
+	tok, csrf := randomToken(32), randomToken(32)
+	if _, err := s.db.W.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < ?`, now.UTC().Format(time.RFC3339)); err != nil {
+		return Session{}, err
+	}
+	if _, err := s.db.W.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+		hashToken(tok), userID, csrf, now.UTC().Format(time.RFC3339), now.Add(SessionLifetime).UTC().Format(time.RFC3339)); err != nil {
+		return Session{}, err
+	}
+	return Session{Token: tok, CSRF: csrf}, nil
+}
+
+// SessionUser finds the user of an unexpired session.
+func (s *Store) SessionUser(ctx context.Context, token string, now time.Time) (Session, error) {
+	if token == "" {
+		return Session{}, ErrNoSession
+	}
+	var row struct {
+		User
+		CSRF string `db:"csrf_token"`
+	}
+	err := s.q.GetSessionUser.GetContext(ctx, &row, hashToken(token), now.UTC().Format(time.RFC3339))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, ErrNoSession
+	}
+	if err != nil {
+		return Session{}, err
+	}
+	return Session{User: row.User, Token: token, CSRF: row.CSRF}, nil
+}
+
+// EndSession signs a session out.
+func (s *Store) EndSession(ctx context.Context, token string) error {
+	_, err := s.db.W.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hashToken(token))
+	return err
+}
+
+// APIToken is a script's credential, as listed (the secret is never
+// stored).
+type APIToken struct {
+	ID        int64          `db:"id"`
+	UserID    int64          `db:"user_id"`
+	Email     string         `db:"email"`
+	Name      string         `db:"name"`
+	CreatedAt string         `db:"created_at"`
+	RevokedAt sql.NullString `db:"revoked_at"`
+}
+
+// tokenPrefix marks twinmetrics tokens so that they are easy to find in
+// a leaked file.
+const tokenPrefix = "tmk_"
+
+// CreateToken makes an API token for a user and returns it; only its
+// hash is stored, so it cannot be shown again.
+func (s *Store) CreateToken(ctx context.Context, email, name string, now time.Time) (string, APIToken, error) {
+	u, err := s.UserByEmail(ctx, email)
+	if err != nil {
+		return "", APIToken{}, err
+	}
+	tok := tokenPrefix + randomToken(32)
+	r, err := s.db.W.ExecContext(ctx, `INSERT INTO api_tokens (user_id, token_hash, name, created_at) VALUES (?, ?, ?, ?)`,
+		u.ID, hashToken(tok), name, now.UTC().Format(time.RFC3339))
+	if err != nil {
+		return "", APIToken{}, err
+	}
+	id, _ := r.LastInsertId()
+	return tok, APIToken{ID: id, UserID: u.ID, Email: u.Email, Name: name, CreatedAt: now.UTC().Format(time.RFC3339)}, nil
+}
+
+// TokenUser finds the user of an unrevoked token.
+func (s *Store) TokenUser(ctx context.Context, token string) (User, error) {
+	var u User
+	err := s.q.GetTokenUser.GetContext(ctx, &u, hashToken(token))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, ErrNoSession
+	}
+	return u, err
+}
+
+// ListTokens lists every API token.
+func (s *Store) ListTokens(ctx context.Context) ([]APIToken, error) {
+	var ts []APIToken
+	err := s.q.ListTokens.SelectContext(ctx, &ts)
+	return ts, err
+}
+
+// RevokeToken stops a token from working; the row stays as a record.
+func (s *Store) RevokeToken(ctx context.Context, id int64, now time.Time) error {
+	r, err := s.db.W.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, now.UTC().Format(time.RFC3339), id)
+	if err != nil {
+		return err
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return fmt.Errorf("token %d: %w", id, ErrNotFound)
+	}
+	return nil
+}

@@ -1,0 +1,297 @@
+package metrics
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// InvalidError lists what is wrong with a catalogue form, by field.
+type InvalidError struct{ Fields map[string]string }
+
+func (e *InvalidError) Error() string {
+	var ps []string
+	for k, v := range e.Fields {
+		ps = append(ps, k+": "+v)
+	}
+	return strings.Join(ps, "; ")
+}
+
+var (
+	slugRule = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	iso3Rule = regexp.MustCompile(`^[A-Z]{3}$`)
+)
+
+// CityInput is the catalogue form for an area.
+type CityInput struct {
+	Slug, Name, LocalName, CountryISO3, Kind, Aliases, Latitude, Longitude, Boundary string
+}
+
+// IndicatorInput is the catalogue form for an indicator.
+type IndicatorInput struct {
+	Code, Theme, Unit, Direction, NameEN, NameVI, DefinitionEN, Standards string
+}
+
+// SourceInput is the catalogue form for a source.
+type SourceInput struct {
+	Code, Title, ShortTitle, Publisher, URL, Vintage, Licence, Citation string
+	Preferred                                                           bool
+}
+
+// PairInput is the catalogue form for a twin pair; the cities of a side
+// are slugs separated by commas.
+type PairInput struct {
+	Slug, Programme, ProgrammeCountry, Confidence string
+	Labels                                        [2]string
+	Cities                                        [2]string
+}
+
+func (s *Store) editCatalogue(ctx context.Context, who, entity, key, detail string, fn func(tx *sqlx.Tx) (string, error)) error {
+	tx, err := s.db.W.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	action, err := fn(tx)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO catalogue_changes (at, user_email, entity, entity_key, action, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+		time.Now().UTC().Format(time.RFC3339), who, entity, key, action, detail); err != nil {
+		return err
+	}
+	// A catalogue edit can change any page (a name, a unit, a pair).
+	if _, err := RecordGlobalChange(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func exists(tx *sqlx.Tx, ctx context.Context, q string, args ...any) (bool, error) {
+	var n int
+	err := tx.GetContext(ctx, &n, q, args...)
+	return n > 0, err
+}
+
+func optFloat(s string, lo, hi float64) (any, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, true
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < lo || f > hi {
+		return nil, false
+	}
+	return f, true
+}
+
+// SaveCity adds an area or edits the one with the slug, with its aliases.
+func (s *Store) SaveCity(ctx context.Context, in CityInput, who string) error {
+	bad := map[string]string{}
+	in.Slug, in.Name = strings.TrimSpace(in.Slug), strings.TrimSpace(in.Name)
+	in.CountryISO3 = strings.ToUpper(strings.TrimSpace(in.CountryISO3))
+	if in.Slug == "" {
+		in.Slug = Slugify(in.Name)
+	}
+	if !slugRule.MatchString(in.Slug) {
+		bad["slug"] = "use lower-case letters, digits and hyphens, such as ho-chi-minh-city"
+	}
+	if in.Name == "" || len(in.Name) > 200 {
+		bad["name"] = "a name of 1 to 200 characters is required"
+	}
+	if !iso3Rule.MatchString(in.CountryISO3) {
+		bad["country_iso3"] = "an ISO 3166 alpha-3 code, such as VNM or SVK"
+	}
+	switch in.Kind {
+	case KindCity, KindMetropolitan, KindAgglomeration, KindCountry:
+	default:
+		bad["kind"] = "city, metropolitan, agglomeration or country"
+	}
+	lat, ok := optFloat(in.Latitude, -90, 90)
+	if !ok {
+		bad["latitude"] = "a number between -90 and 90, or empty"
+	}
+	lon, ok := optFloat(in.Longitude, -180, 180)
+	if !ok {
+		bad["longitude"] = "a number between -180 and 180, or empty"
+	}
+	var aliases []string
+	for _, a := range strings.FieldsFunc(in.Aliases, func(r rune) bool { return r == '\n' || r == '|' }) {
+		if a = strings.TrimSpace(a); a != "" && len(a) <= 200 {
+			aliases = append(aliases, a)
+		}
+	}
+	if len(bad) > 0 {
+		return &InvalidError{bad}
+	}
+	return s.editCatalogue(ctx, who, "city", in.Slug, in.Name, func(tx *sqlx.Tx) (string, error) {
+		// An alias must not already name another area.
+		for _, a := range aliases {
+			var other string
+			err := tx.GetContext(ctx, &other, `SELECT ar.slug FROM area_aliases al JOIN areas ar ON ar.id = al.area_id WHERE al.folded = ? AND ar.slug <> ? LIMIT 1`, Fold(a), in.Slug)
+			if err == nil {
+				return "", &InvalidError{map[string]string{"aliases": fmt.Sprintf("%q already names %s", a, other)}}
+			}
+		}
+		var id int64
+		err := tx.GetContext(ctx, &id, `INSERT INTO areas (slug, name, local_name, country_iso3, kind, latitude, longitude, boundary)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (slug) DO UPDATE SET name = excluded.name, local_name = excluded.local_name, country_iso3 = excluded.country_iso3,
+				kind = excluded.kind, latitude = excluded.latitude, longitude = excluded.longitude, boundary = excluded.boundary
+			RETURNING id`, in.Slug, in.Name, strings.TrimSpace(in.LocalName), in.CountryISO3, in.Kind, lat, lon, strings.TrimSpace(in.Boundary))
+		if err != nil {
+			return "", err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM area_aliases WHERE area_id = ?`, id); err != nil {
+			return "", err
+		}
+		for _, a := range aliases {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO area_aliases (area_id, alias, folded) VALUES (?, ?, ?)`, id, a, Fold(a)); err != nil {
+				return "", err
+			}
+		}
+		return "saved", nil
+	})
+}
+
+// SaveIndicator adds or edits an indicator. Its unit must be one the
+// app can convert; derived indicators are defined in the seed.
+func (s *Store) SaveIndicator(ctx context.Context, in IndicatorInput, who string) error {
+	bad := map[string]string{}
+	in.Code = strings.TrimSpace(in.Code)
+	if !codeRe.MatchString(in.Code) {
+		bad["code"] = "lower-case letters, digits and underscores, such as pm25_annual_mean"
+	}
+	okTheme := false
+	for _, t := range Themes {
+		okTheme = okTheme || t == in.Theme
+	}
+	if !okTheme {
+		bad["theme"] = "one of " + strings.Join(Themes, ", ")
+	}
+	u, ok := LookupUnit(in.Unit)
+	if !ok {
+		bad["unit"] = "a unit code from the list"
+	}
+	switch in.Direction {
+	case LowerIsBetter, HigherIsBetter, Neutral:
+	default:
+		bad["direction"] = "lower_is_better, higher_is_better or neutral"
+	}
+	if strings.TrimSpace(in.NameEN) == "" {
+		bad["name_en"] = "required"
+	}
+	if len(bad) > 0 {
+		return &InvalidError{bad}
+	}
+	return s.editCatalogue(ctx, who, "indicator", in.Code, in.NameEN, func(tx *sqlx.Tx) (string, error) {
+		var n int
+		if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM observations o JOIN indicators i ON i.id = o.indicator_id WHERE i.code = ? AND i.unit <> ?`, in.Code, u.Code); err != nil {
+			return "", err
+		}
+		if n > 0 {
+			return "", &InvalidError{map[string]string{"unit": "values are stored in the current unit; changing it would change their meaning"}}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO indicators (code, theme, unit, direction, name_en, name_vi, definition_en, standards, sort_order)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1000)
+			ON CONFLICT (code) DO UPDATE SET theme = excluded.theme, unit = excluded.unit, direction = excluded.direction,
+				name_en = excluded.name_en, name_vi = excluded.name_vi, definition_en = excluded.definition_en, standards = excluded.standards`,
+			in.Code, in.Theme, u.Code, in.Direction, strings.TrimSpace(in.NameEN), strings.TrimSpace(in.NameVI), strings.TrimSpace(in.DefinitionEN), strings.TrimSpace(in.Standards))
+		return "saved", err
+	})
+}
+
+// SaveSource adds or edits a source.
+func (s *Store) SaveSource(ctx context.Context, in SourceInput, who string) error {
+	bad := map[string]string{}
+	in.Code = strings.TrimSpace(in.Code)
+	if !codeRe.MatchString(in.Code) {
+		bad["code"] = "lower-case letters, digits and underscores, such as hcmc_doe_2024"
+	}
+	if strings.TrimSpace(in.Title) == "" {
+		bad["title"] = "required"
+	}
+	if in.URL != "" && !strings.HasPrefix(in.URL, "https://") && !strings.HasPrefix(in.URL, "http://") {
+		bad["url"] = "must start with https:// or http://"
+	}
+	if len(bad) > 0 {
+		return &InvalidError{bad}
+	}
+	return s.editCatalogue(ctx, who, "source", in.Code, in.Title, func(tx *sqlx.Tx) (string, error) {
+		_, err := tx.ExecContext(ctx, `INSERT INTO sources (code, title, short_title, publisher, url, vintage, licence, citation, preferred)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (code) DO UPDATE SET title = excluded.title, short_title = excluded.short_title, publisher = excluded.publisher,
+				url = excluded.url, vintage = excluded.vintage, licence = excluded.licence, citation = excluded.citation, preferred = excluded.preferred`,
+			in.Code, strings.TrimSpace(in.Title), strings.TrimSpace(in.ShortTitle), strings.TrimSpace(in.Publisher), in.URL,
+			strings.TrimSpace(in.Vintage), strings.TrimSpace(in.Licence), strings.TrimSpace(in.Citation), in.Preferred)
+		return "saved", err
+	})
+}
+
+// SavePair adds or edits a twin pair and its two sides.
+func (s *Store) SavePair(ctx context.Context, in PairInput, who string) error {
+	bad := map[string]string{}
+	var slugs [2][]string
+	for i := range 2 {
+		in.Labels[i] = strings.TrimSpace(in.Labels[i])
+		if in.Labels[i] == "" {
+			bad[fmt.Sprintf("side%d_label", i+1)] = "required"
+		}
+		for _, c := range strings.Split(in.Cities[i], ",") {
+			if c = strings.TrimSpace(c); c != "" {
+				slugs[i] = append(slugs[i], c)
+			}
+		}
+		if len(slugs[i]) == 0 {
+			bad[fmt.Sprintf("side%d_cities", i+1)] = "at least one city slug"
+		}
+	}
+	if in.Slug == "" && len(bad) == 0 {
+		in.Slug = Slugify(in.Labels[0]) + "-" + Slugify(in.Labels[1])
+	}
+	if !slugRule.MatchString(in.Slug) {
+		bad["slug"] = "lower-case letters, digits and hyphens"
+	}
+	if strings.TrimSpace(in.Programme) == "" {
+		in.Programme = "World Cities 2017–2018"
+	}
+	if in.Confidence == "" {
+		in.Confidence = "high"
+	}
+	if len(bad) > 0 {
+		return &InvalidError{bad}
+	}
+	return s.editCatalogue(ctx, who, "pair", in.Slug, in.Labels[0]+" – "+in.Labels[1], func(tx *sqlx.Tx) (string, error) {
+		var pid int64
+		if err := tx.GetContext(ctx, &pid, `INSERT INTO pairs (slug, programme, programme_country, confidence, sort_order)
+			VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(sort_order), 0) + 1 FROM pairs))
+			ON CONFLICT (slug) DO UPDATE SET programme = excluded.programme, programme_country = excluded.programme_country, confidence = excluded.confidence
+			RETURNING id`, in.Slug, in.Programme, strings.TrimSpace(in.ProgrammeCountry), in.Confidence); err != nil {
+			return "", err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM pair_members WHERE pair_id = ?`, pid); err != nil {
+			return "", err
+		}
+		for i := range 2 {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO pair_sides (pair_id, side, label) VALUES (?, ?, ?)
+				ON CONFLICT (pair_id, side) DO UPDATE SET label = excluded.label`, pid, i+1, in.Labels[i]); err != nil {
+				return "", err
+			}
+			for pos, slug := range slugs[i] {
+				var aid int64
+				if err := tx.GetContext(ctx, &aid, `SELECT id FROM areas WHERE slug = ?`, slug); err != nil {
+					return "", &InvalidError{map[string]string{fmt.Sprintf("side%d_cities", i+1): fmt.Sprintf("no city has the slug %q: add it first", slug)}}
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO pair_members (pair_id, side, area_id, position) VALUES (?, ?, ?, ?)`, pid, i+1, aid, pos); err != nil {
+					return "", &InvalidError{map[string]string{fmt.Sprintf("side%d_cities", i+1): fmt.Sprintf("%s is listed twice", slug)}}
+				}
+			}
+		}
+		return "saved", nil
+	})
+}

@@ -1,0 +1,1 @@
+SELECT COUNT(*) FROM observations WHERE upload_id = ?

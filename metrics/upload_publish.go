@@ -1,0 +1,323 @@
+package metrics
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// PublishOptions are the choices staff make when publishing.
+type PublishOptions struct {
+	// AllowRejected publishes the valid rows of a file that has rejected
+	// rows, leaving those out.
+	AllowRejected bool
+	// ConfirmWarnings says staff have looked at the implausible values
+	// and they are right.
+	ConfirmWarnings bool
+}
+
+// RefusedError is a publish or rollback that was refused; its message
+// says why and what to do.
+type RefusedError struct{ Msg string }
+
+func (e *RefusedError) Error() string { return e.Msg }
+
+func refuse(format string, args ...any) error {
+	return &RefusedError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// Publish writes a checked upload into the data in one transaction: the
+// upload record, the values it replaced (retired, not deleted), the new
+// values, the derived values recomputed, and the data version bumped.
+// Readers see the data before or after, never between.
+func (u *Uploader) Publish(ctx context.Context, key string, user User, opt PublishOptions) (int64, error) {
+	u.pubMu.Lock()
+	defer u.pubMu.Unlock()
+	p, err := u.Pending(key)
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case p.State == StatePublished:
+		return p.UploadID, refuse("This upload is already published (upload #%d).", p.UploadID)
+	case p.State == StateFailed && p.FileError != nil:
+		return 0, refuse("The file cannot be published: %s", p.FileError.Message)
+	case p.State != StateReady:
+		return 0, refuse("The upload is not checked yet (it is %s).", p.State)
+	case p.Counts.Rejected > 0 && !opt.AllowRejected:
+		return 0, refuse("%d row(s) are rejected. Fix them and upload the file again, or choose to publish without the rejected rows.", p.Counts.Rejected)
+	case p.Counts.Warned > 0 && !opt.ConfirmWarnings:
+		return 0, refuse("%d row(s) have warnings. Check them and confirm that the values are right before publishing.", p.Counts.Warned)
+	case p.Counts.New+p.Counts.Changed == 0:
+		return 0, refuse("Publishing would change nothing: every row is unchanged or rejected.")
+	}
+	// The staged rows go in with INSERT … SELECT from the preview's file,
+	// attached to the writer connection for the length of the
+	// transaction: a million rows never pass through Go one by one.
+	conn, err := u.store.db.W.Connx(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `ATTACH DATABASE ? AS stage`, u.path(key, "stage.db")); err != nil {
+		return 0, err
+	}
+	defer func() {
+		// a no-op after the DETACH that follows a commit
+		_, _ = conn.ExecContext(context.Background(), `DETACH DATABASE stage`)
+	}()
+	tx, err := conn.BeginTxx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	var dv int64
+	var dvs string
+	if err := tx.GetContext(ctx, &dvs, `SELECT value FROM main.meta WHERE key = 'data_version'`); err != nil {
+		return 0, err
+	}
+	dv, _ = strconv.ParseInt(dvs, 10, 64)
+	if dv != p.DataVersion {
+		return 0, refuse("The data changed since this file was checked (data version %d, now %d). Check it again to see what publishing would do now.", p.DataVersion, dv)
+	}
+	var gone int
+	if err := tx.GetContext(ctx, &gone, `SELECT COUNT(*) FROM stage.replaced r LEFT JOIN main.observations o ON o.id = r.old_id AND o.retired_by IS NULL WHERE o.id IS NULL`); err != nil {
+		return 0, err
+	}
+	if gone > 0 {
+		return 0, refuse("%d value(s) this upload replaces changed since the file was checked. Check it again.", gone)
+	}
+	now := u.now().UTC().Format(time.RFC3339)
+	res, err := tx.ExecContext(ctx, `INSERT INTO main.uploads (kind, file_name, sha256, format, uploaded_by, created_at, published_at, status,
+		rows_new, rows_changed, rows_unchanged, rows_rejected, upload_key, user_id, rows_warned, published_rejected)
+		VALUES ('file', ?, ?, ?, ?, ?, ?, 'published', ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.FileName, p.SHA256, p.Format, user.Email, p.CreatedAt, now,
+		p.Counts.New, p.Counts.Changed, p.Counts.Unchanged, p.Counts.Rejected, p.Key, nullID(user.ID), p.Counts.Warned, opt.AllowRejected && p.Counts.Rejected > 0)
+	if err != nil {
+		return 0, err
+	}
+	uploadID, _ := res.LastInsertId()
+
+	// New sources described in the file.
+	for _, ns := range p.NewSources {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO main.sources (code, title, publisher, url, vintage, licence, citation) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			ns.Code, ns.Title, ns.Publisher, ns.URL, ns.Vintage, ns.Licence, ns.Title); err != nil {
+			if strings.Contains(err.Error(), "UNIQUE") {
+				return 0, refuse("The source %s was added to the catalogue since this file was checked. Check it again.", ns.Code)
+			}
+			return 0, err
+		}
+	}
+
+	// New observations take the ids after the largest, in file order, so
+	// that each replaced value can name its replacement.
+	var base int64
+	if err := tx.GetContext(ctx, &base, `SELECT COALESCE(MAX(id), 0) FROM main.observations`); err != nil {
+		return 0, err
+	}
+	where := " line "
+	if p.Format == "xlsx" {
+		where = " row "
+	}
+	res, err = tx.ExecContext(ctx, `INSERT INTO main.observations
+		(id, area_id, indicator_id, year, value, value_as_given, unit_as_given, source_id, flags, flags_as_given, note, locator, upload_id)
+		SELECT ? + r.seq, r.area_id, r.indicator_id, r.year, r.value, r.value_as_given, r.unit_as_given,
+		       CASE WHEN r.new_source <> '' THEN (SELECT s.id FROM main.sources s WHERE s.code = r.new_source) ELSE r.source_id END,
+		       r.flags, r.flags, r.note, ? || r.line, ?
+		FROM stage.rows r WHERE r.seq IS NOT NULL`, base, p.FileName+where, uploadID)
+	if err != nil {
+		return 0, fmt.Errorf("publish: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != int64(p.Counts.New+p.Counts.Changed) {
+		return 0, fmt.Errorf("publish wrote %d rows, the preview had %d new and %d changed", n, p.Counts.New, p.Counts.Changed)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE main.observations SET retired_by = ? WHERE id IN (SELECT old_id FROM stage.replaced)`, uploadID); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO main.upload_replacements (upload_id, observation_id, replaced_by)
+		SELECT ?, old_id, ? + seq FROM stage.replaced`, uploadID, base); err != nil {
+		return 0, err
+	}
+	if _, err := deriveAll(ctx, tx); err != nil {
+		return 0, fmt.Errorf("derive: %w", err)
+	}
+	// Log what changed, so that caches drop exactly those pages; new
+	// sources change the catalogue, which every page reads.
+	record := RecordUploadChange
+	if len(p.NewSources) > 0 {
+		record = func(ctx context.Context, tx *sqlx.Tx, _ int64) (int64, error) { return RecordGlobalChange(ctx, tx) }
+	}
+	if _, err := record(ctx, tx, uploadID); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	_, _ = conn.ExecContext(ctx, `DETACH DATABASE stage`)
+	p.State, p.UploadID = StatePublished, uploadID
+	if err := u.save(p); err != nil {
+		return uploadID, err
+	}
+	// The staged rows are in the database now; the original file stays.
+	os.Remove(u.path(key, "stage.db"))
+	return uploadID, nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// Rollback restores the data to exactly what it was before an upload:
+// the values it replaced are current again and its own values are
+// retired (kept, marked as withdrawn by it). It refuses when a later
+// upload replaced any of its values, naming that upload.
+func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user User) error {
+	u.pubMu.Lock()
+	defer u.pubMu.Unlock()
+	tx, err := u.store.db.W.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var up struct {
+		Kind   string `db:"kind"`
+		Status string `db:"status"`
+	}
+	if err := tx.GetContext(ctx, &up, `SELECT kind, status FROM uploads WHERE id = ?`, uploadID); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("upload %d: %w", uploadID, ErrNotFound)
+		}
+		return err
+	}
+	if up.Kind != "file" {
+		return refuse("Upload #%d is the seed data, which is not rolled back from here.", uploadID)
+	}
+	if up.Status != "published" {
+		return refuse("Upload #%d is %s, not published: there is nothing to roll back.", uploadID, strings.ReplaceAll(up.Status, "_", " "))
+	}
+	var later []struct {
+		ID     int64  `db:"id"`
+		File   string `db:"file_name"`
+		By     string `db:"uploaded_by"`
+		When   string `db:"published_at"`
+		Values int    `db:"n"`
+	}
+	if err := tx.SelectContext(ctx, &later, `SELECT l.id, l.file_name, l.uploaded_by, COALESCE(l.published_at, '') AS published_at, COUNT(*) AS n
+		FROM observations o JOIN uploads l ON l.id = o.retired_by
+		WHERE o.upload_id = ? AND o.retired_by <> ? AND l.status = 'published'
+		GROUP BY l.id ORDER BY l.id`, uploadID, uploadID); err != nil {
+		return err
+	}
+	if len(later) > 0 {
+		var names []string
+		for _, l := range later {
+			names = append(names, fmt.Sprintf("#%d (%s, by %s, %s: %d value(s))", l.ID, l.File, l.By, l.When, l.Values))
+		}
+		return refuse("Upload #%d cannot be rolled back: later upload(s) %s replaced values it brought. Roll those back first, newest first, or upload a correction instead.",
+			uploadID, strings.Join(names, ", "))
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE observations SET retired_by = NULL WHERE retired_by = ? AND (upload_id IS NULL OR upload_id <> ?)`, uploadID, uploadID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE observations SET retired_by = ? WHERE upload_id = ? AND retired_by IS NULL`, uploadID, uploadID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE uploads SET status = 'rolled_back', rolled_back_at = ?, rolled_back_by = ? WHERE id = ?`,
+		u.now().UTC().Format(time.RFC3339), user.Email, uploadID); err != nil {
+		return err
+	}
+	if _, err := deriveAll(ctx, tx); err != nil {
+		return err
+	}
+	if _, err := RecordUploadChange(ctx, tx, uploadID); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// UploadRecord is an upload as the history lists it.
+type UploadRecord struct {
+	ID                int64          `db:"id" json:"upload_id"`
+	Kind              string         `db:"kind" json:"kind"`
+	Key               sql.NullString `db:"upload_key" json:"-"`
+	FileName          string         `db:"file_name" json:"file_name"`
+	SHA256            string         `db:"sha256" json:"sha256"`
+	Format            string         `db:"format" json:"format"`
+	UploadedBy        string         `db:"uploaded_by" json:"uploaded_by"`
+	CreatedAt         string         `db:"created_at" json:"created_at"`
+	PublishedAt       sql.NullString `db:"published_at" json:"-"`
+	RolledBackAt      sql.NullString `db:"rolled_back_at" json:"-"`
+	RolledBackBy      sql.NullString `db:"rolled_back_by" json:"-"`
+	Status            string         `db:"status" json:"status"`
+	New               int            `db:"rows_new" json:"rows_new"`
+	Changed           int            `db:"rows_changed" json:"rows_changed"`
+	Unchanged         int            `db:"rows_unchanged" json:"rows_unchanged"`
+	Rejected          int            `db:"rows_rejected" json:"rows_rejected"`
+	Warned            int            `db:"rows_warned" json:"rows_warned"`
+	PublishedRejected bool           `db:"published_rejected" json:"published_without_rejected"`
+}
+
+// ListUploads lists every upload, newest first.
+func (s *Store) ListUploads(ctx context.Context) ([]UploadRecord, error) {
+	var us []UploadRecord
+	err := s.q.ListUploads.SelectContext(ctx, &us)
+	return us, err
+}
+
+// Upload finds an upload by id.
+func (s *Store) Upload(ctx context.Context, id int64) (UploadRecord, error) {
+	var u UploadRecord
+	err := s.q.GetUpload.GetContext(ctx, &u, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("upload %d: %w", id, ErrNotFound)
+	}
+	return u, err
+}
+
+// UploadByKey finds a published upload by its preview key.
+func (s *Store) UploadByKey(ctx context.Context, key string) (UploadRecord, error) {
+	var u UploadRecord
+	err := s.q.GetUploadByKey.GetContext(ctx, &u, key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("upload %s: %w", key, ErrNotFound)
+	}
+	return u, err
+}
+
+// UploadChange is one value an upload brought, with the value it
+// replaced, if any.
+type UploadChange struct {
+	ObservationID int64           `db:"id"`
+	Area          string          `db:"area"`
+	AreaSlug      string          `db:"area_slug"`
+	Indicator     string          `db:"indicator"`
+	Unit          string          `db:"unit"`
+	Year          sql.NullInt64   `db:"year"`
+	Value         sql.NullFloat64 `db:"value"`
+	Source        string          `db:"source"`
+	Locator       string          `db:"locator"`
+	RetiredBy     sql.NullInt64   `db:"retired_by"`
+	OldValue      sql.NullFloat64 `db:"old_value"`
+	OldID         sql.NullInt64   `db:"old_id"`
+}
+
+// UploadChanges pages through the values an upload brought.
+func (s *Store) UploadChanges(ctx context.Context, id int64, offset, limit int) ([]UploadChange, int, error) {
+	var total int
+	if err := s.q.CountUploadValues.GetContext(ctx, &total, id); err != nil {
+		return nil, 0, err
+	}
+	var cs []UploadChange
+	err := s.q.ListUploadValues.SelectContext(ctx, &cs, id, limit, offset)
+	return cs, total, err
+}

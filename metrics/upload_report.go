@@ -1,0 +1,63 @@
+package metrics
+
+import (
+	"context"
+	"fmt"
+	"io"
+)
+
+// WriteReport writes the check of an upload as text: what the preview
+// page shows, every rejected row and every warning with its line,
+// column and how to fix it.
+func (u *Uploader) WriteReport(ctx context.Context, w io.Writer, p *Pending) error {
+	fmt.Fprintf(w, "File:     %s (%s, %d bytes)\nSHA-256:  %s\nUpload:   %s\n", p.FileName, p.Format, p.Size, p.SHA256, p.Key)
+	if p.FileError != nil {
+		fmt.Fprintf(w, "\nThe file cannot be read: %s\nHow to fix it: %s\nNothing was changed.\n", p.FileError.Message, p.FileError.Hint)
+		return nil
+	}
+	if p.Failure != "" {
+		fmt.Fprintf(w, "\n%s\n", p.Failure)
+		return nil
+	}
+	c := p.Counts
+	fmt.Fprintf(w, "Rows:     %d: %d new, %d changed, %d unchanged, %d rejected, %d with warnings\n", c.Total, c.New, c.Changed, c.Unchanged, c.Rejected, c.Warned)
+	for _, ns := range p.NewSources {
+		fmt.Fprintf(w, "New source: %s (%s), described on %s\n", ns.Code, ns.Title, p.Where(ns.Line))
+	}
+	for _, sec := range []struct {
+		title string
+		warn  bool
+	}{{"Rejected rows", false}, {"Warnings to confirm", true}} {
+		status := RowRejected
+		if sec.warn {
+			status = ""
+		}
+		printed := false
+		for off := 0; ; off += 1000 {
+			rows, _, err := u.Rows(ctx, p.Key, status, sec.warn, off, 1000)
+			if err != nil {
+				return err
+			}
+			for _, r := range rows {
+				for _, pr := range r.Problems {
+					if pr.Warning != sec.warn {
+						continue
+					}
+					if !printed {
+						fmt.Fprintf(w, "\n%s:\n", sec.title)
+						printed = true
+					}
+					val := ""
+					if pr.Value != "" {
+						val = fmt.Sprintf(" (%q)", pr.Value)
+					}
+					fmt.Fprintf(w, "  %s, column %s%s: %s\n      How to fix: %s\n", p.Where(r.Line), pr.Column, val, pr.Message, pr.Hint)
+				}
+			}
+			if len(rows) < 1000 {
+				break
+			}
+		}
+	}
+	return nil
+}

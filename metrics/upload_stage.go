@@ -1,0 +1,755 @@
+package metrics
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// A pending upload lives in its own folder under the spool directory:
+// the original file, upload.json (what is known about it) and stage.db,
+// a throw-away SQLite file with every checked row. Nothing of it enters
+// the main database until it is published, so a bad file, or a preview
+// nobody publishes, leaves the data exactly as it was; and a preview of
+// a million rows is paged from disk, not held in memory.
+
+// Pending upload states.
+const (
+	StateReceived   = "received"
+	StateValidating = "validating"
+	StateReady      = "ready"
+	StateFailed     = "failed"
+	StatePublished  = "published"
+	StateDiscarded  = "discarded"
+)
+
+// Counts are how many rows a preview found of each kind.
+type Counts struct {
+	Total     int `json:"total"`
+	New       int `json:"new"`
+	Changed   int `json:"changed"`
+	Unchanged int `json:"unchanged"`
+	Rejected  int `json:"rejected"`
+	Warned    int `json:"warned"`
+}
+
+// Pending is a received upload and what its check found.
+type Pending struct {
+	Key         string       `json:"id"`
+	FileName    string       `json:"file_name"`
+	SHA256      string       `json:"sha256"`
+	Format      string       `json:"format"`
+	Size        int64        `json:"size"`
+	UserID      int64        `json:"user_id"`
+	UserEmail   string       `json:"uploaded_by"`
+	CreatedAt   string       `json:"created_at"`
+	CheckedAt   string       `json:"checked_at,omitempty"`
+	DataVersion int64        `json:"data_version"`
+	State       string       `json:"state"`
+	FileError   *FileError   `json:"file_error,omitempty"`
+	Counts      Counts       `json:"counts"`
+	NewSources  []*NewSource `json:"new_sources,omitempty"`
+	UploadID    int64        `json:"upload_id,omitempty"`
+	Failure     string       `json:"failure,omitempty"`
+	rowLabel    string
+}
+
+// Where names a row's place in the file: "line 12" or "sheet data, row 12".
+func (p *Pending) Where(line int) string {
+	if p.Format == "xlsx" {
+		return fmt.Sprintf("row %d", line)
+	}
+	return fmt.Sprintf("line %d", line)
+}
+
+// Progress is how far the receipt and check of an upload have got.
+type Progress struct {
+	Phase     atomic.Value // string
+	BytesRead atomic.Int64
+	Total     atomic.Int64
+	Rows      atomic.Int64
+}
+
+// ProgressView is Progress as shown to a browser polling for it.
+type ProgressView struct {
+	State     string `json:"state"`
+	BytesRead int64  `json:"bytes_read"`
+	Total     int64  `json:"total_bytes"`
+	Rows      int64  `json:"rows_checked"`
+	Percent   int    `json:"percent"`
+	Done      bool   `json:"done"`
+}
+
+// Uploader receives, checks, publishes and rolls back uploads.
+type Uploader struct {
+	store  *Store
+	dir    string
+	limits Limits
+	now    func() time.Time
+
+	mu       sync.Mutex
+	progress map[string]*Progress
+	wg       sync.WaitGroup
+	sem      chan struct{}
+	pubMu    sync.Mutex
+}
+
+// NewUploader keeps pending uploads under dir.
+func NewUploader(store *Store, dir string, limits Limits, now func() time.Time) (*Uploader, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("upload folder: %w", err)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	u := &Uploader{store: store, dir: dir, limits: limits, now: now, progress: map[string]*Progress{}, sem: make(chan struct{}, 2)}
+	// A check cut short by a restart is not running any more: say so,
+	// so that staff can start it again.
+	pending, err := u.ListPending()
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pending {
+		if p.State == StateReceived || p.State == StateValidating {
+			p.State, p.Failure = StateFailed, "The check was interrupted (the server restarted). Check the file again; nothing was changed."
+			if err := u.save(p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return u, nil
+}
+
+// Limits are the uploader's limits.
+func (u *Uploader) Limits() Limits { return u.limits }
+
+// Wait waits for background checks to finish.
+func (u *Uploader) Wait() { u.wg.Wait() }
+
+var keyRe = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// ValidKey reports whether s can be the key of a pending upload.
+func ValidKey(s string) bool { return keyRe.MatchString(s) }
+
+func (u *Uploader) path(key, name string) string { return filepath.Join(u.dir, key, name) }
+
+func (u *Uploader) save(p *Pending) error {
+	b, err := json.MarshalIndent(p, "", " ")
+	if err != nil {
+		return err
+	}
+	tmp := u.path(p.Key, "upload.json.tmp")
+	if err := os.WriteFile(tmp, b, 0o640); err != nil {
+		return err
+	}
+	return os.Rename(tmp, u.path(p.Key, "upload.json"))
+}
+
+// Pending loads a pending (or published) upload by key.
+func (u *Uploader) Pending(key string) (*Pending, error) {
+	if !ValidKey(key) {
+		return nil, fmt.Errorf("upload %q: %w", key, ErrNotFound)
+	}
+	b, err := os.ReadFile(u.path(key, "upload.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("upload %s: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var p Pending
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// ListPending lists uploads that are received, being checked or ready to
+// publish, newest first.
+func (u *Uploader) ListPending() ([]*Pending, error) {
+	ents, err := os.ReadDir(u.dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Pending
+	for _, e := range ents {
+		if !e.IsDir() || !ValidKey(e.Name()) {
+			continue
+		}
+		p, err := u.Pending(e.Name())
+		if err != nil {
+			continue
+		}
+		switch p.State {
+		case StateReceived, StateValidating, StateReady, StateFailed:
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt > out[j].CreatedAt })
+	return out, nil
+}
+
+// Receive stores an uploaded file as a pending upload, refusing it when
+// it is over the size limit. It does not check the rows: call Check.
+func (u *Uploader) Receive(ctx context.Context, r io.Reader, fileName string, user User) (*Pending, error) {
+	key := make([]byte, 16)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	p := &Pending{Key: hex.EncodeToString(key), FileName: cleanFileName(fileName), UserID: user.ID, UserEmail: user.Email,
+		CreatedAt: u.now().UTC().Format(time.RFC3339), State: StateReceived}
+	if err := os.Mkdir(filepath.Join(u.dir, p.Key), 0o750); err != nil {
+		return nil, err
+	}
+	f, err := os.Create(u.path(p.Key, "original"))
+	if err != nil {
+		return nil, err
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, u.limits.MaxBytes+1))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.RemoveAll(filepath.Join(u.dir, p.Key))
+		var mbe interface{ Error() string }
+		if errors.As(err, &mbe) && strings.Contains(err.Error(), "too large") {
+			return nil, &FileError{Code: "too_large", Message: fmt.Sprintf("The file is larger than %d MB, the most one upload may be.", u.limits.MaxBytes>>20), Hint: "Split the file into several uploads."}
+		}
+		return nil, err
+	}
+	if n > u.limits.MaxBytes {
+		os.RemoveAll(filepath.Join(u.dir, p.Key))
+		return nil, &FileError{Code: "too_large", Message: fmt.Sprintf("The file is larger than %d MB, the most one upload may be.", u.limits.MaxBytes>>20), Hint: "Split the file into several uploads."}
+	}
+	p.Size, p.SHA256 = n, hex.EncodeToString(h.Sum(nil))
+	if err := u.save(p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func cleanFileName(s string) string {
+	s = filepath.Base(strings.ReplaceAll(s, "\\", "/"))
+	s = strings.Map(func(r rune) rune {
+		if r < 32 || r == 127 {
+			return -1
+		}
+		return r
+	}, s)
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:200])
+	}
+	if s == "" || s == "." || s == "/" {
+		s = "upload"
+	}
+	return s
+}
+
+// ProgressOf reports how far the check of an upload has got.
+func (u *Uploader) ProgressOf(key string) (ProgressView, error) {
+	p, err := u.Pending(key)
+	if err != nil {
+		return ProgressView{}, err
+	}
+	v := ProgressView{State: p.State, Total: p.Size}
+	u.mu.Lock()
+	pr := u.progress[key]
+	u.mu.Unlock()
+	if pr != nil {
+		v.BytesRead, v.Rows = pr.BytesRead.Load(), pr.Rows.Load()
+		if t := pr.Total.Load(); t > 0 {
+			v.Total = t
+		}
+		if ph, ok := pr.Phase.Load().(string); ok && p.State == StateValidating {
+			v.State = ph
+		}
+	}
+	switch p.State {
+	case StateReady, StateFailed, StatePublished, StateDiscarded:
+		v.Done, v.Percent, v.Rows = true, 100, int64(p.Counts.Total)
+		v.BytesRead = v.Total
+	default:
+		if v.Total > 0 {
+			v.Percent = int(min(99, v.BytesRead*100/v.Total))
+		}
+	}
+	return v, nil
+}
+
+// CheckAsync checks an upload in the background; ProgressOf follows it.
+func (u *Uploader) CheckAsync(key string) {
+	u.mu.Lock()
+	if _, busy := u.progress[key]; busy {
+		u.mu.Unlock()
+		return
+	}
+	pr := &Progress{}
+	pr.Phase.Store("queued")
+	u.progress[key] = pr
+	u.mu.Unlock()
+	u.wg.Add(1)
+	go func() {
+		defer u.wg.Done()
+		_, _ = u.check(context.Background(), key, pr)
+	}()
+}
+
+// Check validates a received upload and stages the diff against the
+// current data. Problems with the file or rows are in the result, not
+// the error; the error is for the unexpected.
+func (u *Uploader) Check(ctx context.Context, key string) (*Pending, error) {
+	u.mu.Lock()
+	if _, busy := u.progress[key]; busy {
+		u.mu.Unlock()
+		return nil, errors.New("this upload is already being checked")
+	}
+	pr := &Progress{}
+	u.progress[key] = pr
+	u.mu.Unlock()
+	return u.check(ctx, key, pr)
+}
+
+func (u *Uploader) check(ctx context.Context, key string, pr *Progress) (p *Pending, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("checking upload %s panicked: %v", key, r)
+		}
+		if err != nil && p != nil {
+			p.State, p.Failure = StateFailed, "The check stopped on an internal error; the data is unchanged. Try again, or tell the site's maintainers."
+			_ = u.save(p)
+		}
+		u.mu.Lock()
+		delete(u.progress, key)
+		u.mu.Unlock()
+	}()
+	u.sem <- struct{}{}
+	defer func() { <-u.sem }()
+	p, err = u.Pending(key)
+	if err != nil {
+		return nil, err
+	}
+	switch p.State {
+	case StatePublished, StateDiscarded:
+		return p, fmt.Errorf("upload %s is %s", key, p.State)
+	}
+	p.State, p.FileError, p.Counts, p.NewSources, p.Failure = StateValidating, nil, Counts{}, nil, ""
+	if err := u.save(p); err != nil {
+		return p, err
+	}
+	pr.Phase.Store("checking")
+	pr.Total.Store(p.Size)
+	ferr, err := u.stage(ctx, p, pr)
+	if err != nil {
+		return p, err
+	}
+	p.FileError = ferr
+	p.State = StateReady
+	if ferr != nil {
+		p.State = StateFailed
+		p.Counts = Counts{}
+		os.Remove(u.path(key, "stage.db"))
+	}
+	p.CheckedAt = u.now().UTC().Format(time.RFC3339)
+	return p, u.save(p)
+}
+
+const stageSchema = `
+CREATE TABLE rows (
+    line INTEGER PRIMARY KEY, status TEXT NOT NULL, warn INTEGER NOT NULL,
+    area_id INTEGER, indicator_id INTEGER, year INTEGER, value REAL,
+    value_as_given TEXT NOT NULL, unit_as_given TEXT NOT NULL,
+    source_id INTEGER, new_source TEXT NOT NULL, flags TEXT NOT NULL, note TEXT NOT NULL,
+    old_ids TEXT NOT NULL, old_value REAL,
+    city TEXT NOT NULL, indicator TEXT NOT NULL, source TEXT NOT NULL, problems TEXT NOT NULL,
+    seq INTEGER);
+-- seq numbers the rows publishing writes (new and changed), in file
+-- order; replaced lists the stored values each changed row replaces.
+CREATE TABLE replaced (seq INTEGER NOT NULL, old_id INTEGER NOT NULL);
+`
+
+func openStage(path string, create bool) (*sqlx.DB, error) {
+	q := "?_journal_mode=OFF&_synchronous=OFF&_busy_timeout=10000"
+	if !create {
+		q = "?mode=ro&_busy_timeout=10000"
+	}
+	db, err := sqlx.Open("sqlite3", "file:"+path+q)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	return db, nil
+}
+
+// stage reads the file, checks every row and writes it to stage.db.
+func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileError, error) {
+	orig := u.path(p.Key, "original")
+	f, err := os.Open(orig)
+	if err != nil {
+		return nil, err
+	}
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(f, head)
+	f.Close()
+	format, ferr := sniff(head[:n], p.FileName)
+	if ferr != nil {
+		return ferr, nil
+	}
+	p.Format = format
+	var read int64
+	var xs *xlsxSource
+	var src rowSource
+	var h header
+	switch format {
+	case "xlsx":
+		xs, h, ferr, err = openXLSX(orig, u.limits)
+		if xs != nil {
+			src = xs
+			if xs.totalRows > 0 {
+				pr.Total.Store(int64(xs.totalRows))
+			}
+		}
+	default:
+		if _, ferr, err = scanCSV(orig, u.limits); ferr != nil || err != nil {
+			return ferr, err
+		}
+		var cs *csvSource
+		cs, h, ferr, err = openCSV(orig, &read)
+		if cs != nil {
+			src = cs
+		}
+	}
+	if ferr != nil || err != nil {
+		return ferr, err
+	}
+	defer src.Close()
+
+	// The data version is read first: if anything changes while the
+	// catalogue and the stored values are read, the preview carries the
+	// older version and publishing it is refused.
+	dv, err := u.store.DataVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := u.store.Catalogue(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ck := newChecker(cat, h.comma, u.now().Year())
+	if err := ck.loadExisting(ctx, u.store); err != nil {
+		return nil, err
+	}
+
+	stagePath := u.path(p.Key, "stage.db")
+	os.Remove(stagePath)
+	sdb, err := openStage(stagePath, true)
+	if err != nil {
+		return nil, err
+	}
+	defer sdb.Close()
+	if _, err := sdb.ExecContext(ctx, stageSchema); err != nil {
+		return nil, err
+	}
+	tx, err := sdb.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	ins := &batchInsert{tx: tx, head: `INSERT INTO rows (line, status, warn, area_id, indicator_id, year, value, value_as_given, unit_as_given,
+		source_id, new_source, flags, note, old_ids, old_value, city, indicator, source, problems, seq) VALUES `, cols: 20, rows: 50}
+	defer ins.close()
+	insReplaced, err := tx.PreparexContext(ctx, `INSERT INTO replaced (seq, old_id) VALUES (?, ?)`)
+	if err != nil {
+		return nil, err
+	}
+	defer insReplaced.Close()
+	var c Counts
+	seq := 0
+	for {
+		line, fields, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var fe *FileError
+			if errors.As(err, &fe) {
+				return fe, nil
+			}
+			return nil, err
+		}
+		blank := true
+		for _, f := range fields {
+			if strings.TrimSpace(f) != "" {
+				blank = false
+				break
+			}
+		}
+		if blank {
+			continue
+		}
+		c.Total++
+		if c.Total > u.limits.MaxRows {
+			return fileErr("too_many_rows", "Split the file into several uploads.", "The file has more than %d data rows, the most one upload may have.", u.limits.MaxRows), nil
+		}
+		r := ck.row(line, h, fields)
+		switch r.Status {
+		case RowNew:
+			c.New++
+		case RowChanged:
+			c.Changed++
+		case RowUnchanged:
+			c.Unchanged++
+		case RowRejected:
+			c.Rejected++
+		}
+		if r.Warn {
+			c.Warned++
+		}
+		probs := ""
+		if len(r.Problems) > 0 {
+			b, _ := json.Marshal(r.Problems)
+			probs = string(b)
+		}
+		var area, ind, year, srcID, val, old, sq any
+		if r.Status == RowNew || r.Status == RowChanged {
+			seq++
+			sq = seq
+			for _, id := range r.OldIDList {
+				if _, err := insReplaced.ExecContext(ctx, seq, id); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if r.AreaID != 0 {
+			area = r.AreaID
+		}
+		if r.IndicatorID != 0 {
+			ind = r.IndicatorID
+		}
+		if r.Year != 0 {
+			year = r.Year
+		}
+		if r.SourceID != 0 {
+			srcID = r.SourceID
+		}
+		if r.Status != RowRejected {
+			val = r.Value
+		}
+		if r.OldValue != nil {
+			old = *r.OldValue
+		}
+		if err := ins.add(ctx, line, r.Status, r.Warn, area, ind, year, val, clip(r.ValueAsGiven), clip(r.UnitAsGiven),
+			srcID, r.NewSource, r.Flags, r.Note, r.OldIDs, old, r.City, r.Indicator, r.Source, probs, sq); err != nil {
+			return nil, err
+		}
+		if c.Total%4096 == 0 {
+			pr.Rows.Store(int64(c.Total))
+			if xs != nil {
+				read = int64(xs.row) // a workbook's progress is in rows
+			}
+			pr.BytesRead.Store(read)
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if c.Total == 0 {
+		return fileErr("no_rows", "Add one row per value below the header.", "The file has a header but no data rows."), nil
+	}
+	if err := ins.flush(ctx); err != nil {
+		return nil, err
+	}
+	pr.Phase.Store("indexing")
+	if _, err := tx.ExecContext(ctx, `CREATE INDEX rows_status ON rows (status, line)`); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	p.Counts, p.DataVersion = c, dv
+	for _, ns := range ck.newSources {
+		p.NewSources = append(p.NewSources, ns)
+	}
+	sort.Slice(p.NewSources, func(i, j int) bool { return p.NewSources[i].Line < p.NewSources[j].Line })
+	return nil, nil
+}
+
+// batchInsert writes rows with one statement per batch of many rows:
+// the per-statement cost of the driver, not SQLite, dominates a
+// million single-row inserts.
+type batchInsert struct {
+	tx         *sqlx.Tx
+	head       string
+	cols, rows int
+	stmt       *sqlx.Stmt
+	args       []any
+}
+
+func (b *batchInsert) values(n int) string {
+	one := "(" + strings.Repeat("?, ", b.cols-1) + "?)"
+	return b.head + strings.Repeat(one+", ", n-1) + one
+}
+
+func (b *batchInsert) add(ctx context.Context, args ...any) error {
+	b.args = append(b.args, args...)
+	if len(b.args) < b.cols*b.rows {
+		return nil
+	}
+	if b.stmt == nil {
+		st, err := b.tx.PreparexContext(ctx, b.values(b.rows))
+		if err != nil {
+			return err
+		}
+		b.stmt = st
+	}
+	_, err := b.stmt.ExecContext(ctx, b.args...)
+	b.args = b.args[:0]
+	return err
+}
+
+func (b *batchInsert) flush(ctx context.Context) error {
+	if len(b.args) == 0 {
+		return nil
+	}
+	_, err := b.tx.ExecContext(ctx, b.values(len(b.args)/b.cols), b.args...)
+	b.args = b.args[:0]
+	return err
+}
+
+func (b *batchInsert) close() {
+	if b.stmt != nil {
+		b.stmt.Close()
+	}
+}
+
+// PreviewRow is one row of the preview.
+type PreviewRow struct {
+	Line         int             `db:"line" json:"line"`
+	Status       string          `db:"status" json:"status"`
+	Warn         bool            `db:"warn" json:"warning"`
+	AreaID       sql.NullInt64   `db:"area_id" json:"-"`
+	IndicatorID  sql.NullInt64   `db:"indicator_id" json:"-"`
+	Year         sql.NullInt64   `db:"year" json:"-"`
+	Value        sql.NullFloat64 `db:"value" json:"-"`
+	ValueAsGiven string          `db:"value_as_given" json:"value_as_given"`
+	UnitAsGiven  string          `db:"unit_as_given" json:"unit_as_given"`
+	SourceID     sql.NullInt64   `db:"source_id" json:"-"`
+	NewSource    string          `db:"new_source" json:"new_source,omitempty"`
+	Flags        string          `db:"flags" json:"flags,omitempty"`
+	Note         string          `db:"note" json:"note,omitempty"`
+	OldIDs       string          `db:"old_ids" json:"-"`
+	OldValue     sql.NullFloat64 `db:"old_value" json:"-"`
+	City         string          `db:"city" json:"city"`
+	Indicator    string          `db:"indicator" json:"indicator"`
+	Source       string          `db:"source" json:"source"`
+	ProblemsJSON string          `db:"problems" json:"-"`
+	Problems     []Problem       `db:"-" json:"problems,omitempty"`
+
+	// Filled for display from the catalogue.
+	AreaName      string   `db:"-" json:"city_matched,omitempty"`
+	IndicatorCode string   `db:"-" json:"indicator_code,omitempty"`
+	Unit          string   `db:"-" json:"unit,omitempty"`
+	SourceCode    string   `db:"-" json:"source_code,omitempty"`
+	YearInt       int      `db:"-" json:"year,omitempty"`
+	NewValue      *float64 `db:"-" json:"value,omitempty"`
+	Old           *float64 `db:"-" json:"old_value,omitempty"`
+}
+
+// Statuses lists the row statuses a preview can be filtered by.
+var Statuses = []string{RowNew, RowChanged, RowUnchanged, RowRejected}
+
+// Rows pages through a preview, rejected rows first when status is "".
+func (u *Uploader) Rows(ctx context.Context, key, status string, warnOnly bool, offset, limit int) ([]PreviewRow, int, error) {
+	p, err := u.Pending(key)
+	if err != nil {
+		return nil, 0, err
+	}
+	if p.State != StateReady {
+		return nil, 0, nil
+	}
+	sdb, err := openStage(u.path(key, "stage.db"), false)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer sdb.Close()
+	where, args := "1", []any{}
+	if status != "" {
+		where, args = "status = ?", append(args, status)
+	}
+	if warnOnly {
+		where += " AND warn = 1"
+	}
+	var total int
+	if err := sdb.GetContext(ctx, &total, "SELECT COUNT(*) FROM rows WHERE "+where, args...); err != nil {
+		return nil, 0, err
+	}
+	var rows []PreviewRow
+	err = sdb.SelectContext(ctx, &rows, `SELECT line, status, warn, area_id, indicator_id, year, value, value_as_given, unit_as_given,
+		source_id, new_source, flags, note, old_ids, old_value, city, indicator, source, problems
+		FROM rows WHERE `+where+` ORDER BY line LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	cat, err := u.store.Catalogue(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i := range rows {
+		r := &rows[i]
+		if r.ProblemsJSON != "" {
+			_ = json.Unmarshal([]byte(r.ProblemsJSON), &r.Problems)
+		}
+		if a := cat.AreaByID(r.AreaID.Int64); a != nil && r.AreaID.Valid {
+			r.AreaName = a.Name
+		}
+		if ind := cat.IndicatorByID(r.IndicatorID.Int64); ind != nil && r.IndicatorID.Valid {
+			r.IndicatorCode, r.Unit = ind.Code, UnitLabel(ind.Unit)
+		}
+		if s := cat.Source(r.SourceID.Int64); s != nil && r.SourceID.Valid {
+			r.SourceCode = s.Code
+		} else if r.NewSource != "" {
+			r.SourceCode = r.NewSource
+		}
+		r.YearInt = int(r.Year.Int64)
+		if r.Value.Valid {
+			v := r.Value.Float64
+			r.NewValue = &v
+		}
+		if r.OldValue.Valid {
+			v := r.OldValue.Float64
+			r.Old = &v
+		}
+	}
+	return rows, total, nil
+}
+
+// Discard drops a pending upload: its folder is removed.
+func (u *Uploader) Discard(key string) error {
+	p, err := u.Pending(key)
+	if err != nil {
+		return err
+	}
+	if p.State == StatePublished {
+		return errors.New("this upload is published: roll it back instead")
+	}
+	if p.State == StateValidating {
+		return errors.New("this upload is still being checked")
+	}
+	return os.RemoveAll(filepath.Join(u.dir, key))
+}
