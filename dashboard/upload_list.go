@@ -9,10 +9,11 @@ import (
 )
 
 type uploadsPage struct {
-	Pending []*metrics.Pending
-	History []metrics.UploadRecord
-	MaxMB   int64
-	MaxRows string
+	Pending  []*metrics.Pending
+	History  []metrics.UploadRecord
+	MaxMB    int64
+	MaxBytes int64
+	MaxRows  string
 }
 
 // listUploads is the staff home: the upload form, the pending uploads
@@ -29,6 +30,6 @@ func (s *Server) listUploads(c echo.Context) error {
 	v := s.view(c, "uploads")
 	v.Title = "Uploads"
 	lim := s.uploads.Limits()
-	v.Data = &uploadsPage{Pending: pending, History: hist, MaxMB: lim.MaxBytes >> 20, MaxRows: FormatNumber(float64(lim.MaxRows), "en")}
+	v.Data = &uploadsPage{Pending: pending, History: hist, MaxMB: lim.MaxBytes >> 20, MaxBytes: lim.MaxBytes, MaxRows: FormatNumber(float64(lim.MaxRows), "en")}
 	return s.render(c, http.StatusOK, "uploads", v)
 }

@@ -17,6 +17,10 @@ import (
 func (s *Server) receiveFile(c echo.Context) (*metrics.Pending, error) {
 	req := c.Request()
 	lim := s.uploads.Limits()
+	// Say so before reading a body that announces itself as too large.
+	if req.ContentLength > lim.MaxBytes+1<<20 {
+		return nil, tooLarge(lim)
+	}
 	req.Body = http.MaxBytesReader(c.Response(), req.Body, lim.MaxBytes+1<<20)
 	mr, err := req.MultipartReader()
 	if err != nil {

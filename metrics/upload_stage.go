@@ -227,11 +227,9 @@ func (u *Uploader) Receive(ctx context.Context, r io.Reader, fileName string, us
 		err = cerr
 	}
 	if err != nil {
+		// Nothing is kept of a file that did not arrive whole; the caller
+		// tells a body over its size limit from a broken connection.
 		os.RemoveAll(filepath.Join(u.dir, p.Key))
-		var mbe interface{ Error() string }
-		if errors.As(err, &mbe) && strings.Contains(err.Error(), "too large") {
-			return nil, &FileError{Code: "too_large", Message: fmt.Sprintf("The file is larger than %d MB, the most one upload may be.", u.limits.MaxBytes>>20), Hint: "Split the file into several uploads."}
-		}
 		return nil, err
 	}
 	if n > u.limits.MaxBytes {

@@ -46,6 +46,13 @@
       var input = document.getElementById("upload-file");
       if (!input.files || input.files.length === 0) { return; }
       ev.preventDefault();
+      var maxBytes = parseInt(form.getAttribute("data-max-bytes"), 10);
+      if (maxBytes && input.files[0].size > maxBytes) {
+        show(status, bar, text, 0, "The file is larger than " + form.getAttribute("data-max-mb") +
+          " MB, the most one upload may be. Split it into several uploads. Nothing was sent.");
+        status.classList.add("error-message");
+        return;
+      }
       var button = form.querySelector("button[type=submit]");
       button.disabled = true;
       var xhr = new XMLHttpRequest();
