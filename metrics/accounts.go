@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -113,7 +114,12 @@ func checkPassword(encoded, pw string) bool {
 
 // dummyHash is checked against when the email is unknown, so that a
 // wrong email takes as long as a wrong password.
-var dummyHash, _ = HashPassword("not a password of anyone")
+// It is made on first use: hashing takes 19 MiB and some milliseconds,
+// which a process that never signs anybody in should not pay at start.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("not a password of anyone")
+	return h
+})
 
 func randomToken(n int) string {
 	b := make([]byte, n)
@@ -203,7 +209,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password, client string
 	ok := false
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		checkPassword(dummyHash, password)
+		checkPassword(dummyHash(), password)
 	case err != nil:
 		return User{}, err
 	default:

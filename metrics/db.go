@@ -36,7 +36,9 @@ func dsn(path string, readOnly bool) string {
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_foreign_keys", "on")
 	q.Set("_txlock", "immediate")
-	q.Set("_cache_size", "-16000")
+	// 2 MB of page cache per connection (five of them): the seeded
+	// database is a few megabytes, and the server's memory stays small.
+	q.Set("_cache_size", "-2000")
 	if readOnly {
 		q.Set("mode", "ro")
 		q.Del("_txlock")
@@ -70,8 +72,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open database %s for reading: %w", path, err)
 	}
-	r.SetMaxOpenConns(8)
-	r.SetMaxIdleConns(8)
+	r.SetMaxOpenConns(4)
+	r.SetMaxIdleConns(4)
 	return &DB{W: w, R: r, Path: path}, nil
 }
 

@@ -102,14 +102,78 @@ func run(ctx context.Context, client *http.Client, base, path string, conc int, 
 	return res
 }
 
+// runMixed sends requests over all paths in turn, each worker starting at
+// its own place in the list.
+func runMixed(ctx context.Context, client *http.Client, base string, paths []string, conc int, d time.Duration, budget int64) *result {
+	res := &result{path: "mixed"}
+	var mu sync.Mutex
+	var sent atomic.Int64
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < conc; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			var local []time.Duration
+			for i := w; ctx.Err() == nil && sent.Add(1) <= budget; i++ {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+paths[i%len(paths)], nil)
+				req.Header.Set("Accept-Encoding", "gzip")
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					if ctx.Err() == nil {
+						atomic.AddInt64(&res.failures, 1)
+						fmt.Fprintln(os.Stderr, "loadgen:", err)
+					}
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					atomic.AddInt64(&res.failures, 1)
+					fmt.Fprintln(os.Stderr, "loadgen:", req.URL.Path, resp.Status)
+				}
+				local = append(local, time.Since(t0))
+				atomic.AddInt64(&res.requests, 1)
+			}
+			mu.Lock()
+			res.latencies = append(res.latencies, local...)
+			mu.Unlock()
+		}(w)
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	return res
+}
+
 func main() {
 	base := flag.String("base", "http://127.0.0.1:18080", "server address (loopback only)")
 	conc := flag.Int("c", 64, "concurrent connections")
 	dur := flag.Duration("d", 10*time.Second, "duration per endpoint (at most 2m)")
 	budget := flag.Int64("n", 2_000_000, "request budget per endpoint")
 	warm := flag.Duration("warm", time.Second, "warm-up per endpoint, not counted")
+	mixed := flag.Bool("mixed", false, "one run of duration -d over all paths in turn (no baseline), e.g. while data is published")
 	flag.Parse()
 	paths := flag.Args()
+	if *mixed && len(paths) > 0 {
+		if err := loopback(*base); err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen:", err)
+			os.Exit(2)
+		}
+		if *dur > 5*time.Minute {
+			*dur = 5 * time.Minute
+		}
+		tr := &http.Transport{MaxIdleConns: *conc * 2, MaxIdleConnsPerHost: *conc * 2, DisableCompression: true}
+		r := runMixed(context.Background(), &http.Client{Transport: tr, Timeout: 30 * time.Second}, *base, paths, *conc, *dur, *budget)
+		fmt.Printf("mixed run over %d paths: %d requests in %s (%.0f/s), p50 %s, p99 %s, %d failed\n", len(paths), r.requests,
+			r.elapsed.Round(time.Millisecond), r.rps(), r.percentile(.5).Round(time.Microsecond), r.percentile(.99).Round(time.Microsecond), r.failures)
+		if r.failures > 0 {
+			os.Exit(1)
+		}
+		return
+	}
 	if len(paths) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: loadgen [flags] BASELINE_PATH PATH...")
 		os.Exit(2)

@@ -28,6 +28,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -195,6 +196,12 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 }
 
 func serve(ctx context.Context, st settings, store *metrics.Store, up *metrics.Uploader, logger *slog.Logger) error {
+	// A soft memory limit makes the collector work harder before the heap
+	// grows past what a small shared server should give a dashboard;
+	// GOMEMLIMIT in the environment overrides it.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(32 << 20)
+	}
 	var tmpl, assets fs.FS = templates.Files, dashboard.AssetsFS()
 	if st.dev {
 		tmpl, assets = os.DirFS("templates"), os.DirFS("dashboard/assets")
