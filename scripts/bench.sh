@@ -51,7 +51,9 @@ token=$("$tmp/twinmetrics" token create --email bench@example.org --name bench -
   done
 } > "$tmp/bench-upload.csv"
 api() { curl -fsS -H "Authorization: Bearer $token" "$@"; }
+heap() { curl -fsS "http://127.0.0.1:$port/metrics" | awk '/^go_memstats_heap_inuse_bytes/ {printf "%.1f MB", $2/1e6}'; }
 rss_before=$(rss)
+heap_before=$(heap)
 mixed_status=0
 "$tmp/loadgen" -mixed -base "http://127.0.0.1:$port" -c "$CONNS" -d "${MIXED_DURATION:-60s}" \
   /pairs/hanoi-milan /vi/pairs/ho-chi-minh-city-kosice /cities/milan /indicators/no2_annual_mean / \
@@ -66,4 +68,5 @@ api -X POST "http://127.0.0.1:$port/api/v1/uploads/$upload/rollback" >/dev/null 
 wait "$load" || mixed_status=$?
 sleep 2
 echo "server RSS before the mixed run: $rss_before kB; after: $(rss) kB; peak (VmHWM): $(awk '/VmHWM/ {print $2}' "/proc/$server/status") kB"
+echo "Go heap in use before the mixed run: $heap_before; after: $(heap)"
 exit "$mixed_status"
