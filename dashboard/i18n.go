@@ -111,36 +111,31 @@ func (l Locale) AreaName(a *metrics.Area) string {
 	return a.Name
 }
 
+// catalogueText picks the catalogue's Vietnamese text for Vietnamese
+// readers where there is one; the catalogue is English otherwise.
+func (l Locale) catalogueText(en, vi string) string {
+	if l.Lang == "vi" && vi != "" {
+		return vi
+	}
+	return en
+}
+
 // IndicatorName is the indicator's name in the reader's language.
 func (l Locale) IndicatorName(i *metrics.Indicator) string {
-	if l.Lang == "vi" && i.NameVI != "" {
-		return i.NameVI
-	}
-	return i.NameEN
+	return l.catalogueText(i.NameEN, i.NameVI)
 }
 
 // IndicatorDefinition is the indicator's definition in the reader's language.
 func (l Locale) IndicatorDefinition(i *metrics.Indicator) string {
-	if l.Lang == "vi" && i.DefinitionVI != "" {
-		return i.DefinitionVI
-	}
-	return i.DefinitionEN
+	return l.catalogueText(i.DefinitionEN, i.DefinitionVI)
 }
 
-// FlagName and FlagDescription translate a flag of the vocabulary.
-func (l Locale) FlagName(f *metrics.Flag) string {
-	if l.Lang == "vi" && f.NameVI != "" {
-		return f.NameVI
-	}
-	return f.NameEN
-}
+// FlagName is a flag of the vocabulary in the reader's language.
+func (l Locale) FlagName(f *metrics.Flag) string { return l.catalogueText(f.NameEN, f.NameVI) }
 
 // FlagDescription is the flag's meaning in the reader's language.
 func (l Locale) FlagDescription(f *metrics.Flag) string {
-	if l.Lang == "vi" && f.DescriptionVI != "" {
-		return f.DescriptionVI
-	}
-	return f.DescriptionEN
+	return l.catalogueText(f.DescriptionEN, f.DescriptionVI)
 }
 
 // Confidence words how sure a pairing is ("high", "medium (inferred)").

@@ -60,46 +60,9 @@ func loopback(base string) error {
 }
 
 func run(ctx context.Context, client *http.Client, base, path string, conc int, d time.Duration, budget int64) *result {
-	res := &result{path: path}
-	var mu sync.Mutex
-	var sent atomic.Int64
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	start := time.Now()
-	var wg sync.WaitGroup
-	for w := 0; w < conc; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var local []time.Duration
-			for ctx.Err() == nil && sent.Add(1) <= budget {
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
-				req.Header.Set("Accept-Encoding", "gzip")
-				t0 := time.Now()
-				resp, err := client.Do(req)
-				if err != nil {
-					if ctx.Err() == nil {
-						atomic.AddInt64(&res.failures, 1)
-					}
-					continue
-				}
-				n, _ := io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					atomic.AddInt64(&res.failures, 1)
-				}
-				local = append(local, time.Since(t0))
-				atomic.AddInt64(&res.requests, 1)
-				atomic.AddInt64(&res.bytes, n)
-			}
-			mu.Lock()
-			res.latencies = append(res.latencies, local...)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	res.elapsed = time.Since(start)
-	return res
+	r := runMixed(ctx, client, base, []string{path}, conc, d, budget)
+	r.path = path
+	return r
 }
 
 // runMixed sends requests over all paths in turn, each worker starting at
@@ -129,8 +92,9 @@ func runMixed(ctx context.Context, client *http.Client, base string, paths []str
 					}
 					continue
 				}
-				io.Copy(io.Discard, resp.Body)
+				n, _ := io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
+				atomic.AddInt64(&res.bytes, n)
 				if resp.StatusCode != http.StatusOK {
 					atomic.AddInt64(&res.failures, 1)
 					fmt.Fprintln(os.Stderr, "loadgen:", req.URL.Path, resp.Status)
