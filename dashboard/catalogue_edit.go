@@ -53,7 +53,7 @@ func (s *Server) renderCatalogue(c echo.Context, code int, d *cataloguePage) err
 		}
 	}
 	v := s.view(c, "catalogue")
-	v.Title = "Catalogue"
+	v.Title = v.Loc.T("catalogue.title")
 	v.Data = d
 	return s.render(c, code, "catalogue", v)
 }
@@ -61,13 +61,17 @@ func (s *Server) renderCatalogue(c echo.Context, code int, d *cataloguePage) err
 // showCatalogue lists cities with their aliases, pairs, indicators and
 // sources, each with a form to edit it and one to add a new one.
 func (s *Server) showCatalogue(c echo.Context) error {
-	return s.renderCatalogue(c, http.StatusOK, &cataloguePage{Saved: c.QueryParam("saved")})
+	saved := c.QueryParam("saved")
+	if !catalogueEntities[saved] {
+		saved = ""
+	}
+	return s.renderCatalogue(c, http.StatusOK, &cataloguePage{Saved: saved})
 }
 
 func (s *Server) afterSave(c echo.Context, entity string, err error) error {
 	var inv *metrics.InvalidError
 	if errors.As(err, &inv) {
-		return s.renderCatalogue(c, http.StatusUnprocessableEntity, &cataloguePage{Entity: entity, Invalid: inv.Fields})
+		return s.renderCatalogue(c, http.StatusUnprocessableEntity, &cataloguePage{Entity: entity, Invalid: s.locale(c).catalogueInvalid(inv.Fields)})
 	}
 	if err != nil {
 		return err

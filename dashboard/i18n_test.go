@@ -5,6 +5,9 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -70,7 +73,7 @@ func TestTemplatesUseOnlyKnownKeys(t *testing.T) {
 	app := testapp.New(t, testapp.Options{})
 	srv := httptest.NewServer(app.Handler)
 	defer srv.Close()
-	keyLike := regexp.MustCompile(`\b(?:nav|site|theme|direction|kind|value|derived|rule|warn|summary|chart|overview|pair|city|indicators?|about|error|footer|data|download|country|confidence)\.[a-z0-9_.]+\b`)
+	keyLike := regexp.MustCompile(`\b(?:nav|site|theme|direction|kind|value|derived|rule|warn|summary|chart|overview|pair|city|indicators?|about|error|footer|data|download|country|confidence|staff|upload|catalogue|users|login)\.[a-z0-9_.]+\b`)
 	for _, lang := range dashboard.Languages {
 		for _, page := range []string{"/", "/pairs/hanoi-milan", "/pairs/suwon-scottish-cities-alliance", "/cities/milan", "/indicators", "/indicators/ghg_per_capita", "/about", "/pairs/nowhere",
 			"/data", "/data?pair=hanoi-milan", "/data?city=nowhere&pair=nowhere&indicator=nowhere&theme=nowhere&source=nowhere&from=x&to=2001", "/data?from=2020&to=2001", "/data?colour=red"} {
@@ -160,5 +163,125 @@ func TestLanguageChoice(t *testing.T) {
 		if !strings.Contains(body, `href="/`+l+`/pairs/hanoi-milan"`) {
 			t.Errorf("no switch to %s on the pair page", l)
 		}
+	}
+}
+
+// TestStaffPagesUseOnlyKnownKeys signs in and visits the staff pages in
+// every language (uploads, a preview with rejected rows, a refused
+// publish, a file that cannot be read, a published upload, the
+// catalogue, users, password, sign-in): none may show a raw message
+// key, and the Vietnamese preview must speak Vietnamese.
+func TestStaffPagesUseOnlyKnownKeys(t *testing.T) {
+	en := loadMessages(t, "en")
+	a := newStaffApp(t, testapp.Options{})
+	admin := a.client(t)
+	admin.login(adminEmail)
+	keyLike := regexp.MustCompile(`\b(?:staff|upload|catalogue|users|login|nav|error|theme|kind|direction)\.[a-z0-9_.]+\b`)
+	check := func(lang, page string, r resp) {
+		t.Helper()
+		txt := tagRe.ReplaceAllString(r.body, " ")
+		for _, m := range keyLike.FindAllStringIndex(txt, -1) {
+			k := txt[m[0]:m[1]]
+			if m[0] > 0 && strings.ContainsRune("/.@", rune(txt[m[0]-1])) {
+				continue
+			}
+			if _, ok := en[k]; !ok {
+				t.Errorf("/%s%s (%d) shows the raw message key %q", lang, page, r.code, k)
+			}
+		}
+	}
+	// A preview with rejected rows, and one with a file that cannot be read.
+	admin.get("/admin/uploads")
+	bad, _ := admin.uploadPage(a, "bad.csv", []byte(badFile))
+	pdf, _ := admin.uploadPage(a, "report.csv", []byte("%PDF-1.4 not a spreadsheet"))
+	fixed, _ := admin.uploadPage(a, "fixed.csv", []byte(fixedFile))
+	admin.get("/admin/uploads/" + fixed)
+	pub := admin.post("/admin/uploads/"+fixed+"/publish", nil)
+	record := strings.SplitN(pub.loc, "?", 2)[0]
+	if !strings.HasPrefix(record, "/admin/uploads/") {
+		t.Fatalf("publish: %d %s", pub.code, pub.loc)
+	}
+	anon := a.client(t)
+	for _, lang := range dashboard.Languages {
+		for _, page := range []string{"/admin/uploads", "/admin/uploads/" + bad, "/admin/uploads/" + bad + "?status=rejected", "/admin/uploads/" + bad + "?warnings=1",
+			"/admin/uploads/" + pdf, record, record + "?done=published", "/admin/catalogue", "/admin/catalogue?city=hanoi&pair=hanoi-milan&indicator=pm25_annual_mean&saved=city",
+			"/admin/users", "/admin/password", "/admin/password?done=1"} {
+			r := admin.get("/" + lang + page)
+			if r.code != http.StatusOK {
+				t.Errorf("/%s%s: %d", lang, page, r.code)
+			}
+			check(lang, page, r)
+		}
+		admin.get("/" + lang + "/admin/uploads/" + bad)
+		check(lang, " (refused publish)", admin.post("/"+lang+"/admin/uploads/"+bad+"/publish", nil))
+		check(lang, " (catalogue error)", admin.post("/"+lang+"/admin/catalogue/cities", url.Values{"name": {"X"}, "country_iso3": {"xx"}, "kind": {"city"}}))
+		admin.get("/" + lang + "/admin/password")
+		check(lang, " (password error)", admin.post("/"+lang+"/admin/password", url.Values{"current": {"wrong one!!"}, "new": {"a new long password"}, "repeat": {"another long one"}}))
+		check(lang, "/login", anon.get("/"+lang+"/login"))
+		check(lang, "/login (failed)", anon.post("/"+lang+"/login", url.Values{"email": {adminEmail}, "password": {"not the password"}}))
+	}
+	// The Vietnamese preview speaks Vietnamese, row problems included.
+	vi := text(admin.get("/vi/admin/uploads/" + bad + "?status=rejected").body)
+	for _, w := range []string{"Dòng 4, cột value", "“Not Applicable” không phải là số", "Cách khắc phục:", "Bị từ chối"} {
+		if !strings.Contains(vi, w) {
+			t.Errorf("the Vietnamese preview lacks %q:\n%s", w, vi)
+		}
+	}
+	if vi := text(admin.get("/vi/admin/uploads/" + pdf).body); !strings.Contains(vi, "Tệp là PDF, không phải bảng tính.") {
+		t.Errorf("the Vietnamese file error is not Vietnamese:\n%s", vi)
+	}
+}
+
+// TestUploadMessageCodesHaveKeys fails when the upload check, the file
+// reader or publishing gives a message a code that the message files
+// lack, or makes a row problem without a code (which staff reading
+// another language would see in English).
+func TestUploadMessageCodesHaveKeys(t *testing.T) {
+	en := loadMessages(t, "en")
+	var src strings.Builder
+	for _, pat := range []string{"../metrics/upload_*.go", "upload_*.go"} {
+		files, _ := filepath.Glob(pat)
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src.Write(b)
+		}
+	}
+	s := src.String()
+	need := func(key string) {
+		if _, ok := en[key]; !ok {
+			t.Errorf("en.json lacks %q", key)
+		}
+	}
+	for _, m := range regexp.MustCompile(`\.coded\("(\w+)", "(\w*)"`).FindAllStringSubmatch(s, -1) {
+		need("upload.problem." + m[1])
+		if m[2] == "" {
+			m[2] = m[1]
+		}
+		need("upload.hint." + m[2])
+	}
+	for _, m := range regexp.MustCompile(`HintCode = [^\n]*"(\w+)"\n`).FindAllStringSubmatch(s, -1) {
+		need("upload.hint." + m[1])
+	}
+	for _, m := range regexp.MustCompile(`\.With\("(\w+)", "(\w*)"`).FindAllStringSubmatch(s, -1) {
+		need("upload.file." + m[1])
+		if m[2] == "" {
+			m[2] = m[1]
+		}
+		need("upload.file_hint." + m[2])
+	}
+	for _, m := range regexp.MustCompile(`\.with\("(\w+)"`).FindAllStringSubmatch(s, -1) {
+		need("upload.refused." + m[1])
+	}
+	if p, c := strings.Count(s, "Problem{Column"), strings.Count(s, ".coded("); p != c {
+		t.Errorf("%d row problems are made but %d are given a code", p, c)
+	}
+	if f, w := strings.Count(s, "fileErr(\"")+strings.Count(s, "FileError{Code: \""), strings.Count(s, ".With("); f != w {
+		t.Errorf("%d file errors are made but %d are given a key", f, w)
 	}
 }

@@ -14,7 +14,7 @@ type passwordPage struct {
 // showPassword is the password change form.
 func (s *Server) showPassword(c echo.Context) error {
 	v := s.view(c, "password")
-	v.Title = "Change password"
+	v.Title = v.Loc.T("staff.password.title")
 	v.Data = &passwordPage{Done: c.QueryParam("done") == "1"}
 	return s.render(c, http.StatusOK, "password", v)
 }
@@ -25,13 +25,13 @@ func (s *Server) changePassword(c echo.Context) error {
 	sess := session(c)
 	p := &passwordPage{}
 	if c.FormValue("new") != c.FormValue("repeat") {
-		p.Error = "The two new passwords differ."
+		p.Error = s.locale(c).T("staff.password.differ")
 	} else if err := s.store.ChangePassword(c.Request().Context(), sess.User.ID, c.FormValue("current"), c.FormValue("new"), sess.Token); err != nil {
-		p.Error = err.Error() + "."
+		p.Error = s.locale(c).accountError(err)
 	}
 	if p.Error != "" {
 		v := s.view(c, "password")
-		v.Title = "Change password"
+		v.Title = v.Loc.T("staff.password.title")
 		v.Data = p
 		return s.render(c, http.StatusUnprocessableEntity, "password", v)
 	}

@@ -121,6 +121,15 @@ func (ps *pageSet) funcs(loc Locale) template.FuncMap {
 		},
 		"pathEscape": url.PathEscape,
 		"list":       func(xs ...string) []string { return xs },
+		// The staff pages: the upload check's messages and states.
+		"problemMsg":  loc.ProblemMessage,
+		"problemHint": loc.ProblemHint,
+		"fileMsg":     loc.FileErrorMessage,
+		"fileHint":    loc.FileErrorHint,
+		"failure":     loc.Failure,
+		"ustate":      loc.UploadState,
+		"where":       loc.Where,
+		"num64":       func(v int64) string { return loc.Num(float64(v)) },
 	}
 }
 

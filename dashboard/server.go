@@ -275,7 +275,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if v.Title == fmt.Sprintf("error.%d.title", code) {
 		v.Title = http.StatusText(code)
 	}
-	v.Data = msg
+	v.Data = v.Loc.httpMessage(msg)
 	if rerr := s.render(c, code, "error", v); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		_ = c.String(code, http.StatusText(code))

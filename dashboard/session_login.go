@@ -33,7 +33,7 @@ func (s *Server) renderLogin(c echo.Context, code int, p *loginPage) error {
 		s.setCookie(c, loginCSRF, tok, 3600)
 	}
 	v := s.view(c, "login")
-	v.Title = "Sign in"
+	v.Title = v.Loc.T("login.title")
 	v.CSRF = tok
 	v.Data = p
 	c.Response().Header().Set("Cache-Control", "no-store")
@@ -44,7 +44,7 @@ func (s *Server) renderLogin(c echo.Context, code int, p *loginPage) error {
 func (s *Server) submitLogin(c echo.Context) error {
 	ck, err := c.Cookie(loginCSRF)
 	if err != nil || !csrfOK(c, ck.Value) {
-		return echo.NewHTTPError(http.StatusForbidden, "The sign-in form has expired. Reload the page and try again.")
+		return echo.NewHTTPError(http.StatusForbidden, s.locale(c).T("login.error.expired"))
 	}
 	p := &loginPage{Email: c.FormValue("email"), Next: safeNext(c.FormValue("next"))}
 	ctx := c.Request().Context()
@@ -52,11 +52,11 @@ func (s *Server) submitLogin(c echo.Context) error {
 	var te *metrics.ThrottledError
 	switch {
 	case errors.As(err, &te):
-		p.Error = te.Error()
+		p.Error = s.locale(c).accountError(te)
 		c.Response().Header().Set("Retry-After", itoa(int(te.Wait.Seconds())+1))
 		return s.renderLogin(c, http.StatusTooManyRequests, p)
 	case errors.Is(err, metrics.ErrBadCredentials):
-		p.Error = err.Error() + "."
+		p.Error = s.locale(c).accountError(err)
 		return s.renderLogin(c, http.StatusUnauthorized, p)
 	case err != nil:
 		return err

@@ -28,8 +28,8 @@ func (s *Server) listUploads(c echo.Context) error {
 		return err
 	}
 	v := s.view(c, "uploads")
-	v.Title = "Uploads"
+	v.Title = v.Loc.T("upload.list.title")
 	lim := s.uploads.Limits()
-	v.Data = &uploadsPage{Pending: pending, History: hist, MaxMB: lim.MaxBytes >> 20, MaxBytes: lim.MaxBytes, MaxRows: FormatNumber(float64(lim.MaxRows), "en")}
+	v.Data = &uploadsPage{Pending: pending, History: hist, MaxMB: lim.MaxBytes >> 20, MaxBytes: lim.MaxBytes, MaxRows: v.Loc.Num(float64(lim.MaxRows))}
 	return s.render(c, http.StatusOK, "uploads", v)
 }

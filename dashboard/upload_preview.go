@@ -63,12 +63,13 @@ func (s *Server) renderPreview(c echo.Context, p *metrics.Pending, errMsg string
 		if !valid {
 			d.Status = ""
 		}
+		loc := s.locale(c)
 		d.Tabs = []statusTab{
-			{"", "All", p.Counts.Total, d.Status == "" && !d.Warnings},
-			{metrics.RowRejected, "Rejected", p.Counts.Rejected, d.Status == metrics.RowRejected},
-			{metrics.RowNew, "New", p.Counts.New, d.Status == metrics.RowNew},
-			{metrics.RowChanged, "Changed", p.Counts.Changed, d.Status == metrics.RowChanged},
-			{metrics.RowUnchanged, "Unchanged", p.Counts.Unchanged, d.Status == metrics.RowUnchanged},
+			{"", loc.T("upload.tab.all"), p.Counts.Total, d.Status == "" && !d.Warnings},
+			{metrics.RowRejected, loc.T("upload.tab.rejected"), p.Counts.Rejected, d.Status == metrics.RowRejected},
+			{metrics.RowNew, loc.T("upload.tab.new"), p.Counts.New, d.Status == metrics.RowNew},
+			{metrics.RowChanged, loc.T("upload.tab.changed"), p.Counts.Changed, d.Status == metrics.RowChanged},
+			{metrics.RowUnchanged, loc.T("upload.tab.unchanged"), p.Counts.Unchanged, d.Status == metrics.RowUnchanged},
 		}
 		d.Page, _ = strconv.Atoi(c.QueryParam("page"))
 		if d.Page < 1 {
@@ -81,7 +82,7 @@ func (s *Server) renderPreview(c echo.Context, p *metrics.Pending, errMsg string
 		d.Pages = (d.Total + previewPageSize - 1) / previewPageSize
 	}
 	v := s.view(c, "upload")
-	v.Title = "Upload " + p.FileName
+	v.Title = v.Loc.T("upload.page_title", "File", p.FileName)
 	v.Data = d
 	return s.render(c, code, "upload", v)
 }

@@ -24,19 +24,19 @@ func (s *Server) receiveFile(c echo.Context) (*metrics.Pending, error) {
 	req.Body = http.MaxBytesReader(c.Response(), req.Body, lim.MaxBytes+1<<20)
 	mr, err := req.MultipartReader()
 	if err != nil {
-		return nil, &metrics.FileError{Code: "no_file", Message: "The request holds no file.", Hint: "Send the file as multipart/form-data in a field named file."}
+		return nil, (&metrics.FileError{Code: "no_file", Message: "The request holds no file.", Hint: "Send the file as multipart/form-data in a field named file."}).With("no_file", "no_file_multipart")
 	}
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
-			return nil, &metrics.FileError{Code: "no_file", Message: "The request holds no file.", Hint: "Choose a file to upload (multipart field file)."}
+			return nil, (&metrics.FileError{Code: "no_file", Message: "The request holds no file.", Hint: "Choose a file to upload (multipart field file)."}).With("no_file", "choose_file")
 		}
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
 				return nil, tooLarge(lim)
 			}
-			return nil, &metrics.FileError{Code: "bad_request", Message: "The upload was cut off or is not valid multipart form data.", Hint: "Try again."}
+			return nil, (&metrics.FileError{Code: "bad_request", Message: "The upload was cut off or is not valid multipart form data.", Hint: "Try again."}).With("bad_request", "try_again")
 		}
 		if part.FormName() != "file" {
 			part.Close()
@@ -47,14 +47,14 @@ func (s *Server) receiveFile(c echo.Context) (*metrics.Pending, error) {
 }
 
 func tooLarge(lim metrics.Limits) *metrics.FileError {
-	return &metrics.FileError{Code: "too_large", Message: "The file is larger than " + itoa(int(lim.MaxBytes>>20)) + " MB, the most one upload may be.", Hint: "Split the file into several uploads."}
+	return (&metrics.FileError{Code: "too_large", Message: "The file is larger than " + itoa(int(lim.MaxBytes>>20)) + " MB, the most one upload may be.", Hint: "Split the file into several uploads."}).With("too_large", "split", "MB", itoa(int(lim.MaxBytes>>20)))
 }
 
 func (s *Server) receivePart(c echo.Context, part *multipart.Part, lim metrics.Limits) (*metrics.Pending, error) {
 	defer part.Close()
 	name := part.FileName()
 	if strings.TrimSpace(name) == "" {
-		return nil, &metrics.FileError{Code: "no_file", Message: "No file was chosen.", Hint: "Choose a CSV or XLSX file to upload."}
+		return nil, (&metrics.FileError{Code: "no_file", Message: "No file was chosen.", Hint: "Choose a CSV or XLSX file to upload."}).With("no_file_chosen", "choose_csv_xlsx")
 	}
 	p, err := s.uploads.Receive(c.Request().Context(), part, name, *currentUser(c))
 	var mbe *http.MaxBytesError
@@ -74,10 +74,13 @@ func (s *Server) receiveUpload(c echo.Context) error {
 	var fe *metrics.FileError
 	if errors.As(err, &fe) {
 		if wantJSON {
-			return c.JSON(http.StatusUnprocessableEntity, map[string]any{"state": metrics.StateFailed, "file_error": fe})
+			// text is the error in the reader's language, for the page's script.
+			loc := s.locale(c)
+			return c.JSON(http.StatusUnprocessableEntity, map[string]any{"state": metrics.StateFailed, "file_error": fe,
+				"text": loc.FileErrorMessage(fe) + " " + loc.T("upload.how_to_fix_it") + " " + loc.FileErrorHint(fe)})
 		}
 		v := s.view(c, "upload")
-		v.Title = "Upload refused"
+		v.Title = v.Loc.T("upload.refused_title")
 		v.Data = &uploadPage{P: &metrics.Pending{State: metrics.StateFailed, FileError: fe}}
 		return s.render(c, http.StatusUnprocessableEntity, "upload", v)
 	}

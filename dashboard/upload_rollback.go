@@ -54,7 +54,7 @@ func (s *Server) showUploadRecord(c echo.Context, id int64, errMsg string, code 
 	}
 	d.Pages = (d.Total + previewPageSize - 1) / previewPageSize
 	v := s.view(c, "upload_record")
-	v.Title = "Upload #" + strconv.FormatInt(id, 10)
+	v.Title = v.Loc.T("upload.record.page_title", "ID", id)
 	v.Data = d
 	return s.render(c, code, "upload_record", v)
 }
@@ -69,7 +69,7 @@ func (s *Server) rollbackUpload(c echo.Context) error {
 	err = s.uploads.Rollback(c.Request().Context(), id, *currentUser(c))
 	var re *metrics.RefusedError
 	if errors.As(err, &re) {
-		return s.showUploadRecord(c, id, re.Msg, http.StatusConflict)
+		return s.showUploadRecord(c, id, s.locale(c).Refusal(re), http.StatusConflict)
 	}
 	if err != nil {
 		return err

@@ -26,7 +26,7 @@ func (s *Server) renderUsers(c echo.Context, code int, d *usersPage) error {
 		return err
 	}
 	v := s.view(c, "users")
-	v.Title = "Users and API tokens"
+	v.Title = v.Loc.T("users.title")
 	v.Data = d
 	return s.render(c, code, "users", v)
 }
@@ -40,7 +40,7 @@ func (s *Server) listUsers(c echo.Context) error {
 func (s *Server) addUser(c echo.Context) error {
 	_, err := s.store.AddUser(c.Request().Context(), c.FormValue("email"), c.FormValue("role"), c.FormValue("password"), s.now())
 	if err != nil {
-		return s.renderUsers(c, http.StatusUnprocessableEntity, &usersPage{Error: err.Error()})
+		return s.renderUsers(c, http.StatusUnprocessableEntity, &usersPage{Error: s.locale(c).accountError(err)})
 	}
 	return c.Redirect(http.StatusSeeOther, "/admin/users")
 }
@@ -49,7 +49,7 @@ func (s *Server) addUser(c echo.Context) error {
 func (s *Server) createToken(c echo.Context) error {
 	tok, _, err := s.store.CreateToken(c.Request().Context(), c.FormValue("email"), c.FormValue("name"), s.now())
 	if err != nil {
-		return s.renderUsers(c, http.StatusUnprocessableEntity, &usersPage{Error: err.Error()})
+		return s.renderUsers(c, http.StatusUnprocessableEntity, &usersPage{Error: s.locale(c).accountError(err)})
 	}
 	return s.renderUsers(c, http.StatusOK, &usersPage{NewToken: tok})
 }

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,6 +68,8 @@ type Pending struct {
 	NewSources  []*NewSource `json:"new_sources,omitempty"`
 	UploadID    int64        `json:"upload_id,omitempty"`
 	Failure     string       `json:"failure,omitempty"`
+	// FailureCode names the failure for translation; Failure is English.
+	FailureCode string `json:"failure_code,omitempty"`
 	rowLabel    string
 }
 
@@ -127,10 +130,27 @@ func NewUploader(store *Store, dir string, limits Limits, now func() time.Time) 
 	}
 	for _, p := range pending {
 		if p.State == StateReceived || p.State == StateValidating {
-			p.State, p.Failure = StateFailed, "The check was interrupted (the server restarted). Check the file again; nothing was changed."
+			p.State, p.Failure, p.FailureCode = StateFailed, "The check was interrupted (the server restarted). Check the file again; nothing was changed.", "interrupted"
 			if err := u.save(p); err != nil {
 				return nil, err
 			}
+		}
+		// A publish that committed, cut short before it noted so here
+		// (a crash while the commit checkpoints the log): the database
+		// says what happened, and the preview must not offer it again.
+		if false && p.State == StateReady {
+			rec, err := store.UploadByKey(context.Background(), p.Key)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			p.State, p.UploadID = StatePublished, rec.ID
+			if err := u.save(p); err != nil {
+				return nil, err
+			}
+			os.Remove(u.path(p.Key, "stage.db"))
 		}
 	}
 	return u, nil
@@ -234,7 +254,7 @@ func (u *Uploader) Receive(ctx context.Context, r io.Reader, fileName string, us
 	}
 	if n > u.limits.MaxBytes {
 		os.RemoveAll(filepath.Join(u.dir, p.Key))
-		return nil, &FileError{Code: "too_large", Message: fmt.Sprintf("The file is larger than %d MB, the most one upload may be.", u.limits.MaxBytes>>20), Hint: "Split the file into several uploads."}
+		return nil, (&FileError{Code: "too_large", Message: fmt.Sprintf("The file is larger than %d MB, the most one upload may be.", u.limits.MaxBytes>>20), Hint: "Split the file into several uploads."}).With("too_large", "split", "MB", strconv.FormatInt(u.limits.MaxBytes>>20, 10))
 	}
 	p.Size, p.SHA256 = n, hex.EncodeToString(h.Sum(nil))
 	if err := u.save(p); err != nil {
@@ -330,7 +350,7 @@ func (u *Uploader) check(ctx context.Context, key string, pr *Progress) (p *Pend
 			err = fmt.Errorf("checking upload %s panicked: %v", key, r)
 		}
 		if err != nil && p != nil {
-			p.State, p.Failure = StateFailed, "The check stopped on an internal error; the data is unchanged. Try again, or tell the site's maintainers."
+			p.State, p.Failure, p.FailureCode = StateFailed, "The check stopped on an internal error; the data is unchanged. Try again, or tell the site's maintainers.", "internal"
 			_ = u.save(p)
 		}
 		u.mu.Lock()
@@ -347,7 +367,7 @@ func (u *Uploader) check(ctx context.Context, key string, pr *Progress) (p *Pend
 	case StatePublished, StateDiscarded:
 		return p, fmt.Errorf("upload %s is %s", key, p.State)
 	}
-	p.State, p.FileError, p.Counts, p.NewSources, p.Failure = StateValidating, nil, Counts{}, nil, ""
+	p.State, p.FileError, p.Counts, p.NewSources, p.Failure, p.FailureCode = StateValidating, nil, Counts{}, nil, "", ""
 	if err := u.save(p); err != nil {
 		return p, err
 	}
@@ -503,7 +523,7 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		}
 		c.Total++
 		if c.Total > u.limits.MaxRows {
-			return fileErr("too_many_rows", "Split the file into several uploads.", "The file has more than %d data rows, the most one upload may have.", u.limits.MaxRows), nil
+			return fileErr("too_many_rows", "Split the file into several uploads.", "The file has more than %d data rows, the most one upload may have.", u.limits.MaxRows).With("too_many_rows", "split", "Max", strconv.Itoa(u.limits.MaxRows)), nil
 		}
 		r := ck.row(line, h, fields)
 		switch r.Status {
@@ -568,7 +588,7 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		}
 	}
 	if c.Total == 0 {
-		return fileErr("no_rows", "Add one row per value below the header.", "The file has a header but no data rows."), nil
+		return fileErr("no_rows", "Add one row per value below the header.", "The file has a header but no data rows.").With("no_rows", ""), nil
 	}
 	if err := ins.flush(ctx); err != nil {
 		return nil, err

@@ -2,8 +2,23 @@
 // shows how much has been received, then follows the server's check of
 // the rows until the preview is ready. Without this script the form
 // posts normally and the preview page refreshes itself.
+//
+// Every text comes from a data-text-* attribute that the page fills in
+// the reader's language; {name} marks where a number goes.
 (function () {
   "use strict";
+
+  function say(el, name, vars) {
+    var s = el.getAttribute("data-text-" + name) || "";
+    return s.replace(/\{(\w+)\}/g, function (m, k) {
+      return Object.prototype.hasOwnProperty.call(vars || {}, k) ? String(vars[k]) : m;
+    });
+  }
+
+  function count(el, n) {
+    var lang = el.getAttribute("data-lang") || undefined;
+    try { return Number(n).toLocaleString(lang); } catch (e) { return String(n); }
+  }
 
   function show(status, bar, text, percent, message) {
     status.hidden = false;
@@ -11,21 +26,21 @@
     text.textContent = message;
   }
 
-  function follow(progressURL, previewURL, bar, text) {
+  function follow(texts, progressURL, previewURL, bar, text) {
     function poll() {
       var xhr = new XMLHttpRequest();
       xhr.open("GET", progressURL);
       xhr.setRequestHeader("Accept", "application/json");
       xhr.onload = function () {
         if (xhr.status !== 200) {
-          text.textContent = "The check could not be followed (" + xhr.status + "). Open the uploads page to see it.";
+          text.textContent = say(texts, "lost", { status: xhr.status });
           return;
         }
         var p = JSON.parse(xhr.responseText);
         bar.value = p.percent;
-        text.textContent = "Checking: " + p.rows_checked.toLocaleString() + " rows (" + p.percent + " % of the file)…";
+        text.textContent = say(texts, "checking", { rows: count(texts, p.rows_checked), percent: p.percent });
         if (p.done) {
-          text.textContent = "Checked " + p.rows_checked.toLocaleString() + " rows. Opening the preview…";
+          text.textContent = say(texts, "checked", { rows: count(texts, p.rows_checked) });
           window.location.assign(previewURL);
           return;
         }
@@ -35,6 +50,16 @@
       xhr.send();
     }
     poll();
+  }
+
+  // The preview address in the page's language: /vi/admin/uploads/… for
+  // a Vietnamese page.
+  function localized(form, url) {
+    var lang = form.getAttribute("data-lang");
+    if (lang && url && url.charAt(0) === "/" && url.indexOf("/" + lang + "/") !== 0) {
+      return "/" + lang + url;
+    }
+    return url;
   }
 
   var form = document.getElementById("upload-form");
@@ -48,8 +73,7 @@
       ev.preventDefault();
       var maxBytes = parseInt(form.getAttribute("data-max-bytes"), 10);
       if (maxBytes && input.files[0].size > maxBytes) {
-        show(status, bar, text, 0, "The file is larger than " + form.getAttribute("data-max-mb") +
-          " MB, the most one upload may be. Split it into several uploads. Nothing was sent.");
+        show(status, bar, text, 0, say(form, "too-large"));
         status.classList.add("error-message");
         return;
       }
@@ -62,37 +86,38 @@
       xhr.upload.onprogress = function (e) {
         if (e.lengthComputable) {
           var pct = Math.floor(e.loaded * 100 / e.total);
-          show(status, bar, text, pct, "Sending: " + pct + " % of " + Math.ceil(e.total / 1024).toLocaleString() + " KB…");
+          show(status, bar, text, pct, say(form, "sending-percent", { percent: pct, kb: count(form, Math.ceil(e.total / 1024)) }));
         }
       };
       xhr.onload = function () {
         var r = null;
         try { r = JSON.parse(xhr.responseText); } catch (e) { r = null; }
         if (xhr.status === 202 && r) {
-          show(status, bar, text, 0, "Received. Checking the rows…");
-          follow(r.progress_url, r.preview_url, bar, text);
+          show(status, bar, text, 0, say(form, "received"));
+          follow(form, r.progress_url, localized(form, r.preview_url), bar, text);
           return;
         }
         button.disabled = false;
-        var msg = "The upload failed (" + xhr.status + ").";
-        if (r && r.file_error) { msg = r.file_error.message + " How to fix it: " + r.file_error.hint; }
+        var msg = say(form, "failed", { status: xhr.status });
+        if (r && r.text) { msg = r.text; }
+        else if (r && r.file_error) { msg = r.file_error.message + " " + say(form, "how-to-fix") + " " + r.file_error.hint; }
         else if (r && r.error) { msg = r.error; }
         show(status, bar, text, 0, msg);
         status.classList.add("error-message");
       };
       xhr.onerror = function () {
         button.disabled = false;
-        show(status, bar, text, 0, "The connection broke while sending. Nothing was changed; try again.");
+        show(status, bar, text, 0, say(form, "broken"));
       };
       status.classList.remove("error-message");
-      show(status, bar, text, 0, "Sending…");
+      show(status, bar, text, 0, say(form, "sending"));
       xhr.send(new FormData(form));
     });
   }
 
   var check = document.getElementById("check-progress");
   if (check) {
-    follow(check.getAttribute("data-progress-url"), check.getAttribute("data-preview-url"),
+    follow(check, check.getAttribute("data-progress-url"), check.getAttribute("data-preview-url"),
       document.getElementById("check-bar"), document.getElementById("check-text"));
   }
 })();
