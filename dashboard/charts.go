@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -133,7 +134,7 @@ func lineChart(loc Locale, id, title, subtitle, unit string, years []int, ss []s
 	if err != nil {
 		return nil, err
 	}
-	return &Chart{ID: id, Title: title, Option: opt, Table: tbl}, nil
+	return &Chart{ID: id, Title: title, Summary: latestSummary(loc, unit, ss), Option: opt, Table: tbl}, nil
 }
 
 func cellFor(loc Locale, s series, k int) Cell {
@@ -177,7 +178,7 @@ func barChart(loc Locale, id, title, subtitle, unit string, categories []string,
 	if err != nil {
 		return nil, err
 	}
-	return &Chart{ID: id, Title: title, Option: opt, Table: tbl}, nil
+	return &Chart{ID: id, Title: title, Summary: categorySummary(loc, unit, categories, ss), Option: opt, Table: tbl}, nil
 }
 
 // rankChart is a horizontal bar chart of one value per area, best first.
@@ -202,7 +203,11 @@ func rankChart(loc Locale, id, title, subtitle, unit string, labels []string, va
 	if err != nil {
 		return nil, err
 	}
-	return &Chart{ID: id, Title: title, Option: opt, Table: tbl}, nil
+	var sum string
+	if n := len(values); n > 0 {
+		sum = loc.T("summary.rank", "First", labels[0], "FirstValue", loc.Num(values[0]), "Last", labels[n-1], "LastValue", loc.Num(values[n-1]), "Unit", unit, "Count", n)
+	}
+	return &Chart{ID: id, Title: title, Summary: sum, Option: opt, Table: tbl}, nil
 }
 
 // radarChart is the normalised overview: each axis an indicator, each
@@ -237,7 +242,7 @@ func radarChart(loc Locale, id, title, subtitle string, axes []string, ss []seri
 	if err != nil {
 		return nil, err
 	}
-	return &Chart{ID: id, Title: title, Option: opt, Table: tbl}, nil
+	return &Chart{ID: id, Title: title, Summary: categorySummary(loc, "%", axes, ss), Option: opt, Table: tbl}, nil
 }
 
 func names(ss []series) []string {
@@ -246,6 +251,48 @@ func names(ss []series) []string {
 		out[i] = s.Name
 	}
 	return out
+}
+
+// latestSummary states each series' latest value in words, for charts
+// that compare no two cities directly (a city's pollutants, every area
+// over time): "Latest values: Hanoi 52.09 (2019); Milan 20.87 (2019)."
+func latestSummary(loc Locale, unit string, ss []series) string {
+	var parts []string
+	for _, s := range ss {
+		best := -1
+		for y := range s.Values {
+			if y > best {
+				best = y
+			}
+		}
+		if best >= 0 {
+			parts = append(parts, loc.T("summary.item_year", "Name", s.Name, "Value", loc.Num(s.Values[best]), "Year", best))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return loc.T("summary.latest", "Unit", unit, "List", strings.Join(parts, "; "))
+}
+
+// categorySummary states a bar chart's values category by category.
+func categorySummary(loc Locale, unit string, cats []string, ss []series) string {
+	var parts []string
+	for i, c := range cats {
+		var vals []string
+		for _, s := range ss {
+			if v, ok := s.Values[i]; ok {
+				vals = append(vals, s.Name+" "+loc.Num(v))
+			}
+		}
+		if len(vals) > 0 {
+			parts = append(parts, c+": "+strings.Join(vals, ", "))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return loc.T("summary.categories", "Unit", unit, "List", strings.Join(parts, "; "))
 }
 
 // yearsOf lists, sorted, every year any series has.

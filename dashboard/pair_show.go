@@ -227,7 +227,9 @@ func themeCharts(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, th
 		if err != nil {
 			return nil, err
 		}
-		ch.Summary = lineSummary(loc, cmp, ind)
+		if sum := lineSummary(loc, cmp, ind); sum != "" {
+			ch.Summary = sum
+		}
 		out = append(out, ch)
 		if y := cmp.CommonYear(ind); y > 0 {
 			g := byUnit[ind.Unit]
