@@ -77,9 +77,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return &DB{W: w, R: r, Path: path}, nil
 }
 
-// Close runs PRAGMA optimize and closes both pools.
+// Close runs PRAGMA optimize and closes both pools. Optimize may need
+// the write lock: when another process holds it (the server publishing
+// while `twinmetrics backup` ends), it is skipped rather than waited for
+// up to the busy timeout.
 func (db *DB) Close() error {
-	_, _ = db.W.Exec("PRAGMA optimize")
+	if _, err := db.W.Exec("PRAGMA busy_timeout = 0"); err == nil {
+		_, _ = db.W.Exec("PRAGMA optimize")
+	}
 	rerr := db.R.Close()
 	werr := db.W.Close()
 	return errors.Join(werr, rerr)

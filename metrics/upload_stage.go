@@ -138,7 +138,7 @@ func NewUploader(store *Store, dir string, limits Limits, now func() time.Time) 
 		// A publish that committed, cut short before it noted so here
 		// (a crash while the commit checkpoints the log): the database
 		// says what happened, and the preview must not offer it again.
-		if false && p.State == StateReady {
+		if p.State == StateReady {
 			rec, err := store.UploadByKey(context.Background(), p.Key)
 			if errors.Is(err, ErrNotFound) {
 				continue
