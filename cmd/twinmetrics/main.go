@@ -238,7 +238,9 @@ func serve(ctx context.Context, st settings, store *metrics.Store, up *metrics.U
 		return nil
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down")
+	// A second signal ends the process at once, as operators expect.
+	stop()
+	logger.Info("shutting down: finishing requests in flight", "deadline", "15s")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
