@@ -87,7 +87,7 @@ func (s *Server) apiShowUpload(c echo.Context) error {
 // apiPublishUpload publishes (allow_rejected=1, confirm_warnings=1 as
 // the page's check boxes).
 func (s *Server) apiPublishUpload(c echo.Context) error {
-	id, err := s.uploads.Publish(c.Request().Context(), c.Param("id"), *currentUser(c), publishOptions(c))
+	id, err := s.publish(c.Request().Context(), c.Param("id"), *currentUser(c), publishOptions(c))
 	var re *metrics.RefusedError
 	if errors.As(err, &re) {
 		return echo.NewHTTPError(http.StatusConflict, re.Msg)
@@ -108,7 +108,7 @@ func (s *Server) apiRollbackUpload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.uploads.Rollback(c.Request().Context(), id, *currentUser(c))
+	err = s.rollback(c.Request().Context(), id, *currentUser(c))
 	var re *metrics.RefusedError
 	if errors.As(err, &re) {
 		return echo.NewHTTPError(http.StatusConflict, re.Msg)

@@ -1,6 +1,8 @@
 package dashboard_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -23,5 +25,30 @@ func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
 		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") == "" {
 			t.Errorf("%s: nosniff %q, referrer policy %q", url, h.Get("X-Content-Type-Options"), h.Get("Referrer-Policy"))
 		}
+	}
+}
+
+func TestUploadRateLimit(t *testing.T) {
+	a := newStaffApp(t, testapp.Options{UploadsPerMinute: 2})
+	file := []byte("city,indicator,year,value,unit,source\nhanoi,pm25_annual_mean,2019,52.09,µg/m3,who_aaq_2022_v2022\n")
+	var codes []int
+	for i := 0; i < 3; i++ {
+		code, _ := a.apiUpload(t, "rate.csv", file)
+		codes = append(codes, code)
+	}
+	if codes[0] == http.StatusTooManyRequests || codes[1] == http.StatusTooManyRequests || codes[2] != http.StatusTooManyRequests {
+		t.Errorf("three uploads at 2 a minute answered %v, want the third refused with 429", codes)
+	}
+}
+
+func TestBodyLimitOnForms(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	big := strings.Repeat("x", 2<<20)
+	req := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader("email=a&password="+big))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	app.Handler.ServeHTTP(rec, req)
+	if rec.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 2 MB sign-in form answered %d, want 413", rec.Code)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
 
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
@@ -36,6 +37,9 @@ type Config struct {
 	// trailing slash ("https://twinmetrics.example"); default
 	// http://127.0.0.1:8080.
 	BaseURL string
+	// UploadsPerMinute is how many files one client address may send a
+	// minute (default 20).
+	UploadsPerMinute int
 	// Now is the clock; tests fix it.
 	Now func() time.Time
 	// TrustProxy takes the client's address from X-Forwarded-For, for a
@@ -47,15 +51,17 @@ type Config struct {
 type Server struct {
 	store   *metrics.Store
 	uploads *metrics.Uploader
-	log     *slog.Logger
-	pages   *pageSet
-	assets  *assetSet
-	tr      *translator
-	baseURL string
-	tel     *telemetry
-	cache   *pageCache
-	now     func() time.Time
-	gzip    *gzipCache
+	// uploadRate is the per-address upload rate, per minute.
+	uploadRate int
+	log        *slog.Logger
+	pages      *pageSet
+	assets     *assetSet
+	tr         *translator
+	baseURL    string
+	tel        *telemetry
+	cache      *pageCache
+	now        func() time.Time
+	gzip       *gzipCache
 	// openapi is the API's OpenAPI document, served as it is embedded.
 	openapi []byte
 }
@@ -91,6 +97,10 @@ func New(cfg Config) (*echo.Echo, error) {
 	if s.pages, err = newPageSet(cfg.Templates, assets, tr, cfg.Dev); err != nil {
 		return nil, err
 	}
+	s.uploadRate = cfg.UploadsPerMinute
+	if s.uploadRate <= 0 {
+		s.uploadRate = 20
+	}
 	s.tel = newTelemetry(cfg.Store)
 	s.cache = newPageCache(32 << 20)
 	e := echo.New()
@@ -110,6 +120,15 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.Use(middleware.Recover())
 	e.Use(s.tel.observe)
 	e.Use(s.logRequests)
+	// Forms and API calls are small; the upload routes take files and
+	// set their own limit (the upload size limit).
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit: "1M",
+		Skipper: func(c echo.Context) bool {
+			p := c.Request().URL.Path
+			return c.Request().Method == http.MethodPost && (p == "/admin/uploads" || p == "/api/v1/uploads")
+		},
+	}))
 	e.Use(s.loadSession)
 	s.routes(e)
 	return e, nil
@@ -154,7 +173,16 @@ func (s *Server) routes(e *echo.Echo) {
 	staff.GET("/password", s.showPassword)
 	staff.POST("/password", s.changePassword)
 	staff.GET("/uploads", s.listUploads)
-	staff.POST("/uploads", s.receiveUpload)
+	// Receiving a file is the costliest thing a client can ask for: a
+	// few per minute per client address.
+	uploadRate := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(float64(s.uploadRate) / 60), Burst: s.uploadRate, ExpiresIn: 10 * time.Minute}),
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			return echo.NewHTTPError(http.StatusTooManyRequests, "Too many uploads from this address: wait a minute and try again.")
+		},
+	})
+	staff.POST("/uploads", s.receiveUpload, uploadRate)
 	staff.GET("/uploads/template.csv", s.downloadTemplateCSV)
 	staff.GET("/uploads/template.xlsx", s.downloadTemplateXLSX)
 	staff.GET("/uploads/:id", s.showUpload)
@@ -181,7 +209,7 @@ func (s *Server) routes(e *echo.Echo) {
 	// API for scripts: a bearer token (or the page's session with the
 	// CSRF header).
 	uploadAPI := e.Group("/api/v1/uploads", s.requireAPIUser)
-	uploadAPI.POST("", s.apiCreateUpload)
+	uploadAPI.POST("", s.apiCreateUpload, uploadRate)
 	uploadAPI.GET("/:id", s.apiShowUpload)
 	uploadAPI.POST("/:id/publish", s.apiPublishUpload)
 	uploadAPI.POST("/:id/rollback", s.apiRollbackUpload)

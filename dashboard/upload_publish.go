@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -21,7 +22,7 @@ func publishOptions(c echo.Context) metrics.PublishOptions {
 // publishUpload publishes a checked upload, all rows in one transaction.
 func (s *Server) publishUpload(c echo.Context) error {
 	key := c.Param("id")
-	id, err := s.uploads.Publish(c.Request().Context(), key, *currentUser(c), publishOptions(c))
+	id, err := s.publish(c.Request().Context(), key, *currentUser(c), publishOptions(c))
 	var re *metrics.RefusedError
 	if errors.As(err, &re) {
 		p, perr := s.uploads.Pending(key)
@@ -55,4 +56,22 @@ func (s *Server) recheckUpload(c echo.Context) error {
 	}
 	s.uploads.CheckAsync(c.Param("id"))
 	return c.Redirect(http.StatusSeeOther, "/admin/uploads/"+c.Param("id"))
+}
+
+// publish publishes a checked upload and counts it for /metrics.
+func (s *Server) publish(ctx context.Context, key string, u metrics.User, opt metrics.PublishOptions) (int64, error) {
+	id, err := s.uploads.Publish(ctx, key, u, opt)
+	if err == nil {
+		s.tel.Uploads.WithLabelValues("published").Inc()
+	}
+	return id, err
+}
+
+// rollback undoes a published upload and counts it for /metrics.
+func (s *Server) rollback(ctx context.Context, id int64, u metrics.User) error {
+	err := s.uploads.Rollback(ctx, id, u)
+	if err == nil {
+		s.tel.Uploads.WithLabelValues("rolled_back").Inc()
+	}
+	return err
 }

@@ -66,7 +66,7 @@ func (s *Server) rollbackUpload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.uploads.Rollback(c.Request().Context(), id, *currentUser(c))
+	err = s.rollback(c.Request().Context(), id, *currentUser(c))
 	var re *metrics.RefusedError
 	if errors.As(err, &re) {
 		return s.showUploadRecord(c, id, s.locale(c).Refusal(re), http.StatusConflict)

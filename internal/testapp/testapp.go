@@ -35,6 +35,9 @@ type App struct {
 type Options struct {
 	// Seed replaces the embedded seed files (nil: the real seed).
 	Seed fs.FS
+	// UploadsPerMinute is the per-address upload rate (0: 100000, so
+	// that tests are not throttled).
+	UploadsPerMinute int
 	// NoSeed leaves the database empty but migrated.
 	NoSeed bool
 	// Limits replace the upload limits (zero: metrics.DefaultLimits).
@@ -99,6 +102,9 @@ func New(t testing.TB, o Options) *App {
 	}
 	// Background checks must end before the database closes.
 	t.Cleanup(up.Wait)
+	if o.UploadsPerMinute == 0 {
+		o.UploadsPerMinute = 100000
+	}
 	h, err := dashboard.New(dashboard.Config{
 		Store:     store,
 		Uploads:   up,
@@ -106,6 +112,9 @@ func New(t testing.TB, o Options) *App {
 		Templates: templates.Files,
 		Assets:    dashboard.AssetsFS(),
 		Now:       func() time.Time { return Fixed },
+		// Tests send files in quick succession; TestUploadRateLimit sets
+		// its own.
+		UploadsPerMinute: o.UploadsPerMinute,
 	})
 	if err != nil {
 		t.Fatal(err)
