@@ -62,9 +62,15 @@ func newBrowserEnv(t *testing.T) *browserEnv {
 		t.Fatal(err)
 	}
 
+	// Not t.TempDir: Chromium's helper processes may still be writing
+	// the profile when the test ends, and a failed removal fails the test.
+	profile, err := os.MkdirTemp("", "twinmetrics-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(browserPath),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.NoSandbox, // Chromium refuses to run as root without it
 		chromedp.Headless,
 		chromedp.DisableGPU,
@@ -89,6 +95,10 @@ func newBrowserEnv(t *testing.T) *browserEnv {
 	t.Cleanup(func() {
 		cancelBrowse()
 		cancelAlloc()
+		// Best effort, retried while Chromium lets go of its files.
+		for i := 0; i < 10 && os.RemoveAll(profile) != nil; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
 	})
 	// Start the browser now, so a Chromium that cannot start fails here
 	// with a clear message. The first Run must not carry a deadline (that

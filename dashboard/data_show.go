@@ -17,6 +17,7 @@ type dataPage struct {
 	Indicators []choice
 	Sources    []sourceChoice
 	From, To   string
+	Shown      bool
 	Problem    *Problem
 	Invalid    []InvalidParam // Problem's parameters, reasons in the reader's language
 	Count      int
@@ -57,7 +58,7 @@ func (s *Server) showData(c echo.Context) error {
 	}
 	pairs, cities, themes, inds, srcs := picked("pair"), picked("city"), picked("theme"), picked("indicator"), picked("source")
 	loc := s.locale(c)
-	page := &dataPage{From: q.Get("from"), To: q.Get("to")}
+	page := &dataPage{From: q.Get("from"), To: q.Get("to"), Shown: q.Get("shown") == "1" || q.Get("shown") == "true"}
 	for _, p := range cat.Pairs {
 		page.Pairs = append(page.Pairs, choice{p.Slug, loc.PairTitle(p), pairs[p.Slug]})
 	}

@@ -38,7 +38,7 @@ func newDownloadLinks(loc Locale, what string, q url.Values) *downloadLinks {
 // pairDownload is what a pair page shows: every value of the pair's
 // cities, their linked areas and their countries (the context lines).
 func pairDownload(loc Locale, slug string) *downloadLinks {
-	return newDownloadLinks(loc, "download.what_pair", url.Values{"pair": {slug}})
+	return newDownloadLinks(loc, "download.what_pair", url.Values{"pair": {slug}, "shown": {"1"}})
 }
 
 // cityDownload is what a city page shows: the area's values and those of
@@ -48,10 +48,10 @@ func cityDownload(loc Locale, a *metrics.Area, linked []*metrics.Area) *download
 	for _, l := range linked {
 		slugs = append(slugs, l.Slug)
 	}
-	return newDownloadLinks(loc, "download.what_city", url.Values{"city": {strings.Join(slugs, ",")}})
+	return newDownloadLinks(loc, "download.what_city", url.Values{"city": {strings.Join(slugs, ",")}, "shown": {"1"}})
 }
 
 // indicatorDownload is what an indicator page shows: every area's values.
 func indicatorDownload(loc Locale, code string) *downloadLinks {
-	return newDownloadLinks(loc, "download.what_indicator", url.Values{"indicator": {code}})
+	return newDownloadLinks(loc, "download.what_indicator", url.Values{"indicator": {code}, "shown": {"1"}})
 }

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"database/sql"
 	"encoding/csv"
 	"encoding/json"
@@ -22,6 +23,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/twinmetrics/twinmetrics/internal/testapp"
+	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
 // dbObs is one current observation as the database holds it, with what
@@ -637,6 +639,43 @@ func gunzip(t *testing.T, b []byte) []byte {
 	return out
 }
 
+// shownIDs applies the pages' headline rule, as the metrics package
+// does for the charts (metrics.NewDataset), to the stored observations:
+// the ids of the values a page shows, in id order.
+func shownIDs(t *testing.T, app *testapp.App, obs []dbObs) []string {
+	t.Helper()
+	ids := make([]int64, 0, len(obs))
+	for _, o := range obs {
+		ids = append(ids, o.ID)
+	}
+	var areaIDs []int64
+	if err := app.DB.R.Select(&areaIDs, `SELECT DISTINCT area_id FROM observations WHERE retired_by IS NULL`); err != nil {
+		t.Fatal(err)
+	}
+	all, err := app.Store.ObservationsForAreas(context.Background(), areaIDs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := metrics.NewDataset(all)
+	keep := map[int64]bool{}
+	for _, o := range all {
+		if !o.Year.Valid || !o.Value.Valid {
+			keep[o.ID] = true
+			continue
+		}
+		if p, ok := d.At(o.AreaID, o.IndicatorID, int(o.Year.Int64)); ok && p.Obs.ID == o.ID {
+			keep[o.ID] = true
+		}
+	}
+	var out []string
+	for _, id := range ids {
+		if keep[id] {
+			out = append(out, strconv.FormatInt(id, 10))
+		}
+	}
+	return out
+}
+
 func TestPagesOfferTheirOwnData(t *testing.T) {
 	app := testapp.New(t, testapp.Options{})
 	cases := []struct {
@@ -644,11 +683,11 @@ func TestPagesOfferTheirOwnData(t *testing.T) {
 		where      string
 	}{
 		// The pair page draws Hanoi, Milan, their linked areas and their countries.
-		{"/pairs/hanoi-milan", "/data/download?format=csv&amp;pair=hanoi-milan",
+		{"/pairs/hanoi-milan", "/data/download?format=csv&amp;pair=hanoi-milan&amp;shown=1",
 			`AND (a.slug IN ('hanoi', 'milan', 'vietnam', 'italy') OR a.parent_id IN (SELECT id FROM areas WHERE slug IN ('hanoi', 'milan')))`},
-		{"/cities/hanoi", "/data/download?city=hanoi%2Chanoi-agglomeration&amp;format=csv",
+		{"/cities/hanoi", "/data/download?city=hanoi%2Chanoi-agglomeration&amp;format=csv&amp;shown=1",
 			`AND (a.slug = 'hanoi' OR a.parent_id = (SELECT id FROM areas WHERE slug = 'hanoi'))`},
-		{"/indicators/pm25_annual_mean", "/data/download?format=csv&amp;indicator=pm25_annual_mean", `AND i.code = 'pm25_annual_mean'`},
+		{"/indicators/pm25_annual_mean", "/data/download?format=csv&amp;indicator=pm25_annual_mean&amp;shown=1", `AND i.code = 'pm25_annual_mean'`},
 	}
 	for _, c := range cases {
 		t.Run(c.page, func(t *testing.T) {
@@ -666,13 +705,46 @@ func TestPagesOfferTheirOwnData(t *testing.T) {
 				t.Fatalf("CSV link %v, want %s", m, c.link)
 			}
 			href := html.UnescapeString(m[1])
+			// Exactly what the page shows: one value per area, indicator
+			// and year by the headline rule.
 			got := servedIDs(t, app.Handler, href)
-			want := idsOf(dbObservations(t, app, c.where))
+			stored := dbObservations(t, app, c.where)
+			want := shownIDs(t, app, stored)
 			if strings.Join(got, ",") != strings.Join(want, ",") {
-				t.Errorf("%s gives %d rows, the page's areas and indicators hold %d", href, len(got), len(want))
+				t.Errorf("%s gives %d rows, the page shows %d", href, len(got), len(want))
+			}
+			if len(want) >= len(stored) && c.page != "/cities/hanoi" {
+				t.Errorf("the page shows all %d stored values: the headline rule chose nothing", len(stored))
+			}
+			// Without shown=1, every stored value, alternatives included.
+			all := servedIDs(t, app.Handler, strings.Replace(href, "&shown=1", "", 1))
+			if strings.Join(all, ",") != strings.Join(idsOf(stored), ",") {
+				t.Errorf("without shown: %d rows, %d stored", len(all), len(stored))
 			}
 		})
 	}
+	// Hanoi's three PM2.5 values of 2016: the pair's download carries the
+	// one the page shows (50.81, the newest vintage), not the others.
+	rows := readCSVBody(t, app, "/data/download?format=csv&pair=hanoi-milan&shown=1")
+	var ids []string
+	for _, r := range rows {
+		if r["city_code"] == "hanoi" && r["indicator_code"] == "pm25_annual_mean" && r["year"] == "2016" {
+			ids = append(ids, r["observation_id"])
+		}
+	}
+	want := dbObservations(t, app, `AND a.slug = 'hanoi' AND i.code = 'pm25_annual_mean' AND o.year = 2016 AND o.value = 50.81`)
+	if len(ids) != 1 || len(want) != 1 || ids[0] != strconv.FormatInt(want[0].ID, 10) {
+		t.Errorf("Hanoi PM2.5 2016 rows %v, want only observation %v (50.81)", ids, idsOf(want))
+	}
+}
+
+func readCSVBody(t *testing.T, app *testapp.App, url string) []map[string]string {
+	t.Helper()
+	code, body, _ := get(t, app.Handler, url)
+	if code != http.StatusOK {
+		t.Fatalf("GET %s = %d", url, code)
+	}
+	return readCSV(t, strings.NewReader(body))
 }
 
 func TestDownloadCentre(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 
 // selectionParams are the filters the download centre, the download
 // endpoint and the observations API share.
-var selectionParams = []string{"city", "pair", "indicator", "theme", "source", "from", "to"}
+var selectionParams = []string{"city", "pair", "indicator", "theme", "source", "from", "to", "shown"}
 
 // codes splits every value of a comma-separated list parameter.
 func codes(q url.Values, name string) []string {
@@ -149,6 +149,13 @@ func parseSelection(cat *metrics.Catalogue, q url.Values) (metrics.Selection, *P
 		return y
 	}
 	sel.From, sel.To = year("from"), year("to")
+	switch v := strings.TrimSpace(q.Get("shown")); v {
+	case "", "0", "false":
+	case "1", "true":
+		sel.Shown = true
+	default:
+		fail("shown", "must be 1 (only the values the pages show) or 0, not "+strconv.Quote(v), "data.reason.shown", "Value", v)
+	}
 	if sel.From != 0 && sel.To != 0 && sel.From > sel.To {
 		reason := "the year range is empty: from " + strconv.Itoa(sel.From) + " is after to " + strconv.Itoa(sel.To)
 		from, to := strconv.Itoa(sel.From), strconv.Itoa(sel.To)

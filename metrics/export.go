@@ -15,6 +15,9 @@ type Selection struct {
 	Indicators []int64
 	Sources    []int64
 	From, To   int
+	// Shown keeps only the values the pages show: one per area,
+	// indicator and year by the headline rule.
+	Shown bool
 }
 
 func listArg(ids []int64) any {
@@ -31,6 +34,13 @@ func yearArg(y int) any {
 	return y
 }
 
+func shownArg(b bool) any {
+	if b {
+		return 1
+	}
+	return nil
+}
+
 func (sel Selection) args() []any {
 	return []any{
 		sql.Named("areas", listArg(sel.Areas)),
@@ -38,6 +48,7 @@ func (sel Selection) args() []any {
 		sql.Named("sources", listArg(sel.Sources)),
 		sql.Named("from", yearArg(sel.From)),
 		sql.Named("to", yearArg(sel.To)),
+		sql.Named("shown", shownArg(sel.Shown)),
 	}
 }
 

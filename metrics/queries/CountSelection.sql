@@ -12,3 +12,4 @@ WHERE o.retired_by IS NULL
          OR (SELECT d.source_id FROM observations d WHERE d.id = o.denominator_id) IN (SELECT value FROM json_each(:sources)))))
   AND (:from IS NULL OR o.year >= :from)
   AND (:to IS NULL OR o.year <= :to)
+  AND (:shown IS NULL OR o.id IN (SELECT id FROM shown_observations))
