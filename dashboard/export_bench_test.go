@@ -156,7 +156,11 @@ func fillBenchDB() (*benchFixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := dashboard.New(dashboard.Config{Store: store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	up, err := tm.NewUploader(store, filepath.Join(dir, "uploads"), tm.DefaultLimits, nil)
+	if err != nil {
+		return nil, err
+	}
+	h, err := dashboard.New(dashboard.Config{Store: store, Uploads: up, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Templates: templates.Files, Assets: dashboard.AssetsFS()})
 	if err != nil {
 		return nil, err
@@ -376,7 +380,11 @@ func TestExportInSubprocess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := dashboard.New(dashboard.Config{Store: store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	up, err := tm.NewUploader(store, filepath.Join(t.TempDir(), "uploads"), tm.DefaultLimits, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := dashboard.New(dashboard.Config{Store: store, Uploads: up, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Templates: templates.Files, Assets: dashboard.AssetsFS()})
 	if err != nil {
 		t.Fatal(err)
