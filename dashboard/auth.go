@@ -146,7 +146,11 @@ func (s *Server) requireAPIUser(next echo.HandlerFunc) echo.HandlerFunc {
 
 // safeNext keeps a post-sign-in redirect on this site.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	// Browsers drop tabs and newlines from addresses and read a backslash
+	// as a slash, so "/\t/evil.example" would leave the site: any control
+	// character or backslash sends the officer to the uploads instead.
+	bad := strings.IndexFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) >= 0
+	if bad || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
 		return "/admin/uploads"
 	}
 	return next

@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -50,5 +51,17 @@ func TestBodyLimitOnForms(t *testing.T) {
 	app.Handler.ServeHTTP(rec, req)
 	if rec.Code != http.StatusRequestEntityTooLarge {
 		t.Errorf("a 2 MB sign-in form answered %d, want 413", rec.Code)
+	}
+}
+
+func TestSignInNextStaysOnTheSite(t *testing.T) {
+	a := newStaffApp(t, testapp.Options{})
+	c := a.client(t)
+	c.login(adminEmail)
+	for _, next := range []string{"//evil.example/", "/\t/evil.example/", "/\\evil.example/", "https://evil.example/", "/\n/evil.example"} {
+		r := c.get("/login?next=" + url.QueryEscape(next))
+		if r.code != http.StatusSeeOther || r.loc != "/admin/uploads" {
+			t.Errorf("signed in, /login?next=%q redirects %d to %q, want /admin/uploads", next, r.code, r.loc)
+		}
 	}
 }
