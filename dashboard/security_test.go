@@ -65,3 +65,21 @@ func TestSignInNextStaysOnTheSite(t *testing.T) {
 		}
 	}
 }
+
+func TestLogoutNeedsTheCSRFToken(t *testing.T) {
+	a := newStaffApp(t, testapp.Options{})
+	c := a.client(t)
+	c.login(editorEmail)
+	if r := c.post("/logout", url.Values{"csrf": {""}}); r.code != http.StatusForbidden {
+		t.Errorf("/logout without the token answered %d, want 403", r.code)
+	}
+	if r := c.get("/admin/uploads"); r.code != http.StatusOK {
+		t.Fatalf("signed out by a forged /logout: %d", r.code)
+	}
+	if r := c.post("/logout", url.Values{"csrf": {c.csrf}}); r.code != http.StatusSeeOther {
+		t.Errorf("/logout with the token answered %d, want a redirect", r.code)
+	}
+	if r := c.get("/admin/uploads"); r.code != http.StatusSeeOther || !strings.HasPrefix(r.loc, "/login") {
+		t.Errorf("after /logout, /admin/uploads answers %d %q, want a redirect to /login", r.code, r.loc)
+	}
+}

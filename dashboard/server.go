@@ -161,9 +161,11 @@ func (s *Server) routes(e *echo.Echo) {
 			Detail: "No such API endpoint; the OpenAPI document at /api/v1/openapi.json lists them."}
 	})
 
-	// Signing in and out.
+	// Signing in and out (/logout as the URL map names it, beside
+	// /admin/logout that the menu posts to; both need the CSRF token).
 	e.GET("/login", s.showLogin)
 	e.POST("/login", s.submitLogin)
+	e.POST("/logout", s.logout, s.requireStaff)
 
 	// Staff: editors and admins, signed in; every POST checks the CSRF
 	// token.
