@@ -40,8 +40,12 @@ run: build
 test: assets
 	$(GO) test -race -count=1 ./...
 
+# staticcheck comes through the Go module proxy, at a pinned version.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 lint: assets
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 	@out=$$(find . -name '*.go' -not -path './node_modules/*' -not -path './.git/*' -print0 \
 		| xargs -0 -r gofmt -l); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi

@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"encoding/base64"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -52,8 +51,6 @@ func wantsCSV(c echo.Context) (bool, *Problem) {
 		return false, badParam("format", "must be json or csv, not "+strconv.Quote(f))
 	}
 }
-
-var errPageFull = errors.New("page full")
 
 // listObservationsAPI answers /api/v1/observations: the filtered
 // observations in id order, one page at a time, as JSON or CSV.

@@ -88,18 +88,7 @@ func (s *Server) apiShowUpload(c echo.Context) error {
 // the page's check boxes).
 func (s *Server) apiPublishUpload(c echo.Context) error {
 	id, err := s.publish(c.Request().Context(), c.Param("id"), *currentUser(c), publishOptions(c))
-	var re *metrics.RefusedError
-	if errors.As(err, &re) {
-		return echo.NewHTTPError(http.StatusConflict, re.Msg)
-	}
-	if err != nil {
-		return err
-	}
-	u, err := s.store.Upload(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, u)
+	return s.answerUpload(c, id, err)
 }
 
 // apiRollbackUpload rolls back a published upload, by number or key.
@@ -108,7 +97,12 @@ func (s *Server) apiRollbackUpload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.rollback(c.Request().Context(), id, *currentUser(c))
+	return s.answerUpload(c, id, s.rollback(c.Request().Context(), id, *currentUser(c)))
+}
+
+// answerUpload answers a publish or a rollback: the upload's record, or
+// 409 with the reason the upload was refused.
+func (s *Server) answerUpload(c echo.Context, id int64, err error) error {
 	var re *metrics.RefusedError
 	if errors.As(err, &re) {
 		return echo.NewHTTPError(http.StatusConflict, re.Msg)

@@ -72,12 +72,6 @@ func (s *Store) editCatalogue(ctx context.Context, who, entity, key, detail stri
 	return tx.Commit()
 }
 
-func exists(tx *sqlx.Tx, ctx context.Context, q string, args ...any) (bool, error) {
-	var n int
-	err := tx.GetContext(ctx, &n, q, args...)
-	return n > 0, err
-}
-
 func optFloat(s string, lo, hi float64) (any, bool) {
 	s = strings.TrimSpace(s)
 	if s == "" {

@@ -81,13 +81,6 @@ func seedHash(fsys fs.FS) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
 var slugRe = regexp.MustCompile(`[^a-z0-9]+`)
 
 // Slugify makes a URL slug: "Ho Chi Minh City" → "ho-chi-minh-city",

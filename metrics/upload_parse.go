@@ -217,9 +217,8 @@ func detectComma(first string) (rune, *FileError) {
 
 // csvSource reads rows from a CSV file.
 type csvSource struct {
-	f  *os.File
-	r  *csv.Reader
-	cr *countingReader
+	f *os.File
+	r *csv.Reader
 }
 
 type countingReader struct {
@@ -386,7 +385,7 @@ type xlsxSource struct {
 }
 
 func (s *xlsxSource) Next() (int, []string, error) {
-	for s.rows.Next() {
+	if s.rows.Next() {
 		s.row++
 		cols, err := s.rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {

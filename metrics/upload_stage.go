@@ -70,7 +70,6 @@ type Pending struct {
 	Failure     string       `json:"failure,omitempty"`
 	// FailureCode names the failure for translation; Failure is English.
 	FailureCode string `json:"failure_code,omitempty"`
-	rowLabel    string
 }
 
 // Where names a row's place in the file: "line 12" or "sheet data, row 12".
