@@ -200,6 +200,9 @@ func (s *Server) routes(e *echo.Echo) {
 	admin := s.requireAdmin
 	staff.GET("/users", s.listUsers, admin)
 	staff.POST("/users", s.addUser, admin)
+	staff.POST("/users/:id/disable", s.disableUser, admin)
+	staff.POST("/users/:id/enable", s.enableUser, admin)
+	staff.POST("/users/:id/logout", s.endUserSessions, admin)
 	staff.POST("/tokens", s.createToken, admin)
 	staff.POST("/tokens/:id/revoke", s.revokeToken, admin)
 	staff.GET("/catalogue", s.showCatalogue, admin)
