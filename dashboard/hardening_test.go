@@ -1,0 +1,139 @@
+package dashboard_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/twinmetrics/twinmetrics/internal/testapp"
+)
+
+// TestSignInRefusesAShortTokenPair: the sign-in form's double-submit
+// token must be one the server made; a one-character cookie and field
+// pair an attacker chose is refused.
+func TestSignInRefusesAShortTokenPair(t *testing.T) {
+	a := newStaffApp(t, testapp.Options{})
+	form := url.Values{"email": {editorEmail}, "password": {password}, "csrf": {"x"}}
+	req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(&http.Cookie{Name: "tm_login_csrf", Value: "x"})
+	res, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("sign-in with the token pair x/x answered %d, want 403", res.StatusCode)
+	}
+}
+
+// TestBearerSchemeAnyCase: "bearer" and "BEARER" are the same scheme.
+func TestBearerSchemeAnyCase(t *testing.T) {
+	a := newStaffApp(t, testapp.Options{})
+	for _, scheme := range []string{"Bearer", "bearer", "BEARER"} {
+		req, _ := http.NewRequest(http.MethodGet, a.srv.URL+"/api/v1/uploads/no-such-upload", nil)
+		req.Header.Set("Authorization", scheme+" "+a.token)
+		code, body := a.apiDo(t, req)
+		if code != http.StatusNotFound {
+			t.Errorf("%s token: %d %v, want 404 (signed in, no such upload)", scheme, code, body)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, a.srv.URL+"/api/v1/uploads/no-such-upload", nil)
+	req.Header.Set("Authorization", "Basic "+a.token)
+	if code, _ := a.apiDo(t, req); code != http.StatusUnauthorized {
+		t.Errorf("Basic scheme: %d, want 401", code)
+	}
+}
+
+// TestAdminDisablesUser: from the users page an admin signs an editor
+// out everywhere, then disables the account (session, token and
+// password stop working at once) and enables it again.
+func TestAdminDisablesUser(t *testing.T) {
+	a := newStaffApp(t, testapp.Options{})
+	admin, editor := a.client(t), a.client(t)
+	admin.login(adminEmail)
+	editor.login(editorEmail)
+	page := admin.get("/admin/users")
+	if page.code != http.StatusOK || !strings.Contains(page.body, "Sign out everywhere") {
+		t.Fatalf("users page: %d\n%s", page.code, text(page.body))
+	}
+	u, err := a.Store.UserByEmail(t.Context(), editorEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := itoa(u.ID)
+
+	r := admin.post("/admin/users/"+id+"/logout", nil)
+	if r.code != http.StatusOK || !strings.Contains(text(r.body), editorEmail+" is signed out everywhere (1 sessions ended)") {
+		t.Errorf("sign out everywhere: %d\n%s", r.code, text(r.body))
+	}
+	if r := editor.get("/admin/uploads"); r.code != http.StatusSeeOther {
+		t.Errorf("the editor's session after sign out everywhere: %d, want a redirect to /login", r.code)
+	}
+	editor.login(editorEmail)
+
+	if r := admin.post("/admin/users/"+id+"/disable", nil); r.code != http.StatusSeeOther {
+		t.Fatalf("disable: %d\n%s", r.code, text(r.body))
+	}
+	if r := admin.get("/admin/users"); !strings.Contains(text(r.body), "disabled since 2026-11-01") {
+		t.Errorf("the users page does not show the account disabled:\n%s", text(r.body))
+	}
+	if r := editor.get("/admin/uploads"); r.code != http.StatusSeeOther {
+		t.Errorf("a disabled editor's session: %d, want a redirect to /login", r.code)
+	}
+	req, _ := http.NewRequest(http.MethodGet, a.srv.URL+"/api/v1/uploads/x", nil)
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	if code, _ := a.apiDo(t, req); code != http.StatusUnauthorized {
+		t.Errorf("a disabled editor's token: %d, want 401", code)
+	}
+	editor.get("/login")
+	if r := editor.post("/login", url.Values{"email": {editorEmail}, "password": {password}}); r.code != http.StatusUnauthorized {
+		t.Errorf("a disabled editor signing in: %d, want 401", r.code)
+	}
+	// An admin cannot disable their own account.
+	me, _ := a.Store.UserByEmail(t.Context(), adminEmail)
+	if r := admin.post("/admin/users/"+itoa(me.ID)+"/disable", nil); r.code != http.StatusUnprocessableEntity || !strings.Contains(r.body, "your own account") {
+		t.Errorf("disabling oneself: %d", r.code)
+	}
+	if r := admin.post("/admin/users/"+id+"/enable", nil); r.code != http.StatusSeeOther {
+		t.Fatalf("enable: %d", r.code)
+	}
+	editor.login(editorEmail)
+	// Editors may not do any of it.
+	if r := editor.post("/admin/users/"+itoa(me.ID)+"/disable", nil); r.code != http.StatusForbidden {
+		t.Errorf("an editor disabling an admin: %d, want 403", r.code)
+	}
+}
+
+// TestLockedEmailOwnerSignsIn: wrong passwords from another browser
+// lock the editor's email; the editor's own browser, which signed in
+// before, still signs in with the right password, while the right
+// password from a new browser waits.
+func TestLockedEmailOwnerSignsIn(t *testing.T) {
+	a := newStaffApp(t, testapp.Options{})
+	owner := a.client(t)
+	owner.login(editorEmail)
+	owner.post("/logout", nil)
+
+	attacker := a.client(t)
+	attacker.get("/login")
+	locked := false
+	for range 5 {
+		r := attacker.post("/login", url.Values{"email": {editorEmail}, "password": {"a wrong guess"}})
+		locked = locked || r.code == http.StatusTooManyRequests
+	}
+	if !locked {
+		t.Fatal("five wrong passwords did not throttle the email")
+	}
+	fresh := a.client(t)
+	fresh.get("/login")
+	if r := fresh.post("/login", url.Values{"email": {editorEmail}, "password": {password}}); r.code != http.StatusTooManyRequests {
+		t.Errorf("the right password from a new browser on a locked email: %d, want 429", r.code)
+	}
+	owner.get("/login")
+	r := owner.post("/login", url.Values{"email": {editorEmail}, "password": {password}, "next": {"/admin/uploads"}})
+	if r.code != http.StatusSeeOther || r.loc != "/admin/uploads" {
+		t.Errorf("the owner's browser on a locked email: %d %s\n%s", r.code, r.loc, text(r.body))
+	}
+}
