@@ -24,6 +24,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -40,6 +41,7 @@ import (
 )
 
 func main() {
+	ownerOnlyFiles()
 	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "twinmetrics:", err)
 		os.Exit(1)
@@ -52,8 +54,10 @@ type settings struct {
 	baseURL   string
 	logFormat string
 	uploads   string
+	proxies   string
 	dev       bool
-	proxy     bool
+	// grace is how long a shutdown waits for requests in flight.
+	grace time.Duration
 
 	// user, token and import
 	email, role, name              string
@@ -94,7 +98,12 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fset.StringVar(&st.baseURL, "base-url", os.Getenv("TWINMETRICS_BASE_URL"), "public address of the dashboard, for absolute links (TWINMETRICS_BASE_URL; default http://ADDR)")
 	fset.StringVar(&st.logFormat, "log-format", envOr("TWINMETRICS_LOG_FORMAT", "text"), "log format: text or json (TWINMETRICS_LOG_FORMAT)")
 	fset.BoolVar(&st.dev, "dev", os.Getenv("TWINMETRICS_DEV") == "1", "read templates and assets from the source tree (TWINMETRICS_DEV=1)")
-	fset.BoolVar(&st.proxy, "trust-proxy", os.Getenv("TWINMETRICS_TRUST_PROXY") == "1", "take client addresses from X-Forwarded-For (TWINMETRICS_TRUST_PROXY=1), behind a reverse proxy")
+	fset.StringVar(&st.proxies, "trust-proxy", os.Getenv("TWINMETRICS_TRUST_PROXY"), "addresses or CIDR ranges of the reverse proxies in front, comma-separated: client addresses are then taken from X-Forwarded-For (TWINMETRICS_TRUST_PROXY)")
+	grace, err := time.ParseDuration(envOr("TWINMETRICS_SHUTDOWN_GRACE", "15s"))
+	if err != nil {
+		return fmt.Errorf("TWINMETRICS_SHUTDOWN_GRACE: %w", err)
+	}
+	fset.DurationVar(&st.grace, "shutdown-grace", grace, "how long a shutdown lets requests in flight finish before it cuts them (TWINMETRICS_SHUTDOWN_GRACE)")
 	fset.StringVar(&st.uploads, "uploads", os.Getenv("TWINMETRICS_UPLOADS"), "folder for pending uploads (TWINMETRICS_UPLOADS; default: uploads/ beside the database)")
 	fset.StringVar(&st.email, "email", "", "user: the account's email")
 	fset.StringVar(&st.role, "role", "", "user add: admin or editor")
@@ -138,6 +147,13 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	default:
 		return fmt.Errorf("unknown command %q (want serve, migrate, seed, user, token, import, backup or restore)", cmd)
 	}
+	// Every command that opens the database shares its lock, which
+	// `restore` needs for itself.
+	unlock, err := metrics.LockDatabase(st.db, false)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	db, err := metrics.Open(ctx, st.db)
 	if err != nil {
 		return err
@@ -209,22 +225,31 @@ func serve(ctx context.Context, st settings, store *metrics.Store, up *metrics.U
 	if st.baseURL == "" {
 		st.baseURL = "http://" + st.addr
 	}
+	var proxies []*net.IPNet
+	if st.proxies != "" {
+		var err error
+		if proxies, err = dashboard.ParseProxies(st.proxies); err != nil {
+			return fmt.Errorf("-trust-proxy takes the proxies' addresses or CIDR ranges, comma-separated: %w", err)
+		}
+	}
 	h, err := dashboard.New(dashboard.Config{Store: store, Uploads: up, Logger: logger, Templates: tmpl, Assets: assets,
-		Dev: st.dev, BaseURL: st.baseURL, TrustProxy: st.proxy})
+		Dev: st.dev, BaseURL: st.baseURL, TrustedProxies: proxies})
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
 		Addr:              st.addr,
 		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		// Uploads of large files over slow links take a while.
-		ReadTimeout:  10 * time.Minute,
-		WriteTimeout: 60 * time.Second,
-		IdleTimeout:  120 * time.Second,
+		ReadHeaderTimeout: dashboard.ReadHeaderTimeout,
+		// Short for every request; the upload routes give a signed-in
+		// sender longer (dashboard.UploadReadTimeout).
+		ReadTimeout:  dashboard.ReadTimeout,
+		WriteTimeout: dashboard.WriteTimeout,
+		IdleTimeout:  dashboard.IdleTimeout,
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go housekeeping(ctx, store, logger)
 	errc := make(chan error, 1)
 	go func() {
 		logger.Info("serving", "addr", "http://"+st.addr)
@@ -240,8 +265,34 @@ func serve(ctx context.Context, st settings, store *metrics.Store, up *metrics.U
 	}
 	// A second signal ends the process at once, as operators expect.
 	stop()
-	logger.Info("shutting down: finishing requests in flight", "deadline", "15s")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	logger.Info("shutting down: finishing requests in flight", "deadline", st.grace.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), st.grace)
 	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	err = srv.Shutdown(shutdownCtx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// A client too slow to read its download in the grace period is
+		// cut off; that is the shutdown working, not failing.
+		logger.Warn("shutdown: cut the requests still in flight after the grace period", "grace", st.grace.String())
+		return srv.Close()
+	}
+	return err
+}
+
+// housekeeping deletes, every ten minutes, what is kept only for a
+// while: old sign-in failures, expired sessions, forgotten browsers.
+func housekeeping(ctx context.Context, store *metrics.Store, logger *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := store.PurgeSignIns(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			logger.Error("purge sign-in records", "err", err)
+		} else if n > 0 {
+			logger.Info("purged sign-in records", "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
