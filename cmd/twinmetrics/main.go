@@ -31,6 +31,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -237,9 +238,16 @@ func serve(ctx context.Context, st settings, store *metrics.Store, up *metrics.U
 	if err != nil {
 		return err
 	}
+	// Requests in flight are counted, so that a shutdown that had to cut
+	// some still waits for their handlers to let go of the database.
+	var inflight sync.WaitGroup
 	srv := &http.Server{
-		Addr:              st.addr,
-		Handler:           h,
+		Addr: st.addr,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			inflight.Add(1)
+			defer inflight.Done()
+			h.ServeHTTP(w, r)
+		}),
 		ReadHeaderTimeout: dashboard.ReadHeaderTimeout,
 		// Short for every request; the upload routes give a signed-in
 		// sender longer (dashboard.UploadReadTimeout).
@@ -273,7 +281,14 @@ func serve(ctx context.Context, st settings, store *metrics.Store, up *metrics.U
 		// A client too slow to read its download in the grace period is
 		// cut off; that is the shutdown working, not failing.
 		logger.Warn("shutdown: cut the requests still in flight after the grace period", "grace", st.grace.String())
-		return srv.Close()
+		err = srv.Close()
+		done := make(chan struct{})
+		go func() { inflight.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			logger.Error("shutdown: a request still runs 10 s after its connection was cut")
+		}
 	}
 	return err
 }
