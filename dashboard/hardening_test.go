@@ -137,3 +137,33 @@ func TestLockedEmailOwnerSignsIn(t *testing.T) {
 		t.Errorf("the owner's browser on a locked email: %d %s\n%s", r.code, r.loc, text(r.body))
 	}
 }
+
+// TestBidiControlsRefused: a right-to-left override (U+202E) in an
+// upload's note rejects the row, and in a catalogue name refuses the
+// form, so that no label or note displays as something it is not.
+func TestBidiControlsRefused(t *testing.T) {
+	a := newStaffApp(t, testapp.Options{})
+	file := []byte("city,indicator,year,value,unit,source,note\n" +
+		"TP.HCM,pm25_annual_mean,2025,33.33,ug/m3,who_aaq_2022_v2022,\u202Egnp.exe\n" +
+		"TP.HCM,pm25_annual_mean,2024,31.5,ug/m3,who_aaq_2022_v2022,measured\u2066 note\u2069\n" +
+		"TP.HCM,pm25_annual_mean,2023,30.1,ug/m3,who_aaq_2022_v2022,a plain note\n")
+	_, out := a.apiUpload(t, "bidi.csv", file)
+	c, _ := out["counts"].(map[string]any)
+	if c["rejected"] != float64(2) || c["new"] != float64(1) {
+		t.Fatalf("an upload with bidi controls in two notes: counts %v, want 2 rejected and 1 new", c)
+	}
+	if s := fmtAny(out["rows"]); !strings.Contains(s, "U+202E") || !strings.Contains(s, "U+2066") {
+		t.Errorf("the rejections do not name the characters:\n%.1000s", s)
+	}
+
+	admin := a.client(t)
+	admin.login(adminEmail)
+	admin.get("/admin/catalogue")
+	r := admin.post("/admin/catalogue/cities", url.Values{"slug": {"testville"}, "name": {"Test\u202Eellivtset"}, "country_iso3": {"VNM"}, "kind": {"city"}})
+	if r.code != http.StatusUnprocessableEntity || !strings.Contains(text(r.body), "U+202E") {
+		t.Errorf("a city name with U+202E: %d\n%.500s", r.code, text(r.body))
+	}
+	if body := admin.get("/admin/catalogue").body; strings.Contains(body, "ellivtset") {
+		t.Error("the city with an override in its name was saved")
+	}
+}

@@ -206,6 +206,7 @@ var (
 	noCitySlugRe  = regexp.MustCompile(`^no city has the slug "(.*)": add it first$`)
 	listedTwiceRe = regexp.MustCompile(`^(.*) is listed twice$`)
 	oneOfRe       = regexp.MustCompile(`^one of (.*)$`)
+	bidiRe        = regexp.MustCompile(`^contains the invisible text-direction control (U\+[0-9A-F]{4}),`)
 )
 
 // catalogueMessages are the catalogue's English field errors, by key.
@@ -248,6 +249,8 @@ func (l Locale) catalogueInvalid(fields map[string]string) map[string]string {
 				msg = l.T("catalogue.error.listed_twice", "Slug", listedTwiceRe.FindStringSubmatch(m)[1])
 			case oneOfRe.MatchString(m):
 				msg = l.T("catalogue.error.one_of", "List", oneOfRe.FindStringSubmatch(m)[1])
+			case bidiRe.MatchString(m):
+				msg = l.T("catalogue.error.bidi", "Char", bidiRe.FindStringSubmatch(m)[1])
 			}
 		}
 		out[label] = msg

@@ -510,6 +510,12 @@ func checkText(col, s string, maxRunes int) *Problem {
 	if n := len([]rune(s)); n > maxRunes {
 		return Problem{Column: col, Value: clip(s), Message: fmt.Sprintf("The %s is %d characters long; at most %d are allowed.", col, n, maxRunes), Hint: "Shorten it."}.coded("too_long", "", "Column", col, "Length", strconv.Itoa(n), "Max", strconv.Itoa(maxRunes))
 	}
+	// Bidirectional overrides and isolates are format characters, not
+	// controls, but as invisible and more harmful: they make a note
+	// display as something it is not.
+	if r, ok := metrics.BidiControl(s); ok {
+		return Problem{Column: col, Value: clip(s), Message: fmt.Sprintf("The %s holds an invisible control character (U+%04X).", col, r), Hint: "Retype the text without it."}.coded("control_char", "", "Column", col, "Char", fmt.Sprintf("U+%04X", r))
+	}
 	for _, r := range s {
 		if unicode.IsControl(r) && r != '\n' && r != '\t' {
 			return Problem{Column: col, Value: clip(s), Message: fmt.Sprintf("The %s holds an invisible control character (U+%04X).", col, r), Hint: "Retype the text without it."}.coded("control_char", "", "Column", col, "Char", fmt.Sprintf("U+%04X", r))

@@ -1,0 +1,28 @@
+package metrics
+
+import "fmt"
+
+// BidiControl finds the first bidirectional embedding, override or
+// isolate character (U+202A–U+202E, U+2066–U+2069) in s. They are
+// invisible and make text display in another order than it is stored
+// and compared ("Trojan Source"): a city name or note could read as
+// something it is not. Such text is refused wherever staff or an upload
+// give a label or a note.
+func BidiControl(s string) (rune, bool) {
+	for _, r := range s {
+		if (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// refuseBidi adds to bad every field whose text holds a bidirectional
+// control.
+func refuseBidi(bad map[string]string, fields map[string]string) {
+	for name, v := range fields {
+		if r, ok := BidiControl(v); ok {
+			bad[name] = fmt.Sprintf("contains the invisible text-direction control U+%04X, which makes text display as something else: type it again without it", r)
+		}
+	}
+}
