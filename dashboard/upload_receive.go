@@ -35,7 +35,7 @@ func (s *Server) receiveFile(c echo.Context) (*ingest.Pending, error) {
 			if errors.As(err, &mbe) {
 				return nil, tooLarge(lim)
 			}
-			return nil, (&ingest.FileError{Code: "bad_request", Message: "The upload was cut off or is not valid multipart form data.", Hint: "Try again."}).With("bad_request", "try_again")
+			return nil, cutOff()
 		}
 		if part.FormName() != "file" {
 			part.Close()
@@ -60,7 +60,27 @@ func (s *Server) receivePart(c echo.Context, part *multipart.Part, lim ingest.Li
 	if errors.As(err, &mbe) {
 		return nil, tooLarge(lim)
 	}
+	if errors.Is(err, ingest.ErrCutOff) {
+		return nil, cutOff()
+	}
 	return p, err
+}
+
+func cutOff() *ingest.FileError {
+	return (&ingest.FileError{Code: "bad_request", Message: "The upload was cut off or is not valid multipart form data.", Hint: "Try again."}).With("bad_request", "try_again")
+}
+
+// fileErrorStatus is the HTTP status of a refused file: 413 for one too
+// large (or unpacking to too much), 400 for a body cut off, 422 for a
+// file that arrived but cannot be used.
+func fileErrorStatus(fe *ingest.FileError) int {
+	switch fe.Code {
+	case "too_large":
+		return http.StatusRequestEntityTooLarge
+	case "bad_request":
+		return http.StatusBadRequest
+	}
+	return http.StatusUnprocessableEntity
 }
 
 // receiveUpload takes a file from the upload page and starts its check
@@ -75,13 +95,13 @@ func (s *Server) receiveUpload(c echo.Context) error {
 		if wantJSON {
 			// text is the error in the reader's language, for the page's script.
 			loc := s.locale(c)
-			return c.JSON(http.StatusUnprocessableEntity, map[string]any{"state": ingest.StateFailed, "file_error": fe,
+			return c.JSON(fileErrorStatus(fe), map[string]any{"state": ingest.StateFailed, "file_error": fe,
 				"text": loc.FileErrorMessage(fe) + " " + loc.T("upload.how_to_fix_it") + " " + loc.FileErrorHint(fe)})
 		}
 		v := s.view(c, "upload")
 		v.Title = v.Loc.T("upload.refused_title")
 		v.Data = &uploadPage{P: &ingest.Pending{State: ingest.StateFailed, FileError: fe}}
-		return s.render(c, http.StatusUnprocessableEntity, "upload", v)
+		return s.render(c, fileErrorStatus(fe), "upload", v)
 	}
 	if err != nil {
 		return err

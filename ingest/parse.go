@@ -418,7 +418,10 @@ func openXLSX(path string, lim Limits) (src *xlsxSource, h header, ferr *FileErr
 			src, ferr, err = nil, fileErr("xlsx_damaged", saveAsHint, "The workbook is damaged or truncated and cannot be read.").With("xlsx_damaged", "save_as"), nil
 		}
 	}()
-	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: lim.MaxBytes * 8, UnzipXMLSizeLimit: 16 << 20})
+	if ferr, err := checkXLSXArchive(path, lim); ferr != nil || err != nil {
+		return nil, header{}, ferr, err
+	}
+	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: maxXLSXUnpacked(lim), UnzipXMLSizeLimit: xlsxTempPart})
 	if err != nil {
 		return nil, header{}, fileErr("xlsx_damaged", saveAsHint, "The file looks like an XLSX workbook but cannot be opened: it is damaged, truncated or password-protected.").With("xlsx_unopenable", "save_as"), nil
 	}

@@ -242,7 +242,13 @@ func (u *Uploader) Receive(ctx context.Context, r io.Reader, fileName string, us
 		return nil, err
 	}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, u.limits.MaxBytes+1))
+	body := &readRecorder{r: r}
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(body, u.limits.MaxBytes+1))
+	if err != nil && body.err != nil {
+		// The sender's side failed (a connection cut, a body over its
+		// limit), not this server's disk.
+		err = fmt.Errorf("%w: %w", ErrCutOff, err)
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -261,6 +267,24 @@ func (u *Uploader) Receive(ctx context.Context, r io.Reader, fileName string, us
 		return nil, err
 	}
 	return p, nil
+}
+
+// ErrCutOff wraps a failure to read an upload's body: the sender's
+// connection broke or the body ended early (a 400, not a 500).
+var ErrCutOff = errors.New("the upload was cut off")
+
+// readRecorder remembers the error of the reader it wraps.
+type readRecorder struct {
+	r   io.Reader
+	err error
+}
+
+func (rr *readRecorder) Read(p []byte) (int, error) {
+	n, err := rr.r.Read(p)
+	if err != nil && err != io.EOF {
+		rr.err = err
+	}
+	return n, err
 }
 
 func cleanFileName(s string) string {
