@@ -86,4 +86,3 @@ func Bomb(t testing.TB, workbook []byte, part string, mib int) []byte {
 	}
 	return out.Bytes()
 }
-
