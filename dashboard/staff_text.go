@@ -183,10 +183,13 @@ func (l Locale) accountError(err error) string {
 var httpMessages = map[string]string{
 	"Sign in first.": "staff.error.sign_in_first",
 	"The form has expired or did not come from this site. Go back, reload the page and try again.": "staff.error.form_expired",
-	"Only admins may do this.":                       "staff.error.admins_only",
-	"this upload is published: roll it back instead": "upload.error.discard_published",
-	"this upload is still being checked":             "upload.error.discard_checking",
-	"this upload is already being checked":           "upload.error.already_checking",
+	"Only admins may do this.":                             "staff.error.admins_only",
+	"this upload is published: roll it back instead":       "upload.error.discard_published",
+	"this upload is still being checked":                   "upload.error.discard_checking",
+	"this upload is already being checked":                 "upload.error.already_checking",
+	"this upload is published: it cannot be checked again": "upload.error.check_published",
+	"this upload is being published":                       "upload.error.publishing",
+	"this upload was discarded":                            "upload.error.discarded",
 }
 
 // httpMessage translates the message of an HTTP error for an error

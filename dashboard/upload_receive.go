@@ -71,14 +71,17 @@ func cutOff() *ingest.FileError {
 }
 
 // fileErrorStatus is the HTTP status of a refused file: 413 for one too
-// large (or unpacking to too much), 400 for a body cut off, 422 for a
-// file that arrived but cannot be used.
+// large (or unpacking to too much), 400 for a body cut off, 409 when the
+// sender's pending uploads fill their quota, 422 for a file that arrived
+// but cannot be used.
 func fileErrorStatus(fe *ingest.FileError) int {
 	switch fe.Code {
 	case "too_large":
 		return http.StatusRequestEntityTooLarge
 	case "bad_request":
 		return http.StatusBadRequest
+	case "quota":
+		return http.StatusConflict
 	}
 	return http.StatusUnprocessableEntity
 }

@@ -56,27 +56,67 @@ func (e *RefusedError) with(code string, kv ...string) error {
 // upload record, the values it replaced (retired, not deleted), the new
 // values, the derived values recomputed, and the data version bumped.
 // Readers see the data before or after, never between.
-func (u *Uploader) Publish(ctx context.Context, key string, user metrics.User, opt PublishOptions) (int64, error) {
+func (u *Uploader) Publish(ctx context.Context, key string, user metrics.User, opt PublishOptions) (id int64, err error) {
 	u.pubMu.Lock()
 	defer u.pubMu.Unlock()
-	p, err := u.Pending(key)
+	// The upload is marked publishing before anything is written, so
+	// that no check or discard starts meanwhile; a refusal or failure
+	// makes it ready again.
+	var refused error
+	token := newToken()
+	p, err := u.move(key, "publish", StatePublishing, func(p *Pending) {
+		if refused = publishRefusal(p, opt); refused != nil {
+			p.State = StateReady
+			return
+		}
+		p.CheckToken = token
+	})
+	if refused != nil {
+		return 0, refused
+	}
+	var se *StateError
+	if errors.As(err, &se) {
+		return p.UploadID, stateRefusal(p)
+	}
 	if err != nil {
 		return 0, err
 	}
+	id, err = u.publish(ctx, p, user, opt, token)
+	if err != nil {
+		// Nothing was committed: the upload can be published again.
+		_, _, _ = u.settle(key, StatePublishing, token, func(q *Pending) { q.State = StateReady })
+		return id, err
+	}
+	return u.published(key, token, id, user)
+}
+
+// stateRefusal says why an upload that is not ready cannot be
+// published.
+func stateRefusal(p *Pending) error {
 	switch {
 	case p.State == StatePublished:
-		return p.UploadID, refuse("This upload is already published (upload #%d).", p.UploadID).with("already_published", "ID", strconv.FormatInt(p.UploadID, 10))
+		return refuse("This upload is already published (upload #%d).", p.UploadID).with("already_published", "ID", strconv.FormatInt(p.UploadID, 10))
 	case p.State == StateFailed && p.FileError != nil:
-		return 0, refuse("The file cannot be published: %s", p.FileError.Message).with("file_error")
-	case p.State != StateReady:
-		return 0, refuse("The upload is not checked yet (it is %s).", p.State).with("not_checked", "State", p.State)
-	case p.Counts.Rejected > 0 && !opt.AllowRejected:
-		return 0, refuse("%d row(s) are rejected. Fix them and upload the file again, or choose to publish without the rejected rows.", p.Counts.Rejected).with("rejected", "Count", strconv.Itoa(p.Counts.Rejected))
-	case p.Counts.Warned > 0 && !opt.ConfirmWarnings:
-		return 0, refuse("%d row(s) have warnings. Check them and confirm that the values are right before publishing.", p.Counts.Warned).with("warnings", "Count", strconv.Itoa(p.Counts.Warned))
-	case p.Counts.New+p.Counts.Changed == 0:
-		return 0, refuse("Publishing would change nothing: every row is unchanged or rejected.").with("nothing")
+		return refuse("The file cannot be published: %s", p.FileError.Message).with("file_error")
 	}
+	return refuse("The upload is not checked yet (it is %s).", p.State).with("not_checked", "State", p.State)
+}
+
+// publishRefusal says why a ready upload cannot be published as asked.
+func publishRefusal(p *Pending, opt PublishOptions) error {
+	switch {
+	case p.Counts.Rejected > 0 && !opt.AllowRejected:
+		return refuse("%d row(s) are rejected. Fix them and upload the file again, or choose to publish without the rejected rows.", p.Counts.Rejected).with("rejected", "Count", strconv.Itoa(p.Counts.Rejected))
+	case p.Counts.Warned > 0 && !opt.ConfirmWarnings:
+		return refuse("%d row(s) have warnings. Check them and confirm that the values are right before publishing.", p.Counts.Warned).with("warnings", "Count", strconv.Itoa(p.Counts.Warned))
+	case p.Counts.New+p.Counts.Changed == 0:
+		return refuse("Publishing would change nothing: every row is unchanged or rejected.").with("nothing")
+	}
+	return nil
+}
+
+func (u *Uploader) publish(ctx context.Context, p *Pending, user metrics.User, opt PublishOptions, token string) (int64, error) {
+	key := p.Key
 	// The staged rows go in with INSERT … SELECT from the preview's file,
 	// attached to the writer connection for the length of the
 	// transaction: a million rows never pass through Go one by one.
@@ -116,10 +156,10 @@ func (u *Uploader) Publish(ctx context.Context, key string, user metrics.User, o
 	}
 	now := u.now().UTC().Format(time.RFC3339)
 	res, err := tx.ExecContext(ctx, `INSERT INTO main.uploads (kind, file_name, sha256, format, uploaded_by, created_at, published_at, status,
-		rows_new, rows_changed, rows_unchanged, rows_rejected, upload_key, user_id, rows_warned, published_rejected)
-		VALUES ('file', ?, ?, ?, ?, ?, ?, 'published', ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.FileName, p.SHA256, p.Format, user.Email, p.CreatedAt, now,
-		p.Counts.New, p.Counts.Changed, p.Counts.Unchanged, p.Counts.Rejected, p.Key, nullID(user.ID), p.Counts.Warned, opt.AllowRejected && p.Counts.Rejected > 0)
+		rows_new, rows_changed, rows_unchanged, rows_rejected, upload_key, user_id, rows_warned, published_rejected, published_by)
+		VALUES ('file', ?, ?, ?, ?, ?, ?, 'published', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.FileName, p.SHA256, p.Format, p.UserEmail, p.CreatedAt, now,
+		p.Counts.New, p.Counts.Changed, p.Counts.Unchanged, p.Counts.Rejected, p.Key, nullID(user.ID), p.Counts.Warned, opt.AllowRejected && p.Counts.Rejected > 0, user.Email)
 	if err != nil {
 		return 0, err
 	}
@@ -183,8 +223,18 @@ func (u *Uploader) Publish(ctx context.Context, key string, user metrics.User, o
 		return 0, err
 	}
 	_, _ = conn.ExecContext(ctx, `DETACH DATABASE stage`)
-	p.State, p.UploadID = StatePublished, uploadID
-	if err := u.save(p); err != nil {
+	return uploadID, nil
+}
+
+// published notes a committed publish in the pending upload, once the
+// writer connection the publish held is free again (the event is
+// written through it).
+func (u *Uploader) published(key, token string, uploadID int64, user metrics.User) (int64, error) {
+	now := u.now().UTC().Format(time.RFC3339)
+	if _, _, err := u.settle(key, StatePublishing, token, func(q *Pending) {
+		q.State, q.UploadID, q.PublishedBy, q.PublishedAt = StatePublished, uploadID, user.Email, now
+		u.record(q, "published", user.Email, fmt.Sprintf("upload #%d", uploadID))
+	}); err != nil {
 		return uploadID, err
 	}
 	// The staged rows are in the database now; the original file stays.

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"github.com/twinmetrics/twinmetrics/metrics"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -71,6 +72,14 @@ type Pending struct {
 	Failure     string       `json:"failure,omitempty"`
 	// FailureCode names the failure for translation; Failure is English.
 	FailureCode string `json:"failure_code,omitempty"`
+	// CheckToken names the check that put the upload in validating; a
+	// check's result is kept only if it is still the upload's.
+	CheckToken  string  `json:"check_token,omitempty"`
+	PublishedBy string  `json:"published_by,omitempty"`
+	PublishedAt string  `json:"published_at,omitempty"`
+	DiscardedBy string  `json:"discarded_by,omitempty"`
+	DiscardedAt string  `json:"discarded_at,omitempty"`
+	Events      []Event `json:"events,omitempty"`
 }
 
 // Where names a row's place in the file: "line 12" or "sheet data, row 12".
@@ -111,11 +120,15 @@ type Uploader struct {
 	wg       sync.WaitGroup
 	sem      chan struct{}
 	pubMu    sync.Mutex
+	// stateMu makes each change of an upload's state (state.go) one
+	// read and write of its upload.json.
+	stateMu sync.Mutex
+	log     *slog.Logger
 }
 
 // NewUploader keeps pending uploads under dir.
 func NewUploader(store *metrics.Store, dir string, limits Limits, now func() time.Time) (*Uploader, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("upload folder: %w", err)
 	}
 	if now == nil {
@@ -138,9 +151,16 @@ func NewUploader(store *metrics.Store, dir string, limits Limits, now func() tim
 		// A publish that committed, cut short before it noted so here
 		// (a crash while the commit checkpoints the log): the database
 		// says what happened, and the preview must not offer it again.
-		if p.State == StateReady {
+		// One cut short before it committed is ready again.
+		if p.State == StateReady || p.State == StatePublishing {
 			rec, err := store.UploadByKey(context.Background(), p.Key)
 			if errors.Is(err, metrics.ErrNotFound) {
+				if p.State == StatePublishing {
+					p.State = StateReady
+					if err := u.save(p); err != nil {
+						return nil, err
+					}
+				}
 				continue
 			}
 			if err != nil {
@@ -175,7 +195,7 @@ func (u *Uploader) save(p *Pending) error {
 		return err
 	}
 	tmp := u.path(p.Key, "upload.json.tmp")
-	if err := os.WriteFile(tmp, b, 0o640); err != nil {
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
 		return err
 	}
 	return os.Rename(tmp, u.path(p.Key, "upload.json"))
@@ -217,7 +237,7 @@ func (u *Uploader) ListPending() ([]*Pending, error) {
 			continue
 		}
 		switch p.State {
-		case StateReceived, StateValidating, StateReady, StateFailed:
+		case StateReceived, StateValidating, StateReady, StateFailed, StatePublishing:
 			out = append(out, p)
 		}
 	}
@@ -232,12 +252,18 @@ func (u *Uploader) Receive(ctx context.Context, r io.Reader, fileName string, us
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
-	p := &Pending{Key: hex.EncodeToString(key), FileName: cleanFileName(fileName), UserID: user.ID, UserEmail: user.Email,
-		CreatedAt: u.now().UTC().Format(time.RFC3339), State: StateReceived}
-	if err := os.Mkdir(filepath.Join(u.dir, p.Key), 0o750); err != nil {
+	if ferr, err := u.checkQuota(user); ferr != nil || err != nil {
+		if ferr != nil {
+			return nil, ferr
+		}
 		return nil, err
 	}
-	f, err := os.Create(u.path(p.Key, "original"))
+	p := &Pending{Key: hex.EncodeToString(key), FileName: cleanFileName(fileName), UserID: user.ID, UserEmail: user.Email,
+		CreatedAt: u.now().UTC().Format(time.RFC3339), State: StateReceived}
+	if err := os.Mkdir(filepath.Join(u.dir, p.Key), 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(u.path(p.Key, "original"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, err
 	}
@@ -263,10 +289,32 @@ func (u *Uploader) Receive(ctx context.Context, r io.Reader, fileName string, us
 		return nil, (&FileError{Code: "too_large", Message: fmt.Sprintf("The file is larger than %d MB, the most one upload may be.", u.limits.MaxBytes>>20), Hint: "Split the file into several uploads."}).With("too_large", "split", "MB", strconv.FormatInt(u.limits.MaxBytes>>20, 10))
 	}
 	p.Size, p.SHA256 = n, hex.EncodeToString(h.Sum(nil))
+	u.stateMu.Lock()
+	defer u.stateMu.Unlock()
+	u.record(p, "received", user.Email, fmt.Sprintf("%d bytes", n))
 	if err := u.save(p); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// checkQuota refuses a new upload from a user whose pending uploads
+// already hold their share of the disk.
+func (u *Uploader) checkQuota(user metrics.User) (*FileError, error) {
+	if u.limits.QuotaUploads <= 0 && u.limits.QuotaBytes <= 0 {
+		return nil, nil
+	}
+	n, bytes, err := u.usage(user.ID)
+	if err != nil {
+		return nil, err
+	}
+	if (u.limits.QuotaUploads > 0 && n >= u.limits.QuotaUploads) || (u.limits.QuotaBytes > 0 && bytes >= u.limits.QuotaBytes) {
+		fe := &FileError{Code: "quota", Message: fmt.Sprintf("You have %d pending uploads taking %d MB; at most %d uploads and %d MB may wait to be published.",
+			n, bytes>>20, u.limits.QuotaUploads, u.limits.QuotaBytes>>20), Hint: "Publish or discard some of your pending uploads first."}
+		return fe.With("quota", "quota", "Count", strconv.Itoa(n), "MB", strconv.FormatInt(bytes>>20, 10),
+			"MaxCount", strconv.Itoa(u.limits.QuotaUploads), "MaxMB", strconv.FormatInt(u.limits.QuotaBytes>>20, 10)), nil
+	}
+	return nil, nil
 }
 
 // ErrCutOff wraps a failure to read an upload's body: the sender's
@@ -335,8 +383,17 @@ func (u *Uploader) ProgressOf(key string) (ProgressView, error) {
 	return v, nil
 }
 
-// CheckAsync checks an upload in the background; ProgressOf follows it.
+// CheckAsync checks a received upload in the background, for its
+// uploader; ProgressOf follows it.
 func (u *Uploader) CheckAsync(key string) {
+	p, err := u.Pending(key)
+	if err != nil {
+		return
+	}
+	u.checkAsync(key, p.UserEmail)
+}
+
+func (u *Uploader) checkAsync(key, by string) {
 	u.mu.Lock()
 	if _, busy := u.progress[key]; busy {
 		u.mu.Unlock()
@@ -349,7 +406,7 @@ func (u *Uploader) CheckAsync(key string) {
 	u.wg.Add(1)
 	go func() {
 		defer u.wg.Done()
-		_, _ = u.check(context.Background(), key, pr)
+		_, _ = u.check(context.Background(), key, by, pr)
 	}()
 }
 
@@ -365,17 +422,27 @@ func (u *Uploader) Check(ctx context.Context, key string) (*Pending, error) {
 	pr := &Progress{}
 	u.progress[key] = pr
 	u.mu.Unlock()
-	return u.check(ctx, key, pr)
+	p, err := u.Pending(key)
+	if err != nil {
+		u.mu.Lock()
+		delete(u.progress, key)
+		u.mu.Unlock()
+		return nil, err
+	}
+	return u.check(ctx, key, p.UserEmail, pr)
 }
 
-func (u *Uploader) check(ctx context.Context, key string, pr *Progress) (p *Pending, err error) {
+func (u *Uploader) check(ctx context.Context, key, by string, pr *Progress) (p *Pending, err error) {
+	token := newToken()
+	started := false
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("checking upload %s panicked: %v", key, r)
 		}
-		if err != nil && p != nil {
-			p.State, p.Failure, p.FailureCode = StateFailed, "The check stopped on an internal error; the data is unchanged. Try again, or tell the site's maintainers.", "internal"
-			_ = u.save(p)
+		if err != nil && started {
+			_, _, _ = u.settle(key, StateValidating, token, func(q *Pending) {
+				q.State, q.Failure, q.FailureCode = StateFailed, "The check stopped on an internal error; the data is unchanged. Try again, or tell the site's maintainers.", "internal"
+			})
 		}
 		u.mu.Lock()
 		delete(u.progress, key)
@@ -383,33 +450,34 @@ func (u *Uploader) check(ctx context.Context, key string, pr *Progress) (p *Pend
 	}()
 	u.sem <- struct{}{}
 	defer func() { <-u.sem }()
-	p, err = u.Pending(key)
+	p, err = u.move(key, "check", StateValidating, func(p *Pending) {
+		p.FileError, p.Counts, p.NewSources, p.Failure, p.FailureCode, p.CheckToken = nil, Counts{}, nil, "", "", token
+		u.record(p, "checked", by, "")
+	})
 	if err != nil {
-		return nil, err
-	}
-	switch p.State {
-	case StatePublished, StateDiscarded:
-		return p, fmt.Errorf("upload %s is %s", key, p.State)
-	}
-	p.State, p.FileError, p.Counts, p.NewSources, p.Failure, p.FailureCode = StateValidating, nil, Counts{}, nil, "", ""
-	if err := u.save(p); err != nil {
 		return p, err
 	}
+	started = true
 	pr.Phase.Store("checking")
 	pr.Total.Store(p.Size)
 	ferr, err := u.stage(ctx, p, pr)
 	if err != nil {
 		return p, err
 	}
-	p.FileError = ferr
-	p.State = StateReady
-	if ferr != nil {
-		p.State = StateFailed
-		p.Counts = Counts{}
+	q, kept, err := u.settle(key, StateValidating, token, func(q *Pending) {
+		q.Format, q.DataVersion, q.Counts, q.NewSources = p.Format, p.DataVersion, p.Counts, p.NewSources
+		q.FileError = ferr
+		q.State = StateReady
+		if ferr != nil {
+			q.State = StateFailed
+			q.Counts = Counts{}
+		}
+		q.CheckedAt = u.now().UTC().Format(time.RFC3339)
+	})
+	if err == nil && kept && ferr != nil {
 		os.Remove(u.path(key, "stage.db"))
 	}
-	p.CheckedAt = u.now().UTC().Format(time.RFC3339)
-	return p, u.save(p)
+	return q, err
 }
 
 const stageSchema = `
@@ -781,17 +849,3 @@ func (u *Uploader) Rows(ctx context.Context, key, status string, warnOnly bool, 
 	return rows, total, nil
 }
 
-// Discard drops a pending upload: its folder is removed.
-func (u *Uploader) Discard(key string) error {
-	p, err := u.Pending(key)
-	if err != nil {
-		return err
-	}
-	if p.State == StatePublished {
-		return errors.New("this upload is published: roll it back instead")
-	}
-	if p.State == StateValidating {
-		return errors.New("this upload is still being checked")
-	}
-	return os.RemoveAll(filepath.Join(u.dir, key))
-}

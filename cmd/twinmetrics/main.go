@@ -8,6 +8,7 @@
 //	twinmetrics user add --email E --role admin|editor   (password on standard input)
 //	twinmetrics token create --email E [--name N] | token list | token revoke --id N
 //	twinmetrics import FILE --email E [--publish] [--allow-rejected] [--confirm-warnings]
+//	twinmetrics uploads prune [-upload-retention 168h]   remove uploads untouched that long
 //
 // Settings: -addr or TWINMETRICS_ADDR (default 127.0.0.1:8080), -db or
 // TWINMETRICS_DB (default var/twinmetrics.db), -dev or TWINMETRICS_DEV=1
@@ -60,6 +61,8 @@ type settings struct {
 	dev       bool
 	// grace is how long a shutdown waits for requests in flight.
 	grace time.Duration
+	// retention is how long a pending upload nobody touches is kept.
+	retention time.Duration
 
 	// user, token and import
 	email, role, name              string
@@ -86,7 +89,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	// user and token take a verb; import takes a file before or after
 	// its flags.
 	var verb, file string
-	if (cmd == "user" || cmd == "token") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if (cmd == "user" || cmd == "token" || cmd == "uploads") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		verb, args = args[0], args[1:]
 	}
 	if cmd == "import" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -106,6 +109,11 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return fmt.Errorf("TWINMETRICS_SHUTDOWN_GRACE: %w", err)
 	}
 	fset.DurationVar(&st.grace, "shutdown-grace", grace, "how long a shutdown lets requests in flight finish before it cuts them (TWINMETRICS_SHUTDOWN_GRACE)")
+	retention, err := time.ParseDuration(envOr("TWINMETRICS_UPLOAD_RETENTION", "168h"))
+	if err != nil {
+		return fmt.Errorf("TWINMETRICS_UPLOAD_RETENTION: %w", err)
+	}
+	fset.DurationVar(&st.retention, "upload-retention", retention, "how long refused, discarded and unpublished uploads are kept after their last use (TWINMETRICS_UPLOAD_RETENTION; default 7 days)")
 	fset.StringVar(&st.uploads, "uploads", os.Getenv("TWINMETRICS_UPLOADS"), "folder for pending uploads (TWINMETRICS_UPLOADS; default: uploads/ beside the database)")
 	fset.StringVar(&st.email, "email", "", "user: the account's email")
 	fset.StringVar(&st.role, "role", "", "user add: admin or editor")
@@ -134,7 +142,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 
 	switch cmd {
-	case "serve", "migrate", "seed", "user", "token", "import":
+	case "serve", "migrate", "seed", "user", "token", "import", "uploads":
 	case "backup", "restore":
 		if fset.NArg() != 1 {
 			return fmt.Errorf("usage: twinmetrics %s FILE", cmd)
@@ -147,7 +155,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return nil
 		}
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate, seed, user, token, import, backup or restore)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate, seed, user, token, import, uploads, backup or restore)", cmd)
 	}
 	// Every command that opens the database shares its lock, which
 	// `restore` needs for itself.
@@ -200,7 +208,18 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	defer up.Wait()
+	up.SetLogger(logger)
 	switch cmd {
+	case "uploads":
+		if verb != "prune" {
+			return errors.New("usage: twinmetrics uploads prune [-upload-retention 168h]")
+		}
+		res, err := up.Prune(ctx, st.retention)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "removed %d uploads untouched for %s (%d MB)\n", res.Removed, st.retention, res.Bytes>>20)
+		return nil
 	case "seed":
 		return nil
 	case "user":
@@ -258,7 +277,7 @@ func serve(ctx context.Context, st settings, store *metrics.Store, up *ingest.Up
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go housekeeping(ctx, store, logger)
+	go housekeeping(ctx, store, up, st.retention, logger)
 	errc := make(chan error, 1)
 	go func() {
 		logger.Info("serving", "addr", "http://"+st.addr)
@@ -295,8 +314,9 @@ func serve(ctx context.Context, st settings, store *metrics.Store, up *ingest.Up
 }
 
 // housekeeping deletes, every ten minutes, what is kept only for a
-// while: old sign-in failures, expired sessions, forgotten browsers.
-func housekeeping(ctx context.Context, store *metrics.Store, logger *slog.Logger) {
+// while: old sign-in failures, expired sessions, forgotten browsers, and
+// uploads untouched for the retention period.
+func housekeeping(ctx context.Context, store *metrics.Store, up *ingest.Uploader, retention time.Duration, logger *slog.Logger) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
@@ -304,6 +324,11 @@ func housekeeping(ctx context.Context, store *metrics.Store, logger *slog.Logger
 			logger.Error("purge sign-in records", "err", err)
 		} else if n > 0 {
 			logger.Info("purged sign-in records", "rows", n)
+		}
+		if res, err := up.Prune(ctx, retention); err != nil && ctx.Err() == nil {
+			logger.Error("prune uploads", "err", err)
+		} else if res.Removed > 0 {
+			logger.Info("pruned uploads", "removed", res.Removed, "bytes", res.Bytes)
 		}
 		select {
 		case <-ctx.Done():
