@@ -848,4 +848,3 @@ func (u *Uploader) Rows(ctx context.Context, key, status string, warnOnly bool, 
 	}
 	return rows, total, nil
 }
-
