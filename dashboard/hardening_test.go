@@ -1,6 +1,10 @@
 package dashboard_test
 
 import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -165,5 +169,65 @@ func TestBidiControlsRefused(t *testing.T) {
 	}
 	if body := admin.get("/admin/catalogue").body; strings.Contains(body, "ellivtset") {
 		t.Error("the city with an override in its name was saved")
+	}
+}
+
+// TestCutOffUpload: an upload whose connection ends before the body
+// announced has arrived is a 400 that says so (it was a 500), and
+// nothing of it is kept.
+func TestCutOffUpload(t *testing.T) {
+	a := newStaffApp(t, testapp.Options{})
+	body, ct := multipartBody(t, "cut.csv", []byte(fixedFile+strings.Repeat("TP.HCM,pm25_annual_mean,2024,1,ug/m3,who_aaq_2022_v2022\n", 2000)))
+	addr := strings.TrimPrefix(a.srv.URL, "http://")
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/v1/uploads HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n", addr, a.token, ct, body.Len())
+	conn.Write(body.Bytes()[:body.Len()/2])
+	conn.(*net.TCPConn).CloseWrite()
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "cut off") {
+		t.Errorf("a cut-off upload: %d %s, want 400 saying it was cut off", res.StatusCode, b)
+	}
+	if ps, _ := a.Uploads.ListPending(); len(ps) != 0 {
+		t.Errorf("%d pending uploads after a cut-off one", len(ps))
+	}
+}
+
+// TestPublishedUploadNotDiscardedOverHTTP: on the pages, "Check again"
+// and "Discard" of a published upload are refused (409) and its record
+// names the uploader and, apart, the publisher.
+func TestPublishedUploadNotDiscardedOverHTTP(t *testing.T) {
+	a := newStaffApp(t, testapp.Options{})
+	ed, admin := a.client(t), a.client(t)
+	ed.login(editorEmail)
+	admin.login(adminEmail)
+	key, r := ed.uploadPage(a, "hcmc.csv", []byte(fixedFile))
+	if r.code != http.StatusOK {
+		t.Fatalf("preview: %d", r.code)
+	}
+	admin.get("/admin/uploads/" + key)
+	r = admin.post("/admin/uploads/"+key+"/publish", nil)
+	if r.code != http.StatusSeeOther {
+		t.Fatalf("publish: %d %s", r.code, text(r.body))
+	}
+	record := r.loc
+	for _, action := range []string{"check", "discard"} {
+		if r := ed.post("/admin/uploads/"+key+"/"+action, nil); r.code != http.StatusConflict {
+			t.Errorf("%s of a published upload: %d, want 409", action, r.code)
+		}
+	}
+	page := text(admin.get(record).body)
+	if !strings.Contains(page, "Uploaded by "+editorEmail) || !strings.Contains(page, "Published by "+adminEmail) {
+		t.Errorf("the record does not name uploader and publisher apart:\n%s", page)
+	}
+	if p, err := a.Uploads.Pending(key); err != nil || p.State != "published" {
+		t.Errorf("after check and discard: %v %v", p, err)
 	}
 }

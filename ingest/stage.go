@@ -568,6 +568,11 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 
 	stagePath := u.path(p.Key, "stage.db")
 	os.Remove(stagePath)
+	// The staged rows are unpublished data: readable by the owner only
+	// (SQLite would create the file as 0644).
+	if f, err := os.OpenFile(stagePath, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	}
 	sdb, err := openStage(stagePath, true)
 	if err != nil {
 		return nil, err

@@ -65,4 +65,11 @@ func TestStaffCommands(t *testing.T) {
 	if out, err = run("", "import", file, "--email", "a@example.org", "--publish", "--allow-rejected"); err != nil || !strings.Contains(out, "Published as upload #2: 1 new") {
 		t.Errorf("import --publish --allow-rejected: %v\n%s", err, out)
 	}
+	// The two imports left unpublished expire; the published one stays.
+	if out, err = run("", "uploads", "prune", "-upload-retention", "1ns"); err != nil || !strings.HasPrefix(out, "removed 2 uploads untouched for 1ns") {
+		t.Errorf("uploads prune: %v %q", err, out)
+	}
+	if out, err = run("", "uploads", "prune"); err != nil || !strings.HasPrefix(out, "removed 0 uploads untouched for 168h0m0s") {
+		t.Errorf("uploads prune with the default retention: %v %q", err, out)
+	}
 }
