@@ -46,7 +46,7 @@ func (s *Server) submitLogin(c echo.Context) error {
 	// sets 43 characters); a short pair an attacker chose is refused.
 	ck, err := c.Cookie(loginCSRF)
 	if err != nil || len(ck.Value) < loginTokenLen || !csrfOK(c, ck.Value) {
-		return echo.NewHTTPError(http.StatusForbidden, s.locale(c).T("login.error.expired"))
+		return echo.NewHTTPError(http.StatusForbidden, msgLoginExpired.With())
 	}
 	p := &loginPage{Email: c.FormValue("email"), Next: safeNext(c.FormValue("next"))}
 	ctx := c.Request().Context()

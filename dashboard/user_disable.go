@@ -29,7 +29,7 @@ func (s *Server) disableUser(c echo.Context) error {
 	admin := currentUser(c)
 	err = s.store.DisableUser(c.Request().Context(), id, admin.ID, s.now())
 	if errors.Is(err, metrics.ErrOwnAccount) {
-		return s.renderUsers(c, http.StatusUnprocessableEntity, &usersPage{Error: s.locale(c).T("users.error.own_account")})
+		return s.renderUsers(c, http.StatusUnprocessableEntity, &usersPage{Error: s.locale(c).accountError(err)})
 	}
 	if err != nil {
 		return err

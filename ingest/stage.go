@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/twinmetrics/twinmetrics/metrics"
 	"io"
 	"log/slog"
 	"os"
@@ -23,6 +22,9 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/twinmetrics/twinmetrics/locale"
+	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
 // A pending upload lives in its own folder under the spool directory:
@@ -69,9 +71,8 @@ type Pending struct {
 	Counts      Counts       `json:"counts"`
 	NewSources  []*NewSource `json:"new_sources,omitempty"`
 	UploadID    int64        `json:"upload_id,omitempty"`
-	Failure     string       `json:"failure,omitempty"`
-	// FailureCode names the failure for translation; Failure is English.
-	FailureCode string `json:"failure_code,omitempty"`
+	// Failure says why the check stopped, if it did.
+	Failure *locale.Message `json:"failure,omitempty"`
 	// CheckToken names the check that put the upload in validating; a
 	// check's result is kept only if it is still the upload's.
 	CheckToken  string  `json:"check_token,omitempty"`
@@ -82,12 +83,13 @@ type Pending struct {
 	Events      []Event `json:"events,omitempty"`
 }
 
-// Where names a row's place in the file: "line 12" or "sheet data, row 12".
-func (p *Pending) Where(line int) string {
+// Where names a row's place in the file: "line 12" of a CSV file or
+// "row 12" of a workbook.
+func (p *Pending) Where(line int) locale.Message {
 	if p.Format == "xlsx" {
-		return fmt.Sprintf("row %d", line)
+		return whereRow.With(line)
 	}
-	return fmt.Sprintf("line %d", line)
+	return whereLine.With(line)
 }
 
 // Progress is how far the receipt and check of an upload have got.
@@ -143,7 +145,7 @@ func NewUploader(store *metrics.Store, dir string, limits Limits, now func() tim
 	}
 	for _, p := range pending {
 		if p.State == StateReceived || p.State == StateValidating {
-			p.State, p.Failure, p.FailureCode = StateFailed, "The check was interrupted (the server restarted). Check the file again; nothing was changed.", "interrupted"
+			p.State, p.Failure = StateFailed, ref(failureInterrupted.With())
 			if err := u.save(p); err != nil {
 				return nil, err
 			}
@@ -286,7 +288,7 @@ func (u *Uploader) Receive(ctx context.Context, r io.Reader, fileName string, us
 	}
 	if n > u.limits.MaxBytes {
 		os.RemoveAll(filepath.Join(u.dir, p.Key))
-		return nil, (&FileError{Code: "too_large", Message: fmt.Sprintf("The file is larger than %d MB, the most one upload may be.", u.limits.MaxBytes>>20), Hint: "Split the file into several uploads."}).With("too_large", "split", "MB", strconv.FormatInt(u.limits.MaxBytes>>20, 10))
+		return nil, TooLarge(u.limits.MaxBytes)
 	}
 	p.Size, p.SHA256 = n, hex.EncodeToString(h.Sum(nil))
 	u.stateMu.Lock()
@@ -309,10 +311,7 @@ func (u *Uploader) checkQuota(user metrics.User) (*FileError, error) {
 		return nil, err
 	}
 	if (u.limits.QuotaUploads > 0 && n >= u.limits.QuotaUploads) || (u.limits.QuotaBytes > 0 && bytes >= u.limits.QuotaBytes) {
-		fe := &FileError{Code: "quota", Message: fmt.Sprintf("You have %d pending uploads taking %d MB; at most %d uploads and %d MB may wait to be published.",
-			n, bytes>>20, u.limits.QuotaUploads, u.limits.QuotaBytes>>20), Hint: "Publish or discard some of your pending uploads first."}
-		return fe.With("quota", "quota", "Count", strconv.Itoa(n), "MB", strconv.FormatInt(bytes>>20, 10),
-			"MaxCount", strconv.Itoa(u.limits.QuotaUploads), "MaxMB", strconv.FormatInt(u.limits.QuotaBytes>>20, 10)), nil
+		return fileErr("quota", fileQuota.With(n, bytes>>20, u.limits.QuotaUploads, u.limits.QuotaBytes>>20), fileHintQuota.With()), nil
 	}
 	return nil, nil
 }
@@ -417,7 +416,7 @@ func (u *Uploader) Check(ctx context.Context, key string) (*Pending, error) {
 	u.mu.Lock()
 	if _, busy := u.progress[key]; busy {
 		u.mu.Unlock()
-		return nil, errors.New("this upload is already being checked")
+		return nil, errAlreadyChecking.Err()
 	}
 	pr := &Progress{}
 	u.progress[key] = pr
@@ -441,7 +440,7 @@ func (u *Uploader) check(ctx context.Context, key, by string, pr *Progress) (p *
 		}
 		if err != nil && started {
 			_, _, _ = u.settle(key, StateValidating, token, func(q *Pending) {
-				q.State, q.Failure, q.FailureCode = StateFailed, "The check stopped on an internal error; the data is unchanged. Try again, or tell the site's maintainers.", "internal"
+				q.State, q.Failure = StateFailed, ref(failureInternal.With())
 			})
 		}
 		u.mu.Lock()
@@ -451,7 +450,7 @@ func (u *Uploader) check(ctx context.Context, key, by string, pr *Progress) (p *
 	u.sem <- struct{}{}
 	defer func() { <-u.sem }()
 	p, err = u.move(key, "check", StateValidating, func(p *Pending) {
-		p.FileError, p.Counts, p.NewSources, p.Failure, p.FailureCode, p.CheckToken = nil, Counts{}, nil, "", "", token
+		p.FileError, p.Counts, p.NewSources, p.Failure, p.CheckToken = nil, Counts{}, nil, nil, token
 		u.record(p, "checked", by, "")
 	})
 	if err != nil {
@@ -620,7 +619,7 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		}
 		c.Total++
 		if c.Total > u.limits.MaxRows {
-			return fileErr("too_many_rows", "Split the file into several uploads.", "The file has more than %d data rows, the most one upload may have.", u.limits.MaxRows).With("too_many_rows", "split", "Max", strconv.Itoa(u.limits.MaxRows)), nil
+			return fileErr("too_many_rows", fileTooManyRows.With(strconv.Itoa(u.limits.MaxRows)), fileHintSplit.With()), nil
 		}
 		r := ck.row(line, h, fields)
 		switch r.Status {
@@ -685,7 +684,7 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		}
 	}
 	if c.Total == 0 {
-		return fileErr("no_rows", "Add one row per value below the header.", "The file has a header but no data rows.").With("no_rows", ""), nil
+		return fileErr("no_rows", fileNoRows.With(), fileHintNoRows.With()), nil
 	}
 	if err := ins.flush(ctx); err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/twinmetrics/twinmetrics/locale"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -46,26 +48,33 @@ var allowedFrom = map[string][]string{
 	"discard": {StateReceived, StateReady, StateFailed},
 }
 
-// StateError refuses an action the upload's state does not allow.
-type StateError struct {
-	Action string
-	State  string
-}
+// ErrState is beneath every refusal of an action the upload's state
+// does not allow (a *locale.Error that says which).
+var ErrState = errors.New("the upload's state does not allow this")
 
-func (e *StateError) Error() string {
+// Why an action on an upload is refused.
+var (
+	errCheckPublished = locale.Define("upload.error.check_published")
+	errPublishing     = locale.Define("upload.error.publishing")
+	errDiscarded      = locale.Define("upload.error.discarded")
+	errStateOther     = locale.Define("upload.error.state", "State")
+)
+
+// stateErr refuses action on an upload in state.
+func stateErr(action, state string) error {
 	switch {
-	case e.State == StatePublished && e.Action == "discard":
-		return "this upload is published: roll it back instead"
-	case e.State == StatePublished:
-		return "this upload is published: it cannot be checked again"
-	case e.State == StateValidating:
-		return "this upload is still being checked"
-	case e.State == StatePublishing:
-		return "this upload is being published"
-	case e.State == StateDiscarded:
-		return "this upload was discarded"
+	case state == StatePublished && action == "discard":
+		return errDiscardPublished.Wrap(ErrState)
+	case state == StatePublished:
+		return errCheckPublished.Wrap(ErrState)
+	case state == StateValidating:
+		return errDiscardChecking.Wrap(ErrState)
+	case state == StatePublishing:
+		return errPublishing.Wrap(ErrState)
+	case state == StateDiscarded:
+		return errDiscarded.Wrap(ErrState)
 	}
-	return fmt.Sprintf("an upload that is %s cannot be %s", e.State, map[string]string{"check": "checked", "publish": "published", "discard": "discarded"}[e.Action])
+	return errStateOther.Wrap(ErrState, StateName(state))
 }
 
 // Event is one action on an upload, as upload.json keeps it.
@@ -104,7 +113,7 @@ func (u *Uploader) move(key, action, to string, edit func(p *Pending)) (*Pending
 		return nil, err
 	}
 	if !slices.Contains(allowedFrom[action], p.State) {
-		return p, &StateError{Action: action, State: p.State}
+		return p, stateErr(action, p.State)
 	}
 	p.State = to
 	if edit != nil {
@@ -143,7 +152,7 @@ func (u *Uploader) Recheck(key string, user metrics.User) error {
 		return err
 	}
 	if !slices.Contains(allowedFrom["check"], p.State) {
-		return &StateError{Action: "check", State: p.State}
+		return stateErr("check", p.State)
 	}
 	u.checkAsync(key, user.Email)
 	return nil

@@ -62,15 +62,14 @@ func TestPublishedUploadStaysPublished(t *testing.T) {
 	if _, err := app.Uploads.Publish(ctx, p.Key, ed, ingest.PublishOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	var se *ingest.StateError
-	if err := app.Uploads.Recheck(p.Key, ed); !errors.As(err, &se) {
+	if err := app.Uploads.Recheck(p.Key, ed); !errors.Is(err, ingest.ErrState) {
 		t.Errorf("check again of a published upload: %v, want refused", err)
 	}
-	if _, err := app.Uploads.Check(ctx, p.Key); !errors.As(err, &se) {
+	if _, err := app.Uploads.Check(ctx, p.Key); !errors.Is(err, ingest.ErrState) {
 		t.Errorf("a check of a published upload: %v, want refused", err)
 	}
 	app.Uploads.Wait()
-	if err := app.Uploads.Discard(p.Key, ed); !errors.As(err, &se) || !strings.Contains(err.Error(), "roll it back") {
+	if err := app.Uploads.Discard(p.Key, ed); !errors.Is(err, ingest.ErrState) || !strings.Contains(err.Error(), "roll it back") {
 		t.Errorf("discard of a published upload: %v, want refused", err)
 	}
 	got, err := app.Uploads.Pending(p.Key)
@@ -190,8 +189,7 @@ func TestUploadActorsRecorded(t *testing.T) {
 	if last := evs[len(evs)-1]; last.Action != "published" || last.By != admin.Email {
 		t.Errorf("last event of the published upload: %+v", last)
 	}
-	var se *ingest.StateError
-	if err := app.Uploads.Discard(d.Key, ed); !errors.As(err, &se) {
+	if err := app.Uploads.Discard(d.Key, ed); !errors.Is(err, ingest.ErrState) {
 		t.Errorf("a second discard: %v", err)
 	}
 }
@@ -270,7 +268,7 @@ func TestUploadQuota(t *testing.T) {
 	receive(t, app.Uploads, ed, goodFile(3, 8))
 	_, err := app.Uploads.Receive(ctx, bytes.NewReader(goodFile(3, 9)), "f.csv", ed)
 	var fe *ingest.FileError
-	if !errors.As(err, &fe) || fe.Code != "quota" || !strings.Contains(fe.Message, "2 pending uploads") {
+	if !errors.As(err, &fe) || fe.Code != "quota" || !strings.Contains(fe.Error(), "2 pending uploads") {
 		t.Fatalf("a third pending upload: %v, want refused by the quota", err)
 	}
 	receive(t, app.Uploads, other, goodFile(3, 9))

@@ -3,11 +3,11 @@ package ingest
 import (
 	"archive/zip"
 	"encoding/binary"
-	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
+
+	"github.com/twinmetrics/twinmetrics/locale"
 )
 
 // An XLSX workbook is a zip archive of XML parts. A small file can
@@ -57,16 +57,14 @@ func checkXLSXArchive(path string, lim Limits) (*FileError, error) {
 		return damagedXLSX(), nil
 	}
 	if n > maxXLSXParts {
-		return bombXLSX("xlsx_parts", fmt.Sprintf("The workbook has %d parts; a spreadsheet has a few dozen at most (%d allowed).", n, maxXLSXParts),
-			"Count", strconv.FormatUint(n, 10), "Max", strconv.Itoa(maxXLSXParts)), nil
+		return bombXLSX(fileXLSXParts.With(n, maxXLSXParts)), nil
 	}
 	zr, err := zip.NewReader(f, fi.Size())
 	if err != nil {
 		return damagedXLSX(), nil
 	}
 	if len(zr.File) > maxXLSXParts {
-		return bombXLSX("xlsx_parts", fmt.Sprintf("The workbook has %d parts; a spreadsheet has a few dozen at most (%d allowed).", len(zr.File), maxXLSXParts),
-			"Count", strconv.Itoa(len(zr.File)), "Max", strconv.Itoa(maxXLSXParts)), nil
+		return bombXLSX(fileXLSXParts.With(len(zr.File), maxXLSXParts)), nil
 	}
 	var total, inMemory uint64
 	for _, zf := range zr.File {
@@ -77,32 +75,38 @@ func checkXLSXArchive(path string, lim Limits) (*FileError, error) {
 			inMemory += size
 		}
 		if size > 1<<20 && size/max(zf.CompressedSize64, 1) > maxXLSXRatio {
-			return bombXLSX("xlsx_ratio", fmt.Sprintf("The part %s of the workbook unpacks to %d MB from %d KB: no spreadsheet compresses that well.",
-				clip(zf.Name), size>>20, zf.CompressedSize64>>10),
-				"Part", clip(zf.Name), "MB", strconv.FormatUint(size>>20, 10), "KB", strconv.FormatUint(zf.CompressedSize64>>10, 10)), nil
+			return bombXLSX(fileXLSXRatio.With(clip(zf.Name), size>>20, zf.CompressedSize64>>10)), nil
 		}
 	}
 	if limit := uint64(maxXLSXUnpacked(lim)); total > limit {
-		return bombXLSX("xlsx_unpacked", fmt.Sprintf("The workbook unpacks to %d MB; at most %d MB are allowed.", total>>20, limit>>20),
-			"MB", strconv.FormatUint(total>>20, 10), "Max", strconv.FormatUint(limit>>20, 10)), nil
+		return bombXLSX(fileXLSXUnpacked.With(total>>20, limit>>20)), nil
 	}
 	if inMemory > maxXLSXInMemory {
-		return bombXLSX("xlsx_in_memory", fmt.Sprintf("The workbook's parts other than its large sheets unpack to %d MB; at most %d MB are allowed.", inMemory>>20, maxXLSXInMemory>>20),
-			"MB", strconv.FormatUint(inMemory>>20, 10), "Max", strconv.Itoa(maxXLSXInMemory>>20)), nil
+		return bombXLSX(fileXLSXInMemory.With(inMemory>>20, maxXLSXInMemory>>20)), nil
 	}
 	return nil, nil
 }
 
 func damagedXLSX() *FileError {
-	return fileErr("xlsx_damaged", saveAsHint, "The file looks like an XLSX workbook but cannot be opened: it is damaged, truncated or password-protected.").With("xlsx_unopenable", "save_as")
+	return fileErr("xlsx_damaged", fileXLSXUnopenable.With(), fileHintSaveAs.With())
 }
 
 // bombXLSX refuses a workbook that would unpack to too much; it is
 // reported as too large (413 where the answer is HTTP).
-func bombXLSX(key, msg string, kv ...string) *FileError {
-	fe := &FileError{Code: "too_large", Message: msg, Hint: "Save the workbook again from a spreadsheet program, keeping only the data sheet, or send it as CSV."}
-	return fe.With(key, "xlsx_unpacked", kv...)
+func bombXLSX(msg locale.Message) *FileError {
+	return fileErr("too_large", msg, fileHintXLSXUnpacked.With())
 }
+
+// What a workbook that unpacks to too much is told.
+var (
+	fileXLSXParts        = locale.Define("upload.file.xlsx_parts", "Count", "Max")
+	fileXLSXRatio        = locale.Define("upload.file.xlsx_ratio", "Part", "MB", "KB")
+	fileXLSXUnpacked     = locale.Define("upload.file.xlsx_unpacked", "MB", "Max")
+	fileXLSXInMemory     = locale.Define("upload.file.xlsx_in_memory", "MB", "Max")
+	fileHintXLSXUnpacked = locale.Define("upload.file_hint.xlsx_unpacked")
+	fileQuota            = locale.Define("upload.file.quota", "Count", "MB", "MaxCount", "MaxMB")
+	fileHintQuota        = locale.Define("upload.file_hint.quota")
+)
 
 // zipEntryCount reads the number of entries from the end of the zip
 // archive (the end of central directory record, or its zip64 form),

@@ -83,8 +83,8 @@ func TestXLSXArchiveGuard(t *testing.T) {
 		}
 		got := ""
 		if fe != nil {
-			got = fe.Key
-			if fe.Code != "too_large" || fe.Hint == "" {
+			got = strings.TrimPrefix(fe.Message.Key, "upload.file.")
+			if fe.Code != "too_large" || fe.Hint.IsZero() {
 				t.Errorf("%s: %+v", tc.name, fe)
 			}
 		}

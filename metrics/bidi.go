@@ -1,6 +1,10 @@
 package metrics
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/twinmetrics/twinmetrics/locale"
+)
 
 // BidiControl finds the first bidirectional embedding, override or
 // isolate character (U+202A–U+202E, U+2066–U+2069) in s. They are
@@ -17,12 +21,14 @@ func BidiControl(s string) (rune, bool) {
 	return 0, false
 }
 
+var catBidi = locale.Define("catalogue.error.bidi", "Char")
+
 // refuseBidi adds to bad every field whose text holds a bidirectional
 // control.
-func refuseBidi(bad map[string]string, fields map[string]string) {
+func refuseBidi(bad map[string]locale.Message, fields map[string]string) {
 	for name, v := range fields {
 		if r, ok := BidiControl(v); ok {
-			bad[name] = fmt.Sprintf("contains the invisible text-direction control U+%04X, which makes text display as something else: type it again without it", r)
+			bad[name] = catBidi.With(fmt.Sprintf("U+%04X", r))
 		}
 	}
 }
