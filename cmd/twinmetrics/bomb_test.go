@@ -152,3 +152,54 @@ func TestXLSXBombsBounded(t *testing.T) {
 	s.stop(t)
 	s.waitExit(t, db)
 }
+
+// TestParallelSignInsBounded: 100 wrong passwords for one account sent
+// at once to the running server (the attack ran 37 argon2 checks for
+// them and went from 42 to 413 MB). At most three are checked (each
+// check answers 401, a throttled attempt 429) and the server's resident
+// set stays small.
+func TestParallelSignInsBounded(t *testing.T) {
+	f := fixture(t)
+	db := filepath.Join(t.TempDir(), "t.db")
+	if err := copyDB(f.template, db); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, db)
+	pid := s.cmd.Process.Pid
+	startRSS := procKB(t, pid, "VmRSS")
+	token := strings.Repeat("t", 43)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	codes := map[int]int{}
+	for i := range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			form := "email=" + f.email + "&password=guess" + strconv.Itoa(i) + "&csrf=" + token
+			req, _ := http.NewRequest(http.MethodPost, s.url+"/login", strings.NewReader(form))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.AddCookie(&http.Cookie{Name: "tm_login_csrf", Value: token})
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			mu.Lock()
+			codes[resp.StatusCode]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	peak := procKB(t, pid, "VmHWM")
+	t.Logf("100 parallel wrong passwords: %d checked (401), %d throttled (429); resident set %d MB at start, %d MB at most",
+		codes[http.StatusUnauthorized], codes[http.StatusTooManyRequests], startRSS>>10, peak>>10)
+	if codes[http.StatusUnauthorized] > 3 || codes[http.StatusUnauthorized]+codes[http.StatusTooManyRequests] != 100 {
+		t.Errorf("answers %v, want at most 3 checked (401) and the rest throttled (429)", codes)
+	}
+	if limit := int64(rssLimitMB * raceMemoryFactor); peak>>10 >= limit {
+		t.Errorf("the server's resident set reached %d MB, want under %d MB", peak>>10, limit)
+	}
+	s.stop(t)
+	s.waitExit(t, db)
+}
