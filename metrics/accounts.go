@@ -314,7 +314,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password, client, devic
 	keys := []string{"email:" + email, "ip:" + client}
 	if known && device != "" {
 		var n int
-		if err := s.db.W.GetContext(ctx, &n, `SELECT COUNT(*) FROM signin_devices WHERE token_hash = ? AND user_id = ? AND created_at > ?`,
+		if err := s.db.R.GetContext(ctx, &n, `SELECT COUNT(*) FROM signin_devices WHERE token_hash = ? AND user_id = ? AND created_at > ?`,
 			hashToken(device), row.ID, now.Add(-DeviceLifetime).UTC().Format(time.RFC3339)); err != nil {
 			return User{}, err
 		}
