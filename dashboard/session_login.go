@@ -73,7 +73,7 @@ func (s *Server) submitLogin(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.SetCookie(&http.Cookie{Name: deviceCookie, Value: dev, Path: "/login", MaxAge: int(metrics.DeviceLifetime.Seconds()),
+	c.SetCookie(&http.Cookie{Name: deviceCookie, Value: dev, Path: "/", MaxAge: int(metrics.DeviceLifetime.Seconds()),
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure(c)})
 	return c.Redirect(http.StatusSeeOther, p.Next)
 }
@@ -81,9 +81,10 @@ func (s *Server) submitLogin(c echo.Context) error {
 // loginTokenLen is the length of the sign-in form's token (newToken).
 const loginTokenLen = 43
 
-// deviceCookie marks a browser that signed in before (sent to /login
-// only): its sign-in attempts are counted apart from everyone else's,
-// so that others' guesses never lock its user out.
+// deviceCookie marks a browser that signed in before: its sign-in
+// attempts are counted apart from everyone else's, so that others'
+// guesses never lock its user out. Its path is "/" because the sign-in
+// form posts to /login under the reader's language prefix (/vi/login).
 const deviceCookie = "tm_device"
 
 func deviceToken(c echo.Context) string {
