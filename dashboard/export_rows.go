@@ -65,10 +65,6 @@ func plainNumber(s string) bool {
 	return i == len(s)
 }
 
-// formatValue writes a number so that parsing it gives the same float64
-// back, without an exponent that spreadsheets might misread.
-func formatValue(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-
 // exportRow is one observation resolved against the catalogue: the text
 // of every column, unguarded. Withheld values are blank.
 type exportRow struct {
@@ -177,7 +173,7 @@ func (x *exportContext) resolve(r *metrics.ExportRow, out *exportRow) bool {
 		return true
 	}
 	if r.Value.Valid {
-		out.Value = formatValue(r.Value.Float64)
+		out.Value = metrics.FormatPlain(r.Value.Float64)
 	}
 	out.ValueAsGiven, out.UnitAsGiven, out.Note = r.ValueAsGiven, r.UnitAsGiven, r.Note
 	return true

@@ -13,7 +13,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/twinmetrics/twinmetrics/ingest"
 	"github.com/twinmetrics/twinmetrics/locale"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
@@ -113,13 +112,13 @@ func (ps *pageSet) funcs(loc Locale) template.FuncMap {
 			if p == nil {
 				return ""
 			}
-			return ingest.FormatPlain(*p)
+			return metrics.FormatPlain(*p)
 		},
 		"nfloat": func(v sql.NullFloat64) string {
 			if !v.Valid {
 				return ""
 			}
-			return ingest.FormatPlain(v.Float64)
+			return metrics.FormatPlain(v.Float64)
 		},
 		"pathEscape": url.PathEscape,
 		"list":       func(xs ...string) []string { return xs },

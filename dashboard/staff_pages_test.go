@@ -1,6 +1,7 @@
 package dashboard_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"os"
@@ -168,5 +169,35 @@ func TestCatalogueForms(t *testing.T) {
 		if !strings.Contains(body, w) {
 			t.Errorf("the catalogue lacks %s", w)
 		}
+	}
+}
+
+// TestUploadPageRefreshesWithoutScript: while a file is being checked,
+// the preview page reloads itself in a browser without JavaScript; once
+// the check is done it stops.
+func TestUploadPageRefreshesWithoutScript(t *testing.T) {
+	a := newStaffApp(t, testapp.Options{})
+	admin := a.client(t)
+	admin.login(adminEmail)
+	ctx := context.Background()
+	user, err := a.Store.UserByEmail(ctx, adminEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := a.Uploads.Receive(ctx, strings.NewReader(fixedFile), "fixed.csv", user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const refresh = `<noscript><meta http-equiv="refresh" content="2"></noscript>`
+	page := admin.get("/admin/uploads/" + p.Key).body
+	head, _, _ := strings.Cut(page, "</head>")
+	if !strings.Contains(head, refresh) {
+		t.Errorf("an upload not checked yet does not refresh itself:\n%s", head)
+	}
+	if _, err := a.Uploads.Check(ctx, p.Key); err != nil {
+		t.Fatal(err)
+	}
+	if page := admin.get("/admin/uploads/" + p.Key).body; strings.Contains(page, refresh) {
+		t.Error("a checked upload still refreshes itself")
 	}
 }

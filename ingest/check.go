@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -158,10 +159,8 @@ func newChecker(cat *metrics.Catalogue, comma rune, thisYear int) *checker {
 		if f == "" {
 			return
 		}
-		for _, x := range ck.areaIdx[f] {
-			if x == a {
-				return
-			}
+		if slices.Contains(ck.areaIdx[f], a) {
+			return
 		}
 		ck.areaIdx[f] = append(ck.areaIdx[f], a)
 		ck.areaNames = append(ck.areaNames, nameRef{folded: f, label: a.Name, key: a.Slug})
@@ -624,7 +623,7 @@ func valueRule(ind *metrics.Indicator, value float64, asGiven string) *Problem {
 	cu, _ := metrics.LookupUnit(ind.Unit)
 	switch {
 	case cu != nil && cu.Dimension == "share" && (value < 0 || value > 100):
-		return problem("value", asGiven, probShareRange.With(ind.Code, FormatPlain(value)), hintShareRange.With())
+		return problem("value", asGiven, probShareRange.With(ind.Code, metrics.FormatPlain(value)), hintShareRange.With())
 	case value < 0 && cu != nil && cu.Dimension != "co2e" && cu.Dimension != "co2":
 		return problem("value", asGiven, probNegative.With(ind.Code), hintNegative.With())
 	case value < 0:
@@ -658,7 +657,7 @@ func (ck *checker) compare(r *checkedRow, area *metrics.Area, ind *metrics.Indic
 		if r.Value > med {
 			far = probFarAbove
 		}
-		r.Problems = append(r.Problems, *warning("value", r.ValueAsGiven, far.With(FormatPlain(r.Value), ind.Code, area.Name, FormatPlain(med), metrics.UnitLabel(ind.Unit)), hintFarOff.With()))
+		r.Problems = append(r.Problems, *warning("value", r.ValueAsGiven, far.With(metrics.FormatPlain(r.Value), ind.Code, area.Name, metrics.FormatPlain(med), metrics.UnitLabel(ind.Unit)), hintFarOff.With()))
 	}
 	if r.Status == RowRejected {
 		return
@@ -713,9 +712,6 @@ func setOf(s string) map[string]bool {
 func sameValue(a, b float64) bool {
 	return a == b || math.Abs(a-b) <= 1e-9*math.Max(math.Abs(a), math.Abs(b))
 }
-
-// FormatPlain writes a number without exponent or trailing zeros.
-func FormatPlain(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 func (ck *checker) source(s string) *metrics.Source {
 	if src, ok := ck.srcCache[s]; ok {
