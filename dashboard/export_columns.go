@@ -101,25 +101,24 @@ var exportColumns = []exportColumn{
 	{name: "note", typ: "string", desc: "Note on the value; for a withheld value, why it is withheld.", guarded: true,
 		text: func(r *exportRow) string { return r.Note }},
 	{name: "numerator_id", typ: "integer", desc: "For a computed (per capita) value: the observation_id of its numerator.",
-		text: func(r *exportRow) string { return r.Numerator },
-		cell: func(r *exportRow) any {
-			if !r.src.Derived() {
-				return nil
-			}
-			return r.src.NumeratorID.Int64
-		}},
+		text: func(r *exportRow) string { return r.Numerator }, cell: derivedID(func(r *metrics.ExportRow) int64 { return r.NumeratorID.Int64 })},
 	{name: "denominator_id", typ: "integer", desc: "For a computed (per capita) value: the observation_id of its denominator.",
-		text: func(r *exportRow) string { return r.Denominator },
-		cell: func(r *exportRow) any {
-			if !r.src.Derived() {
-				return nil
-			}
-			return r.src.DenominatorID.Int64
-		}},
+		text: func(r *exportRow) string { return r.Denominator }, cell: derivedID(func(r *metrics.ExportRow) int64 { return r.DenominatorID.Int64 })},
 	{name: "withheld", typ: "boolean", desc: "True when the source's terms do not permit redistribution: the value is left out.", constraints: required,
 		text: func(r *exportRow) string { return strconv.FormatBool(r.Withheld) }, cell: func(r *exportRow) any { return r.Withheld }},
 	{name: "dataset_version", typ: "string", desc: "The data version this download shows.", constraints: required, group: byDownload,
 		text: func(r *exportRow) string { return r.version }},
+}
+
+// derivedID is the cell of a component's id: empty but for a computed
+// value.
+func derivedID(id func(*metrics.ExportRow) int64) func(*exportRow) any {
+	return func(r *exportRow) any {
+		if !r.src.Derived() {
+			return nil
+		}
+		return id(r.src)
+	}
 }
 
 // exportColumnNames are the header of the observations.

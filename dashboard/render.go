@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"fmt"
 	"html/template"
@@ -128,6 +129,14 @@ func (ps *pageSet) funcs(loc Locale) template.FuncMap {
 		"where":  loc.Where,
 		"num64":  func(v int64) string { return loc.Num(float64(v)) },
 	}
+}
+
+// catalogue is what most pages start from: the request's context and
+// the catalogue.
+func (s *Server) catalogue(c echo.Context) (context.Context, *metrics.Catalogue, error) {
+	ctx := c.Request().Context()
+	cat, err := s.store.Catalogue(ctx)
+	return ctx, cat, err
 }
 
 // View is what every page gets: the page's own data plus what the

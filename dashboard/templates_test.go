@@ -61,16 +61,7 @@ func TestEveryTemplateExecutes(t *testing.T) {
 	a := newStaffApp(t, testapp.Options{Templates: marked})
 	admin := a.client(t)
 	admin.login(adminEmail)
-	admin.get("/admin/uploads")
-	bad, _ := admin.uploadPage(a, "bad.csv", []byte(badFile))
-	pdf, _ := admin.uploadPage(a, "report.csv", []byte("%PDF-1.4 not a spreadsheet"))
-	fixed, _ := admin.uploadPage(a, "fixed.csv", []byte(fixedFile))
-	admin.get("/admin/uploads/" + fixed)
-	pub := admin.post("/admin/uploads/"+fixed+"/publish", nil)
-	record := strings.SplitN(pub.loc, "?", 2)[0]
-	if !strings.HasPrefix(record, "/admin/uploads/") {
-		t.Fatalf("publish: %d %s", pub.code, pub.loc)
-	}
+	bad, pdf, record := admin.sampleUploads(a)
 	anon := a.client(t)
 
 	seen := map[string]bool{}
