@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/twinmetrics/twinmetrics/internal/testapp"
 )
 
@@ -220,5 +222,36 @@ func TestUploadPageRefreshesWithoutScript(t *testing.T) {
 	}
 	if page := admin.get("/admin/uploads/" + p.Key).body; strings.Contains(page, refresh) {
 		t.Error("a checked upload still refreshes itself")
+	}
+}
+
+// TestTemplateWorkbookSpeaksTheReadersLanguage: the XLSX template's
+// instructions come from the message catalogue, in the language of the
+// page it is downloaded from.
+func TestTemplateWorkbookSpeaksTheReadersLanguage(t *testing.T) {
+	a := newStaffApp(t, testapp.Options{})
+	admin := a.client(t)
+	admin.login(adminEmail)
+	for lang, want := range map[string]string{"en": "How to fill in this template", "vi": "Cách điền mẫu này", "sk": "Ako vyplniť túto šablónu"} {
+		r := admin.get("/" + lang + "/admin/uploads/template.xlsx")
+		if r.code != http.StatusOK {
+			t.Fatalf("%s: %d", lang, r.code)
+		}
+		f, err := excelize.OpenReader(strings.NewReader(r.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := f.GetRows("instructions")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 12 || len(rows[0]) == 0 || rows[0][0] != want {
+			t.Errorf("%s: instructions %q, want 12 paragraphs starting %q", lang, rows, want)
+		}
+		for i, r := range rows {
+			if len(r) == 0 || strings.HasPrefix(r[0], "upload.template.") {
+				t.Errorf("%s: instruction %d is %q", lang, i+1, r)
+			}
+		}
 	}
 }

@@ -117,7 +117,7 @@ func TestTemplateXLSXRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := ingest.WriteTemplateXLSX(&buf, cat); err != nil {
+	if err := ingest.WriteTemplateXLSX(&buf, cat, locale.English); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
