@@ -45,7 +45,7 @@ func flagViews(loc Locale, cat *metrics.Catalogue, o metrics.Observation) []flag
 }
 
 // ruleText explains which of several values of one year a page shows,
-// and why (DESIGN rule 2).
+// and why (docs/RULES.md, rule 2).
 func ruleText(loc Locale, p metrics.Point) string {
 	if p.Count < 2 {
 		return ""

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"database/sql"
+	"iter"
 	"strings"
 )
 
@@ -56,6 +57,20 @@ type Pair struct {
 	Evidence         string  `db:"evidence"`
 	SortOrder        int     `db:"sort_order"`
 	Sides            [2]Side `db:"-"`
+}
+
+// Cities iterates over the cities of both sides in pair order, with the
+// side (0 or 1) each belongs to.
+func (p *Pair) Cities() iter.Seq2[int, *Area] {
+	return func(yield func(int, *Area) bool) {
+		for si := range p.Sides {
+			for i := range p.Sides[si].Cities {
+				if !yield(si, &p.Sides[si].Cities[i]) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // Title names the pair by its sides: "Hanoi – Milan".
