@@ -100,11 +100,12 @@ func (s *Server) showCity(c echo.Context) error {
 			continue
 		}
 		unit = ind.UnitLabel()
-		ss = append(ss, pointSeries(v.Loc, v.Loc.IndicatorName(ind), pts, false))
+		// The lines here are pollutants, not areas: one fixed colour each.
+		ss = append(ss, pointSeries(v.Loc, cat, v.Loc.IndicatorName(ind), pts, false, otherColours[len(ss)%len(otherColours)])...)
 	}
 	if len(ss) > 0 {
 		ys := yearsOf(ss)
-		ch, err := lineChart(v.Loc, chartID("city", area.Slug, "air"), v.Loc.T("city.air_chart_title", "City", v.Loc.AreaName(area)), unit, unit, ys, ss)
+		ch, err := lineChart(v.Loc, chartID("city", area.Slug, "air"), v.Loc.T("city.air_chart_title", "City", v.Loc.AreaName(area)), unit, unit, ys, ss, nil)
 		if err != nil {
 			return err
 		}

@@ -19,6 +19,14 @@ type indicatorPage struct {
 	Charts      []*Chart
 	Missing     []*metrics.Area
 	MaxGap      int
+	// Undated are values whose source printed no year.
+	Undated []undatedRow
+}
+
+type undatedRow struct {
+	Area  *metrics.Area
+	Value undatedValue
+	Unit  string
 }
 
 type rankRow struct {
@@ -65,12 +73,17 @@ func (s *Server) showIndicator(c echo.Context) error {
 		if p, ok := data.Latest(a.ID, ind.ID); ok {
 			sv.Point, sv.Found = p, true
 			rs = append(rs, ranked{a, sv})
-		} else if a.Kind == metrics.KindCity {
+		} else if a.Kind == metrics.KindCity && len(data.Undated(a.ID, ind.ID)) == 0 {
 			page.Missing = append(page.Missing, a)
 		}
-		if pts := data.Series(a.ID, ind.ID); len(pts) > 0 {
-			ss = append(ss, pointSeries(v.Loc, v.Loc.AreaName(a), pts, a.Kind == metrics.KindCountry))
+		for _, o := range data.Undated(a.ID, ind.ID) {
+			if o.Value.Valid && !o.Year.Valid {
+				page.Undated = append(page.Undated, undatedRow{Area: a, Unit: ind.UnitLabel(), Value: undatedValue{
+					Value: v.Loc.Num(o.Value.Float64), Source: sourceName(o), SourceCode: o.SourceCode.String,
+					Flags: flagViews(v.Loc, cat, o), Note: o.Note}})
+			}
 		}
+		ss = append(ss, areaSeries(v.Loc, cat, data, a, ind, v.Loc.AreaName(a), a.Kind == metrics.KindCountry)...)
 	}
 	sort.SliceStable(rs, func(i, j int) bool {
 		a, b := rs[i].sv.Point.Value, rs[j].sv.Point.Value
@@ -99,7 +112,7 @@ func (s *Server) showIndicator(c echo.Context) error {
 	}
 	if len(ss) > 0 {
 		ys := yearsOf(ss)
-		ch, err := lineChart(v.Loc, chartID("series", ind.Code), v.Loc.T("chart.over_time", "Indicator", v.Loc.IndicatorName(ind)), ind.UnitLabel(), ind.UnitLabel(), ys, ss)
+		ch, err := lineChart(v.Loc, chartID("series", ind.Code), v.Loc.T("chart.over_time", "Indicator", v.Loc.IndicatorName(ind)), ind.UnitLabel(), ind.UnitLabel(), ys, ss, referenceLines(v.Loc, cat, ind))
 		if err != nil {
 			return err
 		}

@@ -83,8 +83,42 @@
     });
   }
 
+  function escapeHTML(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
+  }
+
+  // yearTooltip lists, for the year under the pointer, each series' value
+  // and, for a flagged point (drawn hollow), its flags. Series and flag
+  // names come from stored data: they are escaped.
+  function yearTooltip(params) {
+    params = asList(params);
+    if (params.length === 0) return '';
+    var year = params[0].axisValue;
+    var lines = ['<strong>' + escapeHTML(Math.round(Number(year))) + '</strong>'];
+    params.forEach(function (p) {
+      var v = Array.isArray(p.value) ? p.value[1] : p.value;
+      if (v == null || v === '-' || (typeof v === 'number' && !isFinite(v))) return;
+      if (Array.isArray(p.value) && Number(p.value[0]) !== Number(year)) return;
+      var flags = p.data && p.data.name ? ' <em>(' + escapeHTML(p.data.name) + ')</em>' : '';
+      lines.push(p.marker + escapeHTML(p.seriesName) + ': <strong>' + escapeHTML(formatValue(v)) + '</strong>' + flags);
+    });
+    return lines.join('<br>');
+  }
+
+  function hasYearAxis(option) {
+    var x = asList(option.xAxis)[0];
+    return !!(x && x.type === 'value' && asList(option.series).some(function (s) { return s && s.type === 'line'; }));
+  }
+
   // localise adds number formatting where the option has none of its own.
   function localise(option) {
+    if (hasYearAxis(option)) {
+      asList(option.tooltip).forEach(function (t) {
+        if (t && typeof t === 'object' && t.formatter == null) t.formatter = yearTooltip;
+      });
+    }
     asList(option.tooltip).forEach(function (t) {
       if (t && typeof t === 'object' && t.formatter == null && t.valueFormatter == null) {
         t.valueFormatter = formatValue;
