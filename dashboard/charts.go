@@ -61,7 +61,10 @@ type series struct {
 	// before them.
 	Breaks  map[int]bool
 	Context bool   // a national context line, drawn dashed
-	Dashed  bool   // a projection or another vintage, drawn dashed
+	Dashed  bool   // a projection, drawn dashed
+	// Alternate is another release of a database, drawn dotted with
+	// triangles beside the release the headline rule shows.
+	Alternate bool
 	Colour  string // fixed per area; empty: the palette's order
 	// Footnotes explain the series' flags and line breaks under the chart.
 	Footnotes []string
@@ -204,11 +207,15 @@ func lineData(s series) []opts.LineData {
 
 func lineStyle(s series) []charts.SeriesOpts {
 	ls := opts.LineStyle{Width: 2.5, Color: s.Colour}
-	if s.Context || s.Dashed {
+	symbol := "circle"
+	switch {
+	case s.Alternate:
+		ls.Type, ls.Width, symbol = "dotted", 1.5, "triangle"
+	case s.Context || s.Dashed:
 		ls.Type, ls.Width = "dashed", 1.5
 	}
 	return []charts.SeriesOpts{
-		charts.WithLineChartOpts(opts.LineChart{ConnectNulls: opts.Bool(false), ShowSymbol: opts.Bool(true), Symbol: "circle", SymbolSize: 7}),
+		charts.WithLineChartOpts(opts.LineChart{ConnectNulls: opts.Bool(false), ShowSymbol: opts.Bool(true), Symbol: symbol, SymbolSize: 7}),
 		charts.WithLineStyleOpts(ls),
 		charts.WithItemStyleOpts(opts.ItemStyle{Color: s.Colour}),
 	}

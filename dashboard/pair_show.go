@@ -286,7 +286,7 @@ func areaSeries(loc Locale, cat *metrics.Catalogue, d *metrics.Dataset, area *me
 	for _, a := range alts {
 		base := loc.T("chart.series_source", "Name", plain, "Source", a.SourceTitle)
 		for _, s := range pointSeries(loc, cat, base, a.Points, context, colour) {
-			s.Dashed = true
+			s.Alternate = true
 			s.Footnotes = append(s.Footnotes, loc.T("chart.note_vintage", "Series", base))
 			out = append(out, s)
 		}
