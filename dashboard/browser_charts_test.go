@@ -213,6 +213,20 @@ func TestBrowserChartsTellTheTruth(t *testing.T) {
 		if _, symbol, _, _ := hanoi.item(2019); symbol == "emptyCircle" {
 			t.Error("Hanoi PM2.5 2019 has no flag but is drawn hollow")
 		}
+		// Its tooltip names the flag.
+		var tip string
+		err = chromedp.Run(tab.ctx, chromedp.Evaluate(`(() => {
+			const el = document.getElementById('chart_line_hanoi_milan_pm25_annual_mean');
+			const inst = echarts.getInstanceByDom(el);
+			const series = inst.getOption().series;
+			const si = series.findIndex(s => s.name === 'Hanoi');
+			const di = series[si].data.findIndex(d => d.value && d.value[0] === 2015);
+			inst.dispatchAction({type: 'showTip', seriesIndex: si, dataIndex: di});
+			return Array.from(el.querySelectorAll('div')).map(d => d.innerText).filter(s => s.includes('2015')).join(' | ');
+		})()`, &tip))
+		if err != nil || !strings.Contains(tip, "81.76") || !strings.Contains(tip, "Low coverage") {
+			t.Errorf("tooltip at Hanoi 2015: %q (%v), want the value and its flag", tip, err)
+		}
 		if !strings.Contains(strings.Join(pm.Notes, "\n"), "Low coverage") {
 			t.Errorf("the PM2.5 chart's footnote does not list the flag it shows: %q", pm.Notes)
 		}

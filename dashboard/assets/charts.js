@@ -114,16 +114,18 @@
 
   // localise adds number formatting where the option has none of its own.
   function localise(option) {
-    if (hasYearAxis(option)) {
-      asList(option.tooltip).forEach(function (t) {
-        if (t && typeof t === 'object' && t.formatter == null) t.formatter = yearTooltip;
-      });
-    }
     asList(option.tooltip).forEach(function (t) {
       if (t && typeof t === 'object' && t.formatter == null && t.valueFormatter == null) {
         t.valueFormatter = formatValue;
       }
     });
+    // On a year axis the tooltip names the year and each point's flags;
+    // its numbers go through the same formatValue.
+    if (hasYearAxis(option)) {
+      asList(option.tooltip).forEach(function (t) {
+        if (t && typeof t === 'object' && t.formatter == null) t.formatter = yearTooltip;
+      });
+    }
     ['xAxis', 'yAxis'].forEach(function (key) {
       asList(option[key]).forEach(function (axis) {
         if (!axis || typeof axis !== 'object') return;
