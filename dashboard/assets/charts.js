@@ -89,6 +89,15 @@
     });
   }
 
+  // swatch is the series' colour in a tooltip. ECharts' own marker is an
+  // inline style, which the pages' Content Security Policy refuses: the
+  // palette's colours are classes in app.css instead.
+  function swatch(colour) {
+    var hex = typeof colour === 'string' ? colour.replace('#', '').toLowerCase() : '';
+    if (!/^[0-9a-f]{6}$/.test(hex)) hex = 'none';
+    return '<span class="swatch swatch-' + hex + '" aria-hidden="true">●</span> ';
+  }
+
   // yearTooltip lists, for the year under the pointer, each series' value
   // and, for a flagged point (drawn hollow), its flags. Series and flag
   // names come from stored data: they are escaped.
@@ -102,7 +111,7 @@
       if (v == null || v === '-' || (typeof v === 'number' && !isFinite(v))) return;
       if (Array.isArray(p.value) && Number(p.value[0]) !== Number(year)) return;
       var flags = p.data && p.data.name ? ' <em>(' + escapeHTML(p.data.name) + ')</em>' : '';
-      lines.push(p.marker + escapeHTML(p.seriesName) + ': <strong>' + escapeHTML(formatValue(v)) + '</strong>' + flags);
+      lines.push(swatch(p.color) + escapeHTML(p.seriesName) + ': <strong>' + escapeHTML(formatValue(v)) + '</strong>' + flags);
     });
     return lines.join('<br>');
   }
