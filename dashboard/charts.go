@@ -60,12 +60,12 @@ type series struct {
 	// Breaks marks the years where the source changes: the line stops
 	// before them.
 	Breaks  map[int]bool
-	Context bool   // a national context line, drawn dashed
-	Dashed  bool   // a projection, drawn dashed
+	Context bool // a national context line, drawn dashed
+	Dashed  bool // a projection, drawn dashed
 	// Alternate is another release of a database, drawn dotted with
 	// triangles beside the release the headline rule shows.
 	Alternate bool
-	Colour  string // fixed per area; empty: the palette's order
+	Colour    string // fixed per area; empty: the palette's order
 	// Footnotes explain the series' flags and line breaks under the chart.
 	Footnotes []string
 }
