@@ -85,9 +85,12 @@ func (s *Server) showIndicator(c echo.Context) error {
 		}
 		ss = append(ss, areaSeries(v.Loc, cat, data, a, ind, v.Loc.AreaName(a), a.Kind == metrics.KindCountry)...)
 	}
+	// A total is listed largest first: its order is one of size, not of
+	// performance (docs/RULES.md, rule 8).
+	largestFirst := ind.Direction == metrics.HigherIsBetter || ind.SizeDependent
 	sort.SliceStable(rs, func(i, j int) bool {
 		a, b := rs[i].sv.Point.Value, rs[j].sv.Point.Value
-		if ind.Direction == metrics.HigherIsBetter {
+		if largestFirst {
 			return a > b
 		}
 		return a < b
@@ -101,7 +104,10 @@ func (s *Server) showIndicator(c echo.Context) error {
 	}
 	if len(rs) > 0 {
 		order := "chart.lowest_first"
-		if ind.Direction == metrics.HigherIsBetter {
+		switch {
+		case ind.SizeDependent:
+			order = "chart.largest_first"
+		case ind.Direction == metrics.HigherIsBetter:
 			order = "chart.highest_first"
 		}
 		ch, err := rankChart(v.Loc, chartID("rank", ind.Code), v.Loc.T("chart.rank_title", "Indicator", v.Loc.IndicatorName(ind), "Order", v.Loc.T(order)), ind.UnitLabel(), ind.UnitLabel(), labels, values)
