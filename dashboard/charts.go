@@ -72,8 +72,10 @@ type series struct {
 
 // refLine is a horizontal line a series is read against.
 type refLine struct {
-	Label  string
+	Label  string // in the footnote: "WHO interim target 1"
+	Short  string // beside the line: "WHO IT1"
 	Value  float64
+	Limit  bool // an EU limit value, drawn apart from the WHO levels
 	Source string
 }
 
@@ -144,7 +146,22 @@ func lineChart(loc Locale, id, title, subtitle, unit string, years []int, ss []s
 		}
 	}
 	if len(refs) > 0 {
-		line.AddSeries(loc.T("chart.reference_lines"), nil, referenceOpts(refs)...)
+		// WHO levels labelled on the right, limit values on the left,
+		// each group a legend entry of its own.
+		var who, limits []refLine
+		for _, r := range refs {
+			if r.Limit {
+				limits = append(limits, r)
+			} else {
+				who = append(who, r)
+			}
+		}
+		if len(who) > 0 {
+			line.AddSeries(loc.T("chart.reference_who"), nil, referenceOpts(who, "insideEndTop", "dotted")...)
+		}
+		if len(limits) > 0 {
+			line.AddSeries(loc.T("chart.reference_limits"), nil, referenceOpts(limits, "insideStartTop", "dashed")...)
+		}
 		// One note per source: the lines it sets, then the source.
 		var sources []string
 		lines := map[string][]string{}
@@ -152,10 +169,10 @@ func lineChart(loc Locale, id, title, subtitle, unit string, years []int, ss []s
 			if _, ok := lines[r.Source]; !ok {
 				sources = append(sources, r.Source)
 			}
-			lines[r.Source] = append(lines[r.Source], r.Label+" "+loc.Num(r.Value)+" "+unit)
+			lines[r.Source] = append(lines[r.Source], r.Short+" = "+r.Label+", "+loc.Num(r.Value)+" "+unit)
 		}
 		for _, src := range sources {
-			note(loc.T("chart.note_reference", "Lines", strings.Join(lines[src], ", "), "Source", src))
+			note(loc.T("chart.note_reference", "Lines", strings.Join(lines[src], "; "), "Source", src))
 		}
 	}
 	for _, y := range years {
@@ -223,18 +240,18 @@ func lineStyle(s series) []charts.SeriesOpts {
 
 // referenceOpts draws the reference lines as the mark lines of a series
 // of their own, so that the legend can hide them.
-func referenceOpts(refs []refLine) []charts.SeriesOpts {
+func referenceOpts(refs []refLine, position, lineType string) []charts.SeriesOpts {
 	var items []opts.MarkLineNameYAxisItem
 	for _, r := range refs {
-		items = append(items, opts.MarkLineNameYAxisItem{Name: r.Label, YAxis: r.Value})
+		items = append(items, opts.MarkLineNameYAxisItem{Name: r.Short, YAxis: r.Value})
 	}
 	return []charts.SeriesOpts{
 		charts.WithItemStyleOpts(opts.ItemStyle{Color: referenceColour}),
 		charts.WithMarkLineNameYAxisItemOpts(items...),
 		charts.WithMarkLineStyleOpts(opts.MarkLineStyle{
 			Symbol:    []string{"none", "none"},
-			Label:     &opts.Label{Show: opts.Bool(true), Position: "insideEndTop", Formatter: "{b}: {c}"},
-			LineStyle: &opts.LineStyle{Type: "dotted", Color: referenceColour, Width: 1},
+			Label:     &opts.Label{Show: opts.Bool(true), Position: position, Formatter: "{b} {c}", FontSize: 10},
+			LineStyle: &opts.LineStyle{Type: lineType, Color: referenceColour, Width: 1},
 		}),
 	}
 }

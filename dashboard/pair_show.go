@@ -323,7 +323,11 @@ func referenceLines(loc Locale, cat *metrics.Catalogue, ind *metrics.Indicator) 
 		if loc.Lang == "vi" && l.LabelVI != "" {
 			label = l.LabelVI
 		}
-		out = append(out, refLine{Label: label, Value: l.Value, Source: l.Source})
+		short := l.ShortLabel
+		if short == "" {
+			short = label
+		}
+		out = append(out, refLine{Label: label, Short: short, Value: l.Value, Limit: l.Kind == "limit_value", Source: l.Source})
 	}
 	return out
 }

@@ -117,6 +117,7 @@ type ReferenceLine struct {
 	Value       float64 `db:"value"`
 	LabelEN     string  `db:"label_en"`
 	LabelVI     string  `db:"label_vi"`
+	ShortLabel  string  `db:"short_label"`
 	Source      string  `db:"source"`
 	SourceURL   string  `db:"source_url"`
 }

@@ -344,9 +344,9 @@ func (sd *seeder) seedReferenceLines(ctx context.Context) error {
 			return fmt.Errorf("reference_lines.csv line %d: a reference line needs its source", lines[i])
 		}
 		order, _ := strconv.Atoi(r["sort_order"])
-		if _, err := sd.tx.ExecContext(ctx, `INSERT INTO reference_lines (indicator_id, code, kind, value, label_en, label_vi, source, source_url, sort_order)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			ind, r["code"], r["kind"], v, r["label_en"], r["label_vi"], r["source"], r["source_url"], order); err != nil {
+		if _, err := sd.tx.ExecContext(ctx, `INSERT INTO reference_lines (indicator_id, code, kind, value, label_en, label_vi, short_label, source, source_url, sort_order)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			ind, r["code"], r["kind"], v, r["label_en"], r["label_vi"], r["short_label"], r["source"], r["source_url"], order); err != nil {
 			return fmt.Errorf("reference_lines.csv line %d: %w", lines[i], err)
 		}
 	}

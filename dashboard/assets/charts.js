@@ -134,6 +134,10 @@
       asList(option.tooltip).forEach(function (t) {
         if (t && typeof t === 'object' && t.formatter == null) t.formatter = yearTooltip;
       });
+      // A year is a year, not a number to group: 2019, not 2,019.
+      var x = asList(option.xAxis)[0];
+      x.axisLabel = x.axisLabel || {};
+      x.axisLabel.formatter = function (v) { return String(Math.round(v)); };
     }
     ['xAxis', 'yAxis'].forEach(function (key) {
       asList(option[key]).forEach(function (axis) {

@@ -16,6 +16,8 @@ CREATE TABLE reference_lines (
     value        REAL    NOT NULL,
     label_en     TEXT    NOT NULL,
     label_vi     TEXT    NOT NULL DEFAULT '',
+    -- short_label is what the chart writes beside the line ("WHO IT1").
+    short_label  TEXT    NOT NULL DEFAULT '',
     source       TEXT    NOT NULL,
     source_url   TEXT    NOT NULL DEFAULT '',
     sort_order   INTEGER NOT NULL DEFAULT 0,
