@@ -409,7 +409,8 @@ func (cmp *Comparison) Coverage() []Coverage {
 					continue
 				}
 				cv.Total++
-				if LatestFor(cmp.Catalogue, cmp.Data, cv.City, ind).Found {
+				// A value without a year is reported all the same.
+				if sv := LatestFor(cmp.Catalogue, cmp.Data, cv.City, ind); sv.Found || len(sv.Undated) > 0 {
 					cv.Reported++
 					perTheme[ind.Theme]++
 				}

@@ -185,6 +185,13 @@ func TestUndatedValuesAreShownNotMissing(t *testing.T) {
 	if row.Gap != nil {
 		t.Error("values without a year must not be compared as if of one year")
 	}
+	for _, cv := range cmp.Coverage() {
+		for _, th := range cv.EmptyThemes {
+			if th == "green_space" {
+				t.Errorf("%s is said to report nothing on green space", cv.City.Slug)
+			}
+		}
+	}
 	if !strings.Contains(row.Sides[0][0].Undated[0].Flags, "partial_area") {
 		t.Errorf("Hanoi's value covers four inner districts: flags %q", row.Sides[0][0].Undated[0].Flags)
 	}
