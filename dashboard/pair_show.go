@@ -22,6 +22,9 @@ type pairPage struct {
 	Charts    []*Chart
 	Countries []*metrics.Area
 	Coverage  []coverageView
+	// Undated is set when the theme has values without a year, which
+	// the scorecard shows and no chart over time can draw.
+	Undated bool
 }
 
 type coverageView struct {
@@ -59,6 +62,8 @@ type scoreRowView struct {
 	InsteadGap string
 	// Ranks place each city among the programme's cities.
 	Ranks []string
+	// Undated is set when a side has only values without a year.
+	Undated bool
 }
 
 // showPair is the comparison page of a twin pair.
@@ -120,7 +125,11 @@ func buildPairPage(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, 
 			if r.Comparable() {
 				tab.Comparable++
 			}
-			ts.Rows = append(ts.Rows, scoreRow(loc, cat, p, r, ranks[r.Indicator.ID]))
+			rv := scoreRow(loc, cat, p, r, ranks[r.Indicator.ID])
+			if rv.Undated && t == theme {
+				p.Undated = true
+			}
+			ts.Rows = append(ts.Rows, rv)
 		}
 		p.Tabs = append(p.Tabs, tab)
 		if len(ts.Rows) > 0 || len(ts.Missing) > 0 {
@@ -143,6 +152,7 @@ func scoreRow(loc Locale, cat *metrics.Catalogue, p *pairPage, r metrics.ScoreRo
 	for si := range r.Sides {
 		for _, sv := range r.Sides[si] {
 			rv.Sides[si] = append(rv.Sides[si], pointView(loc, cat, r.Indicator, sv))
+			rv.Undated = rv.Undated || sv.HasUndated()
 			if rk, ok := ranks[sv.City.ID]; ok {
 				rv.Ranks = append(rv.Ranks, rankText(loc, r.Indicator, rk))
 			}
