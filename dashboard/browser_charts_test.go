@@ -359,6 +359,11 @@ func TestBrowserChartsTellTheTruth(t *testing.T) {
 				if !strings.Contains(total, "GHG emissions per capita") {
 					t.Errorf("total GHG row does not offer the per-capita comparison: %q", total)
 				}
+				var scope1 string
+				_ = chromedp.Run(tab.ctx, chromedp.Evaluate(`(document.querySelector('tr[data-indicator="ghg_scope1"]') || {}).innerText || ''`, &scope1))
+				if !strings.Contains(scope1, "Scope 1 GHG emissions per capita") {
+					t.Errorf("scope 1 row does not offer the per-capita comparison: %q", scope1)
+				}
 			}
 		}
 	})
