@@ -94,14 +94,15 @@ func (s *Server) showCity(c echo.Context) error {
 	// One trend chart per unit of the air theme: the pollutants share µg/m³.
 	var ss []series
 	var unit string
-	for _, ind := range cat.ThemeIndicators("air") {
+	for i, ind := range cat.ThemeIndicators("air") {
 		pts := data.Series(area.ID, ind.ID)
 		if len(pts) == 0 || ind.ContextOfID.Valid {
 			continue
 		}
 		unit = ind.UnitLabel()
-		// The lines here are pollutants, not areas: one fixed colour each.
-		ss = append(ss, pointSeries(v.Loc, cat, v.Loc.IndicatorName(ind), pts, false, otherColours[len(ss)%len(otherColours)])...)
+		// The lines here are pollutants, not areas: one fixed colour each,
+		// by the pollutant's place in the catalogue.
+		ss = append(ss, pointSeries(v.Loc, cat, v.Loc.IndicatorName(ind), pts, false, otherColours[i%len(otherColours)])...)
 	}
 	if len(ss) > 0 {
 		ys := yearsOf(ss)
