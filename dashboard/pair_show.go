@@ -86,6 +86,11 @@ func (s *Server) showPair(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The rank lines read every programme city's values of these
+	// indicators: a new value anywhere changes them.
+	for id := range ranks {
+		dependOn(c).indicator(id)
+	}
 	v := s.view(c, "pair")
 	page, err := buildPairPage(v.Loc, cat, cmp, ranks, theme)
 	if err != nil {
