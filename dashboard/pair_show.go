@@ -430,14 +430,33 @@ func lineSummary(loc Locale, cmp *metrics.Comparison, ind *metrics.Indicator) st
 	}
 	args := []any{"Year", sm.Year, "A", loc.AreaName(sm.A), "B", loc.AreaName(sm.B), "Indicator", loc.IndicatorName(ind),
 		"ValueA", loc.Num(sm.PA.Value), "ValueB", loc.Num(sm.PB.Value), "Unit", ind.UnitLabel(), "Direction", loc.Direction(ind.Direction)}
-	if ind.SizeDependent {
-		return loc.T("summary.total", args...)
+	var out string
+	switch {
+	case ind.SizeDependent:
+		out = loc.T("summary.total", args...)
+	case !sm.HasRatio:
+		out = loc.T("summary.plain", args...)
+	default:
+		times := strings.TrimSuffix(loc.Ratio(sm.Ratio), "×")
+		out = loc.T("summary.ratio", append(args, "Times", times)...)
 	}
-	if !sm.HasRatio {
-		return loc.T("summary.plain", args...)
+	// A flagged value in the sentence carries its flags there too.
+	for _, x := range []struct {
+		area *metrics.Area
+		p    metrics.Point
+	}{{sm.A, sm.PA}, {sm.B, sm.PB}} {
+		var names []string
+		for _, f := range drawnFlags(x.p.Obs) {
+			if fl := cmp.Catalogue.Flag(f); fl != nil {
+				f = loc.FlagName(fl)
+			}
+			names = append(names, f)
+		}
+		if len(names) > 0 {
+			out += " " + loc.T("summary.flagged", "Name", loc.AreaName(x.area), "Year", sm.Year, "Flags", strings.Join(names, ", "))
+		}
 	}
-	times := strings.TrimSuffix(loc.Ratio(sm.Ratio), "×")
-	return loc.T("summary.ratio", append(args, "Times", times)...)
+	return out
 }
 
 // overviewChart normalises, across themes, every indicator the pair's
