@@ -95,9 +95,7 @@ func (s *Server) downloadData(c echo.Context) error {
 		return err
 	}
 	d.url = "/data/download?" + withFormat(d.query, format).Encode()
-	if s.conditional(c, d.stamp, format) {
-		return notModified(c)
-	}
+	dataHeaders(c, d.stamp)
 	f := downloadFormats[fi]
 	if format == "xlsx" {
 		n, err := s.store.CountSelection(ctx, d.sel)
