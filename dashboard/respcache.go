@@ -507,7 +507,7 @@ func (s *Server) serveEntry(c echo.Context, e *cacheEntry) error {
 	if e.etag != "" {
 		h.Set("ETag", `"`+e.etag+encSuffix(enc)+`"`)
 	}
-	http.ServeContent(errorsUnencoded{resp}, req, "", e.modtime, bytes.NewReader(body))
+	http.ServeContent(&entryWriter{ResponseWriter: resp, size: len(body)}, req, "", e.modtime, bytes.NewReader(body))
 	return nil
 }
 
@@ -521,14 +521,23 @@ func encSuffix(enc string) string {
 	return ""
 }
 
-// errorsUnencoded drops Content-Encoding from error answers
-// http.ServeContent writes itself (416), which are plain text.
-type errorsUnencoded struct{ http.ResponseWriter }
+// entryWriter mends two things http.ServeContent leaves to on-the-fly
+// compressors: the length of a whole encoded body (which a HEAD answer
+// needs too), and error answers it writes itself (416), which are plain
+// text, not encoded.
+type entryWriter struct {
+	http.ResponseWriter
+	size int
+}
 
-func (w errorsUnencoded) WriteHeader(code int) {
-	if code >= 400 {
-		w.Header().Del("Content-Encoding")
-		w.Header().Del("ETag")
+func (w *entryWriter) WriteHeader(code int) {
+	h := w.Header()
+	switch {
+	case code >= 400:
+		h.Del("Content-Encoding")
+		h.Del("ETag")
+	case code == http.StatusOK && h.Get("Content-Length") == "":
+		h.Set("Content-Length", strconv.Itoa(w.size))
 	}
 	w.ResponseWriter.WriteHeader(code)
 }

@@ -50,8 +50,14 @@ func checkParams(q url.Values, allowed ...[]string) *Problem {
 		all = append(all, n)
 	}
 	sort.Strings(all)
-	p := badParam(names[0], "unknown parameter; known ones are "+strings.Join(all, ", "))
-	p.InvalidParams[0].msg, p.InvalidParams[0].args = "data.reason.unknown_param_known", []any{"Known", strings.Join(all, ", ")}
+	var p *Problem
+	if len(all) == 0 {
+		p = badParam(names[0], "unknown parameter; this endpoint takes no query parameters")
+		p.InvalidParams[0].msg = "data.reason.unknown_param"
+	} else {
+		p = badParam(names[0], "unknown parameter; known ones are "+strings.Join(all, ", "))
+		p.InvalidParams[0].msg, p.InvalidParams[0].args = "data.reason.unknown_param_known", []any{"Known", strings.Join(all, ", ")}
+	}
 	for _, n := range names[1:] {
 		p.InvalidParams = append(p.InvalidParams, InvalidParam{Name: n, Reason: "unknown parameter", msg: "data.reason.unknown_param"})
 	}

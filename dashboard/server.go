@@ -183,10 +183,9 @@ func (s *Server) routes(e *echo.Echo) {
 	readable(api, "/sources", s.listSourcesAPI, s.cached(dataRule))
 	readable(api, "/flags", s.listFlagsAPI, s.cached(dataRule))
 	readable(api, "/observations", s.listObservationsAPI, s.cached(negotiated))
-	api.RouteNotFound("/*", func(c echo.Context) error {
-		return &Problem{Type: problemNotFound, Title: "Not found", Status: http.StatusNotFound,
-			Detail: "No such API endpoint; the OpenAPI document at /api/v1/openapi.json lists them."}
-	})
+	// Unknown API paths are 404 and known ones asked with another method
+	// 405 with Allow (echo's router), both as problem documents
+	// (handleError).
 
 	// Signing in and out (/logout as the URL map names it, beside
 	// /admin/logout that the menu posts to; both need the CSRF token).
@@ -327,6 +326,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 		p := &Problem{Type: "about:blank", Title: http.StatusText(code), Status: code, Detail: msg}
 		if code == http.StatusNotFound && msg == "" {
 			p.Type, p.Detail = problemNotFound, "Nothing is stored under this address."
+			if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+				p.Detail = "No such API endpoint; the OpenAPI document at /api/v1/openapi.json lists them."
+			}
+		}
+		if code == http.StatusMethodNotAllowed {
+			p.Detail = "This address answers only " + c.Response().Header().Get("Allow") + "."
 		}
 		if werr := writeProblem(c, p); werr != nil {
 			s.log.Error("write problem", "err", werr)
