@@ -30,7 +30,7 @@ func AssetsFS() fs.FS {
 // and a new build still reaches every reader at once.
 type assetSet struct {
 	byURL  map[string]*cacheEntry // "/assets/app.3f2a1b0c.css"
-	urlFor map[string]string // "app.css" → "/assets/app.3f2a1b0c.css"
+	urlFor map[string]string      // "app.css" → "/assets/app.3f2a1b0c.css"
 }
 
 func loadAssets(fsys fs.FS) (*assetSet, error) {

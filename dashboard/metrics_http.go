@@ -18,9 +18,9 @@ import (
 // Prometheus text format. Each server has its own registry: no global
 // state, and tests can run servers side by side.
 type telemetry struct {
-	reg      *prometheus.Registry
+	reg *prometheus.Registry
 	// routes are the registered route patterns, the only route labels.
-	routes map[string]bool
+	routes   map[string]bool
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	// Uploads counts published and rolled-back uploads by outcome.
