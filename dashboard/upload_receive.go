@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"crypto/subtle"
 	"errors"
 	"io"
 	"mime/multipart"
@@ -38,9 +39,22 @@ func (s *Server) receiveFile(c echo.Context) (*metrics.Pending, error) {
 			}
 			return nil, (&metrics.FileError{Code: "bad_request", Message: "The upload was cut off or is not valid multipart form data.", Hint: "Try again."}).With("bad_request", "try_again")
 		}
+		want, checkToken := c.Get(csrfInBody).(string)
+		if part.FormName() == csrfField && checkToken {
+			got, _ := io.ReadAll(io.LimitReader(part, 256))
+			part.Close()
+			if subtle.ConstantTimeCompare(got, []byte(want)) == 1 {
+				c.Set(csrfInBody, nil)
+			}
+			continue
+		}
 		if part.FormName() != "file" {
 			part.Close()
 			continue
+		}
+		if checkToken {
+			// No token before the file: the file is not read.
+			return nil, errFormExpired
 		}
 		return s.receivePart(c, part, lim)
 	}
