@@ -34,6 +34,7 @@ type download struct {
 	sel   metrics.Selection
 	query url.Values // the canonical filter parameters
 	url   string     // where the same download can be fetched again
+	count int        // how many values it holds (counted for XLSX only)
 }
 
 // prepareDownload reads the filters of a request and resolves them.
@@ -94,7 +95,7 @@ func (s *Server) downloadData(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d.url = "/data/download?" + withFormat(d.query, format).Encode()
+	d.url = s.baseURL + "/data/download?" + withFormat(d.query, format).Encode()
 	dataHeaders(c, d.stamp)
 	f := downloadFormats[fi]
 	if format == "xlsx" {
@@ -102,6 +103,7 @@ func (s *Server) downloadData(c echo.Context) error {
 		if err != nil {
 			return err
 		}
+		d.count = n
 		if n > maxXLSXRows {
 			return &Problem{Type: problemTooLarge, Title: "Too many rows for a spreadsheet", Status: http.StatusRequestEntityTooLarge,
 				Detail: fmt.Sprintf("The selection holds %d values; an XLSX sheet holds at most %d. Narrow the filters, or download CSV or the data package.", n, maxXLSXRows)}

@@ -297,7 +297,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	var prob *Problem
 	if errors.As(err, &prob) {
-		if werr := writeProblem(c, prob); werr != nil {
+		if werr := writeProblem(c, s.baseURL, prob); werr != nil {
 			s.log.Error("write problem", "err", werr)
 		}
 		return
@@ -333,7 +333,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if code == http.StatusMethodNotAllowed {
 			p.Detail = "This address answers only " + c.Response().Header().Get("Allow") + "."
 		}
-		if werr := writeProblem(c, p); werr != nil {
+		if werr := writeProblem(c, s.baseURL, p); werr != nil {
 			s.log.Error("write problem", "err", werr)
 		}
 		return
