@@ -668,7 +668,8 @@ type captureWriter struct {
 	spilled bool
 	out     io.Writer
 	gz      *gzip.Writer
-	err     error
+	// extended is when the write deadline was last moved on.
+	extended time.Time
 }
 
 func (w *captureWriter) Header() http.Header  { return w.rw.Header() }
@@ -678,6 +679,9 @@ func (w *captureWriter) Write(p []byte) (int, error) {
 	if w.spilled {
 		if w.req.Method == http.MethodHead {
 			return 0, errHeadDone
+		}
+		if time.Since(w.extended) > time.Second {
+			w.extend()
 		}
 		return w.out.Write(p)
 	}
@@ -707,7 +711,7 @@ func (w *captureWriter) spill() error {
 			w.out = w.gz
 		}
 	}
-	_ = http.NewResponseController(w.rw).SetWriteDeadline(time.Now().Add(streamIdle))
+	w.extend()
 	w.rw.WriteHeader(w.status)
 	if w.req.Method == http.MethodHead {
 		return errHeadDone
@@ -726,9 +730,15 @@ func (w *captureWriter) Flush() {
 	if w.gz != nil {
 		_ = w.gz.Flush()
 	}
-	rc := http.NewResponseController(w.rw)
-	_ = rc.Flush()
-	_ = rc.SetWriteDeadline(time.Now().Add(streamIdle))
+	_ = http.NewResponseController(w.rw).Flush()
+	w.extend()
+}
+
+// extend moves the write deadline on: the server's write timeout is
+// for short answers, a streamed one gets streamIdle from its last part.
+func (w *captureWriter) extend() {
+	w.extended = time.Now()
+	_ = http.NewResponseController(w.rw).SetWriteDeadline(w.extended.Add(streamIdle))
 }
 
 func (w *captureWriter) Unwrap() http.ResponseWriter { return w.rw }

@@ -322,8 +322,12 @@ func serve(ctx context.Context, st settings, store *metrics.Store, up *metrics.U
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		// Uploads of large files over slow links take a while.
-		ReadTimeout:  10 * time.Minute,
-		WriteTimeout: 60 * time.Second,
+		ReadTimeout: 10 * time.Minute,
+		// Pages and API answers are short; a streamed download moves its
+		// own deadline on with every part it sends (a minute from the
+		// last one), and the upload routes get the read timeout and a
+		// minute, so neither is cut by this one.
+		WriteTimeout: 30 * time.Second,
 		IdleTimeout:  120 * time.Second,
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
