@@ -52,7 +52,11 @@ func (s *Server) apiCreateUpload(c echo.Context) error {
 	p, err := s.receiveFile(c)
 	var fe *metrics.FileError
 	if errors.As(err, &fe) {
-		return c.JSON(http.StatusUnprocessableEntity, map[string]any{"state": metrics.StateFailed, "file_error": fe})
+		code := http.StatusUnprocessableEntity
+		if fe.Code == "too_large" {
+			code = http.StatusRequestEntityTooLarge
+		}
+		return c.JSON(code, map[string]any{"state": metrics.StateFailed, "file_error": fe})
 	}
 	if err != nil {
 		return err
