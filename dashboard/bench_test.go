@@ -86,6 +86,24 @@ func BenchmarkPairPageWarm(b *testing.B) {
 	}
 }
 
+// BenchmarkPairPageWarmIdentity is the same page for a client that
+// takes no compression (curl, many bots): the identity bytes are kept
+// in the entry, not decompressed per request.
+func BenchmarkPairPageWarmIdentity(b *testing.B) {
+	app := testapp.New(b, testapp.Options{})
+	req := httptest.NewRequest(http.MethodGet, "/pairs/hanoi-milan", nil)
+	app.Handler.ServeHTTP(httptest.NewRecorder(), req)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rec := httptest.NewRecorder()
+		app.Handler.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK || rec.Header().Get("Content-Encoding") != "" || rec.Body.Len() < 10000 {
+			b.Fatalf("GET = %d %q, %d bytes", rec.Code, rec.Header().Get("Content-Encoding"), rec.Body.Len())
+		}
+	}
+}
+
 // BenchmarkOverviewPage renders the list of pairs with their headlines.
 func BenchmarkOverviewPage(b *testing.B) {
 	app := testapp.New(b, testapp.Options{})

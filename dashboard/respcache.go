@@ -530,6 +530,20 @@ type entryWriter struct {
 	size int
 }
 
+// copyBufs are the buffers entries are copied out through: without
+// them io.Copy would allocate one per answer (32 KiB for a page).
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+
+// ReadFrom copies a stored body out in as few writes as it takes.
+func (w *entryWriter) ReadFrom(r io.Reader) (int64, error) {
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	return io.CopyBuffer(writerOnly{w}, r, *bp)
+}
+
+// writerOnly hides ReadFrom, so that io.CopyBuffer does not call back.
+type writerOnly struct{ io.Writer }
+
 func (w *entryWriter) WriteHeader(code int) {
 	h := w.Header()
 	switch {
