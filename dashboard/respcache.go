@@ -425,7 +425,7 @@ func (s *Server) render1(c echo.Context, h echo.HandlerFunc, rule cacheRule, key
 	if cw.status != http.StatusOK {
 		return s.writeUncached(c, cw.status, cw.buf.Bytes())
 	}
-	e := newEntry(key, cur, recordedDeps(c), storedHeader(hdr), bytes.Clone(cw.buf.Bytes()), ruleVary(rule))
+	e := newEntry(key, cur, recordedDeps(c), storedHeader(hdr), cw.buf.Bytes(), ruleVary(rule))
 	s.cache.put(e)
 	return s.serveEntry(c, e)
 }
