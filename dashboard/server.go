@@ -18,6 +18,8 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"golang.org/x/time/rate"
 
+	"github.com/twinmetrics/twinmetrics/ingest"
+	"github.com/twinmetrics/twinmetrics/locale"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -26,7 +28,7 @@ type Config struct {
 	Store  *metrics.Store
 	Logger *slog.Logger
 	// Uploads receives, checks and publishes staff uploads.
-	Uploads *metrics.Uploader
+	Uploads *ingest.Uploader
 	// Templates and Assets are the embedded files, or the source folders
 	// in development (then templates are parsed again on every request).
 	Templates fs.FS
@@ -51,13 +53,13 @@ type Config struct {
 // Server holds what the handlers need.
 type Server struct {
 	store   *metrics.Store
-	uploads *metrics.Uploader
+	uploads *ingest.Uploader
 	// uploadRate is the per-address upload rate, per minute.
 	uploadRate int
 	log        *slog.Logger
 	pages      *pageSet
 	assets     *assetSet
-	tr         *translator
+	tr         *locale.Catalogue
 	baseURL    string
 	tel        *telemetry
 	cache      *respCache
@@ -83,9 +85,9 @@ func New(cfg Config) (*echo.Echo, error) {
 		return nil, errors.New("dashboard: Config.Uploads is required")
 	}
 	if cfg.Locales == nil {
-		cfg.Locales = LocaleFS()
+		cfg.Locales = locale.Files()
 	}
-	tr, err := newTranslator(cfg.Locales)
+	tr, err := locale.Load(cfg.Locales)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +141,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if err := cop.Check(c.Request()); err != nil {
-				return echo.NewHTTPError(http.StatusForbidden, "The form has expired or did not come from this site. Go back, reload the page and try again.")
+				return errFormExpired
 			}
 			return next(c)
 		}
@@ -209,7 +211,7 @@ func (s *Server) routes(e *echo.Echo) {
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
 			// One more file is allowed every 60/rate seconds.
 			c.Response().Header().Set("Retry-After", strconv.Itoa((60+s.uploadRate-1)/s.uploadRate))
-			return echo.NewHTTPError(http.StatusTooManyRequests, "Too many uploads from this address: wait a minute and try again.")
+			return echo.NewHTTPError(http.StatusTooManyRequests, msgUploadRate.With())
 		},
 	})
 	staff.POST("/uploads", s.receiveUpload, uploadRate, longUpload)
@@ -315,23 +317,32 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	// Messages of HTTP errors are written for the reader; others are not
 	// shown.
-	msg := ""
+	var msg locale.Message
+	plain := "" // a message of echo's own ("Not Found")
 	if he != nil && code < 500 {
-		if m, ok := he.Message.(string); ok {
+		switch m := he.Message.(type) {
+		case locale.Message:
 			msg = m
+		case *locale.Error:
+			msg = m.Message
+		case string:
+			plain = m
 		}
 	}
 	if isMachinePath(c.Request().URL.Path) {
 		// A problem document (RFC 9457), as every API error.
-		p := &Problem{Type: "about:blank", Title: http.StatusText(code), Status: code, Detail: msg}
-		if code == http.StatusNotFound && msg == "" {
-			p.Type, p.Detail = problemNotFound, "Nothing is stored under this address."
+		p := &Problem{Type: "about:blank", Title: http.StatusText(code), Status: code, Detail: plain}
+		if !msg.IsZero() {
+			p.Detail = locale.English(msg)
+		}
+		if code == http.StatusNotFound && p.Detail == "" {
+			p.Type, p.Detail = problemNotFound, locale.English(msgNothingStored.With())
 			if strings.HasPrefix(c.Request().URL.Path, "/api/") {
-				p.Detail = "No such API endpoint; the OpenAPI document at /api/v1/openapi.json lists them."
+				p.Detail = locale.English(msgNoEndpoint.With())
 			}
 		}
 		if code == http.StatusMethodNotAllowed {
-			p.Detail = "This address answers only " + c.Response().Header().Get("Allow") + "."
+			p.Detail = locale.English(msgMethodNotAllowed.With(c.Response().Header().Get("Allow")))
 		}
 		if werr := writeProblem(c, s.baseURL, p); werr != nil {
 			s.log.Error("write problem", "err", werr)
@@ -340,11 +351,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	v := s.view(c, "error")
 	v.Status = code
-	v.Title = v.Loc.T(fmt.Sprintf("error.%d.title", code))
-	if v.Title == fmt.Sprintf("error.%d.title", code) {
+	var ok bool
+	if v.Title, ok = v.Loc.lookup(fmt.Sprintf("error.%d.title", code)); !ok {
 		v.Title = http.StatusText(code)
 	}
-	v.Data = v.Loc.httpMessage(msg)
+	v.Data = plain
+	if !msg.IsZero() {
+		v.Data = v.Loc.Say(msg)
+	}
 	if rerr := s.render(c, code, "error", v); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		_ = c.String(code, http.StatusText(code))

@@ -31,11 +31,11 @@ type component struct {
 	Preferred bool    `db:"preferred"`
 }
 
-// deriveAll recomputes every derived observation (per capita values)
+// DeriveAll recomputes every derived observation (per capita values)
 // from the current stored components, inside the caller's transaction.
 // Derived rows are computed, not data, so they are replaced wholesale.
 // It returns how many it wrote.
-func deriveAll(ctx context.Context, tx *sqlx.Tx) (int, error) {
+func DeriveAll(ctx context.Context, tx *sqlx.Tx) (int, error) {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM observations WHERE numerator_id IS NOT NULL`); err != nil {
 		return 0, err
 	}

@@ -138,7 +138,7 @@ func (s *Store) Seed(ctx context.Context, fsys fs.FS) (SeedResult, error) {
 	if _, err := tx.ExecContext(ctx, `UPDATE uploads SET rows_new = ? WHERE id = ?`, res.Observations, res.UploadID); err != nil {
 		return res, err
 	}
-	if res.Derived, err = deriveAll(ctx, tx); err != nil {
+	if res.Derived, err = DeriveAll(ctx, tx); err != nil {
 		return res, fmt.Errorf("seed: derive: %w", err)
 	}
 	if _, err := RecordGlobalChange(ctx, tx); err != nil {

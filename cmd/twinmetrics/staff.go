@@ -5,12 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/twinmetrics/twinmetrics/locale"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -79,7 +81,7 @@ func tokenCommand(ctx context.Context, verb string, st settings, store *metrics.
 
 // importCommand checks a file as the upload page does, prints the same
 // report and, with --publish, publishes it.
-func importCommand(ctx context.Context, file string, st settings, store *metrics.Store, up *metrics.Uploader, stdout io.Writer) error {
+func importCommand(ctx context.Context, file string, st settings, store *metrics.Store, up *ingest.Uploader, stdout io.Writer) error {
 	if file == "" || st.email == "" {
 		return errors.New("usage: twinmetrics import FILE --email E [--publish] [--allow-rejected] [--confirm-warnings]")
 	}
@@ -93,9 +95,9 @@ func importCommand(ctx context.Context, file string, st settings, store *metrics
 	}
 	defer f.Close()
 	p, err := up.Receive(ctx, f, filepath.Base(file), user)
-	var fe *metrics.FileError
+	var fe *ingest.FileError
 	if errors.As(err, &fe) {
-		fmt.Fprintf(stdout, "The file cannot be read: %s\nHow to fix it: %s\nNothing was changed.\n", fe.Message, fe.Hint)
+		fmt.Fprintf(stdout, "The file cannot be read: %s\nHow to fix it: %s\nNothing was changed.\n", locale.English(fe.Message), locale.English(fe.Hint))
 		return errors.New("the file was refused")
 	}
 	if err != nil {
@@ -104,7 +106,7 @@ func importCommand(ctx context.Context, file string, st settings, store *metrics
 	if p, err = up.Check(ctx, p.Key); err != nil {
 		return err
 	}
-	if err := up.WriteReport(ctx, stdout, p); err != nil {
+	if err := writeReport(ctx, up, stdout, p); err != nil {
 		return err
 	}
 	if p.FileError != nil {
@@ -114,7 +116,7 @@ func importCommand(ctx context.Context, file string, st settings, store *metrics
 		fmt.Fprintf(stdout, "\nNothing is published yet. Publish with --publish, or on the page /admin/uploads/%s.\n", p.Key)
 		return nil
 	}
-	id, err := up.Publish(ctx, p.Key, user, metrics.PublishOptions{AllowRejected: st.allowRej, ConfirmWarnings: st.confirmWarn})
+	id, err := up.Publish(ctx, p.Key, user, ingest.PublishOptions{AllowRejected: st.allowRej, ConfirmWarnings: st.confirmWarn})
 	if err != nil {
 		return fmt.Errorf("not published: %w", err)
 	}

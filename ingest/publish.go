@@ -1,4 +1,4 @@
-package metrics
+package ingest
 
 import (
 	"context"
@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/twinmetrics/twinmetrics/locale"
+	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
 // PublishOptions are the choices staff make when publishing.
@@ -24,38 +27,22 @@ type PublishOptions struct {
 }
 
 // RefusedError is a publish or rollback that was refused; its message
-// says why and what to do. Code names the message for translation and
-// Args fill its placeholders; Msg is the English text.
+// says why and what to do.
 type RefusedError struct {
-	Msg  string
-	Code string
-	Args map[string]string
+	Message locale.Message
 }
 
-func (e *RefusedError) Error() string { return e.Msg }
+func (e *RefusedError) Error() string { return locale.English(e.Message) }
 
-func refuse(format string, args ...any) *RefusedError {
-	return &RefusedError{Msg: fmt.Sprintf(format, args...)}
-}
-
-// with gives a refusal its code and named arguments (pairs of name and
-// value).
-func (e *RefusedError) with(code string, kv ...string) error {
-	e.Code = code
-	if len(kv) > 1 {
-		e.Args = make(map[string]string, len(kv)/2)
-		for i := 0; i+1 < len(kv); i += 2 {
-			e.Args[kv[i]] = kv[i+1]
-		}
-	}
-	return e
+func refuse(k locale.Key, values ...any) *RefusedError {
+	return &RefusedError{Message: k.With(values...)}
 }
 
 // Publish writes a checked upload into the data in one transaction: the
 // upload record, the values it replaced (retired, not deleted), the new
 // values, the derived values recomputed, and the data version bumped.
 // Readers see the data before or after, never between.
-func (u *Uploader) Publish(ctx context.Context, key string, user User, opt PublishOptions) (int64, error) {
+func (u *Uploader) Publish(ctx context.Context, key string, user metrics.User, opt PublishOptions) (int64, error) {
 	u.pubMu.Lock()
 	defer u.pubMu.Unlock()
 	p, err := u.Pending(key)
@@ -64,22 +51,22 @@ func (u *Uploader) Publish(ctx context.Context, key string, user User, opt Publi
 	}
 	switch {
 	case p.State == StatePublished:
-		return p.UploadID, refuse("This upload is already published (upload #%d).", p.UploadID).with("already_published", "ID", strconv.FormatInt(p.UploadID, 10))
+		return p.UploadID, refuse(refusedAlreadyPublished, p.UploadID)
 	case p.State == StateFailed && p.FileError != nil:
-		return 0, refuse("The file cannot be published: %s", p.FileError.Message).with("file_error")
+		return 0, refuse(refusedFileError)
 	case p.State != StateReady:
-		return 0, refuse("The upload is not checked yet (it is %s).", p.State).with("not_checked", "State", p.State)
+		return 0, refuse(refusedNotChecked, StateName(p.State))
 	case p.Counts.Rejected > 0 && !opt.AllowRejected:
-		return 0, refuse("%d row(s) are rejected. Fix them and upload the file again, or choose to publish without the rejected rows.", p.Counts.Rejected).with("rejected", "Count", strconv.Itoa(p.Counts.Rejected))
+		return 0, refuse(refusedRejected, p.Counts.Rejected)
 	case p.Counts.Warned > 0 && !opt.ConfirmWarnings:
-		return 0, refuse("%d row(s) have warnings. Check them and confirm that the values are right before publishing.", p.Counts.Warned).with("warnings", "Count", strconv.Itoa(p.Counts.Warned))
+		return 0, refuse(refusedWarnings, p.Counts.Warned)
 	case p.Counts.New+p.Counts.Changed == 0:
-		return 0, refuse("Publishing would change nothing: every row is unchanged or rejected.").with("nothing")
+		return 0, refuse(refusedNothing)
 	}
 	// The staged rows go in with INSERT … SELECT from the preview's file,
 	// attached to the writer connection for the length of the
 	// transaction: a million rows never pass through Go one by one.
-	conn, err := u.store.db.W.Connx(ctx)
+	conn, err := u.store.DB().W.Connx(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -103,15 +90,14 @@ func (u *Uploader) Publish(ctx context.Context, key string, user User, opt Publi
 	}
 	dv, _ = strconv.ParseInt(dvs, 10, 64)
 	if dv != p.DataVersion {
-		return 0, refuse("The data changed since this file was checked (data version %d, now %d). Check it again to see what publishing would do now.", p.DataVersion, dv).with("data_changed",
-			"Version", strconv.FormatInt(p.DataVersion, 10), "Now", strconv.FormatInt(dv, 10))
+		return 0, refuse(refusedDataChanged, p.DataVersion, dv)
 	}
 	var gone int
 	if err := tx.GetContext(ctx, &gone, `SELECT COUNT(*) FROM stage.replaced r LEFT JOIN main.observations o ON o.id = r.old_id AND o.retired_by IS NULL WHERE o.id IS NULL`); err != nil {
 		return 0, err
 	}
 	if gone > 0 {
-		return 0, refuse("%d value(s) this upload replaces changed since the file was checked. Check it again.", gone).with("replaced_changed", "Count", strconv.Itoa(gone))
+		return 0, refuse(refusedReplacedChanged, gone)
 	}
 	now := u.now().UTC().Format(time.RFC3339)
 	res, err := tx.ExecContext(ctx, `INSERT INTO main.uploads (kind, file_name, sha256, format, uploaded_by, created_at, published_at, status,
@@ -129,7 +115,7 @@ func (u *Uploader) Publish(ctx context.Context, key string, user User, opt Publi
 		if _, err := tx.ExecContext(ctx, `INSERT INTO main.sources (code, title, publisher, url, vintage, licence, citation) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			ns.Code, ns.Title, ns.Publisher, ns.URL, ns.Vintage, ns.Licence, ns.Title); err != nil {
 			if strings.Contains(err.Error(), "UNIQUE") {
-				return 0, refuse("The source %s was added to the catalogue since this file was checked. Check it again.", ns.Code).with("source_added", "Code", ns.Code)
+				return 0, refuse(refusedSourceAdded, ns.Code)
 			}
 			return 0, err
 		}
@@ -164,14 +150,16 @@ func (u *Uploader) Publish(ctx context.Context, key string, user User, opt Publi
 		SELECT ?, old_id, ? + seq FROM stage.replaced`, uploadID, base); err != nil {
 		return 0, err
 	}
-	if _, err := deriveAll(ctx, tx); err != nil {
+	if _, err := metrics.DeriveAll(ctx, tx); err != nil {
 		return 0, fmt.Errorf("derive: %w", err)
 	}
 	// Log what changed, so that caches drop exactly those pages; new
 	// sources change the catalogue, which every page reads.
-	record := RecordUploadChange
+	record := metrics.RecordUploadChange
 	if len(p.NewSources) > 0 {
-		record = func(ctx context.Context, tx *sqlx.Tx, _ int64) (int64, error) { return RecordGlobalChange(ctx, tx) }
+		record = func(ctx context.Context, tx *sqlx.Tx, _ int64) (int64, error) {
+			return metrics.RecordGlobalChange(ctx, tx)
+		}
 	}
 	if _, err := record(ctx, tx, uploadID); err != nil {
 		return 0, err
@@ -200,10 +188,10 @@ func nullID(id int64) any {
 // the values it replaced are current again and its own values are
 // retired (kept, marked as withdrawn by it). It refuses when a later
 // upload replaced any of its values, naming that upload.
-func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user User) error {
+func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user metrics.User) error {
 	u.pubMu.Lock()
 	defer u.pubMu.Unlock()
-	tx, err := u.store.db.W.BeginTxx(ctx, nil)
+	tx, err := u.store.DB().W.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -214,16 +202,15 @@ func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user User) erro
 	}
 	if err := tx.GetContext(ctx, &up, `SELECT kind, status FROM uploads WHERE id = ?`, uploadID); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("upload %d: %w", uploadID, ErrNotFound)
+			return fmt.Errorf("upload %d: %w", uploadID, metrics.ErrNotFound)
 		}
 		return err
 	}
 	if up.Kind != "file" {
-		return refuse("Upload #%d is the seed data, which is not rolled back from here.", uploadID).with("seed", "ID", strconv.FormatInt(uploadID, 10))
+		return refuse(refusedSeed, uploadID)
 	}
 	if up.Status != "published" {
-		return refuse("Upload #%d is %s, not published: there is nothing to roll back.", uploadID, strings.ReplaceAll(up.Status, "_", " ")).with("not_published",
-			"ID", strconv.FormatInt(uploadID, 10), "Status", up.Status)
+		return refuse(refusedNotPublished, uploadID, StateName(up.Status))
 	}
 	var later []struct {
 		ID     int64  `db:"id"`
@@ -239,13 +226,11 @@ func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user User) erro
 		return err
 	}
 	if len(later) > 0 {
-		var names, ids []string
+		var ids []string
 		for _, l := range later {
-			names = append(names, fmt.Sprintf("#%d (%s, by %s, %s: %d value(s))", l.ID, l.File, l.By, l.When, l.Values))
 			ids = append(ids, fmt.Sprintf("#%d (%s, %s, %s: %d)", l.ID, l.File, l.By, l.When, l.Values))
 		}
-		return refuse("Upload #%d cannot be rolled back: later upload(s) %s replaced values it brought. Roll those back first, newest first, or upload a correction instead.",
-			uploadID, strings.Join(names, ", ")).with("later_uploads", "ID", strconv.FormatInt(uploadID, 10), "Later", strings.Join(ids, ", "))
+		return refuse(refusedLaterUploads, uploadID, strings.Join(ids, ", "))
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE observations SET retired_by = NULL WHERE retired_by = ? AND (upload_id IS NULL OR upload_id <> ?)`, uploadID, uploadID); err != nil {
 		return err
@@ -257,88 +242,11 @@ func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user User) erro
 		u.now().UTC().Format(time.RFC3339), user.Email, uploadID); err != nil {
 		return err
 	}
-	if _, err := deriveAll(ctx, tx); err != nil {
+	if _, err := metrics.DeriveAll(ctx, tx); err != nil {
 		return err
 	}
-	if _, err := RecordUploadChange(ctx, tx, uploadID); err != nil {
+	if _, err := metrics.RecordUploadChange(ctx, tx, uploadID); err != nil {
 		return err
 	}
 	return tx.Commit()
-}
-
-// UploadRecord is an upload as the history lists it.
-type UploadRecord struct {
-	ID                int64          `db:"id" json:"upload_id"`
-	Kind              string         `db:"kind" json:"kind"`
-	Key               sql.NullString `db:"upload_key" json:"-"`
-	FileName          string         `db:"file_name" json:"file_name"`
-	SHA256            string         `db:"sha256" json:"sha256"`
-	Format            string         `db:"format" json:"format"`
-	UploadedBy        string         `db:"uploaded_by" json:"uploaded_by"`
-	CreatedAt         string         `db:"created_at" json:"created_at"`
-	PublishedAt       sql.NullString `db:"published_at" json:"-"`
-	RolledBackAt      sql.NullString `db:"rolled_back_at" json:"-"`
-	RolledBackBy      sql.NullString `db:"rolled_back_by" json:"-"`
-	Status            string         `db:"status" json:"status"`
-	New               int            `db:"rows_new" json:"rows_new"`
-	Changed           int            `db:"rows_changed" json:"rows_changed"`
-	Unchanged         int            `db:"rows_unchanged" json:"rows_unchanged"`
-	Rejected          int            `db:"rows_rejected" json:"rows_rejected"`
-	Warned            int            `db:"rows_warned" json:"rows_warned"`
-	PublishedRejected bool           `db:"published_rejected" json:"published_without_rejected"`
-}
-
-// ListUploads lists every upload, newest first.
-func (s *Store) ListUploads(ctx context.Context) ([]UploadRecord, error) {
-	var us []UploadRecord
-	err := s.q.ListUploads.SelectContext(ctx, &us)
-	return us, err
-}
-
-// Upload finds an upload by id.
-func (s *Store) Upload(ctx context.Context, id int64) (UploadRecord, error) {
-	var u UploadRecord
-	err := s.q.GetUpload.GetContext(ctx, &u, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, fmt.Errorf("upload %d: %w", id, ErrNotFound)
-	}
-	return u, err
-}
-
-// UploadByKey finds a published upload by its preview key.
-func (s *Store) UploadByKey(ctx context.Context, key string) (UploadRecord, error) {
-	var u UploadRecord
-	err := s.q.GetUploadByKey.GetContext(ctx, &u, key)
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, fmt.Errorf("upload %s: %w", key, ErrNotFound)
-	}
-	return u, err
-}
-
-// UploadChange is one value an upload brought, with the value it
-// replaced, if any.
-type UploadChange struct {
-	ObservationID int64           `db:"id"`
-	Area          string          `db:"area"`
-	AreaSlug      string          `db:"area_slug"`
-	Indicator     string          `db:"indicator"`
-	Unit          string          `db:"unit"`
-	Year          sql.NullInt64   `db:"year"`
-	Value         sql.NullFloat64 `db:"value"`
-	Source        string          `db:"source"`
-	Locator       string          `db:"locator"`
-	RetiredBy     sql.NullInt64   `db:"retired_by"`
-	OldValue      sql.NullFloat64 `db:"old_value"`
-	OldID         sql.NullInt64   `db:"old_id"`
-}
-
-// UploadChanges pages through the values an upload brought.
-func (s *Store) UploadChanges(ctx context.Context, id int64, offset, limit int) ([]UploadChange, int, error) {
-	var total int
-	if err := s.q.CountUploadValues.GetContext(ctx, &total, id); err != nil {
-		return nil, 0, err
-	}
-	var cs []UploadChange
-	err := s.q.ListUploadValues.SelectContext(ctx, &cs, id, limit, offset)
-	return cs, total, err
 }
