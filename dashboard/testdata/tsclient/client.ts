@@ -59,7 +59,7 @@ export class Client {
 export function summary(p: Preview): string {
   const rejected: number = p.counts.rejected;
   const lines: number[] = p.rows.map((r) => r.line);
-  const why: string = p.file_error ? p.file_error.message + " " + p.file_error.hint : "";
+  const why: string = p.file_error ? (p.file_error.message.text ?? p.file_error.message.key) + " " + (p.file_error.hint.text ?? "") : "";
   return `${p.id} ${p.state}: ${p.counts.new} new, ${p.counts.changed} changed, ${rejected} rejected (lines ${lines.join(", ")}) ${why}`;
 }
 
