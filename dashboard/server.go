@@ -338,7 +338,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if code == http.StatusNotFound && p.Detail == "" {
 			p.Type, p.Detail = problemNotFound, locale.English(msgNothingStored.With())
 			if strings.HasPrefix(c.Request().URL.Path, "/api/") {
-				p.Detail = locale.English(msgNoEndpoint.With())
+				p.Title, p.Detail = locale.English(titleNotFound.With()), locale.English(msgNoEndpoint.With())
 			}
 		}
 		if code == http.StatusMethodNotAllowed {
