@@ -151,6 +151,12 @@ func TestSignedInPagesAreNeverShared(t *testing.T) {
 	if !strings.Contains(r.body, adminEmail) {
 		t.Fatal("the signed-in page lacks its user's menu")
 	}
+	if cc := r.hdr.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("a signed-in page's Cache-Control is %q, want no-store", cc)
+	}
+	if cc := anon.get("/pairs/hanoi-milan").hdr.Get("Cache-Control"); cc != "no-cache" {
+		t.Errorf("a reader's page's Cache-Control is %q, want no-cache", cc)
+	}
 	for _, c := range []*client{anon, a.client(t)} {
 		if r := c.get("/pairs/hanoi-milan"); strings.Contains(r.body, adminEmail) || strings.Contains(r.body, staff.csrf) {
 			t.Error("a reader got a page with the officer's menu or CSRF token")

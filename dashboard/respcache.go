@@ -425,6 +425,10 @@ func (s *Server) render1(c echo.Context, h echo.HandlerFunc, rule cacheRule, key
 	if cw.status != http.StatusOK {
 		return s.writeUncached(c, cw.status, cw.buf.Bytes())
 	}
+	if hdr.Get("Cache-Control") == "" {
+		// Anyone may keep it, asking again (ETag) before reusing it.
+		hdr.Set("Cache-Control", "no-cache")
+	}
 	e := newEntry(key, cur, recordedDeps(c), storedHeader(hdr), cw.buf.Bytes(), ruleVary(rule))
 	s.cache.put(e)
 	return s.serveEntry(c, e)
@@ -434,6 +438,8 @@ func (s *Server) render1(c echo.Context, h echo.HandlerFunc, rule cacheRule, key
 // page), still compressed for a client that accepts it.
 func (s *Server) passThrough(c echo.Context, h echo.HandlerFunc, rule cacheRule) error {
 	resp := c.Response()
+	// The reader's own page: no cache keeps it.
+	resp.Header().Set("Cache-Control", "no-store")
 	orig := resp.Writer
 	cw := &captureWriter{rw: orig, req: c.Request(), limit: s.cache.maxEntry(), status: http.StatusOK, vary: ruleVary(rule)}
 	resp.Writer = cw
