@@ -299,22 +299,34 @@ func (rc *respCache) remove(e *cacheEntry) {
 	rc.bytes -= e.size()
 }
 
-// sync brings the change log up to the current data version.
+// sync brings the change log up to the current data version and
+// returns it. The log has no gap: when another request moved it on
+// while this one read, this one reads again from there (unless the log
+// already covers its version).
 func (rc *respCache) sync(ctx context.Context, store *metrics.Store) (int64, error) {
-	rc.mu.Lock()
-	since := rc.logVersion
-	rc.mu.Unlock()
-	changes, cur, err := store.ChangesSince(ctx, since)
-	if err != nil {
-		return 0, err
+	for {
+		rc.mu.Lock()
+		since := rc.logVersion
+		rc.mu.Unlock()
+		changes, cur, err := store.ChangesSince(ctx, since)
+		if err != nil {
+			return 0, err
+		}
+		rc.mu.Lock()
+		switch {
+		case rc.logVersion == since:
+			if cur > since {
+				rc.log = append(rc.log, changes...)
+				rc.logVersion = cur
+			}
+			rc.mu.Unlock()
+			return cur, nil
+		case rc.logVersion >= cur:
+			rc.mu.Unlock()
+			return cur, nil
+		}
+		rc.mu.Unlock()
 	}
-	rc.mu.Lock()
-	if cur > rc.logVersion && since == rc.logVersion {
-		rc.log = append(rc.log, changes...)
-		rc.logVersion = cur
-	}
-	rc.mu.Unlock()
-	return cur, nil
 }
 
 // stats are the figures /metrics shows.
