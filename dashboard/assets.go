@@ -10,7 +10,6 @@ import (
 	"path"
 	"strings"
 
-	"github.com/andybalholm/brotli"
 	"github.com/labstack/echo/v4"
 )
 
@@ -57,8 +56,7 @@ func loadAssets(fsys fs.FS) (*assetSet, error) {
 		hdr := http.Header{}
 		hdr.Set("Content-Type", ct)
 		hdr.Set("Cache-Control", "public, max-age=31536000, immutable")
-		e := &cacheEntry{key: url, header: hdr, body: b, etag: h, compressible: compressible(ct) && len(b) >= 512,
-			brQuality: brotli.BestCompression}
+		e := &cacheEntry{key: url, header: hdr, body: b, etag: h, compressible: compressible(ct) && len(b) >= 512, asset: true}
 		s.byURL[url] = e
 		s.urlFor[p] = url
 		return nil

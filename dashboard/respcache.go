@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/andybalholm/brotli"
@@ -132,19 +133,40 @@ type cacheEntry struct {
 	big bool
 
 	compressible bool
-	// brQuality is the brotli level (assets, made once, take the best).
-	brQuality int
-	gzOnce    sync.Once
-	gz        []byte
-	brOnce    sync.Once
-	br        []byte
+	// asset: made once for the life of the process, so worth the best
+	// gzip level and a higher brotli level than a page.
+	asset  bool
+	gzOnce sync.Once
+	gz     []byte
+	brOnce sync.Once
+	br     atomic.Pointer[[]byte]
 	// grew reports bytes added by a variant made after the entry was
 	// stored, for the cache's bound.
 	grew func(n int)
 	elem *list.Element
+	// counted is what the cache's byte count holds for this entry.
+	counted int
 }
 
-func (e *cacheEntry) size() int { return len(e.body) + len(e.gz) + len(e.br) + 256 }
+func (e *cacheEntry) size() int {
+	n := len(e.body) + len(e.gz) + 256
+	if br := e.br.Load(); br != nil {
+		n += len(*br)
+	}
+	return n
+}
+
+// Brotli in Go is slow at its higher levels (ECharts, 1 MB: about 1 s
+// at level 7, 40 s at level 11 on a busy machine), so a body larger
+// than brotliInline is compressed in the background, at most at level 7,
+// and served gzip until then; smaller ones are compressed on the first
+// request that wants them (a page: a few milliseconds at level 5).
+const (
+	brotliInline    = 256 << 10
+	brotliPage      = 5
+	brotliAsset     = 9
+	brotliLargeBody = 7
+)
 
 // variant returns the bytes in one encoding ("" when that encoding is
 // not worth it for this entry).
@@ -154,7 +176,7 @@ func (e *cacheEntry) variant(enc string) []byte {
 		e.gzOnce.Do(func() {
 			var buf bytes.Buffer
 			level := gzip.DefaultCompression
-			if e.brQuality == brotli.BestCompression {
+			if e.asset {
 				level = gzip.BestCompression
 			}
 			zw, _ := gzip.NewWriterLevel(&buf, level)
@@ -169,27 +191,43 @@ func (e *cacheEntry) variant(enc string) []byte {
 		})
 		return e.gz
 	case encBrotli:
-		e.brOnce.Do(func() {
-			var buf bytes.Buffer
-			bw := brotli.NewWriterLevel(&buf, e.brQuality)
-			bw.Write(e.body)
-			bw.Close()
-			if buf.Len() < len(e.body)*9/10 {
-				e.br = buf.Bytes()
-				if e.grew != nil {
-					e.grew(len(e.br))
-				}
+		if len(e.body) > brotliInline {
+			e.brOnce.Do(func() { go e.makeBrotli(brotliLargeBody) })
+		} else {
+			level := brotliPage
+			if e.asset {
+				level = brotliAsset
 			}
-		})
-		return e.br
+			e.brOnce.Do(func() { e.makeBrotli(level) })
+		}
+		if br := e.br.Load(); br != nil {
+			return *br
+		}
+		return nil
 	}
 	return e.body
+}
+
+// makeBrotli compresses the body at a level and keeps it if it is worth
+// it.
+func (e *cacheEntry) makeBrotli(level int) {
+	var buf bytes.Buffer
+	bw := brotli.NewWriterLevel(&buf, level)
+	bw.Write(e.body)
+	bw.Close()
+	if buf.Len() < len(e.body)*9/10 {
+		b := buf.Bytes()
+		e.br.Store(&b)
+		if e.grew != nil {
+			e.grew(len(b))
+		}
+	}
 }
 
 // newEntry builds an entry from a complete answer.
 func newEntry(key string, version int64, d *deps, hdr http.Header, body []byte, vary []string) *cacheEntry {
 	sum := sha256.Sum256(body)
-	e := &cacheEntry{key: key, version: version, deps: d, header: hdr, body: body, vary: vary, brQuality: 5,
+	e := &cacheEntry{key: key, version: version, deps: d, header: hdr, body: body, vary: vary,
 		etag:         strconv.FormatInt(version, 10) + "-" + hex.EncodeToString(sum[:9]),
 		compressible: compressible(hdr.Get(echo.HeaderContentType)) && len(body) >= 512}
 	if lm := hdr.Get("Last-Modified"); lm != "" {
@@ -278,12 +316,14 @@ func (rc *respCache) put(e *cacheEntry) {
 		defer rc.mu.Unlock()
 		if rc.entries[e.key] == e {
 			rc.bytes += n
+			e.counted += n
 			rc.trim()
 		}
 	}
 	e.elem = rc.lru.PushFront(e)
 	rc.entries[e.key] = e
-	rc.bytes += e.size()
+	e.counted = e.size()
+	rc.bytes += e.counted
 	rc.trim()
 }
 
@@ -296,7 +336,7 @@ func (rc *respCache) trim() {
 func (rc *respCache) remove(e *cacheEntry) {
 	rc.lru.Remove(e.elem)
 	delete(rc.entries, e.key)
-	rc.bytes -= e.size()
+	rc.bytes -= e.counted
 }
 
 // sync brings the change log up to the current data version and
