@@ -47,9 +47,10 @@ run: build
 	mkdir -p var
 	./$(BIN) serve
 
-# The dashboard package (browser tests, Lighthouse with its retries,
-# the typed-client compile) takes several minutes under the race
-# detector on a busy machine: more than go test's default 10 minutes.
+# Every test, with the race detector. The browser tests (Lighthouse
+# retries among them) take minutes under -race: the timeout is set well
+# above Go's default ten minutes, so a slow run fails as a timeout only
+# when something hangs.
 test: $(NPM_STAMP) assets
 	$(GO) test -race -count=1 -timeout 30m ./...
 
@@ -68,8 +69,8 @@ lint: assets
 bench: assets
 	GO=$(GO) scripts/bench.sh
 
-# The README's pictures, taken by the browser test from the seeded app
-# (without the variable the test writes them to a temporary folder).
+# The README's pictures, taken by a browser test from the seeded app (a
+# plain `make test` skips that test).
 screenshots: $(NPM_STAMP) assets
 	TWINMETRICS_SCREENSHOTS=1 $(GO) test -count=1 -run '^TestBrowserScreenshots$$' ./dashboard/
 
