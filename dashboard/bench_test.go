@@ -68,7 +68,7 @@ func BenchmarkPairPageCold(b *testing.B) {
 	}
 }
 
-// BenchmarkPairPageWarm serves the same page from the page cache,
+// BenchmarkPairPageWarm serves the same page from the response cache,
 // compressed, as readers after the first get it.
 func BenchmarkPairPageWarm(b *testing.B) {
 	app := testapp.New(b, testapp.Options{})

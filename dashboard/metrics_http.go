@@ -25,7 +25,7 @@ type telemetry struct {
 	latency  *prometheus.HistogramVec
 	// Uploads counts published and rolled-back uploads by outcome.
 	Uploads *prometheus.CounterVec
-	// Cache counts page cache hits and misses.
+	// Cache counts response cache hits and misses.
 	Cache *prometheus.CounterVec
 }
 
