@@ -5,8 +5,12 @@
 GO        ?= go
 NPM       ?= npm
 BIN       := bin/twinmetrics
-# npm ci runs again when package-lock.json (or package.json) is newer than this.
-NPM_STAMP := node_modules/.npm-ci.stamp
+# npm ci runs again when package-lock.json (or package.json) is newer than
+# these. `make run` needs only the runtime dependency (ECharts: 3 packages,
+# about 60 MB); the test tools (Lighthouse, Redocly, vnu, axe,
+# openapi-typescript, TypeScript…) install with `make test`.
+NPM_RUNTIME := node_modules/.npm-runtime.stamp
+NPM_STAMP   := node_modules/.npm-ci.stamp
 ECHARTS   := dashboard/assets/vendor/echarts.min.js
 
 export CGO_ENABLED := 1
@@ -19,11 +23,17 @@ export CGO_ENABLED := 1
 # copied there before anything compiles the dashboard package.
 assets: $(ECHARTS)
 
-$(NPM_STAMP): package.json package-lock.json
-	$(NPM) ci --ignore-scripts --no-audit --no-fund
+# A full install already holds the runtime dependency.
+$(NPM_RUNTIME): package.json package-lock.json
+	if [ -f $(NPM_STAMP) ] && [ $(NPM_STAMP) -nt package.json ] && [ $(NPM_STAMP) -nt package-lock.json ]; then :; \
+	else $(NPM) ci --omit=dev --ignore-scripts --no-audit --no-fund; fi
 	touch $@
 
-$(ECHARTS): $(NPM_STAMP)
+$(NPM_STAMP): package.json package-lock.json
+	$(NPM) ci --ignore-scripts --no-audit --no-fund
+	touch $@ $(NPM_RUNTIME)
+
+$(ECHARTS): $(NPM_RUNTIME)
 	mkdir -p $(@D)
 	cp node_modules/echarts/dist/echarts.min.js $@
 
@@ -41,7 +51,7 @@ run: build
 # retries among them) take minutes under -race: the timeout is set well
 # above Go's default ten minutes, so a slow run fails as a timeout only
 # when something hangs.
-test: assets
+test: $(NPM_STAMP) assets
 	$(GO) test -race -count=1 -timeout 30m ./...
 
 # staticcheck comes through the Go module proxy, at a pinned version.
@@ -61,7 +71,7 @@ bench: assets
 
 # The README's pictures, taken by a browser test from the seeded app (a
 # plain `make test` skips that test).
-screenshots: assets
+screenshots: $(NPM_STAMP) assets
 	TWINMETRICS_SCREENSHOTS=1 $(GO) test -count=1 -run '^TestBrowserScreenshots$$' ./dashboard/
 
 # Leaves var/ alone: it holds the local database.

@@ -99,7 +99,7 @@ func DeriveAll(ctx context.Context, tx *sqlx.Tx) (int, error) {
 				if den.Year != num.Year {
 					note = fmt.Sprintf("population of %d", den.Year)
 				}
-				if _, err := stmt.ExecContext(ctx, area, d.ID, num.Year, num.Value/den.Value*d.Factor,
+				if _, err := stmt.ExecContext(ctx, area, d.ID, num.Year, derivedValue(num.Value, den.Value, d.Factor),
 					strings.Join(fl, " "), note, num.ID, den.ID); err != nil {
 					return n, err
 				}
