@@ -94,7 +94,11 @@ func TestUploadsAPIAnswersItsSchema(t *testing.T) {
 			t.Errorf("%s %s: %d, want 204", how, path, res.StatusCode)
 		}
 		code, out = a.apiGet(t, "/api/v1/uploads/"+id)
-		check("a discarded upload", code, out, "/api/v1/uploads/{id}", "get", http.StatusNotFound)
+		// A discard leaves a trace: the upload says who discarded it.
+		check("a discarded upload", code, out, "/api/v1/uploads/{id}", "get", http.StatusOK)
+		if out["state"] != "discarded" || out["discarded_by"] == nil {
+			t.Errorf("a discarded upload: state %v, discarded by %v", out["state"], out["discarded_by"])
+		}
 	}
 	// Without a token: 401, a problem document.
 	req, _ := http.NewRequest(http.MethodGet, a.srv.URL+"/api/v1/uploads/abc", nil)

@@ -22,7 +22,7 @@ type UploadRecord struct {
 	SHA256            string         `db:"sha256" json:"sha256"`
 	Format            string         `db:"format" json:"format"`
 	UploadedBy        string         `db:"uploaded_by" json:"uploaded_by"`
-	PublishedBy       sql.NullString `db:"published_by" json:"published_by,omitempty"`
+	PublishedBy       string         `db:"published_by" json:"published_by,omitempty"`
 	CreatedAt         string         `db:"created_at" json:"created_at"`
 	PublishedAt       sql.NullString `db:"published_at" json:"-"`
 	RolledBackAt      sql.NullString `db:"rolled_back_at" json:"-"`
