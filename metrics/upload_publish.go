@@ -164,8 +164,12 @@ func (u *Uploader) Publish(ctx context.Context, key string, user User, opt Publi
 		SELECT ?, old_id, ? + seq FROM stage.replaced`, uploadID, base); err != nil {
 		return 0, err
 	}
-	if _, err := deriveAll(ctx, tx); err != nil {
-		return 0, fmt.Errorf("derive: %w", err)
+	cells := Cells{}
+	if err := UploadCells(ctx, tx, uploadID, cells); err != nil {
+		return 0, err
+	}
+	if _, err := RefreshCells(ctx, tx, cells); err != nil {
+		return 0, err
 	}
 	// Log what changed, so that caches drop exactly those pages; new
 	// sources change the catalogue, which every page reads.
@@ -247,6 +251,11 @@ func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user User) erro
 		return refuse("Upload #%d cannot be rolled back: later upload(s) %s replaced values it brought. Roll those back first, newest first, or upload a correction instead.",
 			uploadID, strings.Join(names, ", ")).with("later_uploads", "ID", strconv.FormatInt(uploadID, 10), "Later", strings.Join(ids, ", "))
 	}
+	// The cells it touches, read before the values move.
+	cells := Cells{}
+	if err := UploadCells(ctx, tx, uploadID, cells); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE observations SET retired_by = NULL WHERE retired_by = ? AND (upload_id IS NULL OR upload_id <> ?)`, uploadID, uploadID); err != nil {
 		return err
 	}
@@ -257,7 +266,7 @@ func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user User) erro
 		u.now().UTC().Format(time.RFC3339), user.Email, uploadID); err != nil {
 		return err
 	}
-	if _, err := deriveAll(ctx, tx); err != nil {
+	if _, err := RefreshCells(ctx, tx, cells); err != nil {
 		return err
 	}
 	if _, err := RecordUploadChange(ctx, tx, uploadID); err != nil {
