@@ -2,36 +2,35 @@ package dashboard
 
 import (
 	"errors"
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
 // apiPreview is the JSON a script gets for an upload: what the preview
 // page shows, one page of rows at a time.
 type apiPreview struct {
-	*metrics.Pending
-	Status     string               `json:"status_filter,omitempty"`
-	Page       int                  `json:"page"`
-	PerPage    int                  `json:"per_page"`
-	TotalRows  int                  `json:"total_rows"`
-	Rows       []metrics.PreviewRow `json:"rows"`
-	PublishURL string               `json:"publish_url,omitempty"`
+	*ingest.Pending
+	Status     string              `json:"status_filter,omitempty"`
+	Page       int                 `json:"page"`
+	PerPage    int                 `json:"per_page"`
+	TotalRows  int                 `json:"total_rows"`
+	Rows       []ingest.PreviewRow `json:"rows"`
+	PublishURL string              `json:"publish_url,omitempty"`
 }
 
-func (s *Server) apiPreviewOf(c echo.Context, p *metrics.Pending) (*apiPreview, error) {
-	out := &apiPreview{Pending: p, Status: c.QueryParam("status"), PerPage: previewPageSize, Rows: []metrics.PreviewRow{}}
+func (s *Server) apiPreviewOf(c echo.Context, p *ingest.Pending) (*apiPreview, error) {
+	out := &apiPreview{Pending: p, Status: c.QueryParam("status"), PerPage: previewPageSize, Rows: []ingest.PreviewRow{}}
 	out.Page, _ = strconv.Atoi(c.QueryParam("page"))
 	if out.Page < 1 {
 		out.Page = 1
 	}
-	if p.State == metrics.StateReady {
+	if p.State == ingest.StateReady {
 		status := out.Status
 		if status == "" && p.Counts.Rejected > 0 {
-			status = metrics.RowRejected // the problems first
+			status = ingest.RowRejected // the problems first
 			out.Status = status
 		}
 		rows, total, err := s.uploads.Rows(c.Request().Context(), p.Key, status, false, (out.Page-1)*previewPageSize, previewPageSize)
@@ -50,9 +49,9 @@ func (s *Server) apiPreviewOf(c echo.Context, p *metrics.Pending) (*apiPreview, 
 // apiCreateUpload receives a file, checks it and answers the preview.
 func (s *Server) apiCreateUpload(c echo.Context) error {
 	p, err := s.receiveFile(c)
-	var fe *metrics.FileError
+	var fe *ingest.FileError
 	if errors.As(err, &fe) {
-		return c.JSON(http.StatusUnprocessableEntity, map[string]any{"state": metrics.StateFailed, "file_error": fe})
+		return c.JSON(http.StatusUnprocessableEntity, map[string]any{"state": ingest.StateFailed, "file_error": fe})
 	}
 	if err != nil {
 		return err
@@ -103,7 +102,7 @@ func (s *Server) apiRollbackUpload(c echo.Context) error {
 // answerUpload answers a publish or a rollback: the upload's record, or
 // 409 with the reason the upload was refused.
 func (s *Server) answerUpload(c echo.Context, id int64, err error) error {
-	var re *metrics.RefusedError
+	var re *ingest.RefusedError
 	if errors.As(err, &re) {
 		return echo.NewHTTPError(http.StatusConflict, re.Msg)
 	}

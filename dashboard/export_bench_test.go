@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -156,7 +157,7 @@ func fillBenchDB() (*benchFixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	up, err := tm.NewUploader(store, filepath.Join(dir, "uploads"), tm.DefaultLimits, nil)
+	up, err := ingest.NewUploader(store, filepath.Join(dir, "uploads"), ingest.DefaultLimits, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -380,7 +381,7 @@ func TestExportInSubprocess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	up, err := tm.NewUploader(store, filepath.Join(t.TempDir(), "uploads"), tm.DefaultLimits, nil)
+	up, err := ingest.NewUploader(store, filepath.Join(t.TempDir(), "uploads"), ingest.DefaultLimits, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

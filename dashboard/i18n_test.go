@@ -239,7 +239,7 @@ func TestStaffPagesUseOnlyKnownKeys(t *testing.T) {
 func TestUploadMessageCodesHaveKeys(t *testing.T) {
 	en := loadMessages(t, "en")
 	var src strings.Builder
-	for _, pat := range []string{"../metrics/upload_*.go", "upload_*.go"} {
+	for _, pat := range []string{"../ingest/*.go", "upload_*.go"} {
 		files, _ := filepath.Glob(pat)
 		for _, f := range files {
 			if strings.HasSuffix(f, "_test.go") {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"database/sql"
 	"fmt"
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -111,13 +112,13 @@ func (ps *pageSet) funcs(loc Locale) template.FuncMap {
 			if p == nil {
 				return ""
 			}
-			return metrics.FormatPlain(*p)
+			return ingest.FormatPlain(*p)
 		},
 		"nfloat": func(v sql.NullFloat64) string {
 			if !v.Valid {
 				return ""
 			}
-			return metrics.FormatPlain(v.Float64)
+			return ingest.FormatPlain(v.Float64)
 		},
 		"pathEscape": url.PathEscape,
 		"list":       func(xs ...string) []string { return xs },

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -25,7 +26,7 @@ type Config struct {
 	Store  *metrics.Store
 	Logger *slog.Logger
 	// Uploads receives, checks and publishes staff uploads.
-	Uploads *metrics.Uploader
+	Uploads *ingest.Uploader
 	// Templates and Assets are the embedded files, or the source folders
 	// in development (then templates are parsed again on every request).
 	Templates fs.FS
@@ -50,7 +51,7 @@ type Config struct {
 // Server holds what the handlers need.
 type Server struct {
 	store   *metrics.Store
-	uploads *metrics.Uploader
+	uploads *ingest.Uploader
 	// uploadRate is the per-address upload rate, per minute.
 	uploadRate int
 	log        *slog.Logger

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"errors"
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"regexp"
 	"sort"
 	"strings"
@@ -37,7 +38,7 @@ func (l Locale) coded(key string, args map[string]string, fallback string) strin
 }
 
 // ProblemMessage is what is wrong in a row, in the reader's language.
-func (l Locale) ProblemMessage(p metrics.Problem) string {
+func (l Locale) ProblemMessage(p ingest.Problem) string {
 	if p.Code == "" {
 		return p.Message
 	}
@@ -45,7 +46,7 @@ func (l Locale) ProblemMessage(p metrics.Problem) string {
 }
 
 // ProblemHint is how to fix a row's problem, in the reader's language.
-func (l Locale) ProblemHint(p metrics.Problem) string {
+func (l Locale) ProblemHint(p ingest.Problem) string {
 	code := p.HintCode
 	if code == "" {
 		code = p.Code
@@ -57,7 +58,7 @@ func (l Locale) ProblemHint(p metrics.Problem) string {
 }
 
 // FileErrorMessage says why a file cannot be read.
-func (l Locale) FileErrorMessage(fe *metrics.FileError) string {
+func (l Locale) FileErrorMessage(fe *ingest.FileError) string {
 	if fe == nil {
 		return ""
 	}
@@ -69,7 +70,7 @@ func (l Locale) FileErrorMessage(fe *metrics.FileError) string {
 }
 
 // FileErrorHint says how to fix a file that cannot be read.
-func (l Locale) FileErrorHint(fe *metrics.FileError) string {
+func (l Locale) FileErrorHint(fe *ingest.FileError) string {
 	if fe == nil {
 		return ""
 	}
@@ -84,7 +85,7 @@ func (l Locale) FileErrorHint(fe *metrics.FileError) string {
 }
 
 // Refusal says why a publish or rollback was refused.
-func (l Locale) Refusal(re *metrics.RefusedError) string {
+func (l Locale) Refusal(re *ingest.RefusedError) string {
 	if re == nil {
 		return ""
 	}
@@ -99,7 +100,7 @@ func (l Locale) Refusal(re *metrics.RefusedError) string {
 }
 
 // Failure says why the check of an upload stopped.
-func (l Locale) Failure(p *metrics.Pending) string {
+func (l Locale) Failure(p *ingest.Pending) string {
 	if p == nil || p.Failure == "" {
 		return ""
 	}
@@ -120,7 +121,7 @@ func (l Locale) UploadState(s string) string {
 }
 
 // Where names a line of a CSV file or a row of a workbook.
-func (l Locale) Where(p *metrics.Pending, line int) string {
+func (l Locale) Where(p *ingest.Pending, line int) string {
 	if p != nil && p.Format == "xlsx" {
 		return l.T("upload.row_n", "Line", line)
 	}

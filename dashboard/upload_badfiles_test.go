@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"io"
 	"net/http"
 	"net/url"
@@ -13,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/twinmetrics/twinmetrics/internal/testapp"
-	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
 // badFiles are the files in testdata/uploads/bad, each with the error
@@ -114,7 +114,7 @@ func TestBadFilesCorpus(t *testing.T) {
 		}
 	}
 
-	a := newStaffApp(t, testapp.Options{Limits: metrics.Limits{MaxBytes: 16 << 20, MaxRows: 100, MaxLineBytes: 64 << 10}})
+	a := newStaffApp(t, testapp.Options{Limits: ingest.Limits{MaxBytes: 16 << 20, MaxRows: 100, MaxLineBytes: 64 << 10}})
 	before := dbHash(t, a.App)
 	for _, bf := range badFiles {
 		t.Run(bf.file, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -9,7 +10,7 @@ import (
 )
 
 type uploadsPage struct {
-	Pending  []*metrics.Pending
+	Pending  []*ingest.Pending
 	History  []metrics.UploadRecord
 	MaxMB    int64
 	MaxBytes int64

@@ -1,21 +1,20 @@
 package dashboard
 
 import (
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
 // previewPageSize is how many rows a preview page shows.
 const previewPageSize = 100
 
 type uploadPage struct {
-	P        *metrics.Pending
-	Progress metrics.ProgressView
-	Rows     []metrics.PreviewRow
+	P        *ingest.Pending
+	Progress ingest.ProgressView
+	Rows     []ingest.PreviewRow
 	Tabs     []statusTab
 	Status   string
 	Warnings bool
@@ -42,22 +41,22 @@ func (s *Server) showUpload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if p.State == metrics.StatePublished {
+	if p.State == ingest.StatePublished {
 		return c.Redirect(http.StatusSeeOther, "/admin/uploads/"+strconv.FormatInt(p.UploadID, 10))
 	}
 	return s.renderPreview(c, p, "", http.StatusOK)
 }
 
-func (s *Server) renderPreview(c echo.Context, p *metrics.Pending, errMsg string, code int) error {
+func (s *Server) renderPreview(c echo.Context, p *ingest.Pending, errMsg string, code int) error {
 	d := &uploadPage{P: p, Error: errMsg, Status: c.QueryParam("status"), Warnings: c.QueryParam("warnings") == "1"}
 	pv, err := s.uploads.ProgressOf(p.Key)
 	if err != nil {
 		return err
 	}
 	d.Progress = pv
-	if p.State == metrics.StateReady {
+	if p.State == ingest.StateReady {
 		valid := false
-		for _, st := range metrics.Statuses {
+		for _, st := range ingest.Statuses {
 			valid = valid || st == d.Status
 		}
 		if !valid {
@@ -66,10 +65,10 @@ func (s *Server) renderPreview(c echo.Context, p *metrics.Pending, errMsg string
 		loc := s.locale(c)
 		d.Tabs = []statusTab{
 			{"", loc.T("upload.tab.all"), p.Counts.Total, d.Status == "" && !d.Warnings},
-			{metrics.RowRejected, loc.T("upload.tab.rejected"), p.Counts.Rejected, d.Status == metrics.RowRejected},
-			{metrics.RowNew, loc.T("upload.tab.new"), p.Counts.New, d.Status == metrics.RowNew},
-			{metrics.RowChanged, loc.T("upload.tab.changed"), p.Counts.Changed, d.Status == metrics.RowChanged},
-			{metrics.RowUnchanged, loc.T("upload.tab.unchanged"), p.Counts.Unchanged, d.Status == metrics.RowUnchanged},
+			{ingest.RowRejected, loc.T("upload.tab.rejected"), p.Counts.Rejected, d.Status == ingest.RowRejected},
+			{ingest.RowNew, loc.T("upload.tab.new"), p.Counts.New, d.Status == ingest.RowNew},
+			{ingest.RowChanged, loc.T("upload.tab.changed"), p.Counts.Changed, d.Status == ingest.RowChanged},
+			{ingest.RowUnchanged, loc.T("upload.tab.unchanged"), p.Counts.Unchanged, d.Status == ingest.RowUnchanged},
 		}
 		d.Page, _ = strconv.Atoi(c.QueryParam("page"))
 		if d.Page < 1 {

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"errors"
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"net/http"
 	"strconv"
 
@@ -11,19 +12,19 @@ import (
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
-func publishOptions(c echo.Context) metrics.PublishOptions {
+func publishOptions(c echo.Context) ingest.PublishOptions {
 	yes := func(k string) bool {
 		v := c.FormValue(k)
 		return v == "1" || v == "true" || v == "on"
 	}
-	return metrics.PublishOptions{AllowRejected: yes("allow_rejected"), ConfirmWarnings: yes("confirm_warnings")}
+	return ingest.PublishOptions{AllowRejected: yes("allow_rejected"), ConfirmWarnings: yes("confirm_warnings")}
 }
 
 // publishUpload publishes a checked upload, all rows in one transaction.
 func (s *Server) publishUpload(c echo.Context) error {
 	key := c.Param("id")
 	id, err := s.publish(c.Request().Context(), key, *currentUser(c), publishOptions(c))
-	var re *metrics.RefusedError
+	var re *ingest.RefusedError
 	if errors.As(err, &re) {
 		p, perr := s.uploads.Pending(key)
 		if perr != nil {
@@ -59,7 +60,7 @@ func (s *Server) recheckUpload(c echo.Context) error {
 }
 
 // publish publishes a checked upload and counts it for /metrics.
-func (s *Server) publish(ctx context.Context, key string, u metrics.User, opt metrics.PublishOptions) (int64, error) {
+func (s *Server) publish(ctx context.Context, key string, u metrics.User, opt ingest.PublishOptions) (int64, error) {
 	id, err := s.uploads.Publish(ctx, key, u, opt)
 	if err == nil {
 		s.tel.Uploads.WithLabelValues("published").Inc()

@@ -2,19 +2,18 @@ package dashboard
 
 import (
 	"errors"
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
 // receiveFile streams the multipart field "file" into a pending upload,
 // without holding it in memory, and refuses a body over the size limit.
-func (s *Server) receiveFile(c echo.Context) (*metrics.Pending, error) {
+func (s *Server) receiveFile(c echo.Context) (*ingest.Pending, error) {
 	req := c.Request()
 	lim := s.uploads.Limits()
 	// Say so before reading a body that announces itself as too large.
@@ -24,19 +23,19 @@ func (s *Server) receiveFile(c echo.Context) (*metrics.Pending, error) {
 	req.Body = http.MaxBytesReader(c.Response(), req.Body, lim.MaxBytes+1<<20)
 	mr, err := req.MultipartReader()
 	if err != nil {
-		return nil, (&metrics.FileError{Code: "no_file", Message: "The request holds no file.", Hint: "Send the file as multipart/form-data in a field named file."}).With("no_file", "no_file_multipart")
+		return nil, (&ingest.FileError{Code: "no_file", Message: "The request holds no file.", Hint: "Send the file as multipart/form-data in a field named file."}).With("no_file", "no_file_multipart")
 	}
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
-			return nil, (&metrics.FileError{Code: "no_file", Message: "The request holds no file.", Hint: "Choose a file to upload (multipart field file)."}).With("no_file", "choose_file")
+			return nil, (&ingest.FileError{Code: "no_file", Message: "The request holds no file.", Hint: "Choose a file to upload (multipart field file)."}).With("no_file", "choose_file")
 		}
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
 				return nil, tooLarge(lim)
 			}
-			return nil, (&metrics.FileError{Code: "bad_request", Message: "The upload was cut off or is not valid multipart form data.", Hint: "Try again."}).With("bad_request", "try_again")
+			return nil, (&ingest.FileError{Code: "bad_request", Message: "The upload was cut off or is not valid multipart form data.", Hint: "Try again."}).With("bad_request", "try_again")
 		}
 		if part.FormName() != "file" {
 			part.Close()
@@ -46,15 +45,15 @@ func (s *Server) receiveFile(c echo.Context) (*metrics.Pending, error) {
 	}
 }
 
-func tooLarge(lim metrics.Limits) *metrics.FileError {
-	return (&metrics.FileError{Code: "too_large", Message: "The file is larger than " + itoa(int(lim.MaxBytes>>20)) + " MB, the most one upload may be.", Hint: "Split the file into several uploads."}).With("too_large", "split", "MB", itoa(int(lim.MaxBytes>>20)))
+func tooLarge(lim ingest.Limits) *ingest.FileError {
+	return (&ingest.FileError{Code: "too_large", Message: "The file is larger than " + itoa(int(lim.MaxBytes>>20)) + " MB, the most one upload may be.", Hint: "Split the file into several uploads."}).With("too_large", "split", "MB", itoa(int(lim.MaxBytes>>20)))
 }
 
-func (s *Server) receivePart(c echo.Context, part *multipart.Part, lim metrics.Limits) (*metrics.Pending, error) {
+func (s *Server) receivePart(c echo.Context, part *multipart.Part, lim ingest.Limits) (*ingest.Pending, error) {
 	defer part.Close()
 	name := part.FileName()
 	if strings.TrimSpace(name) == "" {
-		return nil, (&metrics.FileError{Code: "no_file", Message: "No file was chosen.", Hint: "Choose a CSV or XLSX file to upload."}).With("no_file_chosen", "choose_csv_xlsx")
+		return nil, (&ingest.FileError{Code: "no_file", Message: "No file was chosen.", Hint: "Choose a CSV or XLSX file to upload."}).With("no_file_chosen", "choose_csv_xlsx")
 	}
 	p, err := s.uploads.Receive(c.Request().Context(), part, name, *currentUser(c))
 	var mbe *http.MaxBytesError
@@ -71,17 +70,17 @@ func (s *Server) receivePart(c echo.Context, part *multipart.Part, lim metrics.L
 func (s *Server) receiveUpload(c echo.Context) error {
 	p, err := s.receiveFile(c)
 	wantJSON := strings.Contains(c.Request().Header.Get(echo.HeaderAccept), echo.MIMEApplicationJSON)
-	var fe *metrics.FileError
+	var fe *ingest.FileError
 	if errors.As(err, &fe) {
 		if wantJSON {
 			// text is the error in the reader's language, for the page's script.
 			loc := s.locale(c)
-			return c.JSON(http.StatusUnprocessableEntity, map[string]any{"state": metrics.StateFailed, "file_error": fe,
+			return c.JSON(http.StatusUnprocessableEntity, map[string]any{"state": ingest.StateFailed, "file_error": fe,
 				"text": loc.FileErrorMessage(fe) + " " + loc.T("upload.how_to_fix_it") + " " + loc.FileErrorHint(fe)})
 		}
 		v := s.view(c, "upload")
 		v.Title = v.Loc.T("upload.refused_title")
-		v.Data = &uploadPage{P: &metrics.Pending{State: metrics.StateFailed, FileError: fe}}
+		v.Data = &uploadPage{P: &ingest.Pending{State: ingest.StateFailed, FileError: fe}}
 		return s.render(c, http.StatusUnprocessableEntity, "upload", v)
 	}
 	if err != nil {

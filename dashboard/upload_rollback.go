@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"errors"
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"net/http"
 	"strconv"
 
@@ -27,7 +28,7 @@ func (s *Server) uploadID(c echo.Context) (int64, error) {
 	if n, err := strconv.ParseInt(id, 10, 64); err == nil {
 		return n, nil
 	}
-	if !metrics.ValidKey(id) {
+	if !ingest.ValidKey(id) {
 		return 0, echo.ErrNotFound
 	}
 	u, err := s.store.UploadByKey(c.Request().Context(), id)
@@ -67,7 +68,7 @@ func (s *Server) rollbackUpload(c echo.Context) error {
 		return err
 	}
 	err = s.rollback(c.Request().Context(), id, *currentUser(c))
-	var re *metrics.RefusedError
+	var re *ingest.RefusedError
 	if errors.As(err, &re) {
 		return s.showUploadRecord(c, id, s.locale(c).Refusal(re), http.StatusConflict)
 	}

@@ -2,17 +2,16 @@ package dashboard
 
 import (
 	"bytes"
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
 // downloadTemplateCSV sends the upload template's header line.
 func (s *Server) downloadTemplateCSV(c echo.Context) error {
 	var buf bytes.Buffer
-	if err := metrics.WriteTemplateCSV(&buf); err != nil {
+	if err := ingest.WriteTemplateCSV(&buf); err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="twinmetrics-upload-template.csv"`)
@@ -27,7 +26,7 @@ func (s *Server) downloadTemplateXLSX(c echo.Context) error {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := metrics.WriteTemplateXLSX(&buf, cat); err != nil {
+	if err := ingest.WriteTemplateXLSX(&buf, cat); err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="twinmetrics-upload-template.xlsx"`)

@@ -311,3 +311,9 @@ func (s *Store) SavePair(ctx context.Context, in PairInput, who string) error {
 		return "saved", nil
 	})
 }
+
+var codeRe = regexp.MustCompile(`^[a-z][a-z0-9_]{1,63}$`)
+
+// ValidCode reports whether s is a well-formed catalogue code: a lower-case
+// letter, then 1 to 63 lower-case letters, digits or underscores.
+func ValidCode(s string) bool { return codeRe.MatchString(s) }

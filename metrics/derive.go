@@ -324,13 +324,13 @@ func derivedFlagsNote(num, den component) (string, string) {
 	return strings.Join(fl, " "), note
 }
 
-// rebuildAll recomputes everything kept at write time from the stored
+// DeriveAll recomputes everything kept at write time from the stored
 // values, inside the caller's transaction: every derived value, the
 // headline choice of every cell and every series' counts. Only a change
 // of what a derived indicator is (its numerator, denominator or factor)
 // needs it; its cost follows the size of the table.
-func rebuildAll(ctx context.Context, tx *sqlx.Tx) (int, error) {
-	n, err := deriveAll(ctx, tx)
+func DeriveAll(ctx context.Context, tx *sqlx.Tx) (int, error) {
+	n, err := deriveValues(ctx, tx)
 	if err != nil {
 		return n, err
 	}
@@ -375,11 +375,11 @@ var rebuildSQL = []string{
 	GROUP BY o.area_id, o.indicator_id`,
 }
 
-// deriveAll recomputes every derived observation (per capita values)
+// deriveValues recomputes every derived observation (per capita values)
 // from the current stored components, inside the caller's transaction.
 // Derived rows are computed, not data, so they are replaced wholesale.
 // It returns how many it wrote.
-func deriveAll(ctx context.Context, tx *sqlx.Tx) (int, error) {
+func deriveValues(ctx context.Context, tx *sqlx.Tx) (int, error) {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM observations WHERE numerator_id IS NOT NULL`); err != nil {
 		return 0, err
 	}

@@ -1,6 +1,7 @@
 package metrics_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"reflect"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"github.com/twinmetrics/twinmetrics/internal/testapp"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
@@ -61,7 +63,7 @@ func requireSameAsRebuild(t *testing.T, app *testapp.App, when string) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	if _, err := metrics.RebuildAll(ctx, tx); err != nil {
+	if _, err := metrics.DeriveAll(ctx, tx); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -106,13 +108,24 @@ func diff(a, b []string) string {
 
 func publishCSV(t *testing.T, app *testapp.App, name, body string) int64 {
 	t.Helper()
-	p := checkBytes(t, app, name, []byte(body))
-	if p.FileError != nil || p.Counts.Rejected != 0 {
-		t.Fatalf("%s: %+v %+v %v", name, p.FileError, p.Counts, allRows(t, app, p.Key))
-	}
 	ctx := context.Background()
-	u, _ := app.Store.UserByEmail(ctx, "staff@example.org")
-	id, err := app.Uploads.Publish(ctx, p.Key, u, metrics.PublishOptions{ConfirmWarnings: true})
+	u, err := app.Store.UserByEmail(ctx, "staff@example.org")
+	if err != nil {
+		if u, err = app.Store.AddUser(ctx, "staff@example.org", metrics.RoleEditor, "a long enough password", testapp.Fixed); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := app.Uploads.Receive(ctx, bytes.NewReader([]byte(body)), name, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err = app.Uploads.Check(ctx, p.Key); err != nil {
+		t.Fatal(err)
+	}
+	if p.FileError != nil || p.Counts.Rejected != 0 {
+		t.Fatalf("%s: %+v %+v", name, p.FileError, p.Counts)
+	}
+	id, err := app.Uploads.Publish(ctx, p.Key, u, ingest.PublishOptions{ConfirmWarnings: true})
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}

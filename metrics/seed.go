@@ -157,7 +157,7 @@ func (s *Store) Seed(ctx context.Context, fsys fs.FS) (SeedResult, error) {
 		return res, err
 	}
 	if before.defs != after.defs {
-		if res.Derived, err = rebuildAll(ctx, tx); err != nil {
+		if res.Derived, err = DeriveAll(ctx, tx); err != nil {
 			return res, fmt.Errorf("seed: derive: %w", err)
 		}
 	} else {

@@ -115,3 +115,23 @@ func UnitCodes() []string {
 	}
 	return out
 }
+
+// UnitsLike lists the labels of every unit of the same dimension as the
+// unit code, in catalogue order: what an upload may give for it.
+func UnitsLike(code string) []string {
+	want, ok := LookupUnit(code)
+	if !ok {
+		return nil
+	}
+	var ls []string
+	for _, u := range units {
+		if u.Dimension == want.Dimension {
+			ls = append(ls, u.Label)
+		}
+	}
+	return ls
+}
+
+// Units lists every unit an indicator can be measured in, in catalogue
+// order. The slice is a copy.
+func Units() []Unit { return append([]Unit(nil), units...) }

@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"io"
 	"math/rand"
 	"mime/multipart"
@@ -526,7 +527,7 @@ func pendingStates(t *testing.T, db string) []string {
 			t.Error(err)
 			continue
 		}
-		var p metrics.Pending
+		var p ingest.Pending
 		if err := json.Unmarshal(b, &p); err != nil {
 			t.Errorf("%s: %v", m, err)
 			continue
@@ -625,13 +626,13 @@ func TestImportKilled(t *testing.T) {
 		states := pendingStates(t, db)
 		for _, s := range states {
 			switch {
-			case s == metrics.StateReceived || s == metrics.StateValidating:
+			case s == ingest.StateReceived || s == ingest.StateValidating:
 				t.Errorf("run %d: after a restart a pending upload is still %s", i, s)
-			case state == "all" && s != metrics.StatePublished:
+			case state == "all" && s != ingest.StatePublished:
 				t.Errorf("run %d: the upload is in the database but its pending record says %s", i, s)
 			}
 		}
-		if state == "none" && !republished && len(states) == 1 && states[0] == metrics.StateReady {
+		if state == "none" && !republished && len(states) == 1 && states[0] == ingest.StateReady {
 			// A publish cut short can be done again from its preview.
 			republished = true
 			if got := publishPending(t, db, f.email); got != "all" {
@@ -661,7 +662,7 @@ func publishPending(t *testing.T, db, email string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	up, err := metrics.NewUploader(store, filepath.Join(filepath.Dir(db), "uploads"), metrics.DefaultLimits, nil)
+	up, err := ingest.NewUploader(store, filepath.Join(filepath.Dir(db), "uploads"), ingest.DefaultLimits, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -673,7 +674,7 @@ func publishPending(t *testing.T, db, email string) string {
 	if err != nil || len(ps) != 1 {
 		t.Fatalf("pending uploads: %v %v", ps, err)
 	}
-	if _, err := up.Publish(ctx, ps[0].Key, user, metrics.PublishOptions{ConfirmWarnings: true}); err != nil {
+	if _, err := up.Publish(ctx, ps[0].Key, user, ingest.PublishOptions{ConfirmWarnings: true}); err != nil {
 		t.Errorf("publish again: %v", err)
 	}
 	store.Close()
@@ -712,7 +713,7 @@ func TestRestartAfterCommitBeforeRecord(t *testing.T) {
 	if err := json.Unmarshal(b, &p); err != nil {
 		t.Fatal(err)
 	}
-	p["state"], p["upload_id"] = metrics.StateReady, 0
+	p["state"], p["upload_id"] = ingest.StateReady, 0
 	if b, err = json.Marshal(p); err != nil {
 		t.Fatal(err)
 	}
@@ -722,7 +723,7 @@ func TestRestartAfterCommitBeforeRecord(t *testing.T) {
 	if err := runWith(ctx, []string{"seed", "-db", db}, strings.NewReader(""), io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if got := pendingStates(t, db); len(got) != 1 || got[0] != metrics.StatePublished {
+	if got := pendingStates(t, db); len(got) != 1 || got[0] != ingest.StatePublished {
 		t.Errorf("after the restart the pending record says %v, want published", got)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -177,7 +178,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	} else {
 		logger.Info("seeded database", "observations", res.Observations, "derived", res.Derived)
 	}
-	up, err := metrics.NewUploader(store, st.uploads, metrics.DefaultLimits, nil)
+	up, err := ingest.NewUploader(store, st.uploads, ingest.DefaultLimits, nil)
 	if err != nil {
 		return err
 	}
@@ -195,7 +196,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	return serve(ctx, st, store, up, logger)
 }
 
-func serve(ctx context.Context, st settings, store *metrics.Store, up *metrics.Uploader, logger *slog.Logger) error {
+func serve(ctx context.Context, st settings, store *metrics.Store, up *ingest.Uploader, logger *slog.Logger) error {
 	// A soft memory limit makes the collector work harder before the heap
 	// grows past what a small shared server should give a dashboard;
 	// GOMEMLIMIT in the environment overrides it.

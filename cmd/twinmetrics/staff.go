@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"io"
 	"os"
 	"path/filepath"
@@ -79,7 +80,7 @@ func tokenCommand(ctx context.Context, verb string, st settings, store *metrics.
 
 // importCommand checks a file as the upload page does, prints the same
 // report and, with --publish, publishes it.
-func importCommand(ctx context.Context, file string, st settings, store *metrics.Store, up *metrics.Uploader, stdout io.Writer) error {
+func importCommand(ctx context.Context, file string, st settings, store *metrics.Store, up *ingest.Uploader, stdout io.Writer) error {
 	if file == "" || st.email == "" {
 		return errors.New("usage: twinmetrics import FILE --email E [--publish] [--allow-rejected] [--confirm-warnings]")
 	}
@@ -93,7 +94,7 @@ func importCommand(ctx context.Context, file string, st settings, store *metrics
 	}
 	defer f.Close()
 	p, err := up.Receive(ctx, f, filepath.Base(file), user)
-	var fe *metrics.FileError
+	var fe *ingest.FileError
 	if errors.As(err, &fe) {
 		fmt.Fprintf(stdout, "The file cannot be read: %s\nHow to fix it: %s\nNothing was changed.\n", fe.Message, fe.Hint)
 		return errors.New("the file was refused")
@@ -114,7 +115,7 @@ func importCommand(ctx context.Context, file string, st settings, store *metrics
 		fmt.Fprintf(stdout, "\nNothing is published yet. Publish with --publish, or on the page /admin/uploads/%s.\n", p.Key)
 		return nil
 	}
-	id, err := up.Publish(ctx, p.Key, user, metrics.PublishOptions{AllowRejected: st.allowRej, ConfirmWarnings: st.confirmWarn})
+	id, err := up.Publish(ctx, p.Key, user, ingest.PublishOptions{AllowRejected: st.allowRej, ConfirmWarnings: st.confirmWarn})
 	if err != nil {
 		return fmt.Errorf("not published: %w", err)
 	}

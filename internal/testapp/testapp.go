@@ -5,6 +5,7 @@ package testapp
 
 import (
 	"context"
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -24,7 +25,7 @@ import (
 type App struct {
 	DB      *metrics.DB
 	Store   *metrics.Store
-	Uploads *metrics.Uploader
+	Uploads *ingest.Uploader
 	Handler http.Handler
 	// Dir is the temporary folder holding the database and the pending
 	// uploads.
@@ -40,8 +41,8 @@ type Options struct {
 	UploadsPerMinute int
 	// NoSeed leaves the database empty but migrated.
 	NoSeed bool
-	// Limits replace the upload limits (zero: metrics.DefaultLimits).
-	Limits metrics.Limits
+	// Limits replace the upload limits (zero: ingest.DefaultLimits).
+	Limits ingest.Limits
 }
 
 // SeedCopy returns the real seed files as a map a test may change.
@@ -94,9 +95,9 @@ func New(t testing.TB, o Options) *App {
 	}
 	lim := o.Limits
 	if lim.MaxBytes == 0 {
-		lim = metrics.DefaultLimits
+		lim = ingest.DefaultLimits
 	}
-	up, err := metrics.NewUploader(store, filepath.Join(dir, "uploads"), lim, func() time.Time { return Fixed })
+	up, err := ingest.NewUploader(store, filepath.Join(dir, "uploads"), lim, func() time.Time { return Fixed })
 	if err != nil {
 		t.Fatal(err)
 	}

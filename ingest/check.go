@@ -1,8 +1,9 @@
-package metrics
+package ingest
 
 import (
 	"context"
 	"fmt"
+	"github.com/twinmetrics/twinmetrics/metrics"
 	"math"
 	"regexp"
 	"sort"
@@ -94,19 +95,19 @@ type nameRef struct {
 }
 
 type unitRes struct {
-	unit *Unit
+	unit *metrics.Unit
 	ok   bool
 }
 
 // checker validates rows against the catalogue and the stored values.
 type checker struct {
-	cat       *Catalogue
+	cat       *metrics.Catalogue
 	comma     rune
-	areaIdx   map[string][]*Area
+	areaIdx   map[string][]*metrics.Area
 	areaNames []nameRef
-	indIdx    map[string]*Indicator
+	indIdx    map[string]*metrics.Indicator
 	indNames  []nameRef
-	srcIdx    map[string]*Source
+	srcIdx    map[string]*metrics.Source
 	flagIdx   map[string]string
 	existing  map[obsKey][]existingObs
 	medians   map[[2]int64]float64
@@ -123,17 +124,17 @@ type checker struct {
 	// on every row.
 	cityCache map[string]cityRes
 	indCache  map[string]indRes
-	srcCache  map[string]*Source
+	srcCache  map[string]*metrics.Source
 	unitCache map[string]unitRes
 	flagCache map[string]flagRes
 }
 
 type cityRes struct {
-	area *Area
+	area *metrics.Area
 	prob *Problem
 }
 type indRes struct {
-	ind  *Indicator
+	ind  *metrics.Indicator
 	prob *Problem
 }
 type flagRes struct {
@@ -154,16 +155,16 @@ type NewSource struct {
 	tempID    int64
 }
 
-func newChecker(cat *Catalogue, comma rune, thisYear int) *checker {
+func newChecker(cat *metrics.Catalogue, comma rune, thisYear int) *checker {
 	ck := &checker{
 		cat: cat, comma: comma, thisYear: thisYear,
-		areaIdx: map[string][]*Area{}, indIdx: map[string]*Indicator{}, srcIdx: map[string]*Source{}, flagIdx: map[string]string{},
+		areaIdx: map[string][]*metrics.Area{}, indIdx: map[string]*metrics.Indicator{}, srcIdx: map[string]*metrics.Source{}, flagIdx: map[string]string{},
 		seen: map[uint64]int32{}, seenWide: map[obsKey]int32{}, newSources: map[string]*NewSource{}, nextNewSrc: -1,
-		cityCache: map[string]cityRes{}, indCache: map[string]indRes{}, srcCache: map[string]*Source{},
+		cityCache: map[string]cityRes{}, indCache: map[string]indRes{}, srcCache: map[string]*metrics.Source{},
 		unitCache: map[string]unitRes{}, flagCache: map[string]flagRes{},
 	}
-	addArea := func(s string, a *Area) {
-		f := Fold(s)
+	addArea := func(s string, a *metrics.Area) {
+		f := metrics.Fold(s)
 		if f == "" {
 			return
 		}
@@ -185,7 +186,7 @@ func newChecker(cat *Catalogue, comma rune, thisYear int) *checker {
 	}
 	for _, i := range cat.Indicators {
 		for _, s := range []string{i.Code, i.NameEN, i.NameVI} {
-			if f := Fold(s); f != "" {
+			if f := metrics.Fold(s); f != "" {
 				ck.indIdx[f] = i
 				ck.indNames = append(ck.indNames, nameRef{folded: f, label: i.NameEN, key: i.Code})
 			}
@@ -194,16 +195,16 @@ func newChecker(cat *Catalogue, comma rune, thisYear int) *checker {
 	for _, s := range cat.Sources {
 		ck.srcIdx[strings.ToLower(s.Code)] = s
 		for _, t := range []string{s.Title, s.ShortTitle} {
-			if f := Fold(t); f != "" {
+			if f := metrics.Fold(t); f != "" {
 				ck.srcIdx["title:"+f] = s
 			}
 		}
 	}
 	for _, f := range cat.Flags {
-		ck.flagIdx[Fold(f.Code)] = f.Code
-		ck.flagIdx[Fold(f.NameEN)] = f.Code
+		ck.flagIdx[metrics.Fold(f.Code)] = f.Code
+		ck.flagIdx[metrics.Fold(f.NameEN)] = f.Code
 		if f.NameVI != "" {
-			ck.flagIdx[Fold(f.NameVI)] = f.Code
+			ck.flagIdx[metrics.Fold(f.NameVI)] = f.Code
 		}
 	}
 	return ck
@@ -211,29 +212,23 @@ func newChecker(cat *Catalogue, comma rune, thisYear int) *checker {
 
 // loadExisting reads the current stored values, for the diff and for the
 // plausibility warnings.
-func (ck *checker) loadExisting(ctx context.Context, s *Store) error {
-	rows, err := s.q.ListCurrentValues.QueryxContext(ctx)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
+func (ck *checker) loadExisting(ctx context.Context, s *metrics.Store) error {
 	ck.existing = map[obsKey][]existingObs{}
 	vals := map[[2]int64][]float64{}
-	for rows.Next() {
-		var k obsKey
-		var e existingObs
-		if err := rows.Scan(&e.ID, &k.area, &k.ind, &k.year, &k.src, &e.Value, &e.Flags, &e.Note); err != nil {
-			return err
-		}
-		ck.existing[k] = append(ck.existing[k], e)
-		vals[[2]int64{k.area, k.ind}] = append(vals[[2]int64{k.area, k.ind}], e.Value)
+	err := s.EachCurrentValue(ctx, func(v metrics.CurrentValue) {
+		k := obsKey{area: v.AreaID, ind: v.IndicatorID, src: v.SourceID, year: v.Year}
+		ck.existing[k] = append(ck.existing[k], existingObs{ID: v.ID, Value: v.Value, Flags: v.Flags, Note: v.Note})
+		vals[[2]int64{k.area, k.ind}] = append(vals[[2]int64{k.area, k.ind}], v.Value)
+	})
+	if err != nil {
+		return err
 	}
 	ck.medians = make(map[[2]int64]float64, len(vals))
 	for k, v := range vals {
 		sort.Float64s(v)
 		ck.medians[k] = v[len(v)/2]
 	}
-	return rows.Err()
+	return nil
 }
 
 func levenshtein(a, b string) int {
@@ -259,7 +254,7 @@ func levenshtein(a, b string) int {
 
 // nearest lists up to three known names closest to q, as "Label (key)".
 func nearest(q string, names []nameRef) []string {
-	f := Fold(q)
+	f := metrics.Fold(q)
 	if f == "" || len(f) > 200 {
 		return nil
 	}
@@ -316,14 +311,14 @@ func suggestHint(code string, s []string) string {
 	return code + "_suggest"
 }
 
-func (ck *checker) city(s string) (*Area, *Problem) {
+func (ck *checker) city(s string) (*metrics.Area, *Problem) {
 	if r, ok := ck.cityCache[s]; ok {
 		return r.area, r.prob
 	}
 	var res cityRes
-	as := ck.areaIdx[Fold(s)]
+	as := ck.areaIdx[metrics.Fold(s)]
 	if a, err := ck.cat.Area(strings.TrimSpace(s)); err == nil {
-		as = []*Area{a} // a slug is exact
+		as = []*metrics.Area{a} // a slug is exact
 	}
 	switch {
 	case s == "":
@@ -351,10 +346,10 @@ func (ck *checker) city(s string) (*Area, *Problem) {
 
 // preferCity picks the one city among areas that share a name, if
 // there is exactly one.
-func preferCity(as []*Area) *Area {
-	var city *Area
+func preferCity(as []*metrics.Area) *metrics.Area {
+	var city *metrics.Area
 	for _, a := range as {
-		if a.Kind == KindCity {
+		if a.Kind == metrics.KindCity {
 			if city != nil {
 				return nil
 			}
@@ -364,12 +359,12 @@ func preferCity(as []*Area) *Area {
 	return city
 }
 
-func (ck *checker) indicator(s string) (*Indicator, *Problem) {
+func (ck *checker) indicator(s string) (*metrics.Indicator, *Problem) {
 	if r, ok := ck.indCache[s]; ok {
 		return r.ind, r.prob
 	}
 	var res indRes
-	i := ck.indIdx[Fold(s)]
+	i := ck.indIdx[metrics.Fold(s)]
 	switch {
 	case s == "":
 		res.prob = Problem{Column: "indicator", Message: "The indicator is empty.", Hint: "Write an indicator code from the template's list, such as pm25_annual_mean."}.coded("indicator_empty", "")
@@ -392,11 +387,11 @@ func (ck *checker) indicator(s string) (*Indicator, *Problem) {
 	return res.ind, res.prob
 }
 
-func (ck *checker) unit(s string) (*Unit, bool) {
+func (ck *checker) unit(s string) (*metrics.Unit, bool) {
 	if r, ok := ck.unitCache[s]; ok {
 		return r.unit, r.ok
 	}
-	u, ok := LookupUnit(s)
+	u, ok := metrics.LookupUnit(s)
 	ck.unitCache[s] = unitRes{u, ok}
 	return u, ok
 }
@@ -413,7 +408,7 @@ func (ck *checker) flags(s string) (string, *Problem) {
 		if tok == "" {
 			continue
 		}
-		if code, ok := ck.flagIdx[Fold(tok)]; ok {
+		if code, ok := ck.flagIdx[metrics.Fold(tok)]; ok {
 			set[code] = true
 		} else {
 			bad = append(bad, fmt.Sprintf("%q", clip(tok)))
@@ -443,7 +438,6 @@ func joinSet(set map[string]bool) string {
 
 var (
 	numberRe     = regexp.MustCompile(`^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,3})?$`)
-	codeRe       = regexp.MustCompile(`^[a-z][a-z0-9_]{1,63}$`)
 	thousandsRe  = regexp.MustCompile(`^[+-]?[0-9]{1,3}([ ,.\x{00A0}\x{202F}'][0-9]{3})+([.,][0-9]+)?$`)
 	yearTypoRe   = regexp.MustCompile(`^[0-9]{5}$`)
 	maxNoteRunes = 2000
@@ -571,10 +565,10 @@ func (ck *checker) row(line int, h header, fields []string) checkedRow {
 		}
 		add(Problem{Column: "unit", Value: ug, Message: fmt.Sprintf("The unit %q is unknown.", clip(ug)), Hint: hint}.coded("unknown_unit", hintCode, "Value", clip(ug), "Units", accepted))
 	} else if ind != nil {
-		want, _ := LookupUnit(ind.Unit)
+		want, _ := metrics.LookupUnit(ind.Unit)
 		if want == nil || want.Dimension != u.Dimension {
-			add(Problem{Column: "unit", Value: ug, Message: fmt.Sprintf("%s cannot be converted to %s, the unit of %s.", u.Label, UnitLabel(ind.Unit), ind.Code),
-				Hint: "Use " + acceptedUnits(ind.Unit) + ", or check the indicator."}.coded("unit_mismatch", "", "Unit", u.Label, "Target", UnitLabel(ind.Unit), "Indicator", ind.Code, "Units", acceptedUnits(ind.Unit)))
+			add(Problem{Column: "unit", Value: ug, Message: fmt.Sprintf("%s cannot be converted to %s, the unit of %s.", u.Label, metrics.UnitLabel(ind.Unit), ind.Code),
+				Hint: "Use " + acceptedUnits(ind.Unit) + ", or check the indicator."}.coded("unit_mismatch", "", "Unit", u.Label, "Target", metrics.UnitLabel(ind.Unit), "Indicator", ind.Code, "Units", acceptedUnits(ind.Unit)))
 		} else if vp == nil {
 			if u != want {
 				value = value * u.ToBase / want.ToBase
@@ -596,7 +590,7 @@ func (ck *checker) row(line int, h header, fields []string) checkedRow {
 	case get("source_title") == "" && ck.newSources[sg] != nil:
 		r.NewSource, r.SourceID = sg, ck.newSources[sg].tempID
 	case get("source_title") != "":
-		if !codeRe.MatchString(sg) {
+		if !metrics.ValidCode(sg) {
 			add(Problem{Column: "source", Value: sg, Message: fmt.Sprintf("%q is not usable as the code of a new source.", clip(sg)),
 				Hint: "A new source needs a code of lower-case letters, digits and underscores (such as hcmc_doe_2024), with its title in source_title."}.coded("source_code", "", "Value", clip(sg)))
 		} else if ns, err := ck.newSource(line, sg, get); err != nil {
@@ -625,7 +619,7 @@ func (ck *checker) row(line int, h header, fields []string) checkedRow {
 
 	// Rules on the value itself, once it is known in the canonical unit.
 	if ind != nil && vp == nil {
-		cu, _ := LookupUnit(ind.Unit)
+		cu, _ := metrics.LookupUnit(ind.Unit)
 		switch {
 		case cu != nil && cu.Dimension == "share" && (value < 0 || value > 100):
 			add(Problem{Column: "value", Value: r.ValueAsGiven, Message: fmt.Sprintf("%s is a percentage; %s is outside 0–100.", ind.Code, FormatPlain(value)), Hint: "Write the share as a percentage between 0 and 100 (50 for one half, not 0.5 × 100 = 5000)."}.coded("share_range", "", "Indicator", ind.Code, "Value", FormatPlain(value)))
@@ -661,9 +655,9 @@ func (ck *checker) row(line int, h header, fields []string) checkedRow {
 		}
 		if med, ok := ck.medians[[2]int64{area.ID, ind.ID}]; ok && med > 0 && value > 0 && (value >= 10*med || value <= med/10) {
 			probs = append(probs, *Problem{Column: "value", Value: r.ValueAsGiven, Warning: true,
-				Message: fmt.Sprintf("%s is more than ten times %s the stored values of %s for %s (around %s %s).", FormatPlain(value), map[bool]string{true: "above", false: "below"}[value > med], ind.Code, area.Name, FormatPlain(med), UnitLabel(ind.Unit)),
+				Message: fmt.Sprintf("%s is more than ten times %s the stored values of %s for %s (around %s %s).", FormatPlain(value), map[bool]string{true: "above", false: "below"}[value > med], ind.Code, area.Name, FormatPlain(med), metrics.UnitLabel(ind.Unit)),
 				Hint:    "Check the unit (kWh or MWh? t or kt?) and the decimal point; confirm it if it is right."}.coded(map[bool]string{true: "far_above", false: "far_below"}[value > med], "far_off",
-				"Value", FormatPlain(value), "Indicator", ind.Code, "City", area.Name, "Median", FormatPlain(med), "Unit", UnitLabel(ind.Unit)))
+				"Value", FormatPlain(value), "Indicator", ind.Code, "City", area.Name, "Median", FormatPlain(med), "Unit", metrics.UnitLabel(ind.Unit)))
 		}
 		if errs == 0 {
 			r.Status = RowNew
@@ -728,13 +722,13 @@ func sameValue(a, b float64) bool {
 // FormatPlain writes a number without exponent or trailing zeros.
 func FormatPlain(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-func (ck *checker) source(s string) *Source {
+func (ck *checker) source(s string) *metrics.Source {
 	if src, ok := ck.srcCache[s]; ok {
 		return src
 	}
 	src := ck.srcIdx[strings.ToLower(strings.TrimSpace(s))]
 	if src == nil {
-		src = ck.srcIdx["title:"+Fold(s)]
+		src = ck.srcIdx["title:"+metrics.Fold(s)]
 	}
 	ck.srcCache[s] = src
 	return src
@@ -764,15 +758,9 @@ func (ck *checker) newSource(line int, code string, get func(string) string) (*N
 }
 
 func acceptedUnits(code string) string {
-	want, ok := LookupUnit(code)
-	if !ok {
+	ls := metrics.UnitsLike(code)
+	if ls == nil {
 		return code
-	}
-	var ls []string
-	for _, u := range units {
-		if u.Dimension == want.Dimension {
-			ls = append(ls, u.Label)
-		}
 	}
 	return strings.Join(ls, ", ")
 }

@@ -1,4 +1,4 @@
-package metrics
+package ingest
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/twinmetrics/twinmetrics/metrics"
 	"io"
 	"os"
 	"path/filepath"
@@ -100,7 +101,7 @@ type ProgressView struct {
 
 // Uploader receives, checks, publishes and rolls back uploads.
 type Uploader struct {
-	store  *Store
+	store  *metrics.Store
 	dir    string
 	limits Limits
 	now    func() time.Time
@@ -113,7 +114,7 @@ type Uploader struct {
 }
 
 // NewUploader keeps pending uploads under dir.
-func NewUploader(store *Store, dir string, limits Limits, now func() time.Time) (*Uploader, error) {
+func NewUploader(store *metrics.Store, dir string, limits Limits, now func() time.Time) (*Uploader, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("upload folder: %w", err)
 	}
@@ -139,7 +140,7 @@ func NewUploader(store *Store, dir string, limits Limits, now func() time.Time) 
 		// says what happened, and the preview must not offer it again.
 		if p.State == StateReady {
 			rec, err := store.UploadByKey(context.Background(), p.Key)
-			if errors.Is(err, ErrNotFound) {
+			if errors.Is(err, metrics.ErrNotFound) {
 				continue
 			}
 			if err != nil {
@@ -183,11 +184,11 @@ func (u *Uploader) save(p *Pending) error {
 // Pending loads a pending (or published) upload by key.
 func (u *Uploader) Pending(key string) (*Pending, error) {
 	if !ValidKey(key) {
-		return nil, fmt.Errorf("upload %q: %w", key, ErrNotFound)
+		return nil, fmt.Errorf("upload %q: %w", key, metrics.ErrNotFound)
 	}
 	b, err := os.ReadFile(u.path(key, "upload.json"))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("upload %s: %w", key, ErrNotFound)
+		return nil, fmt.Errorf("upload %s: %w", key, metrics.ErrNotFound)
 	}
 	if err != nil {
 		return nil, err
@@ -226,7 +227,7 @@ func (u *Uploader) ListPending() ([]*Pending, error) {
 
 // Receive stores an uploaded file as a pending upload, refusing it when
 // it is over the size limit. It does not check the rows: call Check.
-func (u *Uploader) Receive(ctx context.Context, r io.Reader, fileName string, user User) (*Pending, error) {
+func (u *Uploader) Receive(ctx context.Context, r io.Reader, fileName string, user metrics.User) (*Pending, error) {
 	key := make([]byte, 16)
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
@@ -736,7 +737,7 @@ func (u *Uploader) Rows(ctx context.Context, key, status string, warnOnly bool, 
 			r.AreaName = a.Name
 		}
 		if ind := cat.IndicatorByID(r.IndicatorID.Int64); ind != nil && r.IndicatorID.Valid {
-			r.IndicatorCode, r.Unit = ind.Code, UnitLabel(ind.Unit)
+			r.IndicatorCode, r.Unit = ind.Code, metrics.UnitLabel(ind.Unit)
 		}
 		if s := cat.Source(r.SourceID.Int64); s != nil && r.SourceID.Valid {
 			r.SourceCode = s.Code

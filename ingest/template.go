@@ -1,8 +1,9 @@
-package metrics
+package ingest
 
 import (
 	"encoding/csv"
 	"fmt"
+	"github.com/twinmetrics/twinmetrics/metrics"
 	"io"
 	"strings"
 
@@ -41,7 +42,7 @@ func WriteTemplateCSV(w io.Writer) error {
 // WriteTemplateXLSX writes the XLSX template: an empty data sheet, the
 // instructions, and the lists of valid cities, indicators, units,
 // sources and flags.
-func WriteTemplateXLSX(w io.Writer, cat *Catalogue) error {
+func WriteTemplateXLSX(w io.Writer, cat *metrics.Catalogue) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", "data"); err != nil {
@@ -126,13 +127,13 @@ func WriteTemplateXLSX(w io.Writer, cat *Catalogue) error {
 		if i.Derived() {
 			note = "computed: do not upload"
 		}
-		inds = append(inds, []string{i.Code, i.NameEN, i.Theme, UnitLabel(i.Unit), acceptedUnits(i.Unit), note})
+		inds = append(inds, []string{i.Code, i.NameEN, i.Theme, metrics.UnitLabel(i.Unit), acceptedUnits(i.Unit), note})
 	}
 	if err := sheet("indicators", []string{"code", "name", "theme", "unit", "accepted units", "note"}, inds); err != nil {
 		return err
 	}
 	var us [][]string
-	for _, u := range units {
+	for _, u := range metrics.Units() {
 		us = append(us, []string{u.Label, u.Code, u.Dimension, strings.Join(u.Aliases, " | ")})
 	}
 	if err := sheet("units", []string{"unit", "code", "dimension", "also written"}, us); err != nil {

@@ -1,9 +1,10 @@
-package metrics_test
+package ingest_test
 
 import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"testing"
 
 	"github.com/twinmetrics/twinmetrics/internal/testapp"
@@ -18,7 +19,7 @@ import (
 func FuzzUploadCheck(f *testing.F) {
 	f.Add([]byte("city,indicator,year,value,unit,source\nKosice,pm25_annual_mean,2031,1.5,µg/m3,who_aaq_2022_v2022\n"))
 	f.Add([]byte("\ufeffcity;indicator;year;value;unit;source\nHà Nội;pm25_annual_mean;2019;52,5;ug/m3;who_aaq_2022_v2022\n"))
-	app := testapp.New(f, testapp.Options{Limits: metrics.Limits{MaxBytes: 1 << 20, MaxRows: 1000, MaxLineBytes: 4096}})
+	app := testapp.New(f, testapp.Options{Limits: ingest.Limits{MaxBytes: 1 << 20, MaxRows: 1000, MaxLineBytes: 4096}})
 	ctx := context.Background()
 	user, err := app.Store.AddUser(ctx, "fuzz@example.org", metrics.RoleEditor, "a long enough password", testapp.Fixed)
 	if err != nil {
@@ -30,7 +31,7 @@ func FuzzUploadCheck(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := app.Uploads.Receive(ctx, bytes.NewReader(data), "fuzz.csv", user)
-		var fe *metrics.FileError
+		var fe *ingest.FileError
 		if errors.As(err, &fe) {
 			return
 		}
@@ -47,12 +48,12 @@ func FuzzUploadCheck(f *testing.F) {
 			if p.FileError.Message == "" || p.FileError.Hint == "" {
 				t.Fatalf("file error without message or hint: %+v", p.FileError)
 			}
-		case p.State == metrics.StateReady:
+		case p.State == ingest.StateReady:
 			c := p.Counts
 			if c.Total != c.New+c.Changed+c.Unchanged+c.Rejected || c.Total == 0 {
 				t.Fatalf("counts do not add up: %+v", c)
 			}
-			rows, total, err := app.Uploads.Rows(ctx, p.Key, metrics.RowRejected, false, 0, 50)
+			rows, total, err := app.Uploads.Rows(ctx, p.Key, ingest.RowRejected, false, 0, 50)
 			if err != nil || total != c.Rejected {
 				t.Fatalf("rejected rows: %d of %d, %v", total, c.Rejected, err)
 			}

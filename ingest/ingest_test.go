@@ -1,8 +1,9 @@
-package metrics_test
+package ingest_test
 
 import (
 	"bytes"
 	"context"
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"strings"
 	"testing"
 
@@ -12,7 +13,7 @@ import (
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
-func checkBytes(t *testing.T, app *testapp.App, name string, b []byte) *metrics.Pending {
+func checkBytes(t *testing.T, app *testapp.App, name string, b []byte) *ingest.Pending {
 	t.Helper()
 	ctx := context.Background()
 	u, err := app.Store.UserByEmail(ctx, "staff@example.org")
@@ -31,7 +32,7 @@ func checkBytes(t *testing.T, app *testapp.App, name string, b []byte) *metrics.
 	return p
 }
 
-func allRows(t *testing.T, app *testapp.App, key string) []metrics.PreviewRow {
+func allRows(t *testing.T, app *testapp.App, key string) []ingest.PreviewRow {
 	t.Helper()
 	rows, _, err := app.Uploads.Rows(context.Background(), key, "", false, 0, 1000)
 	if err != nil {
@@ -81,7 +82,7 @@ func TestTemplateVariants(t *testing.T) {
 	}
 	ctx := context.Background()
 	u, _ := app.Store.UserByEmail(ctx, "staff@example.org")
-	id, err := app.Uploads.Publish(ctx, p.Key, u, metrics.PublishOptions{})
+	id, err := app.Uploads.Publish(ctx, p.Key, u, ingest.PublishOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestTemplateXLSXRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := metrics.WriteTemplateXLSX(&buf, cat); err != nil {
+	if err := ingest.WriteTemplateXLSX(&buf, cat); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
@@ -138,12 +139,12 @@ func TestTemplateXLSXRoundTrip(t *testing.T) {
 	if p.FileError != nil || p.Format != "xlsx" || p.Counts.New != 1 || p.Counts.Rejected != 1 {
 		t.Fatalf("%+v %+v", p.FileError, p.Counts)
 	}
-	rej, _, _ := app.Uploads.Rows(context.Background(), p.Key, metrics.RowRejected, false, 0, 10)
+	rej, _, _ := app.Uploads.Rows(context.Background(), p.Key, ingest.RowRejected, false, 0, 10)
 	if len(rej) != 1 || rej[0].Line != 3 || p.Where(3) != "row 3" {
 		t.Errorf("rejected %+v", rej)
 	}
 	var csvBuf bytes.Buffer
-	metrics.WriteTemplateCSV(&csvBuf)
+	ingest.WriteTemplateCSV(&csvBuf)
 	if !strings.HasPrefix(csvBuf.String(), "\ufeffcity,indicator,year,value,unit,source,flags,note,source_title") {
 		t.Errorf("CSV template %q", csvBuf.String())
 	}

@@ -1,9 +1,10 @@
-package metrics_test
+package ingest_test
 
 import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -194,9 +195,9 @@ func BenchmarkUploadMillionRows(b *testing.B) {
 		d2 := filepath.Join(dir, fmt.Sprintf("upload%d", n))
 		os.Mkdir(d2, 0o755)
 		db2, st2, user := benchDB(b, d2)
-		lim := metrics.DefaultLimits
+		lim := ingest.DefaultLimits
 		lim.MaxBytes = 1 << 30
-		up, err := metrics.NewUploader(st2, filepath.Join(d2, "uploads"), lim, nil)
+		up, err := ingest.NewUploader(st2, filepath.Join(d2, "uploads"), lim, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -220,7 +221,7 @@ func BenchmarkUploadMillionRows(b *testing.B) {
 				b.Fatalf("check: %+v %+v", p.FileError, p.Counts)
 			}
 			checkSecs += time.Since(t0).Seconds()
-			if _, err := up.Publish(ctx, p.Key, user, metrics.PublishOptions{}); err != nil {
+			if _, err := up.Publish(ctx, p.Key, user, ingest.PublishOptions{}); err != nil {
 				b.Fatal(err)
 			}
 		}))

@@ -1,10 +1,11 @@
-package metrics
+package ingest
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/twinmetrics/twinmetrics/metrics"
 	"os"
 	"strconv"
 	"strings"
@@ -55,7 +56,7 @@ func (e *RefusedError) with(code string, kv ...string) error {
 // upload record, the values it replaced (retired, not deleted), the new
 // values, the derived values recomputed, and the data version bumped.
 // Readers see the data before or after, never between.
-func (u *Uploader) Publish(ctx context.Context, key string, user User, opt PublishOptions) (int64, error) {
+func (u *Uploader) Publish(ctx context.Context, key string, user metrics.User, opt PublishOptions) (int64, error) {
 	u.pubMu.Lock()
 	defer u.pubMu.Unlock()
 	p, err := u.Pending(key)
@@ -79,7 +80,7 @@ func (u *Uploader) Publish(ctx context.Context, key string, user User, opt Publi
 	// The staged rows go in with INSERT … SELECT from the preview's file,
 	// attached to the writer connection for the length of the
 	// transaction: a million rows never pass through Go one by one.
-	conn, err := u.store.db.W.Connx(ctx)
+	conn, err := u.store.DB().W.Connx(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -164,18 +165,20 @@ func (u *Uploader) Publish(ctx context.Context, key string, user User, opt Publi
 		SELECT ?, old_id, ? + seq FROM stage.replaced`, uploadID, base); err != nil {
 		return 0, err
 	}
-	cells := Cells{}
-	if err := UploadCells(ctx, tx, uploadID, cells); err != nil {
+	cells := metrics.Cells{}
+	if err := metrics.UploadCells(ctx, tx, uploadID, cells); err != nil {
 		return 0, err
 	}
-	if _, err := RefreshCells(ctx, tx, cells); err != nil {
-		return 0, err
+	if _, err := metrics.RefreshCells(ctx, tx, cells); err != nil {
+		return 0, fmt.Errorf("derive: %w", err)
 	}
 	// Log what changed, so that caches drop exactly those pages; new
 	// sources change the catalogue, which every page reads.
-	record := RecordUploadChange
+	record := metrics.RecordUploadChange
 	if len(p.NewSources) > 0 {
-		record = func(ctx context.Context, tx *sqlx.Tx, _ int64) (int64, error) { return RecordGlobalChange(ctx, tx) }
+		record = func(ctx context.Context, tx *sqlx.Tx, _ int64) (int64, error) {
+			return metrics.RecordGlobalChange(ctx, tx)
+		}
 	}
 	if _, err := record(ctx, tx, uploadID); err != nil {
 		return 0, err
@@ -204,10 +207,10 @@ func nullID(id int64) any {
 // the values it replaced are current again and its own values are
 // retired (kept, marked as withdrawn by it). It refuses when a later
 // upload replaced any of its values, naming that upload.
-func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user User) error {
+func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user metrics.User) error {
 	u.pubMu.Lock()
 	defer u.pubMu.Unlock()
-	tx, err := u.store.db.W.BeginTxx(ctx, nil)
+	tx, err := u.store.DB().W.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -218,7 +221,7 @@ func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user User) erro
 	}
 	if err := tx.GetContext(ctx, &up, `SELECT kind, status FROM uploads WHERE id = ?`, uploadID); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("upload %d: %w", uploadID, ErrNotFound)
+			return fmt.Errorf("upload %d: %w", uploadID, metrics.ErrNotFound)
 		}
 		return err
 	}
@@ -252,8 +255,8 @@ func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user User) erro
 			uploadID, strings.Join(names, ", ")).with("later_uploads", "ID", strconv.FormatInt(uploadID, 10), "Later", strings.Join(ids, ", "))
 	}
 	// The cells it touches, read before the values move.
-	cells := Cells{}
-	if err := UploadCells(ctx, tx, uploadID, cells); err != nil {
+	cells := metrics.Cells{}
+	if err := metrics.UploadCells(ctx, tx, uploadID, cells); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE observations SET retired_by = NULL WHERE retired_by = ? AND (upload_id IS NULL OR upload_id <> ?)`, uploadID, uploadID); err != nil {
@@ -266,88 +269,11 @@ func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user User) erro
 		u.now().UTC().Format(time.RFC3339), user.Email, uploadID); err != nil {
 		return err
 	}
-	if _, err := RefreshCells(ctx, tx, cells); err != nil {
+	if _, err := metrics.RefreshCells(ctx, tx, cells); err != nil {
 		return err
 	}
-	if _, err := RecordUploadChange(ctx, tx, uploadID); err != nil {
+	if _, err := metrics.RecordUploadChange(ctx, tx, uploadID); err != nil {
 		return err
 	}
 	return tx.Commit()
-}
-
-// UploadRecord is an upload as the history lists it.
-type UploadRecord struct {
-	ID                int64          `db:"id" json:"upload_id"`
-	Kind              string         `db:"kind" json:"kind"`
-	Key               sql.NullString `db:"upload_key" json:"-"`
-	FileName          string         `db:"file_name" json:"file_name"`
-	SHA256            string         `db:"sha256" json:"sha256"`
-	Format            string         `db:"format" json:"format"`
-	UploadedBy        string         `db:"uploaded_by" json:"uploaded_by"`
-	CreatedAt         string         `db:"created_at" json:"created_at"`
-	PublishedAt       sql.NullString `db:"published_at" json:"-"`
-	RolledBackAt      sql.NullString `db:"rolled_back_at" json:"-"`
-	RolledBackBy      sql.NullString `db:"rolled_back_by" json:"-"`
-	Status            string         `db:"status" json:"status"`
-	New               int            `db:"rows_new" json:"rows_new"`
-	Changed           int            `db:"rows_changed" json:"rows_changed"`
-	Unchanged         int            `db:"rows_unchanged" json:"rows_unchanged"`
-	Rejected          int            `db:"rows_rejected" json:"rows_rejected"`
-	Warned            int            `db:"rows_warned" json:"rows_warned"`
-	PublishedRejected bool           `db:"published_rejected" json:"published_without_rejected"`
-}
-
-// ListUploads lists every upload, newest first.
-func (s *Store) ListUploads(ctx context.Context) ([]UploadRecord, error) {
-	var us []UploadRecord
-	err := s.q.ListUploads.SelectContext(ctx, &us)
-	return us, err
-}
-
-// Upload finds an upload by id.
-func (s *Store) Upload(ctx context.Context, id int64) (UploadRecord, error) {
-	var u UploadRecord
-	err := s.q.GetUpload.GetContext(ctx, &u, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, fmt.Errorf("upload %d: %w", id, ErrNotFound)
-	}
-	return u, err
-}
-
-// UploadByKey finds a published upload by its preview key.
-func (s *Store) UploadByKey(ctx context.Context, key string) (UploadRecord, error) {
-	var u UploadRecord
-	err := s.q.GetUploadByKey.GetContext(ctx, &u, key)
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, fmt.Errorf("upload %s: %w", key, ErrNotFound)
-	}
-	return u, err
-}
-
-// UploadChange is one value an upload brought, with the value it
-// replaced, if any.
-type UploadChange struct {
-	ObservationID int64           `db:"id"`
-	Area          string          `db:"area"`
-	AreaSlug      string          `db:"area_slug"`
-	Indicator     string          `db:"indicator"`
-	Unit          string          `db:"unit"`
-	Year          sql.NullInt64   `db:"year"`
-	Value         sql.NullFloat64 `db:"value"`
-	Source        string          `db:"source"`
-	Locator       string          `db:"locator"`
-	RetiredBy     sql.NullInt64   `db:"retired_by"`
-	OldValue      sql.NullFloat64 `db:"old_value"`
-	OldID         sql.NullInt64   `db:"old_id"`
-}
-
-// UploadChanges pages through the values an upload brought.
-func (s *Store) UploadChanges(ctx context.Context, id int64, offset, limit int) ([]UploadChange, int, error) {
-	var total int
-	if err := s.q.CountUploadValues.GetContext(ctx, &total, id); err != nil {
-		return nil, 0, err
-	}
-	var cs []UploadChange
-	err := s.q.ListUploadValues.SelectContext(ctx, &cs, id, limit, offset)
-	return cs, total, err
 }

@@ -1,0 +1,116 @@
+package metrics
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// The upload history: what each published (or rolled back) upload was
+// and which values it brought. The pipeline that checks and publishes
+// files lives in package ingest.
+
+// UploadRecord is an upload as the history lists it.
+type UploadRecord struct {
+	ID                int64          `db:"id" json:"upload_id"`
+	Kind              string         `db:"kind" json:"kind"`
+	Key               sql.NullString `db:"upload_key" json:"-"`
+	FileName          string         `db:"file_name" json:"file_name"`
+	SHA256            string         `db:"sha256" json:"sha256"`
+	Format            string         `db:"format" json:"format"`
+	UploadedBy        string         `db:"uploaded_by" json:"uploaded_by"`
+	CreatedAt         string         `db:"created_at" json:"created_at"`
+	PublishedAt       sql.NullString `db:"published_at" json:"-"`
+	RolledBackAt      sql.NullString `db:"rolled_back_at" json:"-"`
+	RolledBackBy      sql.NullString `db:"rolled_back_by" json:"-"`
+	Status            string         `db:"status" json:"status"`
+	New               int            `db:"rows_new" json:"rows_new"`
+	Changed           int            `db:"rows_changed" json:"rows_changed"`
+	Unchanged         int            `db:"rows_unchanged" json:"rows_unchanged"`
+	Rejected          int            `db:"rows_rejected" json:"rows_rejected"`
+	Warned            int            `db:"rows_warned" json:"rows_warned"`
+	PublishedRejected bool           `db:"published_rejected" json:"published_without_rejected"`
+}
+
+// ListUploads lists every upload, newest first.
+func (s *Store) ListUploads(ctx context.Context) ([]UploadRecord, error) {
+	var us []UploadRecord
+	err := s.q.ListUploads.SelectContext(ctx, &us)
+	return us, err
+}
+
+// Upload finds an upload by id.
+func (s *Store) Upload(ctx context.Context, id int64) (UploadRecord, error) {
+	var u UploadRecord
+	err := s.q.GetUpload.GetContext(ctx, &u, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("upload %d: %w", id, ErrNotFound)
+	}
+	return u, err
+}
+
+// UploadByKey finds a published upload by its preview key.
+func (s *Store) UploadByKey(ctx context.Context, key string) (UploadRecord, error) {
+	var u UploadRecord
+	err := s.q.GetUploadByKey.GetContext(ctx, &u, key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("upload %s: %w", key, ErrNotFound)
+	}
+	return u, err
+}
+
+// UploadChange is one value an upload brought, with the value it
+// replaced, if any.
+type UploadChange struct {
+	ObservationID int64           `db:"id"`
+	Area          string          `db:"area"`
+	AreaSlug      string          `db:"area_slug"`
+	Indicator     string          `db:"indicator"`
+	Unit          string          `db:"unit"`
+	Year          sql.NullInt64   `db:"year"`
+	Value         sql.NullFloat64 `db:"value"`
+	Source        string          `db:"source"`
+	Locator       string          `db:"locator"`
+	RetiredBy     sql.NullInt64   `db:"retired_by"`
+	OldValue      sql.NullFloat64 `db:"old_value"`
+	OldID         sql.NullInt64   `db:"old_id"`
+}
+
+// UploadChanges pages through the values an upload brought.
+func (s *Store) UploadChanges(ctx context.Context, id int64, offset, limit int) ([]UploadChange, int, error) {
+	var total int
+	if err := s.q.CountUploadValues.GetContext(ctx, &total, id); err != nil {
+		return nil, 0, err
+	}
+	var cs []UploadChange
+	err := s.q.ListUploadValues.SelectContext(ctx, &cs, id, limit, offset)
+	return cs, total, err
+}
+
+// CurrentValue is one current stored (not derived) value with a year, as
+// an upload's check compares against it.
+type CurrentValue struct {
+	ID, AreaID, IndicatorID, SourceID int64
+	Year                              int
+	Value                             float64
+	Flags, Note                       string
+}
+
+// EachCurrentValue calls fn for every current stored value with a year,
+// in id order.
+func (s *Store) EachCurrentValue(ctx context.Context, fn func(CurrentValue)) error {
+	rows, err := s.q.ListCurrentValues.QueryxContext(ctx)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v CurrentValue
+		if err := rows.Scan(&v.ID, &v.AreaID, &v.IndicatorID, &v.Year, &v.SourceID, &v.Value, &v.Flags, &v.Note); err != nil {
+			return err
+		}
+		fn(v)
+	}
+	return rows.Err()
+}
