@@ -2,7 +2,7 @@ package dashboard
 
 import (
 	"net/http"
-	"sort"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -19,7 +19,16 @@ type indicatorPage struct {
 	Charts      []*Chart
 	Missing     []*metrics.Area
 	MaxGap      int
+	// All is the full ranking, one page of RankPageSize areas at a time;
+	// else the page ranks the programme's areas.
+	All               bool
+	Page, Pages       int
+	From, To          int
+	Ranked, Programme int
 }
+
+// RankPageSize is how many areas one page of the full ranking shows.
+const RankPageSize = 50
 
 type rankRow struct {
 	Rank  int
@@ -27,8 +36,33 @@ type rankRow struct {
 	Value valueView
 }
 
-// showIndicator ranks every area's latest value of one indicator and
-// draws the programme cities' series over time.
+// programmeAreas are the areas the pages are about: each pair's cities,
+// their wider areas and their countries.
+func programmeAreas(cat *metrics.Catalogue) []*metrics.Area {
+	var out []*metrics.Area
+	seen := map[int64]bool{}
+	for _, p := range cat.Pairs {
+		for _, a := range cat.PairAreas(p) {
+			if !seen[a.ID] {
+				seen[a.ID] = true
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+func areaIDs(as []*metrics.Area) []int64 {
+	ids := make([]int64, len(as))
+	for i, a := range as {
+		ids[i] = a.ID
+	}
+	return ids
+}
+
+// showIndicator ranks the programme's areas by their latest value of one
+// indicator and draws their series over time; ?ranking=all pages through
+// every area that has a value. Both read only the areas they show.
 func (s *Server) showIndicator(c echo.Context) error {
 	ctx := c.Request().Context()
 	cat, err := s.store.Catalogue(ctx)
@@ -40,13 +74,9 @@ func (s *Server) showIndicator(c echo.Context) error {
 		return err
 	}
 	dependOn(c).indicator(ind.ID)
-	obs, err := s.store.ObservationsForIndicators(ctx, []int64{ind.ID})
-	if err != nil {
-		return err
-	}
-	data := metrics.NewDataset(obs)
 	v := s.view(c, "indicator")
-	page := &indicatorPage{Indicator: ind, Context: cat.ContextFor(ind.ID), MaxGap: metrics.MaxDenominatorGap}
+	page := &indicatorPage{Indicator: ind, Context: cat.ContextFor(ind.ID), MaxGap: metrics.MaxDenominatorGap,
+		All: c.QueryParam("ranking") == "all", Page: 1}
 	if ind.Derived() {
 		page.Numerator = cat.IndicatorByID(ind.NumeratorID.Int64)
 		page.Denominator = cat.IndicatorByID(ind.DenominatorID.Int64)
@@ -54,41 +84,64 @@ func (s *Server) showIndicator(c echo.Context) error {
 	if ind.ContextOfID.Valid {
 		page.ContextOf = cat.IndicatorByID(ind.ContextOfID.Int64)
 	}
-	type ranked struct {
-		area *metrics.Area
-		sv   metrics.SideValue
+	higher := ind.Direction == metrics.HigherIsBetter
+	prog := programmeAreas(cat)
+	progIDs := areaIDs(prog)
+	if _, page.Ranked, err = s.store.RankAreas(ctx, ind.ID, higher, nil, 0, 0); err != nil {
+		return err
 	}
-	var rs []ranked
+	var ranked []int64
+	offset := 0
+	if page.All {
+		if n, err := strconv.Atoi(c.QueryParam("page")); err == nil && n > 1 {
+			page.Page = n
+		}
+		page.Pages = max(1, (page.Ranked+RankPageSize-1)/RankPageSize)
+		if page.Page > page.Pages {
+			return echo.NewHTTPError(http.StatusNotFound)
+		}
+		offset = (page.Page - 1) * RankPageSize
+		if ranked, _, err = s.store.RankAreas(ctx, ind.ID, higher, nil, offset, RankPageSize); err != nil {
+			return err
+		}
+		page.From, page.To = offset+1, offset+len(ranked)
+	} else if ranked, page.Programme, err = s.store.RankAreas(ctx, ind.ID, higher, progIDs, 0, len(progIDs)); err != nil {
+		return err
+	}
+	// The values of the areas on this page, and of the programme's areas
+	// for the chart over time.
+	load := append(append([]int64{}, ranked...), progIDs...)
+	obs, err := s.store.ObservationsFor(ctx, load, []int64{ind.ID})
+	if err != nil {
+		return err
+	}
+	data := metrics.NewDataset(obs)
+
+	var labels []string
+	var values []float64
+	for i, id := range ranked {
+		a := cat.AreaByID(id)
+		p, ok := data.Latest(id, ind.ID)
+		if a == nil || !ok {
+			continue
+		}
+		sv := metrics.SideValue{City: a, Area: a, Point: p, Found: true}
+		page.Ranking = append(page.Ranking, rankRow{Rank: offset + i + 1, Area: a, Value: pointView(v.Loc, cat, ind, sv)})
+		labels = append(labels, v.Loc.AreaName(a)+" ("+itoa(p.Year)+")")
+		values = append(values, p.Value)
+	}
 	var ss []series
-	for _, a := range cat.Areas {
-		sv := metrics.SideValue{City: a, Area: a}
-		if p, ok := data.Latest(a.ID, ind.ID); ok {
-			sv.Point, sv.Found = p, true
-			rs = append(rs, ranked{a, sv})
-		} else if a.Kind == metrics.KindCity {
+	for _, a := range prog {
+		if _, ok := data.Latest(a.ID, ind.ID); !ok && a.Kind == metrics.KindCity && !page.All {
 			page.Missing = append(page.Missing, a)
 		}
 		if pts := data.Series(a.ID, ind.ID); len(pts) > 0 {
 			ss = append(ss, pointSeries(v.Loc, v.Loc.AreaName(a), pts, a.Kind == metrics.KindCountry))
 		}
 	}
-	sort.SliceStable(rs, func(i, j int) bool {
-		a, b := rs[i].sv.Point.Value, rs[j].sv.Point.Value
-		if ind.Direction == metrics.HigherIsBetter {
-			return a > b
-		}
-		return a < b
-	})
-	var labels []string
-	var values []float64
-	for i, r := range rs {
-		page.Ranking = append(page.Ranking, rankRow{Rank: i + 1, Area: r.area, Value: pointView(v.Loc, cat, ind, r.sv)})
-		labels = append(labels, v.Loc.AreaName(r.area)+" ("+itoa(r.sv.Point.Year)+")")
-		values = append(values, r.sv.Point.Value)
-	}
-	if len(rs) > 0 {
+	if len(values) > 0 {
 		order := "chart.lowest_first"
-		if ind.Direction == metrics.HigherIsBetter {
+		if higher {
 			order = "chart.highest_first"
 		}
 		ch, err := rankChart(v.Loc, chartID("rank", ind.Code), v.Loc.T("chart.rank_title", "Indicator", v.Loc.IndicatorName(ind), "Order", v.Loc.T(order)), ind.UnitLabel(), ind.UnitLabel(), labels, values)

@@ -87,6 +87,15 @@ var writePathSQL = map[string]string{
 		WHERE o.area_id = :area AND o.indicator_id = :indicator AND o.retired_by IS NULL
 		ON CONFLICT (area_id, indicator_id) DO UPDATE SET n_values = excluded.n_values, n_stored = excluded.n_stored,
 			n_shown = excluded.n_shown, first_year = excluded.first_year, last_year = excluded.last_year`,
+	// The latest measured value the pages show, as Dataset.Latest picks it.
+	"series latest": `UPDATE series_stats SET latest_id = (
+		    SELECT o.id FROM observations o
+		    WHERE o.area_id = :area AND o.indicator_id = :indicator AND o.shown = 1
+		      AND o.year IS NOT NULL AND o.value IS NOT NULL AND ' ' || o.flags || ' ' NOT LIKE '% projection %'
+		    ORDER BY o.year DESC LIMIT 1)
+		WHERE area_id = :area AND indicator_id = :indicator`,
+	"series latest value": `UPDATE series_stats SET latest_value = (SELECT o.value FROM observations o WHERE o.id = series_stats.latest_id)
+		WHERE area_id = :area AND indicator_id = :indicator`,
 	"drop empty series": `DELETE FROM series_stats WHERE area_id = :area AND indicator_id = :indicator AND n_values = 0`,
 	// The cells an upload touches: those of the values it brought and of
 	// those it retired.
@@ -178,7 +187,7 @@ func RefreshCells(ctx context.Context, tx *sqlx.Tx, base Cells) (int, error) {
 		return 0, err
 	}
 	ws, err := prepareWrites(ctx, tx, "delete derived cell", "components", "insert derived",
-		"clear shown", "mark shown", "clear shown undated", "mark shown undated", "series stats", "drop empty series")
+		"clear shown", "mark shown", "clear shown undated", "mark shown undated", "series stats", "series latest", "series latest value", "drop empty series")
 	if err != nil {
 		return 0, err
 	}
@@ -239,8 +248,10 @@ func RefreshCells(ctx context.Context, tx *sqlx.Tx, base Cells) (int, error) {
 	}
 	for s := range seen {
 		arg := map[string]any{"area": s.area, "indicator": s.ind}
-		if _, err := ws["series stats"].ExecContext(ctx, arg); err != nil {
-			return n, fmt.Errorf("series stats: %w", err)
+		for _, st := range []string{"series stats", "series latest", "series latest value"} {
+			if _, err := ws[st].ExecContext(ctx, arg); err != nil {
+				return n, fmt.Errorf("%s: %w", st, err)
+			}
 		}
 		if _, err := ws["drop empty series"].ExecContext(ctx, arg); err != nil {
 			return n, fmt.Errorf("series stats: %w", err)
@@ -373,6 +384,12 @@ var rebuildSQL = []string{
 	FROM observations o
 	WHERE o.retired_by IS NULL
 	GROUP BY o.area_id, o.indicator_id`,
+	`UPDATE series_stats SET latest_id = (
+	    SELECT o.id FROM observations o
+	    WHERE o.area_id = series_stats.area_id AND o.indicator_id = series_stats.indicator_id AND o.shown = 1
+	      AND o.year IS NOT NULL AND o.value IS NOT NULL AND ' ' || o.flags || ' ' NOT LIKE '% projection %'
+	    ORDER BY o.year DESC LIMIT 1)`,
+	`UPDATE series_stats SET latest_value = (SELECT o.value FROM observations o WHERE o.id = series_stats.latest_id)`,
 }
 
 // deriveValues recomputes every derived observation (per capita values)

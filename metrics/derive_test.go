@@ -3,6 +3,7 @@ package metrics_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"reflect"
 	"sort"
@@ -48,7 +49,10 @@ func keptState(t *testing.T, db *metrics.DB) (derived, shown, stats []string) {
 	q(&shown, `SELECT o.area_id, o.indicator_id, o.year,
 		CASE WHEN o.numerator_id IS NULL THEN 'value ' || o.id ELSE 'derived ' || o.numerator_id || '/' || o.denominator_id END
 		FROM observations o WHERE o.shown = 1`)
-	q(&stats, `SELECT s.area_id, s.indicator_id, s.n_values, s.n_stored, s.n_shown, s.first_year, s.last_year FROM series_stats s`)
+	q(&stats, `SELECT s.area_id, s.indicator_id, s.n_values, s.n_stored, s.n_shown, s.first_year, s.last_year,
+		CASE WHEN l.numerator_id IS NULL THEN 'value ' || l.id ELSE 'derived ' || l.numerator_id || '/' || l.denominator_id END,
+		printf('%.9g', s.latest_value)
+		FROM series_stats s LEFT JOIN observations l ON l.id = s.latest_id`)
 	return derived, shown, stats
 }
 
@@ -242,6 +246,28 @@ func TestShownIsTheHeadlineRule(t *testing.T) {
 		if !want[id] {
 			t.Errorf("#%d is shown in the database but not chosen by the rule", id)
 		}
+	}
+	// The latest value kept per series is Dataset.Latest's.
+	var latest []struct {
+		Area      int64         `db:"area_id"`
+		Indicator int64         `db:"indicator_id"`
+		ID        sql.NullInt64 `db:"latest_id"`
+	}
+	if err := app.DB.R.SelectContext(ctx, &latest, `SELECT s.area_id, s.indicator_id, s.latest_id FROM series_stats s`); err != nil {
+		t.Fatal(err)
+	}
+	projections := 0
+	for _, l := range latest {
+		p, ok := data.Latest(l.Area, l.Indicator)
+		if ok != l.ID.Valid || (ok && p.Obs.ID != l.ID.Int64) {
+			t.Errorf("area %d indicator %d: latest kept %v, the rule says %v (#%d)", l.Area, l.Indicator, l.ID, ok, p.Obs.ID)
+		}
+		if pts := data.Series(l.Area, l.Indicator); len(pts) > 0 && pts[len(pts)-1].Projection() {
+			projections++
+		}
+	}
+	if len(latest) < 300 || projections == 0 {
+		t.Errorf("%d series, %d ending in a projection: the seed should exercise the rule", len(latest), projections)
 	}
 	if cells < 1000 || multi < 10 {
 		t.Errorf("only %d cells, %d with several values: the seed should exercise the rule", cells, multi)

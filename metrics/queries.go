@@ -17,23 +17,26 @@ var queryFiles embed.FS
 // so that a broken query fails at boot and not on a reader's click. Each
 // field is filled from queries/<FieldName>.sql.
 type queries struct {
-	ListAreas                     *sqlx.Stmt
-	ListAliases                   *sqlx.Stmt
-	ListPairs                     *sqlx.Stmt
-	ListPairSides                 *sqlx.Stmt
-	ListPairMembers               *sqlx.Stmt
-	ListIndicators                *sqlx.Stmt
-	ListSources                   *sqlx.Stmt
-	ListFlags                     *sqlx.Stmt
-	ListObservationsForAreas      *sqlx.Stmt
-	ListObservationsForIndicators *sqlx.Stmt
-	GetObservation                *sqlx.Stmt
-	CountObservations             *sqlx.Stmt
-	DataVersion                   *sqlx.Stmt
-	CatalogueVersion              *sqlx.Stmt
-	ExportObservations            *sqlx.Stmt
-	CountSelection                *sqlx.Stmt
-	LastChange                    *sqlx.Stmt
+	ListAreas                          *sqlx.Stmt
+	ListAliases                        *sqlx.Stmt
+	ListPairs                          *sqlx.Stmt
+	ListPairSides                      *sqlx.Stmt
+	ListPairMembers                    *sqlx.Stmt
+	ListIndicators                     *sqlx.Stmt
+	ListSources                        *sqlx.Stmt
+	ListFlags                          *sqlx.Stmt
+	ListObservationsForAreas           *sqlx.Stmt
+	ListObservationsForIndicators      *sqlx.Stmt
+	ListObservationsForAreasIndicators *sqlx.Stmt
+	CountIndicatorAreas                *sqlx.Stmt
+	RankAreasAscending                 *sqlx.Stmt
+	RankAreasDescending                *sqlx.Stmt
+	CountRankedAreas                   *sqlx.Stmt
+	GetObservation                     *sqlx.Stmt
+	CountObservations                  *sqlx.Stmt
+	DataVersion                        *sqlx.Stmt
+	CatalogueVersion                   *sqlx.Stmt
+	LastChange                         *sqlx.Stmt
 
 	// Accounts and uploads.
 	GetUserByEmail    *sqlx.Stmt

@@ -56,9 +56,13 @@ CREATE TABLE series_stats (
     n_shown      INTEGER NOT NULL,
     first_year   INTEGER,
     last_year    INTEGER,
+    -- The latest measured value the pages show (projections passed
+    -- over): what rankings sort by.
+    latest_id    INTEGER,
+    latest_value REAL,
     PRIMARY KEY (area_id, indicator_id)
 );
-CREATE INDEX series_stats_indicator ON series_stats (indicator_id);
+CREATE INDEX series_stats_indicator ON series_stats (indicator_id, latest_value);
 
 INSERT INTO series_stats (area_id, indicator_id, n_values, n_stored, n_shown, first_year, last_year)
 SELECT o.area_id, o.indicator_id, COUNT(*) AS n_values,
@@ -67,3 +71,10 @@ SELECT o.area_id, o.indicator_id, COUNT(*) AS n_values,
 FROM observations o
 WHERE o.retired_by IS NULL
 GROUP BY o.area_id, o.indicator_id;
+
+UPDATE series_stats SET latest_id = (
+    SELECT o.id FROM observations o
+    WHERE o.area_id = series_stats.area_id AND o.indicator_id = series_stats.indicator_id AND o.shown = 1
+      AND o.year IS NOT NULL AND o.value IS NOT NULL AND ' ' || o.flags || ' ' NOT LIKE '% projection %'
+    ORDER BY o.year DESC LIMIT 1);
+UPDATE series_stats SET latest_value = (SELECT o.value FROM observations o WHERE o.id = series_stats.latest_id);
