@@ -470,9 +470,7 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		return nil, err
 	}
 	ck := newChecker(cat, h.comma, u.now().Year())
-	if err := ck.loadExisting(ctx, u.store); err != nil {
-		return nil, err
-	}
+	ck.readExisting(ctx, u.store)
 
 	stagePath := u.path(p.Key, "stage.db")
 	os.Remove(stagePath)
@@ -526,6 +524,9 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 			return fileErr("too_many_rows", "Split the file into several uploads.", "The file has more than %d data rows, the most one upload may have.", u.limits.MaxRows).With("too_many_rows", "split", "Max", strconv.Itoa(u.limits.MaxRows)), nil
 		}
 		r := ck.row(line, h, fields)
+		if ck.loadErr != nil {
+			return nil, ck.loadErr
+		}
 		switch r.Status {
 		case RowNew:
 			c.New++

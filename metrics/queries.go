@@ -39,19 +39,19 @@ type queries struct {
 	LastChange                         *sqlx.Stmt
 
 	// Accounts and uploads.
-	GetUserByEmail    *sqlx.Stmt
-	ListUsers         *sqlx.Stmt
-	GetUserForSignIn  *sqlx.Stmt
-	GetPasswordHash   *sqlx.Stmt
-	GetSessionUser    *sqlx.Stmt
-	GetTokenUser      *sqlx.Stmt
-	ListTokens        *sqlx.Stmt
-	ListCurrentValues *sqlx.Stmt
-	ListUploads       *sqlx.Stmt
-	GetUpload         *sqlx.Stmt
-	GetUploadByKey    *sqlx.Stmt
-	CountUploadValues *sqlx.Stmt
-	ListUploadValues  *sqlx.Stmt
+	GetUserByEmail      *sqlx.Stmt
+	ListUsers           *sqlx.Stmt
+	GetUserForSignIn    *sqlx.Stmt
+	GetPasswordHash     *sqlx.Stmt
+	GetSessionUser      *sqlx.Stmt
+	GetTokenUser        *sqlx.Stmt
+	ListTokens          *sqlx.Stmt
+	ListCurrentValuesOf *sqlx.Stmt
+	ListUploads         *sqlx.Stmt
+	GetUpload           *sqlx.Stmt
+	GetUploadByKey      *sqlx.Stmt
+	CountUploadValues   *sqlx.Stmt
+	ListUploadValues    *sqlx.Stmt
 }
 
 func prepareQueries(ctx context.Context, db *sqlx.DB) (*queries, error) {
