@@ -60,6 +60,7 @@ type settings struct {
 	email, role, name              string
 	id                             int64
 	publish, allowRej, confirmWarn bool
+	cities, years, perFile         int
 }
 
 func envOr(key, def string) string {
@@ -104,6 +105,9 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fset.BoolVar(&st.publish, "publish", false, "import: publish when the check passes")
 	fset.BoolVar(&st.allowRej, "allow-rejected", false, "import: publish without the rejected rows")
 	fset.BoolVar(&st.confirmWarn, "confirm-warnings", false, "import: the warnings are checked and the values are right")
+	fset.IntVar(&st.cities, "cities", 0, "synth: how many synthetic cities the database should hold")
+	fset.IntVar(&st.years, "years", 20, "synth: years of values per city and indicator")
+	fset.IntVar(&st.perFile, "cities-per-file", 100, "synth: cities per upload")
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
@@ -124,7 +128,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 
 	switch cmd {
-	case "serve", "migrate", "seed", "user", "token", "import":
+	case "serve", "migrate", "seed", "user", "token", "import", "synth":
 	case "backup", "restore":
 		if fset.NArg() != 1 {
 			return fmt.Errorf("usage: twinmetrics %s FILE", cmd)
@@ -137,7 +141,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return nil
 		}
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate, seed, user, token, import, backup or restore)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate, seed, user, token, import, synth, backup or restore)", cmd)
 	}
 	db, err := metrics.Open(ctx, st.db)
 	if err != nil {
@@ -192,6 +196,8 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return tokenCommand(ctx, verb, st, store, stdout)
 	case "import":
 		return importCommand(ctx, file, st, store, up, stdout)
+	case "synth":
+		return synthCommand(ctx, st, store, up, stdout)
 	}
 	return serve(ctx, st, store, up, logger)
 }
