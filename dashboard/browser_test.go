@@ -576,17 +576,20 @@ func TestBrowserChartsBelowTheFoldWait(t *testing.T) {
 		// Near is how many charts start within 200 px below the viewport.
 		Near, NearDrawn, FarDrawn int
 		LastDrawn, LastDeferred   bool
+		// ECharts is loaded with the first chart drawn.
+		ECharts bool
 	}
 	const read = `(() => {
 		const els = Array.from(document.querySelectorAll('.chart'));
-		const drawn = el => el.dataset.chartReady === '1' && !!echarts.getInstanceByDom(el);
+		const drawn = el => el.dataset.chartReady === '1' && !!window.echarts && !!echarts.getInstanceByDom(el);
 		const near = el => el.getBoundingClientRect().top < window.innerHeight + 200;
 		const last = els[els.length - 1];
 		return {Total: els.length, Drawn: els.filter(drawn).length,
 			Deferred: els.filter(el => el.dataset.chartDeferred === '1').length,
 			Near: els.filter(near).length, NearDrawn: els.filter(el => near(el) && drawn(el)).length,
 			FarDrawn: els.filter(el => !near(el) && drawn(el)).length,
-			LastDrawn: drawn(last), LastDeferred: last.dataset.chartDeferred === '1'};
+			LastDrawn: drawn(last), LastDeferred: last.dataset.chartDeferred === '1',
+			ECharts: typeof window.echarts !== 'undefined'};
 	})()`
 	var atLoad, first, scrolled state
 	steps := []struct {
@@ -623,6 +626,12 @@ func TestBrowserChartsBelowTheFoldWait(t *testing.T) {
 	if atLoad.Total < 3 || atLoad.NearDrawn != atLoad.Near || atLoad.FarDrawn != 0 || atLoad.Drawn+atLoad.Deferred != atLoad.Total {
 		t.Errorf("at load: %d charts, %d near the viewport (%d of them drawn), %d drawn further down, %d waiting; want those near drawn and the rest waiting",
 			atLoad.Total, atLoad.Near, atLoad.NearDrawn, atLoad.FarDrawn, atLoad.Deferred)
+	}
+	if atLoad.Drawn == 0 && atLoad.ECharts {
+		t.Errorf("no chart in view, yet ECharts was loaded at once")
+	}
+	if !first.ECharts {
+		t.Errorf("a chart was drawn without ECharts")
 	}
 	if atLoad.LastDrawn || !atLoad.LastDeferred {
 		t.Errorf("the last chart, far below the fold, was drawn at load")

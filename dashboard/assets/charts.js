@@ -113,6 +113,33 @@
     return option;
   }
 
+  // ECharts is loaded when the first chart is drawn, from the address
+  // charts.js's own script element names (data-echarts), so that a page
+  // whose charts are below the fold does not parse it before it shows.
+  var echartsSrc = document.currentScript && document.currentScript.dataset.echarts;
+  var echartsWaiting = null;
+  function loadECharts(done) {
+    if (echartsWaiting) {
+      echartsWaiting.push(done);
+      return;
+    }
+    echartsWaiting = [done];
+    var finish = function (ok) {
+      var ws = echartsWaiting;
+      echartsWaiting = ok ? null : [];
+      ws.forEach(function (w) { w(ok); });
+    };
+    if (!echartsSrc) {
+      finish(false);
+      return;
+    }
+    var s = document.createElement('script');
+    s.src = echartsSrc;
+    s.onload = function () { finish(typeof window.echarts !== 'undefined'); };
+    s.onerror = function () { finish(false); };
+    document.head.appendChild(s);
+  }
+
   // settled is false until the first report of which charts are in view.
   var settled = true;
 
@@ -138,7 +165,12 @@
 
     function draw(el) {
       if (typeof window.echarts === 'undefined') {
-        fail(el, 'echarts not loaded');
+        pending.add(el); // ready waits for the charts waiting for ECharts
+        loadECharts(function (ok) {
+          pending.delete(el);
+          if (ok) draw(el); else fail(el, 'echarts not loaded');
+          markDone(pending);
+        });
         return;
       }
       var src = document.getElementById(el.dataset.chartOption);
