@@ -97,6 +97,13 @@ func cacheKey(lang string, c echo.Context) string {
 	if t := c.QueryParam("theme"); t != "" && validTheme(t) {
 		key += "?theme=" + t
 	}
+	// The full ranking of an indicator, one page of areas at a time.
+	if c.QueryParam("ranking") == "all" {
+		key += "?ranking=all"
+		if n, err := strconv.Atoi(c.QueryParam("page")); err == nil && n > 1 {
+			key += "&page=" + strconv.Itoa(n)
+		}
+	}
 	return key
 }
 
