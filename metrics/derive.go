@@ -24,6 +24,7 @@ var inheritedFlags = map[string]bool{
 
 type component struct {
 	ID        int64   `db:"id"`
+	SourceID  int64   `db:"source_id"`
 	AreaID    int64   `db:"area_id"`
 	Year      int     `db:"year"`
 	Value     float64 `db:"value"`
@@ -52,14 +53,15 @@ var writePathSQL = map[string]string{
 	"delete derived cell": `DELETE FROM observations
 		WHERE area_id = :area AND indicator_id = :indicator AND year = :year
 		  AND retired_by IS NULL AND numerator_id IS NOT NULL`,
-	"components": `SELECT o.id, o.area_id, o.year, o.value, o.flags, s.vintage, s.preferred
+	"components": `SELECT o.id, o.source_id, o.area_id, o.year, o.value, o.flags, s.vintage, s.preferred
 		FROM observations o JOIN sources s ON s.id = o.source_id
 		WHERE o.area_id = :area AND o.indicator_id = :indicator AND o.year BETWEEN :from AND :to
 		  AND o.retired_by IS NULL AND o.value IS NOT NULL
 		ORDER BY o.year, o.id`,
 	"insert derived": `INSERT INTO observations
-		(area_id, indicator_id, year, value, value_as_given, unit_as_given, flags, note, numerator_id, denominator_id)
-		VALUES (:area, :indicator, :year, :value, '', '', :flags, :note, :numerator, :denominator)`,
+		(area_id, indicator_id, year, value, value_as_given, unit_as_given, flags, note, numerator_id, denominator_id,
+		 numerator_source_id, denominator_source_id)
+		VALUES (:area, :indicator, :year, :value, '', '', :flags, :note, :numerator, :denominator, :numerator_source, :denominator_source)`,
 	// Clears the choice in a cell (on retired values too), then marks the
 	// one value the headline rule shows and every value without a number.
 	"clear shown": `UPDATE observations SET shown = 0
@@ -306,7 +308,8 @@ func rederiveCell(ctx context.Context, ws writeStmts, d derivedDef, area int64, 
 		}
 		flags, note := derivedFlagsNote(num, den)
 		if _, err := ws["insert derived"].ExecContext(ctx, map[string]any{"area": area, "indicator": d.ID, "year": num.Year,
-			"value": num.Value / den.Value * d.Factor, "flags": flags, "note": note, "numerator": num.ID, "denominator": den.ID}); err != nil {
+			"value": num.Value / den.Value * d.Factor, "flags": flags, "note": note, "numerator": num.ID, "denominator": den.ID,
+			"numerator_source": num.SourceID, "denominator_source": den.SourceID}); err != nil {
 			return n, err
 		}
 		n++
@@ -406,7 +409,7 @@ func deriveValues(ctx context.Context, tx *sqlx.Tx) (int, error) {
 	}
 	load := func(ind int64) (map[int64][]component, error) {
 		var cs []component
-		err := tx.SelectContext(ctx, &cs, `SELECT o.id, o.area_id, o.year, o.value, o.flags, s.vintage, s.preferred
+		err := tx.SelectContext(ctx, &cs, `SELECT o.id, o.source_id, o.area_id, o.year, o.value, o.flags, s.vintage, s.preferred
 			FROM observations o JOIN sources s ON s.id = o.source_id
 			WHERE o.indicator_id = ? AND o.retired_by IS NULL AND o.year IS NOT NULL AND o.value IS NOT NULL
 			ORDER BY o.area_id, o.year, o.id`, ind)
@@ -439,7 +442,8 @@ func deriveValues(ctx context.Context, tx *sqlx.Tx) (int, error) {
 				}
 				flags, note := derivedFlagsNote(num, den)
 				if _, err := stmt.ExecContext(ctx, map[string]any{"area": area, "indicator": d.ID, "year": num.Year,
-					"value": num.Value / den.Value * d.Factor, "flags": flags, "note": note, "numerator": num.ID, "denominator": den.ID}); err != nil {
+					"value": num.Value / den.Value * d.Factor, "flags": flags, "note": note, "numerator": num.ID, "denominator": den.ID,
+					"numerator_source": num.SourceID, "denominator_source": den.SourceID}); err != nil {
 					return n, err
 				}
 				n++

@@ -44,7 +44,8 @@ func keptState(t *testing.T, db *metrics.DB) (derived, shown, stats []string) {
 		}
 		sort.Strings(*dst)
 	}
-	q(&derived, `SELECT o.area_id, o.indicator_id, o.year, printf('%.9g', o.value), o.flags, o.note, o.numerator_id, o.denominator_id
+	q(&derived, `SELECT o.area_id, o.indicator_id, o.year, printf('%.9g', o.value), o.flags, o.note, o.numerator_id, o.denominator_id,
+		o.numerator_source_id, o.denominator_source_id
 		FROM observations o WHERE o.numerator_id IS NOT NULL AND o.retired_by IS NULL`)
 	q(&shown, `SELECT o.area_id, o.indicator_id, o.year,
 		CASE WHEN o.numerator_id IS NULL THEN 'value ' || o.id ELSE 'derived ' || o.numerator_id || '/' || o.denominator_id END
@@ -285,7 +286,7 @@ func TestWritePathPlans(t *testing.T) {
 		t.Fatal(err)
 	}
 	args := map[string]any{"area": 1, "indicator": 1, "year": 2015, "from": 2013, "to": 2017, "value": 1.0, "flags": "", "note": "",
-		"numerator": 1, "denominator": 2, "upload": 1, "source": 1}
+		"numerator": 1, "denominator": 2, "upload": 1, "source": 1, "numerator_source": 1, "denominator_source": 1}
 	extra := map[string]string{
 		// What publication and rollback run once per upload.
 		"retire replaced": `UPDATE observations SET retired_by = :upload WHERE id IN (SELECT r.observation_id FROM upload_replacements r WHERE r.upload_id = :upload)`,
@@ -342,6 +343,56 @@ func TestWritePathPlans(t *testing.T) {
 			if strings.HasPrefix(l, "SCAN ") && !strings.Contains(l, "INDEX") && !strings.Contains(l, "json_each") &&
 				(strings.Contains(l, "observations") || strings.HasPrefix(l, "SCAN o") || strings.HasPrefix(l, "SCAN r") || strings.HasPrefix(l, "SCAN n")) {
 				t.Errorf("%s scans a whole table:\n  %s", name, strings.Join(lines, "\n  "))
+			}
+		}
+	}
+}
+
+// TestSelectionPlans: a download or an API page filtered by city or
+// pair, indicator or source reads the observations through an index on
+// that filter, not the whole table in id order.
+func TestSelectionPlans(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	ctx := context.Background()
+	if _, err := app.DB.W.ExecContext(ctx, `ANALYZE`); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		sel   metrics.Selection
+		index string
+	}{
+		{"areas", metrics.Selection{Areas: []int64{1, 2}}, "observations_area"},
+		{"indicator", metrics.Selection{Indicators: []int64{27}}, "observations_indicator"},
+		{"source", metrics.Selection{Sources: []int64{1}}, "observations_source"},
+		{"source, derived through a component", metrics.Selection{Sources: []int64{1}}, "observations_numerator_source"},
+		{"area and source", metrics.Selection{Areas: []int64{1}, Sources: []int64{1}}, "INDEX"},
+		{"shown of an area", metrics.Selection{Areas: []int64{1}, Shown: true}, "INDEX"},
+	}
+	for _, c := range cases {
+		q, args := metrics.SelectionSQL(c.sel, true)
+		args = append(args, sql.Named("after", 0), sql.Named("limit", 1000))
+		rows, err := app.DB.R.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		all := strings.Join(plan, "\n  ")
+		if !strings.Contains(all, c.index) {
+			t.Errorf("%s: the plan does not use %s:\n  %s", c.name, c.index, all)
+		}
+		for _, l := range plan {
+			if (strings.HasPrefix(l, "SCAN o") && !strings.Contains(l, "INDEX")) || strings.Contains(l, "USING INTEGER PRIMARY KEY (rowid>?)") {
+				t.Errorf("%s: the plan walks the table:\n  %s", c.name, all)
 			}
 		}
 	}

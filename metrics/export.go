@@ -30,20 +30,17 @@ func listArg(ids []int64) any {
 
 // selectColumns are what a download or an API page carries of each
 // value. A derived value (per capita) has no source of its own: its
-// components' sources come along, so that a source whose terms forbid
-// redistribution withholds it too; they are looked up only for derived
-// rows (CASE), which keeps a scan of stored values as cheap as a plain
-// SELECT.
+// components' sources come along (copied when it was derived), so that a
+// source whose terms forbid redistribution withholds it too.
 const selectColumns = `SELECT o.id, o.area_id, o.indicator_id, o.year, o.value, o.value_as_given, o.unit_as_given,
-       o.source_id, o.flags, o.note, o.numerator_id, o.denominator_id,
-       CASE WHEN o.numerator_id IS NOT NULL THEN (SELECT n.source_id FROM observations n WHERE n.id = o.numerator_id) END AS numerator_source_id,
-       CASE WHEN o.denominator_id IS NOT NULL THEN (SELECT d.source_id FROM observations d WHERE d.id = o.denominator_id) END AS denominator_source_id
+       o.source_id, o.flags, o.note, o.numerator_id, o.denominator_id, o.numerator_source_id, o.denominator_source_id
 FROM observations o`
 
 // where builds the conditions of a selection from the filters it has,
 // and only those: a condition written as "(:x IS NULL OR …)" for an
 // absent filter would hide the indexes from the planner. Every piece is
-// a constant; the values travel as named parameters.
+// a constant; the values travel as named parameters. The source filter
+// is left to the caller (sourceColumns).
 func (sel Selection) where() (string, []any) {
 	conds := []string{"o.retired_by IS NULL"}
 	var args []any
@@ -54,13 +51,6 @@ func (sel Selection) where() (string, []any) {
 	if sel.Indicators != nil {
 		conds = append(conds, "o.indicator_id IN (SELECT CAST(i.value AS INTEGER) FROM json_each(:indicators) AS i)")
 		args = append(args, sql.Named("indicators", listArg(sel.Indicators)))
-	}
-	if sel.Sources != nil {
-		// A derived value matches through either component's source.
-		conds = append(conds, `(o.source_id IN (SELECT CAST(s.value AS INTEGER) FROM json_each(:sources) AS s)
-       OR o.numerator_id IN (SELECT n.id FROM observations n WHERE n.source_id IN (SELECT CAST(s.value AS INTEGER) FROM json_each(:sources) AS s))
-       OR o.denominator_id IN (SELECT d.id FROM observations d WHERE d.source_id IN (SELECT CAST(s.value AS INTEGER) FROM json_each(:sources) AS s)))`)
-		args = append(args, sql.Named("sources", listArg(sel.Sources)))
 	}
 	if sel.From != 0 {
 		conds = append(conds, "o.year >= :from")
@@ -79,17 +69,40 @@ func (sel Selection) where() (string, []any) {
 			conds = append(conds, "o.shown = 1")
 		}
 	}
+	if sel.Sources != nil {
+		args = append(args, sql.Named("sources", listArg(sel.Sources)))
+	}
 	return " WHERE " + strings.Join(conds, "\n  AND "), args
 }
 
+// sourceColumns are the three ways a value belongs to a source: its own,
+// or either component's for a derived value. Each has an index whose
+// entries for one source run in id order.
+var sourceColumns = []string{"o.source_id", "o.numerator_source_id", "o.denominator_source_id"}
+
+const inSources = " IN (SELECT CAST(s.value AS INTEGER) FROM json_each(:sources) AS s)"
+
 // SelectionSQL is the query EachObservation runs for a selection (for
-// the plan tests).
+// the plan tests). With a source filter, each way of belonging to the
+// source is searched through its own index, in id order, at most a page
+// of each, and the pages are merged: a rare source is found without
+// reading the table, a common one stops after a page.
 func SelectionSQL(sel Selection, limit bool) (string, []any) {
 	w, args := sel.where()
-	q := selectColumns + w + "\n  AND o.id > :after\nORDER BY o.id"
+	page := "\n  AND o.id > :after\nORDER BY o.id"
 	if limit {
-		q += "\nLIMIT :limit"
+		page += "\nLIMIT :limit"
 	}
+	if sel.Sources == nil {
+		return selectColumns + w + page, args
+	}
+	var branches []string
+	for i, col := range sourceColumns {
+		b := fmt.Sprintf("SELECT b%d.id FROM (SELECT o.id FROM observations o%s\n  AND %s IS NOT NULL AND %s%s%s) AS b%d",
+			i, w, col, col, inSources, page, i)
+		branches = append(branches, b)
+	}
+	q := selectColumns + "\nWHERE o.id IN (\n" + strings.Join(branches, "\nUNION ALL\n") + ")" + page
 	return q, args
 }
 
@@ -174,6 +187,13 @@ func (s *Store) CountSelection(ctx context.Context, sel Selection) (int, error) 
 		return n, nil
 	}
 	w, args := sel.where()
+	if sel.Sources != nil {
+		var ors []string
+		for _, col := range sourceColumns {
+			ors = append(ors, col+inSources)
+		}
+		w += "\n  AND (" + strings.Join(ors, " OR ") + ")"
+	}
 	if err := s.db.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM observations o"+w, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count selection: %w", err)
 	}

@@ -10,6 +10,18 @@ CREATE INDEX observations_denominator ON observations (denominator_id) WHERE den
 CREATE INDEX upload_replacements_observation ON upload_replacements (observation_id);
 CREATE INDEX upload_replacements_replaced_by ON upload_replacements (replaced_by) WHERE replaced_by IS NOT NULL;
 
+-- A derived value's components' sources, copied when it is derived, so
+-- that a source filter finds it through an index, as it finds the
+-- source's own values.
+ALTER TABLE observations ADD COLUMN numerator_source_id INTEGER REFERENCES sources (id);
+ALTER TABLE observations ADD COLUMN denominator_source_id INTEGER REFERENCES sources (id);
+UPDATE observations
+SET numerator_source_id = (SELECT n.source_id FROM observations n WHERE n.id = observations.numerator_id),
+    denominator_source_id = (SELECT d.source_id FROM observations d WHERE d.id = observations.denominator_id)
+WHERE numerator_id IS NOT NULL;
+CREATE INDEX observations_numerator_source ON observations (numerator_source_id) WHERE numerator_source_id IS NOT NULL;
+CREATE INDEX observations_denominator_source ON observations (denominator_source_id) WHERE denominator_source_id IS NOT NULL;
+
 -- The headline choice (DESIGN rule 2), kept at write time: 1 on the one
 -- value the rule shows for each area, indicator and year, and on every
 -- current value without a year or a number; 0 on every other value and
