@@ -48,9 +48,10 @@ var pages = []string{
 }
 
 var apis = []string{
-	"/api/v1/observations?pair=hanoi-milan", "/api/v1/observations?city=" + synth.Slug(1),
+	"/api/v1/observations?pair=hanoi-milan", "/api/v1/observations?city=" + synth.Slug(1), "/api/v1/observations?city=" + synth.Slug(115),
 	"/api/v1/observations?indicator=pm25_annual_mean", "/api/v1/observations?shown=1",
-	"/api/v1/observations?source=" + synth.SourceCode, "/api/v1/observations?from=2020",
+	"/api/v1/observations?source=" + synth.SourceCode, "/api/v1/observations?source=who_aaq_2022_v2022",
+	"/api/v1/observations?source=" + synth.SourceCode + "&city=hanoi", "/api/v1/observations?from=2020",
 	"/api/v1/observations", "/api/v1/cities", "/api/v1/indicators",
 }
 
