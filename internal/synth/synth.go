@@ -147,7 +147,7 @@ func publish(ctx context.Context, up *ingest.Uploader, user metrics.User, path s
 		return 0, err
 	}
 	if p.FileError != nil {
-		return 0, errors.New(p.FileError.Message)
+		return 0, errors.New(p.FileError.Message.String())
 	}
 	if p.Counts.Rejected > 0 {
 		return 0, fmt.Errorf("%d rows rejected", p.Counts.Rejected)
