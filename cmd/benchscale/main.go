@@ -345,6 +345,7 @@ type server struct {
 	base    string
 	startup time.Duration
 	client  *http.Client
+	exited  chan struct{}
 }
 
 func startServer(bin, db, tmp string) (*server, error) {
@@ -364,7 +365,11 @@ func startServer(bin, db, tmp string) (*server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &server{cmd: cmd, base: "http://" + addr, client: &http.Client{Timeout: 10 * time.Minute}}
+	s := &server{cmd: cmd, base: "http://" + addr, client: &http.Client{Timeout: 10 * time.Minute}, exited: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait()
+		close(s.exited)
+	}()
 	for time.Since(start) < 30*time.Minute {
 		resp, err := s.client.Get(s.base + "/healthz")
 		if err == nil {
@@ -374,10 +379,12 @@ func startServer(bin, db, tmp string) (*server, error) {
 				return s, nil
 			}
 		}
-		if cmd.ProcessState != nil {
-			break
+		select {
+		case <-s.exited:
+			b, _ := os.ReadFile(log.Name())
+			return nil, fmt.Errorf("the server stopped: %s", tail(string(b)))
+		case <-time.After(20 * time.Millisecond):
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	s.stop()
 	return nil, errors.New("the server did not start; see server.log")
@@ -386,7 +393,7 @@ func startServer(bin, db, tmp string) (*server, error) {
 func (s *server) stop() {
 	if s.cmd.Process != nil {
 		_ = s.cmd.Process.Signal(syscall.SIGTERM)
-		_ = s.cmd.Wait()
+		<-s.exited
 	}
 }
 
