@@ -69,7 +69,9 @@ func (sel Selection) where() (string, []any) {
 			conds = append(conds, "o.shown = 1")
 		}
 	}
-	if sel.Sources != nil {
+	if len(sel.Sources) == 1 {
+		args = append(args, sql.Named("source", sel.Sources[0]))
+	} else if sel.Sources != nil {
 		args = append(args, sql.Named("sources", listArg(sel.Sources)))
 	}
 	return " WHERE " + strings.Join(conds, "\n  AND "), args
@@ -80,7 +82,15 @@ func (sel Selection) where() (string, []any) {
 // entries for one source run in id order.
 var sourceColumns = []string{"o.source_id", "o.numerator_source_id", "o.denominator_source_id"}
 
-const inSources = " IN (SELECT CAST(s.value AS INTEGER) FROM json_each(:sources) AS s)"
+// inSources is the source condition: one source by equality, so that
+// its index is walked in id order and a page stops early; several as a
+// list.
+func (sel Selection) inSources() string {
+	if len(sel.Sources) == 1 {
+		return " = :source"
+	}
+	return " IN (SELECT CAST(s.value AS INTEGER) FROM json_each(:sources) AS s)"
+}
 
 // SelectionSQL is the query EachObservation runs for a selection (for
 // the plan tests). With a source filter, each way of belonging to the
@@ -99,7 +109,7 @@ func SelectionSQL(sel Selection, limit bool) (string, []any) {
 	var branches []string
 	for i, col := range sourceColumns {
 		b := fmt.Sprintf("SELECT b%d.id FROM (SELECT o.id FROM observations o%s\n  AND %s IS NOT NULL AND %s%s%s) AS b%d",
-			i, w, col, col, inSources, page, i)
+			i, w, col, col, sel.inSources(), page, i)
 		branches = append(branches, b)
 	}
 	q := selectColumns + "\nWHERE o.id IN (\n" + strings.Join(branches, "\nUNION ALL\n") + ")" + page
@@ -190,7 +200,7 @@ func (s *Store) CountSelection(ctx context.Context, sel Selection) (int, error) 
 	if sel.Sources != nil {
 		var ors []string
 		for _, col := range sourceColumns {
-			ors = append(ors, col+inSources)
+			ors = append(ors, col+sel.inSources())
 		}
 		w += "\n  AND (" + strings.Join(ors, " OR ") + ")"
 	}
