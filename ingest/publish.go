@@ -154,7 +154,7 @@ func (u *Uploader) Publish(ctx context.Context, key string, user metrics.User, o
 	if err := metrics.UploadCells(ctx, tx, uploadID, cells); err != nil {
 		return 0, err
 	}
-	if _, err := metrics.RefreshCells(ctx, tx, cells); err != nil {
+	if _, err := metrics.RefreshUpload(ctx, tx, uploadID, cells); err != nil {
 		return 0, fmt.Errorf("derive: %w", err)
 	}
 	// Log what changed, so that caches drop exactly those pages; new
@@ -251,7 +251,7 @@ func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user metrics.Us
 		u.now().UTC().Format(time.RFC3339), user.Email, uploadID); err != nil {
 		return err
 	}
-	if _, err := metrics.RefreshCells(ctx, tx, cells); err != nil {
+	if _, err := metrics.RefreshUpload(ctx, tx, uploadID, cells); err != nil {
 		return err
 	}
 	if _, err := metrics.RecordUploadChange(ctx, tx, uploadID); err != nil {

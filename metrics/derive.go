@@ -62,13 +62,11 @@ var writePathSQL = map[string]string{
 		(area_id, indicator_id, year, value, value_as_given, unit_as_given, flags, note, numerator_id, denominator_id,
 		 numerator_source_id, denominator_source_id)
 		VALUES (:area, :indicator, :year, :value, '', '', :flags, :note, :numerator, :denominator, :numerator_source, :denominator_source)`,
-	// Clears the choice in a cell (on retired values too), then marks the
-	// one value the headline rule shows and every value without a number.
-	"clear shown": `UPDATE observations SET shown = 0
-		WHERE area_id = :area AND indicator_id = :indicator AND year = :year AND shown = 1`,
-	"mark shown": `UPDATE observations SET shown = 1
+	// Sets the choice in a cell: the one value the headline rule shows and
+	// every value without a number (rows already right are left alone).
+	"mark shown": `UPDATE observations SET shown = 1 - shown
 		WHERE area_id = :area AND indicator_id = :indicator AND year = :year AND retired_by IS NULL
-		  AND (value IS NULL OR id = (
+		  AND shown <> CASE WHEN value IS NULL OR id = (
 		      SELECT o.id FROM observations o
 		      LEFT JOIN sources s ON s.id = o.source_id
 		      LEFT JOIN observations n ON n.id = o.numerator_id
@@ -76,12 +74,13 @@ var writePathSQL = map[string]string{
 		      WHERE o.area_id = :area AND o.indicator_id = :indicator AND o.year = :year
 		        AND o.retired_by IS NULL AND o.value IS NOT NULL
 		      ORDER BY COALESCE(s.preferred, ns.preferred) DESC, COALESCE(s.vintage, ns.vintage) DESC, o.id
-		      LIMIT 1))`,
+		      LIMIT 1) THEN 1 ELSE 0 END`,
 	// Values without a year are all shown while current.
-	"clear shown undated": `UPDATE observations SET shown = 0
-		WHERE area_id = :area AND indicator_id = :indicator AND year IS NULL AND shown = 1 AND retired_by IS NOT NULL`,
 	"mark shown undated": `UPDATE observations SET shown = 1
 		WHERE area_id = :area AND indicator_id = :indicator AND year IS NULL AND retired_by IS NULL AND shown = 0`,
+	// A retired value is never shown: one statement per upload, for the
+	// values it retired (a publication, a seed) or withdrew (a rollback).
+	"clear retired": `UPDATE observations SET shown = 0 WHERE retired_by = :upload AND shown = 1`,
 	"series stats": `INSERT INTO series_stats (area_id, indicator_id, n_values, n_stored, n_shown, first_year, last_year)
 		SELECT :area, :indicator, COUNT(*), COALESCE(SUM(CASE WHEN o.numerator_id IS NULL THEN 1 ELSE 0 END), 0),
 		       COALESCE(SUM(o.shown), 0), MIN(o.year), MAX(o.year)
@@ -146,6 +145,28 @@ func UploadCells(ctx context.Context, tx *sqlx.Tx, uploadID int64, into Cells) e
 	return collectCells(ctx, tx, into, writePathSQL["upload cells"], map[string]any{"upload": uploadID})
 }
 
+// RefreshUpload brings what is kept at write time up to date after the
+// publication or rollback of an upload (or a seed), inside the caller's
+// transaction: the values it retired lose the headline choice, and the
+// cells (collected by UploadCells, plus any others) are refreshed.
+func RefreshUpload(ctx context.Context, tx *sqlx.Tx, uploadID int64, cells Cells) (int, error) {
+	if err := clearRetired(ctx, tx, uploadID); err != nil {
+		return 0, err
+	}
+	return RefreshCells(ctx, tx, cells)
+}
+
+// clearRetired takes the headline choice from the values an upload
+// retired or withdrew.
+func clearRetired(ctx context.Context, tx *sqlx.Tx, uploadID int64) error {
+	q, args, err := tx.BindNamed(writePathSQL["clear retired"], map[string]any{"upload": uploadID})
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, q, args...)
+	return err
+}
+
 // SourceCells collects the cells where a source has current values.
 func SourceCells(ctx context.Context, tx *sqlx.Tx, sourceID int64, into Cells) error {
 	return collectCells(ctx, tx, into, writePathSQL["source cells"], map[string]any{"source": sourceID})
@@ -189,7 +210,7 @@ func RefreshCells(ctx context.Context, tx *sqlx.Tx, base Cells) (int, error) {
 		return 0, err
 	}
 	ws, err := prepareWrites(ctx, tx, "delete derived cell", "components", "insert derived",
-		"clear shown", "mark shown", "clear shown undated", "mark shown undated", "series stats", "series latest", "series latest value", "drop empty series")
+		"mark shown", "mark shown undated", "series stats", "series latest", "series latest value", "drop empty series")
 	if err != nil {
 		return 0, err
 	}
@@ -236,12 +257,9 @@ func RefreshCells(ctx context.Context, tx *sqlx.Tx, base Cells) (int, error) {
 	seen := map[series]bool{}
 	for _, c := range sortedCells(all) {
 		arg := map[string]any{"area": c.Area, "indicator": c.Indicator, "year": c.Year.Int64}
-		clear, mark := "clear shown", "mark shown"
+		mark := "mark shown"
 		if !c.Year.Valid {
-			clear, mark = "clear shown undated", "mark shown undated"
-		}
-		if _, err := ws[clear].ExecContext(ctx, arg); err != nil {
-			return n, fmt.Errorf("headline: %w", err)
+			mark = "mark shown undated"
 		}
 		if _, err := ws[mark].ExecContext(ctx, arg); err != nil {
 			return n, fmt.Errorf("headline: %w", err)

@@ -172,7 +172,7 @@ func (s *Store) Seed(ctx context.Context, fsys fs.FS) (SeedResult, error) {
 				}
 			}
 		}
-		if res.Derived, err = RefreshCells(ctx, tx, cells); err != nil {
+		if res.Derived, err = RefreshUpload(ctx, tx, res.UploadID, cells); err != nil {
 			return res, fmt.Errorf("seed: derive: %w", err)
 		}
 	}
