@@ -113,7 +113,10 @@ func measure(bin, dir string, n int) error {
 		return err
 	}
 	defer srv.stop()
-	fmt.Printf("Start-up after a seed change (until /healthz answers): %s\n\n", ms(srv.startup))
+	fmt.Printf("Start-up after a seed change (until /healthz answers): %s (server CPU %s)\n\n", ms(srv.startup), ms(srv.cpu()))
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Printf("Load average when measured (2 cores): %s\n\n", strings.Join(strings.Fields(string(b))[:3], " "))
+	}
 
 	hz := srv.median("/healthz", 9)
 	fmt.Printf("Baseline /healthz: %s (median of 9)\n\n", ms(hz))
@@ -155,6 +158,7 @@ func measure(bin, dir string, n int) error {
 	if err != nil {
 		return err
 	}
+	cpu0 := srv.cpu()
 	t0 := time.Now()
 	var pub struct {
 		ID int64 `json:"upload_id"`
@@ -163,14 +167,17 @@ func measure(bin, dir string, n int) error {
 		return fmt.Errorf("publish: %w", err)
 	}
 	publish := time.Since(t0)
+	publishCPU := srv.cpu() - cpu0
 	cold, _, _ := srv.get("/indicators")
+	cpu0 = srv.cpu()
 	t0 = time.Now()
 	if err := srv.post(token, "/api/v1/uploads/"+strconv.FormatInt(pub.ID, 10)+"/rollback", nil, nil); err != nil {
 		return fmt.Errorf("rollback: %w", err)
 	}
 	rollback := time.Since(t0)
-	fmt.Printf("Upload of %d changed values through the API: check %s, publish %s, rollback %s; /indicators right after the publication %s\n\n",
-		rows, ms(check), ms(publish), ms(rollback), ms(cold))
+	rollbackCPU := srv.cpu() - cpu0
+	fmt.Printf("Upload of %d changed values through the API: check %s, publish %s (server CPU %s), rollback %s (server CPU %s); /indicators right after the publication %s\n\n",
+		rows, ms(check), ms(publish), ms(publishCPU), ms(rollback), ms(rollbackCPU), ms(cold))
 
 	t0 = time.Now()
 	lines, err := srv.count("/data/download?format=csv")
@@ -395,6 +402,24 @@ func (s *server) stop() {
 		_ = s.cmd.Process.Signal(syscall.SIGTERM)
 		<-s.exited
 	}
+}
+
+// cpu is the processor time the server has used so far (user and
+// system), which other work on the machine does not inflate as it does
+// the time on the clock.
+func (s *server) cpu() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name, which is in parentheses.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / 100 // USER_HZ
 }
 
 // hwm is the server's peak resident memory so far, in kB.
