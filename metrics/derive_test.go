@@ -366,7 +366,7 @@ func TestSelectionPlans(t *testing.T) {
 		{"indicator", metrics.Selection{Indicators: []int64{27}}, "observations_indicator"},
 		{"source", metrics.Selection{Sources: []int64{1}}, "observations_source"},
 		{"source, derived through a component", metrics.Selection{Sources: []int64{1}}, "observations_numerator_source"},
-		{"area and source", metrics.Selection{Areas: []int64{1}, Sources: []int64{1}}, "INDEX"},
+		{"area and source", metrics.Selection{Areas: []int64{1}, Sources: []int64{1}}, "observations_area"},
 		{"shown of an area", metrics.Selection{Areas: []int64{1}, Shown: true}, "INDEX"},
 	}
 	for _, c := range cases {

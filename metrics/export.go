@@ -108,6 +108,12 @@ func SelectionSQL(sel Selection, limit bool) (string, []any) {
 	}
 	var branches []string
 	for i, col := range sourceColumns {
+		if sel.Areas != nil || sel.Indicators != nil {
+			// An area's or an indicator's values are bounded by the years
+			// and areas there are; a source's may be the whole table. The
+			// unary plus keeps the planner on the area or indicator index.
+			col = "+" + col
+		}
 		b := fmt.Sprintf("SELECT b%d.id FROM (SELECT o.id FROM observations o%s\n  AND %s IS NOT NULL AND %s%s%s) AS b%d",
 			i, w, col, col, sel.inSources(), page, i)
 		branches = append(branches, b)
