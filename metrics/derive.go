@@ -62,11 +62,12 @@ var writePathSQL = map[string]string{
 		(area_id, indicator_id, year, value, value_as_given, unit_as_given, flags, note, numerator_id, denominator_id,
 		 numerator_source_id, denominator_source_id)
 		VALUES (:area, :indicator, :year, :value, '', '', :flags, :note, :numerator, :denominator, :numerator_source, :denominator_source)`,
-	// Sets the choice in a cell: the one value the headline rule shows and
-	// every value without a number (rows already right are left alone).
-	"mark shown": `UPDATE observations SET shown = 1 - shown
+	// Sets the choice in a cell: hidden on every current value but the one
+	// the headline rule shows and those without a number (rows already
+	// right are left alone, so a cell of one value is only read).
+	"mark shown": `UPDATE observations SET hidden = 1 - hidden
 		WHERE area_id = :area AND indicator_id = :indicator AND year = :year AND retired_by IS NULL
-		  AND shown <> CASE WHEN value IS NULL OR id = (
+		  AND hidden <> CASE WHEN value IS NULL OR id = (
 		      SELECT o.id FROM observations o
 		      LEFT JOIN sources s ON s.id = o.source_id
 		      LEFT JOIN observations n ON n.id = o.numerator_id
@@ -74,16 +75,14 @@ var writePathSQL = map[string]string{
 		      WHERE o.area_id = :area AND o.indicator_id = :indicator AND o.year = :year
 		        AND o.retired_by IS NULL AND o.value IS NOT NULL
 		      ORDER BY COALESCE(s.preferred, ns.preferred) DESC, COALESCE(s.vintage, ns.vintage) DESC, o.id
-		      LIMIT 1) THEN 1 ELSE 0 END`,
-	// Values without a year are all shown while current.
-	"mark shown undated": `UPDATE observations SET shown = 1
-		WHERE area_id = :area AND indicator_id = :indicator AND year IS NULL AND retired_by IS NULL AND shown = 0`,
-	// A retired value is never shown: one statement per upload, for the
-	// values it retired (a publication, a seed) or withdrew (a rollback).
-	"clear retired": `UPDATE observations SET shown = 0 WHERE retired_by = :upload AND shown = 1`,
+		      LIMIT 1) THEN 0 ELSE 1 END`,
+	// Values without a year are all shown while current (one a rollback
+	// brings back may have been hidden before).
+	"mark shown undated": `UPDATE observations SET hidden = 0
+		WHERE area_id = :area AND indicator_id = :indicator AND year IS NULL AND retired_by IS NULL AND hidden = 1`,
 	"series stats": `INSERT INTO series_stats (area_id, indicator_id, n_values, n_stored, n_shown, first_year, last_year)
 		SELECT :area, :indicator, COUNT(*), COALESCE(SUM(CASE WHEN o.numerator_id IS NULL THEN 1 ELSE 0 END), 0),
-		       COALESCE(SUM(o.shown), 0), MIN(o.year), MAX(o.year)
+		       COALESCE(SUM(1 - o.hidden), 0), MIN(o.year), MAX(o.year)
 		FROM observations o
 		WHERE o.area_id = :area AND o.indicator_id = :indicator AND o.retired_by IS NULL
 		ON CONFLICT (area_id, indicator_id) DO UPDATE SET n_values = excluded.n_values, n_stored = excluded.n_stored,
@@ -91,7 +90,7 @@ var writePathSQL = map[string]string{
 	// The latest measured value the pages show, as Dataset.Latest picks it.
 	"series latest": `UPDATE series_stats SET latest_id = (
 		    SELECT o.id FROM observations o
-		    WHERE o.area_id = :area AND o.indicator_id = :indicator AND o.shown = 1
+		    WHERE o.area_id = :area AND o.indicator_id = :indicator AND o.retired_by IS NULL AND o.hidden = 0
 		      AND o.year IS NOT NULL AND o.value IS NOT NULL AND ' ' || o.flags || ' ' NOT LIKE '% projection %'
 		    ORDER BY o.year DESC LIMIT 1)
 		WHERE area_id = :area AND indicator_id = :indicator`,
@@ -147,24 +146,10 @@ func UploadCells(ctx context.Context, tx *sqlx.Tx, uploadID int64, into Cells) e
 
 // RefreshUpload brings what is kept at write time up to date after the
 // publication or rollback of an upload (or a seed), inside the caller's
-// transaction: the values it retired lose the headline choice, and the
-// cells (collected by UploadCells, plus any others) are refreshed.
+// transaction, for the cells collected by UploadCells (plus any others).
+// The values it retired need nothing: a retired value is never shown.
 func RefreshUpload(ctx context.Context, tx *sqlx.Tx, uploadID int64, cells Cells) (int, error) {
-	if err := clearRetired(ctx, tx, uploadID); err != nil {
-		return 0, err
-	}
 	return RefreshCells(ctx, tx, cells)
-}
-
-// clearRetired takes the headline choice from the values an upload
-// retired or withdrew.
-func clearRetired(ctx context.Context, tx *sqlx.Tx, uploadID int64) error {
-	q, args, err := tx.BindNamed(writePathSQL["clear retired"], map[string]any{"upload": uploadID})
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, q, args...)
-	return err
 }
 
 // SourceCells collects the cells where a source has current values.
@@ -389,8 +374,8 @@ func DeriveAll(ctx context.Context, tx *sqlx.Tx) (int, error) {
 // rebuildSQL sets the headline choice and the series counts of every
 // cell in a few passes over the table (the same as migration 0006).
 var rebuildSQL = []string{
-	`UPDATE observations SET shown = 0 WHERE shown = 1`,
-	`UPDATE observations SET shown = 1
+	`UPDATE observations SET hidden = 0 WHERE hidden = 1`,
+	`UPDATE observations SET hidden = 1
 	WHERE id IN (
 	    SELECT ranked.id FROM (
 	        SELECT o.id,
@@ -406,20 +391,20 @@ var rebuildSQL = []string{
 	        LEFT JOIN sources ns ON ns.id = n.source_id
 	        WHERE o.retired_by IS NULL AND o.year IS NOT NULL AND o.value IS NOT NULL
 	    ) AS ranked
-	    WHERE ranked.rank = 1
-	)
-	OR (retired_by IS NULL AND (year IS NULL OR value IS NULL))`,
+	    WHERE ranked.rank > 1
+	)`,
 	`DELETE FROM series_stats`,
 	`INSERT INTO series_stats (area_id, indicator_id, n_values, n_stored, n_shown, first_year, last_year)
 	SELECT o.area_id, o.indicator_id, COUNT(*) AS n_values,
 	       SUM(CASE WHEN o.numerator_id IS NULL THEN 1 ELSE 0 END) AS n_stored,
-	       SUM(o.shown) AS n_shown, MIN(o.year) AS first_year, MAX(o.year) AS last_year
+	       SUM(1 - o.hidden) AS n_shown, MIN(o.year) AS first_year, MAX(o.year) AS last_year
 	FROM observations o
 	WHERE o.retired_by IS NULL
 	GROUP BY o.area_id, o.indicator_id`,
 	`UPDATE series_stats SET latest_id = (
 	    SELECT o.id FROM observations o
-	    WHERE o.area_id = series_stats.area_id AND o.indicator_id = series_stats.indicator_id AND o.shown = 1
+	    WHERE o.area_id = series_stats.area_id AND o.indicator_id = series_stats.indicator_id
+	      AND o.retired_by IS NULL AND o.hidden = 0
 	      AND o.year IS NOT NULL AND o.value IS NOT NULL AND ' ' || o.flags || ' ' NOT LIKE '% projection %'
 	    ORDER BY o.year DESC LIMIT 1)`,
 	`UPDATE series_stats SET latest_value = (SELECT o.value FROM observations o WHERE o.id = series_stats.latest_id)`,

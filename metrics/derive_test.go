@@ -49,7 +49,7 @@ func keptState(t *testing.T, db *metrics.DB) (derived, shown, stats []string) {
 		FROM observations o WHERE o.numerator_id IS NOT NULL AND o.retired_by IS NULL`)
 	q(&shown, `SELECT o.area_id, o.indicator_id, o.year,
 		CASE WHEN o.numerator_id IS NULL THEN 'value ' || o.id ELSE 'derived ' || o.numerator_id || '/' || o.denominator_id END
-		FROM observations o WHERE o.shown = 1`)
+		FROM observations o WHERE o.retired_by IS NULL AND o.hidden = 0`)
 	q(&stats, `SELECT s.area_id, s.indicator_id, s.n_values, s.n_stored, s.n_shown, s.first_year, s.last_year,
 		CASE WHEN l.numerator_id IS NULL THEN 'value ' || l.id ELSE 'derived ' || l.numerator_id || '/' || l.denominator_id END,
 		printf('%.9g', s.latest_value)
@@ -215,7 +215,7 @@ func TestShownIsTheHeadlineRule(t *testing.T) {
 	}
 	shown := map[int64]bool{}
 	var shownIDs []int64
-	if err := app.DB.R.SelectContext(ctx, &shownIDs, `SELECT o.id FROM observations o WHERE o.shown = 1`); err != nil {
+	if err := app.DB.R.SelectContext(ctx, &shownIDs, `SELECT o.id FROM observations o WHERE o.retired_by IS NULL AND o.hidden = 0`); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range shownIDs {

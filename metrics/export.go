@@ -64,9 +64,9 @@ func (sel Selection) where() (string, []any) {
 		if sel.Areas == nil && sel.Indicators == nil {
 			// Most values are shown: walking the table in id order and
 			// skipping the others beats sorting the whole shown index.
-			conds = append(conds, "o.shown + 0 = 1")
+			conds = append(conds, "o.hidden + 0 = 0")
 		} else {
-			conds = append(conds, "o.shown = 1")
+			conds = append(conds, "o.hidden = 0")
 		}
 	}
 	if len(sel.Sources) == 1 {

@@ -22,14 +22,17 @@ WHERE numerator_id IS NOT NULL;
 CREATE INDEX observations_numerator_source ON observations (numerator_source_id) WHERE numerator_source_id IS NOT NULL;
 CREATE INDEX observations_denominator_source ON observations (denominator_source_id) WHERE denominator_source_id IS NOT NULL;
 
--- The headline choice (DESIGN rule 2), kept at write time: 1 on the one
--- value the rule shows for each area, indicator and year, and on every
--- current value without a year or a number; 0 on every other value and
--- on retired ones. Publication, rollback, seeds and source edits set it
--- again for the cells they touch (metrics/derive.go).
-ALTER TABLE observations ADD COLUMN shown INTEGER NOT NULL DEFAULT 0;
+-- The headline choice (DESIGN rule 2), kept at write time: hidden is 1
+-- on each current value the rule passes over (another value of the same
+-- area, indicator and year is shown), 0 on the one it shows and on every
+-- value without a year or a number. Most cells hold one value, so most
+-- rows keep the default and a first import writes nothing more.
+-- Publication, rollback, seeds and source edits set it again for the
+-- cells they touch (metrics/derive.go); on retired values it means
+-- nothing, as they are never shown.
+ALTER TABLE observations ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
 
-UPDATE observations SET shown = 1
+UPDATE observations SET hidden = 1
 WHERE id IN (
     SELECT ranked.id FROM (
         SELECT o.id,
@@ -45,16 +48,15 @@ WHERE id IN (
         LEFT JOIN sources ns ON ns.id = n.source_id
         WHERE o.retired_by IS NULL AND o.year IS NOT NULL AND o.value IS NOT NULL
     ) AS ranked
-    WHERE ranked.rank = 1
-)
-OR (retired_by IS NULL AND (year IS NULL OR value IS NULL));
+    WHERE ranked.rank > 1
+);
 
-CREATE INDEX observations_shown_area ON observations (area_id, indicator_id, year) WHERE shown = 1;
-CREATE INDEX observations_shown_indicator ON observations (indicator_id, year) WHERE shown = 1;
+CREATE INDEX observations_shown_area ON observations (area_id, indicator_id, year) WHERE retired_by IS NULL AND hidden = 0;
+CREATE INDEX observations_shown_indicator ON observations (indicator_id, year) WHERE retired_by IS NULL AND hidden = 0;
 
 DROP VIEW shown_observations;
 CREATE VIEW shown_observations AS
-SELECT o.id FROM observations o WHERE o.shown = 1;
+SELECT o.id FROM observations o WHERE o.retired_by IS NULL AND o.hidden = 0;
 
 -- Per area and indicator: how many current values there are (all, and
 -- stored ones, without the derived), the shown ones, and their years,
@@ -79,14 +81,15 @@ CREATE INDEX series_stats_indicator ON series_stats (indicator_id, latest_value)
 INSERT INTO series_stats (area_id, indicator_id, n_values, n_stored, n_shown, first_year, last_year)
 SELECT o.area_id, o.indicator_id, COUNT(*) AS n_values,
        SUM(CASE WHEN o.numerator_id IS NULL THEN 1 ELSE 0 END) AS n_stored,
-       SUM(o.shown) AS n_shown, MIN(o.year) AS first_year, MAX(o.year) AS last_year
+       SUM(1 - o.hidden) AS n_shown, MIN(o.year) AS first_year, MAX(o.year) AS last_year
 FROM observations o
 WHERE o.retired_by IS NULL
 GROUP BY o.area_id, o.indicator_id;
 
 UPDATE series_stats SET latest_id = (
     SELECT o.id FROM observations o
-    WHERE o.area_id = series_stats.area_id AND o.indicator_id = series_stats.indicator_id AND o.shown = 1
+    WHERE o.area_id = series_stats.area_id AND o.indicator_id = series_stats.indicator_id
+      AND o.retired_by IS NULL AND o.hidden = 0
       AND o.year IS NOT NULL AND o.value IS NOT NULL AND ' ' || o.flags || ' ' NOT LIKE '% projection %'
     ORDER BY o.year DESC LIMIT 1);
 UPDATE series_stats SET latest_value = (SELECT o.value FROM observations o WHERE o.id = series_stats.latest_id);
