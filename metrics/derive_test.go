@@ -297,6 +297,10 @@ func TestWritePathPlans(t *testing.T) {
 		"retire old seed": `UPDATE observations SET retired_by = :upload
 			WHERE upload_id = :source AND retired_by IS NULL AND numerator_id IS NULL`,
 		"delete a derived value": `DELETE FROM observations WHERE id = :numerator`,
+		// The change log of an upload (RecordUploadChange).
+		"changed areas": `SELECT DISTINCT area_id FROM observations WHERE upload_id = :upload OR retired_by = :upload`,
+		"changed indicators": `WITH touched AS (SELECT DISTINCT indicator_id AS id FROM observations WHERE upload_id = :upload OR retired_by = :upload)
+			SELECT i.id FROM indicators i JOIN touched t ON t.id IN (i.numerator_id, i.denominator_id)`,
 	}
 	stmts := map[string]string{}
 	for k, v := range metrics.WritePathSQL {
