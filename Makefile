@@ -42,8 +42,10 @@ run: build
 	mkdir -p var
 	./$(BIN) serve
 
+# The browser tests (Lighthouse on both presets among them) take longer
+# than go test's default 10 minutes on a busy machine.
 test: assets
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 # staticcheck comes through the Go module proxy, at a pinned version.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
