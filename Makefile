@@ -42,8 +42,10 @@ run: build
 	mkdir -p var
 	./$(BIN) serve
 
-# The browser tests (Lighthouse on both presets among them) take longer
-# than go test's default 10 minutes on a busy machine.
+# Every test, with the race detector. The browser tests (Lighthouse
+# retries among them) take minutes under -race: the timeout is set well
+# above Go's default ten minutes, so a slow run fails as a timeout only
+# when something hangs.
 test: assets
 	$(GO) test -race -count=1 -timeout 30m ./...
 
@@ -70,8 +72,8 @@ BENCH_SCALE_CITIES ?= 115,1150
 bench-scale: build
 	$(GO) run ./cmd/benchscale -bin $(BIN) -dir var/bench-scale -cities $(BENCH_SCALE_CITIES)
 
-# The README's pictures, taken by the browser test from the seeded app
-# (without the variable the test writes them to a temporary folder).
+# The README's pictures, taken by a browser test from the seeded app (a
+# plain `make test` skips that test).
 screenshots: assets
 	TWINMETRICS_SCREENSHOTS=1 $(GO) test -count=1 -run '^TestBrowserScreenshots$$' ./dashboard/
 

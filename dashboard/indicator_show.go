@@ -19,12 +19,20 @@ type indicatorPage struct {
 	Charts      []*Chart
 	Missing     []*metrics.Area
 	MaxGap      int
+	// Undated are values whose source printed no year.
+	Undated []undatedRow
 	// All is the full ranking, one page of RankPageSize areas at a time;
 	// else the page ranks the programme's areas.
 	All               bool
 	Page, Pages       int
 	From, To          int
 	Ranked, Programme int
+}
+
+type undatedRow struct {
+	Area  *metrics.Area
+	Value undatedValue
+	Unit  string
 }
 
 // RankPageSize is how many areas one page of the full ranking shows.
@@ -64,8 +72,7 @@ func areaIDs(as []*metrics.Area) []int64 {
 // indicator and draws their series over time; ?ranking=all pages through
 // every area that has a value. Both read only the areas they show.
 func (s *Server) showIndicator(c echo.Context) error {
-	ctx := c.Request().Context()
-	cat, err := s.store.Catalogue(ctx)
+	ctx, cat, err := s.catalogue(c)
 	if err != nil {
 		return err
 	}
@@ -84,10 +91,12 @@ func (s *Server) showIndicator(c echo.Context) error {
 	if ind.ContextOfID.Valid {
 		page.ContextOf = cat.IndicatorByID(ind.ContextOfID.Int64)
 	}
-	higher := ind.Direction == metrics.HigherIsBetter
+	// A total is listed largest first: its order is one of size, not of
+	// performance (docs/RULES.md, rule 8).
+	largestFirst := ind.Direction == metrics.HigherIsBetter || ind.SizeDependent
 	prog := programmeAreas(cat)
 	progIDs := areaIDs(prog)
-	if _, page.Ranked, err = s.store.RankAreas(ctx, ind.ID, higher, nil, 0, 0); err != nil {
+	if _, page.Ranked, err = s.store.RankAreas(ctx, ind.ID, largestFirst, nil, 0, 0); err != nil {
 		return err
 	}
 	var ranked []int64
@@ -101,11 +110,11 @@ func (s *Server) showIndicator(c echo.Context) error {
 			return echo.NewHTTPError(http.StatusNotFound)
 		}
 		offset = (page.Page - 1) * RankPageSize
-		if ranked, _, err = s.store.RankAreas(ctx, ind.ID, higher, nil, offset, RankPageSize); err != nil {
+		if ranked, _, err = s.store.RankAreas(ctx, ind.ID, largestFirst, nil, offset, RankPageSize); err != nil {
 			return err
 		}
 		page.From, page.To = offset+1, offset+len(ranked)
-	} else if ranked, page.Programme, err = s.store.RankAreas(ctx, ind.ID, higher, progIDs, 0, len(progIDs)); err != nil {
+	} else if ranked, page.Programme, err = s.store.RankAreas(ctx, ind.ID, largestFirst, progIDs, 0, len(progIDs)); err != nil {
 		return err
 	}
 	// The values of the areas on this page, and of the programme's areas
@@ -132,16 +141,26 @@ func (s *Server) showIndicator(c echo.Context) error {
 	}
 	var ss []series
 	for _, a := range prog {
-		if _, ok := data.Latest(a.ID, ind.ID); !ok && a.Kind == metrics.KindCity && !page.All {
+		if _, ok := data.Latest(a.ID, ind.ID); !ok && a.Kind == metrics.KindCity && !page.All && len(data.Undated(a.ID, ind.ID)) == 0 {
 			page.Missing = append(page.Missing, a)
 		}
-		if pts := data.Series(a.ID, ind.ID); len(pts) > 0 {
-			ss = append(ss, pointSeries(v.Loc, v.Loc.AreaName(a), pts, a.Kind == metrics.KindCountry))
+		if !page.All {
+			for _, o := range data.Undated(a.ID, ind.ID) {
+				if o.Value.Valid && !o.Year.Valid {
+					page.Undated = append(page.Undated, undatedRow{Area: a, Unit: ind.UnitLabel(), Value: undatedValue{
+						Value: v.Loc.Num(o.Value.Float64), Source: sourceName(o), SourceCode: o.SourceCode.String,
+						Flags: flagViews(v.Loc, cat, o), Note: o.Note}})
+				}
+			}
 		}
+		ss = append(ss, areaSeries(v.Loc, cat, data, a, ind, v.Loc.AreaName(a), a.Kind == metrics.KindCountry)...)
 	}
 	if len(values) > 0 {
 		order := "chart.lowest_first"
-		if higher {
+		switch {
+		case ind.SizeDependent:
+			order = "chart.largest_first"
+		case ind.Direction == metrics.HigherIsBetter:
 			order = "chart.highest_first"
 		}
 		ch, err := rankChart(v.Loc, chartID("rank", ind.Code), v.Loc.T("chart.rank_title", "Indicator", v.Loc.IndicatorName(ind), "Order", v.Loc.T(order)), ind.UnitLabel(), ind.UnitLabel(), labels, values)
@@ -152,7 +171,7 @@ func (s *Server) showIndicator(c echo.Context) error {
 	}
 	if len(ss) > 0 {
 		ys := yearsOf(ss)
-		ch, err := lineChart(v.Loc, chartID("series", ind.Code), v.Loc.T("chart.over_time", "Indicator", v.Loc.IndicatorName(ind)), ind.UnitLabel(), ind.UnitLabel(), ys, ss)
+		ch, err := lineChart(v.Loc, chartID("series", ind.Code), v.Loc.T("chart.over_time", "Indicator", v.Loc.IndicatorName(ind)), ind.UnitLabel(), ind.UnitLabel(), ys, ss, referenceLines(v.Loc, cat, ind))
 		if err != nil {
 			return err
 		}

@@ -32,11 +32,11 @@ type queries struct {
 	RankAreasAscending                 *sqlx.Stmt
 	RankAreasDescending                *sqlx.Stmt
 	CountRankedAreas                   *sqlx.Stmt
-	GetObservation                     *sqlx.Stmt
 	CountObservations                  *sqlx.Stmt
 	DataVersion                        *sqlx.Stmt
 	CatalogueVersion                   *sqlx.Stmt
 	LastChange                         *sqlx.Stmt
+	ListReferenceLines                 *sqlx.Stmt
 
 	// Accounts and uploads.
 	GetUserByEmail      *sqlx.Stmt
