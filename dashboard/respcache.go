@@ -387,8 +387,17 @@ func cacheKey(rule cacheRule, lang string, c echo.Context) string {
 		if q := c.QueryParams(); len(q) > 0 {
 			key += "?" + q.Encode()
 		}
-	} else if t := c.QueryParam("theme"); t != "" && validTheme(t) {
-		key += "?theme=" + t
+	} else {
+		if t := c.QueryParam("theme"); t != "" && validTheme(t) {
+			key += "?theme=" + t
+		}
+		// The full ranking of an indicator, one page of areas at a time.
+		if c.QueryParam("ranking") == "all" {
+			key += "?ranking=all"
+			if n, err := strconv.Atoi(c.QueryParam("page")); err == nil && n > 1 {
+				key += "&page=" + strconv.Itoa(n)
+			}
+		}
 	}
 	if rule.byAccept {
 		if wantCSV, _ := wantsCSV(c); wantCSV {

@@ -68,6 +68,7 @@ type settings struct {
 	email, role, name              string
 	id                             int64
 	publish, allowRej, confirmWarn bool
+	cities, years, perFile         int
 }
 
 func envOr(key, def string) string {
@@ -98,9 +99,10 @@ var usages = map[string]string{
 	"user enable":   "twinmetrics [global flags] user enable --email E",
 	"user logout":   "twinmetrics [global flags] user logout --email E   (ends their sessions)",
 	"uploads prune": "twinmetrics [global flags] uploads prune   (removes uploads untouched for -upload-retention)",
+	"synth":         "twinmetrics [global flags] synth --cities N [--years 20] [--cities-per-file 100]   (clearly synthetic cities, for benchmarks; never on a real database)",
 }
 
-const commandList = "serve, migrate, seed, backup, restore, user add|disable|enable|logout, token create|list|revoke, import, uploads prune"
+const commandList = "serve, migrate, seed, backup, restore, user add|disable|enable|logout, token create|list|revoke, import, uploads prune, synth"
 
 // globalFlags are the settings every subcommand shares; they may stand
 // before the subcommand or after it. Each definition takes the value
@@ -165,7 +167,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	globalFlags(gfs, &st)
 	gfs.Usage = func() {
 		fmt.Fprintln(stderr, "usage:")
-		for _, k := range []string{"serve", "migrate", "seed", "backup", "restore", "user add", "user disable", "user enable", "user logout", "token create", "token list", "token revoke", "import", "uploads prune"} {
+		for _, k := range []string{"serve", "migrate", "seed", "backup", "restore", "user add", "user disable", "user enable", "user logout", "token create", "token list", "token revoke", "import", "uploads prune", "synth"} {
 			fmt.Fprintln(stderr, "  "+usages[k])
 		}
 		fmt.Fprintln(stderr, "global flags (before or after the subcommand):")
@@ -222,6 +224,10 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fs.BoolVar(&st.publish, "publish", false, "publish when the check passes")
 		fs.BoolVar(&st.allowRej, "allow-rejected", false, "publish without the rejected rows")
 		fs.BoolVar(&st.confirmWarn, "confirm-warnings", false, "the warnings are checked and the values are right")
+	case "synth":
+		fs.IntVar(&st.cities, "cities", 0, "how many synthetic cities the database should hold")
+		fs.IntVar(&st.years, "years", 20, "years of values per city and indicator")
+		fs.IntVar(&st.perFile, "cities-per-file", 100, "cities per upload")
 	}
 	pos, err := parseInterleaved(fs, rest)
 	if err != nil {
@@ -336,6 +342,8 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return tokenCommand(ctx, verb, st, store, stdout)
 	case "import":
 		return importCommand(ctx, file, st, store, up, stdout)
+	case "synth":
+		return synthCommand(ctx, st, store, up, stdout)
 	}
 	return serve(ctx, st, store, up, logger)
 }
