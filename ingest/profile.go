@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/twinmetrics/twinmetrics/data"
 )
 
 // An import profile says how one publisher's file layout is read and
@@ -140,7 +142,8 @@ type AreaSpec struct {
 	// another country is never matched.
 	CountryColumn Column `json:"country_column,omitempty"`
 	// OrganisationColumn holds the reporting organisation's name
-	// ("City of Cape Town"), tried after Columns.
+	// ("City of Cape Town"), tried before Columns: the organisation
+	// fixes the boundary.
 	OrganisationColumn Column `json:"organisation_column,omitempty"`
 	// Codes maps a publisher's code or name as printed (UN/LOCODE
 	// "VN HAN", Eurostat "IT002C") to an area slug; "" drops the rows.
@@ -777,4 +780,10 @@ func LoadProfiles(fsys fs.FS, dir string) ([]*Profile, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// ShippedProfiles are the profiles in data/profiles, embedded in the
+// binary.
+func ShippedProfiles() ([]*Profile, error) {
+	return LoadProfiles(data.Profiles, "profiles")
 }

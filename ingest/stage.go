@@ -49,6 +49,11 @@ type Counts struct {
 	Unchanged int `json:"unchanged"`
 	Rejected  int `json:"rejected"`
 	Warned    int `json:"warned"`
+	// Lines is how many data lines were read; Skipped how many values a
+	// profile left out (areas not in the catalogue, indicators not
+	// mapped, filtered rows), which are not in Total.
+	Lines   int `json:"lines,omitempty"`
+	Skipped int `json:"skipped,omitempty"`
 }
 
 // Pending is a received upload and what its check found.
@@ -71,6 +76,11 @@ type Pending struct {
 	Failure     string       `json:"failure,omitempty"`
 	// FailureCode names the failure for translation; Failure is English.
 	FailureCode string `json:"failure_code,omitempty"`
+	// Profile is the import profile asked for (empty: detect one);
+	// ReadAs the one that read the file, Skips what it left out.
+	Profile string  `json:"profile,omitempty"`
+	ReadAs  *ReadAs `json:"read_as,omitempty"`
+	Skips   *Skips  `json:"skips,omitempty"`
 }
 
 // Where names a row's place in the file: "line 12" or "sheet data, row 12".
@@ -111,6 +121,47 @@ type Uploader struct {
 	wg       sync.WaitGroup
 	sem      chan struct{}
 	pubMu    sync.Mutex
+	profiles func(context.Context) ([]*Profile, error)
+}
+
+// SetProfiles sets where the uploader finds import profiles (shipped
+// ones unless set).
+func (u *Uploader) SetProfiles(fn func(context.Context) ([]*Profile, error)) { u.profiles = fn }
+
+// Profiles lists the import profiles uploads are read with.
+func (u *Uploader) Profiles(ctx context.Context) ([]*Profile, error) {
+	if u.profiles == nil {
+		return ShippedProfiles()
+	}
+	return u.profiles(ctx)
+}
+
+// UseProfile makes a received upload be read with the named profile
+// instead of the one its header matches.
+func (u *Uploader) UseProfile(ctx context.Context, key, name string) error {
+	p, err := u.Pending(key)
+	if err != nil {
+		return err
+	}
+	ps, err := u.Profiles(ctx)
+	if err != nil {
+		return err
+	}
+	for _, pr := range ps {
+		if pr.Name == name {
+			p.Profile = name
+			return u.save(p)
+		}
+	}
+	return unknownProfile(name, ps)
+}
+
+func unknownProfile(name string, ps []*Profile) *FileError {
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = p.Name
+	}
+	return fileErr("unknown_profile", "Choose one of: "+strings.Join(names, ", ")+".", "There is no import profile %q.", clip(name)).With("unknown_profile", "", "Profile", clip(name), "Profiles", strings.Join(names, ", "))
 }
 
 // NewUploader keeps pending uploads under dir.
@@ -368,6 +419,7 @@ func (u *Uploader) check(ctx context.Context, key string, pr *Progress) (p *Pend
 		return p, fmt.Errorf("upload %s is %s", key, p.State)
 	}
 	p.State, p.FileError, p.Counts, p.NewSources, p.Failure, p.FailureCode = StateValidating, nil, Counts{}, nil, "", ""
+	p.ReadAs, p.Skips = nil, nil
 	if err := u.save(p); err != nil {
 		return p, err
 	}
@@ -390,7 +442,7 @@ func (u *Uploader) check(ctx context.Context, key string, pr *Progress) (p *Pend
 
 const stageSchema = `
 CREATE TABLE rows (
-    line INTEGER PRIMARY KEY, status TEXT NOT NULL, warn INTEGER NOT NULL,
+    id INTEGER PRIMARY KEY, line INTEGER NOT NULL, col TEXT NOT NULL, changes TEXT NOT NULL, status TEXT NOT NULL, warn INTEGER NOT NULL,
     area_id INTEGER, indicator_id INTEGER, year INTEGER, value REAL,
     value_as_given TEXT NOT NULL, unit_as_given TEXT NOT NULL,
     source_id INTEGER, new_source TEXT NOT NULL, flags TEXT NOT NULL, note TEXT NOT NULL,
@@ -415,6 +467,26 @@ func openStage(path string, create bool) (*sqlx.DB, error) {
 	return db, nil
 }
 
+// pickProfile finds the profile to read a file with: the one asked
+// for, else the one whose header signature the file matches, else none
+// (the template).
+func (u *Uploader) pickProfile(ctx context.Context, p *Pending, path, format string) (*Profile, *FileError, error) {
+	ps, err := u.Profiles(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.Profile != "" {
+		for _, pr := range ps {
+			if pr.Name == p.Profile {
+				return pr, nil, nil
+			}
+		}
+		return nil, unknownProfile(p.Profile, ps), nil
+	}
+	pr, err := DetectProfile(path, format, ps, u.limits)
+	return pr, nil, err
+}
+
 // stage reads the file, checks every row and writes it to stage.db.
 func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileError, error) {
 	orig := u.path(p.Key, "original")
@@ -430,12 +502,43 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		return ferr, nil
 	}
 	p.Format = format
+	if format == "csv" {
+		if _, ferr, err = scanCSV(orig, u.limits); ferr != nil || err != nil {
+			return ferr, err
+		}
+	}
+	prof, ferr, err := u.pickProfile(ctx, p, orig, format)
+	if ferr != nil || err != nil {
+		return ferr, err
+	}
 	var read int64
 	var xs *xlsxSource
 	var src rowSource
 	var h header
-	switch format {
-	case "xlsx":
+	var ps *profileSource
+	switch {
+	case prof != nil:
+		ps, ferr, err = openForProfile(orig, format, prof, u.limits, &read)
+		if ferr != nil || err != nil {
+			return ferr, err
+		}
+		if missing, unwanted := prof.matches(ps.header); len(missing) > 0 || len(unwanted) > 0 {
+			ps.Close()
+			what := ""
+			if len(missing) > 0 {
+				what = "its header lacks the column(s) " + strings.Join(limitList(missing, 8), ", ")
+			} else {
+				what = "its header has the column(s) " + strings.Join(unwanted, ", ") + " of another release"
+			}
+			return fileErr("profile_mismatch", "Upload the file as the publisher released it, or choose another profile.",
+				"The file does not fit the profile %s: %s (key recognise.columns).", prof.Name, what).With("profile_mismatch", "", "Profile", prof.Name, "Detail", what), nil
+		}
+		src, xs, h.comma = ps.src, ps.xs, ','
+		if ps.totalRows > 0 {
+			pr.Total.Store(int64(ps.totalRows))
+		}
+		p.ReadAs = &ReadAs{Profile: prof.Name, Title: prof.Title, Version: prof.Version, Detected: p.Profile == "", Sheet: ps.sheet, OtherSheets: ps.sheets}
+	case format == "xlsx":
 		xs, h, ferr, err = openXLSX(orig, u.limits)
 		if xs != nil {
 			src = xs
@@ -444,9 +547,6 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 			}
 		}
 	default:
-		if _, ferr, err = scanCSV(orig, u.limits); ferr != nil || err != nil {
-			return ferr, err
-		}
 		var cs *csvSource
 		cs, h, ferr, err = openCSV(orig, &read)
 		if cs != nil {
@@ -470,6 +570,12 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		return nil, err
 	}
 	ck := newChecker(cat, h.comma, u.now().Year())
+	var mapper *profileMapper
+	if prof != nil {
+		if mapper, ferr = newProfileMapper(prof, ps.header, ck, cat); ferr != nil {
+			return ferr, nil
+		}
+	}
 	if err := ck.loadExisting(ctx, u.store); err != nil {
 		return nil, err
 	}
@@ -489,8 +595,8 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		return nil, err
 	}
 	defer tx.Rollback()
-	ins := &batchInsert{tx: tx, head: `INSERT INTO rows (line, status, warn, area_id, indicator_id, year, value, value_as_given, unit_as_given,
-		source_id, new_source, flags, note, old_ids, old_value, city, indicator, source, problems, seq) VALUES `, cols: 20, rows: 50}
+	ins := &batchInsert{tx: tx, head: `INSERT INTO rows (line, col, changes, status, warn, area_id, indicator_id, year, value, value_as_given, unit_as_given,
+		source_id, new_source, flags, note, old_ids, old_value, city, indicator, source, problems, seq) VALUES `, cols: 22, rows: 50}
 	defer ins.close()
 	insReplaced, err := tx.PreparexContext(ctx, `INSERT INTO replaced (seq, old_id) VALUES (?, ?)`)
 	if err != nil {
@@ -499,6 +605,61 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 	defer insReplaced.Close()
 	var c Counts
 	seq := 0
+	put := func(r checkedRow) error {
+		c.Total++
+		switch r.Status {
+		case RowNew:
+			c.New++
+		case RowChanged:
+			c.Changed++
+		case RowUnchanged:
+			c.Unchanged++
+		case RowRejected:
+			c.Rejected++
+		}
+		if r.Warn {
+			c.Warned++
+		}
+		probs, changes := "", ""
+		if len(r.Problems) > 0 {
+			b, _ := json.Marshal(r.Problems)
+			probs = string(b)
+		}
+		if len(r.Changes) > 0 {
+			b, _ := json.Marshal(r.Changes)
+			changes = string(b)
+		}
+		var area, ind, year, srcID, val, old, sq any
+		if r.Status == RowNew || r.Status == RowChanged {
+			seq++
+			sq = seq
+			for _, id := range r.OldIDList {
+				if _, err := insReplaced.ExecContext(ctx, seq, id); err != nil {
+					return err
+				}
+			}
+		}
+		if r.AreaID != 0 {
+			area = r.AreaID
+		}
+		if r.IndicatorID != 0 {
+			ind = r.IndicatorID
+		}
+		if r.Year != 0 {
+			year = r.Year
+		}
+		if r.SourceID != 0 {
+			srcID = r.SourceID
+		}
+		if r.Status != RowRejected {
+			val = r.Value
+		}
+		if r.OldValue != nil {
+			old = *r.OldValue
+		}
+		return ins.add(ctx, r.Line, clip(r.Column), changes, r.Status, r.Warn, area, ind, year, val, clip(r.ValueAsGiven), clip(r.UnitAsGiven),
+			srcID, r.NewSource, r.Flags, r.Note, r.OldIDs, old, r.City, r.Indicator, r.Source, probs, sq)
+	}
 	for {
 		line, fields, err := src.Next()
 		if err == io.EOF {
@@ -521,63 +682,20 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		if blank {
 			continue
 		}
-		c.Total++
-		if c.Total > u.limits.MaxRows {
+		c.Lines++
+		if c.Lines > u.limits.MaxRows || c.Total > u.limits.MaxRows {
 			return fileErr("too_many_rows", "Split the file into several uploads.", "The file has more than %d data rows, the most one upload may have.", u.limits.MaxRows).With("too_many_rows", "split", "Max", strconv.Itoa(u.limits.MaxRows)), nil
 		}
-		r := ck.row(line, h, fields)
-		switch r.Status {
-		case RowNew:
-			c.New++
-		case RowChanged:
-			c.Changed++
-		case RowUnchanged:
-			c.Unchanged++
-		case RowRejected:
-			c.Rejected++
+		if mapper != nil {
+			err = mapper.mapRow(line, fields, put)
+		} else {
+			err = put(ck.row(line, h, fields))
 		}
-		if r.Warn {
-			c.Warned++
-		}
-		probs := ""
-		if len(r.Problems) > 0 {
-			b, _ := json.Marshal(r.Problems)
-			probs = string(b)
-		}
-		var area, ind, year, srcID, val, old, sq any
-		if r.Status == RowNew || r.Status == RowChanged {
-			seq++
-			sq = seq
-			for _, id := range r.OldIDList {
-				if _, err := insReplaced.ExecContext(ctx, seq, id); err != nil {
-					return nil, err
-				}
-			}
-		}
-		if r.AreaID != 0 {
-			area = r.AreaID
-		}
-		if r.IndicatorID != 0 {
-			ind = r.IndicatorID
-		}
-		if r.Year != 0 {
-			year = r.Year
-		}
-		if r.SourceID != 0 {
-			srcID = r.SourceID
-		}
-		if r.Status != RowRejected {
-			val = r.Value
-		}
-		if r.OldValue != nil {
-			old = *r.OldValue
-		}
-		if err := ins.add(ctx, line, r.Status, r.Warn, area, ind, year, val, clip(r.ValueAsGiven), clip(r.UnitAsGiven),
-			srcID, r.NewSource, r.Flags, r.Note, r.OldIDs, old, r.City, r.Indicator, r.Source, probs, sq); err != nil {
+		if err != nil {
 			return nil, err
 		}
-		if c.Total%4096 == 0 {
-			pr.Rows.Store(int64(c.Total))
+		if c.Lines%4096 == 0 {
+			pr.Rows.Store(int64(c.Lines))
 			if xs != nil {
 				read = int64(xs.row) // a workbook's progress is in rows
 			}
@@ -587,7 +705,11 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 			}
 		}
 	}
-	if c.Total == 0 {
+	if mapper != nil {
+		p.Skips = mapper.finish()
+		c.Skipped = p.Skips.Total()
+	}
+	if c.Total == 0 && c.Skipped == 0 && (p.Skips == nil || p.Skips.NoValue == 0) {
 		return fileErr("no_rows", "Add one row per value below the header.", "The file has a header but no data rows.").With("no_rows", ""), nil
 	}
 	if err := ins.flush(ctx); err != nil {
@@ -659,6 +781,9 @@ func (b *batchInsert) close() {
 // PreviewRow is one row of the preview.
 type PreviewRow struct {
 	Line         int             `db:"line" json:"line"`
+	Column       string          `db:"col" json:"column,omitempty"`
+	ChangesJSON  string          `db:"changes" json:"-"`
+	Changes      []FieldChange   `db:"-" json:"changes,omitempty"`
 	Status       string          `db:"status" json:"status"`
 	Warn         bool            `db:"warn" json:"warning"`
 	AreaID       sql.NullInt64   `db:"area_id" json:"-"`
@@ -718,9 +843,9 @@ func (u *Uploader) Rows(ctx context.Context, key, status string, warnOnly bool, 
 		return nil, 0, err
 	}
 	var rows []PreviewRow
-	err = sdb.SelectContext(ctx, &rows, `SELECT line, status, warn, area_id, indicator_id, year, value, value_as_given, unit_as_given,
+	err = sdb.SelectContext(ctx, &rows, `SELECT line, col, changes, status, warn, area_id, indicator_id, year, value, value_as_given, unit_as_given,
 		source_id, new_source, flags, note, old_ids, old_value, city, indicator, source, problems
-		FROM rows WHERE `+where+` ORDER BY line LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+		FROM rows WHERE `+where+` ORDER BY line, id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -732,6 +857,9 @@ func (u *Uploader) Rows(ctx context.Context, key, status string, warnOnly bool, 
 		r := &rows[i]
 		if r.ProblemsJSON != "" {
 			_ = json.Unmarshal([]byte(r.ProblemsJSON), &r.Problems)
+		}
+		if r.ChangesJSON != "" {
+			_ = json.Unmarshal([]byte(r.ChangesJSON), &r.Changes)
 		}
 		if a := cat.AreaByID(r.AreaID.Int64); a != nil && r.AreaID.Valid {
 			r.AreaName = a.Name

@@ -1,0 +1,383 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/twinmetrics/twinmetrics/metrics"
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/charmap"
+)
+
+// ReadAs says which profile read an upload: what the upload page shows
+// as "Read as: …", and for a workbook the sheet read and the others.
+type ReadAs struct {
+	Profile     string   `json:"profile"`
+	Title       string   `json:"title"`
+	Version     int      `json:"version"`
+	Detected    bool     `json:"detected"`
+	Sheet       string   `json:"sheet,omitempty"`
+	OtherSheets []string `json:"other_sheets,omitempty"`
+}
+
+// normHeader compares column names without case, accents, punctuation
+// (but + counts), zero-width spaces, and the micro sign / Greek mu
+// difference.
+func normHeader(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case '\u200b', '\u200c', '\u200d', '\ufeff':
+			return -1
+		case 'µ':
+			return 'μ'
+		}
+		return r
+	}, s)
+	// "BASIC" and "BASIC+" are different columns
+	return metrics.Fold(strings.ReplaceAll(s, "+", " plus "))
+}
+
+// profileHeader is a file's header as a profile sees it.
+type profileHeader struct {
+	names []string
+	idx   map[string]int // normHeader(name) → first position
+}
+
+func newProfileHeader(names []string) profileHeader {
+	h := profileHeader{names: names, idx: map[string]int{}}
+	for i, n := range names {
+		k := normHeader(n)
+		if _, ok := h.idx[k]; !ok && k != "" {
+			h.idx[k] = i
+		}
+	}
+	return h
+}
+
+func (h profileHeader) has(name string) bool {
+	_, ok := h.idx[normHeader(name)]
+	return ok
+}
+
+// find resolves a column reference: the first of its names the header
+// has.
+func (h profileHeader) find(c Column) (int, bool) {
+	for _, n := range c {
+		if i, ok := h.idx[normHeader(n)]; ok {
+			return i, true
+		}
+	}
+	return -1, false
+}
+
+// matches reports whether the header fits the profile's signature, and
+// if not, the signature columns it lacks (or has but must not).
+func (p *Profile) matches(h profileHeader) (missing, unwanted []string) {
+	for _, c := range p.Recognise.Columns {
+		if !h.has(c) {
+			missing = append(missing, c)
+		}
+	}
+	for _, c := range p.Recognise.Absent {
+		if h.has(c) {
+			unwanted = append(unwanted, c)
+		}
+	}
+	return missing, unwanted
+}
+
+// profileSource is a file opened for a profile: its header and a source
+// of the data rows after it.
+type profileSource struct {
+	src       rowSource
+	header    profileHeader
+	sheet     string
+	sheets    []string
+	totalRows int // a workbook's rows, for progress
+	xs        *xlsxSource
+}
+
+func (ps *profileSource) Close() error {
+	if ps.src != nil {
+		return ps.src.Close()
+	}
+	return nil
+}
+
+// openForProfile opens a file the way a profile reads it: sheet, header
+// line(s), lines skipped. It refuses a workbook without the profile's
+// sheet, naming it.
+func openForProfile(path, format string, p *Profile, lim Limits, read *int64) (*profileSource, *FileError, error) {
+	if format != p.Read.Format {
+		return nil, fileErr("profile_format", "Upload the file as the publisher released it, or choose another profile.",
+			"The profile %s reads %s files; this file is %s.", p.Name, strings.ToUpper(p.Read.Format), strings.ToUpper(format)).With("profile_format", "",
+			"Profile", p.Name, "Want", strings.ToUpper(p.Read.Format), "Got", strings.ToUpper(format)), nil
+	}
+	ps := &profileSource{}
+	switch format {
+	case "xlsx":
+		xs, sheets, ferr, err := openXLSXSheet(path, p.Read.Sheet, lim)
+		if ferr != nil || err != nil {
+			if ferr != nil && ferr.Code == "profile_sheet" {
+				ferr.Message = fmt.Sprintf("The workbook has no sheet %q, which the profile %s reads (key read.sheet); its sheets are: %s.", p.Read.Sheet, p.Name, strings.Join(sheets, ", "))
+				ferr.With("profile_sheet", "", "Sheet", p.Read.Sheet, "Profile", p.Name, "Sheets", strings.Join(sheets, ", "))
+			}
+			return nil, ferr, err
+		}
+		ps.src, ps.xs, ps.sheet, ps.totalRows = xs, xs, p.Read.Sheet, xs.totalRows
+		for _, s := range sheets {
+			if s != p.Read.Sheet {
+				ps.sheets = append(ps.sheets, s)
+			}
+		}
+	default:
+		cs, ferr, err := openCSVRaw(path, p.Read, read)
+		if ferr != nil || err != nil {
+			return nil, ferr, err
+		}
+		ps.src = cs
+	}
+	// Lines above the header, the header itself, and lines after it.
+	var headRows [][]string
+	for i := 1; i < p.Read.headerLine()+p.Read.headerLines()+p.Read.SkipLines; i++ {
+		_, fields, err := ps.src.Next()
+		if err == io.EOF {
+			ps.Close()
+			return nil, fileErr("profile_no_header", "Upload the file as the publisher released it, or choose another profile.",
+				"The file ends before line %d, where the profile %s expects its header (key read.header_line).", p.Read.headerLine(), p.Name).With("profile_no_header", "",
+				"Line", strconv.Itoa(p.Read.headerLine()), "Profile", p.Name), nil
+		}
+		if err != nil {
+			ps.Close()
+			var fe *FileError
+			if errors.As(err, &fe) {
+				return nil, fe, nil
+			}
+			return nil, nil, err
+		}
+		if i >= p.Read.headerLine() && i < p.Read.headerLine()+p.Read.headerLines() {
+			headRows = append(headRows, append([]string(nil), fields...))
+		}
+	}
+	// Join a group line and the names below it column by column; a
+	// group cell stands for the empty cells to its right.
+	width := 0
+	for _, r := range headRows {
+		width = max(width, len(r))
+	}
+	names := make([]string, width)
+	for k, r := range headRows {
+		group := ""
+		for j := 0; j < width; j++ {
+			cell := ""
+			if j < len(r) {
+				cell = strings.TrimSpace(r[j])
+			}
+			if k < len(headRows)-1 {
+				// a group line: its cell stands for the empty ones to its right
+				if cell == "" {
+					cell = group
+				} else {
+					group = cell
+				}
+			}
+			names[j] = strings.TrimSpace(names[j] + " " + cell)
+		}
+	}
+	ps.header = newProfileHeader(names)
+	return ps, nil, nil
+}
+
+// openCSVRaw opens a CSV file with a profile's delimiter and encoding.
+func openCSVRaw(path string, rs ReadSpec, read *int64) (*csvSource, *FileError, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	var r io.Reader = countingReader{r: f, n: read}
+	if strings.EqualFold(rs.Encoding, "windows-1252") {
+		r = charmap.Windows1252.NewDecoder().Reader(r)
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\ufeff")) {
+		br.Discard(3)
+	}
+	comma := ','
+	switch rs.Delimiter {
+	case ";":
+		comma = ';'
+	case "\t":
+		comma = '\t'
+	case "":
+		peek, _ := br.Peek(64 << 10)
+		first, _, _ := strings.Cut(string(peek), "\n")
+		if c, ferr := detectComma(first); ferr == nil {
+			comma = c
+		} else {
+			comma = '\t'
+		}
+	}
+	cr := csv.NewReader(br)
+	cr.Comma = comma
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	cr.LazyQuotes = true
+	return &csvSource{f: f, r: cr}, nil, nil
+}
+
+// openXLSXSheet opens one named sheet of a workbook; a missing sheet is
+// the file error profile_sheet, with the workbook's sheets.
+func openXLSXSheet(path, sheet string, lim Limits) (src *xlsxSource, sheets []string, ferr *FileError, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			src, ferr, err = nil, fileErr("xlsx_damaged", saveAsHint, "The workbook is damaged or truncated and cannot be read.").With("xlsx_damaged", "save_as"), nil
+		}
+	}()
+	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: lim.MaxBytes * 8, UnzipXMLSizeLimit: 16 << 20})
+	if err != nil {
+		return nil, nil, fileErr("xlsx_damaged", saveAsHint, "The file looks like an XLSX workbook but cannot be opened: it is damaged, truncated or password-protected.").With("xlsx_unopenable", "save_as"), nil
+	}
+	sheets = f.GetSheetList()
+	found := ""
+	for _, s := range sheets {
+		if strings.EqualFold(strings.TrimSpace(s), strings.TrimSpace(sheet)) {
+			found = s
+		}
+	}
+	if found == "" {
+		f.Close()
+		return nil, sheets, &FileError{Code: "profile_sheet", Hint: "Upload the workbook as the publisher released it, or choose another profile."}, nil
+	}
+	rows, err := f.Rows(found)
+	if err != nil {
+		f.Close()
+		return nil, sheets, fileErr("xlsx_damaged", saveAsHint, "The sheet %s cannot be read: the workbook is damaged or truncated.", found).With("xlsx_sheet_damaged", "save_as", "Sheet", found), nil
+	}
+	src = &xlsxSource{f: f, rows: rows, sheet: found}
+	if dim, err := f.GetSheetDimension(found); err == nil {
+		if _, last, ok := strings.Cut(dim, ":"); ok {
+			if _, r, err := excelize.CellNameToCoordinates(last); err == nil {
+				src.totalRows = r
+			}
+		}
+	}
+	return src, sheets, nil, nil
+}
+
+// DetectProfile finds the profile whose header signature the file
+// matches; nil when none does. When several match, the longest
+// signature wins.
+func DetectProfile(path, format string, profiles []*Profile, lim Limits) (*Profile, error) {
+	var best *Profile
+	for _, p := range profiles {
+		if p.Read.Format != format {
+			continue
+		}
+		var read int64
+		ps, ferr, err := openForProfile(path, format, p, lim, &read)
+		if err != nil {
+			return nil, err
+		}
+		if ferr != nil {
+			continue
+		}
+		missing, unwanted := p.matches(ps.header)
+		ps.Close()
+		if len(missing) == 0 && len(unwanted) == 0 {
+			if best == nil || len(p.Recognise.Columns)+len(p.Recognise.Absent) > len(best.Recognise.Columns)+len(best.Recognise.Absent) {
+				best = p
+			}
+		}
+	}
+	return best, nil
+}
+
+// SortProfiles orders profiles by name.
+func SortProfiles(ps []*Profile) {
+	sort.Slice(ps, func(i, j int) bool { return ps[i].Name < ps[j].Name })
+}
+
+var (
+	dateYMDRe   = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})`)
+	dateMDYRe   = regexp.MustCompile(`^(\d{1,2})/(\d{1,2})/(\d{4})`)
+	fiscalRe    = regexp.MustCompile(`^\s*(\d{4})-(\d{2})-(\d{2})\s*[-–]\s*(\d{4})-(\d{2})-(\d{2})\s*$`)
+	yearOnlyRe  = regexp.MustCompile(`^\s*(\d{4})(\.0+)?\s*$`)
+	excelDateRe = regexp.MustCompile(`^\d{5}(\.\d+)?$`)
+)
+
+// parseYearAs reads a year the way a year spec says; ok false when the
+// text does not fit.
+func parseYearAs(s string, y *YearSpec) (int, bool) {
+	s = strings.TrimSpace(s)
+	switch y.Parse {
+	case "date":
+		if m := dateYMDRe.FindStringSubmatch(s); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			return n, true
+		}
+		if m := dateMDYRe.FindStringSubmatch(s); m != nil {
+			n, _ := strconv.Atoi(m[3])
+			return n, true
+		}
+		if excelDateRe.MatchString(s) {
+			// a workbook date as its serial number
+			f, _ := strconv.ParseFloat(s, 64)
+			t, err := excelize.ExcelDateToTime(f, false)
+			if err == nil {
+				return t.Year(), true
+			}
+		}
+		if m := yearOnlyRe.FindStringSubmatch(s); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			return n, true
+		}
+		return 0, false
+	case "fiscal_range":
+		m := fiscalRe.FindStringSubmatch(s)
+		if m == nil {
+			if ym := yearOnlyRe.FindStringSubmatch(s); ym != nil {
+				n, _ := strconv.Atoi(ym[1])
+				return n, true
+			}
+			return 0, false
+		}
+		y1, _ := strconv.Atoi(m[1])
+		y2, _ := strconv.Atoi(m[4])
+		switch y.FiscalRule {
+		case "start":
+			return y1, true
+		case "end":
+			return y2, true
+		default: // majority
+			if y1 == y2 {
+				return y1, true
+			}
+			// days in the start year against days in the end year
+			mo1, _ := strconv.Atoi(m[2])
+			d1, _ := strconv.Atoi(m[3])
+			mo2, _ := strconv.Atoi(m[5])
+			d2, _ := strconv.Atoi(m[6])
+			inStart := (12-mo1)*30 + (31 - d1)
+			inEnd := (mo2-1)*30 + d2
+			if inStart > inEnd {
+				return y1, true
+			}
+			return y2, true
+		}
+	default:
+		if m := yearOnlyRe.FindStringSubmatch(s); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			return n, true
+		}
+		return 0, false
+	}
+}
