@@ -79,9 +79,10 @@ type slot struct {
 }
 
 type flagRules struct {
-	col   int
-	cmap  map[string]string
-	rules []resolvedRule
+	adjacent bool
+	col      int
+	cmap     map[string]string
+	rules    []resolvedRule
 }
 
 type resolvedRule struct {
@@ -108,6 +109,14 @@ type filterRes struct {
 }
 
 type areaKey struct{ name, country string }
+
+// foldedArea is a catalogue area with its names folded once, for
+// proposals.
+type foldedArea struct {
+	a        *metrics.Area
+	names    []string
+	stripped []string
+}
 
 type areaPick struct {
 	slug    string
@@ -143,6 +152,11 @@ type profileMapper struct {
 	countries  map[string]string // folded country name or code → ISO3
 	isoHasArea map[string]bool
 
+	// cellText is the indicator as the sheet's indicator cell names it.
+	cellText string
+
+	folded []foldedArea
+
 	areaCache map[areaKey]areaPick
 	skipped   map[areaKey]*SkippedArea
 	notMapped map[string]bool
@@ -161,12 +175,18 @@ var tmplHeader = func() header {
 // header and its codes against the catalogue. A column the profile
 // needs that the file lacks, or a code the catalogue does not have, is
 // a file error naming the key.
-func newProfileMapper(p *Profile, h profileHeader, ck *checker, cat *metrics.Catalogue) (*profileMapper, *FileError) {
+func newProfileMapper(p *Profile, ps *profileSource, ck *checker, cat *metrics.Catalogue) (*profileMapper, *FileError) {
+	h := ps.header
 	m := &profileMapper{p: p, ck: ck, cat: cat, h: h, countryCol: -1, orgCol: -1, indCol: -1, unitCol: -1, srcCol: -1,
 		notAValue: map[string]bool{}, codes: map[string]string{}, countries: map[string]string{}, isoHasArea: map[string]bool{},
 		areaCache: map[areaKey]areaPick{}, skipped: map[areaKey]*SkippedArea{}, notMapped: map[string]bool{}, skips: Skips{Filtered: map[string]int{}}}
 	if ferr := m.checkCatalogue(); ferr != nil {
 		return nil, ferr
+	}
+	m.cellText = ps.indicatorText
+	if p.Indicator != nil && p.Indicator.Cell != "" && m.cellText == "" {
+		return nil, fileErr("profile_cell", "Upload the workbook as the publisher released it, or choose another profile.",
+			"The cell %s of sheet %s is empty; the profile %s reads the indicator there (key indicator.cell).", p.Indicator.Cell, ps.sheet, p.Name).With("profile_cell", "", "Cell", p.Indicator.Cell, "Sheet", ps.sheet, "Profile", p.Name)
 	}
 	need := func(c Column, key string) (int, *FileError) {
 		if c == nil {
@@ -349,6 +369,11 @@ func newProfileMapper(p *Profile, h profileHeader, ck *checker, cat *metrics.Cat
 	return m, nil
 }
 
+// carry keeps what an earlier sheet's mapper counted and cached.
+func (m *profileMapper) carry(from *profileMapper) {
+	m.skips, m.skipped, m.notMapped, m.areaCache = from.skips, from.skipped, from.notMapped, from.areaCache
+}
+
 func quoteAll(c Column) []string {
 	out := make([]string, len(c))
 	for i, n := range c {
@@ -361,7 +386,7 @@ func (m *profileMapper) resolveFlags(f *FlagSpec, key string) (*flagRules, *File
 	if f == nil {
 		return nil, nil
 	}
-	fr := &flagRules{col: -1, cmap: f.Map}
+	fr := &flagRules{col: -1, cmap: f.Map, adjacent: f.Adjacent}
 	if f.Column != nil {
 		i, ok := m.h.find(f.Column)
 		if !ok {
@@ -566,7 +591,7 @@ func (m *profileMapper) area(fields []string) areaPick {
 			if iso != "" && a.CountryISO3 != iso {
 				continue
 			}
-			if m.p.Area.Kind != "" && a.Kind != m.p.Area.Kind {
+			if !m.kindOK(a) {
 				continue
 			}
 			cands = append(cands, a)
@@ -585,6 +610,18 @@ func (m *profileMapper) area(fields []string) areaPick {
 	}
 	m.areaCache[k] = pick
 	return pick
+}
+
+func (m *profileMapper) kindOK(a *metrics.Area) bool {
+	if len(m.p.Area.Kind) == 0 {
+		return true
+	}
+	for _, k := range m.p.Area.Kind {
+		if a.Kind == k {
+			return true
+		}
+	}
+	return false
 }
 
 var genericWords = map[string]bool{"city": true, "of": true, "the": true, "municipality": true, "comune": true, "di": true, "kota": true,
@@ -616,23 +653,32 @@ func (m *profileMapper) propose(sa *SkippedArea) *AliasProposal {
 	if len(f) < 4 {
 		return nil
 	}
-	var best *metrics.Area
-	bestD := 99
-	for _, a := range m.cat.Areas {
-		if a.Kind == metrics.KindCountry || iso != "" && a.CountryISO3 != iso {
-			continue
-		}
-		if m.p.Area.Kind != "" && a.Kind != m.p.Area.Kind {
-			continue
-		}
-		for _, n := range append([]string{a.Name, a.LocalName, a.Slug}, a.Aliases...) {
-			an := metrics.Fold(n)
-			if an == "" {
+	if m.folded == nil {
+		for _, a := range m.cat.Areas {
+			if a.Kind == metrics.KindCountry || !m.kindOK(a) {
 				continue
 			}
+			fa := foldedArea{a: a}
+			for _, n := range append([]string{a.Name, a.LocalName, a.Slug}, a.Aliases...) {
+				if an := metrics.Fold(n); an != "" {
+					fa.names = append(fa.names, an)
+					fa.stripped = append(fa.stripped, stripGeneric(an))
+				}
+			}
+			m.folded = append(m.folded, fa)
+		}
+	}
+	var best *metrics.Area
+	bestD := 99
+	for _, fa := range m.folded {
+		a := fa.a
+		if iso != "" && a.CountryISO3 != iso {
+			continue
+		}
+		for k, an := range fa.names {
 			d := 99
 			switch {
-			case sf != "" && sf == stripGeneric(an):
+			case sf != "" && sf == fa.stripped[k]:
 				d = 0
 			case len([]rune(f)) >= 5:
 				// one slip ("Suweon"), or two in a long name that starts
@@ -695,8 +741,11 @@ func (m *profileMapper) mapRow(line int, fields []string, emit func(checkedRow) 
 		}
 		// Indicator
 		indText, ind := s.indicator, s.indicator
-		if ind == "" && m.indCol >= 0 {
-			indText = cell(fields, m.indCol)
+		if ind == "" && (m.indCol >= 0 || m.cellText != "") {
+			indText = m.cellText
+			if m.indCol >= 0 {
+				indText = cell(fields, m.indCol)
+			}
 			ind = m.p.Indicator.Map[indText]
 			if ind == "" {
 				m.skips.NotMapped++
@@ -742,6 +791,11 @@ func (m *profileMapper) mapRow(line int, fields []string, emit func(checkedRow) 
 		}
 		// Unit
 		unit := s.unit
+		if unit == "" && m.p.Unit != nil && m.p.Unit.FromIndicator {
+			if i := m.ck.indIdx[metrics.Fold(ind)]; i != nil {
+				unit = i.Unit
+			}
+		}
 		unitShown := unit
 		if unit == "" && m.unitCol >= 0 {
 			unitShown = cell(fields, m.unitCol)
@@ -760,7 +814,7 @@ func (m *profileMapper) mapRow(line int, fields []string, emit func(checkedRow) 
 			}
 		}
 		year, _ := strconv.Atoi(yearText)
-		flags := m.flags(s.flags, fields, year)
+		flags := m.flags(s.flags, fields, year, s.col)
 		if conv {
 			flags = append(flags, m.p.Value.ConvertedFlag)
 		}
@@ -802,13 +856,17 @@ func (m *profileMapper) areaLabel() string {
 	return ""
 }
 
-func (m *profileMapper) flags(fr *flagRules, fields []string, year int) []string {
+func (m *profileMapper) flags(fr *flagRules, fields []string, year, valueCol int) []string {
 	if fr == nil {
 		return nil
 	}
 	var out []string
-	if fr.col >= 0 {
-		for _, tok := range strings.FieldsFunc(cell(fields, fr.col), func(r rune) bool { return r == ' ' || r == ',' || r == ';' }) {
+	col := fr.col
+	if fr.adjacent {
+		col = valueCol + 1
+	}
+	if col >= 0 {
+		for _, tok := range strings.FieldsFunc(cell(fields, col), func(r rune) bool { return r == ' ' || r == ',' || r == ';' }) {
 			if f := fr.cmap[tok]; f != "" {
 				out = append(out, f)
 			}

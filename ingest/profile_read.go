@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"regexp"
@@ -96,80 +95,171 @@ func (p *Profile) matches(h profileHeader) (missing, unwanted []string) {
 }
 
 // profileSource is a file opened for a profile: its header and a source
-// of the data rows after it.
+// of the data rows after it. A profile with a sheet pattern reads every
+// matching sheet of a workbook in turn (NextSheet).
 type profileSource struct {
+	p         *Profile
 	src       rowSource
 	header    profileHeader
-	sheet     string
-	sheets    []string
+	sheet     string   // the sheet being read
+	sheets    []string // the workbook's other sheets
+	read      []string // the sheets the profile reads, in order
+	next      int
 	totalRows int // a workbook's rows, for progress
 	xs        *xlsxSource
+	xf        *excelize.File
+	// indicatorText is the text of the profile's indicator cell on the
+	// sheet being read.
+	indicatorText string
 }
 
 func (ps *profileSource) Close() error {
 	if ps.src != nil {
-		return ps.src.Close()
+		ps.src.Close()
+	}
+	if ps.xf != nil {
+		return ps.xf.Close()
 	}
 	return nil
 }
 
+// Sheets names the sheets read, for the preview.
+func (ps *profileSource) Sheets() string { return strings.Join(ps.read, ", ") }
+
 // openForProfile opens a file the way a profile reads it: sheet, header
 // line(s), lines skipped. It refuses a workbook without the profile's
 // sheet, naming it.
-func openForProfile(path, format string, p *Profile, lim Limits, read *int64) (*profileSource, *FileError, error) {
+func openForProfile(path, format string, p *Profile, lim Limits, read *int64) (ps *profileSource, ferr *FileError, err error) {
 	if format != p.Read.Format {
 		return nil, fileErr("profile_format", "Upload the file as the publisher released it, or choose another profile.",
 			"The profile %s reads %s files; this file is %s.", p.Name, strings.ToUpper(p.Read.Format), strings.ToUpper(format)).With("profile_format", "",
 			"Profile", p.Name, "Want", strings.ToUpper(p.Read.Format), "Got", strings.ToUpper(format)), nil
 	}
-	ps := &profileSource{}
-	switch format {
-	case "xlsx":
-		xs, sheets, ferr, err := openXLSXSheet(path, p.Read.Sheet, lim)
-		if ferr != nil || err != nil {
-			if ferr != nil && ferr.Code == "profile_sheet" {
-				ferr.Message = fmt.Sprintf("The workbook has no sheet %q, which the profile %s reads (key read.sheet); its sheets are: %s.", p.Read.Sheet, p.Name, strings.Join(sheets, ", "))
-				ferr.With("profile_sheet", "", "Sheet", p.Read.Sheet, "Profile", p.Name, "Sheets", strings.Join(sheets, ", "))
-			}
-			return nil, ferr, err
-		}
-		ps.src, ps.xs, ps.sheet, ps.totalRows = xs, xs, p.Read.Sheet, xs.totalRows
-		for _, s := range sheets {
-			if s != p.Read.Sheet {
-				ps.sheets = append(ps.sheets, s)
-			}
-		}
-	default:
+	ps = &profileSource{p: p}
+	if format == "csv" {
 		cs, ferr, err := openCSVRaw(path, p.Read, read)
 		if ferr != nil || err != nil {
 			return nil, ferr, err
 		}
 		ps.src = cs
+		if ferr, err := ps.readHeader(); ferr != nil || err != nil {
+			ps.Close()
+			return nil, ferr, err
+		}
+		return ps, nil, nil
 	}
-	// Lines above the header, the header itself, and lines after it.
+	defer func() {
+		// excelize can panic on some malformed archives
+		if r := recover(); r != nil {
+			if ps != nil {
+				ps.Close()
+			}
+			ps, ferr, err = nil, fileErr("xlsx_damaged", saveAsHint, "The workbook is damaged or truncated and cannot be read.").With("xlsx_damaged", "save_as"), nil
+		}
+	}()
+	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: lim.MaxBytes * 8, UnzipXMLSizeLimit: 16 << 20})
+	if err != nil {
+		return nil, fileErr("xlsx_damaged", saveAsHint, "The file looks like an XLSX workbook but cannot be opened: it is damaged, truncated or password-protected.").With("xlsx_unopenable", "save_as"), nil
+	}
+	ps.xf = f
+	all := f.GetSheetList()
+	var re *regexp.Regexp
+	if p.Read.SheetPattern != "" {
+		re = regexp.MustCompile(p.Read.SheetPattern)
+	}
+	for _, s := range all {
+		if re != nil && re.MatchString(s) || re == nil && strings.EqualFold(strings.TrimSpace(s), strings.TrimSpace(p.Read.Sheet)) {
+			ps.read = append(ps.read, s)
+		} else {
+			ps.sheets = append(ps.sheets, s)
+		}
+	}
+	if len(ps.read) == 0 {
+		ps.Close()
+		want, key := strconv.Quote(p.Read.Sheet), "read.sheet"
+		if re != nil {
+			want, key = "matching "+strconv.Quote(p.Read.SheetPattern), "read.sheet_pattern"
+		}
+		return nil, fileErr("profile_sheet", "Upload the workbook as the publisher released it, or choose another profile.",
+			"The workbook has no sheet %s, which the profile %s reads (key %s); its sheets are: %s.", want, p.Name, key, strings.Join(all, ", ")).With("profile_sheet", "",
+			"Sheet", want, "Profile", p.Name, "Key", key, "Sheets", strings.Join(all, ", ")), nil
+	}
+	ok, ferr, err := ps.NextSheet()
+	if !ok && ferr == nil && err == nil {
+		ferr = fileErr("empty", "Upload the workbook as the publisher released it.", "The sheet %s is empty.", ps.read[0]).With("empty_sheet", "empty_sheet", "Sheet", ps.read[0])
+	}
+	if ferr != nil || err != nil {
+		ps.Close()
+		return nil, ferr, err
+	}
+	return ps, nil, nil
+}
+
+// NextSheet moves to the next sheet the profile reads: false when there
+// is none. The header is read again; the profile's indicator cell too.
+func (ps *profileSource) NextSheet() (bool, *FileError, error) {
+	if ps.xf == nil || ps.next >= len(ps.read) {
+		return false, nil, nil
+	}
+	if ps.src != nil {
+		ps.src.Close()
+		ps.src, ps.xs = nil, nil
+	}
+	sheet := ps.read[ps.next]
+	ps.next++
+	rows, err := ps.xf.Rows(sheet)
+	if err != nil {
+		return false, fileErr("xlsx_damaged", saveAsHint, "The sheet %s cannot be read: the workbook is damaged or truncated.", sheet).With("xlsx_sheet_damaged", "save_as", "Sheet", sheet), nil
+	}
+	xs := &xlsxSource{f: ps.xf, rows: rows, sheet: sheet, shared: true}
+	if dim, err := ps.xf.GetSheetDimension(sheet); err == nil {
+		if _, last, ok := strings.Cut(dim, ":"); ok {
+			if _, r, err := excelize.CellNameToCoordinates(last); err == nil {
+				xs.totalRows = r
+			}
+		}
+	}
+	ps.src, ps.xs, ps.sheet, ps.totalRows = xs, xs, sheet, xs.totalRows
+	ps.indicatorText = ""
+	ferr, err := ps.readHeader()
+	return ferr == nil && err == nil, ferr, err
+}
+
+// readHeader reads the lines above the header, the header itself, and
+// the lines after it that are not data.
+func (ps *profileSource) readHeader() (*FileError, error) {
+	p := ps.p
+	// The indicator cell lies above the data: it is taken as the rows
+	// pass (looking a cell up would load the whole sheet).
+	cellCol, cellRow := -1, -1
+	if ind := p.Indicator; ind != nil && ind.Cell != "" {
+		if c, r, err := excelize.CellNameToCoordinates(ind.Cell); err == nil {
+			cellCol, cellRow = c-1, r
+		}
+	}
 	var headRows [][]string
 	for i := 1; i < p.Read.headerLine()+p.Read.headerLines()+p.Read.SkipLines; i++ {
-		_, fields, err := ps.src.Next()
+		line, fields, err := ps.src.Next()
+		if err == nil && line == cellRow && cellCol < len(fields) {
+			ps.indicatorText = strings.TrimSpace(fields[cellCol])
+		}
 		if err == io.EOF {
-			ps.Close()
-			return nil, fileErr("profile_no_header", "Upload the file as the publisher released it, or choose another profile.",
+			return fileErr("profile_no_header", "Upload the file as the publisher released it, or choose another profile.",
 				"The file ends before line %d, where the profile %s expects its header (key read.header_line).", p.Read.headerLine(), p.Name).With("profile_no_header", "",
 				"Line", strconv.Itoa(p.Read.headerLine()), "Profile", p.Name), nil
 		}
 		if err != nil {
-			ps.Close()
 			var fe *FileError
 			if errors.As(err, &fe) {
-				return nil, fe, nil
+				return fe, nil
 			}
-			return nil, nil, err
+			return nil, err
 		}
 		if i >= p.Read.headerLine() && i < p.Read.headerLine()+p.Read.headerLines() {
 			headRows = append(headRows, append([]string(nil), fields...))
 		}
 	}
-	// Join a group line and the names below it column by column; a
-	// group cell stands for the empty cells to its right.
+	// Join a group line and the names below it column by column.
 	width := 0
 	for _, r := range headRows {
 		width = max(width, len(r))
@@ -194,7 +284,7 @@ func openForProfile(path, format string, p *Profile, lim Limits, read *int64) (*
 		}
 	}
 	ps.header = newProfileHeader(names)
-	return ps, nil, nil
+	return nil, nil
 }
 
 // openCSVRaw opens a CSV file with a profile's delimiter and encoding.
@@ -232,45 +322,6 @@ func openCSVRaw(path string, rs ReadSpec, read *int64) (*csvSource, *FileError, 
 	cr.ReuseRecord = true
 	cr.LazyQuotes = true
 	return &csvSource{f: f, r: cr}, nil, nil
-}
-
-// openXLSXSheet opens one named sheet of a workbook; a missing sheet is
-// the file error profile_sheet, with the workbook's sheets.
-func openXLSXSheet(path, sheet string, lim Limits) (src *xlsxSource, sheets []string, ferr *FileError, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			src, ferr, err = nil, fileErr("xlsx_damaged", saveAsHint, "The workbook is damaged or truncated and cannot be read.").With("xlsx_damaged", "save_as"), nil
-		}
-	}()
-	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: lim.MaxBytes * 8, UnzipXMLSizeLimit: 16 << 20})
-	if err != nil {
-		return nil, nil, fileErr("xlsx_damaged", saveAsHint, "The file looks like an XLSX workbook but cannot be opened: it is damaged, truncated or password-protected.").With("xlsx_unopenable", "save_as"), nil
-	}
-	sheets = f.GetSheetList()
-	found := ""
-	for _, s := range sheets {
-		if strings.EqualFold(strings.TrimSpace(s), strings.TrimSpace(sheet)) {
-			found = s
-		}
-	}
-	if found == "" {
-		f.Close()
-		return nil, sheets, &FileError{Code: "profile_sheet", Hint: "Upload the workbook as the publisher released it, or choose another profile."}, nil
-	}
-	rows, err := f.Rows(found)
-	if err != nil {
-		f.Close()
-		return nil, sheets, fileErr("xlsx_damaged", saveAsHint, "The sheet %s cannot be read: the workbook is damaged or truncated.", found).With("xlsx_sheet_damaged", "save_as", "Sheet", found), nil
-	}
-	src = &xlsxSource{f: f, rows: rows, sheet: found}
-	if dim, err := f.GetSheetDimension(found); err == nil {
-		if _, last, ok := strings.Cut(dim, ":"); ok {
-			if _, r, err := excelize.CellNameToCoordinates(last); err == nil {
-				src.totalRows = r
-			}
-		}
-	}
-	return src, sheets, nil, nil
 }
 
 // DetectProfile finds the profile whose header signature the file

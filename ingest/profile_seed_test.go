@@ -120,6 +120,8 @@ func TestProfilesReproduceTheSeed(t *testing.T) {
 		file, via, profile string
 	}{
 		{"who/who_aap_2022_v9_city.csv", "who_aap_2021_v9", "who-aaq-2022-csv"},
+		{"un_wup2018/WUP2018-F12-Cities_Over_300K.data.csv", "WUP2018-F12", "un-wup-2018-f12"},
+		{"eurostat/urb_ctran.xlsx", "urb_ctran.xlsx", "eurostat-table-xlsx"},
 		{"cdp/2016_-_Citywide_GHG_Emissions.csv", "CDP_citywide_emissions_2016/", "cdp-citywide-2016"},
 		{"cdp/2017_-_Cities_Community_Wide_Emissions.csv", "CDP_citywide_emissions_2017/", "cdp-citywide-2017"},
 		{"cdp/2018_City-wide_Emissions.csv", "CDP_citywide_emissions_2018/", "cdp-citywide-2018"},

@@ -537,7 +537,7 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		if ps.totalRows > 0 {
 			pr.Total.Store(int64(ps.totalRows))
 		}
-		p.ReadAs = &ReadAs{Profile: prof.Name, Title: prof.Title, Version: prof.Version, Detected: p.Profile == "", Sheet: ps.sheet, OtherSheets: ps.sheets}
+		p.ReadAs = &ReadAs{Profile: prof.Name, Title: prof.Title, Version: prof.Version, Detected: p.Profile == "", Sheet: ps.Sheets(), OtherSheets: ps.sheets}
 	case format == "xlsx":
 		xs, h, ferr, err = openXLSX(orig, u.limits)
 		if xs != nil {
@@ -556,7 +556,11 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 	if ferr != nil || err != nil {
 		return ferr, err
 	}
-	defer src.Close()
+	if ps != nil {
+		defer ps.Close()
+	} else {
+		defer src.Close()
+	}
 
 	// The data version is read first: if anything changes while the
 	// catalogue and the stored values are read, the preview carries the
@@ -572,7 +576,7 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 	ck := newChecker(cat, h.comma, u.now().Year())
 	var mapper *profileMapper
 	if prof != nil {
-		if mapper, ferr = newProfileMapper(prof, ps.header, ck, cat); ferr != nil {
+		if mapper, ferr = newProfileMapper(prof, ps, ck, cat); ferr != nil {
 			return ferr, nil
 		}
 	}
@@ -662,6 +666,27 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 	}
 	for {
 		line, fields, err := src.Next()
+		if err == io.EOF && ps != nil {
+			// a profile reading one sheet per indicator goes on to the next
+			more, ferr, err := ps.NextSheet()
+			if ferr != nil || err != nil {
+				return ferr, err
+			}
+			if more {
+				if missing, _ := prof.matches(ps.header); len(missing) > 0 {
+					return fileErr("profile_mismatch", "Upload the file as the publisher released it, or choose another profile.",
+						"The sheet %s does not fit the profile %s: its header lacks the column(s) %s (key recognise.columns).", ps.sheet, prof.Name, strings.Join(limitList(missing, 8), ", ")).With("profile_mismatch_sheet", "",
+						"Sheet", ps.sheet, "Profile", prof.Name, "Detail", strings.Join(limitList(missing, 8), ", ")), nil
+				}
+				next, ferr := newProfileMapper(prof, ps, ck, cat)
+				if ferr != nil {
+					return ferr, nil
+				}
+				next.carry(mapper)
+				mapper, src, xs = next, ps.src, ps.xs
+				continue
+			}
+		}
 		if err == io.EOF {
 			break
 		}
