@@ -213,7 +213,9 @@ type UnitSpec struct {
 	Column   Column            `json:"column,omitempty"`
 	Map      map[string]string `json:"map,omitempty"`
 	// FromIndicator: the values are in each indicator's own unit (a
-	// table whose indicator names its unit, "… - minutes").
+	// table whose indicator names its unit, "… - minutes"); with Column,
+	// only when the file has no such column (a generic profile for
+	// tables with and without a unit dimension).
 	FromIndicator bool `json:"from_indicator,omitempty"`
 }
 
@@ -223,6 +225,9 @@ type MeasureSpec struct {
 	Column    Column `json:"column"`
 	Indicator string `json:"indicator"`
 	Unit      string `json:"unit,omitempty"`
+	// Optional: a file without this column is read without the measure
+	// (a generic profile naming the value columns one publisher uses).
+	Optional bool `json:"optional,omitempty"`
 	// Scale, Year, Flags and Note replace the profile's own for this
 	// measure (Year only in multi_measure).
 	Scale float64   `json:"scale,omitempty"`
@@ -655,8 +660,8 @@ func (p *Profile) validate() ProfileErrors {
 				n++
 			}
 		}
-		if n != 1 {
-			bad("unit", "give one of constant, column or from_indicator")
+		if n != 1 && !(n == 2 && u.Column != nil && u.FromIndicator) {
+			bad("unit", "give one of constant, column or from_indicator (or column with from_indicator)")
 		}
 	}
 	if p.Unit == nil && p.Layout.Kind != LayoutWideByMeasure && p.Layout.Kind != LayoutMultiMeasure {

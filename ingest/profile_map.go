@@ -225,10 +225,11 @@ func newProfileMapper(p *Profile, ps *profileSource, ck *checker, cat *metrics.C
 		m.indName = h.names[m.indCol]
 	}
 	if p.Unit != nil && p.Unit.Column != nil {
-		if m.unitCol, ferr = need(p.Unit.Column, "unit.column"); ferr != nil {
-			return nil, ferr
+		if i, ok := h.find(p.Unit.Column); ok {
+			m.unitCol, m.unitName = i, h.names[i]
+		} else if !p.Unit.FromIndicator {
+			return nil, m.missing(p.Unit.Column, "unit.column")
 		}
-		m.unitName = h.names[m.unitCol]
 	}
 	if p.Source.Column != nil {
 		if m.srcCol, ferr = need(p.Source.Column, "source.column"); ferr != nil {
@@ -316,9 +317,13 @@ func newProfileMapper(p *Profile, ps *profileSource, ck *checker, cat *metrics.C
 				"No column of the file is a year column for the profile %s (key layout.year_columns).", p.Name).With("profile_no_year_columns", "", "Profile", p.Name)
 		}
 	default:
+		var absent []string
 		for k, ms := range p.Measures {
 			key := fmt.Sprintf("measures[%d]", k)
 			s := base
+			if _, ok := h.find(ms.Column); !ok && ms.Optional {
+				continue
+			}
 			if s.col, ferr = need(ms.Column, key+".column"); ferr != nil {
 				return nil, ferr
 			}
@@ -349,6 +354,22 @@ func newProfileMapper(p *Profile, ps *profileSource, ck *checker, cat *metrics.C
 				}
 			}
 			m.slots = append(m.slots, s)
+		}
+		if len(m.slots) == 0 {
+			known := map[string]bool{}
+			for _, ms := range p.Measures {
+				known[normHeader(ms.Column[0])] = true
+			}
+			for _, c := range p.Recognise.Columns {
+				known[normHeader(c)] = true
+			}
+			for _, n := range h.names {
+				if n != "" && !known[normHeader(n)] {
+					absent = append(absent, strconv.Quote(n))
+				}
+			}
+			return nil, fileErr("profile_no_measure", "Map the value columns to indicators (a profile made from this one), then upload the file again.",
+				"The profile %s knows none of this file's value columns (%s).", p.Name, strings.Join(limitList(absent, 8), ", ")).With("profile_no_measure", "", "Profile", p.Name, "Columns", strings.Join(limitList(absent, 8), ", "))
 		}
 	}
 	// Countries: ISO3 codes and the names of country areas.
