@@ -185,8 +185,7 @@ func newProfileMapper(p *Profile, ps *profileSource, ck *checker, cat *metrics.C
 	}
 	m.cellText = ps.indicatorText
 	if p.Indicator != nil && p.Indicator.Cell != "" && m.cellText == "" {
-		return nil, fileErr("profile_cell", "Upload the workbook as the publisher released it, or choose another profile.",
-			"The cell %s of sheet %s is empty; the profile %s reads the indicator there (key indicator.cell).", p.Indicator.Cell, ps.sheet, p.Name).With("profile_cell", "", "Cell", p.Indicator.Cell, "Sheet", ps.sheet, "Profile", p.Name)
+		return nil, fileErr("profile_cell", fileProfileCell.With(p.Indicator.Cell, ps.sheet, p.Name), fileHintProfileUpload.With())
 	}
 	need := func(c Column, key string) (int, *FileError) {
 		if c == nil {
@@ -195,8 +194,7 @@ func newProfileMapper(p *Profile, ps *profileSource, ck *checker, cat *metrics.C
 		i, ok := h.find(c)
 		if !ok {
 			names := strings.Join(quoteAll(c), " or ")
-			return -1, fileErr("profile_column", "Upload the file as the publisher released it, or choose another profile.",
-				"The file has no column %s, which the profile %s reads (key %s).", names, p.Name, key).With("profile_column", "", "Column", names, "Profile", p.Name, "Key", key)
+			return -1, fileErr("profile_column", fileProfileColumn.With(names, p.Name, key), fileHintProfileUpload.With())
 		}
 		return i, nil
 	}
@@ -313,8 +311,7 @@ func newProfileMapper(p *Profile, ps *profileSource, ck *checker, cat *metrics.C
 			m.slots = append(m.slots, s)
 		}
 		if len(m.slots) == 0 {
-			return nil, fileErr("profile_column", "Upload the file as the publisher released it, or choose another profile.",
-				"No column of the file is a year column for the profile %s (key layout.year_columns).", p.Name).With("profile_no_year_columns", "", "Profile", p.Name)
+			return nil, fileErr("profile_column", fileProfileNoYearColumns.With(p.Name), fileHintProfileUpload.With())
 		}
 	default:
 		var absent []string
@@ -368,8 +365,7 @@ func newProfileMapper(p *Profile, ps *profileSource, ck *checker, cat *metrics.C
 					absent = append(absent, strconv.Quote(n))
 				}
 			}
-			return nil, fileErr("profile_no_measure", "Map the value columns to indicators (a profile made from this one), then upload the file again.",
-				"The profile %s knows none of this file's value columns (%s).", p.Name, strings.Join(limitList(absent, 8), ", ")).With("profile_no_measure", "", "Profile", p.Name, "Columns", strings.Join(limitList(absent, 8), ", "))
+			return nil, fileErr("profile_no_measure", fileProfileNoMeasure.With(p.Name, strings.Join(limitList(absent, 8), ", ")), fileHintProfileNoMeasure.With())
 		}
 	}
 	// Countries: ISO3 codes and the names of country areas.
@@ -431,8 +427,7 @@ func (m *profileMapper) resolveFlags(f *FlagSpec, key string) (*flagRules, *File
 
 func (m *profileMapper) missing(c Column, key string) *FileError {
 	names := strings.Join(quoteAll(c), " or ")
-	return fileErr("profile_column", "Upload the file as the publisher released it, or choose another profile.",
-		"The file has no column %s, which the profile %s reads (key %s).", names, m.p.Name, key).With("profile_column", "", "Column", names, "Profile", m.p.Name, "Key", key)
+	return fileErr("profile_column", fileProfileColumn.With(names, m.p.Name, key), fileHintProfileUpload.With())
 }
 
 var placeholderRe = regexp.MustCompile(`\{([^{}]+)\}`)
@@ -556,8 +551,7 @@ func (m *profileMapper) checkCatalogue() *FileError {
 		return nil
 	}
 	sort.Strings(bad)
-	return fileErr("profile_catalogue", "Correct the profile, or add what it names to the catalogue first.",
-		"The profile %s names what the catalogue does not have: %s.", p.Name, strings.Join(limitList(bad, 8), "; ")).With("profile_catalogue", "", "Profile", p.Name, "Problems", strings.Join(limitList(bad, 8), "; "))
+	return fileErr("profile_catalogue", fileProfileCatalogue.With(p.Name, strings.Join(limitList(bad, 8), "; ")), fileHintProfileCatalogue.With())
 }
 
 func cell(fields []string, i int) string {

@@ -131,9 +131,7 @@ func (ps *profileSource) Sheets() string { return strings.Join(ps.read, ", ") }
 // sheet, naming it.
 func openForProfile(path, format string, p *Profile, lim Limits, read *int64) (ps *profileSource, ferr *FileError, err error) {
 	if format != p.Read.Format {
-		return nil, fileErr("profile_format", "Upload the file as the publisher released it, or choose another profile.",
-			"The profile %s reads %s files; this file is %s.", p.Name, strings.ToUpper(p.Read.Format), strings.ToUpper(format)).With("profile_format", "",
-			"Profile", p.Name, "Want", strings.ToUpper(p.Read.Format), "Got", strings.ToUpper(format)), nil
+		return nil, fileErr("profile_format", fileProfileFormat.With(p.Name, strings.ToUpper(p.Read.Format), strings.ToUpper(format)), fileHintProfileUpload.With()), nil
 	}
 	ps = &profileSource{p: p}
 	if format == "csv" {
@@ -154,12 +152,12 @@ func openForProfile(path, format string, p *Profile, lim Limits, read *int64) (p
 			if ps != nil {
 				ps.Close()
 			}
-			ps, ferr, err = nil, fileErr("xlsx_damaged", saveAsHint, "The workbook is damaged or truncated and cannot be read.").With("xlsx_damaged", "save_as"), nil
+			ps, ferr, err = nil, fileErr("xlsx_damaged", fileXLSXDamaged.With(), fileHintSaveAs.With()), nil
 		}
 	}()
 	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: lim.MaxBytes * 8, UnzipXMLSizeLimit: 16 << 20})
 	if err != nil {
-		return nil, fileErr("xlsx_damaged", saveAsHint, "The file looks like an XLSX workbook but cannot be opened: it is damaged, truncated or password-protected.").With("xlsx_unopenable", "save_as"), nil
+		return nil, fileErr("xlsx_damaged", fileXLSXUnopenable.With(), fileHintSaveAs.With()), nil
 	}
 	ps.xf = f
 	all := f.GetSheetList()
@@ -180,13 +178,11 @@ func openForProfile(path, format string, p *Profile, lim Limits, read *int64) (p
 		if re != nil {
 			want, key = "matching "+strconv.Quote(p.Read.SheetPattern), "read.sheet_pattern"
 		}
-		return nil, fileErr("profile_sheet", "Upload the workbook as the publisher released it, or choose another profile.",
-			"The workbook has no sheet %s, which the profile %s reads (key %s); its sheets are: %s.", want, p.Name, key, strings.Join(all, ", ")).With("profile_sheet", "",
-			"Sheet", want, "Profile", p.Name, "Key", key, "Sheets", strings.Join(all, ", ")), nil
+		return nil, fileErr("profile_sheet", fileProfileSheet.With(want, p.Name, key, strings.Join(all, ", ")), fileHintProfileUpload.With()), nil
 	}
 	ok, ferr, err := ps.NextSheet()
 	if !ok && ferr == nil && err == nil {
-		ferr = fileErr("empty", "Upload the workbook as the publisher released it.", "The sheet %s is empty.", ps.read[0]).With("empty_sheet", "empty_sheet", "Sheet", ps.read[0])
+		ferr = fileErr("empty", fileEmptySheet.With(ps.read[0]), fileHintProfileUpload.With())
 	}
 	if ferr != nil || err != nil {
 		ps.Close()
@@ -209,7 +205,7 @@ func (ps *profileSource) NextSheet() (bool, *FileError, error) {
 	ps.next++
 	rows, err := ps.xf.Rows(sheet)
 	if err != nil {
-		return false, fileErr("xlsx_damaged", saveAsHint, "The sheet %s cannot be read: the workbook is damaged or truncated.", sheet).With("xlsx_sheet_damaged", "save_as", "Sheet", sheet), nil
+		return false, fileErr("xlsx_damaged", fileXLSXSheetDamaged.With(sheet), fileHintSaveAs.With()), nil
 	}
 	xs := &xlsxSource{f: ps.xf, rows: rows, sheet: sheet, shared: true}
 	if dim, err := ps.xf.GetSheetDimension(sheet); err == nil {
@@ -244,9 +240,7 @@ func (ps *profileSource) readHeader() (*FileError, error) {
 			ps.indicatorText = strings.TrimSpace(fields[cellCol])
 		}
 		if err == io.EOF {
-			return fileErr("profile_no_header", "Upload the file as the publisher released it, or choose another profile.",
-				"The file ends before line %d, where the profile %s expects its header (key read.header_line).", p.Read.headerLine(), p.Name).With("profile_no_header", "",
-				"Line", strconv.Itoa(p.Read.headerLine()), "Profile", p.Name), nil
+			return fileErr("profile_no_header", fileProfileNoHeader.With(p.Read.headerLine(), p.Name), fileHintProfileUpload.With()), nil
 		}
 		if err != nil {
 			var fe *FileError

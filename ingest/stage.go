@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/twinmetrics/twinmetrics/metrics"
 	"io"
 	"os"
 	"path/filepath"
@@ -22,6 +21,9 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/twinmetrics/twinmetrics/locale"
+	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
 // A pending upload lives in its own folder under the spool directory:
@@ -73,9 +75,8 @@ type Pending struct {
 	Counts      Counts       `json:"counts"`
 	NewSources  []*NewSource `json:"new_sources,omitempty"`
 	UploadID    int64        `json:"upload_id,omitempty"`
-	Failure     string       `json:"failure,omitempty"`
-	// FailureCode names the failure for translation; Failure is English.
-	FailureCode string `json:"failure_code,omitempty"`
+	// Failure says why the check stopped, if it did.
+	Failure *locale.Message `json:"failure,omitempty"`
 	// Profile is the import profile asked for (empty: detect one);
 	// ReadAs the one that read the file, Skips what it left out.
 	Profile string  `json:"profile,omitempty"`
@@ -83,12 +84,13 @@ type Pending struct {
 	Skips   *Skips  `json:"skips,omitempty"`
 }
 
-// Where names a row's place in the file: "line 12" or "sheet data, row 12".
-func (p *Pending) Where(line int) string {
+// Where names a row's place in the file: "line 12" of a CSV file or
+// "row 12" of a workbook.
+func (p *Pending) Where(line int) locale.Message {
 	if p.Format == "xlsx" {
-		return fmt.Sprintf("row %d", line)
+		return whereRow.With(line)
 	}
-	return fmt.Sprintf("line %d", line)
+	return whereLine.With(line)
 }
 
 // Progress is how far the receipt and check of an upload have got.
@@ -161,7 +163,7 @@ func unknownProfile(name string, ps []*Profile) *FileError {
 	for i, p := range ps {
 		names[i] = p.Name
 	}
-	return fileErr("unknown_profile", "Choose one of: "+strings.Join(names, ", ")+".", "There is no import profile %q.", clip(name)).With("unknown_profile", "", "Profile", clip(name), "Profiles", strings.Join(names, ", "))
+	return fileErr("unknown_profile", fileUnknownProfile.With(clip(name)), fileHintUnknownProfile.With(strings.Join(names, ", ")))
 }
 
 // NewUploader keeps pending uploads under dir.
@@ -181,7 +183,7 @@ func NewUploader(store *metrics.Store, dir string, limits Limits, now func() tim
 	}
 	for _, p := range pending {
 		if p.State == StateReceived || p.State == StateValidating {
-			p.State, p.Failure, p.FailureCode = StateFailed, "The check was interrupted (the server restarted). Check the file again; nothing was changed.", "interrupted"
+			p.State, p.Failure = StateFailed, ref(failureInterrupted.With())
 			if err := u.save(p); err != nil {
 				return nil, err
 			}
@@ -305,7 +307,7 @@ func (u *Uploader) Receive(ctx context.Context, r io.Reader, fileName string, us
 	}
 	if n > u.limits.MaxBytes {
 		os.RemoveAll(filepath.Join(u.dir, p.Key))
-		return nil, (&FileError{Code: "too_large", Message: fmt.Sprintf("The file is larger than %d MB, the most one upload may be.", u.limits.MaxBytes>>20), Hint: "Split the file into several uploads."}).With("too_large", "split", "MB", strconv.FormatInt(u.limits.MaxBytes>>20, 10))
+		return nil, TooLarge(u.limits.MaxBytes)
 	}
 	p.Size, p.SHA256 = n, hex.EncodeToString(h.Sum(nil))
 	if err := u.save(p); err != nil {
@@ -387,7 +389,7 @@ func (u *Uploader) Check(ctx context.Context, key string) (*Pending, error) {
 	u.mu.Lock()
 	if _, busy := u.progress[key]; busy {
 		u.mu.Unlock()
-		return nil, errors.New("this upload is already being checked")
+		return nil, errAlreadyChecking.Err()
 	}
 	pr := &Progress{}
 	u.progress[key] = pr
@@ -401,7 +403,7 @@ func (u *Uploader) check(ctx context.Context, key string, pr *Progress) (p *Pend
 			err = fmt.Errorf("checking upload %s panicked: %v", key, r)
 		}
 		if err != nil && p != nil {
-			p.State, p.Failure, p.FailureCode = StateFailed, "The check stopped on an internal error; the data is unchanged. Try again, or tell the site's maintainers.", "internal"
+			p.State, p.Failure = StateFailed, ref(failureInternal.With())
 			_ = u.save(p)
 		}
 		u.mu.Lock()
@@ -418,7 +420,7 @@ func (u *Uploader) check(ctx context.Context, key string, pr *Progress) (p *Pend
 	case StatePublished, StateDiscarded:
 		return p, fmt.Errorf("upload %s is %s", key, p.State)
 	}
-	p.State, p.FileError, p.Counts, p.NewSources, p.Failure, p.FailureCode = StateValidating, nil, Counts{}, nil, "", ""
+	p.State, p.FileError, p.Counts, p.NewSources, p.Failure = StateValidating, nil, Counts{}, nil, nil
 	p.ReadAs, p.Skips = nil, nil
 	if err := u.save(p); err != nil {
 		return p, err
@@ -524,14 +526,10 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		}
 		if missing, unwanted := prof.matches(ps.header); len(missing) > 0 || len(unwanted) > 0 {
 			ps.Close()
-			what := ""
 			if len(missing) > 0 {
-				what = "its header lacks the column(s) " + strings.Join(limitList(missing, 8), ", ")
-			} else {
-				what = "its header has the column(s) " + strings.Join(unwanted, ", ") + " of another release"
+				return fileErr("profile_mismatch", fileProfileMismatch.With(prof.Name, strings.Join(limitList(missing, 8), ", ")), fileHintProfileUpload.With()), nil
 			}
-			return fileErr("profile_mismatch", "Upload the file as the publisher released it, or choose another profile.",
-				"The file does not fit the profile %s: %s (key recognise.columns).", prof.Name, what).With("profile_mismatch", "", "Profile", prof.Name, "Detail", what), nil
+			return fileErr("profile_mismatch", fileProfileMismatchRelease.With(prof.Name, strings.Join(unwanted, ", ")), fileHintProfileUpload.With()), nil
 		}
 		src, xs, h.comma = ps.src, ps.xs, ','
 		if ps.totalRows > 0 {
@@ -674,9 +672,7 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 			}
 			if more {
 				if missing, _ := prof.matches(ps.header); len(missing) > 0 {
-					return fileErr("profile_mismatch", "Upload the file as the publisher released it, or choose another profile.",
-						"The sheet %s does not fit the profile %s: its header lacks the column(s) %s (key recognise.columns).", ps.sheet, prof.Name, strings.Join(limitList(missing, 8), ", ")).With("profile_mismatch_sheet", "",
-						"Sheet", ps.sheet, "Profile", prof.Name, "Detail", strings.Join(limitList(missing, 8), ", ")), nil
+					return fileErr("profile_mismatch", fileProfileMismatchSheet.With(ps.sheet, prof.Name, strings.Join(limitList(missing, 8), ", ")), fileHintProfileUpload.With()), nil
 				}
 				next, ferr := newProfileMapper(prof, ps, ck, cat)
 				if ferr != nil {
@@ -709,7 +705,7 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		}
 		c.Lines++
 		if c.Lines > u.limits.MaxRows || c.Total > u.limits.MaxRows {
-			return fileErr("too_many_rows", "Split the file into several uploads.", "The file has more than %d data rows, the most one upload may have.", u.limits.MaxRows).With("too_many_rows", "split", "Max", strconv.Itoa(u.limits.MaxRows)), nil
+			return fileErr("too_many_rows", fileTooManyRows.With(strconv.Itoa(u.limits.MaxRows)), fileHintSplit.With()), nil
 		}
 		if mapper != nil {
 			err = mapper.mapRow(line, fields, put)
@@ -735,7 +731,7 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		c.Skipped = p.Skips.Total()
 	}
 	if c.Total == 0 && c.Skipped == 0 && (p.Skips == nil || p.Skips.NoValue == 0) {
-		return fileErr("no_rows", "Add one row per value below the header.", "The file has a header but no data rows.").With("no_rows", ""), nil
+		return fileErr("no_rows", fileNoRows.With(), fileHintNoRows.With()), nil
 	}
 	if err := ins.flush(ctx); err != nil {
 		return nil, err
@@ -917,10 +913,10 @@ func (u *Uploader) Discard(key string) error {
 		return err
 	}
 	if p.State == StatePublished {
-		return errors.New("this upload is published: roll it back instead")
+		return errDiscardPublished.Err()
 	}
 	if p.State == StateValidating {
-		return errors.New("this upload is still being checked")
+		return errDiscardChecking.Err()
 	}
 	return os.RemoveAll(filepath.Join(u.dir, key))
 }
