@@ -55,7 +55,7 @@ func importRaw(t *testing.T, app *testapp.App, rel, profile string) (*ingest.Pen
 	return p, time.Since(start)
 }
 
-func staffUser(t *testing.T, app *testapp.App) metrics.User {
+func staffUser(t testing.TB, app *testapp.App) metrics.User {
 	t.Helper()
 	ctx := context.Background()
 	u, err := app.Store.UserByEmail(ctx, "staff@example.org")
