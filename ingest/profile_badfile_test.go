@@ -183,3 +183,19 @@ func TestProfilePreviewSaysWhatChanged(t *testing.T) {
 		t.Errorf("note change %+v", c)
 	}
 }
+
+// TestOWIDGrapherNeedsItsColumnsMapped: an OWID grapher CSV is
+// recognised, and since its value columns differ from chart to chart,
+// the check says which ones to map.
+func TestOWIDGrapherNeedsItsColumnsMapped(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	// Rows as the seed records them from OWID's co-emissions-per-capita chart.
+	body := "Entity,Code,Year,Per capita CO₂ emissions (tonnes)\nItaly,ITA,2005,8.484034861299056\nItaly,ITA,2006,8.352871409630433\n"
+	p := checkWith(t, app, "co-emissions-per-capita.csv", []byte(body), "")
+	if p.ReadAs == nil || p.ReadAs.Profile != "owid-grapher-csv" {
+		t.Fatalf("read as %+v", p.ReadAs)
+	}
+	if p.FileError == nil || p.FileError.Code != "profile_no_measure" || !strings.Contains(locale.English(p.FileError.Message), `"Per capita CO₂ emissions (tonnes)"`) {
+		t.Errorf("file error %+v", p.FileError)
+	}
+}
