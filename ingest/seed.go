@@ -76,10 +76,10 @@ type SeedFileResult struct {
 }
 
 // SeedFromRaw imports each raw seed file with its profile and publishes
-// it (rows a publisher repeats are left out, warnings confirmed: the
-// values are as published). It is idempotent: a file already published
-// with the same content, or one that changes nothing, is not published
-// again.
+// it as an upload by "seed" (rejected rows left out, warnings
+// confirmed: the values are as published). It is idempotent: a file the
+// seed published before with the same content (even if rolled back
+// since), or one that changes nothing, is not published again.
 func (u *Uploader) SeedFromRaw(ctx context.Context, raw fs.FS, seeds []RawSeed) ([]SeedFileResult, error) {
 	user := metrics.User{Email: "seed"}
 	var out []SeedFileResult
@@ -91,8 +91,10 @@ func (u *Uploader) SeedFromRaw(ctx context.Context, raw fs.FS, seeds []RawSeed) 
 		}
 		sum := sha256.Sum256(b)
 		var n int
+		// Published before, whether still current or rolled back since:
+		// a seed file an admin rolled back stays rolled back.
 		if err := u.store.DB().R.GetContext(ctx, &n, `SELECT COUNT(*) FROM uploads u
-			WHERE u.kind = 'file' AND u.sha256 = ? AND u.file_name = ? AND u.status = 'published'`, hex.EncodeToString(sum[:]), path.Base(s.File)); err != nil {
+			WHERE u.kind = 'file' AND u.sha256 = ? AND u.file_name = ? AND u.uploaded_by = ?`, hex.EncodeToString(sum[:]), path.Base(s.File), user.Email); err != nil {
 			return out, err
 		}
 		if n > 0 {

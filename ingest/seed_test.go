@@ -102,6 +102,26 @@ func TestSeedFromRawFiles(t *testing.T) {
 	if after := currentValues(t, app); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Error("seeding again changed the stored values")
 	}
+
+	// A seed upload an admin rolled back stays rolled back.
+	var wup int64
+	for _, r := range res {
+		if r.Profile == "un-wup-2018-f12" {
+			wup = r.UploadID
+		}
+	}
+	if err := app.Uploads.Rollback(context.Background(), wup, metrics.User{Email: "admin@example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	rolledBack := currentValues(t, app)
+	for _, r := range seedFromRaw(t, app) {
+		if !r.Skipped {
+			t.Errorf("seeding after a rollback published %s again", r.File)
+		}
+	}
+	if after := currentValues(t, app); fmt.Sprint(after) != fmt.Sprint(rolledBack) || len(after) >= len(before) {
+		t.Errorf("after the rollback and a new seed: %d values, %d before the rollback", len(after), len(before))
+	}
 }
 
 func containsNull(k string) bool {
