@@ -199,3 +199,20 @@ func TestOWIDGrapherNeedsItsColumnsMapped(t *testing.T) {
 		t.Errorf("file error %+v", p.FileError)
 	}
 }
+
+// TestProfileValueRules: a value marked as converted from another
+// measure is read and flagged; a notation key is not a value, and not
+// an error.
+func TestProfileValueRules(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	body := whoHeader +
+		"Western Pacific Region,VNM,Viet Nam,Ha Noi,2017,NA,(102)-converted value,,,,,r,NA,2018\n"
+	p := checkWith(t, app, "who.csv", []byte(body), "")
+	if p.FileError != nil || p.Counts.Total != 1 || p.Counts.Rejected != 0 || p.Skips.NoValue != 2 {
+		t.Fatalf("counts %+v, skips %+v, file error %+v", p.Counts, p.Skips, p.FileError)
+	}
+	rows, _, _ := app.Uploads.Rows(context.Background(), p.Key, "", false, 0, 10)
+	if len(rows) != 1 || rows[0].NewValue == nil || *rows[0].NewValue != 102 || rows[0].Flags != "converted" || rows[0].ValueAsGiven != "(102)-converted value" || rows[0].IndicatorCode != "pm10_annual_mean" {
+		t.Errorf("rows %+v", rows)
+	}
+}
