@@ -362,8 +362,35 @@ func browserPoint(raw json.RawMessage) (v float64, missing bool, err error) {
 	return v, false, nil
 }
 
-// at returns the raw data item of series name at x label year.
+// at returns the raw data item of series name at x label year. On a
+// year axis drawn to scale (a value axis, no labels) the item is the one
+// whose value is [year, y].
 func (o liveOption) at(name, year string) (json.RawMessage, error) {
+	if len(o.Labels) == 0 {
+		var names []string
+		for _, s := range o.Series {
+			names = append(names, s.Name)
+			if s.Name != name {
+				continue
+			}
+			for _, d := range s.Data {
+				var item struct {
+					Value []json.RawMessage `json:"value"`
+				}
+				var pair []json.RawMessage
+				if json.Unmarshal(d, &item) == nil && len(item.Value) == 2 {
+					pair = item.Value
+				} else if json.Unmarshal(d, &pair) != nil || len(pair) != 2 {
+					continue
+				}
+				if strings.TrimSpace(string(pair[0])) == year {
+					return pair[1], nil
+				}
+			}
+			return nil, fmt.Errorf("series %q has no item at year %s", name, year)
+		}
+		return nil, fmt.Errorf("no series named %q among %q", name, names)
+	}
 	col := -1
 	var labels []string
 	for i, l := range o.Labels {

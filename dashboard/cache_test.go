@@ -119,7 +119,9 @@ func TestPageCacheDropsExactlyWhatAChangeTouches(t *testing.T) {
 		etags[p] = request(t, app.Handler, p, nil).Header().Get("ETag")
 	}
 	publishHanoiValue(t, app, 61.5)
-	changed := map[string]bool{"/pairs/hanoi-milan": true, "/cities/hanoi": true, "/indicators/pm25_annual_mean": true, "/": true}
+	// Every pair page places its cities among the programme's cities on
+	// PM2.5: Hanoi's value is part of Ho Chi Minh City's rank line too.
+	changed := map[string]bool{"/pairs/hanoi-milan": true, "/pairs/ho-chi-minh-city-kosice": true, "/cities/hanoi": true, "/indicators/pm25_annual_mean": true, "/": true}
 	for _, p := range pages {
 		r := request(t, app.Handler, p, nil)
 		same := r.Header().Get("ETag") == etags[p]

@@ -33,6 +33,7 @@ type queries struct {
 	ExportObservations            *sqlx.Stmt
 	CountSelection                *sqlx.Stmt
 	LastChange                    *sqlx.Stmt
+	ListReferenceLines            *sqlx.Stmt
 
 	// Accounts and uploads.
 	GetUserByEmail    *sqlx.Stmt
