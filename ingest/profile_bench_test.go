@@ -85,7 +85,7 @@ func BenchmarkProfileLargeFile(b *testing.B) {
 		if p, err = app.Uploads.Pending(p.Key); err != nil || p.FileError != nil || p.State != ingest.StateReady {
 			b.Fatalf("check: %+v %v", p, err)
 		}
-		app.Uploads.Discard(p.Key)
+		app.Uploads.Discard(p.Key, user)
 		return
 	}
 	var bigSecs, smallSecs float64
