@@ -164,7 +164,15 @@ func openForProfileIn(wb *excelize.File, path, format string, p *Profile, lim Li
 	}()
 	f := wb
 	if f == nil {
-		if f, err = excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: lim.MaxBytes * 8, UnzipXMLSizeLimit: 16 << 20}); err != nil {
+		// the archive is checked before excelize unpacks anything of it
+		ferr, err := checkXLSXArchive(path, lim)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ferr != nil {
+			return nil, ferr, nil
+		}
+		if f, err = excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: maxXLSXUnpacked(lim), UnzipXMLSizeLimit: xlsxTempPart}); err != nil {
 			return nil, fileErr("xlsx_damaged", fileXLSXUnopenable.With(), fileHintSaveAs.With()), nil
 		}
 		ps.ownsXF = true
@@ -340,8 +348,13 @@ func DetectProfile(path, format string, profiles []*Profile, lim Limits) (p *Pro
 				p, err = nil, nil // a damaged workbook: the template path says so
 			}
 		}()
+		// A workbook the archive check refuses is no profile's: the
+		// template path refuses it, saying why.
+		if ferr, err := checkXLSXArchive(path, lim); err != nil || ferr != nil {
+			return nil, err
+		}
 		var oerr error
-		wb, oerr = excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: lim.MaxBytes * 8, UnzipXMLSizeLimit: 16 << 20})
+		wb, oerr = excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: maxXLSXUnpacked(lim), UnzipXMLSizeLimit: xlsxTempPart})
 		if oerr != nil {
 			return nil, nil
 		}
