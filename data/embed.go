@@ -10,3 +10,16 @@ import "embed"
 //
 //go:embed *.csv
 var Files embed.FS
+
+// Profiles are the shipped import profiles (profiles/*.json), one per
+// publisher layout; see docs/import-profiles.md.
+//
+//go:embed profiles/*.json
+var Profiles embed.FS
+
+// Raw are the publisher files the seed imports through their profiles,
+// as published (raw_seed.csv lists them; raw/PROVENANCE.md says where
+// each came from).
+//
+//go:embed raw/un_wup2018/WUP2018-F12-Cities_Over_300K.data.csv raw/eurostat/urb_ctran.xlsx raw/cdp/*.csv
+var Raw embed.FS

@@ -69,6 +69,58 @@ type checkedRow struct {
 	Indicator    string
 	Source       string
 	Problems     []Problem
+	// Column is the file column the value came from (profiles).
+	Column string
+	// Changes say, for a changed row, which fields differ from the
+	// stored value and how.
+	Changes []FieldChange
+}
+
+// FieldChange is one field of a changed row: from the stored value to
+// the file's.
+type FieldChange struct {
+	Field string `json:"field"` // value, flags or note
+	From  string `json:"from"`
+	To    string `json:"to"`
+}
+
+// diffText shortens two long texts to where they differ, keeping a
+// little context, so that a preview shows the change and not 80
+// identical characters.
+func diffText(a, b string) (string, string) {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) <= 80 && len(rb) <= 80 {
+		return a, b
+	}
+	i := 0
+	for i < len(ra) && i < len(rb) && ra[i] == rb[i] {
+		i++
+	}
+	start := max(0, i-20)
+	cut := func(r []rune) string {
+		s := string(r[start:])
+		if start > 0 {
+			s = "…" + s
+		}
+		return clip(s)
+	}
+	return cut(ra), cut(rb)
+}
+
+// diffObs lists the fields in which a row differs from a stored value.
+func diffObs(o existingObs, value float64, flags, note string) []FieldChange {
+	var out []FieldChange
+	if !sameValue(o.Value, value) {
+		out = append(out, FieldChange{Field: "value", From: metrics.FormatPlain(o.Value), To: metrics.FormatPlain(value)})
+	}
+	if o.Flags != flags {
+		out = append(out, FieldChange{Field: "flags", From: o.Flags, To: flags})
+	}
+	if o.Note != note {
+		from, to := diffText(o.Note, note)
+		out = append(out, FieldChange{Field: "note", From: from, To: to})
+	}
+	return out
 }
 
 // Row statuses in the preview.
@@ -115,6 +167,9 @@ type checker struct {
 	newSources map[string]*NewSource
 	nextNewSrc int64
 	thisYear   int
+	// keepRepeats keeps every row of a key a publisher repeats (a
+	// profile's repeats: keep) instead of rejecting the later ones.
+	keepRepeats bool
 
 	// Caches: a file repeats the same few cities, indicators and units
 	// on every row.
@@ -677,7 +732,8 @@ func (ck *checker) compare(r *checkedRow, area *metrics.Area, ind *metrics.Indic
 	}
 	k := obsKey{area: area.ID, ind: ind.ID, year: r.Year, src: r.SourceID}
 	ck.ensureExisting(area.ID, ind.ID)
-	if prev, dup := ck.lookSeen(k, r.Line); dup {
+	prev, repeat := ck.lookSeen(k, r.Line)
+	if repeat && !ck.keepRepeats {
 		r.Problems = append(r.Problems, *problem("city, indicator, year, source", "", probDuplicate.With(prev, area.Name, ind.Code, r.Year), hintDuplicate.With()))
 		r.Status = RowRejected
 	}
@@ -698,11 +754,25 @@ func (ck *checker) compare(r *checkedRow, area *metrics.Area, ind *metrics.Indic
 	}
 	ov := olds[0].Value
 	r.OldValue = &ov
-	if len(olds) == 1 && sameValue(olds[0].Value, r.Value) && olds[0].Flags == r.Flags && olds[0].Note == r.Note {
+	same := len(olds) == 1 && sameValue(olds[0].Value, r.Value) && olds[0].Flags == r.Flags && olds[0].Note == r.Note
+	if ck.keepRepeats {
+		// A publisher that repeats a key keeps several values: a row is
+		// unchanged if any stored value is the same, and only the first
+		// row of the key replaces the stored ones.
+		for _, o := range olds {
+			same = same || sameValue(o.Value, r.Value) && o.Flags == r.Flags && o.Note == r.Note
+		}
+	}
+	switch {
+	case same:
 		r.Status = RowUnchanged
+		return
+	case repeat:
+		r.OldValue = nil
 		return
 	}
 	r.Status = RowChanged
+	r.Changes = diffObs(olds[0], r.Value, r.Flags, r.Note)
 	ids := make([]string, len(olds))
 	r.OldIDList = make([]int64, len(olds))
 	for i, o := range olds {

@@ -51,6 +51,11 @@ type Counts struct {
 	Unchanged int `json:"unchanged"`
 	Rejected  int `json:"rejected"`
 	Warned    int `json:"warned"`
+	// Lines is how many data lines were read; Skipped how many values a
+	// profile left out (areas not in the catalogue, indicators not
+	// mapped, filtered rows), which are not in Total.
+	Lines   int `json:"lines,omitempty"`
+	Skipped int `json:"skipped,omitempty"`
 }
 
 // Pending is a received upload and what its check found.
@@ -72,6 +77,11 @@ type Pending struct {
 	UploadID    int64        `json:"upload_id,omitempty"`
 	// Failure says why the check stopped, if it did.
 	Failure *locale.Message `json:"failure,omitempty"`
+	// Profile is the import profile asked for (empty: detect one);
+	// ReadAs the one that read the file, Skips what it left out.
+	Profile string  `json:"profile,omitempty"`
+	ReadAs  *ReadAs `json:"read_as,omitempty"`
+	Skips   *Skips  `json:"skips,omitempty"`
 	// CheckToken names the check that put the upload in validating; a
 	// check's result is kept only if it is still the upload's.
 	CheckToken  string  `json:"check_token,omitempty"`
@@ -121,10 +131,56 @@ type Uploader struct {
 	wg       sync.WaitGroup
 	sem      chan struct{}
 	pubMu    sync.Mutex
+	profiles func(context.Context) ([]*Profile, error)
 	// stateMu makes each change of an upload's state (state.go) one
 	// read and write of its upload.json.
 	stateMu sync.Mutex
 	log     *slog.Logger
+}
+
+// SetProfiles sets where the uploader finds import profiles (shipped
+// ones unless set).
+func (u *Uploader) SetProfiles(fn func(context.Context) ([]*Profile, error)) { u.profiles = fn }
+
+// Profiles lists the import profiles uploads are read with.
+func (u *Uploader) Profiles(ctx context.Context) ([]*Profile, error) {
+	if u.profiles == nil {
+		return ShippedProfiles()
+	}
+	return u.profiles(ctx)
+}
+
+// UseProfile makes a received upload be read with the named profile
+// instead of the one its header matches.
+func (u *Uploader) UseProfile(ctx context.Context, key, name string) error {
+	ps, err := u.Profiles(ctx)
+	if err != nil {
+		return err
+	}
+	for _, pr := range ps {
+		if pr.Name == name {
+			u.stateMu.Lock()
+			defer u.stateMu.Unlock()
+			p, err := u.Pending(key)
+			if err != nil {
+				return err
+			}
+			if p.State == StateValidating || p.State == StatePublished || p.State == StateDiscarded {
+				return stateErr("check", p.State)
+			}
+			p.Profile = name
+			return u.save(p)
+		}
+	}
+	return unknownProfile(name, ps)
+}
+
+func unknownProfile(name string, ps []*Profile) *FileError {
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = p.Name
+	}
+	return fileErr("unknown_profile", fileUnknownProfile.With(clip(name)), fileHintUnknownProfile.With(strings.Join(names, ", ")))
 }
 
 // NewUploader keeps pending uploads under dir.
@@ -450,6 +506,7 @@ func (u *Uploader) check(ctx context.Context, key, by string, pr *Progress) (p *
 	defer func() { <-u.sem }()
 	p, err = u.move(key, "check", StateValidating, func(p *Pending) {
 		p.FileError, p.Counts, p.NewSources, p.Failure, p.CheckToken = nil, Counts{}, nil, nil, token
+		p.ReadAs, p.Skips = nil, nil
 		u.record(p, "checked", by, "")
 	})
 	if err != nil {
@@ -465,6 +522,7 @@ func (u *Uploader) check(ctx context.Context, key, by string, pr *Progress) (p *
 	}
 	q, kept, err := u.settle(key, StateValidating, token, func(q *Pending) {
 		q.Format, q.DataVersion, q.Counts, q.NewSources = p.Format, p.DataVersion, p.Counts, p.NewSources
+		q.ReadAs, q.Skips = p.ReadAs, p.Skips
 		q.FileError = ferr
 		q.State = StateReady
 		if ferr != nil {
@@ -481,7 +539,7 @@ func (u *Uploader) check(ctx context.Context, key, by string, pr *Progress) (p *
 
 const stageSchema = `
 CREATE TABLE rows (
-    line INTEGER PRIMARY KEY, status TEXT NOT NULL, warn INTEGER NOT NULL,
+    id INTEGER PRIMARY KEY, line INTEGER NOT NULL, col TEXT NOT NULL, changes TEXT NOT NULL, status TEXT NOT NULL, warn INTEGER NOT NULL,
     area_id INTEGER, indicator_id INTEGER, year INTEGER, value REAL,
     value_as_given TEXT NOT NULL, unit_as_given TEXT NOT NULL,
     source_id INTEGER, new_source TEXT NOT NULL, flags TEXT NOT NULL, note TEXT NOT NULL,
@@ -506,14 +564,33 @@ func openStage(path string, create bool) (*sqlx.DB, error) {
 	return db, nil
 }
 
+// pickProfile finds the profile to read a file with: the one asked
+// for, else the one whose header signature the file matches, else none
+// (the template).
+func (u *Uploader) pickProfile(ctx context.Context, p *Pending, path, format string) (*Profile, error) {
+	ps, err := u.Profiles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p.Profile != "" {
+		for _, pr := range ps {
+			if pr.Name == p.Profile {
+				return pr, nil
+			}
+		}
+		return nil, unknownProfile(p.Profile, ps)
+	}
+	return DetectProfile(path, format, ps, u.limits)
+}
+
 // stage reads the file, checks every row and writes it to stage.db. A
 // file that cannot be read is a *FileError.
 func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) error {
-	rows, err := u.openRows(p, pr)
+	rows, err := u.openRows(ctx, p, pr)
 	if err != nil {
 		return err
 	}
-	defer rows.src.Close()
+	defer rows.Close()
 
 	// The data version is read first: if anything changes while the
 	// catalogue and the stored values are read, the preview carries the
@@ -527,6 +604,13 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) error {
 		return err
 	}
 	ck := newChecker(cat, rows.h.comma, u.now().Year())
+	var mapper *profileMapper
+	if rows.prof != nil {
+		var ferr *FileError
+		if mapper, ferr = newProfileMapper(rows.prof, rows.ps, ck, cat); ferr != nil {
+			return ferr
+		}
+	}
 	ck.readExisting(ctx, u.store)
 	st, err := createStage(ctx, u.path(p.Key, "stage.db"))
 	if err != nil {
@@ -535,8 +619,29 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) error {
 	defer st.close()
 
 	var c Counts
+	put := func(r checkedRow) error {
+		// The stored values a row is compared with are read as rows name
+		// them; a failed read stops the check.
+		if ck.loadErr != nil {
+			return ck.loadErr
+		}
+		c.Total++
+		c.count(r)
+		return st.write(ctx, r)
+	}
 	for {
 		line, fields, err := rows.src.Next()
+		if err == io.EOF && rows.ps != nil {
+			// a profile reading one sheet per indicator goes on to the next
+			next, err := rows.nextSheet(ck, cat, mapper)
+			if err != nil {
+				return err
+			}
+			if next != nil {
+				mapper = next
+				continue
+			}
+		}
 		if err == io.EOF {
 			break
 		}
@@ -546,27 +651,31 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) error {
 		if blankRow(fields) {
 			continue
 		}
-		c.Total++
-		if c.Total > u.limits.MaxRows {
+		c.Lines++
+		if c.Lines > u.limits.MaxRows || c.Total > u.limits.MaxRows {
 			return fileErr("too_many_rows", fileTooManyRows.With(u.limits.MaxRows), fileHintSplit.With())
 		}
-		r := ck.row(line, rows.h, fields)
-		if ck.loadErr != nil {
-			return ck.loadErr
+		if mapper != nil {
+			err = mapper.mapRow(line, fields, put)
+		} else {
+			err = put(ck.row(line, rows.h, fields))
 		}
-		c.count(r)
-		if err := st.write(ctx, r); err != nil {
+		if err != nil {
 			return err
 		}
-		if c.Total%4096 == 0 {
-			pr.Rows.Store(int64(c.Total))
+		if c.Lines%4096 == 0 {
+			pr.Rows.Store(int64(c.Lines))
 			pr.BytesRead.Store(rows.progress())
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
 	}
-	if c.Total == 0 {
+	if mapper != nil {
+		p.Skips = mapper.finish()
+		c.Skipped = p.Skips.Total()
+	}
+	if c.Total == 0 && c.Skipped == 0 && (p.Skips == nil || p.Skips.NoValue == 0) {
 		return fileErr("no_rows", fileNoRows.With(), fileHintNoRows.With())
 	}
 	pr.Phase.Store("indexing")
@@ -587,6 +696,43 @@ type fileRows struct {
 	h    header
 	xs   *xlsxSource // a workbook, whose progress is counted in rows
 	read int64       // bytes of a CSV file read so far
+	// A publisher's file read with an import profile.
+	prof *Profile
+	ps   *profileSource
+}
+
+// Close closes the file.
+func (fr *fileRows) Close() error {
+	if fr.ps != nil {
+		return fr.ps.Close()
+	}
+	return fr.src.Close()
+}
+
+// nextSheet moves a profile reading several sheets to the next one,
+// with a mapper for its header that keeps what the last one counted;
+// nil when there is none.
+func (fr *fileRows) nextSheet(ck *checker, cat *metrics.Catalogue, last *profileMapper) (*profileMapper, error) {
+	more, ferr, err := fr.ps.NextSheet()
+	if err != nil {
+		return nil, err
+	}
+	if ferr != nil {
+		return nil, ferr
+	}
+	if !more {
+		return nil, nil
+	}
+	if missing, _ := fr.prof.matches(fr.ps.header); len(missing) > 0 {
+		return nil, fileErr("profile_mismatch", fileProfileMismatchSheet.With(fr.ps.sheet, fr.prof.Name, strings.Join(limitList(missing, 8), ", ")), fileHintProfileUpload.With())
+	}
+	next, ferr := newProfileMapper(fr.prof, fr.ps, ck, cat)
+	if ferr != nil {
+		return nil, ferr
+	}
+	next.carry(last)
+	fr.src, fr.xs = fr.ps.src, fr.ps.xs
+	return next, nil
 }
 
 // progress is how far the reading is: bytes of a CSV file, rows of a
@@ -600,7 +746,7 @@ func (fr *fileRows) progress() int64 {
 
 // openRows recognises the upload's file, checks it as a whole and opens
 // its rows: the read step.
-func (u *Uploader) openRows(p *Pending, pr *Progress) (*fileRows, error) {
+func (u *Uploader) openRows(ctx context.Context, p *Pending, pr *Progress) (*fileRows, error) {
 	orig := u.path(p.Key, "original")
 	f, err := os.Open(orig)
 	if err != nil {
@@ -615,6 +761,39 @@ func (u *Uploader) openRows(p *Pending, pr *Progress) (*fileRows, error) {
 	}
 	p.Format = format
 	fr := &fileRows{}
+	if format == "csv" {
+		if _, err := scanCSV(orig, u.limits); err != nil {
+			return nil, err
+		}
+	}
+	// A publisher's file: read with the profile asked for, or the one
+	// whose header signature it matches.
+	prof, err := u.pickProfile(ctx, p, orig, format)
+	if err != nil {
+		return nil, err
+	}
+	if prof != nil {
+		ps, ferr, err := openForProfile(orig, format, prof, u.limits, &fr.read)
+		if err != nil {
+			return nil, err
+		}
+		if ferr != nil {
+			return nil, ferr
+		}
+		if missing, unwanted := prof.matches(ps.header); len(missing) > 0 || len(unwanted) > 0 {
+			ps.Close()
+			if len(missing) > 0 {
+				return nil, fileErr("profile_mismatch", fileProfileMismatch.With(prof.Name, strings.Join(limitList(missing, 8), ", ")), fileHintProfileUpload.With())
+			}
+			return nil, fileErr("profile_mismatch", fileProfileMismatchRelease.With(prof.Name, strings.Join(unwanted, ", ")), fileHintProfileUpload.With())
+		}
+		fr.prof, fr.ps, fr.src, fr.xs, fr.h.comma = prof, ps, ps.src, ps.xs, ','
+		if ps.totalRows > 0 {
+			pr.Total.Store(int64(ps.totalRows))
+		}
+		p.ReadAs = &ReadAs{Profile: prof.Name, Title: prof.Title, Version: prof.Version, Detected: p.Profile == "", Sheet: ps.Sheets(), OtherSheets: ps.sheets}
+		return fr, nil
+	}
 	if format == "xlsx" {
 		if fr.xs, fr.h, err = openXLSX(orig, u.limits); err != nil {
 			return nil, err
@@ -624,9 +803,6 @@ func (u *Uploader) openRows(p *Pending, pr *Progress) (*fileRows, error) {
 			pr.Total.Store(int64(fr.xs.totalRows))
 		}
 		return fr, nil
-	}
-	if _, err := scanCSV(orig, u.limits); err != nil {
-		return nil, err
 	}
 	cs, h, err := openCSV(orig, &fr.read)
 	if err != nil {
@@ -694,8 +870,8 @@ func createStage(ctx context.Context, path string) (_ *stageWriter, err error) {
 	if st.tx, err = st.db.BeginTxx(ctx, nil); err != nil {
 		return nil, err
 	}
-	st.ins = &batchInsert{tx: st.tx, head: `INSERT INTO rows (line, status, warn, area_id, indicator_id, year, value, value_as_given, unit_as_given,
-		source_id, new_source, flags, note, old_ids, old_value, city, indicator, source, problems, seq) VALUES `, cols: 20, rows: 50}
+	st.ins = &batchInsert{tx: st.tx, head: `INSERT INTO rows (line, col, changes, status, warn, area_id, indicator_id, year, value, value_as_given, unit_as_given,
+		source_id, new_source, flags, note, old_ids, old_value, city, indicator, source, problems, seq) VALUES `, cols: 22, rows: 50}
 	if st.insReplaced, err = st.tx.PreparexContext(ctx, `INSERT INTO replaced (seq, old_id) VALUES (?, ?)`); err != nil {
 		return nil, err
 	}
@@ -711,6 +887,14 @@ func (st *stageWriter) write(ctx context.Context, r checkedRow) error {
 			return err
 		}
 		probs = string(b)
+	}
+	changes := ""
+	if len(r.Changes) > 0 {
+		b, err := json.Marshal(r.Changes)
+		if err != nil {
+			return err
+		}
+		changes = string(b)
 	}
 	var sq, val, old any
 	if r.Status == RowNew || r.Status == RowChanged {
@@ -728,7 +912,7 @@ func (st *stageWriter) write(ctx context.Context, r checkedRow) error {
 	if r.OldValue != nil {
 		old = *r.OldValue
 	}
-	return st.ins.add(ctx, r.Line, r.Status, r.Warn, nullZero(r.AreaID), nullZero(r.IndicatorID), nullZero(int64(r.Year)), val,
+	return st.ins.add(ctx, r.Line, clip(r.Column), changes, r.Status, r.Warn, nullZero(r.AreaID), nullZero(r.IndicatorID), nullZero(int64(r.Year)), val,
 		clip(r.ValueAsGiven), clip(r.UnitAsGiven), nullZero(r.SourceID), r.NewSource, r.Flags, r.Note, r.OldIDs, old,
 		r.City, r.Indicator, r.Source, probs, sq)
 }
@@ -818,6 +1002,9 @@ func (b *batchInsert) close() {
 // PreviewRow is one row of the preview.
 type PreviewRow struct {
 	Line         int             `db:"line" json:"line"`
+	Column       string          `db:"col" json:"column,omitempty"`
+	ChangesJSON  string          `db:"changes" json:"-"`
+	Changes      []FieldChange   `db:"-" json:"changes,omitempty"`
 	Status       string          `db:"status" json:"status"`
 	Warn         bool            `db:"warn" json:"warning"`
 	AreaID       sql.NullInt64   `db:"area_id" json:"-"`
@@ -877,9 +1064,9 @@ func (u *Uploader) Rows(ctx context.Context, key, status string, warnOnly bool, 
 		return nil, 0, err
 	}
 	var rows []PreviewRow
-	err = sdb.SelectContext(ctx, &rows, `SELECT line, status, warn, area_id, indicator_id, year, value, value_as_given, unit_as_given,
+	err = sdb.SelectContext(ctx, &rows, `SELECT line, col, changes, status, warn, area_id, indicator_id, year, value, value_as_given, unit_as_given,
 		source_id, new_source, flags, note, old_ids, old_value, city, indicator, source, problems
-		FROM rows WHERE `+where+` ORDER BY line LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+		FROM rows WHERE `+where+` ORDER BY line, id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -889,6 +1076,9 @@ func (u *Uploader) Rows(ctx context.Context, key, status string, warnOnly bool, 
 	}
 	for i := range rows {
 		r := &rows[i]
+		if r.ChangesJSON != "" {
+			_ = json.Unmarshal([]byte(r.ChangesJSON), &r.Changes)
+		}
 		if r.ProblemsJSON != "" {
 			_ = json.Unmarshal([]byte(r.ProblemsJSON), &r.Problems)
 		}

@@ -7,7 +7,7 @@
 //	twinmetrics restore FILE   replace the database by a backup (server stopped)
 //	twinmetrics user add --email E --role admin|editor   (password on standard input)
 //	twinmetrics token create --email E [--name N] | token list | token revoke --id N
-//	twinmetrics import FILE --email E [--publish] [--allow-rejected] [--confirm-warnings]
+//	twinmetrics import FILE --email E [--profile NAME] [--publish] [--allow-rejected] [--confirm-warnings]
 //	twinmetrics uploads prune [-upload-retention 168h]   remove uploads untouched that long
 //
 // Settings: -addr or TWINMETRICS_ADDR (default 127.0.0.1:8080), -db or
@@ -69,6 +69,7 @@ type settings struct {
 	id                             int64
 	publish, allowRej, confirmWarn bool
 	cities, years, perFile         int
+	profile                        string
 }
 
 func envOr(key, def string) string {
@@ -94,7 +95,7 @@ var usages = map[string]string{
 	"token create":  "twinmetrics [global flags] token create --email E [--name N]",
 	"token list":    "twinmetrics [global flags] token list",
 	"token revoke":  "twinmetrics [global flags] token revoke --id N",
-	"import":        "twinmetrics [global flags] import FILE --email E [--publish] [--allow-rejected] [--confirm-warnings]",
+	"import":        "twinmetrics [global flags] import FILE --email E [--profile NAME] [--publish] [--allow-rejected] [--confirm-warnings]",
 	"user disable":  "twinmetrics [global flags] user disable --email E   (ends their sessions, revokes their tokens)",
 	"user enable":   "twinmetrics [global flags] user enable --email E",
 	"user logout":   "twinmetrics [global flags] user logout --email E   (ends their sessions)",
@@ -224,6 +225,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fs.BoolVar(&st.publish, "publish", false, "publish when the check passes")
 		fs.BoolVar(&st.allowRej, "allow-rejected", false, "publish without the rejected rows")
 		fs.BoolVar(&st.confirmWarn, "confirm-warnings", false, "the warnings are checked and the values are right")
+		fs.StringVar(&st.profile, "profile", "", "read the file with this import profile (default: the one its header matches)")
 	case "synth":
 		fs.IntVar(&st.cities, "cities", 0, "how many synthetic cities the database should hold")
 		fs.IntVar(&st.years, "years", 20, "years of values per city and indicator")
@@ -308,7 +310,13 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	defer store.Close()
-	res, err := store.Seed(ctx, data.Files)
+	// The seed: the catalogue and the curated values, then each raw
+	// publisher file through its import profile.
+	seeds, err := ingest.RawSeeds(data.Files)
+	if err != nil {
+		return err
+	}
+	res, err := store.SeedWith(ctx, data.Files, metrics.SeedOptions{FromRawFiles: ingest.Marks(seeds)})
 	if err != nil {
 		return err
 	}
@@ -323,6 +331,16 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	defer up.Wait()
 	up.SetLogger(logger)
+	raws, err := up.SeedFromRaw(ctx, data.Raw, seeds)
+	if err != nil {
+		return err
+	}
+	for _, r := range raws {
+		if !r.Skipped {
+			logger.Info("seeded from a publisher file", "file", r.File, "profile", r.Profile, "upload", r.UploadID,
+				"new", r.Counts.New, "changed", r.Counts.Changed, "skipped", r.Counts.Skipped, "rejected", r.Counts.Rejected)
+		}
+	}
 	switch cmd {
 	case "uploads":
 		if verb != "prune" {
