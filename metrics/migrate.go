@@ -41,12 +41,27 @@ func loadMigrations() ([]migration, error) {
 		ms = append(ms, migration{Version: v, Name: name, SQL: string(b)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
-	for i, m := range ms {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("migrations must be numbered 1, 2, 3…; %s is out of order", m.Name)
+	// Numbers are reserved ahead for work in progress, so the list may
+	// have gaps; it may not have two steps of one number.
+	for i := 1; i < len(ms); i++ {
+		if ms[i].Version == ms[i-1].Version {
+			return nil, fmt.Errorf("migrations %s and %s have the same number", ms[i-1].Name, ms[i].Name)
 		}
 	}
 	return ms, nil
+}
+
+// appliedVersions are the migration numbers the database has recorded.
+func (db *DB) appliedVersions(ctx context.Context) (map[int]bool, error) {
+	var vs []int
+	if err := db.W.SelectContext(ctx, &vs, "SELECT version FROM schema_migrations"); err != nil {
+		return nil, err
+	}
+	out := make(map[int]bool, len(vs))
+	for _, v := range vs {
+		out[v] = true
+	}
+	return out, nil
 }
 
 // SchemaVersion reports the version the database is at and the version
@@ -63,7 +78,22 @@ func (db *DB) SchemaVersion(ctx context.Context) (have, want int, err error) {
 	if err := db.W.GetContext(ctx, &have, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"); err != nil {
 		return 0, 0, err
 	}
-	return have, len(ms), nil
+	if len(ms) > 0 {
+		want = ms[len(ms)-1].Version
+	}
+	// A step numbered below the newest applied one (merged later than a
+	// higher number) is still missing: the database is not up to date.
+	done, err := db.appliedVersions(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, m := range ms {
+		if !done[m.Version] && m.Version < have {
+			have = m.Version - 1
+			break
+		}
+	}
+	return have, want, nil
 }
 
 // Migrate applies every migration the database lacks, each in its own
@@ -80,7 +110,14 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 	if have > want {
 		return 0, fmt.Errorf("the database is at schema version %d, newer than this program (%d): use a newer twinmetrics", have, want)
 	}
-	for _, m := range ms[have:] {
+	done, err := db.appliedVersions(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, m := range ms {
+		if done[m.Version] {
+			continue
+		}
 		tx, err := db.W.BeginTxx(ctx, nil)
 		if err != nil {
 			return applied, err
