@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -524,4 +525,126 @@ func (u *Uploader) PreviewMapping(ctx context.Context, key string, m Mapping, n 
 		out = append(out, mr)
 	}
 	return s, out, nil, nil
+}
+
+// ProfileOf writes the mapping as an import profile of the long layout,
+// named name, for the file the sample was read from; the profile is
+// checked as any other (ParseProfile). Where a column holds the
+// indicator or the source, its crosswalk lists the values of the
+// sampled rows that name one; the engine skips and counts the others.
+func (m Mapping) ProfileOf(name, title string, s *Sample, cat *metrics.Catalogue) ([]byte, error) {
+	head := s.Row(m.HeaderLine)
+	if merr := m.Check(head, cat); merr != nil {
+		return nil, merr
+	}
+	ck := newChecker(cat, ',', 0)
+	col := func(role string) Column {
+		if cs := m.columnsWith(role); len(cs) > 0 {
+			return Column{strings.TrimSpace(head[cs[0]])}
+		}
+		return nil
+	}
+	// values lists the distinct values of a role's column below the
+	// header, with what they resolve to.
+	values := func(role string, resolve func(string) string) map[string]string {
+		cs := m.columnsWith(role)
+		if len(cs) == 0 {
+			return nil
+		}
+		out := map[string]string{}
+		for _, r := range s.Rows {
+			if r.Line <= m.HeaderLine || cs[0] >= len(r.Fields) {
+				continue
+			}
+			v := strings.TrimSpace(r.Fields[cs[0]])
+			if _, done := out[v]; v == "" || done {
+				continue
+			}
+			if code := resolve(v); code != "" {
+				out[v] = code
+			}
+		}
+		return out
+	}
+	p := Profile{FormatVersion: ProfileFormatVersion, Name: name, Version: 1, Title: strings.TrimSpace(title),
+		Description: "Made in the mapping step from the file's header line.",
+		Read:        ReadSpec{Format: s.Format, Sheet: s.Sheet, HeaderLine: m.HeaderLine, Delimiter: s.Comma},
+		Layout:      LayoutSpec{Kind: LayoutLong},
+		Area:        AreaSpec{Columns: []Column{col(RoleArea)}},
+		Value:       ValueSpec{Column: col(RoleValue), DecimalComma: s.Comma == ";"},
+	}
+	if s.Format == "xlsx" {
+		p.Read.Delimiter = ""
+	} else {
+		p.Read.Sheet = ""
+	}
+	for _, h := range head {
+		if h = strings.TrimSpace(h); h != "" && len(p.Recognise.Columns) < 40 {
+			p.Recognise.Columns = append(p.Recognise.Columns, h)
+		}
+	}
+	if c := col(RoleYear); c != nil {
+		p.Year = &YearSpec{Column: c}
+	} else {
+		p.Year = &YearSpec{Constant: m.Year}
+	}
+	if c := col(RoleIndicator); c != nil {
+		p.Indicator = &IndicatorSpec{Column: c, Map: values(RoleIndicator, func(v string) string {
+			if ind, prob := ck.indicator(v); prob == nil {
+				return ind.Code
+			}
+			return ""
+		})}
+	} else {
+		p.Indicator = &IndicatorSpec{Constant: m.Indicator}
+	}
+	switch c := col(RoleUnit); {
+	case c != nil:
+		p.Unit = &UnitSpec{Column: c}
+	case m.Unit != "":
+		u, _ := metrics.LookupUnit(m.Unit)
+		p.Unit = &UnitSpec{Constant: u.Code}
+	default:
+		ind, _ := cat.Indicator(m.Indicator)
+		p.Unit = &UnitSpec{Constant: ind.Unit}
+	}
+	if c := col(RoleSource); c != nil {
+		p.Source = SourceSpec{Column: c, Map: values(RoleSource, func(v string) string {
+			if src := ck.source(v); src != nil {
+				return src.Code
+			}
+			return ""
+		})}
+	} else {
+		p.Source = SourceSpec{Code: m.Source}
+	}
+	if c := col(RoleFlags); c != nil {
+		fm := map[string]string{}
+		for _, f := range cat.Flags {
+			fm[f.Code] = f.Code
+		}
+		for v, code := range values(RoleFlags, func(v string) string {
+			if codes, prob := ck.flags(v); prob == nil && !strings.ContainsAny(codes, ";|,") {
+				return codes
+			}
+			return ""
+		}) {
+			fm[v] = code
+		}
+		p.Flags = &FlagSpec{Column: c, Map: fm}
+	}
+	for _, i := range m.columnsWith(RoleNote) {
+		if p.Note == nil {
+			p.Note = &NoteSpec{}
+		}
+		p.Note.Columns = append(p.Note.Columns, Column{strings.TrimSpace(head[i])})
+	}
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ParseProfile(b); err != nil {
+		return nil, err
+	}
+	return b, nil
 }

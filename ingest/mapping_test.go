@@ -99,6 +99,29 @@ func TestPreviewMapping(t *testing.T) {
 		}
 	}
 
+	// Saved as a profile of the long layout that the strict loader takes.
+	cat, err := app.Store.Catalogue(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := m.ProfileOf("office-air", "City office air summary", s, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof, err := ingest.ParseProfile(b)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	if prof.Read.HeaderLine != 2 || prof.Read.Delimiter != ";" || prof.Layout.Kind != ingest.LayoutLong || !prof.Value.DecimalComma ||
+		prof.Area.Columns[0][0] != "Town" || prof.Year.Column[0] != "Measured in" || prof.Value.Column[0] != "PM2.5 annual" ||
+		prof.Indicator.Constant != "pm25_annual_mean" || prof.Unit.Constant != "ug_m3" || prof.Source.Code != "who_aaq_2022_v2022" ||
+		prof.Note == nil || prof.Note.Columns[0][0] != "Remark" || len(prof.Recognise.Columns) != 5 {
+		t.Errorf("profile:\n%s", b)
+	}
+	if _, err := (ingest.Mapping{HeaderLine: 2, Roles: []string{"ignore", "area"}}).ProfileOf("x", "X", s, cat); err == nil {
+		t.Error("an incomplete mapping became a profile")
+	}
+
 	if _, err := app.Uploads.SampleOf("0123456789abcdef0123456789abcdef", "", 5); !errors.Is(err, metrics.ErrNotFound) {
 		t.Errorf("unknown upload: %v", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -28,6 +29,10 @@ const (
 	ProfileShipped = "shipped"
 	ProfileStaff   = "staff"
 )
+
+// profileNameRule is the profile format's rule for names
+// (docs/import-profiles.md).
+var profileNameRule = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 
 // ErrNotAllowed is returned when the user's role may not do what was
 // asked (an editor approving a profile).
@@ -198,8 +203,8 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 func (s *Store) SaveImportProfile(ctx context.Context, in ProfileInput, user User, at time.Time) (ImportProfile, error) {
 	in.Name, in.Title = strings.TrimSpace(in.Name), strings.TrimSpace(in.Title)
 	bad := map[string]string{}
-	if !slugRule.MatchString(in.Name) || len(in.Name) > 80 {
-		bad["name"] = "use 1 to 80 lower-case letters, digits and hyphens, such as cdp-citywide-2019"
+	if !profileNameRule.MatchString(in.Name) {
+		bad["name"] = "use 1 to 64 lower-case letters, digits, - and _, such as cdp-citywide-2019"
 	}
 	if len([]rune(in.Title)) > 200 {
 		bad["title"] = "a title of at most 200 characters"
