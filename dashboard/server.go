@@ -157,6 +157,7 @@ func (s *Server) routes(e *echo.Echo) {
 	api.GET("/sources", s.listSourcesAPI)
 	api.GET("/flags", s.listFlagsAPI)
 	api.GET("/observations", s.listObservationsAPI)
+	api.GET("/import-profiles/schema.json", s.showProfileSchema)
 	api.Any("/*", func(c echo.Context) error {
 		return &Problem{Type: problemNotFound, Title: "Not found", Status: http.StatusNotFound,
 			Detail: "No such API endpoint; the OpenAPI document at /api/v1/openapi.json lists them."}
@@ -216,6 +217,15 @@ func (s *Server) routes(e *echo.Echo) {
 	uploadAPI.GET("/:id", s.apiShowUpload)
 	uploadAPI.POST("/:id/publish", s.apiPublishUpload)
 	uploadAPI.POST("/:id/rollback", s.apiRollbackUpload)
+
+	// Import profiles for scripts: editors propose, admins approve.
+	profileAPI := e.Group("/api/v1/import-profiles", s.requireAPIUser)
+	profileAPI.GET("", s.apiListProfiles)
+	profileAPI.POST("", s.apiCreateProfile)
+	profileAPI.GET("/:id", s.apiShowProfile)
+	profileAPI.POST("/:id/approve", s.apiApproveProfile)
+	profileAPI.POST("/:id/retire", s.apiRetireProfile)
+	profileAPI.POST("/:id/revert", s.apiRevertProfile)
 
 	// Machine endpoints.
 	e.GET("/healthz", s.healthz)
