@@ -81,8 +81,12 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	// user and token take a verb; import takes a file before or after
 	// its flags.
 	var verb, file string
-	if (cmd == "user" || cmd == "token") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if (cmd == "user" || cmd == "token" || cmd == "profile") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		verb, args = args[0], args[1:]
+	}
+	// profile show and approve take a name before or after the flags.
+	if cmd == "profile" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		file, args = args[0], args[1:]
 	}
 	if cmd == "import" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		file, args = args[0], args[1:]
@@ -107,7 +111,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
-	if file == "" && cmd == "import" {
+	if file == "" && (cmd == "import" || cmd == "profile") {
 		file = fset.Arg(0)
 	}
 	if st.uploads == "" {
@@ -124,7 +128,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 
 	switch cmd {
-	case "serve", "migrate", "seed", "user", "token", "import":
+	case "serve", "migrate", "seed", "user", "token", "import", "profile":
 	case "backup", "restore":
 		if fset.NArg() != 1 {
 			return fmt.Errorf("usage: twinmetrics %s FILE", cmd)
@@ -137,7 +141,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return nil
 		}
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate, seed, user, token, import, backup or restore)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate, seed, user, token, import, profile, backup or restore)", cmd)
 	}
 	db, err := metrics.Open(ctx, st.db)
 	if err != nil {
@@ -178,6 +182,15 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	} else {
 		logger.Info("seeded database", "observations", res.Observations, "derived", res.Derived)
 	}
+	shipped, err := ingest.ShippedProfiles(data.Profiles, "profiles")
+	if err != nil {
+		return err
+	}
+	if n, err := store.SeedImportProfiles(ctx, shipped, time.Now()); err != nil {
+		return err
+	} else if n > 0 {
+		logger.Info("stored shipped import profiles", "profiles", n)
+	}
 	up, err := ingest.NewUploader(store, st.uploads, ingest.DefaultLimits, nil)
 	if err != nil {
 		return err
@@ -192,6 +205,8 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return tokenCommand(ctx, verb, st, store, stdout)
 	case "import":
 		return importCommand(ctx, file, st, store, up, stdout)
+	case "profile":
+		return profileCommand(ctx, verb, file, st, store, stdout)
 	}
 	return serve(ctx, st, store, up, logger)
 }

@@ -92,6 +92,13 @@ func New(t testing.TB, o Options) *App {
 		if _, err := store.Seed(ctx, seed); err != nil {
 			t.Fatal(err)
 		}
+		shipped, err := ingest.ShippedProfiles(data.Profiles, "profiles")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.SeedImportProfiles(ctx, shipped, Fixed); err != nil {
+			t.Fatal(err)
+		}
 	}
 	lim := o.Limits
 	if lim.MaxBytes == 0 {
