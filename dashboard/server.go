@@ -196,6 +196,15 @@ func (s *Server) routes(e *echo.Echo) {
 	staff.POST("/uploads/:id/rollback", s.rollbackUpload)
 	staff.POST("/uploads/:id/discard", s.discardUpload)
 	staff.POST("/uploads/:id/check", s.recheckUpload)
+	staff.GET("/uploads/:id/map", s.showMapping)
+	staff.POST("/uploads/:id/map", s.saveMapping)
+	staff.POST("/uploads/:id/map/preview", s.previewMapping)
+	staff.POST("/uploads/:id/aliases", s.acceptAliases, s.requireAdmin)
+	staff.GET("/import-profiles", s.listProfiles)
+	staff.GET("/import-profiles/:id", s.showProfile)
+	staff.POST("/import-profiles/:id/approve", s.approveProfile, s.requireAdmin)
+	staff.POST("/import-profiles/:id/retire", s.retireProfile, s.requireAdmin)
+	staff.POST("/import-profiles/:id/revert", s.revertProfile, s.requireAdmin)
 
 	// Admins only: accounts and the catalogue. (Route middleware rather
 	// than a group, so that unknown /admin paths stay 404 for editors.)

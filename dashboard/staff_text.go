@@ -187,7 +187,17 @@ var httpMessages = map[string]string{
 	"this upload is published: roll it back instead": "upload.error.discard_published",
 	"this upload is still being checked":             "upload.error.discard_checking",
 	"this upload is already being checked":           "upload.error.already_checking",
+	msgMapDone:                                       "map.error.upload_done",
+	msgNoAliasTicked:                                 "aliases.error.none",
+	msgNoSuchChange:                                  "profile.error.no_change",
 }
+
+// The mapping step's and the profiles' refusals.
+const (
+	msgMapDone       = "This upload is published or discarded: upload the file again to map it."
+	msgNoAliasTicked = "Tick the names to accept as aliases."
+	msgNoSuchChange  = "No such change of this profile."
+)
 
 // httpMessage translates the message of an HTTP error for an error
 // page; a message not known here shows as it is.

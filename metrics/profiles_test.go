@@ -135,3 +135,38 @@ func TestSeedImportProfiles(t *testing.T) {
 		t.Fatalf("after the new release: %+v", p)
 	}
 }
+
+// TestAcceptAliases: proposed names become aliases in one step, a name
+// already known is left as it is, and a name that already stands for
+// another area is refused so that it cannot take that area's rows.
+func TestAcceptAliases(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	ctx := context.Background()
+	res, err := app.Store.AcceptAliases(ctx, []metrics.AliasInput{
+		{Slug: "hanoi", Alias: "Thanh pho Ha Noi (test)"},
+		{Slug: "milan", Alias: "Hanoi"},
+		{Slug: "atlantis", Alias: "Atlantis"},
+	}, "ad@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Outcome != metrics.AliasAdded || res[1].Outcome != metrics.AliasOtherArea || res[1].Other != "hanoi" || res[2].Outcome != metrics.AliasUnknownArea {
+		t.Fatalf("outcomes: %+v", res)
+	}
+	cat, err := app.Store.Catalogue(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := cat.Area("hanoi")
+	found := false
+	for _, al := range a.Aliases {
+		found = found || al == "Thanh pho Ha Noi (test)"
+	}
+	if !found {
+		t.Errorf("the catalogue does not know the new alias: %v", a.Aliases)
+	}
+	res, _ = app.Store.AcceptAliases(ctx, []metrics.AliasInput{{Slug: "hanoi", Alias: "thanh pho ha noi (TEST)"}}, "ad@example.org")
+	if res[0].Outcome != metrics.AliasKnown {
+		t.Errorf("the same name again: %+v", res)
+	}
+}
