@@ -1,0 +1,144 @@
+package dashboard_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/twinmetrics/twinmetrics/internal/testapp"
+)
+
+// A city office's own layout (test values in a temporary database, not
+// figures about these cities): a title line above the header, the town
+// in the second column, a decimal comma.
+const officeCSV = "Air monitoring summary;;;;\n" +
+	"Station;Town;Measured in;PM2.5 annual;Remark\n" +
+	"Nguyen Van Cu;Ha Noi;2021;41,2;provisional count\n" +
+	"Hoan Kiem;Ha Noi;2022;39,9;\n" +
+	"X;Atlantis;2021;12;\n"
+
+// officeMapping is the mapping form an officer fills in for officeCSV.
+func officeMapping(action string) url.Values {
+	return url.Values{"header_line": {"2"}, "role_0": {"ignore"}, "role_1": {"area"}, "role_2": {"year"}, "role_3": {"value"}, "role_4": {"note"},
+		"indicator": {"pm25_annual_mean"}, "source": {"who_aaq_2022_v2022"}, "name": {"office-air"}, "title": {"City office air summary"}, "action": {action}}
+}
+
+var previewRowRe = regexp.MustCompile(`(?s)<tr data-line="(\d+)" data-status="(\w+)"`)
+
+// TestMappingStep is an editor's visit with a file in a layout no
+// profile knows: the upload page offers the mapping step, which shows
+// the file as it is, reads the first rows as the editor maps them, says
+// what is missing, and saves the mapping as a proposed profile that an
+// admin approves on the profiles page.
+func TestMappingStep(t *testing.T) {
+	a := newStaffApp(t, testapp.Options{})
+	c := a.client(t)
+	c.login(editorEmail)
+
+	key, r := c.uploadPage(a, "office-air.csv", []byte(officeCSV))
+	if r.code != http.StatusOK || !strings.Contains(r.body, `id="map-link"`) {
+		t.Fatalf("upload page offers no mapping: %d\n%s", r.code, text(r.body))
+	}
+
+	// The file as it is, the header line guessed (the title line above
+	// it fills one cell).
+	r = c.get("/admin/uploads/" + key + "/map")
+	if r.code != http.StatusOK {
+		t.Fatalf("mapping page: %d %s", r.code, text(r.body))
+	}
+	for _, w := range []string{`value="2" id="header-line-2" checked`, "Air monitoring summary", "<td>Town</td>", "<td>Ha Noi</td>", `name="role_4"`} {
+		if !strings.Contains(r.body, w) {
+			t.Errorf("mapping page lacks %q", w)
+		}
+	}
+
+	// Without a value column the preview says what is missing.
+	incomplete := officeMapping("preview")
+	incomplete.Set("role_3", "ignore")
+	r = c.post("/admin/uploads/"+key+"/map", incomplete)
+	if r.code != http.StatusOK || !strings.Contains(text(r.body), "No column holds the value") {
+		t.Errorf("incomplete mapping: %d\n%s", r.code, text(r.body))
+	}
+
+	// The live preview: the fragment the page's script asks for.
+	r = c.post("/admin/uploads/"+key+"/map/preview", officeMapping("preview"))
+	if r.code != http.StatusOK || strings.Contains(r.body, "<html") {
+		t.Fatalf("preview fragment: %d %.200s", r.code, r.body)
+	}
+	rows := previewRowRe.FindAllStringSubmatch(r.body, -1)
+	if len(rows) != 3 || rows[0][1] != "3" || rows[0][2] != "new" || rows[2][1] != "5" || rows[2][2] != "rejected" {
+		t.Fatalf("preview rows %v\n%s", rows, text(r.body))
+	}
+	page := text(r.body)
+	for _, w := range []string{"Hanoi (Ha Noi)", "41.2 µg/m³", "Remark: provisional count", "Town (“Atlantis”)"} {
+		if !strings.Contains(page, w) {
+			t.Errorf("preview lacks %q:\n%s", w, page)
+		}
+	}
+	// A fragment needs the session's CSRF token like any change.
+	if r := c.post("/admin/uploads/"+key+"/map/preview", url.Values{"csrf": {"forged"}}); r.code != http.StatusForbidden {
+		t.Errorf("forged preview: %d", r.code)
+	}
+
+	// A bad profile name is said beside the save button; nothing saved.
+	bad := officeMapping("save")
+	bad.Set("name", "Office Air!")
+	r = c.post("/admin/uploads/"+key+"/map", bad)
+	if r.code != http.StatusUnprocessableEntity || !strings.Contains(text(r.body), "The name may have only lower-case letters") {
+		t.Errorf("bad name: %d\n%s", r.code, text(r.body))
+	}
+	// Saved: a proposed profile, and the file is checked again.
+	r = c.post("/admin/uploads/"+key+"/map", officeMapping("save"))
+	if r.code != http.StatusSeeOther || !strings.HasPrefix(r.loc, "/admin/uploads/"+key+"?profile_saved=") {
+		t.Fatalf("save: %d %s\n%s", r.code, r.loc, text(r.body))
+	}
+	a.Uploads.Wait()
+	prof, err := a.Store.ImportProfileByName(context.Background(), "office-air")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prof.Status != "proposed" || prof.CreatedBy != editorEmail || prof.Title != "City office air summary" ||
+		!strings.Contains(string(prof.Body), `"header_line":2`) || !strings.Contains(string(prof.Body), `"decimal_comma":true`) {
+		t.Errorf("stored profile: %+v %s", prof, prof.Body)
+	}
+	if r := c.get(r.loc); r.code != http.StatusOK || !strings.Contains(r.body, `id="profile-saved"`) {
+		t.Errorf("the upload page does not say the profile is saved: %d", r.code)
+	}
+
+	// The editor sees it waiting; may not approve it.
+	r = c.get("/admin/import-profiles?status=proposed")
+	if r.code != http.StatusOK || !strings.Contains(r.body, `data-profile="office-air" data-status="proposed"`) {
+		t.Fatalf("profiles list: %d\n%s", r.code, text(r.body))
+	}
+	id := itoa(prof.ID)
+	r = c.get("/admin/import-profiles/" + id)
+	if r.code != http.StatusOK || strings.Contains(r.body, `id="approve-button"`) || !strings.Contains(text(r.body), "waits for an admin’s approval") {
+		t.Errorf("profile page for an editor: %d\n%s", r.code, text(r.body))
+	}
+	if r := c.post("/admin/import-profiles/"+id+"/approve", nil); r.code != http.StatusForbidden {
+		t.Errorf("editor approving: %d", r.code)
+	}
+
+	// The admin approves it, in one step, and the history says so.
+	adm := a.client(t)
+	adm.login(adminEmail)
+	adm.get("/admin/import-profiles/" + id)
+	if r := adm.post("/admin/import-profiles/"+id+"/approve", nil); r.code != http.StatusSeeOther {
+		t.Fatalf("admin approving: %d %s", r.code, text(r.body))
+	}
+	r = adm.get("/admin/import-profiles/" + id + "?done=approved")
+	page = text(r.body)
+	for _, w := range []string{"The profile is approved", "approved (by admin@example.org", "created · v1", "approved · v2 · proposed → approved"} {
+		if !strings.Contains(page, w) {
+			t.Errorf("profile page after approval lacks %q:\n%s", w, page)
+		}
+	}
+	// Vietnamese readers read the mapping step in Vietnamese.
+	r = c.get("/vi/admin/uploads/" + key + "/map")
+	if r.code != http.StatusOK || !strings.Contains(text(r.body), "Ánh xạ các cột") || !strings.Contains(r.body, "khu vực (thành phố, quốc gia…)") {
+		t.Errorf("Vietnamese mapping page: %d", r.code)
+	}
+}
