@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/twinmetrics/twinmetrics/ingest"
+	"github.com/twinmetrics/twinmetrics/locale"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -34,7 +35,7 @@ func (s *Server) apiListProfiles(c echo.Context) error {
 	switch status {
 	case "", metrics.ProfileProposed, metrics.ProfileApproved, metrics.ProfileRetired:
 	default:
-		return badParam("status", "proposed, approved or retired")
+		return badParam("status", reasonProfileStatus.With())
 	}
 	ps, err := s.store.ImportProfiles(c.Request().Context(), status)
 	if err != nil {
@@ -68,8 +69,8 @@ func (s *Server) apiShowProfile(c echo.Context) error {
 // invalidProfile is the problem document of a profile the format
 // refuses, one entry per key.
 func invalidProfile(err error) *Problem {
-	p := &Problem{Type: problemInvalidProfile, Title: "Invalid import profile", Status: http.StatusUnprocessableEntity,
-		Detail: "The profile does not fit the format (" + problemInvalidProfile + "): " + err.Error()}
+	p := &Problem{Type: problemInvalidProfile, Title: locale.English(titleInvalidProfile.With()), Status: http.StatusUnprocessableEntity,
+		Detail: locale.English(detailInvalidProf.With(problemInvalidProfile, err.Error()))}
 	var pes ingest.ProfileErrors
 	var pe *ingest.ProfileError
 	switch {
@@ -99,9 +100,10 @@ func (s *Server) saveProfile(c echo.Context, body []byte) (metrics.ImportProfile
 	saved, err := s.store.SaveImportProfile(ctx, metrics.ProfileInput{Name: prof.Name, Title: prof.Title, Body: body}, *currentUser(c), s.now())
 	var inv *metrics.InvalidError
 	if errors.As(err, &inv) {
-		p := &Problem{Type: problemInvalidProfile, Title: "Invalid import profile", Status: http.StatusUnprocessableEntity, Detail: inv.Error()}
+		p := &Problem{Type: problemInvalidProfile, Title: locale.English(titleInvalidProfile.With()), Status: http.StatusUnprocessableEntity,
+			Detail: locale.English(detailInvalidProf.With(problemInvalidProfile, inv.Error()))}
 		for k, v := range inv.Fields {
-			p.InvalidParams = append(p.InvalidParams, InvalidParam{Name: k, Reason: v})
+			p.InvalidParams = append(p.InvalidParams, invalidParam(k, v))
 		}
 		return saved, false, p
 	}
@@ -129,7 +131,7 @@ func (s *Server) apiCreateProfile(c echo.Context) error {
 // notAllowed turns the domain's refusal into 403.
 func notAllowed(err error) error {
 	if errors.Is(err, metrics.ErrNotAllowed) {
-		return echo.NewHTTPError(http.StatusForbidden, "Only admins may do this.")
+		return echo.NewHTTPError(http.StatusForbidden, msgAdminsOnly.With())
 	}
 	return err
 }
@@ -167,10 +169,10 @@ func (s *Server) apiRevertProfile(c echo.Context) error {
 	}
 	chID, err := strconv.ParseInt(c.FormValue("change"), 10, 64)
 	if err != nil {
-		return badParam("change", "the number of the change to revert, from the profile's changes")
+		return badParam("change", reasonChangeNumber.With())
 	}
 	if !s.changeOf(c, p.ID, chID) {
-		return badParam("change", "not a change of this profile")
+		return badParam("change", reasonChangeOther.With())
 	}
 	if p, err = s.store.RevertImportProfileChange(c.Request().Context(), chID, *currentUser(c), s.now()); err != nil {
 		return notAllowed(err)

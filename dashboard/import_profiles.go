@@ -157,7 +157,7 @@ func (s *Server) revertProfile(c echo.Context) error {
 	}
 	chID, err := strconv.ParseInt(c.FormValue("change"), 10, 64)
 	if err != nil || !s.changeOf(c, p.ID, chID) {
-		return echo.NewHTTPError(http.StatusBadRequest, msgNoSuchChange)
+		return echo.NewHTTPError(http.StatusBadRequest, msgNoSuchChange.With())
 	}
 	return s.profileAction(c, func(_ int64, u metrics.User) (metrics.ImportProfile, error) {
 		return s.store.RevertImportProfileChange(c.Request().Context(), chID, u, s.now())

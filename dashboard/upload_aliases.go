@@ -31,7 +31,7 @@ func (s *Server) acceptAliases(c echo.Context) error {
 		}
 	}
 	if len(in) == 0 {
-		return echo.NewHTTPError(http.StatusBadRequest, msgNoAliasTicked)
+		return echo.NewHTTPError(http.StatusBadRequest, msgNoAliasTicked.With())
 	}
 	res, err := s.store.AcceptAliases(c.Request().Context(), in, currentUser(c).Email)
 	if err != nil {

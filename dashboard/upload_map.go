@@ -46,7 +46,7 @@ type mapPage struct {
 	Units      []metrics.Unit
 	Sources    []*metrics.Source
 	Rows       []ingest.MappedRow
-	Problems   map[string]*ingest.MappingProblem
+	Problems   map[string]string
 	// Previewed is set once a mapping has been read (the form sent).
 	Previewed bool
 	Name      string
@@ -152,9 +152,10 @@ func (s *Server) buildMapPage(c echo.Context, p *ingest.Pending, sent bool) (*ma
 	}
 	d.Rows = rows
 	if merr != nil {
-		d.Problems = map[string]*ingest.MappingProblem{}
+		loc := s.locale(c)
+		d.Problems = map[string]string{}
 		for k, v := range merr.Fields {
-			d.Problems[k] = &v
+			d.Problems[k] = loc.Say(v)
 		}
 	}
 	return d, nil
@@ -185,7 +186,7 @@ func (s *Server) mappable(c echo.Context) (*ingest.Pending, error) {
 	}
 	switch p.State {
 	case ingest.StatePublished, ingest.StateDiscarded:
-		return nil, echo.NewHTTPError(http.StatusConflict, msgMapDone)
+		return nil, echo.NewHTTPError(http.StatusConflict, msgMapDone.With())
 	}
 	return p, nil
 }
@@ -285,8 +286,8 @@ func (s *Server) saveMapping(c echo.Context) error {
 	saved, err := s.store.SaveImportProfile(ctx, metrics.ProfileInput{Name: name, Title: title, Body: body}, *currentUser(c), s.now())
 	var inv *metrics.InvalidError
 	if errors.As(err, &inv) {
-		for k := range inv.Fields {
-			d.SaveProblems = append(d.SaveProblems, loc.T("map.save.bad_"+k))
+		for _, m := range inv.Fields {
+			d.SaveProblems = append(d.SaveProblems, loc.Say(m))
 		}
 		sort.Strings(d.SaveProblems)
 		return s.renderMapping(c, d, http.StatusUnprocessableEntity)

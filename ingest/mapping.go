@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/twinmetrics/twinmetrics/locale"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -198,12 +200,12 @@ func blankFields(rec []string) bool {
 func sampleXLSX(path, sheet string, n int, lim Limits, s *Sample) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fileErr("xlsx_damaged", saveAsHint, "The workbook is damaged or truncated and cannot be read.").With("xlsx_damaged", "save_as")
+			err = fileErr("xlsx_damaged", fileXLSXDamaged.With(), fileHintSaveAs.With())
 		}
 	}()
 	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: lim.MaxBytes * 8, UnzipXMLSizeLimit: 16 << 20})
 	if err != nil {
-		return fileErr("xlsx_damaged", saveAsHint, "The file looks like an XLSX workbook but cannot be opened: it is damaged, truncated or password-protected.").With("xlsx_unopenable", "save_as")
+		return fileErr("xlsx_damaged", fileXLSXUnopenable.With(), fileHintSaveAs.With())
 	}
 	defer f.Close()
 	s.Sheets = f.GetSheetList()
@@ -222,11 +224,11 @@ func sampleXLSX(path, sheet string, n int, lim Limits, s *Sample) (err error) {
 		}
 	}
 	if s.Sheet == "" {
-		return fileErr("xlsx_no_sheet", "Put the data on a sheet named “data”, as in the template.", "The workbook has no data sheet.").With("xlsx_no_sheet", "")
+		return fileErr("xlsx_no_sheet", fileXLSXNoSheet.With(), fileHintXLSXNoSheet.With())
 	}
 	rows, err := f.Rows(s.Sheet)
 	if err != nil {
-		return fileErr("xlsx_damaged", saveAsHint, "The sheet %s cannot be read: the workbook is damaged or truncated.", s.Sheet).With("xlsx_sheet_damaged", "save_as", "Sheet", s.Sheet)
+		return fileErr("xlsx_damaged", fileXLSXSheetDamaged.With(s.Sheet), fileHintSaveAs.With())
 	}
 	defer rows.Close()
 	line := 0
@@ -263,25 +265,42 @@ type Mapping struct {
 }
 
 // MappingError says what is missing or wrong in a mapping, by field
-// ("roles", "indicator", "header_line"), each message a locale key with
-// arguments.
+// ("roles", "indicator", "header_line").
 type MappingError struct {
-	Fields map[string]MappingProblem
-}
-
-// MappingProblem is one field's problem: a message key and arguments.
-type MappingProblem struct {
-	Key  string
-	Args map[string]string
+	Fields map[string]locale.Message
 }
 
 func (e *MappingError) Error() string {
 	var parts []string
-	for f, p := range e.Fields {
-		parts = append(parts, f+": "+p.Key)
+	for f, m := range e.Fields {
+		parts = append(parts, f+": "+locale.English(m))
 	}
+	sort.Strings(parts)
 	return "mapping: " + strings.Join(parts, "; ")
 }
+
+// What the mapping step says of a mapping that cannot read the file.
+var (
+	mapErrHeaderLine = locale.Define("map.error.header_line")
+	mapErrRoleTwice  = locale.Define("map.error.role_twice", "Role")
+	mapErrRoleNone   = locale.Define("map.error.role_missing", "Role")
+	mapErrYear       = locale.Define("map.error.year")
+	mapErrIndicator  = locale.Define("map.error.indicator", "Code")
+	mapErrUnit       = locale.Define("map.error.unit", "Unit")
+	mapErrSource     = locale.Define("map.error.source", "Code")
+	mapErrUnnamed    = locale.Define("map.error.unnamed_column", "Column")
+	mapErrSameName   = locale.Define("map.error.same_name", "Column", "Other", "Name")
+)
+
+// roleNames are the roles as the page names them.
+var roleNames = map[string]locale.Key{
+	RoleIgnore: locale.Define("map.role.ignore"), RoleArea: locale.Define("map.role.area"), RoleYear: locale.Define("map.role.year"),
+	RoleIndicator: locale.Define("map.role.indicator"), RoleValue: locale.Define("map.role.value"), RoleUnit: locale.Define("map.role.unit"),
+	RoleSource: locale.Define("map.role.source"), RoleFlags: locale.Define("map.role.flags"), RoleNote: locale.Define("map.role.note"),
+}
+
+// RoleName is a role as the page names it.
+func RoleName(role string) locale.Message { return roleNames[role].With() }
 
 // columnsWith lists the columns that have a role.
 func (m Mapping) columnsWith(role string) []int {
@@ -297,27 +316,22 @@ func (m Mapping) columnsWith(role string) []int {
 // Check says what is missing in the mapping for a file whose header
 // line holds header; nil when the mapping can read the file.
 func (m Mapping) Check(header []string, cat *metrics.Catalogue) *MappingError {
-	bad := map[string]MappingProblem{}
-	add := func(field, key string, kv ...string) {
-		if _, ok := bad[field]; ok {
-			return
+	bad := map[string]locale.Message{}
+	add := func(field string, m locale.Message) {
+		if _, ok := bad[field]; !ok {
+			bad[field] = m
 		}
-		p := MappingProblem{Key: key, Args: map[string]string{}}
-		for i := 0; i+1 < len(kv); i += 2 {
-			p.Args[kv[i]] = kv[i+1]
-		}
-		bad[field] = p
 	}
 	if header == nil {
-		add("header_line", "map.error.header_line")
+		add("header_line", mapErrHeaderLine.With())
 	}
 	one := func(role string, constant bool, field string) {
 		n := len(m.columnsWith(role))
 		switch {
 		case n > 1:
-			add("roles", "map.error.role_twice", "Role", role)
+			add("roles", mapErrRoleTwice.With(RoleName(role)))
 		case n == 0 && !constant:
-			add(field, "map.error.role_missing", "Role", role)
+			add(field, mapErrRoleNone.With(RoleName(role)))
 		}
 	}
 	one(RoleArea, false, "roles")
@@ -328,27 +342,27 @@ func (m Mapping) Check(header []string, cat *metrics.Catalogue) *MappingError {
 	one(RoleFlags, true, "roles")
 	unitCols := len(m.columnsWith(RoleUnit))
 	if unitCols > 1 {
-		add("roles", "map.error.role_twice", "Role", RoleUnit)
+		add("roles", mapErrRoleTwice.With(RoleName(RoleUnit)))
 	}
 	if unitCols == 0 && m.Unit == "" && m.Indicator == "" {
-		add("unit", "map.error.role_missing", "Role", RoleUnit)
+		add("unit", mapErrRoleNone.With(RoleName(RoleUnit)))
 	}
 	if m.Year != 0 && (m.Year < 1900 || m.Year > 2100) {
-		add("year", "map.error.year")
+		add("year", mapErrYear.With())
 	}
 	if m.Indicator != "" && len(m.columnsWith(RoleIndicator)) == 0 {
 		if _, err := cat.Indicator(m.Indicator); err != nil {
-			add("indicator", "map.error.indicator", "Code", m.Indicator)
+			add("indicator", mapErrIndicator.With(m.Indicator))
 		}
 	}
 	if m.Unit != "" && unitCols == 0 {
 		if _, ok := metrics.LookupUnit(m.Unit); !ok {
-			add("unit", "map.error.unit", "Unit", m.Unit)
+			add("unit", mapErrUnit.With(m.Unit))
 		}
 	}
 	if m.Source != "" && len(m.columnsWith(RoleSource)) == 0 {
 		if _, err := cat.SourceByCode(m.Source); err != nil {
-			add("source", "map.error.source", "Code", m.Source)
+			add("source", mapErrSource.With(m.Source))
 		}
 	}
 	// A profile names columns by their header: each used column needs a
@@ -363,11 +377,11 @@ func (m Mapping) Check(header []string, cat *metrics.Catalogue) *MappingError {
 			name = strings.TrimSpace(header[i])
 		}
 		if name == "" {
-			add("roles", "map.error.unnamed_column", "Column", columnLetter(i))
+			add("roles", mapErrUnnamed.With(columnLetter(i)))
 			continue
 		}
 		if j, dup := seen[strings.ToLower(name)]; dup {
-			add("roles", "map.error.same_name", "Column", columnLetter(i), "Other", columnLetter(j), "Name", name)
+			add("roles", mapErrSameName.With(columnLetter(i), columnLetter(j), name))
 		}
 		seen[strings.ToLower(name)] = i
 	}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/jmoiron/sqlx/types"
+
+	"github.com/twinmetrics/twinmetrics/locale"
 )
 
 // Import profile statuses: editors propose, admins approve, and a
@@ -33,6 +35,13 @@ const (
 // profileNameRule is the profile format's rule for names
 // (docs/import-profiles.md).
 var profileNameRule = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+// What is wrong with a profile's name, title or body.
+var (
+	profBadName  = locale.Define("map.save.bad_name")
+	profBadTitle = locale.Define("map.save.bad_title")
+	profBadBody  = locale.Define("map.save.bad_body")
+)
 
 // ErrNotAllowed is returned when the user's role may not do what was
 // asked (an editor approving a profile).
@@ -202,16 +211,16 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 // changes nothing. The caller checks the body against the format.
 func (s *Store) SaveImportProfile(ctx context.Context, in ProfileInput, user User, at time.Time) (ImportProfile, error) {
 	in.Name, in.Title = strings.TrimSpace(in.Name), strings.TrimSpace(in.Title)
-	bad := map[string]string{}
+	bad := map[string]locale.Message{}
 	if !profileNameRule.MatchString(in.Name) {
-		bad["name"] = "use 1 to 64 lower-case letters, digits, - and _, such as cdp-citywide-2019"
+		bad["name"] = profBadName.With()
 	}
-	if len([]rune(in.Title)) > 200 {
-		bad["title"] = "a title of at most 200 characters"
+	if in.Title == "" || len([]rune(in.Title)) > 200 {
+		bad["title"] = profBadTitle.With()
 	}
 	body, err := compactJSON(in.Body)
 	if err != nil {
-		bad["body"] = "the profile is not valid JSON"
+		bad["body"] = profBadBody.With()
 	}
 	if len(bad) > 0 {
 		return ImportProfile{}, &InvalidError{bad}

@@ -66,7 +66,7 @@ func TestImportProfileLifecycle(t *testing.T) {
 		t.Fatalf("changes, newest first: %v", actions)
 	}
 	edit := changes[0]
-	if string(edit.OldBody) != string(v1[:0])+`{"name":"city-energy","value":{"column":"kWh"}}` || string(edit.NewBody) != string(v2) || !edit.BodyChanged() {
+	if string(edit.OldBody) != `{"name":"city-energy","value":{"column":"kWh"}}` || string(edit.NewBody) != string(v2) || !edit.BodyChanged() {
 		t.Errorf("edit logged %s → %s", edit.OldBody, edit.NewBody)
 	}
 	// Reverting the edit brings back kWh, approved as before.
@@ -95,7 +95,7 @@ func TestImportProfileLifecycle(t *testing.T) {
 	// A bad name is refused, naming the field.
 	_, err = st.SaveImportProfile(ctx, metrics.ProfileInput{Name: "City Energy!", Body: v1}, admin, now)
 	var inv *metrics.InvalidError
-	if !errors.As(err, &inv) || inv.Fields["name"] == "" {
+	if !errors.As(err, &inv) || inv.Fields["name"].Key != "map.save.bad_name" {
 		t.Fatalf("bad name: %v", err)
 	}
 }
