@@ -77,7 +77,7 @@ func TestMappingInBrowser(t *testing.T) {
 		choose(`#role-3`, "value"),
 		chromedp.WaitVisible(`#map-preview-rows tr[data-line="3"]`, chromedp.ByQuery),
 		chromedp.Text(`#map-preview-rows tr[data-line="3"]`, &firstRow, chromedp.ByQuery),
-		chromedp.Text(`#map-preview-rows tr[data-line="6"]`, &hostileRow, chromedp.ByQuery),
+		chromedp.Text(`#map-preview-rows tr[data-line="7"]`, &hostileRow, chromedp.ByQuery),
 		chromedp.Evaluate(`document.querySelectorAll("#map-preview img").length`, &imgs),
 	)
 	if err != nil {

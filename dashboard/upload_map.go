@@ -338,7 +338,9 @@ func profileProblems(loc Locale, err error) []string {
 // checkWithProfile checks the upload again, read with the saved
 // profile.
 func (s *Server) checkWithProfile(c echo.Context, key string, prof metrics.ImportProfile) error {
-	_ = prof
+	if err := s.uploads.UseProfile(c.Request().Context(), key, prof.Name); err != nil {
+		return err
+	}
 	s.uploads.CheckAsync(key)
 	return nil
 }

@@ -18,7 +18,8 @@ const officeCSV = "Air monitoring summary;;;;\n" +
 	"Station;Town;Measured in;PM2.5 annual;Remark\n" +
 	"Nguyen Van Cu;Ha Noi;2021;41,2;provisional count\n" +
 	"Hoan Kiem;Ha Noi;2022;39,9;\n" +
-	"X;Atlantis;2021;12;\n"
+	"X;Atlantis;2021;12;\n" +
+	"Q;Hanoj;2020;10;\n"
 
 // officeMapping is the mapping form an officer fills in for officeCSV.
 func officeMapping(action string) url.Values {
@@ -69,7 +70,7 @@ func TestMappingStep(t *testing.T) {
 		t.Fatalf("preview fragment: %d %.200s", r.code, r.body)
 	}
 	rows := previewRowRe.FindAllStringSubmatch(r.body, -1)
-	if len(rows) != 3 || rows[0][1] != "3" || rows[0][2] != "new" || rows[2][1] != "5" || rows[2][2] != "rejected" {
+	if len(rows) != 4 || rows[0][1] != "3" || rows[0][2] != "new" || rows[2][1] != "5" || rows[2][2] != "rejected" {
 		t.Fatalf("preview rows %v\n%s", rows, text(r.body))
 	}
 	page := text(r.body)
@@ -104,8 +105,22 @@ func TestMappingStep(t *testing.T) {
 		!strings.Contains(string(prof.Body), `"header_line":2`) || !strings.Contains(string(prof.Body), `"decimal_comma":true`) {
 		t.Errorf("stored profile: %+v %s", prof, prof.Body)
 	}
-	if r := c.get(r.loc); r.code != http.StatusOK || !strings.Contains(r.body, `id="profile-saved"`) {
-		t.Errorf("the upload page does not say the profile is saved: %d", r.code)
+	// The file is read with the new profile: the two Hanoi rows are
+	// new, Atlantis is skipped as not in the catalogue, and "Hanoj" (its Slovak name) is
+	// proposed as a name of Hanoi, which an editor cannot accept.
+	r = c.get(r.loc)
+	if r.code != http.StatusOK || !strings.Contains(r.body, `id="profile-saved"`) || !strings.Contains(r.body, `data-count="new">2<`) {
+		t.Fatalf("the upload page after saving the profile: %d\n%s", r.code, text(r.body))
+	}
+	if !strings.Contains(r.body, `id="alias-proposals-list"`) || !strings.Contains(text(r.body), "Hanoj → Hanoi") || strings.Contains(r.body, `id="alias-form"`) {
+		t.Errorf("the editor's view of the alias proposals:\n%s", text(r.body))
+	}
+	pend, err := a.Uploads.Pending(key)
+	if err != nil || pend.Profile != "office-air" || pend.Skips == nil || pend.Skips.NotInCatalogue != 2 {
+		t.Errorf("the upload read with the profile: %+v %+v, %v", pend, pend.Skips, err)
+	}
+	if r := c.post("/admin/uploads/"+key+"/aliases", url.Values{"alias": {"hanoi:Hanoj"}}); r.code != http.StatusForbidden {
+		t.Errorf("editor accepting aliases: %d", r.code)
 	}
 
 	// The editor sees it waiting; may not approve it.
@@ -136,6 +151,29 @@ func TestMappingStep(t *testing.T) {
 			t.Errorf("profile page after approval lacks %q:\n%s", w, page)
 		}
 	}
+	// The admin accepts the proposed alias in one step; the file is
+	// checked again and the Hanoj row is read as Hanoi's.
+	r = adm.get("/admin/uploads/" + key)
+	if !strings.Contains(r.body, `value="hanoi:Hanoj"`) {
+		t.Fatalf("the admin is not offered the alias:\n%s", text(r.body))
+	}
+	r = adm.post("/admin/uploads/"+key+"/aliases", url.Values{"alias": {"hanoi:Hanoj"}})
+	if r.code != http.StatusSeeOther || !strings.Contains(r.loc, "aliases_added=1") {
+		t.Fatalf("accepting the alias: %d %s %s", r.code, r.loc, text(r.body))
+	}
+	a.Uploads.Wait()
+	r = adm.get(r.loc)
+	if !strings.Contains(r.body, `data-count="new">3<`) || !strings.Contains(text(r.body), "1 name(s) added as aliases") {
+		t.Errorf("after accepting the alias:\n%s", text(r.body))
+	}
+	cat, err := a.Store.Catalogue(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hanoi, _ := cat.Area("hanoi"); hanoi == nil || !strings.Contains(strings.Join(hanoi.Aliases, "|"), "Hanoj") {
+		t.Errorf("Hanoi's aliases: %+v", hanoi)
+	}
+
 	// Vietnamese readers read the mapping step in Vietnamese.
 	r = c.get("/vi/admin/uploads/" + key + "/map")
 	if r.code != http.StatusOK || !strings.Contains(text(r.body), "Ánh xạ các cột") || !strings.Contains(r.body, "khu vực (thành phố, quốc gia…)") {

@@ -13,6 +13,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/twinmetrics/twinmetrics/data"
+	"github.com/xuri/excelize/v2"
 )
 
 // An import profile says how one publisher's file layout is read and
@@ -72,8 +75,11 @@ type Profile struct {
 // ReadSpec says how the file is read.
 type ReadSpec struct {
 	Format string `json:"format"` // csv or xlsx
-	// Sheet names the workbook sheet holding the data (xlsx).
-	Sheet string `json:"sheet,omitempty"`
+	// Sheet names the workbook sheet holding the data (xlsx), or
+	// SheetPattern, a regular expression, the sheets read one after
+	// the other (a table split into one sheet per indicator).
+	Sheet        string `json:"sheet,omitempty"`
+	SheetPattern string `json:"sheet_pattern,omitempty"`
 	// HeaderLine is the 1-based line (or sheet row) of the header; 1
 	// unless stated. HeaderLines header lines are joined, column by
 	// column, with a space (a group line above the column names).
@@ -103,13 +109,16 @@ type LayoutSpec struct {
 	YearColumns string `json:"year_columns,omitempty"`
 }
 
-// Column names one column of the file. In JSON it is a string, or a
-// list of names of which the first the header has is used (a column
-// renamed between releases).
-type Column []string
+// Names is one name or several: in JSON a string or a list of strings.
+type Names []string
 
-// UnmarshalJSON reads a column as a string or a list of strings.
-func (c *Column) UnmarshalJSON(b []byte) error {
+// Column names one column of the file: a name, or a list of names of
+// which the first the header has is used (a column renamed between
+// releases).
+type Column = Names
+
+// UnmarshalJSON reads a string or a list of strings.
+func (c *Names) UnmarshalJSON(b []byte) error {
 	var one string
 	if err := json.Unmarshal(b, &one); err == nil {
 		*c = Column{one}
@@ -123,8 +132,8 @@ func (c *Column) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MarshalJSON writes a one-name column as a string.
-func (c Column) MarshalJSON() ([]byte, error) {
+// MarshalJSON writes one name as a string.
+func (c Names) MarshalJSON() ([]byte, error) {
 	if len(c) == 1 {
 		return json.Marshal(c[0])
 	}
@@ -140,14 +149,16 @@ type AreaSpec struct {
 	// another country is never matched.
 	CountryColumn Column `json:"country_column,omitempty"`
 	// OrganisationColumn holds the reporting organisation's name
-	// ("City of Cape Town"), tried after Columns.
+	// ("City of Cape Town"), tried before Columns: the organisation
+	// fixes the boundary.
 	OrganisationColumn Column `json:"organisation_column,omitempty"`
 	// Codes maps a publisher's code or name as printed (UN/LOCODE
 	// "VN HAN", Eurostat "IT002C") to an area slug; "" drops the rows.
 	Codes map[string]string `json:"codes,omitempty"`
-	// Kind prefers areas of this kind (city, metropolitan, agglomeration,
-	// country) where a name fits several.
-	Kind string `json:"kind,omitempty"`
+	// Kind restricts matches to areas of this kind, or these kinds
+	// (city, metropolitan, agglomeration, country): UN WUP names
+	// agglomerations, never municipalities.
+	Kind Names `json:"kind,omitempty"`
 }
 
 // YearSpec says which year a value is for.
@@ -168,6 +179,10 @@ type YearSpec struct {
 type IndicatorSpec struct {
 	Constant string `json:"constant,omitempty"`
 	Column   Column `json:"column,omitempty"`
+	// Cell reads the indicator, through Map, from one cell of each
+	// sheet ("C6", above the header), for a workbook with one sheet per
+	// indicator.
+	Cell string `json:"cell,omitempty"`
 	// Map is the crosswalk from the column's value to an indicator
 	// code; a value that maps to "" or is absent is skipped and counted.
 	Map map[string]string `json:"map,omitempty"`
@@ -197,6 +212,11 @@ type UnitSpec struct {
 	Constant string            `json:"constant,omitempty"`
 	Column   Column            `json:"column,omitempty"`
 	Map      map[string]string `json:"map,omitempty"`
+	// FromIndicator: the values are in each indicator's own unit (a
+	// table whose indicator names its unit, "… - minutes"); with Column,
+	// only when the file has no such column (a generic profile for
+	// tables with and without a unit dimension).
+	FromIndicator bool `json:"from_indicator,omitempty"`
 }
 
 // MeasureSpec is one value column of a wide_by_measure or
@@ -205,6 +225,9 @@ type MeasureSpec struct {
 	Column    Column `json:"column"`
 	Indicator string `json:"indicator"`
 	Unit      string `json:"unit,omitempty"`
+	// Optional: a file without this column is read without the measure
+	// (a generic profile naming the value columns one publisher uses).
+	Optional bool `json:"optional,omitempty"`
 	// Scale, Year, Flags and Note replace the profile's own for this
 	// measure (Year only in multi_measure).
 	Scale float64   `json:"scale,omitempty"`
@@ -229,7 +252,10 @@ type FlagSpec struct {
 	// OBS_FLAG "e" → estimated); unmapped codes are ignored.
 	Column Column            `json:"column,omitempty"`
 	Map    map[string]string `json:"map,omitempty"`
-	Rules  []FlagRule        `json:"rules,omitempty"`
+	// Adjacent: the flag code is in the column right after each value
+	// (Eurostat's table layout: 2015, flag, 2016, flag …), mapped by Map.
+	Adjacent bool       `json:"adjacent,omitempty"`
+	Rules    []FlagRule `json:"rules,omitempty"`
 }
 
 // FlagRule sets Flag on a value: always, for years after YearAfter,
@@ -492,12 +518,20 @@ func (p *Profile) validate() ProfileErrors {
 	}
 	switch p.Read.Format {
 	case "csv":
-		if p.Read.Sheet != "" {
+		if p.Read.Sheet != "" || p.Read.SheetPattern != "" {
 			bad("read.sheet", "only a workbook (format xlsx) has sheets")
 		}
 	case "xlsx":
-		if p.Read.Sheet == "" {
-			bad("read.sheet", "is required for a workbook: name the sheet that holds the data")
+		switch {
+		case p.Read.Sheet == "" && p.Read.SheetPattern == "":
+			bad("read.sheet", "is required for a workbook: name the sheet that holds the data (or give sheet_pattern)")
+		case p.Read.Sheet != "" && p.Read.SheetPattern != "":
+			bad("read.sheet_pattern", "give either sheet or sheet_pattern, not both")
+		}
+		if p.Read.SheetPattern != "" {
+			if _, err := regexp.Compile(p.Read.SheetPattern); err != nil {
+				bad("read.sheet_pattern", "is not a valid regular expression: %v", err)
+			}
 		}
 		if p.Read.Delimiter != "" || p.Read.Encoding != "" {
 			bad("read.delimiter", "a workbook has no delimiter or encoding")
@@ -574,20 +608,34 @@ func (p *Profile) validate() ProfileErrors {
 	if len(p.Area.Columns) == 0 && p.Area.OrganisationColumn == nil {
 		bad("area.columns", "is required: the column(s) naming the area")
 	}
-	if !areaKinds[p.Area.Kind] {
-		bad("area.kind", "must be city, metropolitan, agglomeration or country")
+	for _, k := range p.Area.Kind {
+		if !areaKinds[k] || k == "" {
+			bad("area.kind", "must be city, metropolitan, agglomeration or country (or a list of them)")
+		}
 	}
 	if p.Layout.Kind != LayoutWideByYear {
 		p.validateYear(p.Year, "year", p.Layout.Kind != LayoutMultiMeasure, bad)
 	}
 	if ind := p.Indicator; ind != nil {
+		n := 0
+		for _, set := range []bool{ind.Constant != "", ind.Column != nil, ind.Cell != ""} {
+			if set {
+				n++
+			}
+		}
 		switch {
-		case ind.Constant != "" && ind.Column != nil:
-			bad("indicator", "give either constant or column, not both")
-		case ind.Constant == "" && ind.Column == nil:
-			bad("indicator", "give constant (an indicator code) or column with map")
-		case ind.Column != nil && len(ind.Map) == 0:
-			bad("indicator.map", "is required with indicator.column: the crosswalk from the file's values to indicator codes")
+		case n != 1:
+			bad("indicator", "give one of constant (an indicator code), column with map, or cell with map")
+		case ind.Constant == "" && len(ind.Map) == 0:
+			bad("indicator.map", "is required: the crosswalk from the file's values to indicator codes")
+		case ind.Cell != "" && p.Read.Format != "xlsx":
+			bad("indicator.cell", "only a workbook has cells")
+		case ind.Cell != "":
+			if _, r, err := excelize.CellNameToCoordinates(ind.Cell); err != nil {
+				bad("indicator.cell", "is not a cell name such as C6")
+			} else if r >= p.Read.headerLine()+p.Read.headerLines()+p.Read.SkipLines {
+				bad("indicator.cell", "must lie above the data (the header ends on line %d)", p.Read.headerLine()+p.Read.headerLines()-1)
+			}
 		}
 	}
 	if p.Value.Scale < 0 {
@@ -606,8 +654,14 @@ func (p *Profile) validate() ProfileErrors {
 		}
 	}
 	if u := p.Unit; u != nil {
-		if (u.Constant == "") == (u.Column == nil) {
-			bad("unit", "give either constant or column")
+		n := 0
+		for _, set := range []bool{u.Constant != "", u.Column != nil, u.FromIndicator} {
+			if set {
+				n++
+			}
+		}
+		if n != 1 && !(n == 2 && u.Column != nil && u.FromIndicator) {
+			bad("unit", "give one of constant, column or from_indicator (or column with from_indicator)")
 		}
 	}
 	if p.Unit == nil && p.Layout.Kind != LayoutWideByMeasure && p.Layout.Kind != LayoutMultiMeasure {
@@ -698,8 +752,11 @@ func validateFlags(f *FlagSpec, key string, bad func(string, string, ...any)) {
 	if f == nil {
 		return
 	}
-	if f.Column != nil && len(f.Map) == 0 {
-		bad(key+".map", "is required with flags.column: the crosswalk from the file's flag codes to flags")
+	if (f.Column != nil || f.Adjacent) && len(f.Map) == 0 {
+		bad(key+".map", "is required with column or adjacent: the crosswalk from the file's flag codes to flags")
+	}
+	if f.Column != nil && f.Adjacent {
+		bad(key+".adjacent", "give either column or adjacent")
 	}
 	for i, r := range f.Rules {
 		k := fmt.Sprintf("%s.rules[%d]", key, i)
@@ -777,4 +834,10 @@ func LoadProfiles(fsys fs.FS, dir string) ([]*Profile, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// ShippedProfiles are the profiles in data/profiles, embedded in the
+// binary.
+func ShippedProfiles() ([]*Profile, error) {
+	return LoadProfiles(data.Profiles, "profiles")
 }

@@ -182,7 +182,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	} else {
 		logger.Info("seeded database", "observations", res.Observations, "derived", res.Derived)
 	}
-	shipped, err := ingest.ShippedProfiles(data.Profiles, "profiles")
+	shipped, err := ingest.ShippedProfileRecords(data.Profiles, "profiles")
 	if err != nil {
 		return err
 	}
@@ -195,6 +195,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return err
 	}
+	up.UseStoredProfiles()
 	defer up.Wait()
 	switch cmd {
 	case "seed":
