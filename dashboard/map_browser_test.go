@@ -30,7 +30,8 @@ func choose(sel, value string) chromedp.Action {
 // to map its columns, gives the columns their roles, and sees the
 // preview of the mapped rows change as the roles do (the page's own
 // script asking the server); a hostile cell stays text. Saving makes an
-// approved profile and takes the admin back to the upload.
+// approved profile and takes the admin back to the upload, checked with
+// it.
 func TestMappingInBrowser(t *testing.T) {
 	ctx := browser(t)
 	a := newStaffApp(t, testapp.Options{})
@@ -50,7 +51,7 @@ func TestMappingInBrowser(t *testing.T) {
 	})
 
 	var headerChecked bool
-	var blocked, firstRow, hostileRow, loc string
+	var blocked, firstRow, hostileRow, loc, newCount string
 	var imgs int
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(a.srv.URL+"/login"),
@@ -104,6 +105,9 @@ func TestMappingInBrowser(t *testing.T) {
 		chromedp.SetValue(`#map-title`, "City office air summary", chromedp.ByQuery),
 		chromedp.Click(`#map-save-button`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#profile-saved`, chromedp.ByQuery),
+		// The page follows the check with the new profile to its preview.
+		chromedp.WaitVisible(`#counts`, chromedp.ByQuery),
+		chromedp.Text(`[data-count=new]`, &newCount, chromedp.ByQuery),
 		chromedp.Location(&loc),
 	)
 	if err != nil {
@@ -111,6 +115,11 @@ func TestMappingInBrowser(t *testing.T) {
 	}
 	if !strings.Contains(loc, "/admin/uploads/") {
 		t.Errorf("after saving, at %s", loc)
+	}
+	// Read with the profile: the two Hanoi rows; Atlantis, Hanoj and the
+	// hostile name are places the catalogue does not know.
+	if newCount != "2" {
+		t.Errorf("after saving, %q new values, want 2", newCount)
 	}
 	prof, err := a.Store.ImportProfileByName(context.Background(), "office-air")
 	if err != nil || prof.Status != "approved" || prof.CreatedBy != adminEmail {
