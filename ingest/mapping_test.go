@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/twinmetrics/twinmetrics/ingest"
 	"github.com/twinmetrics/twinmetrics/internal/testapp"
@@ -124,5 +127,87 @@ func TestPreviewMapping(t *testing.T) {
 
 	if _, err := app.Uploads.SampleOf("0123456789abcdef0123456789abcdef", "", 5); !errors.Is(err, metrics.ErrNotFound) {
 		t.Errorf("unknown upload: %v", err)
+	}
+}
+
+// TestMappingWorkbook: a workbook's sheets are listed, the one chosen is
+// shown, and the profile saved from the mapping reads that sheet from
+// its header row when the upload is checked with it.
+func TestMappingWorkbook(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	ctx := context.Background()
+	f := excelize.NewFile()
+	f.SetSheetName("Sheet1", "About")
+	f.SetCellValue("About", "A1", "Test values, not figures about these cities.")
+	f.NewSheet("Values")
+	for i, row := range [][]any{
+		{"Energy use by city"},
+		{},
+		{"City", "Year", "kWh per person"},
+		{"Kosice", 2021, 5000},
+		{"Milano", 2021, 6000.5},
+	} {
+		for j, v := range row {
+			cell, _ := excelize.CoordinatesToCellName(j+1, i+1)
+			f.SetCellValue("Values", cell, v)
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	p := receive(t, app, "energy.xlsx", buf.Bytes())
+
+	s, err := app.Uploads.SampleOf(p.Key, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Format != "xlsx" || s.Sheet != "About" || strings.Join(s.Sheets, ",") != "About,Values" {
+		t.Fatalf("first sheet: %+v", s)
+	}
+	s, err = app.Uploads.SampleOf(p.Key, "Values", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The empty second row is not shown; the header is on row 3.
+	if s.Sheet != "Values" || len(s.Rows) != 4 || s.Rows[1].Line != 3 || s.Rows[1].Fields[2] != "kWh per person" {
+		t.Fatalf("sheet Values: %+v", s)
+	}
+	m := ingest.Mapping{Sheet: "Values", HeaderLine: 3, Roles: []string{"area", "year", "value"},
+		Indicator: "electricity_per_capita", Unit: "kwh_per_person", Source: "who_aaq_2022_v2022"}
+	cat, err := app.Store.Catalogue(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rows, merr, err := app.Uploads.PreviewMapping(ctx, p.Key, m, 20)
+	if err != nil || merr != nil || len(rows) != 2 || rows[0].AreaName != "Košice" || rows[1].AreaName != "Milan" {
+		t.Fatalf("preview: %+v %v %v", rows, merr, err)
+	}
+	b, err := m.ProfileOf("city-energy", "City energy workbook", s, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof, err := ingest.ParseProfile(b)
+	if err != nil || prof.Read.Format != "xlsx" || prof.Read.Sheet != "Values" || prof.Read.Delimiter != "" {
+		t.Fatalf("profile %s: %v", b, err)
+	}
+	u, err := app.Store.UserByEmail(ctx, "mapper@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Store.SaveImportProfile(ctx, metrics.ProfileInput{Name: "city-energy", Title: "City energy workbook", Body: b}, u, testapp.Fixed); err != nil {
+		t.Fatal(err)
+	}
+	// Proposed, not approved: used only when asked for by name.
+	if err := app.Uploads.UseProfile(ctx, p.Key, "city-energy"); err != nil {
+		t.Fatal(err)
+	}
+	pend, err := app.Uploads.Check(ctx, p.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pend.FileError != nil || pend.Counts.New != 2 || pend.Counts.Rejected != 0 {
+		rows, _, _ := app.Uploads.Rows(ctx, p.Key, "", false, 0, 10)
+		t.Errorf("checked with the profile: %+v %+v %+v", pend.Counts, pend.FileError, rows)
 	}
 }
