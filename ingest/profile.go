@@ -586,8 +586,8 @@ func (p *Profile) validate() ProfileErrors {
 			bad("measures", "only wide_by_measure and multi_measure layouts have measures")
 		}
 	case LayoutWideByMeasure, LayoutMultiMeasure:
-		if len(p.Measures) == 0 {
-			bad("measures", "is required in a %s layout: one entry per value column", p.Layout.Kind)
+		if p.Measures == nil {
+			bad("measures", "is required in a %s layout: one entry per value column ([] for a profile whose value columns are mapped at upload)", p.Layout.Kind)
 		}
 		if p.Indicator != nil {
 			bad("indicator", "a %s layout names the indicator in each measure", p.Layout.Kind)
@@ -693,7 +693,8 @@ func (p *Profile) validate() ProfileErrors {
 		validateFlags(m.Flags, k+".flags", bad)
 		validateNote(m.Note, k+".note", bad)
 	}
-	if (p.Source.Code == "") == (p.Source.Column == nil) {
+	mappedAtUpload := p.Measures != nil && len(p.Measures) == 0
+	if (p.Source.Code == "") == (p.Source.Column == nil) && !(mappedAtUpload && p.Source.Code == "" && p.Source.Column == nil) {
 		bad("source", "give either code (a catalogue source) or column with map")
 	}
 	if p.Source.Column != nil && len(p.Source.Map) == 0 {

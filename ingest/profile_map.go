@@ -806,17 +806,17 @@ func (m *profileMapper) mapRow(line int, fields []string, emit func(checkedRow) 
 		}
 		// Unit
 		unit := s.unit
-		if unit == "" && m.p.Unit != nil && m.p.Unit.FromIndicator {
-			if i := m.ck.indIdx[metrics.Fold(ind)]; i != nil {
-				unit = i.Unit
-			}
-		}
 		unitShown := unit
 		if unit == "" && m.unitCol >= 0 {
 			unitShown = cell(fields, m.unitCol)
 			unit = unitShown
 			if u, ok := m.p.Unit.Map[unitShown]; ok {
 				unit = u
+			}
+		}
+		if unit == "" && m.p.Unit != nil && m.p.Unit.FromIndicator {
+			if i := m.ck.indIdx[metrics.Fold(ind)]; i != nil {
+				unit, unitShown = i.Unit, i.Unit
 			}
 		}
 		// Source

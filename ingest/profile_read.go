@@ -108,6 +108,7 @@ type profileSource struct {
 	totalRows int // a workbook's rows, for progress
 	xs        *xlsxSource
 	xf        *excelize.File
+	ownsXF    bool
 	// indicatorText is the text of the profile's indicator cell on the
 	// sheet being read.
 	indicatorText string
@@ -117,7 +118,7 @@ func (ps *profileSource) Close() error {
 	if ps.src != nil {
 		ps.src.Close()
 	}
-	if ps.xf != nil {
+	if ps.xf != nil && ps.ownsXF {
 		return ps.xf.Close()
 	}
 	return nil
@@ -130,6 +131,12 @@ func (ps *profileSource) Sheets() string { return strings.Join(ps.read, ", ") }
 // line(s), lines skipped. It refuses a workbook without the profile's
 // sheet, naming it.
 func openForProfile(path, format string, p *Profile, lim Limits, read *int64) (ps *profileSource, ferr *FileError, err error) {
+	return openForProfileIn(nil, path, format, p, lim, read)
+}
+
+// openForProfileIn is openForProfile on a workbook already open (wb not
+// nil), which it leaves open.
+func openForProfileIn(wb *excelize.File, path, format string, p *Profile, lim Limits, read *int64) (ps *profileSource, ferr *FileError, err error) {
 	if format != p.Read.Format {
 		return nil, fileErr("profile_format", fileProfileFormat.With(p.Name, strings.ToUpper(p.Read.Format), strings.ToUpper(format)), fileHintProfileUpload.With()), nil
 	}
@@ -155,9 +162,12 @@ func openForProfile(path, format string, p *Profile, lim Limits, read *int64) (p
 			ps, ferr, err = nil, fileErr("xlsx_damaged", fileXLSXDamaged.With(), fileHintSaveAs.With()), nil
 		}
 	}()
-	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: lim.MaxBytes * 8, UnzipXMLSizeLimit: 16 << 20})
-	if err != nil {
-		return nil, fileErr("xlsx_damaged", fileXLSXUnopenable.With(), fileHintSaveAs.With()), nil
+	f := wb
+	if f == nil {
+		if f, err = excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: lim.MaxBytes * 8, UnzipXMLSizeLimit: 16 << 20}); err != nil {
+			return nil, fileErr("xlsx_damaged", fileXLSXUnopenable.With(), fileHintSaveAs.With()), nil
+		}
+		ps.ownsXF = true
 	}
 	ps.xf = f
 	all := f.GetSheetList()
@@ -321,14 +331,29 @@ func openCSVRaw(path string, rs ReadSpec, read *int64) (*csvSource, *FileError, 
 // DetectProfile finds the profile whose header signature the file
 // matches; nil when none does. When several match, the longest
 // signature wins.
-func DetectProfile(path, format string, profiles []*Profile, lim Limits) (*Profile, error) {
+func DetectProfile(path, format string, profiles []*Profile, lim Limits) (p *Profile, err error) {
+	var wb *excelize.File
+	if format == "xlsx" {
+		// one opening of the workbook for every profile's look at it
+		defer func() {
+			if r := recover(); r != nil {
+				p, err = nil, nil // a damaged workbook: the template path says so
+			}
+		}()
+		var oerr error
+		wb, oerr = excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: lim.MaxBytes * 8, UnzipXMLSizeLimit: 16 << 20})
+		if oerr != nil {
+			return nil, nil
+		}
+		defer wb.Close()
+	}
 	var best *Profile
 	for _, p := range profiles {
 		if p.Read.Format != format {
 			continue
 		}
 		var read int64
-		ps, ferr, err := openForProfile(path, format, p, lim, &read)
+		ps, ferr, err := openForProfileIn(wb, path, format, p, lim, &read)
 		if err != nil {
 			return nil, err
 		}
