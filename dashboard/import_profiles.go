@@ -48,6 +48,8 @@ type profilePage struct {
 	Body    string
 	Changes []profileChangeView
 	Done    string
+	// Proposal is an editor's waiting change, key by key.
+	Proposal string
 }
 
 func indentJSON(b []byte) string {
@@ -69,6 +71,9 @@ func (s *Server) showProfile(c echo.Context) error {
 		return err
 	}
 	d := &profilePage{P: p, Body: indentJSON(p.Body), Done: c.QueryParam("done")}
+	if p.HasProposal() {
+		d.Proposal = jsonDiff(p.Body, p.ProposedBody)
+	}
 	for _, x := range ch {
 		cv := profileChangeView{ProfileChange: x}
 		if x.BodyChanged() {

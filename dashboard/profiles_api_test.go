@@ -123,11 +123,12 @@ func TestImportProfilesAPI(t *testing.T) {
 	if code != http.StatusOK || out["status"] != "approved" || out["approved_by"] != adminEmail {
 		t.Fatalf("admin approving: %d %v", code, out)
 	}
-	// An editor's change goes back to proposed; the history says who
-	// changed what, newest first.
+	// An editor's change waits beside the approved profile, which stays
+	// in use; the history says who changed what, newest first.
 	changed := strings.Replace(officeProfile, `"version": 1`, `"version": 2`, 1)
 	code, out, _ = profileCall(t, a, editorTok, "POST", "/api/v1/import-profiles", changed)
-	if code != http.StatusOK || out["status"] != "proposed" || out["version"] != float64(3) {
+	if code != http.StatusOK || out["status"] != "approved" || out["version"] != float64(3) ||
+		out["body"].(map[string]any)["version"] != float64(1) || out["proposed_body"].(map[string]any)["version"] != float64(2) {
 		t.Fatalf("editor's change: %d %v", code, out)
 	}
 	code, out, _ = profileCall(t, a, editorTok, "GET", "/api/v1/import-profiles/office-air", "")
@@ -139,16 +140,17 @@ func TestImportProfilesAPI(t *testing.T) {
 		t.Fatalf("changes: %v", changes)
 	}
 	last := changes[0].(map[string]any)
-	if last["action"] != "edit" || last["user"] != editorEmail || last["old_body"].(map[string]any)["version"] != float64(1) || last["new_body"].(map[string]any)["version"] != float64(2) {
+	if last["action"] != "propose" || last["user"] != editorEmail || last["old_body"].(map[string]any)["version"] != float64(1) || last["new_body"].(map[string]any)["version"] != float64(2) {
 		t.Errorf("last change: %v", last)
 	}
-	// An admin reverts it: version 1 of the body, approved again.
+	// An admin reverts the proposal: version 1 of the body, nothing
+	// waiting.
 	revert := "change=" + jsonStr(last["id"])
 	if code, _, _ := profileCall(t, a, editorTok, "POST", loc+"/revert", revert); code != http.StatusForbidden {
 		t.Errorf("editor reverting: %d", code)
 	}
 	code, out, _ = profileCall(t, a, adminTok, "POST", loc+"/revert", revert)
-	if code != http.StatusOK || out["status"] != "approved" || out["body"].(map[string]any)["version"] != float64(1) {
+	if code != http.StatusOK || out["status"] != "approved" || out["body"].(map[string]any)["version"] != float64(1) || out["proposed_body"] != nil {
 		t.Fatalf("revert: %d %v", code, out)
 	}
 	if code, _, _ := profileCall(t, a, adminTok, "POST", loc+"/revert", "change=99999"); code != http.StatusBadRequest {

@@ -273,9 +273,11 @@ func (s *Server) saveMapping(c echo.Context) error {
 	name, title := strings.TrimSpace(d.Name), strings.TrimSpace(d.Title)
 	body, err := d.M.ProfileOf(name, title, d.Sample, cat)
 	if err == nil {
-		// A name already taken by a profile made for another layout is
-		// refused: saving would replace it.
-		if old, gerr := s.store.ImportProfileByName(ctx, name); gerr == nil && old.Kind == metrics.ProfileShipped {
+		// The mapping step makes new profiles: a shipped profile's name,
+		// or (for an editor) an approved one's, is refused, since the
+		// file would not be checked with what was just mapped.
+		if old, gerr := s.store.ImportProfileByName(ctx, name); gerr == nil &&
+			(old.Kind == metrics.ProfileShipped || old.Status == metrics.ProfileApproved && !currentUser(c).IsAdmin()) {
 			err = &ingest.ProfileError{Key: "name", Message: "taken"}
 		}
 	}

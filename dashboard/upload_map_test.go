@@ -180,3 +180,47 @@ func TestMappingStep(t *testing.T) {
 		t.Errorf("Vietnamese mapping page: %d", r.code)
 	}
 }
+
+// TestProfileProposalPage: an editor's change of an approved profile is
+// shown to the admin key by key beside the profile in use, and one
+// click puts it in use; the history keeps both.
+func TestProfileProposalPage(t *testing.T) {
+	a := newStaffApp(t, testapp.Options{})
+	ctx := context.Background()
+	code, out, _ := profileCall(t, a, a.token, "POST", "/api/v1/import-profiles", strings.Replace(officeProfile, `"header_line": 2`, `"header_line": 3`, 1))
+	if code != http.StatusCreated {
+		t.Fatalf("proposal: %d %v", code, out)
+	}
+	adm := a.client(t)
+	adm.login(adminEmail)
+	id := jsonStr(out["id"])
+	adm.get("/admin/import-profiles/" + id)
+	if r := adm.post("/admin/import-profiles/"+id+"/approve", nil); r.code != http.StatusSeeOther {
+		t.Fatalf("approve: %d", r.code)
+	}
+	// The editor proposes header line 2 instead.
+	if code, out, _ := profileCall(t, a, a.token, "POST", "/api/v1/import-profiles", officeProfile); code != http.StatusOK || out["proposed_body"] == nil {
+		t.Fatalf("editor's change: %d %v", code, out)
+	}
+	r := adm.get("/admin/import-profiles?status=approved")
+	if !strings.Contains(text(r.body), "approved · change waiting") {
+		t.Errorf("the list does not show the waiting change:\n%s", text(r.body))
+	}
+	r = adm.get("/admin/import-profiles/" + id)
+	page := text(r.body)
+	for _, w := range []string{"A change waits for approval", "editor@example.org proposed this change", "read.header_line: 3 → 2", "Approve the change"} {
+		if !strings.Contains(page, w) {
+			t.Errorf("profile page lacks %q:\n%s", w, page)
+		}
+	}
+	if r := adm.post("/admin/import-profiles/"+id+"/approve", nil); r.code != http.StatusSeeOther {
+		t.Fatalf("approve the change: %d", r.code)
+	}
+	p, err := a.Store.ImportProfileByName(ctx, "office-air")
+	if err != nil || p.HasProposal() || !strings.Contains(string(p.Body), `"header_line":2`) {
+		t.Errorf("after approving the change: %+v %v", p, err)
+	}
+	if page := text(adm.get("/admin/import-profiles/" + id).body); !strings.Contains(page, "change proposed") || strings.Contains(page, "A change waits") {
+		t.Errorf("history after approval:\n%s", page)
+	}
+}

@@ -63,7 +63,15 @@ type ImportProfile struct {
 	UpdatedAt  string         `db:"updated_at" json:"updated_at"`
 	ApprovedBy *string        `db:"approved_by" json:"approved_by"`
 	ApprovedAt *string        `db:"approved_at" json:"approved_at"`
+	// ProposedBody is an editor's change of an approved profile, waiting
+	// for an admin; Body stays in use until then.
+	ProposedBody types.JSONText `db:"proposed_body" json:"proposed_body,omitempty"`
+	ProposedBy   *string        `db:"proposed_by" json:"proposed_by,omitempty"`
+	ProposedAt   *string        `db:"proposed_at" json:"proposed_at,omitempty"`
 }
+
+// HasProposal reports whether an editor's change waits for approval.
+func (p ImportProfile) HasProposal() bool { return len(p.ProposedBody) > 0 }
 
 // ProfileChange is one logged change of an import profile.
 type ProfileChange struct {
@@ -144,7 +152,7 @@ func (s *Store) ImportProfileChanges(ctx context.Context, id int64) ([]ProfileCh
 func getProfileTx(ctx context.Context, tx *sqlx.Tx, where string, arg any) (ImportProfile, error) {
 	var p ImportProfile
 	err := tx.GetContext(ctx, &p, `SELECT p.id, p.name, p.title, p.version, p.status, p.kind, p.body, p.created_by, p.created_at,
-		p.updated_by, p.updated_at, p.approved_by, p.approved_at FROM import_profiles p WHERE `+where, arg)
+		p.updated_by, p.updated_at, p.approved_by, p.approved_at, p.proposed_body, p.proposed_by, p.proposed_at FROM import_profiles p WHERE `+where, arg)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fmt.Errorf("import profile %v: %w", arg, ErrNotFound)
 	}
@@ -152,7 +160,8 @@ func getProfileTx(ctx context.Context, tx *sqlx.Tx, where string, arg any) (Impo
 }
 
 // profileChange writes a profile's new state and the change that led to
-// it, in tx. Approval fields follow the new status.
+// it, in tx. Approval fields follow the new status. A "propose" change
+// logs the proposal as its new body.
 func profileChange(ctx context.Context, tx *sqlx.Tx, old *ImportProfile, next ImportProfile, action, who string, at time.Time, reverts *int64) (ImportProfile, error) {
 	now := at.UTC().Format(time.RFC3339)
 	next.UpdatedBy, next.UpdatedAt = who, now
@@ -162,13 +171,24 @@ func profileChange(ctx context.Context, tx *sqlx.Tx, old *ImportProfile, next Im
 	if next.Status != ProfileApproved {
 		next.ApprovedBy, next.ApprovedAt = nil, nil
 	}
+	var proposal any
+	if next.HasProposal() {
+		proposal = string(next.ProposedBody)
+		if old == nil || !bytes.Equal(old.ProposedBody, next.ProposedBody) {
+			next.ProposedBy, next.ProposedAt = &who, &now
+		}
+	} else {
+		next.ProposedBody, next.ProposedBy, next.ProposedAt = nil, nil, nil
+	}
 	var oldStatus *string
 	var oldBody []byte
 	if old == nil {
 		next.CreatedBy, next.CreatedAt, next.Version = who, now, 1
-		err := tx.GetContext(ctx, &next.ID, `INSERT INTO import_profiles (name, title, version, status, kind, body, created_by, created_at, updated_by, updated_at, approved_by, approved_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			next.Name, next.Title, next.Version, next.Status, next.Kind, string(next.Body), who, now, who, now, next.ApprovedBy, next.ApprovedAt)
+		err := tx.GetContext(ctx, &next.ID, `INSERT INTO import_profiles (name, title, version, status, kind, body, created_by, created_at, updated_by, updated_at,
+			approved_by, approved_at, proposed_body, proposed_by, proposed_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			next.Name, next.Title, next.Version, next.Status, next.Kind, string(next.Body), who, now, who, now, next.ApprovedBy, next.ApprovedAt,
+			proposal, next.ProposedBy, next.ProposedAt)
 		if err != nil {
 			return next, fmt.Errorf("save import profile %s: %w", next.Name, err)
 		}
@@ -176,8 +196,9 @@ func profileChange(ctx context.Context, tx *sqlx.Tx, old *ImportProfile, next Im
 		oldStatus, oldBody = &old.Status, old.Body
 		next.Version = old.Version + 1
 		if _, err := tx.ExecContext(ctx, `UPDATE import_profiles SET title = ?, version = ?, status = ?, kind = ?, body = ?,
-			updated_by = ?, updated_at = ?, approved_by = ?, approved_at = ? WHERE id = ?`,
-			next.Title, next.Version, next.Status, next.Kind, string(next.Body), who, now, next.ApprovedBy, next.ApprovedAt, old.ID); err != nil {
+			updated_by = ?, updated_at = ?, approved_by = ?, approved_at = ?, proposed_body = ?, proposed_by = ?, proposed_at = ? WHERE id = ?`,
+			next.Title, next.Version, next.Status, next.Kind, string(next.Body), who, now, next.ApprovedBy, next.ApprovedAt,
+			proposal, next.ProposedBy, next.ProposedAt, old.ID); err != nil {
 			return next, fmt.Errorf("save import profile %s: %w", next.Name, err)
 		}
 	}
@@ -185,8 +206,12 @@ func profileChange(ctx context.Context, tx *sqlx.Tx, old *ImportProfile, next Im
 	if oldBody != nil {
 		ob = string(oldBody)
 	}
+	logged := next.Body
+	if action == "propose" {
+		logged = next.ProposedBody
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO import_profile_changes (profile_id, at, user_email, action, version, old_status, new_status, old_body, new_body, reverts)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, next.ID, now, who, action, next.Version, oldStatus, next.Status, ob, string(next.Body), reverts); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, next.ID, now, who, action, next.Version, oldStatus, next.Status, ob, string(logged), reverts); err != nil {
 		return next, err
 	}
 	return next, nil
@@ -205,10 +230,12 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 }
 
 // SaveImportProfile creates the profile of that name or saves a new
-// version of it. What an editor saves is proposed (an approved profile
-// an editor changes goes back to proposed until an admin approves it);
-// what an admin saves is approved. Saving what is already stored
-// changes nothing. The caller checks the body against the format.
+// version of it. What an admin saves is approved and in use at once.
+// What an editor saves is proposed: a new profile waits for approval; a
+// change to an approved profile waits beside it (ProposedBody), and the
+// approved body stays in use until an admin approves the change. Saving
+// what is already stored or proposed changes nothing. The caller checks
+// the body against the format.
 func (s *Store) SaveImportProfile(ctx context.Context, in ProfileInput, user User, at time.Time) (ImportProfile, error) {
 	in.Name, in.Title = strings.TrimSpace(in.Name), strings.TrimSpace(in.Title)
 	bad := map[string]locale.Message{}
@@ -225,27 +252,43 @@ func (s *Store) SaveImportProfile(ctx context.Context, in ProfileInput, user Use
 	if len(bad) > 0 {
 		return ImportProfile{}, &InvalidError{bad}
 	}
-	status := ProfileProposed
-	if user.IsAdmin() {
-		status = ProfileApproved
-	}
 	var out ImportProfile
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		old, err := getProfileTx(ctx, tx, "p.name = ?", in.Name)
-		switch {
-		case errors.Is(err, ErrNotFound):
+		if errors.Is(err, ErrNotFound) {
+			status := ProfileProposed
+			if user.IsAdmin() {
+				status = ProfileApproved
+			}
 			out, err = profileChange(ctx, tx, nil, ImportProfile{Name: in.Name, Title: in.Title, Status: status, Kind: ProfileStaff, Body: body}, "create", user.Email, at, nil)
 			return err
-		case err != nil:
+		}
+		if err != nil {
 			return err
 		}
-		if bytes.Equal(old.Body, body) && old.Title == in.Title && (old.Status == status || (old.Status == ProfileApproved && !user.IsAdmin())) {
-			out = old
-			return nil
+		next, action := old, "edit"
+		next.Title = in.Title
+		switch {
+		case user.IsAdmin():
+			if bytes.Equal(old.Body, body) && old.Title == in.Title && old.Status == ProfileApproved && !old.HasProposal() {
+				out = old
+				return nil
+			}
+			next.Body, next.Status, next.ProposedBody = body, ProfileApproved, nil
+		case old.Status == ProfileApproved:
+			if bytes.Equal(old.Body, body) || bytes.Equal(old.ProposedBody, body) {
+				out = old
+				return nil
+			}
+			next.Title, next.ProposedBody, action = old.Title, body, "propose"
+		default:
+			if bytes.Equal(old.Body, body) && old.Title == in.Title && old.Status == ProfileProposed {
+				out = old
+				return nil
+			}
+			next.Body, next.Status = body, ProfileProposed
 		}
-		next := old
-		next.Title, next.Body, next.Status = in.Title, body, status
-		out, err = profileChange(ctx, tx, &old, next, "edit", user.Email, at, nil)
+		out, err = profileChange(ctx, tx, &old, next, action, user.Email, at, nil)
 		return err
 	})
 	return out, err
@@ -262,12 +305,16 @@ func (s *Store) setProfileStatus(ctx context.Context, id int64, status, action s
 		if err != nil {
 			return err
 		}
-		if old.Status == status {
+		if old.Status == status && !(status == ProfileApproved && old.HasProposal()) {
 			out = old
 			return nil
 		}
 		next := old
 		next.Status = status
+		if status == ProfileApproved && old.HasProposal() {
+			next.Body = old.ProposedBody
+		}
+		next.ProposedBody = nil
 		out, err = profileChange(ctx, tx, &old, next, action, user.Email, at, nil)
 		return err
 	})
@@ -316,6 +363,7 @@ func (s *Store) RevertImportProfileChange(ctx context.Context, changeID int64, u
 		if c.OldStatus != nil {
 			next.Status = *c.OldStatus
 		}
+		next.ProposedBody = nil
 		out, err = profileChange(ctx, tx, &old, next, "revert", user.Email, at, &c.ID)
 		return err
 	})

@@ -61,10 +61,16 @@ func TestImportProfileLifecycle(t *testing.T) {
 	if !strings.Contains(approved(), " city-energy ") {
 		t.Fatalf("approved list: %s", approved())
 	}
-	// An editor's change is a proposal again.
+	// An editor's change of the approved profile waits beside it: the
+	// approved body stays in use.
+	const kWh = `{"name":"city-energy","value":{"column":"kWh"}}`
 	p, err = st.SaveImportProfile(ctx, metrics.ProfileInput{Name: "city-energy", Title: "City energy", Body: v2}, editor, now)
-	if err != nil || p.Status != metrics.ProfileProposed || p.ApprovedBy != nil || p.Version != 3 {
+	if err != nil || p.Status != metrics.ProfileApproved || string(p.Body) != kWh || string(p.ProposedBody) != string(v2) ||
+		p.ProposedBy == nil || *p.ProposedBy != editor.Email || p.Version != 3 {
 		t.Fatalf("editor's edit: %+v, %v", p, err)
+	}
+	if !strings.Contains(approved(), " city-energy ") {
+		t.Fatal("a proposed change took the approved profile out of use")
 	}
 	changes, err := st.ImportProfileChanges(ctx, p.ID)
 	if err != nil {
@@ -74,31 +80,47 @@ func TestImportProfileLifecycle(t *testing.T) {
 	for _, c := range changes {
 		actions = append(actions, c.Action+":"+c.UserEmail)
 	}
-	if len(changes) != 3 || actions[0] != "edit:ed@example.org" || actions[1] != "approve:ad@example.org" || actions[2] != "create:ed@example.org" {
+	if len(changes) != 3 || actions[0] != "propose:ed@example.org" || actions[1] != "approve:ad@example.org" || actions[2] != "create:ed@example.org" {
 		t.Fatalf("changes, newest first: %v", actions)
 	}
 	edit := changes[0]
-	if string(edit.OldBody) != `{"name":"city-energy","value":{"column":"kWh"}}` || string(edit.NewBody) != string(v2) || !edit.BodyChanged() {
-		t.Errorf("edit logged %s → %s", edit.OldBody, edit.NewBody)
+	if string(edit.OldBody) != kWh || string(edit.NewBody) != string(v2) || !edit.BodyChanged() {
+		t.Errorf("proposal logged %s → %s", edit.OldBody, edit.NewBody)
 	}
-	// Reverting the edit brings back kWh, approved as before.
-	if _, err := st.RevertImportProfileChange(ctx, edit.ID, editor, now); !errors.Is(err, metrics.ErrNotAllowed) {
+	// The admin approves it: MWh is in use.
+	p, err = st.ApproveImportProfile(ctx, p.ID, admin, now)
+	if err != nil || string(p.Body) != string(v2) || p.HasProposal() || p.Version != 4 || *p.ApprovedBy != admin.Email {
+		t.Fatalf("approving the change: %+v, %v", p, err)
+	}
+	changes, _ = st.ImportProfileChanges(ctx, p.ID)
+	approval := changes[0]
+	// Reverting the approval brings back kWh, approved as before.
+	if _, err := st.RevertImportProfileChange(ctx, approval.ID, editor, now); !errors.Is(err, metrics.ErrNotAllowed) {
 		t.Fatalf("an editor reverted: %v", err)
 	}
-	p, err = st.RevertImportProfileChange(ctx, edit.ID, admin, now)
+	p, err = st.RevertImportProfileChange(ctx, approval.ID, admin, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(p.Body) != `{"name":"city-energy","value":{"column":"kWh"}}` || p.Status != metrics.ProfileApproved || p.Version != 4 {
+	if string(p.Body) != kWh || p.Status != metrics.ProfileApproved || p.Version != 5 {
 		t.Fatalf("after revert: %+v", p)
 	}
 	changes, _ = st.ImportProfileChanges(ctx, p.ID)
-	if changes[0].Action != "revert" || changes[0].Reverts == nil || *changes[0].Reverts != edit.ID {
+	if changes[0].Action != "revert" || changes[0].Reverts == nil || *changes[0].Reverts != approval.ID {
 		t.Fatalf("revert logged as %+v", changes[0])
+	}
+	// An editor's profile that was never approved is edited in place.
+	q, err := st.SaveImportProfile(ctx, metrics.ProfileInput{Name: "draft", Title: "Draft", Body: v1}, editor, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err = st.SaveImportProfile(ctx, metrics.ProfileInput{Name: "draft", Title: "Draft", Body: v2}, editor, now)
+	if err != nil || q.Status != metrics.ProfileProposed || string(q.Body) != string(v2) || q.HasProposal() {
+		t.Fatalf("editing a proposal: %+v, %v", q, err)
 	}
 	// Reverting the creation retires the profile.
 	p, err = st.RevertImportProfileChange(ctx, changes[len(changes)-1].ID, admin, now)
-	if err != nil || p.Status != metrics.ProfileRetired || string(p.Body) != `{"name":"city-energy","value":{"column":"kWh"}}` {
+	if err != nil || p.Status != metrics.ProfileRetired || string(p.Body) != kWh {
 		t.Fatalf("revert of the creation: %+v, %v", p, err)
 	}
 	if _, err := st.ImportProfile(ctx, 999); !errors.Is(err, metrics.ErrNotFound) {

@@ -3,7 +3,9 @@
 -- body is the profile's JSON as last saved, and version counts the
 -- saves. Shipped profiles come from data/profiles with the seed; staff
 -- profiles are made in the mapping step or sent to the API. Editors
--- propose, admins approve; only approved profiles recognise files.
+-- propose, admins approve; only approved profiles recognise files. An
+-- editor's change to an approved profile waits in proposed_body, and the
+-- approved body stays in use until an admin approves the change.
 CREATE TABLE import_profiles (
     id          INTEGER PRIMARY KEY,
     name        TEXT    NOT NULL UNIQUE,
@@ -17,7 +19,10 @@ CREATE TABLE import_profiles (
     updated_by  TEXT    NOT NULL,
     updated_at  TEXT    NOT NULL,
     approved_by TEXT,
-    approved_at TEXT
+    approved_at TEXT,
+    proposed_body TEXT,
+    proposed_by   TEXT,
+    proposed_at   TEXT
 );
 CREATE INDEX import_profiles_status ON import_profiles (status);
 
@@ -29,7 +34,7 @@ CREATE TABLE import_profile_changes (
     profile_id  INTEGER NOT NULL REFERENCES import_profiles (id),
     at          TEXT    NOT NULL,
     user_email  TEXT    NOT NULL,
-    action      TEXT    NOT NULL CHECK (action IN ('create', 'edit', 'approve', 'retire', 'revert', 'ship')),
+    action      TEXT    NOT NULL CHECK (action IN ('create', 'edit', 'propose', 'approve', 'retire', 'revert', 'ship')),
     version     INTEGER NOT NULL,
     old_status  TEXT,
     new_status  TEXT    NOT NULL,
