@@ -162,6 +162,13 @@ func profileCommand(ctx context.Context, verb, name string, st settings, store *
 			return err
 		}
 		fmt.Fprintf(stdout, "# %s (%s, %s, version %d, saved by %s at %s)\n%s\n", p.Name, p.Status, p.Kind, p.Version, p.UpdatedBy, p.UpdatedAt, buf.String())
+		if p.HasProposal() {
+			buf.Reset()
+			if err := json.Indent(&buf, p.ProposedBody, "", "  "); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "# a change proposed by %s at %s waits for approval:\n%s\n", deref(p.ProposedBy), deref(p.ProposedAt), buf.String())
+		}
 		return nil
 	case "approve":
 		if name == "" || st.email == "" {
@@ -186,4 +193,11 @@ func profileCommand(ctx context.Context, verb, name string, st settings, store *
 		return nil
 	}
 	return errors.New("usage: twinmetrics profile list | show NAME | approve NAME --email ADMIN")
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
