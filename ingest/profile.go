@@ -70,6 +70,11 @@ type Profile struct {
 	Flags     *FlagSpec      `json:"flags,omitempty"`
 	Note      *NoteSpec      `json:"note,omitempty"`
 	Filters   []FilterSpec   `json:"filters,omitempty"`
+	// Repeats: "keep" keeps every row that repeats an area, indicator,
+	// year and source (a database listing one city twice for a year,
+	// from two references) as a value of its own; "reject" (the
+	// default) rejects the later ones as duplicates.
+	Repeats string `json:"repeats,omitempty"`
 }
 
 // ReadSpec says how the file is read.
@@ -637,6 +642,11 @@ func (p *Profile) validate() ProfileErrors {
 				bad("indicator.cell", "must lie above the data (the header ends on line %d)", p.Read.headerLine()+p.Read.headerLines()-1)
 			}
 		}
+	}
+	switch p.Repeats {
+	case "", "keep", "reject":
+	default:
+		bad("repeats", "must be keep or reject")
 	}
 	if p.Value.Scale < 0 {
 		bad("value.scale", "must be positive")

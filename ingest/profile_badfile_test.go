@@ -183,3 +183,36 @@ func TestProfilePreviewSaysWhatChanged(t *testing.T) {
 		t.Errorf("note change %+v", c)
 	}
 }
+
+// TestOWIDGrapherNeedsItsColumnsMapped: an OWID grapher CSV is
+// recognised, and since its value columns differ from chart to chart,
+// the check says which ones to map.
+func TestOWIDGrapherNeedsItsColumnsMapped(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	// Rows as the seed records them from OWID's co-emissions-per-capita chart.
+	body := "Entity,Code,Year,Per capita CO₂ emissions (tonnes)\nItaly,ITA,2005,8.484034861299056\nItaly,ITA,2006,8.352871409630433\n"
+	p := checkWith(t, app, "co-emissions-per-capita.csv", []byte(body), "")
+	if p.ReadAs == nil || p.ReadAs.Profile != "owid-grapher-csv" {
+		t.Fatalf("read as %+v", p.ReadAs)
+	}
+	if p.FileError == nil || p.FileError.Code != "profile_no_measure" || !strings.Contains(locale.English(p.FileError.Message), `"Per capita CO₂ emissions (tonnes)"`) {
+		t.Errorf("file error %+v", p.FileError)
+	}
+}
+
+// TestProfileValueRules: a value marked as converted from another
+// measure is read and flagged; a notation key is not a value, and not
+// an error.
+func TestProfileValueRules(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	body := whoHeader +
+		"Western Pacific Region,VNM,Viet Nam,Ha Noi,2017,NA,(102)-converted value,,,,,r,NA,2018\n"
+	p := checkWith(t, app, "who.csv", []byte(body), "")
+	if p.FileError != nil || p.Counts.Total != 1 || p.Counts.Rejected != 0 || p.Skips.NoValue != 2 {
+		t.Fatalf("counts %+v, skips %+v, file error %+v", p.Counts, p.Skips, p.FileError)
+	}
+	rows, _, _ := app.Uploads.Rows(context.Background(), p.Key, "", false, 0, 10)
+	if len(rows) != 1 || rows[0].NewValue == nil || *rows[0].NewValue != 102 || rows[0].Flags != "converted" || rows[0].ValueAsGiven != "(102)-converted value" || rows[0].IndicatorCode != "pm10_annual_mean" {
+		t.Errorf("rows %+v", rows)
+	}
+}
