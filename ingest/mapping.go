@@ -69,7 +69,12 @@ func (s *Sample) Row(line int) []string {
 	return nil
 }
 
-const maxSampleCell = 200
+// maxSampleCell is the most of a cell the page shows; maxSampleBytes the
+// most of a CSV file the sample reads.
+const (
+	maxSampleCell  = 200
+	maxSampleBytes = 8 << 20
+)
 
 // SampleOf reads the first lines (at most n non-empty ones) of a
 // pending upload's file: for a workbook, of the named sheet (empty: the
@@ -157,7 +162,9 @@ func sampleCSV(path string, head []byte, n int, s *Sample) error {
 		return err
 	}
 	defer f.Close()
-	br := bufio.NewReader(f)
+	// The first lines are all the page shows: a quote left open, which
+	// would make the rest of the file one field, reads at most this much.
+	br := bufio.NewReader(io.LimitReader(f, maxSampleBytes))
 	if bom, _ := br.Peek(3); string(bom) == "\ufeff" {
 		br.Discard(3)
 	}
@@ -170,7 +177,7 @@ func sampleCSV(path string, head []byte, n int, s *Sample) error {
 		}
 		if err != nil {
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
+			if errors.As(err, &pe) || err == io.ErrUnexpectedEOF {
 				break // the rows before the bad one are still shown
 			}
 			return err

@@ -211,3 +211,29 @@ func TestMappingWorkbook(t *testing.T) {
 		t.Errorf("checked with the profile: %+v %+v %+v", pend.Counts, pend.FileError, rows)
 	}
 }
+
+// TestSampleOpenQuote: a quote left open on the third line does not
+// make the sample read the whole file; the lines before it are shown.
+func TestSampleOpenQuote(t *testing.T) {
+	app := testapp.New(t, testapp.Options{NoSeed: true})
+	var b bytes.Buffer
+	b.WriteString("a,b\n1,2\n\"3,4\n")
+	for b.Len() < 12<<20 {
+		b.WriteString("5,6\n")
+	}
+	p := receive(t, app, "open.csv", b.Bytes())
+	s, err := app.Uploads.SampleOf(p.Key, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Rows) < 2 || s.Rows[0].Fields[0] != "a" || s.Rows[1].Fields[1] != "2" {
+		t.Fatalf("sample: %+v", s.Rows[:min(len(s.Rows), 3)])
+	}
+	for _, r := range s.Rows {
+		for _, f := range r.Fields {
+			if len(f) > 250 {
+				t.Fatalf("a cell of %d bytes shown", len(f))
+			}
+		}
+	}
+}
