@@ -237,3 +237,56 @@ func TestSampleOpenQuote(t *testing.T) {
 		}
 	}
 }
+
+// TestMappingColumns: the indicator, unit and source given by columns
+// (crosswalks built from the values the file shows), flags as the
+// vocabulary writes them; the profile reads the file as the preview did.
+func TestMappingColumns(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	ctx := context.Background()
+	file := "where,what,when,amount,in,from,flags\n" +
+		"Kosice,pm25_annual_mean,2024,12.5,ug/m3,who_aaq_2022_v2022,estimated\n" +
+		"Hanoi,pm10_annual_mean,2024,80,µg/m³,who_aaq_2022_v2022,\n" +
+		"Milan,no2_annual_mean,2024,30,ug/m3,who_aaq_2022_v2022,provisional\n"
+	p := receive(t, app, "cols.csv", []byte(file))
+	m := ingest.Mapping{HeaderLine: 1, Roles: []string{"area", "indicator", "year", "value", "unit", "source", "flags"}}
+	s, rows, merr, err := app.Uploads.PreviewMapping(ctx, p.Key, m, 20)
+	if err != nil || merr != nil || len(rows) != 3 {
+		t.Fatalf("preview: %+v %v %v", rows, merr, err)
+	}
+	for _, r := range rows {
+		if r.Status != ingest.RowNew {
+			t.Errorf("preview row %d: %+v", r.Line, r)
+		}
+	}
+	if rows[0].Flags != "estimated" || rows[2].Flags != "provisional" {
+		t.Errorf("flags: %q %q", rows[0].Flags, rows[2].Flags)
+	}
+	cat, _ := app.Store.Catalogue(ctx)
+	b, err := m.ProfileOf("cols", "Columns", s, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := app.Store.UserByEmail(ctx, "mapper@example.org")
+	if _, err := app.Store.SaveImportProfile(ctx, metrics.ProfileInput{Name: "cols", Title: "Columns", Body: b}, u, testapp.Fixed); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Uploads.UseProfile(ctx, p.Key, "cols"); err != nil {
+		t.Fatal(err)
+	}
+	pend, err := app.Uploads.Check(ctx, p.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, _ := app.Uploads.Rows(ctx, p.Key, "", false, 0, 10)
+	if pend.FileError != nil || pend.Counts.New != 3 {
+		t.Fatalf("checked with the profile: %+v %+v %+v\n%s", pend.Counts, pend.FileError, got, b)
+	}
+	flags := map[string]string{}
+	for _, r := range got {
+		flags[r.IndicatorCode] = r.Flags
+	}
+	if flags["pm25_annual_mean"] != "estimated" || flags["no2_annual_mean"] != "provisional" || flags["pm10_annual_mean"] != "" {
+		t.Errorf("flags read with the profile: %v", flags)
+	}
+}
