@@ -111,6 +111,14 @@ func (s *Server) buildMapPage(c echo.Context, p *ingest.Pending, sent bool) (*ma
 		Name: c.FormValue("name"), Title: c.FormValue("title")}
 	d.Shown = sample.Rows[:min(len(sample.Rows), mapSampleRows)]
 	d.M = mappingFrom(c, sample.Width)
+	// Another sheet has other lines and columns: start again on it.
+	if shown := c.FormValue("shown_sheet"); sent && shown != "" && shown != sample.Sheet {
+		d.M = ingest.Mapping{Roles: make([]string, sample.Width), Indicator: d.M.Indicator, Unit: d.M.Unit, Source: d.M.Source, Year: d.M.Year}
+		for i := range d.M.Roles {
+			d.M.Roles[i] = ingest.RoleIgnore
+		}
+		sent = false
+	}
 	d.M.Sheet = sample.Sheet
 	if d.M.HeaderLine == 0 {
 		d.M.HeaderLine = guessHeaderLine(sample)

@@ -1,12 +1,15 @@
 package dashboard_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/twinmetrics/twinmetrics/internal/testapp"
 )
@@ -222,5 +225,38 @@ func TestProfileProposalPage(t *testing.T) {
 	}
 	if page := text(adm.get("/admin/import-profiles/" + id).body); !strings.Contains(page, "change proposed") || strings.Contains(page, "A change waits") {
 		t.Errorf("history after approval:\n%s", page)
+	}
+}
+
+// TestMappingWorkbookSheets: the mapping page of a workbook lists its
+// sheets; choosing another starts again on that sheet, its header line
+// guessed anew.
+func TestMappingWorkbookSheets(t *testing.T) {
+	a := newStaffApp(t, testapp.Options{})
+	f := excelize.NewFile()
+	f.SetSheetName("Sheet1", "About")
+	f.SetCellValue("About", "A1", "Test values, not figures about these cities.")
+	f.NewSheet("Values")
+	f.SetSheetRow("Values", "A1", &[]any{"Energy use by city"})
+	f.SetSheetRow("Values", "A3", &[]any{"City", "Year", "kWh per person"})
+	f.SetSheetRow("Values", "A4", &[]any{"Kosice", 2021, 5000})
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	c := a.client(t)
+	c.login(editorEmail)
+	key, r := c.uploadPage(a, "energy.xlsx", buf.Bytes())
+	if !strings.Contains(r.body, `id="map-link"`) {
+		t.Fatalf("no mapping offered for the workbook:\n%s", text(r.body))
+	}
+	r = c.get("/admin/uploads/" + key + "/map")
+	if !strings.Contains(r.body, `<option selected>About</option><option>Values</option>`) {
+		t.Fatalf("sheets not offered:\n%s", r.body)
+	}
+	r = c.post("/admin/uploads/"+key+"/map", url.Values{"sheet": {"Values"}, "shown_sheet": {"About"}, "header_line": {"1"}, "role_0": {"area"}, "action": {"preview"}})
+	if r.code != http.StatusOK || !strings.Contains(r.body, `value="3" id="header-line-3" checked`) || !strings.Contains(r.body, "<td>kWh per person</td>") ||
+		!strings.Contains(r.body, `<option selected>Values</option>`) {
+		t.Errorf("after choosing the sheet Values: %d\n%s", r.code, text(r.body))
 	}
 }
