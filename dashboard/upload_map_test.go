@@ -126,6 +126,12 @@ func TestMappingStep(t *testing.T) {
 		t.Errorf("editor accepting aliases: %d", r.code)
 	}
 
+	// A proposed profile does not recognise files: the same file sent
+	// again is offered the mapping step.
+	if _, r := c.uploadPage(a, "office-air-2.csv", []byte(officeCSV)); !strings.Contains(r.body, `id="map-link"`) {
+		t.Errorf("a proposed profile recognised a file:\n%s", text(r.body))
+	}
+
 	// The editor sees it waiting; may not approve it.
 	r = c.get("/admin/import-profiles?status=proposed")
 	if r.code != http.StatusOK || !strings.Contains(r.body, `data-profile="office-air" data-status="proposed"`) {
@@ -154,6 +160,11 @@ func TestMappingStep(t *testing.T) {
 			t.Errorf("profile page after approval lacks %q:\n%s", w, page)
 		}
 	}
+	// Approved, it recognises the file when it is sent again.
+	if _, r := c.uploadPage(a, "office-air-3.csv", []byte(officeCSV)); !strings.Contains(text(r.body), "City office air summary") || strings.Contains(r.body, `id="map-link"`) {
+		t.Errorf("the approved profile did not read the file:\n%s", text(r.body))
+	}
+
 	// The admin accepts the proposed alias in one step; the file is
 	// checked again and the Hanoj row is read as Hanoi's.
 	r = adm.get("/admin/uploads/" + key)
