@@ -345,6 +345,9 @@ func TestEveryDocumentedPathAnswersItsSchema(t *testing.T) {
 	examples := map[string]string{"city": "hanoi,milan", "pair": "hanoi-milan", "indicator": "pm25_annual_mean,ghg_per_capita",
 		"theme": "air,climate", "source": "un_wup_2018_f12,cdp_citywide_2019", "from": "2000", "to": "2030", "limit": "5"}
 	for path, ops := range doc.Paths {
+		if strings.HasPrefix(path, "/api/v1/import-profiles/{") || path == "/api/v1/import-profiles" {
+			continue // staff only: TestImportProfilesAnswerTheirSchema
+		}
 		op, ok := ops["get"]
 		if !ok {
 			t.Errorf("%s has no GET", path)

@@ -200,3 +200,44 @@ func TestProfileSchemaServed(t *testing.T) {
 		}
 	}
 }
+
+// TestImportProfilesAnswerTheirSchema: what the profiles API answers
+// fits the schemas its OpenAPI document names.
+func TestImportProfilesAnswerTheirSchema(t *testing.T) {
+	a := newStaffApp(t, testapp.Options{})
+	_, body, _ := get(t, a.Handler, "/api/v1/openapi.json")
+	var doc openAPI
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	ref := func(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
+	check := func(what string, v any, schema string) {
+		t.Helper()
+		if errs := doc.checkSchema(what, ref(schema), v); len(errs) > 0 {
+			t.Errorf("%s does not fit %s: %v", what, schema, errs)
+		}
+	}
+	// An editor's proposal, so that a waiting change is listed too.
+	if code, out, _ := profileCall(t, a, a.token, "POST", "/api/v1/import-profiles", officeProfile); code != http.StatusCreated {
+		t.Fatalf("create: %d %v", code, out)
+	} else {
+		check("POST /api/v1/import-profiles", out, "ImportProfile")
+	}
+	code, out, _ := profileCall(t, a, a.token, "GET", "/api/v1/import-profiles", "")
+	if code != http.StatusOK || len(out["profiles"].([]any)) < 2 {
+		t.Fatalf("list: %d", code)
+	}
+	check("GET /api/v1/import-profiles", out, "ImportProfileList")
+	for _, name := range []string{"who-aaq-2022-csv", "office-air"} {
+		code, out, _ := profileCall(t, a, a.token, "GET", "/api/v1/import-profiles/"+name, "")
+		if code != http.StatusOK || len(out["changes"].([]any)) == 0 {
+			t.Fatalf("%s: %d %v", name, code, out)
+		}
+		check("GET /api/v1/import-profiles/"+name, out, "ImportProfileWithChanges")
+	}
+	code, out, _ = profileCall(t, a, a.token, "POST", "/api/v1/import-profiles", `{"name": 3}`)
+	if code != http.StatusUnprocessableEntity {
+		t.Fatalf("bad profile: %d", code)
+	}
+	check("POST a bad profile", out, "Problem")
+}
