@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
@@ -73,6 +74,8 @@ type SeedFileResult struct {
 	UploadID int64
 	Counts   Counts
 	Skips    *Skips
+	ReadAs   *ReadAs
+	Took     time.Duration // receive and check
 }
 
 // SeedFromRaw imports each raw seed file with its profile and publishes
@@ -102,6 +105,7 @@ func (u *Uploader) SeedFromRaw(ctx context.Context, raw fs.FS, seeds []RawSeed) 
 			out = append(out, res)
 			continue
 		}
+		start := time.Now()
 		p, err := u.Receive(ctx, strings.NewReader(string(b)), path.Base(s.File), user)
 		if err != nil {
 			return out, fmt.Errorf("seed %s: %w", s.File, err)
@@ -116,7 +120,7 @@ func (u *Uploader) SeedFromRaw(ctx context.Context, raw fs.FS, seeds []RawSeed) 
 			u.Discard(p.Key)
 			return out, fmt.Errorf("seed %s: %s", s.File, p.FileError.Error())
 		}
-		res.Counts, res.Skips = p.Counts, p.Skips
+		res.Counts, res.Skips, res.ReadAs, res.Took = p.Counts, p.Skips, p.ReadAs, time.Since(start)
 		if p.Counts.New+p.Counts.Changed == 0 {
 			u.Discard(p.Key)
 			res.Skipped = true

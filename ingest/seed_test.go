@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/twinmetrics/twinmetrics/data"
 	"github.com/twinmetrics/twinmetrics/ingest"
@@ -71,8 +72,24 @@ func TestSeedFromRawFiles(t *testing.T) {
 		if r.Skipped || r.UploadID == 0 {
 			t.Errorf("%s was not published: %+v", r.File, r)
 		}
+		n := r.Counts
+		t.Logf("%s (read as %s%s): %d lines read, %d values matched, %d skipped, %d rejected, %d empty or notation cells; %v",
+			r.File, r.ReadAs.Profile, map[bool]string{true: ", sheets " + r.ReadAs.Sheet, false: ""}[r.ReadAs.Sheet != ""], n.Lines, n.New+n.Changed+n.Unchanged, n.Skipped, n.Rejected, r.Skips.NoValue, r.Took.Round(time.Millisecond))
 	}
 	want, got := currentValues(t, full), currentValues(t, app)
+	// Values checked by hand against the files as printed.
+	for _, w := range []string{
+		"hanoi|pm25_annual_mean|2015|who_aaq_2022_v2022|81.76|low_coverage",
+		"hanoi|pm25_annual_mean|2019|who_aaq_2022_v2022|52.09|",
+		"hanoi-agglomeration|population|2035|un_wup_2018_f12|7043981|projection",
+		"milan-metropolitan-city|population|2019|cdp_citywide_2021|3265327|self_reported",
+		"tampere|commute_share_public_transport|2017|eurostat_urb_ctran|62|",
+		"seoul|pm10_annual_mean|2014|who_aaq_2022_v2022|46|",
+	} {
+		if got[w] == 0 {
+			t.Errorf("the seed lacks %s", w)
+		}
+	}
 	missing := 0
 	for k, n := range want {
 		if got[k] < n {
