@@ -115,7 +115,7 @@ func TestMappingStep(t *testing.T) {
 	if r.code != http.StatusOK || !strings.Contains(r.body, `id="profile-saved"`) || !strings.Contains(r.body, `data-count="new">2<`) {
 		t.Fatalf("the upload page after saving the profile: %d\n%s", r.code, text(r.body))
 	}
-	if !strings.Contains(r.body, `id="alias-proposals-list"`) || !strings.Contains(text(r.body), "Hanoj → Hanoi") || strings.Contains(r.body, `id="alias-form"`) {
+	if !strings.Contains(r.body, `id="alias-editor-note"`) || !strings.Contains(text(r.body), "Hanoj") || strings.Contains(r.body, `id="alias-form"`) {
 		t.Errorf("the editor's view of the alias proposals:\n%s", text(r.body))
 	}
 	pend, err := a.Uploads.Pending(key)
