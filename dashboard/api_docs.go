@@ -86,13 +86,20 @@ type indicatorDoc struct {
 	Denominator  *string  `json:"denominator"`
 	Factor       *float64 `json:"factor"`
 	ContextOf    *string  `json:"context_of"`
-	URL          string   `json:"url"`
+	// SizeDependent marks a total, compared between areas only per
+	// capita (PerCapita names that rate, if any).
+	SizeDependent bool    `json:"size_dependent"`
+	PerCapita     *string `json:"per_capita"`
+	URL           string  `json:"url"`
 }
 
 func newIndicatorDoc(cat *metrics.Catalogue, i *metrics.Indicator) indicatorDoc {
 	d := indicatorDoc{Code: i.Code, Theme: i.Theme, Unit: i.Unit, UnitLabel: i.UnitLabel(), Direction: i.Direction,
 		NameEN: i.NameEN, NameVI: i.NameVI, DefinitionEN: i.DefinitionEN, DefinitionVI: i.DefinitionVI,
-		Standards: i.StandardList(), Derived: i.Derived(), URL: "/indicators/" + i.Code}
+		Standards: i.StandardList(), Derived: i.Derived(), SizeDependent: i.SizeDependent, URL: "/indicators/" + i.Code}
+	if pc := cat.PerCapita(i); pc != nil {
+		d.PerCapita = &pc.Code
+	}
 	if d.Standards == nil {
 		d.Standards = []string{}
 	}

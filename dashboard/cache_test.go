@@ -94,7 +94,10 @@ func publishHanoiValue(t *testing.T, app *testapp.App, value float64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	up, _ := res.LastInsertId()
+	up, err := res.LastInsertId()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := tx.Exec(`INSERT INTO observations (area_id, indicator_id, year, value, source_id, upload_id)
 		SELECT a.id, i.id, 2021, ?, s.id, ? FROM areas a, indicators i, sources s
 		WHERE a.slug = 'hanoi' AND i.code = 'pm25_annual_mean' AND s.code = 'who_aaq_2022_v2022'`, value, up); err != nil {
@@ -116,7 +119,9 @@ func TestPageCacheDropsExactlyWhatAChangeTouches(t *testing.T) {
 		etags[p] = request(t, app.Handler, p, nil).Header().Get("ETag")
 	}
 	publishHanoiValue(t, app, 61.5)
-	changed := map[string]bool{"/pairs/hanoi-milan": true, "/cities/hanoi": true, "/indicators/pm25_annual_mean": true, "/": true}
+	// Every pair page places its cities among the programme's cities on
+	// PM2.5: Hanoi's value is part of Ho Chi Minh City's rank line too.
+	changed := map[string]bool{"/pairs/hanoi-milan": true, "/pairs/ho-chi-minh-city-kosice": true, "/cities/hanoi": true, "/indicators/pm25_annual_mean": true, "/": true}
 	for _, p := range pages {
 		r := request(t, app.Handler, p, nil)
 		same := r.Header().Get("ETag") == etags[p]

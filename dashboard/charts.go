@@ -11,11 +11,6 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 )
 
-// palette is Okabe–Ito, safe for the common colour-vision deficiencies;
-// charts.js carries the same list. The two sides of a pair get blue and
-// orange.
-var palette = []string{"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"}
-
 // missing is how ECharts is told that a value does not exist: the line
 // breaks there. It is never drawn as zero.
 const missing = "-"
@@ -29,6 +24,9 @@ type Chart struct {
 	Summary string
 	Option  json.RawMessage
 	Table   Table
+	// Notes are the chart's footnote: the flags it shows, where a line
+	// breaks for a change of source, the reference lines' sources.
+	Notes []string
 }
 
 // Table is a chart's table alternative.
@@ -53,10 +51,32 @@ type Cell struct {
 
 // series is one line or one set of bars.
 type series struct {
-	Name    string
-	Values  map[int]float64 // by year (line) or by category index (bar)
-	Notes   map[int]string
+	Name   string
+	Values map[int]float64 // by year (line) or by category index (bar)
+	Notes  map[int]string
+	// Flags are the names of the flags of a point, drawn hollow with
+	// the flags in the tooltip.
+	Flags map[int][]string
+	// Breaks marks the years where the source changes: the line stops
+	// before them.
+	Breaks  map[int]bool
 	Context bool // a national context line, drawn dashed
+	Dashed  bool // a projection, drawn dashed
+	// Alternate is another release of a database, drawn dotted with
+	// triangles beside the release the headline rule shows.
+	Alternate bool
+	Colour    string // fixed per area; empty: the palette's order
+	// Footnotes explain the series' flags and line breaks under the chart.
+	Footnotes []string
+}
+
+// refLine is a horizontal line a series is read against.
+type refLine struct {
+	Label  string // in the footnote: "WHO interim target 1"
+	Short  string // beside the line: "WHO IT1"
+	Value  float64
+	Limit  bool // an EU limit value, drawn apart from the WHO levels
+	Source string
 }
 
 // encode validates a go-echarts chart and encodes its option once.
@@ -86,42 +106,74 @@ func baseOpts(loc Locale, title, subtitle, fileName string) []charts.GlobalOpts 
 	}
 }
 
-// lineChart draws one indicator over the years, a line per area, with
-// national context lines dashed and gaps where values are missing.
-func lineChart(loc Locale, id, title, subtitle, unit string, years []int, ss []series) (*Chart, error) {
+// lineChart draws one indicator over the years on a time axis to scale
+// (docs/RULES.md, rule 9): a value axis of whole years, each point at
+// its year, a gap where an annual series misses a year or its source
+// changes, flagged points hollow, national context and projections
+// dashed, reference lines labelled.
+func lineChart(loc Locale, id, title, subtitle, unit string, years []int, ss []series, refs []refLine) (*Chart, error) {
 	line := charts.NewLine()
+	lo, hi := years[0], years[len(years)-1]
+	if lo == hi {
+		lo, hi = lo-1, hi+1 // one year: a dot in the middle, not a trend
+	}
+	yAxis := opts.YAxis{Name: unit, Type: "value", Scale: opts.Bool(false)}
+	if top := maxRef(refs); top > maxValue(ss) {
+		yAxis.Max = top * 1.1 // keep the reference lines in sight
+	}
 	g := append(baseOpts(loc, title, subtitle, id),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithGridOpts(opts.Grid{Top: "70", Bottom: "60", Left: "60", Right: "30", ContainLabel: opts.Bool(true)}),
-		charts.WithYAxisOpts(opts.YAxis{Name: unit, Type: "value", Scale: opts.Bool(false)}),
-		charts.WithXAxisOpts(opts.XAxis{Type: "category", Name: ""}),
+		charts.WithYAxisOpts(yAxis),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Min: lo, Max: hi, MinInterval: 1,
+			AxisLabel: &opts.AxisLabel{Formatter: "{value}"}}),
 	)
 	line.SetGlobalOptions(g...)
-	labels := make([]string, len(years))
-	for i, y := range years {
-		labels[i] = strconv.Itoa(y)
-	}
-	line.SetXAxis(labels)
 	tbl := Table{Caption: title + " (" + unit + ")", Head: []string{loc.T("chart.year")}}
+	var notes []string
+	seen := map[string]bool{}
+	note := func(n string) {
+		if n != "" && !seen[n] {
+			seen[n] = true
+			notes = append(notes, n)
+		}
+	}
 	for _, s := range ss {
 		tbl.Head = append(tbl.Head, s.Name)
-		data := make([]opts.LineData, len(years))
-		for i, y := range years {
-			if v, ok := s.Values[y]; ok {
-				data[i] = opts.LineData{Value: v}
+		line.AddSeries(s.Name, lineData(s), lineStyle(s)...)
+		for _, n := range s.Footnotes {
+			note(n)
+		}
+	}
+	if len(refs) > 0 {
+		// WHO levels labelled on the right, limit values on the left,
+		// each group a legend entry of its own.
+		var who, limits []refLine
+		for _, r := range refs {
+			if r.Limit {
+				limits = append(limits, r)
 			} else {
-				data[i] = opts.LineData{Value: missing}
+				who = append(who, r)
 			}
 		}
-		so := []charts.SeriesOpts{
-			charts.WithLineChartOpts(opts.LineChart{ConnectNulls: opts.Bool(false), ShowSymbol: opts.Bool(true), Symbol: "circle"}),
+		if len(who) > 0 {
+			line.AddSeries(loc.T("chart.reference_who"), nil, referenceOpts(who, "insideEndTop", "dotted")...)
 		}
-		if s.Context {
-			so = append(so, charts.WithLineStyleOpts(opts.LineStyle{Type: "dashed", Width: 1.5}))
-		} else {
-			so = append(so, charts.WithLineStyleOpts(opts.LineStyle{Width: 2.5}))
+		if len(limits) > 0 {
+			line.AddSeries(loc.T("chart.reference_limits"), nil, referenceOpts(limits, "insideStartTop", "dashed")...)
 		}
-		line.AddSeries(s.Name, data, so...)
+		// One note per source: the lines it sets, then the source.
+		var sources []string
+		lines := map[string][]string{}
+		for _, r := range refs {
+			if _, ok := lines[r.Source]; !ok {
+				sources = append(sources, r.Source)
+			}
+			lines[r.Source] = append(lines[r.Source], r.Short+" = "+r.Label+", "+loc.Num(r.Value)+" "+unit)
+		}
+		for _, src := range sources {
+			note(loc.T("chart.note_reference", "Lines", strings.Join(lines[src], "; "), "Source", src))
+		}
 	}
 	for _, y := range years {
 		row := TableRow{Label: strconv.Itoa(y)}
@@ -134,7 +186,101 @@ func lineChart(loc Locale, id, title, subtitle, unit string, years []int, ss []s
 	if err != nil {
 		return nil, err
 	}
-	return &Chart{ID: id, Title: title, Summary: latestSummary(loc, unit, ss), Option: opt, Table: tbl}, nil
+	return &Chart{ID: id, Title: title, Summary: latestSummary(loc, unit, ss), Option: opt, Table: tbl, Notes: notes}, nil
+}
+
+// lineData places each value at its year. A gap item ("-" at a year)
+// breaks the line where an annual series lacks a year, and just before
+// a year whose source differs from the one before it.
+func lineData(s series) []opts.LineData {
+	ys := sortedYears(s)
+	step := 0
+	for i := 1; i < len(ys); i++ {
+		if d := ys[i] - ys[i-1]; step == 0 || d < step {
+			step = d
+		}
+	}
+	var data []opts.LineData
+	for i, y := range ys {
+		if i > 0 {
+			prev := ys[i-1]
+			switch {
+			case s.Breaks[y]:
+				data = append(data, opts.LineData{Value: []any{float64(prev+y) / 2, missing}})
+			case y-prev > step:
+				for g := prev + 1; g < y; g++ {
+					data = append(data, opts.LineData{Value: []any{g, missing}})
+				}
+			}
+		}
+		d := opts.LineData{Value: []any{y, s.Values[y]}}
+		if fl := s.Flags[y]; len(fl) > 0 {
+			d.Symbol, d.SymbolSize, d.Name = "emptyCircle", 10, strings.Join(fl, ", ")
+		}
+		data = append(data, d)
+	}
+	return data
+}
+
+func lineStyle(s series) []charts.SeriesOpts {
+	ls := opts.LineStyle{Width: 2.5, Color: s.Colour}
+	symbol := "circle"
+	switch {
+	case s.Alternate:
+		ls.Type, ls.Width, symbol = "dotted", 1.5, "triangle"
+	case s.Context || s.Dashed:
+		ls.Type, ls.Width = "dashed", 1.5
+	}
+	return []charts.SeriesOpts{
+		charts.WithLineChartOpts(opts.LineChart{ConnectNulls: opts.Bool(false), ShowSymbol: opts.Bool(true), Symbol: symbol, SymbolSize: 7}),
+		charts.WithLineStyleOpts(ls),
+		charts.WithItemStyleOpts(opts.ItemStyle{Color: s.Colour}),
+	}
+}
+
+// referenceOpts draws the reference lines as the mark lines of a series
+// of their own, so that the legend can hide them.
+func referenceOpts(refs []refLine, position, lineType string) []charts.SeriesOpts {
+	var items []opts.MarkLineNameYAxisItem
+	for _, r := range refs {
+		items = append(items, opts.MarkLineNameYAxisItem{Name: r.Short, YAxis: r.Value})
+	}
+	return []charts.SeriesOpts{
+		charts.WithItemStyleOpts(opts.ItemStyle{Color: referenceColour}),
+		charts.WithMarkLineNameYAxisItemOpts(items...),
+		charts.WithMarkLineStyleOpts(opts.MarkLineStyle{
+			Symbol:    []string{"none", "none"},
+			Label:     &opts.Label{Show: opts.Bool(true), Position: position, Formatter: "{b} {c}", FontSize: 10},
+			LineStyle: &opts.LineStyle{Type: lineType, Color: referenceColour, Width: 1},
+		}),
+	}
+}
+
+func sortedYears(s series) []int {
+	ys := make([]int, 0, len(s.Values))
+	for y := range s.Values {
+		ys = append(ys, y)
+	}
+	sort.Ints(ys)
+	return ys
+}
+
+func maxValue(ss []series) float64 {
+	m := 0.0
+	for _, s := range ss {
+		for _, v := range s.Values {
+			m = max(m, v)
+		}
+	}
+	return m
+}
+
+func maxRef(refs []refLine) float64 {
+	m := 0.0
+	for _, r := range refs {
+		m = max(m, r.Value)
+	}
+	return m
 }
 
 func cellFor(loc Locale, s series, k int) Cell {
@@ -165,8 +311,17 @@ func barChart(loc Locale, id, title, subtitle, unit string, categories []string,
 				data[i] = opts.BarData{Value: missing}
 			}
 		}
-		bar.AddSeries(s.Name, data)
+		bar.AddSeries(s.Name, data, charts.WithItemStyleOpts(opts.ItemStyle{Color: s.Colour}))
 	}
+	return categoryChart(loc, bar, id, title, unit, categories, ss, tbl)
+}
+
+// categoryChart finishes a chart of series over categories (a bar or a
+// radar chart): a table row per category and the summary.
+func categoryChart(loc Locale, c interface {
+	Validate()
+	JSON() map[string]any
+}, id, title, unit string, categories []string, ss []series, tbl Table) (*Chart, error) {
 	for i, cat := range categories {
 		row := TableRow{Label: cat}
 		for _, s := range ss {
@@ -174,7 +329,7 @@ func barChart(loc Locale, id, title, subtitle, unit string, categories []string,
 		}
 		tbl.Rows = append(tbl.Rows, row)
 	}
-	opt, err := encode(bar)
+	opt, err := encode(c)
 	if err != nil {
 		return nil, err
 	}
@@ -229,20 +384,11 @@ func radarChart(loc Locale, id, title, subtitle string, axes []string, ss []seri
 			vals[i] = s.Values[i]
 		}
 		radar.AddSeries(s.Name, []opts.RadarData{{Name: s.Name, Value: vals}},
-			charts.WithAreaStyleOpts(opts.AreaStyle{Opacity: opts.Float(0.15)}))
+			charts.WithAreaStyleOpts(opts.AreaStyle{Opacity: opts.Float(0.15)}),
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: s.Colour}),
+			charts.WithLineStyleOpts(opts.LineStyle{Color: s.Colour}))
 	}
-	for i, a := range axes {
-		row := TableRow{Label: a}
-		for _, s := range ss {
-			row.Cells = append(row.Cells, cellFor(loc, s, i))
-		}
-		tbl.Rows = append(tbl.Rows, row)
-	}
-	opt, err := encode(radar)
-	if err != nil {
-		return nil, err
-	}
-	return &Chart{ID: id, Title: title, Summary: categorySummary(loc, "%", axes, ss), Option: opt, Table: tbl}, nil
+	return categoryChart(loc, radar, id, title, "%", axes, ss, tbl)
 }
 
 func names(ss []series) []string {

@@ -42,8 +42,7 @@ type undatedView struct {
 
 // showCity shows every indicator of one area, latest value first.
 func (s *Server) showCity(c echo.Context) error {
-	ctx := c.Request().Context()
-	cat, err := s.store.Catalogue(ctx)
+	ctx, cat, err := s.catalogue(c)
 	if err != nil {
 		return err
 	}
@@ -94,17 +93,19 @@ func (s *Server) showCity(c echo.Context) error {
 	// One trend chart per unit of the air theme: the pollutants share µg/m³.
 	var ss []series
 	var unit string
-	for _, ind := range cat.ThemeIndicators("air") {
+	for i, ind := range cat.ThemeIndicators("air") {
 		pts := data.Series(area.ID, ind.ID)
 		if len(pts) == 0 || ind.ContextOfID.Valid {
 			continue
 		}
 		unit = ind.UnitLabel()
-		ss = append(ss, pointSeries(v.Loc, v.Loc.IndicatorName(ind), pts, false))
+		// The lines here are pollutants, not areas: one fixed colour each,
+		// by the pollutant's place in the catalogue.
+		ss = append(ss, pointSeries(v.Loc, cat, v.Loc.IndicatorName(ind), pts, false, otherColours[i%len(otherColours)])...)
 	}
 	if len(ss) > 0 {
 		ys := yearsOf(ss)
-		ch, err := lineChart(v.Loc, chartID("city", area.Slug, "air"), v.Loc.T("city.air_chart_title", "City", v.Loc.AreaName(area)), unit, unit, ys, ss)
+		ch, err := lineChart(v.Loc, chartID("city", area.Slug, "air"), v.Loc.T("city.air_chart_title", "City", v.Loc.AreaName(area)), unit, unit, ys, ss, nil)
 		if err != nil {
 			return err
 		}

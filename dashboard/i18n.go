@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,6 +56,31 @@ func (l Locale) Say(m locale.Message) string { return l.tr.Say(l.Lang, m) }
 
 // Num formats a number for the reader.
 func (l Locale) Num(v float64) string { return FormatNumber(v, l.Lang) }
+
+// Ordinal writes a place in a ranking the reader's way: "25th" in
+// English, "thứ 25" in Vietnamese, "25º" in Italian, "25." in Slovak.
+func (l Locale) Ordinal(n int) string {
+	switch l.Lang {
+	case "vi":
+		return "thứ " + strconv.Itoa(n)
+	case "it":
+		return strconv.Itoa(n) + "º"
+	case "sk":
+		return strconv.Itoa(n) + "."
+	}
+	suffix := "th"
+	if n%100 < 11 || n%100 > 13 {
+		switch n % 10 {
+		case 1:
+			suffix = "st"
+		case 2:
+			suffix = "nd"
+		case 3:
+			suffix = "rd"
+		}
+	}
+	return strconv.Itoa(n) + suffix
+}
 
 // Ratio formats a ratio for the reader.
 func (l Locale) Ratio(v float64) string { return FormatRatio(v, l.Lang) }

@@ -19,6 +19,14 @@ type indicatorPage struct {
 	Charts      []*Chart
 	Missing     []*metrics.Area
 	MaxGap      int
+	// Undated are values whose source printed no year.
+	Undated []undatedRow
+}
+
+type undatedRow struct {
+	Area  *metrics.Area
+	Value undatedValue
+	Unit  string
 }
 
 type rankRow struct {
@@ -30,8 +38,7 @@ type rankRow struct {
 // showIndicator ranks every area's latest value of one indicator and
 // draws the programme cities' series over time.
 func (s *Server) showIndicator(c echo.Context) error {
-	ctx := c.Request().Context()
-	cat, err := s.store.Catalogue(ctx)
+	ctx, cat, err := s.catalogue(c)
 	if err != nil {
 		return err
 	}
@@ -65,16 +72,24 @@ func (s *Server) showIndicator(c echo.Context) error {
 		if p, ok := data.Latest(a.ID, ind.ID); ok {
 			sv.Point, sv.Found = p, true
 			rs = append(rs, ranked{a, sv})
-		} else if a.Kind == metrics.KindCity {
+		} else if a.Kind == metrics.KindCity && len(data.Undated(a.ID, ind.ID)) == 0 {
 			page.Missing = append(page.Missing, a)
 		}
-		if pts := data.Series(a.ID, ind.ID); len(pts) > 0 {
-			ss = append(ss, pointSeries(v.Loc, v.Loc.AreaName(a), pts, a.Kind == metrics.KindCountry))
+		for _, o := range data.Undated(a.ID, ind.ID) {
+			if o.Value.Valid && !o.Year.Valid {
+				page.Undated = append(page.Undated, undatedRow{Area: a, Unit: ind.UnitLabel(), Value: undatedValue{
+					Value: v.Loc.Num(o.Value.Float64), Source: sourceName(o), SourceCode: o.SourceCode.String,
+					Flags: flagViews(v.Loc, cat, o), Note: o.Note}})
+			}
 		}
+		ss = append(ss, areaSeries(v.Loc, cat, data, a, ind, v.Loc.AreaName(a), a.Kind == metrics.KindCountry)...)
 	}
+	// A total is listed largest first: its order is one of size, not of
+	// performance (docs/RULES.md, rule 8).
+	largestFirst := ind.Direction == metrics.HigherIsBetter || ind.SizeDependent
 	sort.SliceStable(rs, func(i, j int) bool {
 		a, b := rs[i].sv.Point.Value, rs[j].sv.Point.Value
-		if ind.Direction == metrics.HigherIsBetter {
+		if largestFirst {
 			return a > b
 		}
 		return a < b
@@ -88,7 +103,10 @@ func (s *Server) showIndicator(c echo.Context) error {
 	}
 	if len(rs) > 0 {
 		order := "chart.lowest_first"
-		if ind.Direction == metrics.HigherIsBetter {
+		switch {
+		case ind.SizeDependent:
+			order = "chart.largest_first"
+		case ind.Direction == metrics.HigherIsBetter:
 			order = "chart.highest_first"
 		}
 		ch, err := rankChart(v.Loc, chartID("rank", ind.Code), v.Loc.T("chart.rank_title", "Indicator", v.Loc.IndicatorName(ind), "Order", v.Loc.T(order)), ind.UnitLabel(), ind.UnitLabel(), labels, values)
@@ -99,7 +117,7 @@ func (s *Server) showIndicator(c echo.Context) error {
 	}
 	if len(ss) > 0 {
 		ys := yearsOf(ss)
-		ch, err := lineChart(v.Loc, chartID("series", ind.Code), v.Loc.T("chart.over_time", "Indicator", v.Loc.IndicatorName(ind)), ind.UnitLabel(), ind.UnitLabel(), ys, ss)
+		ch, err := lineChart(v.Loc, chartID("series", ind.Code), v.Loc.T("chart.over_time", "Indicator", v.Loc.IndicatorName(ind)), ind.UnitLabel(), ind.UnitLabel(), ys, ss, referenceLines(v.Loc, cat, ind))
 		if err != nil {
 			return err
 		}

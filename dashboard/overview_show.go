@@ -8,10 +8,6 @@ import (
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
-// headlineCodes are the indicators a pair's headline comparison is drawn
-// from, in order of preference: low-carbon first, then air quality.
-var headlineCodes = []string{"ghg_per_capita", "final_energy_per_capita", "pm25_annual_mean", "pm10_annual_mean", "no2_annual_mean"}
-
 type overviewPage struct {
 	Groups []pairGroup
 }
@@ -39,13 +35,9 @@ func (s *Server) showOverview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var inds []*metrics.Indicator
 	var ids []int64
-	for _, code := range headlineCodes {
-		if ind, err := cat.Indicator(code); err == nil {
-			inds = append(inds, ind)
-			ids = append(ids, ind.ID)
-		}
+	for _, ind := range metrics.HeadlineIndicators(cat) {
+		ids = append(ids, ind.ID)
 	}
 	dependOn(c).indicator(ids...)
 	obs, err := s.store.ObservationsForIndicators(ctx, ids)
@@ -58,39 +50,20 @@ func (s *Server) showOverview(c echo.Context) error {
 	idx := map[string]int{}
 	for _, p := range cat.Pairs {
 		card := pairCard{Pair: p, Title: v.Loc.PairTitle(p)}
-		for _, ind := range inds {
-			var sides [2][]metrics.SideValue
-			ok := true
-			for si, sd := range p.Sides {
-				found := false
-				for i := range sd.Cities {
-					sv := metrics.LatestFor(cat, data, &sd.Cities[i], ind)
-					found = found || sv.Found
-					sides[si] = append(sides[si], sv)
-				}
-				ok = ok && found
-			}
-			if !ok {
-				continue
-			}
-			card.Indicator = ind
-			row := metrics.ScoreRow{Indicator: ind, Sides: sides}
-			for si := range sides {
-				for _, sv := range sides[si] {
-					card.Sides[si] = append(card.Sides[si], pointView(v.Loc, cat, ind, sv))
+		if row, ok := metrics.Featured(cat, data, p); ok {
+			card.Indicator = row.Indicator
+			for si := range row.Sides {
+				for _, sv := range row.Sides[si] {
+					card.Sides[si] = append(card.Sides[si], pointView(v.Loc, cat, row.Indicator, sv))
 				}
 			}
-			if a, okA := row.Single(0); okA {
-				if b, okB := row.Single(1); okB {
-					g := metrics.CompareValues(ind, a, b)
-					card.Gap = gapText(v.Loc, g.Gap, ind.UnitLabel())
-					if g.Gap.Better > 0 {
-						card.Better = v.Loc.SideLabel(p.Sides[g.Gap.Better-1])
-					}
-					card.Warnings = warningTexts(v.Loc, g.Warnings)
+			if row.Gap != nil {
+				card.Gap = gapText(v.Loc, row.Gap, row.Indicator.UnitLabel())
+				if row.Gap.Better > 0 {
+					card.Better = v.Loc.SideLabel(p.Sides[row.Gap.Better-1])
 				}
 			}
-			break
+			card.Warnings = warningTexts(v.Loc, row.Warnings)
 		}
 		i, ok := idx[p.ProgrammeCountry]
 		if !ok {

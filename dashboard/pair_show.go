@@ -1,7 +1,10 @@
 package dashboard
 
 import (
+	"context"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -20,6 +23,9 @@ type pairPage struct {
 	Charts    []*Chart
 	Countries []*metrics.Area
 	Coverage  []coverageView
+	// Undated is set when the theme has values without a year, which
+	// the scorecard shows and no chart over time can draw.
+	Undated bool
 }
 
 type coverageView struct {
@@ -50,6 +56,15 @@ type scoreRowView struct {
 	// Several is set when a side has more than one city: the gap is
 	// then read city by city in the charts, not as one number.
 	Several bool
+	// Total is set for a size-dependent indicator: no verdict; Instead
+	// names the rate to compare, with its gap when both sides have it.
+	Total      bool
+	Instead    *metrics.Indicator
+	InsteadGap string
+	// Ranks place each city among the programme's cities.
+	Ranks []string
+	// Undated is set when a side has only values without a year.
+	Undated bool
 }
 
 // showPair is the comparison page of a twin pair.
@@ -68,8 +83,17 @@ func (s *Server) showPair(c echo.Context) error {
 	if !validTheme(theme) {
 		theme = cmp.DefaultTheme()
 	}
+	ranks, err := s.pairRanks(ctx, cat, cmp)
+	if err != nil {
+		return err
+	}
+	// The rank lines read every programme city's values of these
+	// indicators: a new value anywhere changes them.
+	for id := range ranks {
+		dependOn(c).indicator(id)
+	}
 	v := s.view(c, "pair")
-	page, err := buildPairPage(v.Loc, cat, cmp, theme)
+	page, err := buildPairPage(v.Loc, cat, cmp, ranks, theme)
 	if err != nil {
 		return err
 	}
@@ -79,16 +103,9 @@ func (s *Server) showPair(c echo.Context) error {
 	return s.render(c, http.StatusOK, "pair", v)
 }
 
-func validTheme(t string) bool {
-	for _, x := range metrics.Themes {
-		if x == t {
-			return true
-		}
-	}
-	return false
-}
+func validTheme(t string) bool { return slices.Contains(metrics.Themes, t) }
 
-func buildPairPage(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, theme string) (*pairPage, error) {
+func buildPairPage(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, ranks map[int64]map[int64]metrics.Rank, theme string) (*pairPage, error) {
 	p := &pairPage{Pair: cmp.Pair, Title: loc.PairTitle(cmp.Pair), Theme: theme, Countries: cmp.Countries}
 	for i, sd := range cmp.Pair.Sides {
 		p.Sides[i] = loc.SideLabel(sd)
@@ -107,7 +124,11 @@ func buildPairPage(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, 
 			if r.Comparable() {
 				tab.Comparable++
 			}
-			ts.Rows = append(ts.Rows, scoreRow(loc, cat, p, r))
+			rv := scoreRow(loc, cat, p, r, ranks[r.Indicator.ID])
+			if rv.Undated && t == theme {
+				p.Undated = true
+			}
+			ts.Rows = append(ts.Rows, rv)
 		}
 		p.Tabs = append(p.Tabs, tab)
 		if len(ts.Rows) > 0 || len(ts.Missing) > 0 {
@@ -115,7 +136,7 @@ func buildPairPage(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, 
 		}
 	}
 	var err error
-	if p.Overview, err = overviewChart(loc, cmp); err != nil {
+	if p.Overview, err = overviewChart(loc, cat, cmp); err != nil {
 		return nil, err
 	}
 	if p.Charts, err = themeCharts(loc, cat, cmp, theme); err != nil {
@@ -124,12 +145,16 @@ func buildPairPage(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, 
 	return p, nil
 }
 
-func scoreRow(loc Locale, cat *metrics.Catalogue, p *pairPage, r metrics.ScoreRow) scoreRowView {
+func scoreRow(loc Locale, cat *metrics.Catalogue, p *pairPage, r metrics.ScoreRow, ranks map[int64]metrics.Rank) scoreRowView {
 	rv := scoreRowView{Indicator: r.Indicator, Warnings: warningTexts(loc, r.Warnings),
-		Several: len(r.Sides[0]) > 1 || len(r.Sides[1]) > 1}
+		Several: len(r.Sides[0]) > 1 || len(r.Sides[1]) > 1, Total: r.Indicator.SizeDependent}
 	for si := range r.Sides {
 		for _, sv := range r.Sides[si] {
 			rv.Sides[si] = append(rv.Sides[si], pointView(loc, cat, r.Indicator, sv))
+			rv.Undated = rv.Undated || sv.HasUndated()
+			if rk, ok := ranks[sv.City.ID]; ok {
+				rv.Ranks = append(rv.Ranks, rankText(loc, r.Indicator, rk))
+			}
 		}
 	}
 	if r.Gap != nil {
@@ -138,7 +163,37 @@ func scoreRow(loc Locale, cat *metrics.Catalogue, p *pairPage, r metrics.ScoreRo
 			rv.Better = p.Sides[r.Gap.Better-1]
 		}
 	}
+	if r.Indicator.SizeDependent {
+		rv.Instead = cat.PerCapita(r.Indicator)
+		if r.Instead != nil && r.Instead.Gap != nil {
+			rv.InsteadGap = gapText(loc, r.Instead.Gap, r.Instead.Indicator.UnitLabel())
+		}
+	}
 	return rv
+}
+
+// pairRanks places the pair's cities among the programme's cities on
+// each indicator of its scorecard that has a direction and is a rate.
+func (s *Server) pairRanks(ctx context.Context, cat *metrics.Catalogue, cmp *metrics.Comparison) (map[int64]map[int64]metrics.Rank, error) {
+	var ids []int64
+	for _, r := range cmp.Rows {
+		if r.Comparable() && r.Indicator.Direction != metrics.Neutral && !r.Indicator.SizeDependent {
+			ids = append(ids, r.Indicator.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	obs, err := s.store.ObservationsForIndicators(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	d := metrics.NewDataset(obs)
+	out := make(map[int64]map[int64]metrics.Rank, len(ids))
+	for _, id := range ids {
+		out[id] = metrics.Ranks(cat, d, cat.IndicatorByID(id))
+	}
+	return out, nil
 }
 
 // pointNotes are the remarks beside a value in a chart's table.
@@ -159,71 +214,174 @@ func pointNotes(loc Locale, p metrics.Point) string {
 	return strings.Join(notes, "; ")
 }
 
-func pointSeries(loc Locale, name string, pts []metrics.Point, context bool) series {
-	s := series{Name: name, Values: map[int]float64{}, Notes: map[int]string{}, Context: context}
-	for _, p := range pts {
+// drawnFlags are the flags that make a point look flagged: every flag
+// but a projection (drawn as a dashed series of its own) and
+// self-reporting (true of a whole source, said in the scorecard).
+func drawnFlags(o metrics.Observation) []string {
+	var out []string
+	for _, f := range o.FlagList() {
+		if f != "projection" && f != "self_reported" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// pointSeries turns an area's chosen points into what a line chart
+// draws: the measured values, with flagged points hollow and the line
+// broken where the source changes, and the projections as a dashed
+// series of their own (docs/RULES.md, rules 6 and 7).
+func pointSeries(loc Locale, cat *metrics.Catalogue, name string, pts []metrics.Point, context bool, colour string) []series {
+	newSeries := func(n string) series {
+		return series{Name: n, Values: map[int]float64{}, Notes: map[int]string{}, Flags: map[int][]string{},
+			Breaks: map[int]bool{}, Context: context, Colour: colour}
+	}
+	obs, proj := newSeries(name), newSeries(loc.T("chart.projection_series", "Name", name))
+	proj.Dashed = true
+	var prev *metrics.Point
+	for i := range pts {
+		p := pts[i]
+		s := &obs
+		if p.Projection() {
+			s = &proj
+		}
 		s.Values[p.Year] = p.Value
 		s.Notes[p.Year] = pointNotes(loc, p)
+		for _, f := range drawnFlags(p.Obs) {
+			fname, desc := f, ""
+			if fl := cat.Flag(f); fl != nil {
+				fname, desc = loc.FlagName(fl), loc.FlagDescription(fl)
+			}
+			s.Flags[p.Year] = append(s.Flags[p.Year], fname)
+			s.Footnotes = append(s.Footnotes, loc.T("chart.note_flag", "Flag", fname, "Description", desc))
+		}
+		if p.Projection() {
+			continue
+		}
+		if prev != nil && prev.Obs.SourceCode.String != p.Obs.SourceCode.String {
+			obs.Breaks[p.Year] = true
+			obs.Footnotes = append(obs.Footnotes, loc.T("chart.note_break", "Series", name, "Year", p.Year,
+				"From", sourceName(prev.Obs), "To", sourceName(p.Obs)))
+		}
+		prev = &pts[i]
 	}
-	return s
+	var out []series
+	if len(obs.Values) > 0 {
+		out = append(out, obs)
+	}
+	if len(proj.Values) > 0 {
+		proj.Footnotes = append(proj.Footnotes, loc.T("chart.note_projection", "Series", name))
+		out = append(out, proj)
+	}
+	return out
+}
+
+// areaSeries is pointSeries for an area, in its colour, with each
+// release of a database the headline rule passes over in several years
+// drawn beside it, dashed and named with its source, so that two
+// vintages are never merged silently.
+func areaSeries(loc Locale, cat *metrics.Catalogue, d *metrics.Dataset, area *metrics.Area, ind *metrics.Indicator, name string, context bool) []series {
+	pts := d.Series(area.ID, ind.ID)
+	if len(pts) == 0 {
+		return nil
+	}
+	colour := colourOf(cat, area)
+	alts := d.Alternates(area.ID, ind.ID)
+	plain := name
+	if len(alts) > 0 {
+		name = loc.T("chart.series_source", "Name", name, "Source", sourceName(pts[len(pts)-1].Obs))
+	}
+	out := pointSeries(loc, cat, name, pts, context, colour)
+	for _, a := range alts {
+		base := loc.T("chart.series_source", "Name", plain, "Source", a.SourceTitle)
+		for _, s := range pointSeries(loc, cat, base, a.Points, context, colour) {
+			s.Alternate = true
+			s.Footnotes = append(s.Footnotes, loc.T("chart.note_vintage", "Series", base))
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // cityLines are the series of one indicator for the pair: each city's
 // own values, the values of its linked areas (other boundaries, named as
-// such), and the countries' national context series, dashed.
-func cityLines(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, ind *metrics.Indicator) []series {
-	var ss []series
-	add := func(name string, pts []metrics.Point, context bool) {
-		if len(pts) > 0 {
-			ss = append(ss, pointSeries(loc, name, pts, context))
+// such), and the countries' national context series, dashed, each in
+// its area's colour. It reports whether any city series was drawn.
+func cityLines(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, ind *metrics.Indicator) (ss []series, cities bool) {
+	for _, city := range cmp.Pair.Cities() {
+		ss = append(ss, areaSeries(loc, cat, cmp.Data, city, ind, loc.AreaName(city), false)...)
+		for _, ch := range cat.Children(city.ID) {
+			ss = append(ss, areaSeries(loc, cat, cmp.Data, ch, ind, loc.AreaName(ch), false)...)
 		}
 	}
-	for _, sd := range cmp.Pair.Sides {
-		for i := range sd.Cities {
-			city := &sd.Cities[i]
-			add(loc.AreaName(city), cmp.Data.Series(city.ID, ind.ID), false)
-			for _, ch := range cat.Children(city.ID) {
-				add(loc.AreaName(ch), cmp.Data.Series(ch.ID, ind.ID), false)
-			}
-		}
-	}
+	cities = len(ss) > 0
 	for _, ctx := range cat.ContextFor(ind.ID) {
 		for _, ctry := range cmp.Countries {
-			add(loc.T("chart.national", "Country", loc.AreaName(ctry), "Indicator", loc.IndicatorName(ctx)), cmp.Data.Series(ctry.ID, ctx.ID), true)
+			ss = append(ss, areaSeries(loc, cat, cmp.Data, ctry, ctx, loc.T("chart.national", "Country", loc.AreaName(ctry), "Indicator", loc.IndicatorName(ctx)), true)...)
 		}
 	}
-	return ss
+	return ss, cities
+}
+
+// referenceLines are an indicator's guideline and limit values, labelled
+// in the reader's language.
+func referenceLines(loc Locale, cat *metrics.Catalogue, ind *metrics.Indicator) []refLine {
+	var out []refLine
+	for _, l := range cat.ReferenceLines(ind.ID) {
+		label := l.LabelEN
+		if loc.Lang == "vi" && l.LabelVI != "" {
+			label = l.LabelVI
+		}
+		short := l.ShortLabel
+		if short == "" {
+			short = label
+		}
+		out = append(out, refLine{Label: label, Short: short, Value: l.Value, Limit: l.Kind == "limit_value", Source: l.Source})
+	}
+	return out
 }
 
 func chartID(parts ...string) string {
 	return "chart_" + strings.ReplaceAll(strings.Join(parts, "_"), "-", "_")
 }
 
+// lineTitle names what a line chart draws and the years it spans: the
+// indicator, or, where only national context lines exist, their own
+// indicators (primary energy is not final energy); one year is not a
+// range.
+func lineTitle(loc Locale, cat *metrics.Catalogue, ind *metrics.Indicator, where string, cities bool, ys []int) string {
+	name := loc.IndicatorName(ind)
+	if !cities {
+		var names []string
+		for _, c := range cat.ContextFor(ind.ID) {
+			names = append(names, loc.IndicatorName(c))
+		}
+		if len(names) > 0 {
+			name = strings.Join(names, ", ")
+		}
+	}
+	if ys[0] == ys[len(ys)-1] {
+		return loc.T("chart.line_title_year", "Indicator", name, "Pair", where, "Year", ys[0])
+	}
+	return loc.T("chart.line_title", "Indicator", name, "Pair", where, "From", ys[0], "To", ys[len(ys)-1])
+}
+
 // themeCharts draws, for one theme, a line chart per indicator and a
 // bar chart per unit of the latest year every city of the pair has.
 func themeCharts(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, theme string) ([]*Chart, error) {
 	var out []*Chart
-	type group struct {
-		unit  string
-		cats  []string
-		inds  []*metrics.Indicator
-		years []int
-	}
-	var groups []*group
-	byUnit := map[string]*group{}
 	title := loc.PairTitle(cmp.Pair)
 	for _, ind := range cat.ThemeIndicators(theme) {
 		if ind.ContextOfID.Valid {
 			continue
 		}
-		ss := cityLines(loc, cat, cmp, ind)
+		ss, cities := cityLines(loc, cat, cmp, ind)
 		if len(ss) == 0 {
 			continue
 		}
 		ys := yearsOf(ss)
-		ch, err := lineChart(loc, chartID("line", cmp.Pair.Slug, ind.Code),
-			loc.T("chart.line_title", "Indicator", loc.IndicatorName(ind), "Pair", title, "From", ys[0], "To", ys[len(ys)-1]),
-			ind.UnitLabel(), ind.UnitLabel(), ys, ss)
+		ch, err := lineChart(loc, chartID("line", cmp.Pair.Slug, ind.Code), lineTitle(loc, cat, ind, title, cities, ys),
+			ind.UnitLabel(), ind.UnitLabel(), ys, ss, referenceLines(loc, cat, ind))
 		if err != nil {
 			return nil, err
 		}
@@ -231,34 +389,24 @@ func themeCharts(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, th
 			ch.Summary = sum
 		}
 		out = append(out, ch)
-		if y := cmp.CommonYear(ind); y > 0 {
-			g := byUnit[ind.Unit]
-			if g == nil {
-				g = &group{unit: ind.Unit}
-				byUnit[ind.Unit] = g
-				groups = append(groups, g)
-			}
-			g.inds = append(g.inds, ind)
-			g.years = append(g.years, y)
-			g.cats = append(g.cats, loc.IndicatorName(ind)+" ("+itoa(y)+")")
-		}
 	}
-	for _, g := range groups {
-		var ss []series
-		for _, sd := range cmp.Pair.Sides {
-			for i := range sd.Cities {
-				city := &sd.Cities[i]
-				s := series{Name: loc.AreaName(city), Values: map[int]float64{}}
-				for i, ind := range g.inds {
-					if p, ok := cmp.Data.At(city.ID, ind.ID, g.years[i]); ok {
-						s.Values[i] = p.Value
-					}
-				}
-				ss = append(ss, s)
-			}
+	for _, g := range cmp.BarGroups(theme) {
+		var cats []string
+		for i, ind := range g.Indicators {
+			cats = append(cats, loc.IndicatorName(ind)+" ("+strconv.Itoa(g.Years[i])+")")
 		}
-		unit := metrics.UnitLabel(g.unit)
-		ch, err := barChart(loc, chartID("bar", cmp.Pair.Slug, theme, g.unit), loc.T("chart.bar_title", "Pair", title), unit, unit, g.cats, ss)
+		var ss []series
+		for i, city := range g.Cities {
+			s := series{Name: loc.AreaName(city), Values: map[int]float64{}, Colour: colourOf(cat, city)}
+			for j, p := range g.Values[i] {
+				if g.Found[i][j] {
+					s.Values[j] = p.Value
+				}
+			}
+			ss = append(ss, s)
+		}
+		unit := metrics.UnitLabel(g.Unit)
+		ch, err := barChart(loc, chartID("bar", cmp.Pair.Slug, theme, g.Unit), loc.T("chart.bar_title", "Pair", title), unit, unit, cats, ss)
 		if err != nil {
 			return nil, err
 		}
@@ -267,37 +415,55 @@ func themeCharts(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, th
 	return out, nil
 }
 
-// lineSummary states the comparison of the latest common year in words.
+// lineSummary states the comparison of the latest common year in words;
+// a total gets its two values and no ratio (docs/RULES.md, rule 8).
 func lineSummary(loc Locale, cmp *metrics.Comparison, ind *metrics.Indicator) string {
-	y := cmp.CommonYear(ind)
-	if y == 0 || len(cmp.Pair.Sides[0].Cities) != 1 || len(cmp.Pair.Sides[1].Cities) != 1 {
+	sm, ok := cmp.Summary(ind)
+	if !ok {
 		return ""
 	}
-	a, b := &cmp.Pair.Sides[0].Cities[0], &cmp.Pair.Sides[1].Cities[0]
-	pa, _ := cmp.Data.At(a.ID, ind.ID, y)
-	pb, _ := cmp.Data.At(b.ID, ind.ID, y)
-	args := []any{"Year", y, "A", loc.AreaName(a), "B", loc.AreaName(b), "Indicator", loc.IndicatorName(ind),
-		"ValueA", loc.Num(pa.Value), "ValueB", loc.Num(pb.Value), "Unit", ind.UnitLabel(), "Direction", loc.Direction(ind.Direction)}
-	if pb.Value == 0 {
-		return loc.T("summary.plain", args...)
+	args := []any{"Year", sm.Year, "A", loc.AreaName(sm.A), "B", loc.AreaName(sm.B), "Indicator", loc.IndicatorName(ind),
+		"ValueA", loc.Num(sm.PA.Value), "ValueB", loc.Num(sm.PB.Value), "Unit", ind.UnitLabel(), "Direction", loc.Direction(ind.Direction)}
+	var out string
+	switch {
+	case ind.SizeDependent:
+		out = loc.T("summary.total", args...)
+	case !sm.HasRatio:
+		out = loc.T("summary.plain", args...)
+	default:
+		times := strings.TrimSuffix(loc.Ratio(sm.Ratio), "×")
+		out = loc.T("summary.ratio", append(args, "Times", times)...)
 	}
-	times := strings.TrimSuffix(loc.Ratio(pa.Value/pb.Value), "×")
-	return loc.T("summary.ratio", append(args, "Times", times)...)
+	// A flagged value in the sentence carries its flags there too.
+	for _, x := range []struct {
+		area *metrics.Area
+		p    metrics.Point
+	}{{sm.A, sm.PA}, {sm.B, sm.PB}} {
+		var names []string
+		for _, f := range drawnFlags(x.p.Obs) {
+			if fl := cmp.Catalogue.Flag(f); fl != nil {
+				f = loc.FlagName(fl)
+			}
+			names = append(names, f)
+		}
+		if len(names) > 0 {
+			out += " " + loc.T("summary.flagged", "Name", loc.AreaName(x.area), "Year", sm.Year, "Flags", strings.Join(names, ", "))
+		}
+	}
+	return out
 }
 
 // overviewChart normalises, across themes, every indicator the pair's
 // cities have in a common year.
-func overviewChart(loc Locale, cmp *metrics.Comparison) (*Chart, error) {
+func overviewChart(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison) (*Chart, error) {
 	ns := cmp.Overview()
 	if len(ns) == 0 {
 		return nil, nil
 	}
 	var axes []string
 	var ss []series
-	for _, sd := range cmp.Pair.Sides {
-		for i := range sd.Cities {
-			ss = append(ss, series{Name: loc.AreaName(&sd.Cities[i]), Values: map[int]float64{}})
-		}
+	for _, city := range cmp.Pair.Cities() {
+		ss = append(ss, series{Name: loc.AreaName(city), Values: map[int]float64{}, Colour: colourOf(cat, city)})
 	}
 	for i, n := range ns {
 		dir := map[string]string{metrics.LowerIsBetter: " ↓", metrics.HigherIsBetter: " ↑"}[n.Indicator.Direction]

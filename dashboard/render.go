@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"fmt"
 	"html/template"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/twinmetrics/twinmetrics/ingest"
 	"github.com/twinmetrics/twinmetrics/locale"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
@@ -85,41 +85,42 @@ func (ps *pageSet) get(lang, name string) (*template.Template, error) {
 // funcs are the template functions, bound to one language.
 func (ps *pageSet) funcs(loc Locale) template.FuncMap {
 	return template.FuncMap{
-		"asset":      func(name string) (string, error) { return ps.assets.URL(name) },
-		"t":          loc.T,
-		"num":        loc.Num,
-		"href":       loc.Href,
-		"unit":       metrics.UnitLabel,
-		"theme":      loc.Theme,
-		"direction":  loc.Direction,
-		"areaName":   func(a metrics.Area) string { return loc.AreaName(&a) },
-		"indName":    func(i metrics.Indicator) string { return loc.IndicatorName(&i) },
-		"indDef":     func(i metrics.Indicator) string { return loc.IndicatorDefinition(&i) },
-		"flagName":   func(f metrics.Flag) string { return loc.FlagName(&f) },
-		"flagDesc":   func(f metrics.Flag) string { return loc.FlagDescription(&f) },
-		"pairTitle":  func(p metrics.Pair) string { return loc.PairTitle(&p) },
-		"sideLabel":  loc.SideLabel,
-		"confidence": loc.Confidence,
-		"country":    loc.Country,
-		"kind":       func(k string) string { return loc.T("kind." + k) },
-		"langs":      func() []string { return Languages },
-		"langName":   func(l string) string { return languageNames[l] },
-		"join":       strings.Join,
-		"slug":       metrics.Slugify,
-		"countf":     func(n int) float64 { return float64(n) },
-		"sub":        func(a, b int) int { return a - b },
-		"add":        func(a, b int) int { return a + b },
+		"asset":       func(name string) (string, error) { return ps.assets.URL(name) },
+		"t":           loc.T,
+		"num":         loc.Num,
+		"href":        loc.Href,
+		"unit":        metrics.UnitLabel,
+		"theme":       loc.Theme,
+		"direction":   loc.Direction,
+		"areaName":    func(a metrics.Area) string { return loc.AreaName(&a) },
+		"indName":     func(i metrics.Indicator) string { return loc.IndicatorName(&i) },
+		"undatedArgs": func(v undatedValue, unit string) undatedArgs { return undatedArgs{V: v, Unit: unit} },
+		"indDef":      func(i metrics.Indicator) string { return loc.IndicatorDefinition(&i) },
+		"flagName":    func(f metrics.Flag) string { return loc.FlagName(&f) },
+		"flagDesc":    func(f metrics.Flag) string { return loc.FlagDescription(&f) },
+		"pairTitle":   func(p metrics.Pair) string { return loc.PairTitle(&p) },
+		"sideLabel":   loc.SideLabel,
+		"confidence":  loc.Confidence,
+		"country":     loc.Country,
+		"kind":        func(k string) string { return loc.T("kind." + k) },
+		"langs":       func() []string { return Languages },
+		"langName":    func(l string) string { return languageNames[l] },
+		"join":        strings.Join,
+		"slug":        metrics.Slugify,
+		"countf":      func(n int) float64 { return float64(n) },
+		"sub":         func(a, b int) int { return a - b },
+		"add":         func(a, b int) int { return a + b },
 		"fnum": func(p *float64) string {
 			if p == nil {
 				return ""
 			}
-			return ingest.FormatPlain(*p)
+			return metrics.FormatPlain(*p)
 		},
 		"nfloat": func(v sql.NullFloat64) string {
 			if !v.Valid {
 				return ""
 			}
-			return ingest.FormatPlain(v.Float64)
+			return metrics.FormatPlain(v.Float64)
 		},
 		"pathEscape": url.PathEscape,
 		"list":       func(xs ...string) []string { return xs },
@@ -135,6 +136,14 @@ func (ps *pageSet) funcs(loc Locale) template.FuncMap {
 		"where":  loc.Where,
 		"num64":  func(v int64) string { return loc.Num(float64(v)) },
 	}
+}
+
+// catalogue is what most pages start from: the request's context and
+// the catalogue.
+func (s *Server) catalogue(c echo.Context) (context.Context, *metrics.Catalogue, error) {
+	ctx := c.Request().Context()
+	cat, err := s.store.Catalogue(ctx)
+	return ctx, cat, err
 }
 
 // View is what every page gets: the page's own data plus what the

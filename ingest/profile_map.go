@@ -802,7 +802,7 @@ func (m *profileMapper) mapRow(line int, fields []string, emit func(checkedRow) 
 					v *= s.scale
 				}
 				v, _ = strconv.ParseFloat(strconv.FormatFloat(v, 'g', 12, 64), 64)
-				valText = FormatPlain(v)
+				valText = metrics.FormatPlain(v)
 			}
 		}
 		// Unit

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -455,13 +454,14 @@ func (u *Uploader) check(ctx context.Context, key string, pr *Progress) (p *Pend
 	}
 	pr.Phase.Store("checking")
 	pr.Total.Store(p.Size)
-	ferr, err := u.stage(ctx, p, pr)
-	if err != nil {
+	err = u.stage(ctx, p, pr)
+	var fe *FileError
+	if err != nil && !errors.As(err, &fe) {
 		return p, err
 	}
-	p.FileError = ferr
+	p.FileError = fe
 	p.State = StateReady
-	if ferr != nil {
+	if fe != nil {
 		p.State = StateFailed
 		p.Counts = Counts{}
 		os.Remove(u.path(key, "stage.db"))
@@ -500,213 +500,74 @@ func openStage(path string, create bool) (*sqlx.DB, error) {
 // pickProfile finds the profile to read a file with: the one asked
 // for, else the one whose header signature the file matches, else none
 // (the template).
-func (u *Uploader) pickProfile(ctx context.Context, p *Pending, path, format string) (*Profile, *FileError, error) {
+func (u *Uploader) pickProfile(ctx context.Context, p *Pending, path, format string) (*Profile, error) {
 	ps, err := u.Profiles(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if p.Profile != "" {
 		pr, err := u.namedProfile(ctx, p.Profile, ps)
 		if err != nil || pr != nil {
-			return pr, nil, err
+			return pr, err
 		}
-		return nil, unknownProfile(p.Profile, ps), nil
+		return nil, unknownProfile(p.Profile, ps)
 	}
-	pr, err := DetectProfile(path, format, ps, u.limits)
-	return pr, nil, err
+	return DetectProfile(path, format, ps, u.limits)
 }
 
-// stage reads the file, checks every row and writes it to stage.db.
-func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileError, error) {
-	orig := u.path(p.Key, "original")
-	f, err := os.Open(orig)
+// stage reads the file, checks every row and writes it to stage.db. A
+// file that cannot be read is a *FileError.
+func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) error {
+	rows, err := u.openRows(ctx, p, pr)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	head := make([]byte, 4096)
-	n, _ := io.ReadFull(f, head)
-	f.Close()
-	format, ferr := sniff(head[:n], p.FileName)
-	if ferr != nil {
-		return ferr, nil
-	}
-	p.Format = format
-	if format == "csv" {
-		if _, ferr, err = scanCSV(orig, u.limits); ferr != nil || err != nil {
-			return ferr, err
-		}
-	}
-	prof, ferr, err := u.pickProfile(ctx, p, orig, format)
-	if ferr != nil || err != nil {
-		return ferr, err
-	}
-	var read int64
-	var xs *xlsxSource
-	var src rowSource
-	var h header
-	var ps *profileSource
-	switch {
-	case prof != nil:
-		ps, ferr, err = openForProfile(orig, format, prof, u.limits, &read)
-		if ferr != nil || err != nil {
-			return ferr, err
-		}
-		if missing, unwanted := prof.matches(ps.header); len(missing) > 0 || len(unwanted) > 0 {
-			ps.Close()
-			if len(missing) > 0 {
-				return fileErr("profile_mismatch", fileProfileMismatch.With(prof.Name, strings.Join(limitList(missing, 8), ", ")), fileHintProfileUpload.With()), nil
-			}
-			return fileErr("profile_mismatch", fileProfileMismatchRelease.With(prof.Name, strings.Join(unwanted, ", ")), fileHintProfileUpload.With()), nil
-		}
-		src, xs, h.comma = ps.src, ps.xs, ','
-		if ps.totalRows > 0 {
-			pr.Total.Store(int64(ps.totalRows))
-		}
-		p.ReadAs = &ReadAs{Profile: prof.Name, Title: prof.Title, Version: prof.Version, Detected: p.Profile == "", Sheet: ps.Sheets(), OtherSheets: ps.sheets}
-	case format == "xlsx":
-		xs, h, ferr, err = openXLSX(orig, u.limits)
-		if xs != nil {
-			src = xs
-			if xs.totalRows > 0 {
-				pr.Total.Store(int64(xs.totalRows))
-			}
-		}
-	default:
-		var cs *csvSource
-		cs, h, ferr, err = openCSV(orig, &read)
-		if cs != nil {
-			src = cs
-		}
-	}
-	if ferr != nil || err != nil {
-		return ferr, err
-	}
-	if ps != nil {
-		defer ps.Close()
-	} else {
-		defer src.Close()
-	}
+	defer rows.Close()
 
 	// The data version is read first: if anything changes while the
 	// catalogue and the stored values are read, the preview carries the
 	// older version and publishing it is refused.
 	dv, err := u.store.DataVersion(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	cat, err := u.store.Catalogue(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	ck := newChecker(cat, h.comma, u.now().Year())
+	ck := newChecker(cat, rows.h.comma, u.now().Year())
 	var mapper *profileMapper
-	if prof != nil {
-		if mapper, ferr = newProfileMapper(prof, ps, ck, cat); ferr != nil {
-			return ferr, nil
+	if rows.prof != nil {
+		var ferr *FileError
+		if mapper, ferr = newProfileMapper(rows.prof, rows.ps, ck, cat); ferr != nil {
+			return ferr
 		}
 	}
 	if err := ck.loadExisting(ctx, u.store); err != nil {
-		return nil, err
+		return err
 	}
+	st, err := createStage(ctx, u.path(p.Key, "stage.db"))
+	if err != nil {
+		return err
+	}
+	defer st.close()
 
-	stagePath := u.path(p.Key, "stage.db")
-	os.Remove(stagePath)
-	sdb, err := openStage(stagePath, true)
-	if err != nil {
-		return nil, err
-	}
-	defer sdb.Close()
-	if _, err := sdb.ExecContext(ctx, stageSchema); err != nil {
-		return nil, err
-	}
-	tx, err := sdb.BeginTxx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	ins := &batchInsert{tx: tx, head: `INSERT INTO rows (line, col, changes, status, warn, area_id, indicator_id, year, value, value_as_given, unit_as_given,
-		source_id, new_source, flags, note, old_ids, old_value, city, indicator, source, problems, seq) VALUES `, cols: 22, rows: 50}
-	defer ins.close()
-	insReplaced, err := tx.PreparexContext(ctx, `INSERT INTO replaced (seq, old_id) VALUES (?, ?)`)
-	if err != nil {
-		return nil, err
-	}
-	defer insReplaced.Close()
 	var c Counts
-	seq := 0
 	put := func(r checkedRow) error {
 		c.Total++
-		switch r.Status {
-		case RowNew:
-			c.New++
-		case RowChanged:
-			c.Changed++
-		case RowUnchanged:
-			c.Unchanged++
-		case RowRejected:
-			c.Rejected++
-		}
-		if r.Warn {
-			c.Warned++
-		}
-		probs, changes := "", ""
-		if len(r.Problems) > 0 {
-			b, _ := json.Marshal(r.Problems)
-			probs = string(b)
-		}
-		if len(r.Changes) > 0 {
-			b, _ := json.Marshal(r.Changes)
-			changes = string(b)
-		}
-		var area, ind, year, srcID, val, old, sq any
-		if r.Status == RowNew || r.Status == RowChanged {
-			seq++
-			sq = seq
-			for _, id := range r.OldIDList {
-				if _, err := insReplaced.ExecContext(ctx, seq, id); err != nil {
-					return err
-				}
-			}
-		}
-		if r.AreaID != 0 {
-			area = r.AreaID
-		}
-		if r.IndicatorID != 0 {
-			ind = r.IndicatorID
-		}
-		if r.Year != 0 {
-			year = r.Year
-		}
-		if r.SourceID != 0 {
-			srcID = r.SourceID
-		}
-		if r.Status != RowRejected {
-			val = r.Value
-		}
-		if r.OldValue != nil {
-			old = *r.OldValue
-		}
-		return ins.add(ctx, r.Line, clip(r.Column), changes, r.Status, r.Warn, area, ind, year, val, clip(r.ValueAsGiven), clip(r.UnitAsGiven),
-			srcID, r.NewSource, r.Flags, r.Note, r.OldIDs, old, r.City, r.Indicator, r.Source, probs, sq)
+		c.count(r)
+		return st.write(ctx, r)
 	}
 	for {
-		line, fields, err := src.Next()
-		if err == io.EOF && ps != nil {
+		line, fields, err := rows.src.Next()
+		if err == io.EOF && rows.ps != nil {
 			// a profile reading one sheet per indicator goes on to the next
-			more, ferr, err := ps.NextSheet()
-			if ferr != nil || err != nil {
-				return ferr, err
+			next, err := rows.nextSheet(ck, cat, mapper)
+			if err != nil {
+				return err
 			}
-			if more {
-				if missing, _ := prof.matches(ps.header); len(missing) > 0 {
-					return fileErr("profile_mismatch", fileProfileMismatchSheet.With(ps.sheet, prof.Name, strings.Join(limitList(missing, 8), ", ")), fileHintProfileUpload.With()), nil
-				}
-				next, ferr := newProfileMapper(prof, ps, ck, cat)
-				if ferr != nil {
-					return ferr, nil
-				}
-				next.carry(mapper)
-				mapper, src, xs = next, ps.src, ps.xs
+			if next != nil {
+				mapper = next
 				continue
 			}
 		}
@@ -714,42 +575,28 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 			break
 		}
 		if err != nil {
-			var fe *FileError
-			if errors.As(err, &fe) {
-				return fe, nil
-			}
-			return nil, err
+			return err
 		}
-		blank := true
-		for _, f := range fields {
-			if strings.TrimSpace(f) != "" {
-				blank = false
-				break
-			}
-		}
-		if blank {
+		if blankRow(fields) {
 			continue
 		}
 		c.Lines++
 		if c.Lines > u.limits.MaxRows || c.Total > u.limits.MaxRows {
-			return fileErr("too_many_rows", fileTooManyRows.With(strconv.Itoa(u.limits.MaxRows)), fileHintSplit.With()), nil
+			return fileErr("too_many_rows", fileTooManyRows.With(u.limits.MaxRows), fileHintSplit.With())
 		}
 		if mapper != nil {
 			err = mapper.mapRow(line, fields, put)
 		} else {
-			err = put(ck.row(line, h, fields))
+			err = put(ck.row(line, rows.h, fields))
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if c.Lines%4096 == 0 {
 			pr.Rows.Store(int64(c.Lines))
-			if xs != nil {
-				read = int64(xs.row) // a workbook's progress is in rows
-			}
-			pr.BytesRead.Store(read)
+			pr.BytesRead.Store(rows.progress())
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
@@ -758,24 +605,274 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		c.Skipped = p.Skips.Total()
 	}
 	if c.Total == 0 && c.Skipped == 0 && (p.Skips == nil || p.Skips.NoValue == 0) {
-		return fileErr("no_rows", fileNoRows.With(), fileHintNoRows.With()), nil
-	}
-	if err := ins.flush(ctx); err != nil {
-		return nil, err
+		return fileErr("no_rows", fileNoRows.With(), fileHintNoRows.With())
 	}
 	pr.Phase.Store("indexing")
-	if _, err := tx.ExecContext(ctx, `CREATE INDEX rows_status ON rows (status, line)`); err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, err
+	if err := st.commit(ctx); err != nil {
+		return err
 	}
 	p.Counts, p.DataVersion = c, dv
 	for _, ns := range ck.newSources {
 		p.NewSources = append(p.NewSources, ns)
 	}
 	sort.Slice(p.NewSources, func(i, j int) bool { return p.NewSources[i].Line < p.NewSources[j].Line })
-	return nil, nil
+	return nil
+}
+
+// fileRows are the data rows of an upload's file, after its header.
+type fileRows struct {
+	src  rowSource
+	h    header
+	xs   *xlsxSource // a workbook, whose progress is counted in rows
+	read int64       // bytes of a CSV file read so far
+	// A publisher's file read with an import profile.
+	prof *Profile
+	ps   *profileSource
+}
+
+// Close closes the file.
+func (fr *fileRows) Close() error {
+	if fr.ps != nil {
+		return fr.ps.Close()
+	}
+	return fr.src.Close()
+}
+
+// nextSheet moves a profile reading several sheets to the next one,
+// with a mapper for its header that keeps what the last one counted;
+// nil when there is none.
+func (fr *fileRows) nextSheet(ck *checker, cat *metrics.Catalogue, last *profileMapper) (*profileMapper, error) {
+	more, ferr, err := fr.ps.NextSheet()
+	if err != nil {
+		return nil, err
+	}
+	if ferr != nil {
+		return nil, ferr
+	}
+	if !more {
+		return nil, nil
+	}
+	if missing, _ := fr.prof.matches(fr.ps.header); len(missing) > 0 {
+		return nil, fileErr("profile_mismatch", fileProfileMismatchSheet.With(fr.ps.sheet, fr.prof.Name, strings.Join(limitList(missing, 8), ", ")), fileHintProfileUpload.With())
+	}
+	next, ferr := newProfileMapper(fr.prof, fr.ps, ck, cat)
+	if ferr != nil {
+		return nil, ferr
+	}
+	next.carry(last)
+	fr.src, fr.xs = fr.ps.src, fr.ps.xs
+	return next, nil
+}
+
+// progress is how far the reading is: bytes of a CSV file, rows of a
+// workbook.
+func (fr *fileRows) progress() int64 {
+	if fr.xs != nil {
+		return int64(fr.xs.row)
+	}
+	return fr.read
+}
+
+// openRows recognises the upload's file, checks it as a whole and opens
+// its rows: the read step.
+func (u *Uploader) openRows(ctx context.Context, p *Pending, pr *Progress) (*fileRows, error) {
+	orig := u.path(p.Key, "original")
+	f, err := os.Open(orig)
+	if err != nil {
+		return nil, err
+	}
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(f, head)
+	f.Close()
+	format, err := sniff(head[:n], p.FileName)
+	if err != nil {
+		return nil, err
+	}
+	p.Format = format
+	fr := &fileRows{}
+	if format == "csv" {
+		if _, err := scanCSV(orig, u.limits); err != nil {
+			return nil, err
+		}
+	}
+	// A publisher's file: read with the profile asked for, or the one
+	// whose header signature it matches.
+	prof, err := u.pickProfile(ctx, p, orig, format)
+	if err != nil {
+		return nil, err
+	}
+	if prof != nil {
+		ps, ferr, err := openForProfile(orig, format, prof, u.limits, &fr.read)
+		if err != nil {
+			return nil, err
+		}
+		if ferr != nil {
+			return nil, ferr
+		}
+		if missing, unwanted := prof.matches(ps.header); len(missing) > 0 || len(unwanted) > 0 {
+			ps.Close()
+			if len(missing) > 0 {
+				return nil, fileErr("profile_mismatch", fileProfileMismatch.With(prof.Name, strings.Join(limitList(missing, 8), ", ")), fileHintProfileUpload.With())
+			}
+			return nil, fileErr("profile_mismatch", fileProfileMismatchRelease.With(prof.Name, strings.Join(unwanted, ", ")), fileHintProfileUpload.With())
+		}
+		fr.prof, fr.ps, fr.src, fr.xs, fr.h.comma = prof, ps, ps.src, ps.xs, ','
+		if ps.totalRows > 0 {
+			pr.Total.Store(int64(ps.totalRows))
+		}
+		p.ReadAs = &ReadAs{Profile: prof.Name, Title: prof.Title, Version: prof.Version, Detected: p.Profile == "", Sheet: ps.Sheets(), OtherSheets: ps.sheets}
+		return fr, nil
+	}
+	if format == "xlsx" {
+		if fr.xs, fr.h, err = openXLSX(orig, u.limits); err != nil {
+			return nil, err
+		}
+		fr.src = fr.xs
+		if fr.xs.totalRows > 0 {
+			pr.Total.Store(int64(fr.xs.totalRows))
+		}
+		return fr, nil
+	}
+	cs, h, err := openCSV(orig, &fr.read)
+	if err != nil {
+		return nil, err
+	}
+	fr.src, fr.h = cs, h
+	return fr, nil
+}
+
+func blankRow(fields []string) bool {
+	for _, f := range fields {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// count adds a checked row to the counts.
+func (c *Counts) count(r checkedRow) {
+	switch r.Status {
+	case RowNew:
+		c.New++
+	case RowChanged:
+		c.Changed++
+	case RowUnchanged:
+		c.Unchanged++
+	case RowRejected:
+		c.Rejected++
+	}
+	if r.Warn {
+		c.Warned++
+	}
+}
+
+// stageWriter writes checked rows to an upload's stage.db: the stage
+// step. Nothing is kept unless commit is called.
+type stageWriter struct {
+	db          *sqlx.DB
+	tx          *sqlx.Tx
+	ins         *batchInsert
+	insReplaced *sqlx.Stmt
+	seq         int // numbers the rows publishing writes
+}
+
+func createStage(ctx context.Context, path string) (_ *stageWriter, err error) {
+	os.Remove(path)
+	st := &stageWriter{}
+	defer func() {
+		if err != nil {
+			st.close()
+		}
+	}()
+	if st.db, err = openStage(path, true); err != nil {
+		return nil, err
+	}
+	if _, err := st.db.ExecContext(ctx, stageSchema); err != nil {
+		return nil, err
+	}
+	if st.tx, err = st.db.BeginTxx(ctx, nil); err != nil {
+		return nil, err
+	}
+	st.ins = &batchInsert{tx: st.tx, head: `INSERT INTO rows (line, col, changes, status, warn, area_id, indicator_id, year, value, value_as_given, unit_as_given,
+		source_id, new_source, flags, note, old_ids, old_value, city, indicator, source, problems, seq) VALUES `, cols: 22, rows: 50}
+	if st.insReplaced, err = st.tx.PreparexContext(ctx, `INSERT INTO replaced (seq, old_id) VALUES (?, ?)`); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// write stages one checked row; a missing id or value is NULL.
+func (st *stageWriter) write(ctx context.Context, r checkedRow) error {
+	probs := ""
+	if len(r.Problems) > 0 {
+		b, err := json.Marshal(r.Problems)
+		if err != nil {
+			return err
+		}
+		probs = string(b)
+	}
+	changes := ""
+	if len(r.Changes) > 0 {
+		b, err := json.Marshal(r.Changes)
+		if err != nil {
+			return err
+		}
+		changes = string(b)
+	}
+	var sq, val, old any
+	if r.Status == RowNew || r.Status == RowChanged {
+		st.seq++
+		sq = st.seq
+		for _, id := range r.OldIDList {
+			if _, err := st.insReplaced.ExecContext(ctx, st.seq, id); err != nil {
+				return err
+			}
+		}
+	}
+	if r.Status != RowRejected {
+		val = r.Value
+	}
+	if r.OldValue != nil {
+		old = *r.OldValue
+	}
+	return st.ins.add(ctx, r.Line, clip(r.Column), changes, r.Status, r.Warn, nullZero(r.AreaID), nullZero(r.IndicatorID), nullZero(int64(r.Year)), val,
+		clip(r.ValueAsGiven), clip(r.UnitAsGiven), nullZero(r.SourceID), r.NewSource, r.Flags, r.Note, r.OldIDs, old,
+		r.City, r.Indicator, r.Source, probs, sq)
+}
+
+// nullZero is NULL for 0, the id or year a row does not have.
+func nullZero(v int64) any {
+	if v == 0 {
+		return nil
+	}
+	return v
+}
+
+// commit writes what is left, indexes the rows and commits.
+func (st *stageWriter) commit(ctx context.Context) error {
+	if err := st.ins.flush(ctx); err != nil {
+		return err
+	}
+	if _, err := st.tx.ExecContext(ctx, `CREATE INDEX rows_status ON rows (status, line)`); err != nil {
+		return err
+	}
+	return st.tx.Commit()
+}
+
+func (st *stageWriter) close() {
+	if st.ins != nil {
+		st.ins.close()
+	}
+	if st.insReplaced != nil {
+		st.insReplaced.Close()
+	}
+	if st.tx != nil {
+		_ = st.tx.Rollback() // a no-op after commit
+	}
+	if st.db != nil {
+		st.db.Close()
+	}
 }
 
 // batchInsert writes rows with one statement per batch of many rows:
@@ -903,11 +1000,11 @@ func (u *Uploader) Rows(ctx context.Context, key, status string, warnOnly bool, 
 	}
 	for i := range rows {
 		r := &rows[i]
-		if r.ProblemsJSON != "" {
-			_ = json.Unmarshal([]byte(r.ProblemsJSON), &r.Problems)
-		}
 		if r.ChangesJSON != "" {
 			_ = json.Unmarshal([]byte(r.ChangesJSON), &r.Changes)
+		}
+		if r.ProblemsJSON != "" {
+			_ = json.Unmarshal([]byte(r.ProblemsJSON), &r.Problems)
 		}
 		if a := cat.AreaByID(r.AreaID.Int64); a != nil && r.AreaID.Valid {
 			r.AreaName = a.Name

@@ -2,10 +2,16 @@ package metrics
 
 import "sort"
 
-// The headline rule (DESIGN rule 2): where one area has several values
-// for one indicator and year, the page shows one of them: a value from a
-// source staff marked preferred; else the one from the newest vintage;
-// else the one recorded first. The others stay stored and are counted.
+// The headline rule (docs/RULES.md, rule 2): where one area has several
+// values for one indicator and year, the page shows one of them: a value
+// from a source staff marked preferred; else the one from the newest
+// vintage; else the one recorded first. The others stay stored and are
+// counted.
+//
+// The rule has a second, SQL form for the downloads "as shown": the view
+// shown_observations in migrations/0005_headline_view.sql. Change both
+// together; TestHeadlineRuleGoAndSQLAgree checks that they choose the
+// same value for every seeded area, indicator and year.
 const (
 	RuleOnly      = "only"
 	RulePreferred = "preferred"
@@ -130,9 +136,4 @@ func (d *Dataset) At(area, indicator int64, year int) (Point, bool) {
 		return pts[i], true
 	}
 	return Point{}, false
-}
-
-// Has reports whether the area has any dated value for the indicator.
-func (d *Dataset) Has(area, indicator int64) bool {
-	return len(d.Series(area, indicator)) > 0
 }

@@ -31,7 +31,16 @@ type SideValue struct {
 	Area  *Area
 	Point Point
 	Found bool
+	// Undated are values without a year (the source printed none), of
+	// the city or failing that of its linked areas: shown as "year not
+	// given" with their caveats, never declared missing.
+	Undated []Observation
+	// Trend is the change over the comparable run that ends at Point.
+	Trend Trend
 }
+
+// HasUndated reports whether the side has only values without a year.
+func (v SideValue) HasUndated() bool { return !v.Found && len(v.Undated) > 0 }
 
 // OtherBoundary reports whether the value describes another area than
 // the city itself.
@@ -40,7 +49,7 @@ func (v SideValue) OtherBoundary() bool { return v.Found && v.Area.ID != v.City.
 // Warning is a reason a comparison is less than exact. The pages word
 // it in the reader's language from its kind and the two values.
 type Warning struct {
-	Kind string // years, sources, boundary
+	Kind string // years, sources, boundary, method
 	A, B SideValue
 }
 
@@ -49,8 +58,13 @@ type Gap struct {
 	Ratio    float64
 	HasRatio bool
 	Diff     float64
-	// Better is 0 (neither, or the indicator is neutral), 1 or 2.
+	// Better is 0 (neither, the indicator is neutral, or it is a total),
+	// 1 or 2.
 	Better int
+	// Total is set for a size-dependent indicator: the two values are
+	// shown, but neither a ratio nor a verdict is a finding between
+	// areas of different size (docs/RULES.md, rule 8).
+	Total bool
 }
 
 // ScoreRow is one indicator of the scorecard.
@@ -59,6 +73,9 @@ type ScoreRow struct {
 	Sides     [2][]SideValue
 	Gap       *Gap
 	Warnings  []Warning
+	// Instead is, for a total, the row of the rate to compare (per
+	// capita), when the comparison has one.
+	Instead *ScoreRow
 }
 
 // Single returns the side's value when the side has one city.
@@ -73,7 +90,7 @@ func (r ScoreRow) Single(side int) (SideValue, bool) {
 func (r ScoreRow) AnyFound() bool {
 	for _, s := range r.Sides {
 		for _, v := range s {
-			if v.Found {
+			if v.Found || len(v.Undated) > 0 {
 				return true
 			}
 		}
@@ -120,6 +137,17 @@ func (s *Store) ComparePair(ctx context.Context, c *Catalogue, slug string) (*Co
 		}
 		cmp.Rows = append(cmp.Rows, row)
 	}
+	byInd := make(map[int64]int, len(cmp.Rows))
+	for i, r := range cmp.Rows {
+		byInd[r.Indicator.ID] = i
+	}
+	for i := range cmp.Rows {
+		if pc := c.PerCapita(cmp.Rows[i].Indicator); pc != nil {
+			if j, ok := byInd[pc.ID]; ok {
+				cmp.Rows[i].Instead = &cmp.Rows[j]
+			}
+		}
+	}
 	return cmp, nil
 }
 
@@ -129,6 +157,7 @@ func LatestFor(c *Catalogue, d *Dataset, city *Area, ind *Indicator) SideValue {
 	v := SideValue{City: city, Area: city}
 	if pt, ok := d.Latest(city.ID, ind.ID); ok {
 		v.Point, v.Found = pt, true
+		v.Trend = d.Trend(city.ID, ind, pt)
 		return v
 	}
 	for _, ch := range c.Children(city.ID) {
@@ -136,7 +165,27 @@ func LatestFor(c *Catalogue, d *Dataset, city *Area, ind *Indicator) SideValue {
 			v.Area, v.Point, v.Found = ch, pt, true
 		}
 	}
+	if v.Found {
+		v.Trend = d.Trend(v.Area.ID, ind, v.Point)
+		return v
+	}
+	v.Undated = undatedValues(d.Undated(city.ID, ind.ID))
+	for _, ch := range c.Children(city.ID) {
+		v.Undated = append(v.Undated, undatedValues(d.Undated(ch.ID, ind.ID))...)
+	}
 	return v
+}
+
+// undatedValues keeps the values without a year that have a number; a
+// value printed as text is listed on the city page, not compared.
+func undatedValues(obs []Observation) []Observation {
+	var out []Observation
+	for _, o := range obs {
+		if o.Value.Valid && !o.Year.Valid {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 func (cmp *Comparison) scoreRow(ind *Indicator) ScoreRow {
@@ -171,6 +220,10 @@ func CompareValues(ind *Indicator, a, b SideValue) ValueComparison {
 
 func gap(ind *Indicator, a, b float64) *Gap {
 	g := &Gap{Diff: a - b}
+	if ind.SizeDependent {
+		g.Total = true
+		return g
+	}
 	if b != 0 {
 		g.Ratio, g.HasRatio = a/b, true
 	}
@@ -196,6 +249,9 @@ const (
 	WarnYears    = "years"
 	WarnSources  = "sources"
 	WarnBoundary = "boundary"
+	// WarnMethod: the two values were measured differently (another
+	// network of stations, another reference), as their notes say.
+	WarnMethod = "method"
 )
 
 func compareWarnings(a, b SideValue) []Warning {
@@ -208,6 +264,11 @@ func compareWarnings(a, b SideValue) []Warning {
 	}
 	if a.OtherBoundary() || b.OtherBoundary() || a.Area.Kind != b.Area.Kind {
 		ws = append(ws, Warning{Kind: WarnBoundary, A: a, B: b})
+	}
+	ba, okA := MeasurementBasis(a.Point.Obs.Note)
+	bb, okB := MeasurementBasis(b.Point.Obs.Note)
+	if okA && okB && ba.Reference != bb.Reference {
+		ws = append(ws, Warning{Kind: WarnMethod, A: a, B: b})
 	}
 	return ws
 }
@@ -241,10 +302,8 @@ func sideFound(vs []SideValue) bool {
 // measured value of the indicator on its own area, or 0 if there is none.
 func (cmp *Comparison) CommonYear(ind *Indicator) int {
 	var cities []*Area
-	for si := range cmp.Pair.Sides {
-		for i := range cmp.Pair.Sides[si].Cities {
-			cities = append(cities, &cmp.Pair.Sides[si].Cities[i])
-		}
+	for _, c := range cmp.Pair.Cities() {
+		cities = append(cities, c)
 	}
 	if len(cities) == 0 {
 		return 0
@@ -292,8 +351,8 @@ type Normalised struct {
 func (cmp *Comparison) Overview() []Normalised {
 	var out []Normalised
 	for _, r := range cmp.Rows {
-		if r.Indicator.Theme == "context" {
-			continue
+		if r.Indicator.Theme == "context" || r.Indicator.SizeDependent {
+			continue // a total as a share of the larger would be a size effect
 		}
 		y := cmp.CommonYear(r.Indicator)
 		if y == 0 {
@@ -301,12 +360,10 @@ func (cmp *Comparison) Overview() []Normalised {
 		}
 		var vals []float64
 		max := 0.0
-		for _, sd := range cmp.Pair.Sides {
-			for _, c := range sd.Cities {
-				pt, _ := cmp.Data.At(c.ID, r.Indicator.ID, y)
-				vals = append(vals, pt.Value)
-				max = math.Max(max, math.Abs(pt.Value))
-			}
+		for _, c := range cmp.Pair.Cities() {
+			pt, _ := cmp.Data.At(c.ID, r.Indicator.ID, y)
+			vals = append(vals, pt.Value)
+			max = math.Max(max, math.Abs(pt.Value))
 		}
 		if max == 0 {
 			continue
@@ -352,7 +409,8 @@ func (cmp *Comparison) Coverage() []Coverage {
 					continue
 				}
 				cv.Total++
-				if LatestFor(cmp.Catalogue, cmp.Data, cv.City, ind).Found {
+				// A value without a year is reported all the same.
+				if sv := LatestFor(cmp.Catalogue, cmp.Data, cv.City, ind); sv.Found || len(sv.Undated) > 0 {
 					cv.Reported++
 					perTheme[ind.Theme]++
 				}

@@ -41,27 +41,15 @@ func loadMigrations() ([]migration, error) {
 		ms = append(ms, migration{Version: v, Name: name, SQL: string(b)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
-	// Numbers are reserved ahead for work in progress, so the list may
-	// have gaps; it may not have two steps of one number.
-	for i := 1; i < len(ms); i++ {
-		if ms[i].Version == ms[i-1].Version {
-			return nil, fmt.Errorf("migrations %s and %s have the same number", ms[i-1].Name, ms[i].Name)
+	// Numbers are reserved ahead for work in progress, so there may be
+	// gaps; each number is used once, and a database gets every
+	// migration it lacks, in order, not only those above its highest.
+	for i, m := range ms {
+		if m.Version < 1 || (i > 0 && m.Version == ms[i-1].Version) {
+			return nil, fmt.Errorf("migration %s: each migration needs its own number from 1", m.Name)
 		}
 	}
 	return ms, nil
-}
-
-// appliedVersions are the migration numbers the database has recorded.
-func (db *DB) appliedVersions(ctx context.Context) (map[int]bool, error) {
-	var vs []int
-	if err := db.W.SelectContext(ctx, &vs, "SELECT version FROM schema_migrations"); err != nil {
-		return nil, err
-	}
-	out := make(map[int]bool, len(vs))
-	for _, v := range vs {
-		out[v] = true
-	}
-	return out, nil
 }
 
 // SchemaVersion reports the version the database is at and the version
@@ -81,18 +69,6 @@ func (db *DB) SchemaVersion(ctx context.Context) (have, want int, err error) {
 	if len(ms) > 0 {
 		want = ms[len(ms)-1].Version
 	}
-	// A step numbered below the newest applied one (merged later than a
-	// higher number) is still missing: the database is not up to date.
-	done, err := db.appliedVersions(ctx)
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, m := range ms {
-		if !done[m.Version] && m.Version < have {
-			have = m.Version - 1
-			break
-		}
-	}
 	return have, want, nil
 }
 
@@ -110,12 +86,16 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 	if have > want {
 		return 0, fmt.Errorf("the database is at schema version %d, newer than this program (%d): use a newer twinmetrics", have, want)
 	}
-	done, err := db.appliedVersions(ctx)
-	if err != nil {
+	var done []int
+	if err := db.W.SelectContext(ctx, &done, "SELECT version FROM schema_migrations"); err != nil {
 		return 0, err
 	}
+	applied0 := make(map[int]bool, len(done))
+	for _, v := range done {
+		applied0[v] = true
+	}
 	for _, m := range ms {
-		if done[m.Version] {
+		if applied0[m.Version] {
 			continue
 		}
 		tx, err := db.W.BeginTxx(ctx, nil)
@@ -145,6 +125,16 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 	have, want, err := db.SchemaVersion(ctx)
 	if err != nil {
 		return err
+	}
+	if have == want {
+		// The highest is there; a lower one may still be missing.
+		var n int
+		if err := db.W.GetContext(ctx, &n, "SELECT COUNT(*) FROM schema_migrations"); err != nil {
+			return err
+		}
+		if ms, err := loadMigrations(); err == nil && n < len(ms) {
+			return fmt.Errorf("the database %s lacks %d of this program's migrations: run `twinmetrics migrate -db %s`", db.Path, len(ms)-n, db.Path)
+		}
 	}
 	if have != want {
 		return fmt.Errorf("the database %s is at schema version %d but this program needs %d: run `twinmetrics migrate -db %s`", db.Path, have, want, db.Path)

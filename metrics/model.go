@@ -2,6 +2,8 @@ package metrics
 
 import (
 	"database/sql"
+	"iter"
+	"slices"
 	"strings"
 )
 
@@ -58,6 +60,20 @@ type Pair struct {
 	Sides            [2]Side `db:"-"`
 }
 
+// Cities iterates over the cities of both sides in pair order, with the
+// side (0 or 1) each belongs to.
+func (p *Pair) Cities() iter.Seq2[int, *Area] {
+	return func(yield func(int, *Area) bool) {
+		for si := range p.Sides {
+			for i := range p.Sides[si].Cities {
+				if !yield(si, &p.Sides[si].Cities[i]) {
+					return
+				}
+			}
+		}
+	}
+}
+
 // Title names the pair by its sides: "Hanoi – Milan".
 func (p Pair) Title() string { return p.Sides[0].Label + " – " + p.Sides[1].Label }
 
@@ -85,6 +101,26 @@ type Indicator struct {
 	Factor        sql.NullFloat64 `db:"factor"`
 	ContextOfID   sql.NullInt64   `db:"context_of_id"`
 	SortOrder     int             `db:"sort_order"`
+	// SizeDependent marks a total that grows with the area (emissions,
+	// energy, cars, road deaths): no area is "better" on it than a larger
+	// or smaller one (docs/RULES.md, rule 8).
+	SizeDependent bool `db:"size_dependent"`
+	// PerCapitaID is the rate to compare instead of a total, if any.
+	PerCapitaID sql.NullInt64 `db:"per_capita_id"`
+}
+
+// ReferenceLine is a value a series is read against: a WHO guideline
+// level or interim target, an EU limit value; stored with its source.
+type ReferenceLine struct {
+	IndicatorID int64   `db:"indicator_id"`
+	Code        string  `db:"code"`
+	Kind        string  `db:"kind"` // guideline, interim_target, limit_value
+	Value       float64 `db:"value"`
+	LabelEN     string  `db:"label_en"`
+	LabelVI     string  `db:"label_vi"`
+	ShortLabel  string  `db:"short_label"`
+	Source      string  `db:"source"`
+	SourceURL   string  `db:"source_url"`
 }
 
 // Derived reports whether the indicator is computed from two others.
@@ -161,14 +197,7 @@ type Observation struct {
 func (o Observation) FlagList() []string { return strings.Fields(o.Flags) }
 
 // HasFlag reports whether the observation carries flag code f.
-func (o Observation) HasFlag(f string) bool {
-	for _, g := range o.FlagList() {
-		if g == f {
-			return true
-		}
-	}
-	return false
-}
+func (o Observation) HasFlag(f string) bool { return slices.Contains(o.FlagList(), f) }
 
 func splitList(s string) []string {
 	var out []string

@@ -27,13 +27,13 @@ type queries struct {
 	ListFlags                     *sqlx.Stmt
 	ListObservationsForAreas      *sqlx.Stmt
 	ListObservationsForIndicators *sqlx.Stmt
-	GetObservation                *sqlx.Stmt
 	CountObservations             *sqlx.Stmt
 	DataVersion                   *sqlx.Stmt
 	CatalogueVersion              *sqlx.Stmt
 	ExportObservations            *sqlx.Stmt
 	CountSelection                *sqlx.Stmt
 	LastChange                    *sqlx.Stmt
+	ListReferenceLines            *sqlx.Stmt
 
 	// Accounts and uploads.
 	GetUserByEmail    *sqlx.Stmt

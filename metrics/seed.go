@@ -21,6 +21,7 @@ import (
 var seedFiles = []string{
 	"flags.csv", "sources.csv", "indicators.csv", "areas.csv",
 	"programme_pairs.csv", "indicator_values_seed.csv", "redistribution.csv",
+	"reference_lines.csv",
 }
 
 // SeedResult says what a seed run did.
@@ -131,7 +132,7 @@ func (s *Store) SeedWith(ctx context.Context, fsys fs.FS, opt SeedOptions) (Seed
 	}
 	defer tx.Rollback()
 	sd := &seeder{tx: tx, fsys: fsys, fromRaw: opt.FromRawFiles}
-	steps := []func(context.Context) error{sd.seedFlags, sd.seedSources, sd.seedRedistribution, sd.seedIndicators, sd.seedAreas, sd.seedPairs}
+	steps := []func(context.Context) error{sd.seedFlags, sd.seedSources, sd.seedRedistribution, sd.seedIndicators, sd.seedReferenceLines, sd.seedAreas, sd.seedPairs}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return res, fmt.Errorf("seed: %w", err)
@@ -313,6 +314,14 @@ func (sd *seeder) seedIndicators(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		perCapita, err := ref(lines[i], r["per_capita"])
+		if err != nil {
+			return err
+		}
+		size := r["size_dependent"] == "1"
+		if perCapita != nil && !size {
+			return fmt.Errorf("indicators.csv line %d: per_capita names the rate of a total; %s is not size_dependent", lines[i], r["code"])
+		}
 		var factor any
 		if num != nil {
 			factor = 1.0
@@ -322,9 +331,42 @@ func (sd *seeder) seedIndicators(ctx context.Context) error {
 				}
 			}
 		}
-		if _, err := sd.tx.ExecContext(ctx, `UPDATE indicators SET numerator_id = ?, denominator_id = ?, factor = ?, context_of_id = ? WHERE id = ?`,
-			num, den, factor, ctxOf, ids[r["code"]]); err != nil {
+		if _, err := sd.tx.ExecContext(ctx, `UPDATE indicators SET numerator_id = ?, denominator_id = ?, factor = ?, context_of_id = ?,
+				size_dependent = ?, per_capita_id = ? WHERE id = ?`,
+			num, den, factor, ctxOf, size, perCapita, ids[r["code"]]); err != nil {
 			return fmt.Errorf("indicators.csv line %d: %w", lines[i], err)
+		}
+	}
+	return nil
+}
+
+// seedReferenceLines replaces the guideline and limit values with those
+// of data/reference_lines.csv.
+func (sd *seeder) seedReferenceLines(ctx context.Context) error {
+	rows, lines, err := readCSV(sd.fsys, "reference_lines.csv")
+	if err != nil {
+		return err
+	}
+	if _, err := sd.tx.ExecContext(ctx, `DELETE FROM reference_lines`); err != nil {
+		return err
+	}
+	for i, r := range rows {
+		var ind int64
+		if err := sd.tx.GetContext(ctx, &ind, `SELECT id FROM indicators WHERE code = ?`, r["indicator"]); err != nil {
+			return fmt.Errorf("reference_lines.csv line %d: indicator %q: %w", lines[i], r["indicator"], err)
+		}
+		v, err := strconv.ParseFloat(r["value"], 64)
+		if err != nil {
+			return fmt.Errorf("reference_lines.csv line %d: value %q is not a number", lines[i], r["value"])
+		}
+		if r["source"] == "" {
+			return fmt.Errorf("reference_lines.csv line %d: a reference line needs its source", lines[i])
+		}
+		order, _ := strconv.Atoi(r["sort_order"])
+		if _, err := sd.tx.ExecContext(ctx, `INSERT INTO reference_lines (indicator_id, code, kind, value, label_en, label_vi, short_label, source, source_url, sort_order)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			ind, r["code"], r["kind"], v, r["label_en"], r["label_vi"], r["short_label"], r["source"], r["source_url"], order); err != nil {
+			return fmt.Errorf("reference_lines.csv line %d: %w", lines[i], err)
 		}
 	}
 	return nil
@@ -460,44 +502,56 @@ func (sd *seeder) seedPairs(ctx context.Context) error {
 }
 
 func (sd *seeder) areaFor(label, locator string) (int64, bool) {
-	var def int64
-	found := false
-	for _, r := range sd.areaRules[label] {
-		if r.match != "" && strings.Contains(locator, r.match) {
-			return r.id, true
-		}
-		if r.match == "" {
-			def, found = r.id, true
-		}
-	}
-	return def, found
+	return ruleFor(sd.areaRules[label], locator, func(r areaRule) (string, int64) { return r.match, r.id })
 }
 
 func (sd *seeder) sourceFor(dataset, indicator string) (int64, bool) {
+	return ruleFor(sd.sources[dataset], indicator, func(r sourceRule) (string, int64) { return r.indicatorMatch, r.id })
+}
+
+// ruleFor is the id of the first rule whose match text s contains, else
+// of the rule with no match text (the default), if there is one.
+func ruleFor[R any](rules []R, s string, rule func(R) (match string, id int64)) (int64, bool) {
 	var def int64
 	found := false
-	for _, r := range sd.sources[dataset] {
-		if r.indicatorMatch != "" && strings.Contains(indicator, r.indicatorMatch) {
-			return r.id, true
-		}
-		if r.indicatorMatch == "" {
-			def, found = r.id, true
+	for _, r := range rules {
+		match, id := rule(r)
+		if match == "" {
+			def, found = id, true
+		} else if strings.Contains(s, match) {
+			return id, true
 		}
 	}
 	return def, found
 }
 
-func (sd *seeder) mapFlags(given string, selfReported bool) string {
+// seedMarks are seed flag tokens that the schema records otherwise than
+// as a flag, so that no token of the seed goes unmapped.
+var seedMarks = map[string]string{
+	"NATIONAL":              "the area is a country (kind = country)",
+	"year_unknown":          "the year is NULL; pages say \"year not given\"",
+	"non_numeric_in_source": "the value is NULL and value_as_given keeps the text",
+}
+
+// mapFlags turns the seed's flag tokens into flag codes. A token that is
+// neither a flag alias nor a seed mark is an error: a new kind of remark
+// in the seed needs a flag (data/flags.csv) before it can be loaded.
+func (sd *seeder) mapFlags(given string, selfReported bool) (string, error) {
 	set := map[string]bool{}
 	for _, tok := range strings.Split(given, ";") {
 		tok = strings.TrimSpace(tok)
 		if tok == "" {
 			continue
 		}
+		found := false
 		for _, a := range sd.flagAliases {
 			if tok == a.token || (a.prefix && strings.HasPrefix(tok, a.token)) {
 				set[a.code] = true
+				found = true
 			}
+		}
+		if _, mark := seedMarks[tok]; !found && !mark {
+			return "", fmt.Errorf("flag %q maps to no flag of flags.csv", tok)
 		}
 	}
 	if selfReported {
@@ -508,7 +562,7 @@ func (sd *seeder) mapFlags(given string, selfReported bool) string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
-	return strings.Join(out, " ")
+	return strings.Join(out, " "), nil
 }
 
 func (sd *seeder) seedObservations(ctx context.Context, uploadID int64) (int, error) {
@@ -563,8 +617,12 @@ rows:
 			}
 			value = v
 		}
+		flags, err := sd.mapFlags(r["flags"], sd.selfRep[src])
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", where, err)
+		}
 		if _, err := stmt.ExecContext(ctx, area, ind.id, year, value, r["value_as_printed"], r["unit"], src,
-			sd.mapFlags(r["flags"], sd.selfRep[src]), r["flags"], r["note"], r["row_locator"], r["source_url_as_printed"], r["found_via"], uploadID); err != nil {
+			flags, r["flags"], r["note"], r["row_locator"], r["source_url_as_printed"], r["found_via"], uploadID); err != nil {
 			return 0, fmt.Errorf("%s: %w", where, err)
 		}
 	}

@@ -56,6 +56,7 @@ type Catalogue struct {
 	contextFor   map[int64][]*Indicator
 	srcByID      map[int64]*Source
 	flagByCode   map[string]*Flag
+	refLines     map[int64][]ReferenceLine
 }
 
 // Catalogue returns the catalogue of the current data version. Callers
@@ -193,6 +194,14 @@ func (s *Store) loadCatalogue(ctx context.Context) (*Catalogue, error) {
 	if err := s.q.ListFlags.SelectContext(ctx, &flags); err != nil {
 		return nil, fmt.Errorf("list flags: %w", err)
 	}
+	var lines []ReferenceLine
+	if err := s.q.ListReferenceLines.SelectContext(ctx, &lines); err != nil {
+		return nil, fmt.Errorf("list reference lines: %w", err)
+	}
+	c.refLines = make(map[int64][]ReferenceLine)
+	for _, l := range lines {
+		c.refLines[l.IndicatorID] = append(c.refLines[l.IndicatorID], l)
+	}
 	c.flagByCode = make(map[string]*Flag, len(flags))
 	for i := range flags {
 		c.Flags = append(c.Flags, &flags[i])
@@ -256,6 +265,17 @@ func (c *Catalogue) IndicatorByID(id int64) *Indicator { return c.indByID[id] }
 // ContextFor lists the national series drawn beside an indicator.
 func (c *Catalogue) ContextFor(id int64) []*Indicator { return c.contextFor[id] }
 
+// ReferenceLines are the guideline and limit values of an indicator.
+func (c *Catalogue) ReferenceLines(indicatorID int64) []ReferenceLine { return c.refLines[indicatorID] }
+
+// PerCapita is the rate to compare instead of a total, or nil.
+func (c *Catalogue) PerCapita(ind *Indicator) *Indicator {
+	if !ind.PerCapitaID.Valid {
+		return nil
+	}
+	return c.indByID[ind.PerCapitaID.Int64]
+}
+
 // Source finds a source by id (nil if unknown).
 func (c *Catalogue) Source(id int64) *Source { return c.srcByID[id] }
 
@@ -294,15 +314,6 @@ func (s *Store) ObservationsForIndicators(ctx context.Context, ids []int64) ([]O
 		return nil, fmt.Errorf("list observations: %w", err)
 	}
 	return obs, nil
-}
-
-// Observation loads one observation by id.
-func (s *Store) Observation(ctx context.Context, id int64) (Observation, error) {
-	var o Observation
-	if err := s.q.GetObservation.GetContext(ctx, &o, id); err != nil {
-		return o, fmt.Errorf("observation %d: %w", id, ErrNotFound)
-	}
-	return o, nil
 }
 
 // CountObservations counts current stored (not derived) observations.

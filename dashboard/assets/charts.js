@@ -83,6 +83,44 @@
     });
   }
 
+  function escapeHTML(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
+  }
+
+  // swatch is the series' colour in a tooltip. ECharts' own marker is an
+  // inline style, which the pages' Content Security Policy refuses: the
+  // palette's colours are classes in app.css instead.
+  function swatch(colour) {
+    var hex = typeof colour === 'string' ? colour.replace('#', '').toLowerCase() : '';
+    if (!/^[0-9a-f]{6}$/.test(hex)) hex = 'none';
+    return '<span class="swatch swatch-' + hex + '" aria-hidden="true">●</span> ';
+  }
+
+  // yearTooltip lists, for the year under the pointer, each series' value
+  // and, for a flagged point (drawn hollow), its flags. Series and flag
+  // names come from stored data: they are escaped.
+  function yearTooltip(params) {
+    params = asList(params);
+    if (params.length === 0) return '';
+    var year = params[0].axisValue;
+    var lines = ['<strong>' + escapeHTML(Math.round(Number(year))) + '</strong>'];
+    params.forEach(function (p) {
+      var v = Array.isArray(p.value) ? p.value[1] : p.value;
+      if (v == null || v === '-' || (typeof v === 'number' && !isFinite(v))) return;
+      if (Array.isArray(p.value) && Number(p.value[0]) !== Number(year)) return;
+      var flags = p.data && p.data.name ? ' <em>(' + escapeHTML(p.data.name) + ')</em>' : '';
+      lines.push(swatch(p.color) + escapeHTML(p.seriesName) + ': <strong>' + escapeHTML(formatValue(v)) + '</strong>' + flags);
+    });
+    return lines.join('<br>');
+  }
+
+  function hasYearAxis(option) {
+    var x = asList(option.xAxis)[0];
+    return !!(x && x.type === 'value' && asList(option.series).some(function (s) { return s && s.type === 'line'; }));
+  }
+
   // localise adds number formatting where the option has none of its own.
   function localise(option) {
     asList(option.tooltip).forEach(function (t) {
@@ -90,6 +128,17 @@
         t.valueFormatter = formatValue;
       }
     });
+    // On a year axis the tooltip names the year and each point's flags;
+    // its numbers go through the same formatValue.
+    if (hasYearAxis(option)) {
+      asList(option.tooltip).forEach(function (t) {
+        if (t && typeof t === 'object' && t.formatter == null) t.formatter = yearTooltip;
+      });
+      // A year is a year, not a number to group: 2019, not 2,019.
+      var x = asList(option.xAxis)[0];
+      x.axisLabel = x.axisLabel || {};
+      x.axisLabel.formatter = function (v) { return String(Math.round(v)); };
+    }
     ['xAxis', 'yAxis'].forEach(function (key) {
       asList(option[key]).forEach(function (axis) {
         if (!axis || typeof axis !== 'object') return;

@@ -1,3 +1,6 @@
+-- The headline rule in SQL (docs/RULES.md, rule 2); its Go form is
+-- better/choose in metrics/choose.go, and TestHeadlineRuleGoAndSQLAgree
+-- checks that the two pick the same value for every seeded cell.
 -- The observations the pages show: for each area, indicator and year,
 -- the one value the headline rule picks (a source staff marked
 -- preferred, else the newest vintage, else the first recorded; a derived
