@@ -140,8 +140,12 @@ func TestBadFilesCorpus(t *testing.T) {
 					t.Errorf("skipped places %v lack %q", out["skips"], bf.want)
 				}
 			} else if bf.code != "" {
-				if code != http.StatusUnprocessableEntity {
-					t.Errorf("status %d, want 422", code)
+				want := http.StatusUnprocessableEntity
+				if bf.code == "too_large" {
+					want = http.StatusRequestEntityTooLarge
+				}
+				if code != want {
+					t.Errorf("status %d, want %d", code, want)
 				}
 				fe, _ := out["file_error"].(map[string]any)
 				if fe == nil {

@@ -24,7 +24,7 @@ const officeFile = "Air monitoring summary;;;;\n" +
 	"X;Atlantis;2021;12;\n" +
 	"Y;Milano;20x1;12;\n"
 
-func receive(t *testing.T, app *testapp.App, name string, b []byte) *ingest.Pending {
+func receiveFile(t *testing.T, app *testapp.App, name string, b []byte) *ingest.Pending {
 	t.Helper()
 	ctx := context.Background()
 	u, err := app.Store.AddUser(ctx, "mapper@example.org", metrics.RoleEditor, "a long enough password", testapp.Fixed)
@@ -45,7 +45,7 @@ func receive(t *testing.T, app *testapp.App, name string, b []byte) *ingest.Pend
 // one stored, the problems naming the file's own columns.
 func TestPreviewMapping(t *testing.T) {
 	app := testapp.New(t, testapp.Options{})
-	p := receive(t, app, "office.csv", []byte(officeFile))
+	p := receiveFile(t, app, "office.csv", []byte(officeFile))
 	ctx := context.Background()
 
 	s, err := app.Uploads.SampleOf(p.Key, "", 10)
@@ -156,7 +156,7 @@ func TestMappingWorkbook(t *testing.T) {
 	if err := f.Write(&buf); err != nil {
 		t.Fatal(err)
 	}
-	p := receive(t, app, "energy.xlsx", buf.Bytes())
+	p := receiveFile(t, app, "energy.xlsx", buf.Bytes())
 
 	s, err := app.Uploads.SampleOf(p.Key, "", 10)
 	if err != nil {
@@ -221,7 +221,7 @@ func TestSampleOpenQuote(t *testing.T) {
 	for b.Len() < 12<<20 {
 		b.WriteString("5,6\n")
 	}
-	p := receive(t, app, "open.csv", b.Bytes())
+	p := receiveFile(t, app, "open.csv", b.Bytes())
 	s, err := app.Uploads.SampleOf(p.Key, "", 10)
 	if err != nil {
 		t.Fatal(err)
@@ -248,7 +248,7 @@ func TestMappingColumns(t *testing.T) {
 		"Kosice,pm25_annual_mean,2024,12.5,ug/m3,who_aaq_2022_v2022,estimated\n" +
 		"Hanoi,pm10_annual_mean,2024,80,µg/m³,who_aaq_2022_v2022,\n" +
 		"Milan,no2_annual_mean,2024,30,ug/m3,who_aaq_2022_v2022,provisional\n"
-	p := receive(t, app, "cols.csv", []byte(file))
+	p := receiveFile(t, app, "cols.csv", []byte(file))
 	m := ingest.Mapping{HeaderLine: 1, Roles: []string{"area", "indicator", "year", "value", "unit", "source", "flags"}}
 	s, rows, merr, err := app.Uploads.PreviewMapping(ctx, p.Key, m, 20)
 	if err != nil || merr != nil || len(rows) != 3 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/twinmetrics/twinmetrics/ingest"
 	"github.com/twinmetrics/twinmetrics/internal/testapp"
+	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
 // BenchmarkProfileLargeFile checks a 50 MB publisher file read with its
@@ -81,7 +82,7 @@ func BenchmarkProfileLargeFile(b *testing.B) {
 		if p, err = app.Uploads.Pending(p.Key); err != nil || p.FileError != nil || p.State != ingest.StateReady {
 			b.Fatalf("check: %+v %v", p, err)
 		}
-		app.Uploads.Discard(p.Key)
+		app.Uploads.Discard(p.Key, metrics.User{Email: "bench"})
 		return
 	}
 	var bigSecs, smallSecs float64

@@ -117,12 +117,12 @@ func (u *Uploader) SeedFromRaw(ctx context.Context, raw fs.FS, seeds []RawSeed) 
 			return out, fmt.Errorf("seed %s: %w", s.File, err)
 		}
 		if p.FileError != nil {
-			u.Discard(p.Key)
+			u.Discard(p.Key, user)
 			return out, fmt.Errorf("seed %s: %s", s.File, p.FileError.Error())
 		}
 		res.Counts, res.Skips, res.ReadAs, res.Took = p.Counts, p.Skips, p.ReadAs, time.Since(start)
 		if p.Counts.New+p.Counts.Changed == 0 {
-			u.Discard(p.Key)
+			u.Discard(p.Key, user)
 			res.Skipped = true
 			out = append(out, res)
 			continue
