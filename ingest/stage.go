@@ -545,6 +545,7 @@ func (u *Uploader) check(ctx context.Context, key, by string, pr *Progress) (p *
 	}
 	q, kept, err := u.settle(key, StateValidating, token, func(q *Pending) {
 		q.Format, q.DataVersion, q.Counts, q.NewSources = p.Format, p.DataVersion, p.Counts, p.NewSources
+		q.ReadAs, q.Skips = p.ReadAs, p.Skips
 		q.FileError = ferr
 		q.State = StateReady
 		if ferr != nil {
