@@ -210,7 +210,13 @@ func sampleXLSX(path, sheet string, n int, lim Limits, s *Sample) (err error) {
 			err = fileErr("xlsx_damaged", fileXLSXDamaged.With(), fileHintSaveAs.With())
 		}
 	}()
-	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: lim.MaxBytes * 8, UnzipXMLSizeLimit: 16 << 20})
+	if ferr, gerr := checkXLSXArchive(path, lim); ferr != nil || gerr != nil {
+		if ferr != nil {
+			return ferr
+		}
+		return gerr
+	}
+	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: maxXLSXUnpacked(lim), UnzipXMLSizeLimit: xlsxTempPart})
 	if err != nil {
 		return fileErr("xlsx_damaged", fileXLSXUnopenable.With(), fileHintSaveAs.With())
 	}

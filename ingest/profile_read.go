@@ -164,7 +164,10 @@ func openForProfileIn(wb *excelize.File, path, format string, p *Profile, lim Li
 	}()
 	f := wb
 	if f == nil {
-		if f, err = excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: lim.MaxBytes * 8, UnzipXMLSizeLimit: 16 << 20}); err != nil {
+		if gferr, gerr := checkXLSXArchive(path, lim); gferr != nil || gerr != nil {
+			return nil, gferr, gerr
+		}
+		if f, err = excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: maxXLSXUnpacked(lim), UnzipXMLSizeLimit: xlsxTempPart}); err != nil {
 			return nil, fileErr("xlsx_damaged", fileXLSXUnopenable.With(), fileHintSaveAs.With()), nil
 		}
 		ps.ownsXF = true
@@ -340,8 +343,13 @@ func DetectProfile(path, format string, profiles []*Profile, lim Limits) (p *Pro
 				p, err = nil, nil // a damaged workbook: the template path says so
 			}
 		}()
+		// A workbook that would unpack beyond the limits is left to the
+		// template path, which refuses it (xlsx_guard.go).
+		if ferr, gerr := checkXLSXArchive(path, lim); ferr != nil || gerr != nil {
+			return nil, gerr
+		}
 		var oerr error
-		wb, oerr = excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: lim.MaxBytes * 8, UnzipXMLSizeLimit: 16 << 20})
+		wb, oerr = excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: maxXLSXUnpacked(lim), UnzipXMLSizeLimit: xlsxTempPart})
 		if oerr != nil {
 			return nil, nil
 		}
