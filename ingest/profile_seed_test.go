@@ -18,10 +18,16 @@ import (
 )
 
 // rawFile finds a publisher file: the copy in data/raw, else the shared
-// data folder (for files too large to keep in the repository).
+// data folder (TWINMETRICS_RAW_DATA, default ../../shared/data/raw) for
+// files not kept in the repository (the WHO database may not be passed
+// on; the full GHS-UCDB extract is large).
 func rawFile(t *testing.T, rel string) string {
 	t.Helper()
-	for _, p := range []string{filepath.Join("..", "data", "raw", rel), filepath.Join("/work/shared/data/raw", rel)} {
+	shared := os.Getenv("TWINMETRICS_RAW_DATA")
+	if shared == "" {
+		shared = filepath.Join("..", "..", "shared", "data", "raw")
+	}
+	for _, p := range []string{filepath.Join("..", "data", "raw", rel), filepath.Join(shared, rel)} {
 		if _, err := os.Stat(p); err == nil {
 			return p
 		}

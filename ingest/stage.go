@@ -179,10 +179,6 @@ func (u *Uploader) Profiles(ctx context.Context) ([]*Profile, error) {
 // UseProfile makes a received upload be read with the named profile
 // instead of the one its header matches.
 func (u *Uploader) UseProfile(ctx context.Context, key, name string) error {
-	p, err := u.Pending(key)
-	if err != nil {
-		return err
-	}
 	ps, err := u.Profiles(ctx)
 	if err != nil {
 		return err
@@ -192,6 +188,15 @@ func (u *Uploader) UseProfile(ctx context.Context, key, name string) error {
 		return err
 	}
 	if pr != nil {
+		u.stateMu.Lock()
+		defer u.stateMu.Unlock()
+		p, err := u.Pending(key)
+		if err != nil {
+			return err
+		}
+		if p.State == StateValidating || p.State == StatePublished || p.State == StateDiscarded {
+			return stateErr("check", p.State)
+		}
 		p.Profile = name
 		return u.save(p)
 	}
