@@ -21,7 +21,7 @@ import (
 // pageNames are the templates that are pages; each is parsed together
 // with layout.html, partials.html and downloads.html, once per language.
 var pageNames = []string{"overview", "pair", "city", "indicators", "indicator", "about", "data", "error",
-	"login", "password", "uploads", "upload", "upload_record", "users", "catalogue"}
+	"login", "password", "uploads", "upload", "upload_record", "users", "catalogue", "upload_map", "import_profiles", "import_profile"}
 
 type pageSet struct {
 	fsys   fs.FS
@@ -124,6 +124,12 @@ func (ps *pageSet) funcs(loc Locale) template.FuncMap {
 		},
 		"pathEscape": url.PathEscape,
 		"list":       func(xs ...string) []string { return xs },
+		"deref": func(p *string) string {
+			if p == nil {
+				return ""
+			}
+			return *p
+		},
 		// The staff pages: messages, the upload check's states.
 		"say":    loc.Say,
 		"ustate": loc.UploadState,

@@ -233,6 +233,7 @@ func (s *Server) routes(e *echo.Echo) {
 	readable(api, "/sources", s.listSourcesAPI, s.cached(dataRule))
 	readable(api, "/flags", s.listFlagsAPI, s.cached(dataRule))
 	readable(api, "/observations", s.listObservationsAPI, s.cached(negotiated))
+	readable(api, "/import-profiles/schema.json", s.showProfileSchema, s.cached(dataRule))
 	// Unknown API paths are 404 and known ones asked with another method
 	// 405 with Allow (echo's router), both as problem documents
 	// (handleError).
@@ -272,6 +273,15 @@ func (s *Server) routes(e *echo.Echo) {
 	staff.POST("/uploads/:id/rollback", s.rollbackUpload)
 	staff.POST("/uploads/:id/discard", s.discardUpload)
 	staff.POST("/uploads/:id/check", s.recheckUpload)
+	staff.GET("/uploads/:id/map", s.showMapping)
+	staff.POST("/uploads/:id/map", s.saveMapping)
+	staff.POST("/uploads/:id/map/preview", s.previewMapping)
+	staff.POST("/uploads/:id/aliases", s.acceptAliases, s.requireAdmin)
+	staff.GET("/import-profiles", s.listProfiles)
+	staff.GET("/import-profiles/:id", s.showProfile)
+	staff.POST("/import-profiles/:id/approve", s.approveProfile, s.requireAdmin)
+	staff.POST("/import-profiles/:id/retire", s.retireProfile, s.requireAdmin)
+	staff.POST("/import-profiles/:id/revert", s.revertProfile, s.requireAdmin)
 
 	// Admins only: accounts and the catalogue. (Route middleware rather
 	// than a group, so that unknown /admin paths stay 404 for editors.)
@@ -298,6 +308,15 @@ func (s *Server) routes(e *echo.Echo) {
 	uploadAPI.POST("/:id/discard", s.apiDiscardUpload)
 	uploadAPI.POST("/:id/publish", s.apiPublishUpload)
 	uploadAPI.POST("/:id/rollback", s.apiRollbackUpload)
+
+	// Import profiles for scripts: editors propose, admins approve.
+	profileAPI := e.Group("/api/v1/import-profiles", s.requireAPIUser)
+	profileAPI.GET("", s.apiListProfiles)
+	profileAPI.POST("", s.apiCreateProfile)
+	profileAPI.GET("/:id", s.apiShowProfile)
+	profileAPI.POST("/:id/approve", s.apiApproveProfile)
+	profileAPI.POST("/:id/retire", s.apiRetireProfile)
+	profileAPI.POST("/:id/revert", s.apiRevertProfile)
 
 	// Machine endpoints.
 	readable(e, "/healthz", s.healthz)

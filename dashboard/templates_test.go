@@ -62,6 +62,8 @@ func TestEveryTemplateExecutes(t *testing.T) {
 	admin := a.client(t)
 	admin.login(adminEmail)
 	bad, pdf, record := admin.sampleUploads(a)
+	// A file in a layout no profile knows, for the mapping step.
+	office, _ := admin.uploadPage(a, "office-air.csv", []byte(officeCSV))
 	anon := a.client(t)
 
 	seen := map[string]bool{}
@@ -90,6 +92,10 @@ func TestEveryTemplateExecutes(t *testing.T) {
 			"/admin/uploads/" + pdf, record, "/admin/catalogue", "/admin/users", "/admin/password"} {
 			take(lang, page, admin.get("/"+lang+page), http.StatusOK)
 		}
+		for _, page := range []string{"/admin/uploads/" + office + "/map", "/admin/import-profiles", "/admin/import-profiles/who-aaq-2022-csv"} {
+			take(lang, page, admin.get("/"+lang+page), http.StatusOK)
+		}
+		take(lang, " (mapping preview)", admin.post("/"+lang+"/admin/uploads/"+office+"/map", officeMapping("preview")), http.StatusOK)
 		admin.get("/" + lang + "/admin/catalogue")
 		take(lang, " (catalogue error)", admin.post("/"+lang+"/admin/catalogue/cities", url.Values{"name": {"X"}, "country_iso3": {"xx"}, "kind": {"city"}}), http.StatusUnprocessableEntity)
 	}

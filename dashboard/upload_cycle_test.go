@@ -256,7 +256,7 @@ func TestStaffRoutesRefuse(t *testing.T) {
 	if !ok {
 		t.Fatal("the handler is not an *echo.Echo")
 	}
-	adminOnly := regexp.MustCompile(`^/admin/(users|tokens|catalogue)(/|$)`)
+	adminOnly := regexp.MustCompile(`^/admin/(users|tokens|catalogue)(/|$)|^/admin/import-profiles/:id/(approve|retire|revert)$|^/admin/uploads/:id/aliases$`)
 	anon := a.client(t)
 	admin := a.client(t)
 	admin.login(adminEmail)

@@ -23,6 +23,14 @@ type uploadPage struct {
 	Pages    int
 	Total    int
 	Error    string
+	// CanMap offers the mapping step: the file is not in the template's
+	// layout and no profile read it.
+	CanMap bool
+	// ProfileSaved, AliasesAdded and AliasesRefused report the mapping
+	// step's and the alias acceptance's outcome.
+	ProfileSaved   string
+	AliasesAdded   int
+	AliasesRefused int
 }
 
 type statusTab struct {
@@ -30,6 +38,10 @@ type statusTab struct {
 	Count         int
 	Current       bool
 }
+
+// mappingCodes are the file errors of a file in a layout nobody has
+// described: the mapping step can read it.
+var mappingCodes = map[string]bool{"missing_columns": true, "unknown_columns": true}
 
 // showUpload shows an upload: a number is a published (or rolled back)
 // upload's record; a key is a pending upload's progress or preview.
@@ -49,7 +61,12 @@ func (s *Server) showUpload(c echo.Context) error {
 }
 
 func (s *Server) renderPreview(c echo.Context, p *ingest.Pending, errMsg string, code int) error {
-	d := &uploadPage{P: p, Error: errMsg, Status: c.QueryParam("status"), Warnings: c.QueryParam("warnings") == "1"}
+	d := &uploadPage{P: p, Error: errMsg, Status: c.QueryParam("status"), Warnings: c.QueryParam("warnings") == "1", ProfileSaved: c.QueryParam("profile_saved")}
+	d.AliasesAdded, _ = strconv.Atoi(c.QueryParam("aliases_added"))
+	d.AliasesRefused, _ = strconv.Atoi(c.QueryParam("aliases_refused"))
+	if fe := p.FileError; fe != nil && p.Key != "" {
+		d.CanMap = mappingCodes[fe.Code]
+	}
 	pv, err := s.uploads.ProgressOf(p.Key)
 	if err != nil {
 		return err

@@ -132,6 +132,7 @@ type Uploader struct {
 	sem      chan struct{}
 	pubMu    sync.Mutex
 	profiles func(context.Context) ([]*Profile, error)
+	named    func(context.Context, string) (*Profile, error)
 	// stateMu makes each change of an upload's state (state.go) one
 	// read and write of its upload.json.
 	stateMu sync.Mutex
@@ -141,6 +142,31 @@ type Uploader struct {
 // SetProfiles sets where the uploader finds import profiles (shipped
 // ones unless set).
 func (u *Uploader) SetProfiles(fn func(context.Context) ([]*Profile, error)) { u.profiles = fn }
+
+// SetNamedProfile sets where the uploader finds a profile asked for by
+// name that is not among those that recognise files (a proposed one,
+// made in the mapping step and not yet approved).
+func (u *Uploader) SetNamedProfile(fn func(ctx context.Context, name string) (*Profile, error)) {
+	u.named = fn
+}
+
+// namedProfile is the profile of that name among ps, else the one the
+// named-profile source knows (nil: none).
+func (u *Uploader) namedProfile(ctx context.Context, name string, ps []*Profile) (*Profile, error) {
+	for _, pr := range ps {
+		if pr.Name == name {
+			return pr, nil
+		}
+	}
+	if u.named == nil {
+		return nil, nil
+	}
+	pr, err := u.named(ctx, name)
+	if errors.Is(err, metrics.ErrNotFound) {
+		return nil, nil
+	}
+	return pr, err
+}
 
 // Profiles lists the import profiles uploads are read with.
 func (u *Uploader) Profiles(ctx context.Context) ([]*Profile, error) {
@@ -157,20 +183,22 @@ func (u *Uploader) UseProfile(ctx context.Context, key, name string) error {
 	if err != nil {
 		return err
 	}
-	for _, pr := range ps {
-		if pr.Name == name {
-			u.stateMu.Lock()
-			defer u.stateMu.Unlock()
-			p, err := u.Pending(key)
-			if err != nil {
-				return err
-			}
-			if p.State == StateValidating || p.State == StatePublished || p.State == StateDiscarded {
-				return stateErr("check", p.State)
-			}
-			p.Profile = name
-			return u.save(p)
+	pr, err := u.namedProfile(ctx, name, ps)
+	if err != nil {
+		return err
+	}
+	if pr != nil {
+		u.stateMu.Lock()
+		defer u.stateMu.Unlock()
+		p, err := u.Pending(key)
+		if err != nil {
+			return err
 		}
+		if p.State == StateValidating || p.State == StatePublished || p.State == StateDiscarded {
+			return stateErr("check", p.State)
+		}
+		p.Profile = name
+		return u.save(p)
 	}
 	return unknownProfile(name, ps)
 }
@@ -573,10 +601,9 @@ func (u *Uploader) pickProfile(ctx context.Context, p *Pending, path, format str
 		return nil, err
 	}
 	if p.Profile != "" {
-		for _, pr := range ps {
-			if pr.Name == p.Profile {
-				return pr, nil
-			}
+		pr, err := u.namedProfile(ctx, p.Profile, ps)
+		if err != nil || pr != nil {
+			return pr, err
 		}
 		return nil, unknownProfile(p.Profile, ps)
 	}

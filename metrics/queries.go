@@ -52,6 +52,12 @@ type queries struct {
 	GetUploadByKey      *sqlx.Stmt
 	CountUploadValues   *sqlx.Stmt
 	ListUploadValues    *sqlx.Stmt
+
+	// Import profiles.
+	ListImportProfiles       *sqlx.Stmt
+	GetImportProfile         *sqlx.Stmt
+	GetImportProfileByName   *sqlx.Stmt
+	ListImportProfileChanges *sqlx.Stmt
 }
 
 func prepareQueries(ctx context.Context, db *sqlx.DB) (*queries, error) {

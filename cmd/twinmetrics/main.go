@@ -9,6 +9,7 @@
 //	twinmetrics token create --email E [--name N] | token list | token revoke --id N
 //	twinmetrics import FILE --email E [--profile NAME] [--publish] [--allow-rejected] [--confirm-warnings]
 //	twinmetrics uploads prune [-upload-retention 168h]   remove uploads untouched that long
+//	twinmetrics profile list | show NAME | approve NAME --email ADMIN
 //
 // Settings: -addr or TWINMETRICS_ADDR (default 127.0.0.1:8080), -db or
 // TWINMETRICS_DB (default var/twinmetrics.db), -dev or TWINMETRICS_DEV=1
@@ -86,24 +87,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // usages are the subcommands and what each takes, as the usage message
 // prints them.
 var usages = map[string]string{
-	"serve":         "twinmetrics [global flags] [serve]",
-	"migrate":       "twinmetrics [global flags] migrate",
-	"seed":          "twinmetrics [global flags] seed",
-	"backup":        "twinmetrics [global flags] backup FILE",
-	"restore":       "twinmetrics [global flags] restore FILE",
-	"user add":      "twinmetrics [global flags] user add --email E --role admin|editor   (password on standard input)",
-	"token create":  "twinmetrics [global flags] token create --email E [--name N]",
-	"token list":    "twinmetrics [global flags] token list",
-	"token revoke":  "twinmetrics [global flags] token revoke --id N",
-	"import":        "twinmetrics [global flags] import FILE --email E [--profile NAME] [--publish] [--allow-rejected] [--confirm-warnings]",
-	"user disable":  "twinmetrics [global flags] user disable --email E   (ends their sessions, revokes their tokens)",
-	"user enable":   "twinmetrics [global flags] user enable --email E",
-	"user logout":   "twinmetrics [global flags] user logout --email E   (ends their sessions)",
-	"uploads prune": "twinmetrics [global flags] uploads prune   (removes uploads untouched for -upload-retention)",
-	"synth":         "twinmetrics [global flags] synth --cities N [--years 20] [--cities-per-file 100]   (clearly synthetic cities, for benchmarks; never on a real database)",
+	"serve":           "twinmetrics [global flags] [serve]",
+	"migrate":         "twinmetrics [global flags] migrate",
+	"seed":            "twinmetrics [global flags] seed",
+	"backup":          "twinmetrics [global flags] backup FILE",
+	"restore":         "twinmetrics [global flags] restore FILE",
+	"user add":        "twinmetrics [global flags] user add --email E --role admin|editor   (password on standard input)",
+	"token create":    "twinmetrics [global flags] token create --email E [--name N]",
+	"token list":      "twinmetrics [global flags] token list",
+	"token revoke":    "twinmetrics [global flags] token revoke --id N",
+	"import":          "twinmetrics [global flags] import FILE --email E [--profile NAME] [--publish] [--allow-rejected] [--confirm-warnings]",
+	"user disable":    "twinmetrics [global flags] user disable --email E   (ends their sessions, revokes their tokens)",
+	"user enable":     "twinmetrics [global flags] user enable --email E",
+	"user logout":     "twinmetrics [global flags] user logout --email E   (ends their sessions)",
+	"uploads prune":   "twinmetrics [global flags] uploads prune   (removes uploads untouched for -upload-retention)",
+	"profile list":    "twinmetrics [global flags] profile list",
+	"profile show":    "twinmetrics [global flags] profile show NAME",
+	"profile approve": "twinmetrics [global flags] profile approve NAME --email ADMIN",
+	"synth":           "twinmetrics [global flags] synth --cities N [--years 20] [--cities-per-file 100]   (clearly synthetic cities, for benchmarks; never on a real database)",
 }
 
-const commandList = "serve, migrate, seed, backup, restore, user add|disable|enable|logout, token create|list|revoke, import, uploads prune, synth"
+const commandList = "serve, migrate, seed, backup, restore, user add|disable|enable|logout, token create|list|revoke, import, uploads prune, profile list|show|approve, synth"
 
 // globalFlags are the settings every subcommand shares; they may stand
 // before the subcommand or after it. Each definition takes the value
@@ -168,7 +172,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	globalFlags(gfs, &st)
 	gfs.Usage = func() {
 		fmt.Fprintln(stderr, "usage:")
-		for _, k := range []string{"serve", "migrate", "seed", "backup", "restore", "user add", "user disable", "user enable", "user logout", "token create", "token list", "token revoke", "import", "uploads prune", "synth"} {
+		for _, k := range []string{"serve", "migrate", "seed", "backup", "restore", "user add", "user disable", "user enable", "user logout", "token create", "token list", "token revoke", "import", "uploads prune", "profile list", "profile show", "profile approve", "synth"} {
 			fmt.Fprintln(stderr, "  "+usages[k])
 		}
 		fmt.Fprintln(stderr, "global flags (before or after the subcommand):")
@@ -188,10 +192,10 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	// user, token and uploads take a verb.
 	name := cmd
 	var verb string
-	if cmd == "user" || cmd == "token" || cmd == "uploads" {
+	if cmd == "user" || cmd == "token" || cmd == "uploads" || cmd == "profile" {
 		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
 			gfs.Usage()
-			return &usageError{"twinmetrics " + cmd + " needs a verb: " + map[string]string{"user": "add, disable, enable or logout", "token": "create, list or revoke", "uploads": "prune"}[cmd]}
+			return &usageError{"twinmetrics " + cmd + " needs a verb: " + map[string]string{"user": "add, disable, enable or logout", "token": "create, list or revoke", "uploads": "prune", "profile": "list, show or approve"}[cmd]}
 		}
 		verb, rest = rest[0], rest[1:]
 		name = cmd + " " + verb
@@ -226,6 +230,8 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fs.BoolVar(&st.allowRej, "allow-rejected", false, "publish without the rejected rows")
 		fs.BoolVar(&st.confirmWarn, "confirm-warnings", false, "the warnings are checked and the values are right")
 		fs.StringVar(&st.profile, "profile", "", "read the file with this import profile (default: the one its header matches)")
+	case "profile approve":
+		fs.StringVar(&st.email, "email", "", "the admin who approves")
 	case "synth":
 		fs.IntVar(&st.cities, "cities", 0, "how many synthetic cities the database should hold")
 		fs.IntVar(&st.years, "years", 20, "years of values per city and indicator")
@@ -239,7 +245,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return &usageError{err.Error()}
 	}
 	wantArgs := 0
-	if name == "backup" || name == "restore" || name == "import" {
+	if name == "backup" || name == "restore" || name == "import" || name == "profile show" || name == "profile approve" {
 		wantArgs = 1
 	}
 	if len(pos) != wantArgs {
@@ -247,7 +253,11 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if len(pos) > wantArgs {
 			return &usageError{fmt.Sprintf("twinmetrics %s: unexpected argument %q", name, pos[wantArgs])}
 		}
-		return &usageError{fmt.Sprintf("twinmetrics %s needs a FILE", name)}
+		what := "a FILE"
+		if cmd == "profile" {
+			what = "a profile NAME"
+		}
+		return &usageError{fmt.Sprintf("twinmetrics %s needs %s", name, what)}
 	}
 	var file string
 	if wantArgs == 1 {
@@ -325,10 +335,20 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	} else {
 		logger.Info("seeded database", "observations", res.Observations, "derived", res.Derived)
 	}
+	shipped, err := ingest.ShippedProfileRecords(data.Profiles, "profiles")
+	if err != nil {
+		return err
+	}
+	if n, err := store.SeedImportProfiles(ctx, shipped, time.Now()); err != nil {
+		return err
+	} else if n > 0 {
+		logger.Info("stored shipped import profiles", "profiles", n)
+	}
 	up, err := ingest.NewUploader(store, st.uploads, ingest.DefaultLimits, nil)
 	if err != nil {
 		return err
 	}
+	up.UseStoredProfiles()
 	defer up.Wait()
 	up.SetLogger(logger)
 	raws, err := up.SeedFromRaw(ctx, data.Raw, seeds)
@@ -360,6 +380,8 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return tokenCommand(ctx, verb, st, store, stdout)
 	case "import":
 		return importCommand(ctx, file, st, store, up, stdout)
+	case "profile":
+		return profileCommand(ctx, verb, file, st, store, stdout)
 	case "synth":
 		return synthCommand(ctx, st, store, up, stdout)
 	}

@@ -8,6 +8,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
 // TestStaffCommands: user add reads the password from standard input,
@@ -127,5 +130,56 @@ func TestCommandLine(t *testing.T) {
 	}
 	if out, _, _ := run("", "-db", db, "token", "list"); strings.Contains(out, "c@example.org") {
 		t.Error("a refused command line added a user")
+	}
+}
+
+// TestProfileCommands: the shipped profiles are stored by the seed and
+// listed; a proposed one is shown and approved by an admin, not by an
+// editor.
+func TestProfileCommands(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "t.db")
+	ctx := context.Background()
+	run := func(stdin string, args ...string) (string, error) {
+		var out, errb bytes.Buffer
+		err := runWith(ctx, append(args, "-db", db), strings.NewReader(stdin), &out, &errb)
+		return out.String(), err
+	}
+	out, err := run("", "profile", "list")
+	if err != nil || !strings.Contains(out, "who-aaq-2022-csv") || !strings.Contains(out, "approved  shipped") {
+		t.Fatalf("profile list: %v\n%s", err, out)
+	}
+	for _, u := range []struct{ email, role string }{{"ed@example.org", "editor"}, {"ad@example.org", "admin"}} {
+		if _, err := run("correct horse battery\n", "user", "add", "--email", u.email, "--role", u.role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An editor's profile, as the mapping step or the API would store it.
+	openDB, err := metrics.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := metrics.NewStore(ctx, openDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ed, _ := store.UserByEmail(ctx, "ed@example.org")
+	if _, err := store.SaveImportProfile(ctx, metrics.ProfileInput{Name: "office-air", Title: "Office air", Body: []byte(`{"name":"office-air"}`)}, ed, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	openDB.Close()
+
+	if out, err := run("", "profile", "show", "office-air"); err != nil || !strings.Contains(out, "office-air (proposed, staff, version 1, saved by ed@example.org") || !strings.Contains(out, `"name": "office-air"`) {
+		t.Errorf("profile show: %v\n%s", err, out)
+	}
+	if _, err := run("", "profile", "approve", "office-air", "--email", "ed@example.org"); err == nil || !strings.Contains(err.Error(), "only admins") {
+		t.Errorf("an editor approved: %v", err)
+	}
+	if out, err := run("", "profile", "approve", "office-air", "--email", "ad@example.org"); err != nil || out != "approved office-air (version 2)\n" {
+		t.Errorf("profile approve: %v %q", err, out)
+	}
+	if _, err := run("", "profile", "show", "nope"); err == nil {
+		t.Error("an unknown profile was shown")
 	}
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/twinmetrics/twinmetrics/ingest"
@@ -163,4 +165,70 @@ func importCommand(ctx context.Context, file string, st settings, store *metrics
 	}
 	fmt.Fprintf(stdout, "\nPublished as upload #%d: %d new and %d changed value(s).\n", id, p.Counts.New, p.Counts.Changed)
 	return nil
+}
+
+// profileCommand: profile list, profile show NAME, profile approve NAME
+// --email ADMIN.
+func profileCommand(ctx context.Context, verb, name string, st settings, store *metrics.Store, stdout io.Writer) error {
+	switch verb {
+	case "list":
+		ps, err := store.ImportProfiles(ctx, "")
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			fmt.Fprintf(stdout, "%-32s %-9s %-8s v%-3d %s\n", p.Name, p.Status, p.Kind, p.Version, p.Title)
+		}
+		return nil
+	case "show":
+		if name == "" {
+			return errors.New("usage: twinmetrics profile show NAME")
+		}
+		p, err := store.ImportProfileByName(ctx, name)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		if err := json.Indent(&buf, p.Body, "", "  "); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "# %s (%s, %s, version %d, saved by %s at %s)\n%s\n", p.Name, p.Status, p.Kind, p.Version, p.UpdatedBy, p.UpdatedAt, buf.String())
+		if p.HasProposal() {
+			buf.Reset()
+			if err := json.Indent(&buf, p.ProposedBody, "", "  "); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "# a change proposed by %s at %s waits for approval:\n%s\n", deref(p.ProposedBy), deref(p.ProposedAt), buf.String())
+		}
+		return nil
+	case "approve":
+		if name == "" || st.email == "" {
+			return errors.New("usage: twinmetrics profile approve NAME --email ADMIN")
+		}
+		u, err := store.UserByEmail(ctx, st.email)
+		if err != nil {
+			return fmt.Errorf("no account %s: %w", st.email, err)
+		}
+		p, err := store.ImportProfileByName(ctx, name)
+		if err != nil {
+			return err
+		}
+		p, err = store.ApproveImportProfile(ctx, p.ID, u, time.Now())
+		if errors.Is(err, metrics.ErrNotAllowed) {
+			return fmt.Errorf("%s is an editor: only admins approve profiles", u.Email)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "approved %s (version %d)\n", p.Name, p.Version)
+		return nil
+	}
+	return errors.New("usage: twinmetrics profile list | show NAME | approve NAME --email ADMIN")
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

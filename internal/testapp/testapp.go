@@ -95,6 +95,15 @@ func New(t testing.TB, o Options) *App {
 			t.Fatal(err)
 		}
 	}
+	// The shipped import profiles, stored as the seed stores them: the
+	// uploader reads files with the approved profiles of the database.
+	shipped, err := ingest.ShippedProfileRecords(data.Profiles, "profiles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.SeedImportProfiles(ctx, shipped, Fixed); err != nil {
+		t.Fatal(err)
+	}
 	lim := o.Limits
 	if lim.MaxBytes == 0 {
 		lim = ingest.DefaultLimits
@@ -103,6 +112,7 @@ func New(t testing.TB, o Options) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
+	up.UseStoredProfiles()
 	// Background checks must end before the database closes.
 	t.Cleanup(up.Wait)
 	if o.UploadsPerMinute == 0 {
