@@ -41,9 +41,12 @@ func loadMigrations() ([]migration, error) {
 		ms = append(ms, migration{Version: v, Name: name, SQL: string(b)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
+	// Numbers are reserved ahead for work in progress, so there may be
+	// gaps; each number is used once, and a database gets every
+	// migration it lacks, in order, not only those above its highest.
 	for i, m := range ms {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("migrations must be numbered 1, 2, 3…; %s is out of order", m.Name)
+		if m.Version < 1 || (i > 0 && m.Version == ms[i-1].Version) {
+			return nil, fmt.Errorf("migration %s: each migration needs its own number from 1", m.Name)
 		}
 	}
 	return ms, nil
@@ -63,7 +66,10 @@ func (db *DB) SchemaVersion(ctx context.Context) (have, want int, err error) {
 	if err := db.W.GetContext(ctx, &have, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"); err != nil {
 		return 0, 0, err
 	}
-	return have, len(ms), nil
+	if len(ms) > 0 {
+		want = ms[len(ms)-1].Version
+	}
+	return have, want, nil
 }
 
 // Migrate applies every migration the database lacks, each in its own
@@ -80,7 +86,18 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 	if have > want {
 		return 0, fmt.Errorf("the database is at schema version %d, newer than this program (%d): use a newer twinmetrics", have, want)
 	}
-	for _, m := range ms[have:] {
+	var done []int
+	if err := db.W.SelectContext(ctx, &done, "SELECT version FROM schema_migrations"); err != nil {
+		return 0, err
+	}
+	applied0 := make(map[int]bool, len(done))
+	for _, v := range done {
+		applied0[v] = true
+	}
+	for _, m := range ms {
+		if applied0[m.Version] {
+			continue
+		}
 		tx, err := db.W.BeginTxx(ctx, nil)
 		if err != nil {
 			return applied, err
@@ -108,6 +125,16 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 	have, want, err := db.SchemaVersion(ctx)
 	if err != nil {
 		return err
+	}
+	if have == want {
+		// The highest is there; a lower one may still be missing.
+		var n int
+		if err := db.W.GetContext(ctx, &n, "SELECT COUNT(*) FROM schema_migrations"); err != nil {
+			return err
+		}
+		if ms, err := loadMigrations(); err == nil && n < len(ms) {
+			return fmt.Errorf("the database %s lacks %d of this program's migrations: run `twinmetrics migrate -db %s`", db.Path, len(ms)-n, db.Path)
+		}
 	}
 	if have != want {
 		return fmt.Errorf("the database %s is at schema version %d but this program needs %d: run `twinmetrics migrate -db %s`", db.Path, have, want, db.Path)
