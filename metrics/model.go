@@ -115,7 +115,13 @@ type Source struct {
 	// says why.
 	Redistribution     string `db:"redistribution"`
 	RedistributionNote string `db:"redistribution_note"`
+	// Kind is reported (by the city), official (statistics) or
+	// modelled (one method for every city).
+	Kind string `db:"kind"`
 }
+
+// Modelled reports whether the source's values are modelled estimates.
+func (s Source) Modelled() bool { return s.Kind == SourceModelled }
 
 // Withheld reports whether the source's values are left out of
 // downloads and the API because its terms reserve the rights.

@@ -34,6 +34,8 @@ type queries struct {
 	ExportObservations            *sqlx.Stmt
 	CountSelection                *sqlx.Stmt
 	LastChange                    *sqlx.Stmt
+	ListTargets                   *sqlx.Stmt
+	ListAreaContains              *sqlx.Stmt
 
 	// Accounts and uploads.
 	GetUserByEmail    *sqlx.Stmt

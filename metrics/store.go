@@ -56,6 +56,8 @@ type Catalogue struct {
 	contextFor   map[int64][]*Indicator
 	srcByID      map[int64]*Source
 	flagByCode   map[string]*Flag
+	containedIn  map[int64][]*Area
+	contains     map[int64][]*Area
 }
 
 // Catalogue returns the catalogue of the current data version. Callers
@@ -198,7 +200,7 @@ func (s *Store) loadCatalogue(ctx context.Context) (*Catalogue, error) {
 		c.Flags = append(c.Flags, &flags[i])
 		c.flagByCode[flags[i].Code] = &flags[i]
 	}
-	return c, nil
+	return c, c.loadContains(ctx, s)
 }
 
 // Area finds an area by slug.
