@@ -281,7 +281,7 @@ var (
 		sector: "Sector", boundary: "Target.boundary.relative.to.city.boundary", cityBoundary: "City.boundary",
 		baseYear: "Base.year", baseValue: "Base.year.emissions..metric.tonnes.CO2e.", percent: "Percentage.reduction.target",
 		targetYear: "Target.year", level: "Target.year.absolute.emissions..metric.tonnes.CO2e.",
-		bau: "Estimated.business.as.usual.absolute.emissions.in.target.year..metric.tonnes.CO2e.",
+		bau:       "Estimated.business.as.usual.absolute.emissions.in.target.year..metric.tonnes.CO2e.",
 		intensity: "Intensity.unit..Emissions.per.", achieved: "Percentage.of.target.achieved.so.far",
 		yearSet: "Year.target.was.set", source: "cdp_targets_2021"}
 )
