@@ -20,6 +20,10 @@ type pairPage struct {
 	Charts    []*Chart
 	Countries []*metrics.Area
 	Coverage  []coverageView
+	// Lead and Commitments open the page: what it can compare, and each
+	// side's climate commitments (pair_commitments.go).
+	Lead        *leadView
+	Commitments *commitmentsView
 }
 
 type coverageView struct {
@@ -71,6 +75,9 @@ func (s *Server) showPair(c echo.Context) error {
 	v := s.view(c, "pair")
 	page, err := buildPairPage(v.Loc, cat, cmp, theme)
 	if err != nil {
+		return err
+	}
+	if page.Commitments, page.Lead, err = s.pairCommitments(c, v.Loc, cat, cmp); err != nil {
 		return err
 	}
 	v.Title = page.Title
@@ -156,11 +163,14 @@ func pointNotes(loc Locale, p metrics.Point) string {
 	if p.Obs.HasFlag("low_coverage") {
 		notes = append(notes, loc.T("value.low_coverage"))
 	}
+	if p.Obs.Modelled() {
+		notes = append(notes, loc.T("value.modelled"))
+	}
 	return strings.Join(notes, "; ")
 }
 
 func pointSeries(loc Locale, name string, pts []metrics.Point, context bool) series {
-	s := series{Name: name, Values: map[int]float64{}, Notes: map[int]string{}, Context: context}
+	s := series{Name: modelledName(loc, name, pts), Values: map[int]float64{}, Notes: map[int]string{}, Context: context}
 	for _, p := range pts {
 		s.Values[p.Year] = p.Value
 		s.Notes[p.Year] = pointNotes(loc, p)

@@ -22,6 +22,7 @@ type valueView struct {
 	Note       string // a derived value's "population of 2014"
 	Derived    bool
 	Projection bool
+	Modelled   bool // a modelled estimate, labelled as such
 }
 
 type flagView struct {
@@ -78,6 +79,7 @@ func pointView(loc Locale, cat *metrics.Catalogue, ind *metrics.Indicator, sv me
 	v.Rule = ruleText(loc, p)
 	v.Derived = p.Obs.NumeratorID.Valid
 	v.Projection = p.Projection()
+	v.Modelled = p.Obs.Modelled()
 	if v.Derived {
 		v.Note = derivedNote(loc, p.Obs)
 		v.Source = loc.T("value.computed_from", "Source", sourceName(p.Obs))
@@ -97,6 +99,8 @@ func warningText(loc Locale, w metrics.Warning) string {
 		return loc.T("warn.sources", "A", sourceName(w.A.Point.Obs), "B", sourceName(w.B.Point.Obs))
 	case metrics.WarnBoundary:
 		return loc.T("warn.boundary", "A", boundaryOf(loc, w.A), "B", boundaryOf(loc, w.B))
+	case metrics.WarnKinds, metrics.WarnModelledDatasets:
+		return kindWarningText(loc, w)
 	}
 	return w.Kind
 }

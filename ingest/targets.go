@@ -246,11 +246,11 @@ func readNetZeroTracker(sheet string, rows [][]string) ([]TargetRow, error) {
 				t.BAUValue = number(get(r, part+"_bau_emissions"))
 				t.IntensityUnit = printed(get(r, part+"_intensity_unit"))
 				t.TargetYear = year(get(r, part+"_year"))
-				if part == "end_target" {
-					t.StatusAsPrinted = printed(get(r, "end_target_status"))
-					t.Status = targetStatus(t.StatusAsPrinted)
-					t.StatusYear = year(get(r, "status_date"))
-				}
+				// The tracker prints one status per actor, for its
+				// targets as a whole.
+				t.StatusAsPrinted = printed(get(r, "end_target_status"))
+				t.Status = targetStatus(t.StatusAsPrinted)
+				t.StatusYear = year(get(r, "status_date"))
 				if t.Kind == metrics.TargetOther && !t.Percent.Valid && !t.Level.Valid {
 					t.Note += "; the tracker gives no figure for this target"
 				}

@@ -161,7 +161,12 @@ type Observation struct {
 	SourceTitle   sql.NullString `db:"source_title"`
 	SourceVintage sql.NullString `db:"source_vintage"`
 	SourcePref    sql.NullBool   `db:"source_preferred"`
+	SourceKind    sql.NullString `db:"source_kind"`
 }
+
+// Modelled reports whether the value is a modelled estimate (its
+// source, or its numerator's, is of kind modelled).
+func (o Observation) Modelled() bool { return o.SourceKind.String == SourceModelled }
 
 // FlagList splits the stored flag codes.
 func (o Observation) FlagList() []string { return strings.Fields(o.Flags) }

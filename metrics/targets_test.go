@@ -154,7 +154,7 @@ func TestSeededTargets(t *testing.T) {
 			case "cdp_targets_2021":
 				cdp45 = tg.BaseValue.Float64 == 7418000 && tg.AchievedPercent.Float64 == 41.5
 			case "net_zero_tracker_2022":
-				nzt45 = tg.Status == "" && tg.Role == "interim"
+				nzt45 = tg.Status == "policy" && tg.Role == "interim"
 			}
 		}
 	}

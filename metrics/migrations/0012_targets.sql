@@ -64,3 +64,22 @@ CREATE TABLE area_contains (
     contains_id INTEGER NOT NULL REFERENCES areas (id) ON DELETE CASCADE,
     PRIMARY KEY (area_id, contains_id)
 );
+
+-- The current observations, as before, with the kind of their source
+-- (a derived value takes its numerator's), so that every page, chart
+-- and download can label a modelled value.
+DROP VIEW current_observations;
+CREATE VIEW current_observations AS
+SELECT o.id, o.area_id, o.indicator_id, o.year, o.value, o.value_as_given, o.unit_as_given,
+       o.source_id, o.flags, o.flags_as_given, o.note, o.locator, o.source_url, o.upload_id,
+       o.numerator_id, o.denominator_id,
+       COALESCE(s.code, ns.code) AS source_code,
+       COALESCE(NULLIF(s.short_title, ''), s.title, NULLIF(ns.short_title, ''), ns.title) AS source_title,
+       COALESCE(s.vintage, ns.vintage) AS source_vintage,
+       COALESCE(s.preferred, ns.preferred) AS source_preferred,
+       COALESCE(s.kind, ns.kind) AS source_kind
+FROM observations o
+LEFT JOIN sources s ON s.id = o.source_id
+LEFT JOIN observations n ON n.id = o.numerator_id
+LEFT JOIN sources ns ON ns.id = n.source_id
+WHERE o.retired_by IS NULL;
