@@ -394,6 +394,17 @@ func (res *TargetResolver) Area(tr TargetRow) *metrics.Area {
 		if len(match) == 1 {
 			return match[0]
 		}
+		// A city government's name that is also its agglomeration's
+		// (CDP's "Canberra") is the city.
+		var cities []*metrics.Area
+		for _, a := range match {
+			if a.Kind == metrics.KindCity {
+				cities = append(cities, a)
+			}
+		}
+		if len(cities) == 1 && tr.ActorType == "" {
+			return cities[0]
+		}
 	}
 	return nil
 }
