@@ -69,7 +69,6 @@ func newCSVWriter(x *exportContext, w io.Writer) *csvWriter {
 		cw.flush = f.Flush
 	}
 	cw.trailer = appendCSVField([]byte{','}, x.version)
-	cw.trailer = append(cw.trailer, '\r', '\n')
 	return cw
 }
 
@@ -133,6 +132,8 @@ func (cw *csvWriter) write(r *metrics.ExportRow) error {
 	b = append(b, ',')
 	b = strconv.AppendBool(b, row.Withheld)
 	b = append(b, cw.trailer...)
+	b = append(append(b, ','), row.SourceKind...)
+	b = append(b, '\r', '\n')
 	cw.buf = b
 	if _, err := cw.w.Write(b); err != nil {
 		return err

@@ -117,6 +117,8 @@ func observationsSchema() tableSchema {
 			{Name: "denominator_id", Type: "integer", Description: "For a computed (per capita) value: the observation_id of its denominator."},
 			{Name: "withheld", Type: "boolean", Description: "True when the source's terms do not permit redistribution: the value is left out.", Constraints: map[string]any{"required": true}},
 			required(str("dataset_version", "The data version this download shows.")),
+			{Name: "source_kind", Type: "string", Description: "Kind of the value's source (for a computed value, its numerator's): reported by the city, official statistics, or modelled (an estimate made the same way for every city; not what the city reports).",
+				Constraints: map[string]any{"enum": []string{metrics.SourceReported, metrics.SourceOfficial, metrics.SourceModelled}}},
 		},
 		PrimaryKey: "observation_id",
 		ForeignKeys: []tsForeignKey{
@@ -182,6 +184,12 @@ func (s *Server) writeDataPackage(c echo.Context, d *download) error {
 	if err := cw.close(); err != nil {
 		return err
 	}
+	// The targets of the selected areas, with their sources named in the
+	// sources resource like the observations'.
+	targets, err := s.targetRecords(c, d, x)
+	if err != nil {
+		return err
+	}
 	prov := x.provenance(d.query.Encode(), d.url)
 	tables := []struct {
 		name string
@@ -192,6 +200,7 @@ func (s *Server) writeDataPackage(c echo.Context, d *download) error {
 		{"indicators", indicatorColumns, indicatorRecords(d.cat)},
 		{"sources", sourceColumns, sourceRecords(prov.Sources)},
 		{"flags", flagColumns, flagRecords(d.cat)},
+		{"targets", targetColumns, targets},
 	}
 	for _, t := range tables {
 		w, err := create("data/" + t.name + ".csv")
@@ -255,6 +264,9 @@ func (s *Server) packageDescriptor(d *download, prov provenance) dataPackage {
 		csvResource("sources", "Sources", "Every source the observations came from, with its licence, terms, citation and whether its values may be redistributed.",
 			stringSchema(sourceColumns, map[string]string{"self_reported": "boolean"}, map[string]string{"redistribution": "permitted, not_permitted (values withheld) or unknown (no licence stated)."})),
 		csvResource("flags", "Flags", "The meaning of each flag code.", stringSchema(flagColumns, nil, nil)),
+		csvResource("targets", "Climate targets", "The climate commitments of the selected areas, one target per row as its source printed it "+
+			"(kind, base year and value, target year, percentage or level, status, report year); several per area, conflicting ones all kept. "+
+			"A row of kind no_target is the dated statement that the area had no target. achieved_percent_reported is the city's own figure, as reported.", targetsSchema()),
 	}
 	return dp
 }

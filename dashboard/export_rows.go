@@ -16,7 +16,7 @@ var exportColumns = []string{
 	"value_as_given", "unit_as_given",
 	"source_code", "source_title", "source_licence", "source_citation",
 	"flags", "flag_meanings", "note",
-	"numerator_id", "denominator_id", "withheld", "dataset_version",
+	"numerator_id", "denominator_id", "withheld", "dataset_version", "source_kind",
 }
 
 // guardFormula keeps text from becoming a live formula when a CSV file
@@ -101,6 +101,7 @@ type exportRow struct {
 	Numerator      string
 	Denominator    string
 	Withheld       bool
+	SourceKind     string // reported, official or modelled (a computed value: its numerator's)
 }
 
 // exportContext resolves rows against one catalogue and remembers which
@@ -161,6 +162,7 @@ func (x *exportContext) resolve(r *metrics.ExportRow, out *exportRow) bool {
 		if src := x.cat.Source(r.SourceID.Int64); src != nil {
 			out.Source = src
 			out.SourceCode, out.SourceTitle, out.SourceLicence, out.SourceCitation = src.Code, src.Title, src.Licence, src.Citation
+			out.SourceKind = src.Kind
 		}
 	}
 	if r.Derived() {
@@ -174,6 +176,9 @@ func (x *exportContext) resolve(r *metrics.ExportRow, out *exportRow) bool {
 				licences = append(licences, src.Code+": "+src.Licence)
 				cites = append(cites, src.Citation)
 			}
+		}
+		if src := x.cat.Source(r.NumeratorSourceID.Int64); src != nil {
+			out.SourceKind = src.Kind
 		}
 		out.SourceTitle = "Computed by twinmetrics from observations " + out.Numerator + " and " + out.Denominator + " (" + strings.Join(titles, " / ") + ")"
 		out.SourceLicence = strings.Join(licences, "; ")
@@ -200,7 +205,7 @@ func (r *exportRow) fields(version string) []string {
 		r.ValueAsGiven, r.UnitAsGiven,
 		r.SourceCode, r.SourceTitle, r.SourceLicence, r.SourceCitation,
 		r.Flags, r.FlagMeanings, r.Note,
-		r.Numerator, r.Denominator, strconv.FormatBool(r.Withheld), version,
+		r.Numerator, r.Denominator, strconv.FormatBool(r.Withheld), version, r.SourceKind,
 	}
 }
 

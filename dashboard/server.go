@@ -157,6 +157,7 @@ func (s *Server) routes(e *echo.Echo) {
 	api.GET("/sources", s.listSourcesAPI)
 	api.GET("/flags", s.listFlagsAPI)
 	api.GET("/observations", s.listObservationsAPI)
+	api.GET("/targets", s.listTargetsAPI)
 	api.Any("/*", func(c echo.Context) error {
 		return &Problem{Type: problemNotFound, Title: "Not found", Status: http.StatusNotFound,
 			Detail: "No such API endpoint; the OpenAPI document at /api/v1/openapi.json lists them."}
