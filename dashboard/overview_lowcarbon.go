@@ -90,13 +90,12 @@ func lowCarbonFor(loc Locale, cat *metrics.Catalogue, d *lowCarbonData, p *metri
 			if len(ts) == 0 {
 				continue
 			}
-			ts = append([]metrics.Target(nil), ts...)
-			metrics.SortTargets(ts)
 			name := loc.AreaName(city)
 			if owner != city {
 				name = loc.T("lowcarbon.larger_area", "City", loc.AreaName(city), "Area", loc.AreaName(owner))
 			}
-			parts = append(parts, name+": "+targetText(loc, cat, ts[0])+statusSuffix(loc, ts[0]))
+			t := overviewTarget(ts)
+			parts = append(parts, name+": "+targetText(loc, cat, t)+statusSuffix(loc, t))
 		}
 		if len(parts) == 0 {
 			lacks[si] = append(lacks[si], loc.T("lowcarbon.lacks_target"))
@@ -177,4 +176,27 @@ func sideText(loc Locale, ind *metrics.Indicator, sv metrics.SideValue) string {
 		s += ", " + loc.AreaName(sv.Area)
 	}
 	return s + ")"
+}
+
+// overviewTarget is the one target the overview names for a city: its
+// net-zero or neutrality year, else its headline reduction, else its
+// latest target, else its dated "No target".
+func overviewTarget(ts []metrics.Target) metrics.Target {
+	ts = append([]metrics.Target(nil), ts...)
+	metrics.SortTargets(ts)
+	for _, t := range ts {
+		if t.Kind == metrics.TargetNetZero || t.Kind == metrics.TargetCarbonNeutrality {
+			return t
+		}
+	}
+	if h := headlineTarget(ts); h != nil {
+		return *h
+	}
+	best := ts[0]
+	for _, t := range ts {
+		if !t.IsStatement() && (best.IsStatement() || t.TargetYear.Int64 > best.TargetYear.Int64) {
+			best = t
+		}
+	}
+	return best
 }
