@@ -64,7 +64,7 @@ func TestPairCommitmentsHanoiMilan(t *testing.T) {
 	if cmp != want {
 		t.Errorf("comparison:\n got %q\nwant %q", cmp, want)
 	}
-	hanoi := section(t, body, `data-city="hanoi"`, "</div>")
+	hanoi := section(t, body, `data-city="hanoi"`, `data-city="milan"`)
 	for _, w := range []string{
 		"Net zero or neutrality: Net zero by 2050, in a policy document (Net Zero Tracker 2022)",
 		"No target, as reported to CDP in 2021",
@@ -74,7 +74,7 @@ func TestPairCommitmentsHanoiMilan(t *testing.T) {
 			t.Errorf("Hanoi lacks %q:\n%s", w, hanoi)
 		}
 	}
-	milan := section(t, body, `data-city="milan"`, "</div>")
+	milan := section(t, body, `data-city="milan"`, "<details><summary>")
 	for _, w := range []string{
 		"Carbon neutrality by 2050, in a policy document (Net Zero Tracker 2022)",
 		"41.5 % achieved, as the city reported (2021)",
@@ -87,9 +87,20 @@ func TestPairCommitmentsHanoiMilan(t *testing.T) {
 		"−20 % by 2020 against 2005:",
 		"Targets of Metropolitan City of Milan, a larger area (not the city's own)",
 	} {
+		if strings.Count(milan, w) != 1 && strings.HasPrefix(w, "−") {
+			t.Errorf("Milan's progress line %q appears %d times", w, strings.Count(milan, w))
+		}
 		if !strings.Contains(milan, w) {
 			t.Errorf("Milan lacks %q:\n%s", w, milan)
 		}
+	}
+	// The GHG chart: the inventory, and each target as the straight path
+	// from its base, ending at its point in the target year.
+	opt := chartOption(t, body, "chart_targets_milan")
+	inv := seriesValues(t, opt, "Milan · GHG emissions, GPC BASIC")
+	path := seriesValues(t, opt, "straight path to −45 % by 2030 against 2005")
+	if inv["2017"] != 5266149.0 || path["2005"] != 7418000.0 || path["2030"] != 4079900.0 || path["2017"] != 5815712.0 || path["2031"] != "-" {
+		t.Errorf("chart: inventory 2017 %v; path 2005 %v, 2017 %v, 2030 %v, 2031 %v", inv["2017"], path["2005"], path["2017"], path["2030"], path["2031"])
 	}
 	if !strings.Contains(body, "−55 % by 2030 against 1990") {
 		t.Error("Italy's national target is not shown as context")

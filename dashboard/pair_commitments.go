@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -30,6 +31,8 @@ type cityCommitments struct {
 	Larger   []areaTargets // targets of linked or containing areas, never the city's own
 	Progress []progressView
 	None     bool // no target and no statement in any source we hold
+	// Chart draws the inventory against each target's straight path.
+	Chart *Chart
 }
 
 type areaTargets struct {
@@ -55,6 +58,8 @@ type progressView struct {
 	Computed bool
 	Ahead    bool
 	Basis    string // where the base and the inventory come from
+
+	p metrics.Progress
 }
 
 // commitmentsFor builds the commitments of the given cities (one or
@@ -129,7 +134,7 @@ func commitmentsFor(ctx context.Context, store *metrics.Store, loc Locale, cat *
 				if t.Kind != metrics.TargetAbsolute {
 					continue
 				}
-				key := fmt.Sprint(t.BaseYear, t.TargetYear, t.Percent, t.Sector)
+				key := fmt.Sprint(t.BaseYear, t.TargetYear, t.Percent, t.CoversWholeInventory())
 				pv := progressText(loc, cat, c, t, obs)
 				if i, ok := at[key]; ok {
 					if pv.Computed && !cc.Progress[i].Computed {
@@ -140,6 +145,11 @@ func commitmentsFor(ctx context.Context, store *metrics.Store, loc Locale, cat *
 				at[key] = len(cc.Progress)
 				cc.Progress = append(cc.Progress, pv)
 			}
+			ch, err := progressChart(loc, cat, c, data, cc.Progress)
+			if err != nil {
+				return nil, nil, err
+			}
+			cc.Chart = ch
 		}
 		v.Cities = append(v.Cities, cc)
 	}
@@ -307,7 +317,7 @@ func progressText(loc Locale, cat *metrics.Catalogue, city *metrics.Area, t metr
 		return ""
 	}
 	p := metrics.ProgressAgainst(t, obs, indCode, kind)
-	pv := progressView{Target: targetText(loc, cat, t), Computed: p.Computed(), Ahead: p.Ahead}
+	pv := progressView{Target: targetText(loc, cat, t), Computed: p.Computed(), Ahead: p.Ahead, p: p}
 	base, target := "", ""
 	if t.BaseYear.Valid {
 		base = strconv.FormatInt(t.BaseYear.Int64, 10)
@@ -463,4 +473,77 @@ func kindWarningText(loc Locale, w metrics.Warning) string {
 		m, r = w.B, w.A
 	}
 	return loc.T("warn.kinds", "Modelled", loc.AreaName(m.City), "Reported", loc.AreaName(r.City))
+}
+
+// HasCharts reports whether any city's commitments carry a chart.
+func (v *commitmentsView) HasCharts() bool {
+	if v == nil {
+		return false
+	}
+	for _, c := range v.Cities {
+		if c.Chart != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// progressChart draws a city's inventory of the indicator the progress
+// was computed on, and for each target it could be placed against, the
+// straight path from the base to the target, ending in the target's
+// point at its target year. Years run without gaps, so time is to scale.
+func progressChart(loc Locale, cat *metrics.Catalogue, city *metrics.Area, data *metrics.Dataset, ps []progressView) (*Chart, error) {
+	var done []metrics.Progress
+	for _, pv := range ps {
+		if pv.Computed {
+			done = append(done, pv.p)
+		}
+	}
+	if len(done) == 0 {
+		return nil, nil
+	}
+	ind, err := cat.Indicator(done[0].Indicator)
+	if err != nil {
+		return nil, nil
+	}
+	inv := series{Name: loc.AreaName(city) + " · " + loc.IndicatorName(ind), Values: map[int]float64{}, Notes: map[int]string{}}
+	for _, pt := range data.Series(city.ID, ind.ID) {
+		inv.Values[pt.Year] = pt.Value
+		inv.Notes[pt.Year] = sourceName(pt.Obs)
+	}
+	ss := []series{inv}
+	lo, hi := 0, 0
+	for y := range inv.Values {
+		if lo == 0 || y < lo {
+			lo = y
+		}
+		if y > hi {
+			hi = y
+		}
+	}
+	for _, p := range done {
+		if p.Indicator != ind.Code {
+			continue
+		}
+		ty := int(p.Target.TargetYear.Int64)
+		s := series{Name: loc.T("commit.path", "Target", targetText(loc, cat, p.Target)), Values: map[int]float64{}, Notes: map[int]string{}, Context: true}
+		for y := p.BaseYear; y <= ty; y++ {
+			s.Values[y] = math.Round(p.PathAt(y))
+		}
+		s.Notes[p.BaseYear] = loc.T("commit.path_base")
+		s.Notes[ty] = loc.T("commit.path_target")
+		ss = append(ss, s)
+		if p.BaseYear < lo {
+			lo = p.BaseYear
+		}
+		if ty > hi {
+			hi = ty
+		}
+	}
+	var years []int
+	for y := lo; y <= hi; y++ {
+		years = append(years, y)
+	}
+	unit := ind.UnitLabel()
+	return lineChart(loc, chartID("targets", city.Slug), loc.T("commit.chart_title", "City", loc.AreaName(city)), unit, unit, years, ss)
 }
