@@ -48,7 +48,7 @@ func wantsCSV(c echo.Context) (bool, *Problem) {
 		accept := c.Request().Header.Get("Accept")
 		return strings.Contains(accept, "text/csv") && !strings.Contains(accept, "application/json"), nil
 	default:
-		return false, badParam("format", "must be json or csv, not "+strconv.Quote(f))
+		return false, badParam("format", reasonFormatAPI.With(f))
 	}
 }
 
@@ -68,7 +68,7 @@ func (s *Server) listObservationsAPI(c echo.Context) error {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxLimit {
-			return badParam("limit", "must be a whole number from 1 to "+strconv.Itoa(maxLimit)+", not "+strconv.Quote(v))
+			return badParam("limit", reasonLimit.With(maxLimit, v))
 		}
 		limit = n
 	}
@@ -76,7 +76,7 @@ func (s *Server) listObservationsAPI(c echo.Context) error {
 	if v := q.Get("cursor"); v != "" {
 		id, ok := decodeCursor(v)
 		if !ok {
-			return badParam("cursor", "not a cursor this API gave out; pass next_cursor from the previous page unchanged")
+			return badParam("cursor", reasonCursor.With())
 		}
 		after = id
 	}

@@ -104,7 +104,7 @@ func (s *Server) apiRollbackUpload(c echo.Context) error {
 func (s *Server) answerUpload(c echo.Context, id int64, err error) error {
 	var re *ingest.RefusedError
 	if errors.As(err, &re) {
-		return echo.NewHTTPError(http.StatusConflict, re.Msg)
+		return echo.NewHTTPError(http.StatusConflict, re.Message)
 	}
 	if err != nil {
 		return err

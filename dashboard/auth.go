@@ -77,12 +77,12 @@ func (s *Server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 		sess := session(c)
 		if sess == nil {
 			if unsafeMethod(c.Request().Method) {
-				return echo.NewHTTPError(http.StatusForbidden, "Sign in first.")
+				return echo.NewHTTPError(http.StatusForbidden, msgSignInFirst.With())
 			}
 			return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 		}
 		if unsafeMethod(c.Request().Method) && !csrfOK(c, sess.CSRF) {
-			return echo.NewHTTPError(http.StatusForbidden, "The form has expired or did not come from this site. Go back, reload the page and try again.")
+			return echo.NewHTTPError(http.StatusForbidden, msgFormExpired.With())
 		}
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return next(c)
@@ -93,7 +93,7 @@ func (s *Server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if u := currentUser(c); u == nil || !u.IsAdmin() {
-			return echo.NewHTTPError(http.StatusForbidden, "Only admins may do this.")
+			return echo.NewHTTPError(http.StatusForbidden, msgAdminsOnly.With())
 		}
 		return next(c)
 	}
@@ -119,12 +119,12 @@ func (s *Server) requireAPIUser(next echo.HandlerFunc) echo.HandlerFunc {
 		if h := c.Request().Header.Get(echo.HeaderAuthorization); h != "" {
 			tok, ok := strings.CutPrefix(h, "Bearer ")
 			if !ok {
-				return echo.NewHTTPError(http.StatusUnauthorized, "Use the header Authorization: Bearer <token>.")
+				return echo.NewHTTPError(http.StatusUnauthorized, msgBearerHeader.With())
 			}
 			u, err := s.store.TokenUser(c.Request().Context(), strings.TrimSpace(tok))
 			if errors.Is(err, metrics.ErrNoSession) {
 				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="twinmetrics"`)
-				return echo.NewHTTPError(http.StatusUnauthorized, "The token is unknown or revoked.")
+				return echo.NewHTTPError(http.StatusUnauthorized, msgTokenUnknown.With())
 			}
 			if err != nil {
 				return err
@@ -135,10 +135,10 @@ func (s *Server) requireAPIUser(next echo.HandlerFunc) echo.HandlerFunc {
 		sess := session(c)
 		if sess == nil {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="twinmetrics"`)
-			return echo.NewHTTPError(http.StatusUnauthorized, "Send an API token: Authorization: Bearer <token> (twinmetrics token create).")
+			return echo.NewHTTPError(http.StatusUnauthorized, msgSendToken.With())
 		}
 		if unsafeMethod(c.Request().Method) && !csrfOK(c, sess.CSRF) {
-			return echo.NewHTTPError(http.StatusForbidden, "A signed-in request that changes something needs the X-CSRF-Token header.")
+			return echo.NewHTTPError(http.StatusForbidden, msgCSRFHeader.With())
 		}
 		return next(c)
 	}

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 
@@ -62,7 +63,7 @@ func (s *Server) renderCatalogue(c echo.Context, code int, d *cataloguePage) err
 // sources, each with a form to edit it and one to add a new one.
 func (s *Server) showCatalogue(c echo.Context) error {
 	saved := c.QueryParam("saved")
-	if !catalogueEntities[saved] {
+	if !slices.Contains([]string{"city", "pair", "indicator", "source"}, saved) {
 		saved = ""
 	}
 	return s.renderCatalogue(c, http.StatusOK, &cataloguePage{Saved: saved})
@@ -71,7 +72,7 @@ func (s *Server) showCatalogue(c echo.Context) error {
 func (s *Server) afterSave(c echo.Context, entity string, err error) error {
 	var inv *metrics.InvalidError
 	if errors.As(err, &inv) {
-		return s.renderCatalogue(c, http.StatusUnprocessableEntity, &cataloguePage{Entity: entity, Invalid: s.locale(c).catalogueInvalid(inv.Fields)})
+		return s.renderCatalogue(c, http.StatusUnprocessableEntity, &cataloguePage{Entity: entity, Invalid: s.locale(c).invalidFields(inv.Fields)})
 	}
 	if err != nil {
 		return err

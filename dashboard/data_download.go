@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/twinmetrics/twinmetrics/locale"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -87,7 +87,7 @@ func (s *Server) downloadData(c echo.Context) error {
 		}
 	}
 	if fi < 0 {
-		return badParam("format", "must be csv, xlsx, json or datapackage, not "+strconv.Quote(format))
+		return badParam("format", reasonFormatDownload.With(format))
 	}
 	ctx := c.Request().Context()
 	d, err := s.prepareDownload(ctx, q)
@@ -105,8 +105,8 @@ func (s *Server) downloadData(c echo.Context) error {
 			return err
 		}
 		if n > maxXLSXRows {
-			return &Problem{Type: problemTooLarge, Title: "Too many rows for a spreadsheet", Status: http.StatusRequestEntityTooLarge,
-				Detail: fmt.Sprintf("The selection holds %d values; an XLSX sheet holds at most %d. Narrow the filters, or download CSV or the data package.", n, maxXLSXRows)}
+			return &Problem{Type: problemTooLarge, Title: locale.English(titleTooLarge.With()), Status: http.StatusRequestEntityTooLarge,
+				Detail: locale.English(detailTooLarge.With(n, maxXLSXRows))}
 		}
 	}
 	hdr := c.Response().Header()

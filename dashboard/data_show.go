@@ -106,7 +106,7 @@ func (s *Server) showData(c echo.Context) error {
 	}
 	if page.Problem != nil {
 		for _, ip := range page.Problem.InvalidParams {
-			page.Invalid = append(page.Invalid, InvalidParam{Name: ip.Name, Reason: ip.localReason(loc)})
+			page.Invalid = append(page.Invalid, InvalidParam{Name: ip.Name, Reason: loc.Say(ip.Message)})
 		}
 	}
 	return s.render(c, status, "data", v)

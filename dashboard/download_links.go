@@ -27,8 +27,8 @@ func newDownloadLinks(loc Locale, what string, q url.Values) *downloadLinks {
 	d := &downloadLinks{What: loc.T(what), Query: q, API: "/api/v1/observations?" + q.Encode()}
 	for _, f := range downloadFormats {
 		name := f.Name
-		if key := "download.format." + f.Code; loc.T(key) != key {
-			name = loc.T(key)
+		if t, ok := loc.lookup("download.format." + f.Code); ok {
+			name = t
 		}
 		d.Links = append(d.Links, downloadLink{Format: f.Code, Name: name, URL: "/data/download?" + withFormat(q, f.Code).Encode()})
 	}

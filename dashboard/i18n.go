@@ -1,25 +1,21 @@
 package dashboard
 
 import (
-	"embed"
-	"encoding/json"
 	"fmt"
-	"io/fs"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
 
+	"github.com/twinmetrics/twinmetrics/locale"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
-// Languages the interface speaks, English first (the fallback). English
-// and Vietnamese are complete, catalogue included; Italian and Slovak
-// cover the interface, and the catalogue shows in English.
-var Languages = []string{"en", "vi", "it", "sk"}
+// Languages the interface speaks, English first (the fallback).
+var Languages = locale.Languages
 
 // languageNames are each language's name in itself, for the switch.
 var languageNames = map[string]string{"en": "English", "vi": "Tiếng Việt", "it": "Italiano", "sk": "Slovenčina"}
@@ -28,54 +24,22 @@ var languageNames = map[string]string{"en": "English", "vi": "Tiếng Việt", "
 // a Vietnamese reader sees Hà Nội, an Italian reader Milano.
 var localCountry = map[string]string{"vi": "VNM", "it": "ITA", "sk": "SVK"}
 
-// Locales are the message files: one flat JSON object per language,
-// key → text, that a translator can edit without touching Go code.
-//
-//go:embed locales/*.json
-var localeFiles embed.FS
-
-// LocaleFS returns the embedded message files.
-func LocaleFS() fs.FS {
-	sub, _ := fs.Sub(localeFiles, "locales")
-	return sub
-}
-
-type translator struct {
-	bundle     *i18n.Bundle
-	localizers map[string]*i18n.Localizer
-	matcher    language.Matcher
-}
-
-func newTranslator(fsys fs.FS) (*translator, error) {
-	b := i18n.NewBundle(language.English)
-	b.RegisterUnmarshalFunc("json", json.Unmarshal)
-	t := &translator{bundle: b, localizers: map[string]*i18n.Localizer{}}
-	var tags []language.Tag
-	for _, l := range Languages {
-		data, err := fs.ReadFile(fsys, l+".json")
-		if err != nil {
-			return nil, fmt.Errorf("message file for %s: %w", l, err)
-		}
-		if _, err := b.ParseMessageFileBytes(data, l+".json"); err != nil {
-			return nil, fmt.Errorf("message file %s.json: %w", l, err)
-		}
-		t.localizers[l] = i18n.NewLocalizer(b, l, "en")
-		tags = append(tags, language.Make(l))
-	}
-	t.matcher = language.NewMatcher(tags)
-	return t, nil
-}
-
 // Locale is one reader's language: its messages, names and numbers.
 type Locale struct {
 	Lang string
-	tr   *translator
+	tr   *locale.Catalogue
 }
 
 // T translates a message, filling {{.Name}} placeholders from pairs of
 // arguments: T("pair.gap", "Ratio", "2.5×"). A message missing from a
 // language falls back to English; one missing from English shows its key.
 func (l Locale) T(id string, kv ...any) string {
+	s, _ := l.lookup(id, kv...)
+	return s
+}
+
+// lookup is T that also says whether the catalogue has the message.
+func (l Locale) lookup(id string, kv ...any) (string, bool) {
 	var data map[string]any
 	if len(kv) > 0 {
 		data = make(map[string]any, len(kv)/2)
@@ -83,16 +47,11 @@ func (l Locale) T(id string, kv ...any) string {
 			data[fmt.Sprint(kv[i])] = kv[i+1]
 		}
 	}
-	// Messages are flat (no plural forms), so no PluralCount is given:
-	// a count is only a placeholder.
-	s, err := l.tr.localizers[l.Lang].Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
-	if s == "" {
-		if err != nil {
-			return id
-		}
-	}
-	return s
+	return l.tr.Lookup(l.Lang, id, data)
 }
+
+// Say renders a message in the reader's language.
+func (l Locale) Say(m locale.Message) string { return l.tr.Say(l.Lang, m) }
 
 // Num formats a number for the reader.
 func (l Locale) Num(v float64) string { return FormatNumber(v, l.Lang) }
@@ -140,8 +99,7 @@ func (l Locale) FlagDescription(f *metrics.Flag) string {
 
 // Confidence words how sure a pairing is ("high", "medium (inferred)").
 func (l Locale) Confidence(c string) string {
-	key := "confidence." + metrics.Slugify(c)
-	if s := l.T(key); s != key {
+	if s, ok := l.lookup("confidence." + metrics.Slugify(c)); ok {
 		return s
 	}
 	return c
@@ -150,8 +108,7 @@ func (l Locale) Confidence(c string) string {
 // Country names a programme country ("South Africa") in the reader's
 // language.
 func (l Locale) Country(name string) string {
-	key := "country." + metrics.Slugify(name)
-	if s := l.T(key); s != key {
+	if s, ok := l.lookup("country." + metrics.Slugify(name)); ok {
 		return s
 	}
 	return name
@@ -179,14 +136,7 @@ func (l Locale) SideLabel(s metrics.Side) string {
 
 const langKey = "lang"
 
-func validLang(l string) bool {
-	for _, x := range Languages {
-		if x == l {
-			return true
-		}
-	}
-	return false
-}
+func validLang(l string) bool { return slices.Contains(Languages, l) }
 
 // chooseLanguage runs before routing: a leading /vi/ (or /en/, /it/,
 // /sk/) in the address chooses the language, is remembered in a cookie
@@ -219,7 +169,7 @@ func (s *Server) chooseLanguage(next echo.HandlerFunc) echo.HandlerFunc {
 			if al := req.Header.Get("Accept-Language"); al != "" {
 				tags, _, err := language.ParseAcceptLanguage(al)
 				if err == nil && len(tags) > 0 {
-					_, i, conf := s.tr.matcher.Match(tags...)
+					_, i, conf := s.tr.Matcher.Match(tags...)
 					if conf != language.No {
 						lang = Languages[i]
 					}

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/twinmetrics/twinmetrics/locale"
 )
 
 // Problem is an RFC 9457 problem document: what the API and the
@@ -23,21 +25,15 @@ type Problem struct {
 
 // InvalidParam is one bad query parameter.
 type InvalidParam struct {
-	Name   string `json:"name"`
+	Name string `json:"name"`
+	// Reason says what is wrong, in English for the API.
 	Reason string `json:"reason"`
-	// msg and args word Reason for a page in the reader's language: a
-	// message key and its placeholder pairs. Empty: the page shows Reason.
-	msg  string
-	args []any
+	// Message says it in any language, for the download centre page.
+	Message locale.Message `json:"-"`
 }
 
-// localReason is the reason in the reader's language, where a message
-// says it.
-func (ip InvalidParam) localReason(loc Locale) string {
-	if ip.msg == "" {
-		return ip.Reason
-	}
-	return loc.T(ip.msg, ip.args...)
+func invalidParam(name string, reason locale.Message) InvalidParam {
+	return InvalidParam{Name: name, Reason: locale.English(reason), Message: reason}
 }
 
 // Problem types, documented on the download centre page.
@@ -56,13 +52,13 @@ func (p *Problem) Error() string {
 }
 
 // badParam is the problem of one bad query parameter.
-func badParam(name, reason string) *Problem {
+func badParam(name string, reason locale.Message) *Problem {
 	return &Problem{
 		Type:          problemInvalidParam,
-		Title:         "Invalid query parameter",
+		Title:         locale.English(titleInvalidParam.With()),
 		Status:        http.StatusBadRequest,
-		Detail:        "The parameter " + name + " is not valid: " + reason,
-		InvalidParams: []InvalidParam{{Name: name, Reason: reason}},
+		Detail:        locale.English(detailInvalidParam.With(name, reason)),
+		InvalidParams: []InvalidParam{invalidParam(name, reason)},
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"database/sql"
 	"fmt"
-	"github.com/twinmetrics/twinmetrics/ingest"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/twinmetrics/twinmetrics/ingest"
+	"github.com/twinmetrics/twinmetrics/locale"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -26,13 +27,13 @@ var pageNames = []string{"overview", "pair", "city", "indicators", "indicator", 
 type pageSet struct {
 	fsys   fs.FS
 	assets *assetSet
-	tr     *translator
+	tr     *locale.Catalogue
 	dev    bool
 	mu     sync.Mutex
 	pages  map[string]map[string]*template.Template // lang → page → template
 }
 
-func newPageSet(fsys fs.FS, assets *assetSet, tr *translator, dev bool) (*pageSet, error) {
+func newPageSet(fsys fs.FS, assets *assetSet, tr *locale.Catalogue, dev bool) (*pageSet, error) {
 	ps := &pageSet{fsys: fsys, assets: assets, tr: tr, dev: dev}
 	var err error
 	ps.pages, err = ps.parse()
@@ -123,15 +124,11 @@ func (ps *pageSet) funcs(loc Locale) template.FuncMap {
 		},
 		"pathEscape": url.PathEscape,
 		"list":       func(xs ...string) []string { return xs },
-		// The staff pages: the upload check's messages and states.
-		"problemMsg":  loc.ProblemMessage,
-		"problemHint": loc.ProblemHint,
-		"fileMsg":     loc.FileErrorMessage,
-		"fileHint":    loc.FileErrorHint,
-		"failure":     loc.Failure,
-		"ustate":      loc.UploadState,
-		"where":       loc.Where,
-		"num64":       func(v int64) string { return loc.Num(float64(v)) },
+		// The staff pages: messages, the upload check's states.
+		"say":    loc.Say,
+		"ustate": loc.UploadState,
+		"where":  loc.Where,
+		"num64":  func(v int64) string { return loc.Num(float64(v)) },
 	}
 }
 

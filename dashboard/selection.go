@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/twinmetrics/twinmetrics/locale"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -50,10 +51,9 @@ func checkParams(q url.Values, allowed ...[]string) *Problem {
 		all = append(all, n)
 	}
 	sort.Strings(all)
-	p := badParam(names[0], "unknown parameter; known ones are "+strings.Join(all, ", "))
-	p.InvalidParams[0].msg, p.InvalidParams[0].args = "data.reason.unknown_param_known", []any{"Known", strings.Join(all, ", ")}
+	p := badParam(names[0], reasonUnknownKnown.With(strings.Join(all, ", ")))
 	for _, n := range names[1:] {
-		p.InvalidParams = append(p.InvalidParams, InvalidParam{Name: n, Reason: "unknown parameter", msg: "data.reason.unknown_param"})
+		p.InvalidParams = append(p.InvalidParams, invalidParam(n, reasonUnknownParam.With()))
 	}
 	return p
 }
@@ -64,16 +64,13 @@ func checkParams(q url.Values, allowed ...[]string) *Problem {
 func parseSelection(cat *metrics.Catalogue, q url.Values) (metrics.Selection, *Problem) {
 	var sel metrics.Selection
 	var p *Problem
-	// fail records a bad parameter: the reason in English for the API,
-	// and a message with its placeholders for the download centre page.
-	fail := func(name, reason, msg string, args ...any) {
+	// fail records a bad parameter.
+	fail := func(name string, reason locale.Message) {
 		if p == nil {
 			p = badParam(name, reason)
 		} else {
-			p.InvalidParams = append(p.InvalidParams, InvalidParam{Name: name, Reason: reason})
+			p.InvalidParams = append(p.InvalidParams, invalidParam(name, reason))
 		}
-		ip := &p.InvalidParams[len(p.InvalidParams)-1]
-		ip.msg, ip.args = msg, args
 	}
 	areaSeen := map[int64]bool{}
 	addArea := func(a *metrics.Area) {
@@ -85,7 +82,7 @@ func parseSelection(cat *metrics.Catalogue, q url.Values) (metrics.Selection, *P
 	for _, c := range codes(q, "city") {
 		a, err := cat.Area(c)
 		if err != nil {
-			fail("city", "unknown city code "+strconv.Quote(c)+"; see /api/v1/cities", "data.reason.unknown_city", "Code", c)
+			fail("city", reasonUnknownCity.With(c))
 			continue
 		}
 		addArea(a)
@@ -93,7 +90,7 @@ func parseSelection(cat *metrics.Catalogue, q url.Values) (metrics.Selection, *P
 	for _, c := range codes(q, "pair") {
 		pr, err := cat.Pair(c)
 		if err != nil {
-			fail("pair", "unknown pair code "+strconv.Quote(c)+"; see /api/v1/pairs", "data.reason.unknown_pair", "Code", c)
+			fail("pair", reasonUnknownPair.With(c))
 			continue
 		}
 		for _, a := range cat.PairAreas(pr) {
@@ -110,15 +107,14 @@ func parseSelection(cat *metrics.Catalogue, q url.Values) (metrics.Selection, *P
 	for _, c := range codes(q, "indicator") {
 		ind, err := cat.Indicator(c)
 		if err != nil {
-			fail("indicator", "unknown indicator code "+strconv.Quote(c)+"; see /api/v1/indicators", "data.reason.unknown_indicator", "Code", c)
+			fail("indicator", reasonUnknownInd.With(c))
 			continue
 		}
 		addInd(ind)
 	}
 	for _, c := range codes(q, "theme") {
 		if !validTheme(c) {
-			fail("theme", "unknown theme "+strconv.Quote(c)+"; themes are "+strings.Join(metrics.Themes, ", "),
-				"data.reason.unknown_theme", "Code", c, "Themes", strings.Join(metrics.Themes, ", "))
+			fail("theme", reasonUnknownTheme.With(c, strings.Join(metrics.Themes, ", ")))
 			continue
 		}
 		for _, ind := range cat.ThemeIndicators(c) {
@@ -131,7 +127,7 @@ func parseSelection(cat *metrics.Catalogue, q url.Values) (metrics.Selection, *P
 	for _, c := range codes(q, "source") {
 		src, err := cat.SourceByCode(c)
 		if err != nil {
-			fail("source", "unknown source code "+strconv.Quote(c)+"; see /api/v1/sources", "data.reason.unknown_source", "Code", c)
+			fail("source", reasonUnknownSource.With(c))
 			continue
 		}
 		sel.Sources = append(sel.Sources, src.ID)
@@ -143,7 +139,7 @@ func parseSelection(cat *metrics.Catalogue, q url.Values) (metrics.Selection, *P
 		}
 		y, err := strconv.Atoi(v)
 		if err != nil || y < 1900 || y > 2100 {
-			fail(name, "must be a year from 1900 to 2100, not "+strconv.Quote(v), "data.reason.year", "Value", v)
+			fail(name, reasonYear.With(v))
 			return 0
 		}
 		return y
@@ -154,13 +150,11 @@ func parseSelection(cat *metrics.Catalogue, q url.Values) (metrics.Selection, *P
 	case "1", "true":
 		sel.Shown = true
 	default:
-		fail("shown", "must be 1 (only the values the pages show) or 0, not "+strconv.Quote(v), "data.reason.shown", "Value", v)
+		fail("shown", reasonShown.With(v))
 	}
 	if sel.From != 0 && sel.To != 0 && sel.From > sel.To {
-		reason := "the year range is empty: from " + strconv.Itoa(sel.From) + " is after to " + strconv.Itoa(sel.To)
-		from, to := strconv.Itoa(sel.From), strconv.Itoa(sel.To)
-		fail("from", reason, "data.reason.empty_range", "From", from, "To", to)
-		fail("to", reason, "data.reason.empty_range", "From", from, "To", to)
+		fail("from", reasonEmptyRange.With(sel.From, sel.To))
+		fail("to", reasonEmptyRange.With(sel.From, sel.To))
 	}
 	return sel, p
 }

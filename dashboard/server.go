@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/twinmetrics/twinmetrics/ingest"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -18,6 +17,8 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"golang.org/x/time/rate"
 
+	"github.com/twinmetrics/twinmetrics/ingest"
+	"github.com/twinmetrics/twinmetrics/locale"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -57,7 +58,7 @@ type Server struct {
 	log        *slog.Logger
 	pages      *pageSet
 	assets     *assetSet
-	tr         *translator
+	tr         *locale.Catalogue
 	baseURL    string
 	tel        *telemetry
 	cache      *pageCache
@@ -84,9 +85,9 @@ func New(cfg Config) (*echo.Echo, error) {
 		return nil, errors.New("dashboard: Config.Uploads is required")
 	}
 	if cfg.Locales == nil {
-		cfg.Locales = LocaleFS()
+		cfg.Locales = locale.Files()
 	}
-	tr, err := newTranslator(cfg.Locales)
+	tr, err := locale.Load(cfg.Locales)
 	if err != nil {
 		return nil, err
 	}
@@ -159,8 +160,8 @@ func (s *Server) routes(e *echo.Echo) {
 	api.GET("/observations", s.listObservationsAPI)
 	api.GET("/targets", s.listTargetsAPI)
 	api.Any("/*", func(c echo.Context) error {
-		return &Problem{Type: problemNotFound, Title: "Not found", Status: http.StatusNotFound,
-			Detail: "No such API endpoint; the OpenAPI document at /api/v1/openapi.json lists them."}
+		return &Problem{Type: problemNotFound, Title: locale.English(titleNotFound.With()), Status: http.StatusNotFound,
+			Detail: locale.English(msgNoEndpoint.With())}
 	})
 
 	// Signing in and out (/logout as the URL map names it, beside
@@ -183,7 +184,7 @@ func (s *Server) routes(e *echo.Echo) {
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 			Rate: rate.Limit(float64(s.uploadRate) / 60), Burst: s.uploadRate, ExpiresIn: 10 * time.Minute}),
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			return echo.NewHTTPError(http.StatusTooManyRequests, "Too many uploads from this address: wait a minute and try again.")
+			return echo.NewHTTPError(http.StatusTooManyRequests, msgUploadRate.With())
 		},
 	})
 	staff.POST("/uploads", s.receiveUpload, uploadRate)
@@ -284,17 +285,26 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	// Messages of HTTP errors are written for the reader; others are not
 	// shown.
-	msg := ""
+	var msg locale.Message
+	plain := "" // a message of echo's own ("Not Found")
 	if he != nil && code < 500 {
-		if m, ok := he.Message.(string); ok {
+		switch m := he.Message.(type) {
+		case locale.Message:
 			msg = m
+		case *locale.Error:
+			msg = m.Message
+		case string:
+			plain = m
 		}
 	}
 	if isMachinePath(c.Request().URL.Path) {
 		// A problem document (RFC 9457), as every API error.
-		p := &Problem{Type: "about:blank", Title: http.StatusText(code), Status: code, Detail: msg}
-		if code == http.StatusNotFound && msg == "" {
-			p.Type, p.Detail = problemNotFound, "Nothing is stored under this address."
+		p := &Problem{Type: "about:blank", Title: http.StatusText(code), Status: code, Detail: plain}
+		if !msg.IsZero() {
+			p.Detail = locale.English(msg)
+		}
+		if code == http.StatusNotFound && p.Detail == "" {
+			p.Type, p.Detail = problemNotFound, locale.English(msgNothingStored.With())
 		}
 		if werr := writeProblem(c, p); werr != nil {
 			s.log.Error("write problem", "err", werr)
@@ -303,11 +313,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	v := s.view(c, "error")
 	v.Status = code
-	v.Title = v.Loc.T(fmt.Sprintf("error.%d.title", code))
-	if v.Title == fmt.Sprintf("error.%d.title", code) {
+	var ok bool
+	if v.Title, ok = v.Loc.lookup(fmt.Sprintf("error.%d.title", code)); !ok {
 		v.Title = http.StatusText(code)
 	}
-	v.Data = v.Loc.httpMessage(msg)
+	v.Data = plain
+	if !msg.IsZero() {
+		v.Data = v.Loc.Say(msg)
+	}
 	if rerr := s.render(c, code, "error", v); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		_ = c.String(code, http.StatusText(code))

@@ -44,7 +44,7 @@ func (s *Server) renderLogin(c echo.Context, code int, p *loginPage) error {
 func (s *Server) submitLogin(c echo.Context) error {
 	ck, err := c.Cookie(loginCSRF)
 	if err != nil || !csrfOK(c, ck.Value) {
-		return echo.NewHTTPError(http.StatusForbidden, s.locale(c).T("login.error.expired"))
+		return echo.NewHTTPError(http.StatusForbidden, msgLoginExpired.With())
 	}
 	p := &loginPage{Email: c.FormValue("email"), Next: safeNext(c.FormValue("next"))}
 	ctx := c.Request().Context()

@@ -1,7 +1,6 @@
 package dashboard_test
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -95,7 +94,7 @@ func TestWHODatabaseFile(t *testing.T) {
 	before := dbHash(t, a.App)
 	code, out := a.apiUpload(t, "who_aap_2022_v9_city.csv", b)
 	fe, _ := out["file_error"].(map[string]any)
-	if code != http.StatusUnprocessableEntity || fe["code"] != "missing_columns" || !strings.Contains(fmt.Sprint(fe["message"]), "City or Locality") {
+	if code != http.StatusUnprocessableEntity || fe["code"] != "missing_columns" || !strings.Contains(msgText(fe["message"]), "City or Locality") {
 		t.Errorf("WHO export: %d %v", code, fe)
 	}
 	if dbHash(t, a.App) != before {

@@ -133,10 +133,10 @@ func TestBadFilesCorpus(t *testing.T) {
 				if fe["code"] != bf.code {
 					t.Errorf("file error %q (%v), want %q", fe["code"], fe["message"], bf.code)
 				}
-				if msg := fmt.Sprint(fe["message"], " ", fe["hint"]); !strings.Contains(msg, bf.want) {
+				if msg := msgText(fe["message"]) + " " + msgText(fe["hint"]); !strings.Contains(msg, bf.want) {
 					t.Errorf("file error %q lacks %q", msg, bf.want)
 				}
-				if fe["hint"] == "" {
+				if msgText(fe["hint"]) == "" {
 					t.Error("the file error says nothing on how to fix it")
 				}
 				if rows, _ := out["rows"].([]any); len(rows) > 0 {
@@ -160,7 +160,7 @@ func TestBadFilesCorpus(t *testing.T) {
 					probs, _ := r["problems"].([]any)
 					for _, p := range probs {
 						p := p.(map[string]any)
-						if p["column"] == bf.column && strings.Contains(fmt.Sprint(p["message"], " ", p["hint"]), bf.want) && p["hint"] != "" {
+						if p["column"] == bf.column && strings.Contains(msgText(p["message"])+" "+msgText(p["hint"]), bf.want) && msgText(p["hint"]) != "" {
 							found = true
 						}
 					}
@@ -183,4 +183,12 @@ func TestBadFilesCorpus(t *testing.T) {
 			}
 		})
 	}
+}
+
+// msgText is the English text of a message in the upload API's JSON
+// ({"key": …, "args": …, "text": …}).
+func msgText(m any) string {
+	o, _ := m.(map[string]any)
+	s, _ := o["text"].(string)
+	return s
 }

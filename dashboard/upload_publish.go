@@ -30,7 +30,7 @@ func (s *Server) publishUpload(c echo.Context) error {
 		if perr != nil {
 			return perr
 		}
-		return s.renderPreview(c, p, s.locale(c).Refusal(re), http.StatusConflict)
+		return s.renderPreview(c, p, s.locale(c).Say(re.Message), http.StatusConflict)
 	}
 	if err != nil {
 		return err
@@ -44,7 +44,7 @@ func (s *Server) discardUpload(c echo.Context) error {
 		if errors.Is(err, metrics.ErrNotFound) {
 			return err
 		}
-		return echo.NewHTTPError(http.StatusConflict, s.locale(c).httpMessage(err.Error()))
+		return echo.NewHTTPError(http.StatusConflict, err)
 	}
 	return c.Redirect(http.StatusSeeOther, "/admin/uploads")
 }

@@ -18,24 +18,24 @@ func (s *Server) receiveFile(c echo.Context) (*ingest.Pending, error) {
 	lim := s.uploads.Limits()
 	// Say so before reading a body that announces itself as too large.
 	if req.ContentLength > lim.MaxBytes+1<<20 {
-		return nil, tooLarge(lim)
+		return nil, ingest.TooLarge(lim.MaxBytes)
 	}
 	req.Body = http.MaxBytesReader(c.Response(), req.Body, lim.MaxBytes+1<<20)
 	mr, err := req.MultipartReader()
 	if err != nil {
-		return nil, (&ingest.FileError{Code: "no_file", Message: "The request holds no file.", Hint: "Send the file as multipart/form-data in a field named file."}).With("no_file", "no_file_multipart")
+		return nil, &ingest.FileError{Code: "no_file", Message: fileNoFile.With(), Hint: fileHintNoFileMultipart.With()}
 	}
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
-			return nil, (&ingest.FileError{Code: "no_file", Message: "The request holds no file.", Hint: "Choose a file to upload (multipart field file)."}).With("no_file", "choose_file")
+			return nil, &ingest.FileError{Code: "no_file", Message: fileNoFile.With(), Hint: fileHintChooseFile.With()}
 		}
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				return nil, tooLarge(lim)
+				return nil, ingest.TooLarge(lim.MaxBytes)
 			}
-			return nil, (&ingest.FileError{Code: "bad_request", Message: "The upload was cut off or is not valid multipart form data.", Hint: "Try again."}).With("bad_request", "try_again")
+			return nil, &ingest.FileError{Code: "bad_request", Message: fileBadRequest.With(), Hint: fileHintTryAgain.With()}
 		}
 		if part.FormName() != "file" {
 			part.Close()
@@ -45,20 +45,16 @@ func (s *Server) receiveFile(c echo.Context) (*ingest.Pending, error) {
 	}
 }
 
-func tooLarge(lim ingest.Limits) *ingest.FileError {
-	return (&ingest.FileError{Code: "too_large", Message: "The file is larger than " + itoa(int(lim.MaxBytes>>20)) + " MB, the most one upload may be.", Hint: "Split the file into several uploads."}).With("too_large", "split", "MB", itoa(int(lim.MaxBytes>>20)))
-}
-
 func (s *Server) receivePart(c echo.Context, part *multipart.Part, lim ingest.Limits) (*ingest.Pending, error) {
 	defer part.Close()
 	name := part.FileName()
 	if strings.TrimSpace(name) == "" {
-		return nil, (&ingest.FileError{Code: "no_file", Message: "No file was chosen.", Hint: "Choose a CSV or XLSX file to upload."}).With("no_file_chosen", "choose_csv_xlsx")
+		return nil, &ingest.FileError{Code: "no_file", Message: fileNoFileChosen.With(), Hint: fileHintChooseCSVXLSX.With()}
 	}
 	p, err := s.uploads.Receive(c.Request().Context(), part, name, *currentUser(c))
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return nil, tooLarge(lim)
+		return nil, ingest.TooLarge(lim.MaxBytes)
 	}
 	return p, err
 }
@@ -76,7 +72,7 @@ func (s *Server) receiveUpload(c echo.Context) error {
 			// text is the error in the reader's language, for the page's script.
 			loc := s.locale(c)
 			return c.JSON(http.StatusUnprocessableEntity, map[string]any{"state": ingest.StateFailed, "file_error": fe,
-				"text": loc.FileErrorMessage(fe) + " " + loc.T("upload.how_to_fix_it") + " " + loc.FileErrorHint(fe)})
+				"text": loc.Say(fe.Message) + " " + loc.T("upload.how_to_fix_it") + " " + loc.Say(fe.Hint)})
 		}
 		v := s.view(c, "upload")
 		v.Title = v.Loc.T("upload.refused_title")

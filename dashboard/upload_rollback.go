@@ -70,7 +70,7 @@ func (s *Server) rollbackUpload(c echo.Context) error {
 	err = s.rollback(c.Request().Context(), id, *currentUser(c))
 	var re *ingest.RefusedError
 	if errors.As(err, &re) {
-		return s.showUploadRecord(c, id, s.locale(c).Refusal(re), http.StatusConflict)
+		return s.showUploadRecord(c, id, s.locale(c).Say(re.Message), http.StatusConflict)
 	}
 	if err != nil {
 		return err

@@ -3,45 +3,35 @@ package ingest
 import (
 	"context"
 	"fmt"
-	"github.com/twinmetrics/twinmetrics/metrics"
 	"math"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/twinmetrics/twinmetrics/locale"
+	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
 // Problem is one thing wrong (or, as a warning, unlikely) in a row: the
 // column, the value as given, what is wrong and how to fix it.
 type Problem struct {
-	Column  string `json:"column"`
-	Value   string `json:"value,omitempty"`
-	Message string `json:"message"`
-	Hint    string `json:"hint,omitempty"`
-	Warning bool   `json:"warning,omitempty"`
-	// Code names the message (and, unless HintCode does, the hint) for
-	// translation; Args fill its placeholders. Message and Hint are the
-	// English text.
-	Code     string            `json:"code,omitempty"`
-	HintCode string            `json:"hint_code,omitempty"`
-	Args     map[string]string `json:"args,omitempty"`
+	Column  string         `json:"column"`
+	Value   string         `json:"value,omitempty"`
+	Message locale.Message `json:"message"`
+	Hint    locale.Message `json:"hint"`
+	Warning bool           `json:"warning,omitempty"`
 }
 
-// coded gives a problem its message code, hint code (empty: the same)
-// and named arguments, as pairs of name and value.
-func (p Problem) coded(code, hintCode string, kv ...string) *Problem {
-	p.Code, p.HintCode = code, hintCode
-	if p.HintCode == "" {
-		p.HintCode = code
-	}
-	if len(kv) > 1 {
-		p.Args = make(map[string]string, len(kv)/2)
-		for i := 0; i+1 < len(kv); i += 2 {
-			p.Args[kv[i]] = kv[i+1]
-		}
-	}
-	return &p
+// problem is a problem that rejects the row.
+func problem(column, value string, msg, hint locale.Message) *Problem {
+	return &Problem{Column: column, Value: value, Message: msg, Hint: hint}
+}
+
+// warning is a problem staff confirm before publishing.
+func warning(column, value string, msg, hint locale.Message) *Problem {
+	return &Problem{Column: column, Value: value, Message: msg, Hint: hint, Warning: true}
 }
 
 type obsKey struct {
@@ -296,19 +286,13 @@ func nearest(q string, names []nameRef) []string {
 	return out
 }
 
-func didYouMean(s []string) string {
-	if len(s) == 0 {
-		return ""
+// suggest is the hint plain, or, when there are suggestions, the hint
+// that offers them.
+func suggest(plain, withSuggestions locale.Key, near []string) locale.Message {
+	if len(near) == 0 {
+		return plain.With()
 	}
-	return "Did you mean " + strings.Join(s, " or ") + "? "
-}
-
-// suggestHint is the hint code that also offers suggestions, if any.
-func suggestHint(code string, s []string) string {
-	if len(s) == 0 {
-		return code
-	}
-	return code + "_suggest"
+	return withSuggestions.With(strings.Join(near, ", "))
 }
 
 func (ck *checker) city(s string) (*metrics.Area, *Problem) {
@@ -322,7 +306,7 @@ func (ck *checker) city(s string) (*metrics.Area, *Problem) {
 	}
 	switch {
 	case s == "":
-		res.prob = Problem{Column: "city", Message: "The city is empty.", Hint: "Write the city's name or slug, as in the template's list of cities."}.coded("city_empty", "")
+		res.prob = problem("city", "", probCityEmpty.With(), hintCityEmpty.With())
 	case len(as) == 1:
 		res.area = as[0]
 	case len(as) > 1 && preferCity(as) != nil:
@@ -334,11 +318,10 @@ func (ck *checker) city(s string) (*metrics.Area, *Problem) {
 		for _, a := range as {
 			names = append(names, fmt.Sprintf("%s (%s)", a.Name, a.Slug))
 		}
-		res.prob = Problem{Column: "city", Value: s, Message: fmt.Sprintf("%q could be %s.", s, strings.Join(names, " or ")), Hint: "Write the slug of the one you mean."}.coded("city_ambiguous", "", "Value", s, "Candidates", strings.Join(names, ", "))
+		res.prob = problem("city", s, probCityAmbiguous.With(s, strings.Join(names, ", ")), hintCityAmbiguous.With())
 	default:
 		near := nearest(s, ck.areaNames)
-		res.prob = Problem{Column: "city", Value: s, Message: fmt.Sprintf("The city %q is not in the catalogue.", clip(s)),
-			Hint: didYouMean(near) + "Use a name, alias or slug from the template's city list; an admin can add a new city or alias in the catalogue (uploads never create cities)."}.coded("unknown_city", suggestHint("unknown_city", near), "Value", clip(s), "Suggestions", strings.Join(near, ", "))
+		res.prob = problem("city", s, probUnknownCity.With(clip(s)), suggest(hintUnknownCity, hintUnknownCitySuggest, near))
 	}
 	ck.cityCache[s] = res
 	return res.area, res.prob
@@ -367,19 +350,17 @@ func (ck *checker) indicator(s string) (*metrics.Indicator, *Problem) {
 	i := ck.indIdx[metrics.Fold(s)]
 	switch {
 	case s == "":
-		res.prob = Problem{Column: "indicator", Message: "The indicator is empty.", Hint: "Write an indicator code from the template's list, such as pm25_annual_mean."}.coded("indicator_empty", "")
+		res.prob = problem("indicator", "", probIndicatorEmpty.With(), hintIndicatorEmpty.With())
 	case i == nil:
 		near := nearest(s, ck.indNames)
-		res.prob = Problem{Column: "indicator", Value: s, Message: fmt.Sprintf("The indicator %q is not in the catalogue.", clip(s)),
-			Hint: didYouMean(near) + "Use a code from the template's indicator list."}.coded("unknown_indicator", suggestHint("unknown_indicator", near), "Value", clip(s), "Suggestions", strings.Join(near, ", "))
+		res.prob = problem("indicator", s, probUnknownIndicator.With(clip(s)), suggest(hintUnknownIndicator, hintUnknownIndicatorSuggest, near))
 	case i.Derived():
 		num, den := ck.cat.IndicatorByID(i.NumeratorID.Int64), ck.cat.IndicatorByID(i.DenominatorID.Int64)
-		hint, hintCode, numCode, denCode := "Upload its components instead.", "indicator_derived", "", ""
+		hint := hintIndicatorDerived.With()
 		if num != nil && den != nil {
-			hint = fmt.Sprintf("Upload %s and %s instead; the per-capita value is computed from them.", num.Code, den.Code)
-			hintCode, numCode, denCode = "indicator_derived_components", num.Code, den.Code
+			hint = hintIndicatorDerivedComponents.With(num.Code, den.Code)
 		}
-		res.prob = Problem{Column: "indicator", Value: s, Message: fmt.Sprintf("%s is computed, not uploaded.", i.Code), Hint: hint}.coded("indicator_derived", hintCode, "Indicator", i.Code, "Numerator", numCode, "Denominator", denCode)
+		res.prob = problem("indicator", s, probIndicatorDerived.With(i.Code), hint)
 	default:
 		res.ind = i
 	}
@@ -419,8 +400,7 @@ func (ck *checker) flags(s string) (string, *Problem) {
 		for _, f := range ck.cat.Flags {
 			codes = append(codes, f.Code)
 		}
-		res.prob = Problem{Column: "flags", Value: s, Message: fmt.Sprintf("Unknown flag %s.", strings.Join(bad, ", ")),
-			Hint: "Use flags from the list, separated by semicolons: " + strings.Join(codes, ", ") + "."}.coded("unknown_flag", "", "Flags", strings.Join(bad, ", "), "Codes", strings.Join(codes, ", "))
+		res.prob = problem("flags", s, probUnknownFlag.With(strings.Join(bad, ", ")), hintUnknownFlag.With(strings.Join(codes, ", ")))
 	}
 	res.codes = joinSet(set)
 	ck.flagCache[s] = res
@@ -455,13 +435,12 @@ func clip(s string) string {
 func (ck *checker) parseValue(s string) (float64, *Problem) {
 	v := strings.TrimSpace(s)
 	if v == "" {
-		return 0, Problem{Column: "value", Message: "The value is empty.", Hint: "Leave out a row that has no value: missing is shown as missing, never as zero."}.coded("value_empty", "")
+		return 0, problem("value", "", probValueEmpty.With(), hintValueEmpty.With())
 	}
 	if ck.comma == ';' && strings.Count(v, ",") == 1 && !strings.Contains(v, ".") {
 		v = strings.Replace(v, ",", ".", 1)
 	} else if ck.comma != ';' && strings.Count(v, ",") == 1 && !strings.Contains(v, ".") && numberRe.MatchString(strings.Replace(v, ",", ".", 1)) && !thousandsRe.MatchString(v) {
-		return 0, Problem{Column: "value", Value: s, Message: fmt.Sprintf("%q has a decimal comma, but the file is separated by commas.", s),
-			Hint: fmt.Sprintf("Write %s with a decimal point, or save the file separated by semicolons.", strings.Replace(v, ",", ".", 1))}.coded("decimal_comma", "", "Value", s, "Fixed", strings.Replace(v, ",", ".", 1))
+		return 0, problem("value", s, probDecimalComma.With(s), hintDecimalComma.With(strings.Replace(v, ",", ".", 1)))
 	}
 	if numberRe.MatchString(v) {
 		f, err := strconv.ParseFloat(v, 64)
@@ -469,15 +448,14 @@ func (ck *checker) parseValue(s string) (float64, *Problem) {
 			return f, nil
 		}
 	}
-	p := Problem{Column: "value", Value: s, Message: fmt.Sprintf("%q is not a number.", clip(s)),
-		Hint: "Write the number alone, with a decimal point (a decimal comma in semicolon files), no thousands separators, units or words. Leave out a row that has no value."}.coded("not_a_number", "", "Value", clip(s))
+	hint := hintNotANumber
 	switch {
 	case thousandsRe.MatchString(v):
-		p.Hint, p.HintCode = "Write the number without thousands separators, e.g. 1234567.8.", "not_a_number_thousands"
+		hint = hintNotANumberThousands
 	case strings.HasSuffix(v, "%"):
-		p.Hint, p.HintCode = "Write the number without the % sign and put % in the unit column.", "not_a_number_percent"
+		hint = hintNotANumberPercent
 	}
-	return 0, p
+	return 0, problem("value", s, probNotANumber.With(clip(s)), hint.With())
 }
 
 func (ck *checker) parseYear(s string) (int, *Problem) {
@@ -487,13 +465,12 @@ func (ck *checker) parseYear(s string) (int, *Problem) {
 		if y >= 1900 && y <= 2100 {
 			return y, nil
 		}
-		p := Problem{Column: "year", Value: s, Message: fmt.Sprintf("The year %s is outside 1900–2100.", v), Hint: "Write the four-digit year the value refers to."}.coded("year_range", "year", "Year", v)
+		p := problem("year", s, probYearRange.With(v), hintYear.With())
 		if yearTypoRe.MatchString(v) {
 			for i := 0; i < len(v); i++ {
 				c := v[:i] + v[i+1:]
 				if y, _ := strconv.Atoi(c); y >= 1900 && y <= 2100 {
-					p.Hint, p.HintCode = fmt.Sprintf("Did you mean %d? Write the four-digit year the value refers to.", y), "year_typo"
-					p.Args["Suggestion"] = strconv.Itoa(y)
+					p.Hint = hintYearTypo.With(y)
 					break
 				}
 			}
@@ -501,18 +478,18 @@ func (ck *checker) parseYear(s string) (int, *Problem) {
 		return 0, p
 	}
 	if v == "" {
-		return 0, Problem{Column: "year", Message: "The year is empty.", Hint: "Write the four-digit year the value refers to."}.coded("year_empty", "year")
+		return 0, problem("year", "", probYearEmpty.With(), hintYear.With())
 	}
-	return 0, Problem{Column: "year", Value: s, Message: fmt.Sprintf("%q is not a year.", clip(s)), Hint: "Write one four-digit year (for a fiscal or survey period, the year it ends) and say more in the note."}.coded("not_a_year", "", "Value", clip(s))
+	return 0, problem("year", s, probNotAYear.With(clip(s)), hintNotAYear.With())
 }
 
 func checkText(col, s string, maxRunes int) *Problem {
 	if n := len([]rune(s)); n > maxRunes {
-		return Problem{Column: col, Value: clip(s), Message: fmt.Sprintf("The %s is %d characters long; at most %d are allowed.", col, n, maxRunes), Hint: "Shorten it."}.coded("too_long", "", "Column", col, "Length", strconv.Itoa(n), "Max", strconv.Itoa(maxRunes))
+		return problem(col, clip(s), probTooLong.With(col, n, maxRunes), hintTooLong.With())
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) && r != '\n' && r != '\t' {
-			return Problem{Column: col, Value: clip(s), Message: fmt.Sprintf("The %s holds an invisible control character (U+%04X).", col, r), Hint: "Retype the text without it."}.coded("control_char", "", "Column", col, "Char", fmt.Sprintf("U+%04X", r))
+			return problem(col, clip(s), probControlChar.With(col, fmt.Sprintf("U+%04X", r)), hintControlChar.With())
 		}
 	}
 	return nil
@@ -536,11 +513,11 @@ func (ck *checker) row(line int, h header, fields []string) checkedRow {
 			nonEmpty = nonEmpty || strings.TrimSpace(f) != ""
 		}
 		if nonEmpty {
-			hint, hintCode := "Wrap values that contain the delimiter in double quotes.", "extra_fields"
+			hint := hintExtraFields
 			if h.comma == ',' {
-				hint, hintCode = "A decimal comma (12,5) in a comma-separated file splits the value in two: write 12.5, or quote the value, or save the file separated by semicolons.", "extra_fields_comma"
+				hint = hintExtraFieldsComma
 			}
-			add(Problem{Column: columnLetter(len(h.names)), Message: fmt.Sprintf("The row has %d fields but the header has %d.", len(fields), len(h.names)), Hint: hint}.coded("extra_fields", hintCode, "Fields", strconv.Itoa(len(fields)), "Header", strconv.Itoa(len(h.names))))
+			add(problem(columnLetter(len(h.names)), "", probExtraFields.With(len(fields), len(h.names)), hint.With()))
 		}
 	}
 	area, p := ck.city(get("city"))
@@ -556,19 +533,17 @@ func (ck *checker) row(line int, h header, fields []string) checkedRow {
 	ug := get("unit")
 	var conv bool
 	if ug == "" {
-		add(Problem{Column: "unit", Message: "The unit is empty.", Hint: "Write the unit the value is in, such as the indicator's unit from the template."}.coded("unit_empty", ""))
+		add(problem("unit", "", probUnitEmpty.With(), hintUnitEmpty.With()))
 	} else if u, ok := ck.unit(ug); !ok {
-		hint, hintCode, accepted := "Use a unit from the template's unit list.", "unknown_unit", ""
+		hint := hintUnknownUnit.With()
 		if ind != nil {
-			accepted = acceptedUnits(ind.Unit)
-			hint, hintCode = "Use "+accepted+".", "unknown_unit_accepted"
+			hint = hintUnknownUnitAccepted.With(acceptedUnits(ind.Unit))
 		}
-		add(Problem{Column: "unit", Value: ug, Message: fmt.Sprintf("The unit %q is unknown.", clip(ug)), Hint: hint}.coded("unknown_unit", hintCode, "Value", clip(ug), "Units", accepted))
+		add(problem("unit", ug, probUnknownUnit.With(clip(ug)), hint))
 	} else if ind != nil {
 		want, _ := metrics.LookupUnit(ind.Unit)
 		if want == nil || want.Dimension != u.Dimension {
-			add(Problem{Column: "unit", Value: ug, Message: fmt.Sprintf("%s cannot be converted to %s, the unit of %s.", u.Label, metrics.UnitLabel(ind.Unit), ind.Code),
-				Hint: "Use " + acceptedUnits(ind.Unit) + ", or check the indicator."}.coded("unit_mismatch", "", "Unit", u.Label, "Target", metrics.UnitLabel(ind.Unit), "Indicator", ind.Code, "Units", acceptedUnits(ind.Unit)))
+			add(problem("unit", ug, probUnitMismatch.With(u.Label, metrics.UnitLabel(ind.Unit), ind.Code), hintUnitMismatch.With(acceptedUnits(ind.Unit))))
 		} else if vp == nil {
 			if u != want {
 				value = value * u.ToBase / want.ToBase
@@ -584,23 +559,21 @@ func (ck *checker) row(line int, h header, fields []string) checkedRow {
 	src := ck.source(sg)
 	switch {
 	case sg == "":
-		add(Problem{Column: "source", Message: "The source is empty.", Hint: "Write a source code from the template's list, or describe a new source in source_title (and source_publisher, source_url, source_vintage, source_licence)."}.coded("source_empty", ""))
+		add(problem("source", "", probSourceEmpty.With(), hintSourceEmpty.With()))
 	case src != nil:
 		r.SourceID = src.ID
 	case get("source_title") == "" && ck.newSources[sg] != nil:
 		r.NewSource, r.SourceID = sg, ck.newSources[sg].tempID
 	case get("source_title") != "":
 		if !metrics.ValidCode(sg) {
-			add(Problem{Column: "source", Value: sg, Message: fmt.Sprintf("%q is not usable as the code of a new source.", clip(sg)),
-				Hint: "A new source needs a code of lower-case letters, digits and underscores (such as hcmc_doe_2024), with its title in source_title."}.coded("source_code", "", "Value", clip(sg)))
+			add(problem("source", sg, probSourceCode.With(clip(sg)), hintSourceCode.With()))
 		} else if ns, err := ck.newSource(line, sg, get); err != nil {
 			add(err)
 		} else {
 			r.NewSource, r.SourceID = ns.Code, ns.tempID
 		}
 	default:
-		add(Problem{Column: "source", Value: sg, Message: fmt.Sprintf("The source %q is not in the catalogue.", clip(sg)),
-			Hint: "Use a source code from the template's list (or its title), or describe a new source in the source_title column and the other source_ columns."}.coded("unknown_source", "", "Value", clip(sg)))
+		add(problem("source", sg, probUnknownSource.With(clip(sg)), hintUnknownSource.With()))
 	}
 
 	flags, p := ck.flags(get("flags"))
@@ -612,8 +585,7 @@ func (ck *checker) row(line int, h header, fields []string) checkedRow {
 	note := get("note")
 	add(checkText("note", note, maxNoteRunes))
 	if note != "" && strings.ContainsRune("=+-@", rune(note[0])) {
-		add(Problem{Column: "note", Value: clip(note), Message: "The note starts with " + string(note[0]) + ", so a spreadsheet would run it as a formula.",
-			Hint: "Start the note with a letter or digit (or put an apostrophe before it)."}.coded("note_formula", "", "Char", string(note[0])))
+		add(problem("note", clip(note), probNoteFormula.With(string(note[0])), hintNoteFormula.With()))
 	}
 	r.Note = note
 
@@ -622,15 +594,15 @@ func (ck *checker) row(line int, h header, fields []string) checkedRow {
 		cu, _ := metrics.LookupUnit(ind.Unit)
 		switch {
 		case cu != nil && cu.Dimension == "share" && (value < 0 || value > 100):
-			add(Problem{Column: "value", Value: r.ValueAsGiven, Message: fmt.Sprintf("%s is a percentage; %s is outside 0–100.", ind.Code, FormatPlain(value)), Hint: "Write the share as a percentage between 0 and 100 (50 for one half, not 0.5 × 100 = 5000)."}.coded("share_range", "", "Indicator", ind.Code, "Value", FormatPlain(value)))
+			add(problem("value", r.ValueAsGiven, probShareRange.With(ind.Code, FormatPlain(value)), hintShareRange.With()))
 		case value < 0 && cu != nil && cu.Dimension != "co2e" && cu.Dimension != "co2":
-			add(Problem{Column: "value", Value: r.ValueAsGiven, Message: fmt.Sprintf("%s cannot be negative.", ind.Code), Hint: "Check the sign and the unit."}.coded("negative", "", "Indicator", ind.Code))
+			add(problem("value", r.ValueAsGiven, probNegative.With(ind.Code), hintNegative.With()))
 		case value < 0:
-			add(Problem{Column: "value", Value: r.ValueAsGiven, Warning: true, Message: "A negative emission total (net removals).", Hint: "Confirm that the source reports net negative emissions."}.coded("negative_emissions", ""))
+			add(warning("value", r.ValueAsGiven, probNegativeEmissions.With(), hintNegativeEmissions.With()))
 		}
 	}
 	if year > ck.thisYear+1 && !strings.Contains(" "+r.Flags+" ", " projection ") {
-		add(Problem{Column: "year", Value: get("year"), Warning: true, Message: fmt.Sprintf("%d is in the future but the row is not flagged projection.", year), Hint: "Add the projection flag, or check the year."}.coded("future_year", "", "Year", strconv.Itoa(year)))
+		add(warning("year", get("year"), probFutureYear.With(year), hintFutureYear.With()))
 	}
 
 	errs := 0
@@ -649,15 +621,15 @@ func (ck *checker) row(line int, h header, fields []string) checkedRow {
 	if errs == 0 {
 		k := obsKey{area: area.ID, ind: ind.ID, year: year, src: r.SourceID}
 		if prev, dup := ck.lookSeen(k, line); dup {
-			probs = append(probs, *Problem{Column: "city, indicator, year, source", Message: fmt.Sprintf("Line %d already gives a value for %s, %s, %d from this source.", prev, area.Name, ind.Code, year),
-				Hint: "Keep one of the two rows; a second value for the same year needs another source."}.coded("duplicate", "", "Line", strconv.Itoa(prev), "City", area.Name, "Indicator", ind.Code, "Year", strconv.Itoa(year)))
+			probs = append(probs, *problem("city, indicator, year, source", "", probDuplicate.With(prev, area.Name, ind.Code, year), hintDuplicate.With()))
 			errs++
 		}
 		if med, ok := ck.medians[[2]int64{area.ID, ind.ID}]; ok && med > 0 && value > 0 && (value >= 10*med || value <= med/10) {
-			probs = append(probs, *Problem{Column: "value", Value: r.ValueAsGiven, Warning: true,
-				Message: fmt.Sprintf("%s is more than ten times %s the stored values of %s for %s (around %s %s).", FormatPlain(value), map[bool]string{true: "above", false: "below"}[value > med], ind.Code, area.Name, FormatPlain(med), metrics.UnitLabel(ind.Unit)),
-				Hint:    "Check the unit (kWh or MWh? t or kt?) and the decimal point; confirm it if it is right."}.coded(map[bool]string{true: "far_above", false: "far_below"}[value > med], "far_off",
-				"Value", FormatPlain(value), "Indicator", ind.Code, "City", area.Name, "Median", FormatPlain(med), "Unit", metrics.UnitLabel(ind.Unit)))
+			far := probFarBelow
+			if value > med {
+				far = probFarAbove
+			}
+			probs = append(probs, *warning("value", r.ValueAsGiven, far.With(FormatPlain(value), ind.Code, area.Name, FormatPlain(med), metrics.UnitLabel(ind.Unit)), hintFarOff.With()))
 		}
 		if errs == 0 {
 			r.Status = RowNew
@@ -743,11 +715,11 @@ func (ck *checker) newSource(line int, code string, get func(string) string) (*N
 		}
 	}
 	if ns.URL != "" && !strings.HasPrefix(ns.URL, "https://") && !strings.HasPrefix(ns.URL, "http://") {
-		return nil, Problem{Column: "source_url", Value: clip(ns.URL), Message: "The source address must start with https:// or http://.", Hint: "Paste the full address of the dataset or publication."}.coded("source_url", "")
+		return nil, problem("source_url", clip(ns.URL), probSourceURL.With(), hintSourceURL.With())
 	}
 	if prev, ok := ck.newSources[code]; ok {
 		if prev.Title != ns.Title || prev.Publisher != ns.Publisher || prev.URL != ns.URL || prev.Vintage != ns.Vintage || prev.Licence != ns.Licence {
-			return nil, Problem{Column: "source_title", Value: clip(ns.Title), Message: fmt.Sprintf("Line %d describes the new source %s differently.", prev.Line, code), Hint: "Describe a new source the same way on every row, or leave its source_ columns empty after the first row."}.coded("source_differs", "", "Line", strconv.Itoa(prev.Line), "Code", code)
+			return nil, problem("source_title", clip(ns.Title), probSourceDiffers.With(prev.Line, code), hintSourceDiffers.With())
 		}
 		return prev, nil
 	}

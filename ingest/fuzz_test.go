@@ -45,7 +45,7 @@ func FuzzUploadCheck(f *testing.F) {
 		}
 		switch {
 		case p.FileError != nil:
-			if p.FileError.Message == "" || p.FileError.Hint == "" {
+			if p.FileError.Message.IsZero() || p.FileError.Hint.IsZero() {
 				t.Fatalf("file error without message or hint: %+v", p.FileError)
 			}
 		case p.State == ingest.StateReady:

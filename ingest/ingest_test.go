@@ -3,13 +3,14 @@ package ingest_test
 import (
 	"bytes"
 	"context"
-	"github.com/twinmetrics/twinmetrics/ingest"
 	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"github.com/twinmetrics/twinmetrics/internal/testapp"
+	"github.com/twinmetrics/twinmetrics/locale"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -139,8 +140,11 @@ func TestTemplateXLSXRoundTrip(t *testing.T) {
 	if p.FileError != nil || p.Format != "xlsx" || p.Counts.New != 1 || p.Counts.Rejected != 1 {
 		t.Fatalf("%+v %+v", p.FileError, p.Counts)
 	}
-	rej, _, _ := app.Uploads.Rows(context.Background(), p.Key, ingest.RowRejected, false, 0, 10)
-	if len(rej) != 1 || rej[0].Line != 3 || p.Where(3) != "row 3" {
+	rej, _, err := app.Uploads.Rows(context.Background(), p.Key, ingest.RowRejected, false, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rej) != 1 || rej[0].Line != 3 || locale.English(p.Where(3)) != "Row 3" {
 		t.Errorf("rejected %+v", rej)
 	}
 	var csvBuf bytes.Buffer

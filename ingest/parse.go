@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/twinmetrics/twinmetrics/locale"
 )
 
 // Limits bound what an upload may be.
@@ -27,38 +29,24 @@ type Limits struct {
 var DefaultLimits = Limits{MaxBytes: 128 << 20, MaxRows: 1_000_000, MaxLineBytes: 64 << 10}
 
 // FileError is a problem with the file as a whole; it is reported
-// before, and instead of, any row problem.
+// before, and instead of, any row problem. Code classifies it for
+// scripts ("pdf", "missing_columns").
 type FileError struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Hint    string `json:"hint"`
-	// Key names the message and HintKey the hint for translation (empty:
-	// Code); Args fill their placeholders. Message and Hint are English.
-	Key     string            `json:"key,omitempty"`
-	HintKey string            `json:"hint_key,omitempty"`
-	Args    map[string]string `json:"args,omitempty"`
+	Code    string         `json:"code"`
+	Message locale.Message `json:"message"`
+	Hint    locale.Message `json:"hint"`
 }
 
-// With gives a file error its message key, hint key and named
-// arguments (pairs of name and value) for translation.
-func (e *FileError) With(key, hintKey string, kv ...string) *FileError {
-	e.Key, e.HintKey = key, hintKey
-	if len(kv) > 1 {
-		e.Args = make(map[string]string, len(kv)/2)
-		for i := 0; i+1 < len(kv); i += 2 {
-			e.Args[kv[i]] = kv[i+1]
-		}
-	}
-	return e
+func (e *FileError) Error() string { return locale.English(e.Message) }
+
+func fileErr(code string, msg, hint locale.Message) *FileError {
+	return &FileError{Code: code, Message: msg, Hint: hint}
 }
 
-func (e *FileError) Error() string { return e.Message }
-
-func fileErr(code, hint, format string, args ...any) *FileError {
-	return &FileError{Code: code, Message: fmt.Sprintf(format, args...), Hint: hint}
+// TooLarge is the error of a file larger than maxBytes.
+func TooLarge(maxBytes int64) *FileError {
+	return fileErr("too_large", fileTooLarge.With(maxBytes>>20), fileHintSplit.With())
 }
-
-const saveAsHint = "In Excel or LibreOffice choose Save As → “CSV UTF-8 (comma delimited)” or “Excel Workbook (.xlsx)”, or start from the template."
 
 // Template columns, in order. The source_* columns describe a source
 // the catalogue does not have yet.
@@ -72,7 +60,6 @@ var (
 // number and fields, io.EOF at the end.
 type rowSource interface {
 	Next() (line int, fields []string, err error)
-	Where(line int) string // "line 12" or "sheet data, row 12"
 	Close() error
 }
 
@@ -104,25 +91,24 @@ func columnLetter(i int) string {
 // cannot be read.
 func sniff(head []byte, name string) (format string, ferr *FileError) {
 	if len(head) == 0 {
-		return "", fileErr("empty", "Export the data again, or fill in the template.", "The file %s is empty.", name).With("empty_file", "empty", "Name", name)
+		return "", fileErr("empty", fileEmptyFile.With(name), fileHintEmpty.With())
 	}
 	switch {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return "xlsx", nil
 	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0}):
-		return "", fileErr("xls", saveAsHint, "The file is an old Excel 97–2003 workbook (.xls), which cannot be read.").With("xls", "save_as")
+		return "", fileErr("xls", fileXLS.With(), fileHintSaveAs.With())
 	case bytes.HasPrefix(head, []byte("%PDF")):
-		return "", fileErr("pdf", saveAsHint, "The file is a PDF, not a spreadsheet.").With("pdf", "save_as")
+		return "", fileErr("pdf", filePdf.With(), fileHintSaveAs.With())
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}), looksUTF16(head):
-		return "", fileErr("utf16", saveAsHint, "The file is encoded as UTF-16 (Excel’s “Unicode text”); it must be UTF-8.").With("utf16", "save_as")
+		return "", fileErr("utf16", fileUTF16.With(), fileHintSaveAs.With())
 	case bytes.IndexByte(head, 0) >= 0:
-		return "", fileErr("binary", saveAsHint, "The file is not text: it holds binary data, so it is neither CSV nor XLSX.").With("binary", "save_as")
+		return "", fileErr("binary", fileBinary.With(), fileHintSaveAs.With())
 	}
 	t := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(string(head[:min(len(head), 512)]), "\ufeff")))
 	for _, p := range []string{"<!doctype", "<html", "<table", "<?xml", "<head", "<body"} {
 		if strings.HasPrefix(t, p) {
-			return "", fileErr("html", "Open the page in a spreadsheet program and save it as CSV UTF-8 or XLSX, or start from the template.",
-				"The file is a web page (HTML or XML) saved under a spreadsheet name, not CSV or XLSX.").With("html", "")
+			return "", fileErr("html", fileHTML.With(), fileHintHTML.With())
 		}
 	}
 	return "csv", nil
@@ -168,18 +154,16 @@ func scanCSV(path string, lim Limits) (lines int, ferr *FileError, err error) {
 			line++
 		}
 		if long > lim.MaxLineBytes {
-			return 0, fileErr("line_too_long", "Each row must be on its own line; check that the file was exported as CSV with line breaks, and that no cell holds a whole document.",
-				"Line %d is %d bytes long; a line may be at most %d bytes.", line, long, lim.MaxLineBytes).With("line_too_long", "",
-				"Line", strconv.Itoa(line), "Length", strconv.Itoa(long), "Max", strconv.Itoa(lim.MaxLineBytes)), nil
+			return 0, fileErr("line_too_long", fileLineTooLong.With(strconv.Itoa(line), strconv.Itoa(long), strconv.Itoa(lim.MaxLineBytes)), fileHintLineTooLong.With()), nil
 		}
 		if long == len(b) && !utf8.Valid(b) {
-			return 0, fileErr("encoding", saveAsHint, "Line %d is not valid UTF-8 text (the file was perhaps saved as Windows-1252 or Latin-1).", line).With("encoding", "save_as", "Line", strconv.Itoa(line)), nil
+			return 0, fileErr("encoding", fileEncoding.With(strconv.Itoa(line)), fileHintSaveAs.With()), nil
 		}
 		if bytes.IndexByte(b, 0) >= 0 {
-			return 0, fileErr("binary", saveAsHint, "Line %d holds a NUL byte: the file is not plain text.", line).With("nul_byte", "save_as", "Line", strconv.Itoa(line)), nil
+			return 0, fileErr("binary", fileNulByte.With(strconv.Itoa(line)), fileHintSaveAs.With()), nil
 		}
 		if line > lim.MaxRows+1 {
-			return 0, fileErr("too_many_rows", "Split the file into several uploads.", "The file has more than %d data rows, the most one upload may have.", lim.MaxRows).With("too_many_rows", "split", "Max", strconv.Itoa(lim.MaxRows)), nil
+			return 0, fileErr("too_many_rows", fileTooManyRows.With(strconv.Itoa(lim.MaxRows)), fileHintSplit.With()), nil
 		}
 		if rerr == io.EOF {
 			return line, nil, nil
@@ -207,7 +191,7 @@ func detectComma(first string) (rune, *FileError) {
 	c, s, t := count(','), count(';'), count('\t')
 	switch {
 	case c == 0 && s == 0 && t > 0:
-		return 0, fileErr("tab_separated", saveAsHint, "The file is separated by tabs; the template is separated by commas or semicolons.").With("tab_separated", "save_as")
+		return 0, fileErr("tab_separated", fileTabSeparated.With(), fileHintSaveAs.With())
 	case s > c:
 		return ';', nil
 	default:
@@ -237,8 +221,7 @@ func (s *csvSource) Next() (int, []string, error) {
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			return pe.StartLine, nil, fileErr("csv_syntax", "A field that contains a quote, the delimiter or a line break must be wrapped in double quotes, and a quote inside it doubled (\"\"). Re-export the file from a spreadsheet program, or fix that line.",
-				"Line %d, column %d: %s.", pe.Line, pe.Column, pe.Err).With("csv_syntax", "", "Line", strconv.Itoa(pe.Line), "Column", strconv.Itoa(pe.Column), "Detail", pe.Err.Error())
+			return pe.StartLine, nil, fileErr("csv_syntax", fileCSVSyntax.With(strconv.Itoa(pe.Line), strconv.Itoa(pe.Column), pe.Err.Error()), fileHintCSVSyntax.With())
 		}
 		return 0, nil, err
 	}
@@ -246,8 +229,7 @@ func (s *csvSource) Next() (int, []string, error) {
 	return line, rec, nil
 }
 
-func (s *csvSource) Where(line int) string { return fmt.Sprintf("line %d", line) }
-func (s *csvSource) Close() error          { return s.f.Close() }
+func (s *csvSource) Close() error { return s.f.Close() }
 
 // openCSV opens a CSV file, reads and checks its header.
 func openCSV(path string, read *int64) (*csvSource, header, *FileError, error) {
@@ -263,8 +245,7 @@ func openCSV(path string, read *int64) (*csvSource, header, *FileError, error) {
 		f.Close()
 		// encoding/csv would skip the empty line and take the first row
 		// of data for the header.
-		return nil, header{}, fileErr("no_header", "The template’s first line names its columns: "+strings.Join(templateColumns, ", ")+".",
-			"The first line is empty: the file must start with a header line naming its columns.").With("no_header", "first_line", "Columns", strings.Join(templateColumns, ", ")), nil
+		return nil, header{}, fileErr("no_header", fileNoHeader.With(), fileHintFirstLine.With(strings.Join(templateColumns, ", "))), nil
 	}
 	comma, ferr := detectComma(first)
 	if ferr != nil {
@@ -287,7 +268,7 @@ func openCSV(path string, read *int64) (*csvSource, header, *FileError, error) {
 			return nil, header{}, fe, nil
 		}
 		if err == io.EOF {
-			return nil, header{}, fileErr("empty", "Export the data again, or fill in the template.", "The file holds no rows, not even the header line.").With("empty", "empty"), nil
+			return nil, header{}, fileErr("empty", fileEmpty.With(), fileHintEmpty.With()), nil
 		}
 		return nil, header{}, nil, err
 	}
@@ -334,12 +315,11 @@ func checkHeader(names []string, comma rune) (header, *FileError) {
 		}
 		h.idx[c] = i
 	}
-	want := "The template’s columns are " + strings.Join(templateColumns, ", ") + " (the first six are required). Download the template from the uploads page and copy your data into it."
 	if allEmpty {
-		return h, fileErr("no_header", want, "The first line is empty: the file must start with a header line naming its columns.").With("no_header", "template_columns", "Columns", strings.Join(templateColumns, ", "))
+		return h, fileErr("no_header", fileNoHeader.With(), fileHintTemplateColumns.With(strings.Join(templateColumns, ", ")))
 	}
 	if len(dups) > 0 {
-		return h, fileErr("duplicate_header", "Remove or rename one of each pair.", "A column appears twice in the header: %s.", strings.Join(dups, "; ")).With("duplicate_header", "", "Columns", strings.Join(dups, "; "))
+		return h, fileErr("duplicate_header", fileDuplicateHeader.With(strings.Join(dups, "; ")), fileHintDuplicateHeader.With())
 	}
 	var missing []string
 	for _, c := range requiredColumns {
@@ -348,22 +328,23 @@ func checkHeader(names []string, comma rune) (header, *FileError) {
 		}
 	}
 	if len(missing) > 0 {
-		msg := fmt.Sprintf("The header lacks the required column(s) %s.", strings.Join(missing, ", "))
-		key := "missing_columns"
-		if len(unknown) > 0 {
-			msg += fmt.Sprintf(" It has columns the template does not know: %s.", strings.Join(limitList(unknown, 8), ", "))
-			key += "_unknown"
+		unknownList := strings.Join(limitList(unknown, 8), ", ")
+		layout := len(missing) >= 3 // not the template at all
+		var msg locale.Message
+		switch {
+		case len(unknown) > 0 && layout:
+			msg = fileMissingColumnsUnknownLayout.With(strings.Join(missing, ", "), unknownList)
+		case len(unknown) > 0:
+			msg = fileMissingColumnsUnknown.With(strings.Join(missing, ", "), unknownList)
+		case layout:
+			msg = fileMissingColumnsLayout.With(strings.Join(missing, ", "))
+		default:
+			msg = fileMissingColumns.With(strings.Join(missing, ", "))
 		}
-		if len(missing) >= 3 {
-			msg += " This is not the upload template’s layout (other layouts, such as the WHO or CDP databases, need their columns mapped first)."
-			key += "_layout"
-		}
-		return h, fileErr("missing_columns", want, "%s", msg).With(key, "template_columns", "Missing", strings.Join(missing, ", "),
-			"Unknown", strings.Join(limitList(unknown, 8), ", "), "Columns", strings.Join(templateColumns, ", "))
+		return h, fileErr("missing_columns", msg, fileHintTemplateColumns.With(strings.Join(templateColumns, ", ")))
 	}
 	if len(unknown) > 0 {
-		return h, fileErr("unknown_columns", want, "The header has column(s) the template does not know: %s.", strings.Join(limitList(unknown, 8), ", ")).With("unknown_columns", "template_columns",
-			"Unknown", strings.Join(limitList(unknown, 8), ", "), "Columns", strings.Join(templateColumns, ", "))
+		return h, fileErr("unknown_columns", fileUnknownColumns.With(strings.Join(limitList(unknown, 8), ", ")), fileHintTemplateColumns.With(strings.Join(templateColumns, ", ")))
 	}
 	return h, nil
 }
@@ -389,17 +370,16 @@ func (s *xlsxSource) Next() (int, []string, error) {
 		s.row++
 		cols, err := s.rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
-			return s.row, nil, fileErr("xlsx_damaged", saveAsHint, "The workbook cannot be read at sheet %s, row %d: it is damaged or truncated.", s.sheet, s.row).With("xlsx_damaged_at", "save_as", "Sheet", s.sheet, "Row", strconv.Itoa(s.row))
+			return s.row, nil, fileErr("xlsx_damaged", fileXLSXDamagedAt.With(s.sheet, strconv.Itoa(s.row)), fileHintSaveAs.With())
 		}
 		return s.row, cols, nil
 	}
 	if err := s.rows.Error(); err != nil {
-		return s.row, nil, fileErr("xlsx_damaged", saveAsHint, "The workbook cannot be read after sheet %s, row %d: it is damaged or truncated.", s.sheet, s.row).With("xlsx_damaged_after", "save_as", "Sheet", s.sheet, "Row", strconv.Itoa(s.row))
+		return s.row, nil, fileErr("xlsx_damaged", fileXLSXDamagedAfter.With(s.sheet, strconv.Itoa(s.row)), fileHintSaveAs.With())
 	}
 	return 0, nil, io.EOF
 }
 
-func (s *xlsxSource) Where(line int) string { return fmt.Sprintf("sheet %s, row %d", s.sheet, line) }
 func (s *xlsxSource) Close() error {
 	if s.rows != nil {
 		s.rows.Close()
@@ -415,12 +395,12 @@ func openXLSX(path string, lim Limits) (src *xlsxSource, h header, ferr *FileErr
 		// excelize can panic on some malformed archives; a bad file must
 		// not take the server down.
 		if r := recover(); r != nil {
-			src, ferr, err = nil, fileErr("xlsx_damaged", saveAsHint, "The workbook is damaged or truncated and cannot be read.").With("xlsx_damaged", "save_as"), nil
+			src, ferr, err = nil, fileErr("xlsx_damaged", fileXLSXDamaged.With(), fileHintSaveAs.With()), nil
 		}
 	}()
 	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: lim.MaxBytes * 8, UnzipXMLSizeLimit: 16 << 20})
 	if err != nil {
-		return nil, header{}, fileErr("xlsx_damaged", saveAsHint, "The file looks like an XLSX workbook but cannot be opened: it is damaged, truncated or password-protected.").With("xlsx_unopenable", "save_as"), nil
+		return nil, header{}, fileErr("xlsx_damaged", fileXLSXUnopenable.With(), fileHintSaveAs.With()), nil
 	}
 	sheet := ""
 	for _, n := range f.GetSheetList() {
@@ -439,12 +419,12 @@ func openXLSX(path string, lim Limits) (src *xlsxSource, h header, ferr *FileErr
 	}
 	if sheet == "" {
 		f.Close()
-		return nil, header{}, fileErr("xlsx_no_sheet", "Put the data on a sheet named “data”, as in the template.", "The workbook has no data sheet.").With("xlsx_no_sheet", ""), nil
+		return nil, header{}, fileErr("xlsx_no_sheet", fileXLSXNoSheet.With(), fileHintXLSXNoSheet.With()), nil
 	}
 	rows, err := f.Rows(sheet)
 	if err != nil {
 		f.Close()
-		return nil, header{}, fileErr("xlsx_damaged", saveAsHint, "The sheet %s cannot be read: the workbook is damaged or truncated.", sheet).With("xlsx_sheet_damaged", "save_as", "Sheet", sheet), nil
+		return nil, header{}, fileErr("xlsx_damaged", fileXLSXSheetDamaged.With(sheet), fileHintSaveAs.With()), nil
 	}
 	src = &xlsxSource{f: f, rows: rows, sheet: sheet}
 	// Progress through a workbook is counted in rows: the sheet's
@@ -463,7 +443,7 @@ func openXLSX(path string, lim Limits) (src *xlsxSource, h header, ferr *FileErr
 		if errors.As(err, &fe) {
 			return nil, header{}, fe, nil
 		}
-		return nil, header{}, fileErr("empty", "Fill in the template's data sheet.", "The sheet %s is empty: it has not even a header row.", sheet).With("empty_sheet", "empty_sheet", "Sheet", sheet), nil
+		return nil, header{}, fileErr("empty", fileEmptySheet.With(sheet), fileHintEmptySheet.With()), nil
 	}
 	h, ferr = checkHeader(append([]string(nil), names...), 0)
 	if ferr != nil {

@@ -5,13 +5,15 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/twinmetrics/twinmetrics/metrics"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/twinmetrics/twinmetrics/locale"
+	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
 // PublishOptions are the choices staff make when publishing.
@@ -25,31 +27,15 @@ type PublishOptions struct {
 }
 
 // RefusedError is a publish or rollback that was refused; its message
-// says why and what to do. Code names the message for translation and
-// Args fill its placeholders; Msg is the English text.
+// says why and what to do.
 type RefusedError struct {
-	Msg  string
-	Code string
-	Args map[string]string
+	Message locale.Message
 }
 
-func (e *RefusedError) Error() string { return e.Msg }
+func (e *RefusedError) Error() string { return locale.English(e.Message) }
 
-func refuse(format string, args ...any) *RefusedError {
-	return &RefusedError{Msg: fmt.Sprintf(format, args...)}
-}
-
-// with gives a refusal its code and named arguments (pairs of name and
-// value).
-func (e *RefusedError) with(code string, kv ...string) error {
-	e.Code = code
-	if len(kv) > 1 {
-		e.Args = make(map[string]string, len(kv)/2)
-		for i := 0; i+1 < len(kv); i += 2 {
-			e.Args[kv[i]] = kv[i+1]
-		}
-	}
-	return e
+func refuse(k locale.Key, values ...any) *RefusedError {
+	return &RefusedError{Message: k.With(values...)}
 }
 
 // Publish writes a checked upload into the data in one transaction: the
@@ -65,17 +51,17 @@ func (u *Uploader) Publish(ctx context.Context, key string, user metrics.User, o
 	}
 	switch {
 	case p.State == StatePublished:
-		return p.UploadID, refuse("This upload is already published (upload #%d).", p.UploadID).with("already_published", "ID", strconv.FormatInt(p.UploadID, 10))
+		return p.UploadID, refuse(refusedAlreadyPublished, p.UploadID)
 	case p.State == StateFailed && p.FileError != nil:
-		return 0, refuse("The file cannot be published: %s", p.FileError.Message).with("file_error")
+		return 0, refuse(refusedFileError)
 	case p.State != StateReady:
-		return 0, refuse("The upload is not checked yet (it is %s).", p.State).with("not_checked", "State", p.State)
+		return 0, refuse(refusedNotChecked, StateName(p.State))
 	case p.Counts.Rejected > 0 && !opt.AllowRejected:
-		return 0, refuse("%d row(s) are rejected. Fix them and upload the file again, or choose to publish without the rejected rows.", p.Counts.Rejected).with("rejected", "Count", strconv.Itoa(p.Counts.Rejected))
+		return 0, refuse(refusedRejected, p.Counts.Rejected)
 	case p.Counts.Warned > 0 && !opt.ConfirmWarnings:
-		return 0, refuse("%d row(s) have warnings. Check them and confirm that the values are right before publishing.", p.Counts.Warned).with("warnings", "Count", strconv.Itoa(p.Counts.Warned))
+		return 0, refuse(refusedWarnings, p.Counts.Warned)
 	case p.Counts.New+p.Counts.Changed == 0:
-		return 0, refuse("Publishing would change nothing: every row is unchanged or rejected.").with("nothing")
+		return 0, refuse(refusedNothing)
 	}
 	// The staged rows go in with INSERT … SELECT from the preview's file,
 	// attached to the writer connection for the length of the
@@ -104,15 +90,14 @@ func (u *Uploader) Publish(ctx context.Context, key string, user metrics.User, o
 	}
 	dv, _ = strconv.ParseInt(dvs, 10, 64)
 	if dv != p.DataVersion {
-		return 0, refuse("The data changed since this file was checked (data version %d, now %d). Check it again to see what publishing would do now.", p.DataVersion, dv).with("data_changed",
-			"Version", strconv.FormatInt(p.DataVersion, 10), "Now", strconv.FormatInt(dv, 10))
+		return 0, refuse(refusedDataChanged, p.DataVersion, dv)
 	}
 	var gone int
 	if err := tx.GetContext(ctx, &gone, `SELECT COUNT(*) FROM stage.replaced r LEFT JOIN main.observations o ON o.id = r.old_id AND o.retired_by IS NULL WHERE o.id IS NULL`); err != nil {
 		return 0, err
 	}
 	if gone > 0 {
-		return 0, refuse("%d value(s) this upload replaces changed since the file was checked. Check it again.", gone).with("replaced_changed", "Count", strconv.Itoa(gone))
+		return 0, refuse(refusedReplacedChanged, gone)
 	}
 	now := u.now().UTC().Format(time.RFC3339)
 	res, err := tx.ExecContext(ctx, `INSERT INTO main.uploads (kind, file_name, sha256, format, uploaded_by, created_at, published_at, status,
@@ -130,7 +115,7 @@ func (u *Uploader) Publish(ctx context.Context, key string, user metrics.User, o
 		if _, err := tx.ExecContext(ctx, `INSERT INTO main.sources (code, title, publisher, url, vintage, licence, citation) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			ns.Code, ns.Title, ns.Publisher, ns.URL, ns.Vintage, ns.Licence, ns.Title); err != nil {
 			if strings.Contains(err.Error(), "UNIQUE") {
-				return 0, refuse("The source %s was added to the catalogue since this file was checked. Check it again.", ns.Code).with("source_added", "Code", ns.Code)
+				return 0, refuse(refusedSourceAdded, ns.Code)
 			}
 			return 0, err
 		}
@@ -222,11 +207,10 @@ func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user metrics.Us
 		return err
 	}
 	if up.Kind != "file" {
-		return refuse("Upload #%d is the seed data, which is not rolled back from here.", uploadID).with("seed", "ID", strconv.FormatInt(uploadID, 10))
+		return refuse(refusedSeed, uploadID)
 	}
 	if up.Status != "published" {
-		return refuse("Upload #%d is %s, not published: there is nothing to roll back.", uploadID, strings.ReplaceAll(up.Status, "_", " ")).with("not_published",
-			"ID", strconv.FormatInt(uploadID, 10), "Status", up.Status)
+		return refuse(refusedNotPublished, uploadID, StateName(up.Status))
 	}
 	var later []struct {
 		ID     int64  `db:"id"`
@@ -242,13 +226,11 @@ func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user metrics.Us
 		return err
 	}
 	if len(later) > 0 {
-		var names, ids []string
+		var ids []string
 		for _, l := range later {
-			names = append(names, fmt.Sprintf("#%d (%s, by %s, %s: %d value(s))", l.ID, l.File, l.By, l.When, l.Values))
 			ids = append(ids, fmt.Sprintf("#%d (%s, %s, %s: %d)", l.ID, l.File, l.By, l.When, l.Values))
 		}
-		return refuse("Upload #%d cannot be rolled back: later upload(s) %s replaced values it brought. Roll those back first, newest first, or upload a correction instead.",
-			uploadID, strings.Join(names, ", ")).with("later_uploads", "ID", strconv.FormatInt(uploadID, 10), "Later", strings.Join(ids, ", "))
+		return refuse(refusedLaterUploads, uploadID, strings.Join(ids, ", "))
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE observations SET retired_by = NULL WHERE retired_by = ? AND (upload_id IS NULL OR upload_id <> ?)`, uploadID, uploadID); err != nil {
 		return err

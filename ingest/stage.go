@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/twinmetrics/twinmetrics/metrics"
 	"io"
 	"os"
 	"path/filepath"
@@ -22,6 +21,9 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/twinmetrics/twinmetrics/locale"
+	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
 // A pending upload lives in its own folder under the spool directory:
@@ -68,17 +70,17 @@ type Pending struct {
 	Counts      Counts       `json:"counts"`
 	NewSources  []*NewSource `json:"new_sources,omitempty"`
 	UploadID    int64        `json:"upload_id,omitempty"`
-	Failure     string       `json:"failure,omitempty"`
-	// FailureCode names the failure for translation; Failure is English.
-	FailureCode string `json:"failure_code,omitempty"`
+	// Failure says why the check stopped, if it did.
+	Failure *locale.Message `json:"failure,omitempty"`
 }
 
-// Where names a row's place in the file: "line 12" or "sheet data, row 12".
-func (p *Pending) Where(line int) string {
+// Where names a row's place in the file: "line 12" of a CSV file or
+// "row 12" of a workbook.
+func (p *Pending) Where(line int) locale.Message {
 	if p.Format == "xlsx" {
-		return fmt.Sprintf("row %d", line)
+		return whereRow.With(line)
 	}
-	return fmt.Sprintf("line %d", line)
+	return whereLine.With(line)
 }
 
 // Progress is how far the receipt and check of an upload have got.
@@ -130,7 +132,7 @@ func NewUploader(store *metrics.Store, dir string, limits Limits, now func() tim
 	}
 	for _, p := range pending {
 		if p.State == StateReceived || p.State == StateValidating {
-			p.State, p.Failure, p.FailureCode = StateFailed, "The check was interrupted (the server restarted). Check the file again; nothing was changed.", "interrupted"
+			p.State, p.Failure = StateFailed, ref(failureInterrupted.With())
 			if err := u.save(p); err != nil {
 				return nil, err
 			}
@@ -254,7 +256,7 @@ func (u *Uploader) Receive(ctx context.Context, r io.Reader, fileName string, us
 	}
 	if n > u.limits.MaxBytes {
 		os.RemoveAll(filepath.Join(u.dir, p.Key))
-		return nil, (&FileError{Code: "too_large", Message: fmt.Sprintf("The file is larger than %d MB, the most one upload may be.", u.limits.MaxBytes>>20), Hint: "Split the file into several uploads."}).With("too_large", "split", "MB", strconv.FormatInt(u.limits.MaxBytes>>20, 10))
+		return nil, TooLarge(u.limits.MaxBytes)
 	}
 	p.Size, p.SHA256 = n, hex.EncodeToString(h.Sum(nil))
 	if err := u.save(p); err != nil {
@@ -336,7 +338,7 @@ func (u *Uploader) Check(ctx context.Context, key string) (*Pending, error) {
 	u.mu.Lock()
 	if _, busy := u.progress[key]; busy {
 		u.mu.Unlock()
-		return nil, errors.New("this upload is already being checked")
+		return nil, errAlreadyChecking.Err()
 	}
 	pr := &Progress{}
 	u.progress[key] = pr
@@ -350,7 +352,7 @@ func (u *Uploader) check(ctx context.Context, key string, pr *Progress) (p *Pend
 			err = fmt.Errorf("checking upload %s panicked: %v", key, r)
 		}
 		if err != nil && p != nil {
-			p.State, p.Failure, p.FailureCode = StateFailed, "The check stopped on an internal error; the data is unchanged. Try again, or tell the site's maintainers.", "internal"
+			p.State, p.Failure = StateFailed, ref(failureInternal.With())
 			_ = u.save(p)
 		}
 		u.mu.Lock()
@@ -367,7 +369,7 @@ func (u *Uploader) check(ctx context.Context, key string, pr *Progress) (p *Pend
 	case StatePublished, StateDiscarded:
 		return p, fmt.Errorf("upload %s is %s", key, p.State)
 	}
-	p.State, p.FileError, p.Counts, p.NewSources, p.Failure, p.FailureCode = StateValidating, nil, Counts{}, nil, "", ""
+	p.State, p.FileError, p.Counts, p.NewSources, p.Failure = StateValidating, nil, Counts{}, nil, nil
 	if err := u.save(p); err != nil {
 		return p, err
 	}
@@ -523,7 +525,7 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		}
 		c.Total++
 		if c.Total > u.limits.MaxRows {
-			return fileErr("too_many_rows", "Split the file into several uploads.", "The file has more than %d data rows, the most one upload may have.", u.limits.MaxRows).With("too_many_rows", "split", "Max", strconv.Itoa(u.limits.MaxRows)), nil
+			return fileErr("too_many_rows", fileTooManyRows.With(strconv.Itoa(u.limits.MaxRows)), fileHintSplit.With()), nil
 		}
 		r := ck.row(line, h, fields)
 		switch r.Status {
@@ -588,7 +590,7 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		}
 	}
 	if c.Total == 0 {
-		return fileErr("no_rows", "Add one row per value below the header.", "The file has a header but no data rows.").With("no_rows", ""), nil
+		return fileErr("no_rows", fileNoRows.With(), fileHintNoRows.With()), nil
 	}
 	if err := ins.flush(ctx); err != nil {
 		return nil, err
@@ -764,10 +766,10 @@ func (u *Uploader) Discard(key string) error {
 		return err
 	}
 	if p.State == StatePublished {
-		return errors.New("this upload is published: roll it back instead")
+		return errDiscardPublished.Err()
 	}
 	if p.State == StateValidating {
-		return errors.New("this upload is still being checked")
+		return errDiscardChecking.Err()
 	}
 	return os.RemoveAll(filepath.Join(u.dir, key))
 }

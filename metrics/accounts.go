@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/twinmetrics/twinmetrics/locale"
 )
 
 // Roles: editors upload; admins also manage users and the catalogue.
@@ -41,20 +43,36 @@ const (
 
 // Errors the sign-in path returns; each is safe to show.
 var (
-	ErrBadCredentials = errors.New("the email or password is wrong")
+	ErrBadCredentials = msgBadCredentials.Err()
 	ErrNoSession      = errors.New("not signed in")
+)
+
+// What the accounts say to a person.
+var (
+	msgBadCredentials = locale.Define("login.error.bad_credentials")
+	msgThrottled      = locale.Define("login.error.throttled", "Seconds")
+	msgCurrentWrong   = locale.Define("users.error.current_wrong")
+	msgPasswordLong   = locale.Define("users.error.password_long")
+	msgPasswordShort  = locale.Define("users.error.password_short", "Min")
+	msgNotEmail       = locale.Define("users.error.not_email", "Email")
+	msgBadRole        = locale.Define("users.error.bad_role", "Role")
+	msgUserExists     = locale.Define("users.error.exists", "Email")
+	msgNoUser         = locale.Define("users.error.no_user", "Email")
 )
 
 // ThrottledError says a sign-in was refused because of earlier failures.
 type ThrottledError struct{ Wait time.Duration }
 
-func (e *ThrottledError) Error() string {
+// Message says how long to wait.
+func (e *ThrottledError) Message() locale.Message {
 	secs := int(e.Wait.Round(time.Second) / time.Second)
 	if secs < 1 {
 		secs = 1
 	}
-	return fmt.Sprintf("too many failed sign-ins: try again in %d seconds", secs)
+	return msgThrottled.With(secs)
 }
+
+func (e *ThrottledError) Error() string { return locale.English(e.Message()) }
 
 // User is a staff account.
 type User struct {
@@ -136,10 +154,10 @@ func hashToken(tok string) string {
 
 func checkPasswordRules(pw string) error {
 	if len([]rune(pw)) < MinPassword {
-		return fmt.Errorf("the password must be at least %d characters long", MinPassword)
+		return msgPasswordShort.Err(MinPassword)
 	}
 	if len(pw) > 1024 {
-		return errors.New("the password is longer than 1024 bytes")
+		return msgPasswordLong.Err()
 	}
 	return nil
 }
@@ -148,10 +166,10 @@ func checkPasswordRules(pw string) error {
 func (s *Store) AddUser(ctx context.Context, email, role, password string, now time.Time) (User, error) {
 	email = strings.TrimSpace(email)
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
-		return User{}, fmt.Errorf("%q is not an email address", email)
+		return User{}, msgNotEmail.Err(email)
 	}
 	if role != RoleAdmin && role != RoleEditor {
-		return User{}, fmt.Errorf("role must be admin or editor, not %q", role)
+		return User{}, msgBadRole.Err(role)
 	}
 	if err := checkPasswordRules(password); err != nil {
 		return User{}, err
@@ -165,7 +183,7 @@ func (s *Store) AddUser(ctx context.Context, email, role, password string, now t
 		return User{}, err
 	}
 	if n > 0 {
-		return User{}, fmt.Errorf("a user with the email %s already exists", email)
+		return User{}, msgUserExists.Err(email)
 	}
 	if _, err := s.db.W.ExecContext(ctx, `INSERT INTO users (email, password_hash, role, created_at) VALUES (?, ?, ?, ?)`,
 		email, h, role, now.UTC().Format(time.RFC3339)); err != nil {
@@ -179,7 +197,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 	var u User
 	err := s.q.GetUserByEmail.GetContext(ctx, &u, strings.TrimSpace(email))
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, fmt.Errorf("user %s: %w", email, ErrNotFound)
+		return u, msgNoUser.Wrap(ErrNotFound, email)
 	}
 	return u, err
 }
@@ -265,7 +283,7 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, old, new, keep
 		return err
 	}
 	if !checkPassword(h, old) {
-		return errors.New("the current password is wrong")
+		return msgCurrentWrong.Err()
 	}
 	if err := checkPasswordRules(new); err != nil {
 		return err

@@ -4,23 +4,55 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/twinmetrics/twinmetrics/locale"
 )
 
 // InvalidError lists what is wrong with a catalogue form, by field.
-type InvalidError struct{ Fields map[string]string }
+type InvalidError struct{ Fields map[string]locale.Message }
 
 func (e *InvalidError) Error() string {
 	var ps []string
 	for k, v := range e.Fields {
-		ps = append(ps, k+": "+v)
+		ps = append(ps, k+": "+locale.English(v))
 	}
+	sort.Strings(ps)
 	return strings.Join(ps, "; ")
 }
+
+// invalid is the error of one bad field.
+func invalid(field string, m locale.Message) *InvalidError {
+	return &InvalidError{map[string]locale.Message{field: m}}
+}
+
+// What the catalogue says of a bad field.
+var (
+	catSlugCity      = locale.Define("catalogue.error.slug_city")
+	catSlug          = locale.Define("catalogue.error.slug")
+	catName          = locale.Define("catalogue.error.name")
+	catISO3          = locale.Define("catalogue.error.iso3")
+	catKind          = locale.Define("catalogue.error.kind")
+	catLatitude      = locale.Define("catalogue.error.latitude")
+	catLongitude     = locale.Define("catalogue.error.longitude")
+	catIndicatorCode = locale.Define("catalogue.error.indicator_code")
+	catSourceCode    = locale.Define("catalogue.error.source_code")
+	catUnit          = locale.Define("catalogue.error.unit")
+	catUnitFixed     = locale.Define("catalogue.error.unit_fixed")
+	catDirection     = locale.Define("catalogue.error.direction")
+	catRequired      = locale.Define("catalogue.error.required")
+	catURL           = locale.Define("catalogue.error.url")
+	catOneOf         = locale.Define("catalogue.error.one_of", "List")
+	catAliasTaken    = locale.Define("catalogue.error.alias_taken", "Alias", "Name")
+	catNoCity        = locale.Define("catalogue.error.no_city", "Slug")
+	catListedTwice   = locale.Define("catalogue.error.listed_twice", "Slug")
+	catCitySlugs     = locale.Define("catalogue.error.city_slugs")
+)
 
 var (
 	slugRule = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
@@ -86,33 +118,33 @@ func optFloat(s string, lo, hi float64) (any, bool) {
 
 // SaveCity adds an area or edits the one with the slug, with its aliases.
 func (s *Store) SaveCity(ctx context.Context, in CityInput, who string) error {
-	bad := map[string]string{}
+	bad := map[string]locale.Message{}
 	in.Slug, in.Name = strings.TrimSpace(in.Slug), strings.TrimSpace(in.Name)
 	in.CountryISO3 = strings.ToUpper(strings.TrimSpace(in.CountryISO3))
 	if in.Slug == "" {
 		in.Slug = Slugify(in.Name)
 	}
 	if !slugRule.MatchString(in.Slug) {
-		bad["slug"] = "use lower-case letters, digits and hyphens, such as ho-chi-minh-city"
+		bad["slug"] = catSlugCity.With()
 	}
 	if in.Name == "" || len(in.Name) > 200 {
-		bad["name"] = "a name of 1 to 200 characters is required"
+		bad["name"] = catName.With()
 	}
 	if !iso3Rule.MatchString(in.CountryISO3) {
-		bad["country_iso3"] = "an ISO 3166 alpha-3 code, such as VNM or SVK"
+		bad["country_iso3"] = catISO3.With()
 	}
 	switch in.Kind {
 	case KindCity, KindMetropolitan, KindAgglomeration, KindCountry:
 	default:
-		bad["kind"] = "city, metropolitan, agglomeration or country"
+		bad["kind"] = catKind.With()
 	}
 	lat, ok := optFloat(in.Latitude, -90, 90)
 	if !ok {
-		bad["latitude"] = "a number between -90 and 90, or empty"
+		bad["latitude"] = catLatitude.With()
 	}
 	lon, ok := optFloat(in.Longitude, -180, 180)
 	if !ok {
-		bad["longitude"] = "a number between -180 and 180, or empty"
+		bad["longitude"] = catLongitude.With()
 	}
 	var aliases []string
 	for _, a := range strings.FieldsFunc(in.Aliases, func(r rune) bool { return r == '\n' || r == '|' }) {
@@ -129,7 +161,7 @@ func (s *Store) SaveCity(ctx context.Context, in CityInput, who string) error {
 			var other string
 			err := tx.GetContext(ctx, &other, `SELECT ar.slug FROM area_aliases al JOIN areas ar ON ar.id = al.area_id WHERE al.folded = ? AND ar.slug <> ? LIMIT 1`, Fold(a), in.Slug)
 			if err == nil {
-				return "", &InvalidError{map[string]string{"aliases": fmt.Sprintf("%q already names %s", a, other)}}
+				return "", invalid("aliases", catAliasTaken.With(a, other))
 			}
 		}
 		var id int64
@@ -156,29 +188,29 @@ func (s *Store) SaveCity(ctx context.Context, in CityInput, who string) error {
 // SaveIndicator adds or edits an indicator. Its unit must be one the
 // app can convert; derived indicators are defined in the seed.
 func (s *Store) SaveIndicator(ctx context.Context, in IndicatorInput, who string) error {
-	bad := map[string]string{}
+	bad := map[string]locale.Message{}
 	in.Code = strings.TrimSpace(in.Code)
 	if !codeRe.MatchString(in.Code) {
-		bad["code"] = "lower-case letters, digits and underscores, such as pm25_annual_mean"
+		bad["code"] = catIndicatorCode.With()
 	}
 	okTheme := false
 	for _, t := range Themes {
 		okTheme = okTheme || t == in.Theme
 	}
 	if !okTheme {
-		bad["theme"] = "one of " + strings.Join(Themes, ", ")
+		bad["theme"] = catOneOf.With(strings.Join(Themes, ", "))
 	}
 	u, ok := LookupUnit(in.Unit)
 	if !ok {
-		bad["unit"] = "a unit code from the list"
+		bad["unit"] = catUnit.With()
 	}
 	switch in.Direction {
 	case LowerIsBetter, HigherIsBetter, Neutral:
 	default:
-		bad["direction"] = "lower_is_better, higher_is_better or neutral"
+		bad["direction"] = catDirection.With()
 	}
 	if strings.TrimSpace(in.NameEN) == "" {
-		bad["name_en"] = "required"
+		bad["name_en"] = catRequired.With()
 	}
 	if len(bad) > 0 {
 		return &InvalidError{bad}
@@ -189,7 +221,7 @@ func (s *Store) SaveIndicator(ctx context.Context, in IndicatorInput, who string
 			return "", err
 		}
 		if n > 0 {
-			return "", &InvalidError{map[string]string{"unit": "values are stored in the current unit; changing it would change their meaning"}}
+			return "", invalid("unit", catUnitFixed.With())
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO indicators (code, theme, unit, direction, name_en, name_vi, definition_en, standards, sort_order)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1000)
@@ -202,16 +234,16 @@ func (s *Store) SaveIndicator(ctx context.Context, in IndicatorInput, who string
 
 // SaveSource adds or edits a source.
 func (s *Store) SaveSource(ctx context.Context, in SourceInput, who string) error {
-	bad := map[string]string{}
+	bad := map[string]locale.Message{}
 	in.Code = strings.TrimSpace(in.Code)
 	if !codeRe.MatchString(in.Code) {
-		bad["code"] = "lower-case letters, digits and underscores, such as hcmc_doe_2024"
+		bad["code"] = catSourceCode.With()
 	}
 	if strings.TrimSpace(in.Title) == "" {
-		bad["title"] = "required"
+		bad["title"] = catRequired.With()
 	}
 	if in.URL != "" && !strings.HasPrefix(in.URL, "https://") && !strings.HasPrefix(in.URL, "http://") {
-		bad["url"] = "must start with https:// or http://"
+		bad["url"] = catURL.With()
 	}
 	if len(bad) > 0 {
 		return &InvalidError{bad}
@@ -229,12 +261,12 @@ func (s *Store) SaveSource(ctx context.Context, in SourceInput, who string) erro
 
 // SavePair adds or edits a twin pair and its two sides.
 func (s *Store) SavePair(ctx context.Context, in PairInput, who string) error {
-	bad := map[string]string{}
+	bad := map[string]locale.Message{}
 	var slugs [2][]string
 	for i := range 2 {
 		in.Labels[i] = strings.TrimSpace(in.Labels[i])
 		if in.Labels[i] == "" {
-			bad[fmt.Sprintf("side%d_label", i+1)] = "required"
+			bad[fmt.Sprintf("side%d_label", i+1)] = catRequired.With()
 		}
 		for _, c := range strings.Split(in.Cities[i], ",") {
 			if c = strings.TrimSpace(c); c != "" {
@@ -242,14 +274,14 @@ func (s *Store) SavePair(ctx context.Context, in PairInput, who string) error {
 			}
 		}
 		if len(slugs[i]) == 0 {
-			bad[fmt.Sprintf("side%d_cities", i+1)] = "at least one city slug"
+			bad[fmt.Sprintf("side%d_cities", i+1)] = catCitySlugs.With()
 		}
 	}
 	if in.Slug == "" && len(bad) == 0 {
 		in.Slug = Slugify(in.Labels[0]) + "-" + Slugify(in.Labels[1])
 	}
 	if !slugRule.MatchString(in.Slug) {
-		bad["slug"] = "lower-case letters, digits and hyphens"
+		bad["slug"] = catSlug.With()
 	}
 	if strings.TrimSpace(in.Programme) == "" {
 		in.Programme = "World Cities 2017–2018"
@@ -279,10 +311,10 @@ func (s *Store) SavePair(ctx context.Context, in PairInput, who string) error {
 			for pos, slug := range slugs[i] {
 				var aid int64
 				if err := tx.GetContext(ctx, &aid, `SELECT id FROM areas WHERE slug = ?`, slug); err != nil {
-					return "", &InvalidError{map[string]string{fmt.Sprintf("side%d_cities", i+1): fmt.Sprintf("no city has the slug %q: add it first", slug)}}
+					return "", invalid(fmt.Sprintf("side%d_cities", i+1), catNoCity.With(slug))
 				}
 				if _, err := tx.ExecContext(ctx, `INSERT INTO pair_members (pair_id, side, area_id, position) VALUES (?, ?, ?, ?)`, pid, i+1, aid, pos); err != nil {
-					return "", &InvalidError{map[string]string{fmt.Sprintf("side%d_cities", i+1): fmt.Sprintf("%s is listed twice", slug)}}
+					return "", invalid(fmt.Sprintf("side%d_cities", i+1), catListedTwice.With(slug))
 				}
 			}
 		}

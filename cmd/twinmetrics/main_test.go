@@ -41,7 +41,7 @@ func TestStaffCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{"1 new, 0 changed, 0 unchanged, 1 rejected", "line 3, column city (\"Kosce\")", "Did you mean Košice (kosice)?", "Nothing is published yet"} {
+	for _, w := range []string{"1 new, 0 changed, 0 unchanged, 1 rejected", "Line 3, column city (\"Kosce\")", "Did you mean Košice (kosice)?", "Nothing is published yet"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("import report lacks %q:\n%s", w, out)
 		}

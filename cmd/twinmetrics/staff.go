@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twinmetrics/twinmetrics/locale"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -96,7 +97,7 @@ func importCommand(ctx context.Context, file string, st settings, store *metrics
 	p, err := up.Receive(ctx, f, filepath.Base(file), user)
 	var fe *ingest.FileError
 	if errors.As(err, &fe) {
-		fmt.Fprintf(stdout, "The file cannot be read: %s\nHow to fix it: %s\nNothing was changed.\n", fe.Message, fe.Hint)
+		fmt.Fprintf(stdout, "The file cannot be read: %s\nHow to fix it: %s\nNothing was changed.\n", locale.English(fe.Message), locale.English(fe.Hint))
 		return errors.New("the file was refused")
 	}
 	if err != nil {
@@ -105,7 +106,7 @@ func importCommand(ctx context.Context, file string, st settings, store *metrics
 	if p, err = up.Check(ctx, p.Key); err != nil {
 		return err
 	}
-	if err := up.WriteReport(ctx, stdout, p); err != nil {
+	if err := writeReport(ctx, up, stdout, p); err != nil {
 		return err
 	}
 	if p.FileError != nil {

@@ -100,7 +100,7 @@
         button.disabled = false;
         var msg = say(form, "failed", { status: xhr.status });
         if (r && r.text) { msg = r.text; }
-        else if (r && r.file_error) { msg = r.file_error.message + " " + say(form, "how-to-fix") + " " + r.file_error.hint; }
+        else if (r && r.file_error) { msg = r.file_error.message.text + " " + say(form, "how-to-fix") + " " + r.file_error.hint.text; }
         else if (r && r.error) { msg = r.error; }
         show(status, bar, text, 0, msg);
         status.classList.add("error-message");

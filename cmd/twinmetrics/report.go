@@ -1,34 +1,37 @@
-package ingest
+package main
 
 import (
 	"context"
 	"fmt"
 	"io"
+
+	"github.com/twinmetrics/twinmetrics/ingest"
+	"github.com/twinmetrics/twinmetrics/locale"
 )
 
-// WriteReport writes the check of an upload as text: what the preview
+// writeReport writes the check of an upload as text: what the preview
 // page shows, every rejected row and every warning with its line,
-// column and how to fix it.
-func (u *Uploader) WriteReport(ctx context.Context, w io.Writer, p *Pending) error {
+// column and how to fix it. Messages are in English, from the catalogue.
+func writeReport(ctx context.Context, u *ingest.Uploader, w io.Writer, p *ingest.Pending) error {
 	fmt.Fprintf(w, "File:     %s (%s, %d bytes)\nSHA-256:  %s\nUpload:   %s\n", p.FileName, p.Format, p.Size, p.SHA256, p.Key)
 	if p.FileError != nil {
-		fmt.Fprintf(w, "\nThe file cannot be read: %s\nHow to fix it: %s\nNothing was changed.\n", p.FileError.Message, p.FileError.Hint)
+		fmt.Fprintf(w, "\nThe file cannot be read: %s\nHow to fix it: %s\nNothing was changed.\n", locale.English(p.FileError.Message), locale.English(p.FileError.Hint))
 		return nil
 	}
-	if p.Failure != "" {
-		fmt.Fprintf(w, "\n%s\n", p.Failure)
+	if p.Failure != nil {
+		fmt.Fprintf(w, "\n%s\n", locale.English(*p.Failure))
 		return nil
 	}
 	c := p.Counts
 	fmt.Fprintf(w, "Rows:     %d: %d new, %d changed, %d unchanged, %d rejected, %d with warnings\n", c.Total, c.New, c.Changed, c.Unchanged, c.Rejected, c.Warned)
 	for _, ns := range p.NewSources {
-		fmt.Fprintf(w, "New source: %s (%s), described on %s\n", ns.Code, ns.Title, p.Where(ns.Line))
+		fmt.Fprintf(w, "New source: %s (%s), described on %s\n", ns.Code, ns.Title, locale.English(p.Where(ns.Line)))
 	}
 	for _, sec := range []struct {
 		title string
 		warn  bool
 	}{{"Rejected rows", false}, {"Warnings to confirm", true}} {
-		status := RowRejected
+		status := ingest.RowRejected
 		if sec.warn {
 			status = ""
 		}
@@ -51,7 +54,7 @@ func (u *Uploader) WriteReport(ctx context.Context, w io.Writer, p *Pending) err
 					if pr.Value != "" {
 						val = fmt.Sprintf(" (%q)", pr.Value)
 					}
-					fmt.Fprintf(w, "  %s, column %s%s: %s\n      How to fix: %s\n", p.Where(r.Line), pr.Column, val, pr.Message, pr.Hint)
+					fmt.Fprintf(w, "  %s, column %s%s: %s\n      How to fix: %s\n", locale.English(p.Where(r.Line)), pr.Column, val, locale.English(pr.Message), locale.English(pr.Hint))
 				}
 			}
 			if len(rows) < 1000 {

@@ -1,0 +1,53 @@
+package dashboard
+
+import "github.com/twinmetrics/twinmetrics/locale"
+
+// Why a request was refused.
+var (
+	msgSignInFirst   = locale.Define("staff.error.sign_in_first")
+	msgFormExpired   = locale.Define("staff.error.form_expired")
+	msgAdminsOnly    = locale.Define("staff.error.admins_only")
+	msgLoginExpired  = locale.Define("login.error.expired")
+	msgBearerHeader  = locale.Define("api.error.bearer_header")
+	msgTokenUnknown  = locale.Define("api.error.token_unknown")
+	msgSendToken     = locale.Define("api.error.send_token")
+	msgCSRFHeader    = locale.Define("api.error.csrf_header")
+	msgUploadRate    = locale.Define("upload.error.rate")
+	msgNothingStored = locale.Define("api.detail.not_found")
+	msgNoEndpoint    = locale.Define("api.detail.no_endpoint")
+)
+
+// Why an uploaded file was not received.
+var (
+	fileNoFile              = locale.Define("upload.file.no_file")
+	fileNoFileChosen        = locale.Define("upload.file.no_file_chosen")
+	fileBadRequest          = locale.Define("upload.file.bad_request")
+	fileHintNoFileMultipart = locale.Define("upload.file_hint.no_file_multipart")
+	fileHintChooseFile      = locale.Define("upload.file_hint.choose_file")
+	fileHintChooseCSVXLSX   = locale.Define("upload.file_hint.choose_csv_xlsx")
+	fileHintTryAgain        = locale.Define("upload.file_hint.try_again")
+)
+
+// Problem documents: their titles and details, and why a parameter is
+// not valid.
+var (
+	titleInvalidParam    = locale.Define("api.title.invalid_param")
+	titleTooLarge        = locale.Define("api.title.too_large")
+	titleNotFound        = locale.Define("api.title.not_found")
+	detailInvalidParam   = locale.Define("api.detail.invalid_param", "Name", "Reason")
+	detailTooLarge       = locale.Define("api.detail.too_large", "Count", "Max")
+	reasonUnknownParam   = locale.Define("data.reason.unknown_param")
+	reasonUnknownKnown   = locale.Define("data.reason.unknown_param_known", "Known")
+	reasonUnknownCity    = locale.Define("data.reason.unknown_city", "Code")
+	reasonUnknownPair    = locale.Define("data.reason.unknown_pair", "Code")
+	reasonUnknownInd     = locale.Define("data.reason.unknown_indicator", "Code")
+	reasonUnknownTheme   = locale.Define("data.reason.unknown_theme", "Code", "Themes")
+	reasonUnknownSource  = locale.Define("data.reason.unknown_source", "Code")
+	reasonYear           = locale.Define("data.reason.year", "Value")
+	reasonEmptyRange     = locale.Define("data.reason.empty_range", "From", "To")
+	reasonShown          = locale.Define("data.reason.shown", "Value")
+	reasonFormatAPI      = locale.Define("data.reason.format_api", "Value")
+	reasonFormatDownload = locale.Define("data.reason.format_download", "Value")
+	reasonLimit          = locale.Define("data.reason.limit", "Max", "Value")
+	reasonCursor         = locale.Define("data.reason.cursor")
+)
