@@ -8,8 +8,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/twinmetrics/twinmetrics/locale"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
+
+var reasonUnknownKind = locale.Define("data.reason.unknown_kind", "Code", "Kinds")
 
 // targetColumns are the columns of a target in CSV answers and in the
 // data package's targets resource.
@@ -181,7 +184,7 @@ func (s *Server) listTargetsAPI(c echo.Context) error {
 			ok = ok || v == k
 		}
 		if !ok {
-			return badParam("kind", "unknown kind "+strconv.Quote(k)+"; kinds are "+strings.Join(metrics.TargetKinds, ", "))
+			return badParam("kind", reasonUnknownKind.With(k, strings.Join(metrics.TargetKinds, ", ")))
 		}
 	}
 	st, err := s.store.Stamp(ctx)
