@@ -25,6 +25,9 @@ var badFiles = []struct {
 	line   int    // row error
 	column string
 	want   string
+	// profile: a publisher's file, once refused for its header, now
+	// read with this import profile; want names a place it skips.
+	profile string
 }{
 	{file: "empty.csv", code: "empty", want: "is empty"},
 	{file: "binary.csv", code: "binary", want: "not text"},
@@ -32,9 +35,9 @@ var badFiles = []struct {
 	{file: "utf16_with_bom.csv", code: "utf16", want: "UTF-16"},
 	{file: "utf16le_without_bom.csv", code: "utf16", want: "UTF-16"},
 	{file: "windows1252.csv", code: "encoding", want: "Line 2 is not valid UTF-8"},
-	{file: "wrong_headers_who.csv", code: "missing_columns", want: "City or Locality"},
-	{file: "wrong_headers_cdp.csv", code: "missing_columns", want: "not the upload template"},
-	{file: "wrong_headers_eurostat.csv", code: "missing_columns", want: `"STRUCTURE" (column A)`},
+	{file: "wrong_headers_who.csv", profile: "who-aaq-2022-csv", want: "Durres"},
+	{file: "wrong_headers_cdp.csv", profile: "cdp-citywide-2018", want: "Comune di Lucca"},
+	{file: "wrong_headers_eurostat.csv", profile: "eurostat-sdmx-csv", want: "Bern (greater city)"},
 	{file: "duplicated_header.csv", code: "duplicate_header", want: `"year" in columns C and G`},
 	{file: "missing_unit_column.csv", code: "missing_columns", want: "lacks the required column(s) unit"},
 	{file: "unknown_extra_column.csv", code: "unknown_columns", want: `"comment" (column I)`},
@@ -122,7 +125,21 @@ func TestBadFilesCorpus(t *testing.T) {
 			if code >= 500 {
 				t.Fatalf("server error %d: %v", code, out)
 			}
-			if bf.code != "" {
+			if bf.profile != "" {
+				// Read as published: its places are not in the catalogue,
+				// so every value is skipped and listed, none rejected.
+				readAs, _ := out["read_as"].(map[string]any)
+				if code != http.StatusCreated || readAs["profile"] != bf.profile || out["file_error"] != nil {
+					t.Fatalf("status %d, read as %v, want 201 read with %s: %v", code, readAs, bf.profile, out)
+				}
+				counts, _ := out["counts"].(map[string]any)
+				if counts["rejected"] != float64(0) || counts["total"] != float64(0) || counts["skipped"].(float64) < 1 {
+					t.Errorf("counts %v, want every value skipped", counts)
+				}
+				if !strings.Contains(fmt.Sprint(out["skips"]), bf.want) {
+					t.Errorf("skipped places %v lack %q", out["skips"], bf.want)
+				}
+			} else if bf.code != "" {
 				if code != http.StatusUnprocessableEntity {
 					t.Errorf("status %d, want 422", code)
 				}

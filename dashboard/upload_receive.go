@@ -13,7 +13,10 @@ import (
 
 // receiveFile streams the multipart field "file" into a pending upload,
 // without holding it in memory, and refuses a body over the size limit.
+// The field "profile" names the import profile to read it with (none:
+// the one its header matches).
 func (s *Server) receiveFile(c echo.Context) (*ingest.Pending, error) {
+	profile := ""
 	req := c.Request()
 	lim := s.uploads.Limits()
 	// Say so before reading a body that announces itself as too large.
@@ -37,12 +40,45 @@ func (s *Server) receiveFile(c echo.Context) (*ingest.Pending, error) {
 			}
 			return nil, &ingest.FileError{Code: "bad_request", Message: fileBadRequest.With(), Hint: fileHintTryAgain.With()}
 		}
-		if part.FormName() != "file" {
+		switch part.FormName() {
+		case "profile":
+			profile = readSmallField(part)
+			continue
+		case "file":
+		default:
 			part.Close()
 			continue
 		}
-		return s.receivePart(c, part, lim)
+		p, err := s.receivePart(c, part, lim)
+		if err != nil {
+			return nil, err
+		}
+		// A profile field may also follow the file.
+		for {
+			next, err := mr.NextPart()
+			if err != nil {
+				break
+			}
+			if next.FormName() == "profile" {
+				profile = readSmallField(next)
+			}
+			next.Close()
+		}
+		if profile != "" {
+			if err := s.uploads.UseProfile(c.Request().Context(), p.Key, profile); err != nil {
+				s.uploads.Discard(p.Key)
+				return nil, err
+			}
+		}
+		return p, nil
 	}
+}
+
+// readSmallField reads a short form field (a profile name).
+func readSmallField(part *multipart.Part) string {
+	defer part.Close()
+	b, _ := io.ReadAll(io.LimitReader(part, 200))
+	return strings.TrimSpace(string(b))
 }
 
 func (s *Server) receivePart(c echo.Context, part *multipart.Part, lim ingest.Limits) (*ingest.Pending, error) {

@@ -10,3 +10,9 @@ import "embed"
 //
 //go:embed *.csv
 var Files embed.FS
+
+// Profiles are the shipped import profiles (profiles/*.json), one per
+// publisher layout; see docs/import-profiles.md.
+//
+//go:embed profiles/*.json
+var Profiles embed.FS

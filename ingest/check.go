@@ -68,6 +68,58 @@ type checkedRow struct {
 	Indicator    string
 	Source       string
 	Problems     []Problem
+	// Column is the file column the value came from (profiles).
+	Column string
+	// Changes say, for a changed row, which fields differ from the
+	// stored value and how.
+	Changes []FieldChange
+}
+
+// FieldChange is one field of a changed row: from the stored value to
+// the file's.
+type FieldChange struct {
+	Field string `json:"field"` // value, flags or note
+	From  string `json:"from"`
+	To    string `json:"to"`
+}
+
+// diffText shortens two long texts to where they differ, keeping a
+// little context, so that a preview shows the change and not 80
+// identical characters.
+func diffText(a, b string) (string, string) {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) <= 80 && len(rb) <= 80 {
+		return a, b
+	}
+	i := 0
+	for i < len(ra) && i < len(rb) && ra[i] == rb[i] {
+		i++
+	}
+	start := max(0, i-20)
+	cut := func(r []rune) string {
+		s := string(r[start:])
+		if start > 0 {
+			s = "…" + s
+		}
+		return clip(s)
+	}
+	return cut(ra), cut(rb)
+}
+
+// diffObs lists the fields in which a row differs from a stored value.
+func diffObs(o existingObs, value float64, flags, note string) []FieldChange {
+	var out []FieldChange
+	if !sameValue(o.Value, value) {
+		out = append(out, FieldChange{Field: "value", From: FormatPlain(o.Value), To: FormatPlain(value)})
+	}
+	if o.Flags != flags {
+		out = append(out, FieldChange{Field: "flags", From: o.Flags, To: flags})
+	}
+	if o.Note != note {
+		from, to := diffText(o.Note, note)
+		out = append(out, FieldChange{Field: "note", From: from, To: to})
+	}
+	return out
 }
 
 // Row statuses in the preview.
@@ -640,6 +692,7 @@ func (ck *checker) row(line int, h header, fields []string) checkedRow {
 					r.Status = RowUnchanged
 				} else {
 					r.Status = RowChanged
+					r.Changes = diffObs(olds[0], value, r.Flags, r.Note)
 					ids := make([]string, len(olds))
 					r.OldIDList = make([]int64, len(olds))
 					for i, o := range olds {

@@ -50,7 +50,9 @@ func FuzzUploadCheck(f *testing.F) {
 			}
 		case p.State == ingest.StateReady:
 			c := p.Counts
-			if c.Total != c.New+c.Changed+c.Unchanged+c.Rejected || c.Total == 0 {
+			// A publisher's file read with a profile may hold nothing for
+			// the catalogue's areas: then every value is skipped.
+			if c.Total != c.New+c.Changed+c.Unchanged+c.Rejected || c.Total == 0 && c.Skipped == 0 && (p.Skips == nil || p.Skips.NoValue == 0) {
 				t.Fatalf("counts do not add up: %+v", c)
 			}
 			rows, total, err := app.Uploads.Rows(ctx, p.Key, ingest.RowRejected, false, 0, 50)

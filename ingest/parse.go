@@ -363,6 +363,8 @@ type xlsxSource struct {
 	sheet     string
 	row       int
 	totalRows int
+	// shared: the workbook is closed by its owner, not with the sheet
+	shared bool
 }
 
 func (s *xlsxSource) Next() (int, []string, error) {
@@ -383,6 +385,9 @@ func (s *xlsxSource) Next() (int, []string, error) {
 func (s *xlsxSource) Close() error {
 	if s.rows != nil {
 		s.rows.Close()
+	}
+	if s.shared {
+		return nil
 	}
 	return s.f.Close()
 }

@@ -51,6 +51,11 @@ type Counts struct {
 	Unchanged int `json:"unchanged"`
 	Rejected  int `json:"rejected"`
 	Warned    int `json:"warned"`
+	// Lines is how many data lines were read; Skipped how many values a
+	// profile left out (areas not in the catalogue, indicators not
+	// mapped, filtered rows), which are not in Total.
+	Lines   int `json:"lines,omitempty"`
+	Skipped int `json:"skipped,omitempty"`
 }
 
 // Pending is a received upload and what its check found.
@@ -72,6 +77,11 @@ type Pending struct {
 	UploadID    int64        `json:"upload_id,omitempty"`
 	// Failure says why the check stopped, if it did.
 	Failure *locale.Message `json:"failure,omitempty"`
+	// Profile is the import profile asked for (empty: detect one);
+	// ReadAs the one that read the file, Skips what it left out.
+	Profile string  `json:"profile,omitempty"`
+	ReadAs  *ReadAs `json:"read_as,omitempty"`
+	Skips   *Skips  `json:"skips,omitempty"`
 }
 
 // Where names a row's place in the file: "line 12" of a CSV file or
@@ -113,6 +123,47 @@ type Uploader struct {
 	wg       sync.WaitGroup
 	sem      chan struct{}
 	pubMu    sync.Mutex
+	profiles func(context.Context) ([]*Profile, error)
+}
+
+// SetProfiles sets where the uploader finds import profiles (shipped
+// ones unless set).
+func (u *Uploader) SetProfiles(fn func(context.Context) ([]*Profile, error)) { u.profiles = fn }
+
+// Profiles lists the import profiles uploads are read with.
+func (u *Uploader) Profiles(ctx context.Context) ([]*Profile, error) {
+	if u.profiles == nil {
+		return ShippedProfiles()
+	}
+	return u.profiles(ctx)
+}
+
+// UseProfile makes a received upload be read with the named profile
+// instead of the one its header matches.
+func (u *Uploader) UseProfile(ctx context.Context, key, name string) error {
+	p, err := u.Pending(key)
+	if err != nil {
+		return err
+	}
+	ps, err := u.Profiles(ctx)
+	if err != nil {
+		return err
+	}
+	for _, pr := range ps {
+		if pr.Name == name {
+			p.Profile = name
+			return u.save(p)
+		}
+	}
+	return unknownProfile(name, ps)
+}
+
+func unknownProfile(name string, ps []*Profile) *FileError {
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = p.Name
+	}
+	return fileErr("unknown_profile", fileUnknownProfile.With(clip(name)), fileHintUnknownProfile.With(strings.Join(names, ", ")))
 }
 
 // NewUploader keeps pending uploads under dir.
@@ -370,6 +421,7 @@ func (u *Uploader) check(ctx context.Context, key string, pr *Progress) (p *Pend
 		return p, fmt.Errorf("upload %s is %s", key, p.State)
 	}
 	p.State, p.FileError, p.Counts, p.NewSources, p.Failure = StateValidating, nil, Counts{}, nil, nil
+	p.ReadAs, p.Skips = nil, nil
 	if err := u.save(p); err != nil {
 		return p, err
 	}
@@ -392,7 +444,7 @@ func (u *Uploader) check(ctx context.Context, key string, pr *Progress) (p *Pend
 
 const stageSchema = `
 CREATE TABLE rows (
-    line INTEGER PRIMARY KEY, status TEXT NOT NULL, warn INTEGER NOT NULL,
+    id INTEGER PRIMARY KEY, line INTEGER NOT NULL, col TEXT NOT NULL, changes TEXT NOT NULL, status TEXT NOT NULL, warn INTEGER NOT NULL,
     area_id INTEGER, indicator_id INTEGER, year INTEGER, value REAL,
     value_as_given TEXT NOT NULL, unit_as_given TEXT NOT NULL,
     source_id INTEGER, new_source TEXT NOT NULL, flags TEXT NOT NULL, note TEXT NOT NULL,
@@ -417,6 +469,26 @@ func openStage(path string, create bool) (*sqlx.DB, error) {
 	return db, nil
 }
 
+// pickProfile finds the profile to read a file with: the one asked
+// for, else the one whose header signature the file matches, else none
+// (the template).
+func (u *Uploader) pickProfile(ctx context.Context, p *Pending, path, format string) (*Profile, *FileError, error) {
+	ps, err := u.Profiles(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.Profile != "" {
+		for _, pr := range ps {
+			if pr.Name == p.Profile {
+				return pr, nil, nil
+			}
+		}
+		return nil, unknownProfile(p.Profile, ps), nil
+	}
+	pr, err := DetectProfile(path, format, ps, u.limits)
+	return pr, nil, err
+}
+
 // stage reads the file, checks every row and writes it to stage.db.
 func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileError, error) {
 	orig := u.path(p.Key, "original")
@@ -432,12 +504,39 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		return ferr, nil
 	}
 	p.Format = format
+	if format == "csv" {
+		if _, ferr, err = scanCSV(orig, u.limits); ferr != nil || err != nil {
+			return ferr, err
+		}
+	}
+	prof, ferr, err := u.pickProfile(ctx, p, orig, format)
+	if ferr != nil || err != nil {
+		return ferr, err
+	}
 	var read int64
 	var xs *xlsxSource
 	var src rowSource
 	var h header
-	switch format {
-	case "xlsx":
+	var ps *profileSource
+	switch {
+	case prof != nil:
+		ps, ferr, err = openForProfile(orig, format, prof, u.limits, &read)
+		if ferr != nil || err != nil {
+			return ferr, err
+		}
+		if missing, unwanted := prof.matches(ps.header); len(missing) > 0 || len(unwanted) > 0 {
+			ps.Close()
+			if len(missing) > 0 {
+				return fileErr("profile_mismatch", fileProfileMismatch.With(prof.Name, strings.Join(limitList(missing, 8), ", ")), fileHintProfileUpload.With()), nil
+			}
+			return fileErr("profile_mismatch", fileProfileMismatchRelease.With(prof.Name, strings.Join(unwanted, ", ")), fileHintProfileUpload.With()), nil
+		}
+		src, xs, h.comma = ps.src, ps.xs, ','
+		if ps.totalRows > 0 {
+			pr.Total.Store(int64(ps.totalRows))
+		}
+		p.ReadAs = &ReadAs{Profile: prof.Name, Title: prof.Title, Version: prof.Version, Detected: p.Profile == "", Sheet: ps.Sheets(), OtherSheets: ps.sheets}
+	case format == "xlsx":
 		xs, h, ferr, err = openXLSX(orig, u.limits)
 		if xs != nil {
 			src = xs
@@ -446,9 +545,6 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 			}
 		}
 	default:
-		if _, ferr, err = scanCSV(orig, u.limits); ferr != nil || err != nil {
-			return ferr, err
-		}
 		var cs *csvSource
 		cs, h, ferr, err = openCSV(orig, &read)
 		if cs != nil {
@@ -458,7 +554,11 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 	if ferr != nil || err != nil {
 		return ferr, err
 	}
-	defer src.Close()
+	if ps != nil {
+		defer ps.Close()
+	} else {
+		defer src.Close()
+	}
 
 	// The data version is read first: if anything changes while the
 	// catalogue and the stored values are read, the preview carries the
@@ -472,6 +572,12 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		return nil, err
 	}
 	ck := newChecker(cat, h.comma, u.now().Year())
+	var mapper *profileMapper
+	if prof != nil {
+		if mapper, ferr = newProfileMapper(prof, ps, ck, cat); ferr != nil {
+			return ferr, nil
+		}
+	}
 	if err := ck.loadExisting(ctx, u.store); err != nil {
 		return nil, err
 	}
@@ -491,8 +597,8 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		return nil, err
 	}
 	defer tx.Rollback()
-	ins := &batchInsert{tx: tx, head: `INSERT INTO rows (line, status, warn, area_id, indicator_id, year, value, value_as_given, unit_as_given,
-		source_id, new_source, flags, note, old_ids, old_value, city, indicator, source, problems, seq) VALUES `, cols: 20, rows: 50}
+	ins := &batchInsert{tx: tx, head: `INSERT INTO rows (line, col, changes, status, warn, area_id, indicator_id, year, value, value_as_given, unit_as_given,
+		source_id, new_source, flags, note, old_ids, old_value, city, indicator, source, problems, seq) VALUES `, cols: 22, rows: 50}
 	defer ins.close()
 	insReplaced, err := tx.PreparexContext(ctx, `INSERT INTO replaced (seq, old_id) VALUES (?, ?)`)
 	if err != nil {
@@ -501,33 +607,8 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 	defer insReplaced.Close()
 	var c Counts
 	seq := 0
-	for {
-		line, fields, err := src.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var fe *FileError
-			if errors.As(err, &fe) {
-				return fe, nil
-			}
-			return nil, err
-		}
-		blank := true
-		for _, f := range fields {
-			if strings.TrimSpace(f) != "" {
-				blank = false
-				break
-			}
-		}
-		if blank {
-			continue
-		}
+	put := func(r checkedRow) error {
 		c.Total++
-		if c.Total > u.limits.MaxRows {
-			return fileErr("too_many_rows", fileTooManyRows.With(strconv.Itoa(u.limits.MaxRows)), fileHintSplit.With()), nil
-		}
-		r := ck.row(line, h, fields)
 		switch r.Status {
 		case RowNew:
 			c.New++
@@ -541,10 +622,14 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		if r.Warn {
 			c.Warned++
 		}
-		probs := ""
+		probs, changes := "", ""
 		if len(r.Problems) > 0 {
 			b, _ := json.Marshal(r.Problems)
 			probs = string(b)
+		}
+		if len(r.Changes) > 0 {
+			b, _ := json.Marshal(r.Changes)
+			changes = string(b)
 		}
 		var area, ind, year, srcID, val, old, sq any
 		if r.Status == RowNew || r.Status == RowChanged {
@@ -552,7 +637,7 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 			sq = seq
 			for _, id := range r.OldIDList {
 				if _, err := insReplaced.ExecContext(ctx, seq, id); err != nil {
-					return nil, err
+					return err
 				}
 			}
 		}
@@ -574,12 +659,64 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 		if r.OldValue != nil {
 			old = *r.OldValue
 		}
-		if err := ins.add(ctx, line, r.Status, r.Warn, area, ind, year, val, clip(r.ValueAsGiven), clip(r.UnitAsGiven),
-			srcID, r.NewSource, r.Flags, r.Note, r.OldIDs, old, r.City, r.Indicator, r.Source, probs, sq); err != nil {
+		return ins.add(ctx, r.Line, clip(r.Column), changes, r.Status, r.Warn, area, ind, year, val, clip(r.ValueAsGiven), clip(r.UnitAsGiven),
+			srcID, r.NewSource, r.Flags, r.Note, r.OldIDs, old, r.City, r.Indicator, r.Source, probs, sq)
+	}
+	for {
+		line, fields, err := src.Next()
+		if err == io.EOF && ps != nil {
+			// a profile reading one sheet per indicator goes on to the next
+			more, ferr, err := ps.NextSheet()
+			if ferr != nil || err != nil {
+				return ferr, err
+			}
+			if more {
+				if missing, _ := prof.matches(ps.header); len(missing) > 0 {
+					return fileErr("profile_mismatch", fileProfileMismatchSheet.With(ps.sheet, prof.Name, strings.Join(limitList(missing, 8), ", ")), fileHintProfileUpload.With()), nil
+				}
+				next, ferr := newProfileMapper(prof, ps, ck, cat)
+				if ferr != nil {
+					return ferr, nil
+				}
+				next.carry(mapper)
+				mapper, src, xs = next, ps.src, ps.xs
+				continue
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var fe *FileError
+			if errors.As(err, &fe) {
+				return fe, nil
+			}
 			return nil, err
 		}
-		if c.Total%4096 == 0 {
-			pr.Rows.Store(int64(c.Total))
+		blank := true
+		for _, f := range fields {
+			if strings.TrimSpace(f) != "" {
+				blank = false
+				break
+			}
+		}
+		if blank {
+			continue
+		}
+		c.Lines++
+		if c.Lines > u.limits.MaxRows || c.Total > u.limits.MaxRows {
+			return fileErr("too_many_rows", fileTooManyRows.With(strconv.Itoa(u.limits.MaxRows)), fileHintSplit.With()), nil
+		}
+		if mapper != nil {
+			err = mapper.mapRow(line, fields, put)
+		} else {
+			err = put(ck.row(line, h, fields))
+		}
+		if err != nil {
+			return nil, err
+		}
+		if c.Lines%4096 == 0 {
+			pr.Rows.Store(int64(c.Lines))
 			if xs != nil {
 				read = int64(xs.row) // a workbook's progress is in rows
 			}
@@ -589,7 +726,11 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 			}
 		}
 	}
-	if c.Total == 0 {
+	if mapper != nil {
+		p.Skips = mapper.finish()
+		c.Skipped = p.Skips.Total()
+	}
+	if c.Total == 0 && c.Skipped == 0 && (p.Skips == nil || p.Skips.NoValue == 0) {
 		return fileErr("no_rows", fileNoRows.With(), fileHintNoRows.With()), nil
 	}
 	if err := ins.flush(ctx); err != nil {
@@ -661,6 +802,9 @@ func (b *batchInsert) close() {
 // PreviewRow is one row of the preview.
 type PreviewRow struct {
 	Line         int             `db:"line" json:"line"`
+	Column       string          `db:"col" json:"column,omitempty"`
+	ChangesJSON  string          `db:"changes" json:"-"`
+	Changes      []FieldChange   `db:"-" json:"changes,omitempty"`
 	Status       string          `db:"status" json:"status"`
 	Warn         bool            `db:"warn" json:"warning"`
 	AreaID       sql.NullInt64   `db:"area_id" json:"-"`
@@ -720,9 +864,9 @@ func (u *Uploader) Rows(ctx context.Context, key, status string, warnOnly bool, 
 		return nil, 0, err
 	}
 	var rows []PreviewRow
-	err = sdb.SelectContext(ctx, &rows, `SELECT line, status, warn, area_id, indicator_id, year, value, value_as_given, unit_as_given,
+	err = sdb.SelectContext(ctx, &rows, `SELECT line, col, changes, status, warn, area_id, indicator_id, year, value, value_as_given, unit_as_given,
 		source_id, new_source, flags, note, old_ids, old_value, city, indicator, source, problems
-		FROM rows WHERE `+where+` ORDER BY line LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+		FROM rows WHERE `+where+` ORDER BY line, id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -734,6 +878,9 @@ func (u *Uploader) Rows(ctx context.Context, key, status string, warnOnly bool, 
 		r := &rows[i]
 		if r.ProblemsJSON != "" {
 			_ = json.Unmarshal([]byte(r.ProblemsJSON), &r.Problems)
+		}
+		if r.ChangesJSON != "" {
+			_ = json.Unmarshal([]byte(r.ChangesJSON), &r.Changes)
 		}
 		if a := cat.AreaByID(r.AreaID.Int64); a != nil && r.AreaID.Valid {
 			r.AreaName = a.Name

@@ -19,15 +19,15 @@ import (
 
 var updateTargets = flag.Bool("update-targets", false, "write data/targets.csv from the publishers' files")
 
-// rawDir is where the publishers' files are kept beside the repository
-// (TWINMETRICS_RAW overrides it).
+// rawDir is where the publishers' files are kept: data/raw, as
+// published (TWINMETRICS_RAW overrides it).
 func rawDir(t *testing.T) string {
 	dir := os.Getenv("TWINMETRICS_RAW")
 	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "data", "raw")
+		dir = filepath.Join("..", "data", "raw")
 	}
 	if _, err := os.Stat(filepath.Join(dir, "net_zero_tracker")); err != nil {
-		t.Skipf("publisher files not found in %s (set TWINMETRICS_RAW)", dir)
+		t.Fatalf("publisher files not found in %s: %v", dir, err)
 	}
 	return dir
 }

@@ -33,6 +33,9 @@ var units = []Unit{
 	{Code: "mwh", Label: "MWh", Dimension: "energy", ToBase: 3.6},
 	{Code: "gwh", Label: "GWh", Dimension: "energy", ToBase: 3600},
 	{Code: "twh", Label: "TWh", Dimension: "energy", ToBase: 3.6e6},
+	// tonnes of oil equivalent, 1 toe = 41.868 GJ (the IEA and Eurostat convention)
+	{Code: "ktoe", Label: "ktoe", Dimension: "energy", ToBase: 41.868e3, Aliases: []string{"thousand tonnes of oil equivalent"}},
+	{Code: "mtoe", Label: "Mtoe", Dimension: "energy", ToBase: 41.868e6, Aliases: []string{"million tonnes of oil equivalent"}},
 	{Code: "percent", Label: "%", Dimension: "share", ToBase: 1, Aliases: []string{"%", "per cent", "percent", "pct"}},
 	{Code: "m2_per_person", Label: "m² per person", Dimension: "area per person", ToBase: 1, Aliases: []string{"m2 per person", "m2 per inhabitant", "m² per inhabitant", "m2/person", "m2 per capita"}},
 	{Code: "cars_per_1000", Label: "cars per 1,000 inhabitants", Dimension: "cars per 1000", ToBase: 1, Aliases: []string{"cars per 1000 inhabitants", "cars per 1000 population"}},

@@ -7,7 +7,7 @@
 //	twinmetrics restore FILE   replace the database by a backup (server stopped)
 //	twinmetrics user add --email E --role admin|editor   (password on standard input)
 //	twinmetrics token create --email E [--name N] | token list | token revoke --id N
-//	twinmetrics import FILE --email E [--publish] [--allow-rejected] [--confirm-warnings]
+//	twinmetrics import FILE --email E [--profile NAME] [--publish] [--allow-rejected] [--confirm-warnings]
 //
 // Settings: -addr or TWINMETRICS_ADDR (default 127.0.0.1:8080), -db or
 // TWINMETRICS_DB (default var/twinmetrics.db), -dev or TWINMETRICS_DEV=1
@@ -60,6 +60,7 @@ type settings struct {
 	email, role, name              string
 	id                             int64
 	publish, allowRej, confirmWarn bool
+	profile                        string
 }
 
 func envOr(key, def string) string {
@@ -104,6 +105,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fset.BoolVar(&st.publish, "publish", false, "import: publish when the check passes")
 	fset.BoolVar(&st.allowRej, "allow-rejected", false, "import: publish without the rejected rows")
 	fset.BoolVar(&st.confirmWarn, "confirm-warnings", false, "import: the warnings are checked and the values are right")
+	fset.StringVar(&st.profile, "profile", "", "import: read the file with this import profile (default: the one its header matches)")
 	if err := fset.Parse(args); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/twinmetrics/twinmetrics/ingest"
 	"github.com/twinmetrics/twinmetrics/locale"
@@ -22,8 +23,53 @@ func writeReport(ctx context.Context, u *ingest.Uploader, w io.Writer, p *ingest
 		fmt.Fprintf(w, "\n%s\n", locale.English(*p.Failure))
 		return nil
 	}
+	if ra := p.ReadAs; ra != nil {
+		how := "its header matches"
+		if !ra.Detected {
+			how = "as asked"
+		}
+		fmt.Fprintf(w, "Read as:  %s (profile %s, version %d; %s)\n", ra.Title, ra.Profile, ra.Version, how)
+		if ra.Sheet != "" {
+			fmt.Fprintf(w, "Sheet:    %s", ra.Sheet)
+			if len(ra.OtherSheets) > 0 {
+				fmt.Fprintf(w, " (not read: %s)", strings.Join(ra.OtherSheets, ", "))
+			}
+			fmt.Fprintln(w)
+		}
+	}
 	c := p.Counts
 	fmt.Fprintf(w, "Rows:     %d: %d new, %d changed, %d unchanged, %d rejected, %d with warnings\n", c.Total, c.New, c.Changed, c.Unchanged, c.Rejected, c.Warned)
+	if s := p.Skips; s != nil {
+		fmt.Fprintf(w, "Read:     %d lines; %d values skipped: %d not in the catalogue (%d places), %d indicators not mapped, %d filtered; %d empty or notation-key cells\n",
+			c.Lines, c.Skipped, s.NotInCatalogue, len(s.Areas), s.NotMapped, s.Total()-s.NotInCatalogue-s.NotMapped, s.NoValue)
+		for i, a := range s.Areas {
+			if i == 10 {
+				fmt.Fprintf(w, "  … and %d more places\n", len(s.Areas)-10)
+				break
+			}
+			fmt.Fprintf(w, "  skipped, not in the catalogue: %s (%s), %d value(s) from %s\n", a.Name, a.Country, a.Values, locale.English(p.Where(a.FirstLine)))
+		}
+		for _, pr := range s.Proposals {
+			fmt.Fprintf(w, "  alias proposed: %q (%s) for %s (%s), %d value(s)\n", pr.Name, pr.Country, pr.AreaName, pr.Slug, pr.Values)
+		}
+		if len(s.NotMappedCodes) > 0 {
+			fmt.Fprintf(w, "  indicators not mapped: %s\n", strings.Join(s.NotMappedCodes, ", "))
+		}
+	}
+	if c.Changed > 0 {
+		rows, _, err := u.Rows(ctx, p.Key, ingest.RowChanged, false, 0, 20)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "\nChanged values (first %d of %d):\n", len(rows), c.Changed)
+		for _, r := range rows {
+			var parts []string
+			for _, ch := range r.Changes {
+				parts = append(parts, fmt.Sprintf("%s %q → %q", ch.Field, ch.From, ch.To))
+			}
+			fmt.Fprintf(w, "  %s: %s %s %d: %s\n", locale.English(p.Where(r.Line)), r.AreaName, r.IndicatorCode, r.YearInt, strings.Join(parts, "; "))
+		}
+	}
 	for _, ns := range p.NewSources {
 		fmt.Fprintf(w, "New source: %s (%s), described on %s\n", ns.Code, ns.Title, locale.English(p.Where(ns.Line)))
 	}

@@ -83,7 +83,7 @@ func tokenCommand(ctx context.Context, verb string, st settings, store *metrics.
 // report and, with --publish, publishes it.
 func importCommand(ctx context.Context, file string, st settings, store *metrics.Store, up *ingest.Uploader, stdout io.Writer) error {
 	if file == "" || st.email == "" {
-		return errors.New("usage: twinmetrics import FILE --email E [--publish] [--allow-rejected] [--confirm-warnings]")
+		return errors.New("usage: twinmetrics import FILE --email E [--profile NAME] [--publish] [--allow-rejected] [--confirm-warnings]")
 	}
 	user, err := store.UserByEmail(ctx, st.email)
 	if err != nil {
@@ -102,6 +102,16 @@ func importCommand(ctx context.Context, file string, st settings, store *metrics
 	}
 	if err != nil {
 		return err
+	}
+	if st.profile != "" {
+		if err := up.UseProfile(ctx, p.Key, st.profile); err != nil {
+			up.Discard(p.Key)
+			if errors.As(err, &fe) {
+				fmt.Fprintf(stdout, "%s\n%s\nNothing was changed.\n", locale.English(fe.Message), locale.English(fe.Hint))
+				return errors.New("no such import profile")
+			}
+			return err
+		}
 	}
 	if p, err = up.Check(ctx, p.Key); err != nil {
 		return err
