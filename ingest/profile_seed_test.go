@@ -131,7 +131,10 @@ var rawFiles = []struct {
 	{file: "eurostat/estat_urb_ctran_filtered_en.csv", profile: "eurostat-sdmx-csv",
 		want: []want{{"tampere", "commute_share_public_transport", 2017, 62, ""}}},
 	{file: "eurostat_energy/nrg_ind_ren.csv", profile: "eurostat-sdmx-csv",
-		want: []want{{"italy", "renewable_electricity_share_national", 2020, 38.081, ""}}},
+		want: []want{{"italy", "renewable_electricity_share_national", 2020, 38.081, ""},
+			// The national context line of the energy theme: the
+			// renewable share of gross final energy (REN).
+			{"italy", "renewable_final_energy_share_national", 2019, 18.181, ""}}},
 	{file: "eurostat_energy/estat_nrg_ind_eff_filtered_en.csv", profile: "eurostat-sdmx-csv",
 		want: []want{{"italy", "final_energy_consumption_total", 2020, 102.08 * 41.868e6 / 3.6, "converted"}}},
 	{file: "cdp/2016_-_Citywide_GHG_Emissions.csv", profile: "cdp-citywide-2016", via: "CDP_citywide_emissions_2016/"},
