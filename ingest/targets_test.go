@@ -264,3 +264,36 @@ func TestReadTargetsRefusesOtherFiles(t *testing.T) {
 		t.Error("message")
 	}
 }
+
+// TestTargetsProfileErrorsNameTheKey: a targets profile that cannot
+// work is refused with the key named.
+func TestTargetsProfileErrorsNameTheKey(t *testing.T) {
+	base := `{"format_version": 1, "name": "t", "version": 1, "title": "T", "output": "targets",
+		"read": {"format": "csv"}, "recognise": {"columns": ["Org"]}, "layout": {"kind": "long"},
+		"area": {"columns": ["Org"]}, "source": {"code": "cdp_targets_2021"}, "targets": %s}`
+	for _, c := range []struct{ targets, key string }{
+		{`{"report_year": {"column": "Year"}, "each": [{"kind": "Type", "precent": "Pct"}]}`, "targets.each[0].precent"},
+		{`{"report_year": {"column": "Year"}, "each": [{"percent": "Pct"}]}`, "targets.each[0].kind"},
+		{`{"report_year": {"column": "Year"}, "each": [{"kind_constant": "promise"}]}`, "targets.each[0].kind_constant"},
+		{`{"each": [{"kind": "Type"}]}`, "targets.report_year"},
+	} {
+		_, err := ingest.ParseProfile([]byte(strings.Replace(base, "%s", c.targets, 1)))
+		if err == nil || !strings.Contains(err.Error(), c.key) {
+			t.Errorf("%s: err %v, want the key %s named", c.targets, err, c.key)
+		}
+	}
+	// Shipped observation profiles never pick up a targets file.
+	ps, err := ingest.ShippedProfiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if p.Output == ingest.OutputTargets {
+			t.Errorf("%s is a targets profile among the observation profiles", p.Name)
+		}
+	}
+	tps, err := ingest.ShippedTargetProfiles()
+	if err != nil || len(tps) != 4 {
+		t.Errorf("targets profiles: %d, %v", len(tps), err)
+	}
+}
