@@ -27,14 +27,30 @@ type TargetsResult struct {
 // (kept, retired by this upload), so that a rollback brings those back;
 // targets of other sources stay beside them, conflicting or not.
 func PublishTargets(ctx context.Context, s *metrics.Store, user metrics.User, fileName string, b []byte, now time.Time) (TargetsResult, error) {
-	var res TargetsResult
-	cat, err := s.Catalogue(ctx)
+	res, rows, ts, areas, srcID, err := prepareTargets(ctx, s, fileName, b)
 	if err != nil {
 		return res, err
 	}
+	return publishTargets(ctx, s, user, fileName, b, now, res, rows, ts, areas, srcID)
+}
+
+// CheckTargets reads a targets file as PublishTargets would and says
+// what it would publish, changing nothing.
+func CheckTargets(ctx context.Context, s *metrics.Store, fileName string, b []byte) (TargetsResult, error) {
+	res, _, ts, _, _, err := prepareTargets(ctx, s, fileName, b)
+	res.New = len(ts)
+	return res, err
+}
+
+func prepareTargets(ctx context.Context, s *metrics.Store, fileName string, b []byte) (TargetsResult, []TargetRow, []metrics.Target, map[int64]bool, map[string]int64, error) {
+	var res TargetsResult
+	cat, err := s.Catalogue(ctx)
+	if err != nil {
+		return res, nil, nil, nil, nil, err
+	}
 	profile, rows, err := ReadTargets(fileName, b)
 	if err != nil {
-		return res, err
+		return res, nil, nil, nil, nil, err
 	}
 	res.Profile = profile
 	resolver := NewTargetResolver(cat)
@@ -52,13 +68,18 @@ func PublishTargets(ctx context.Context, s *metrics.Store, user metrics.User, fi
 		}
 		id, ok := srcID[r.SourceCode]
 		if !ok {
-			return res, fmt.Errorf("source %q is not in the catalogue", r.SourceCode)
+			return res, nil, nil, nil, nil, fmt.Errorf("source %q is not in the catalogue", r.SourceCode)
 		}
 		t := r.Target
 		t.AreaID, t.SourceID = a.ID, id
 		ts = append(ts, t)
 		areas[a.ID] = true
 	}
+	return res, rows, ts, areas, srcID, nil
+}
+
+func publishTargets(ctx context.Context, s *metrics.Store, user metrics.User, fileName string, b []byte, now time.Time,
+	res TargetsResult, rows []TargetRow, ts []metrics.Target, areas map[int64]bool, srcID map[string]int64) (TargetsResult, error) {
 	sum := sha256.Sum256(b)
 	tx, err := s.DB().W.BeginTxx(ctx, nil)
 	if err != nil {
