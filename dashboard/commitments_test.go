@@ -211,6 +211,12 @@ func TestReportedAgainstModelledIsWarned(t *testing.T) {
 			t.Errorf("download %s: source_kind %q, want %q", rec["city_code"], rec["source_kind"], want)
 		}
 	}
+	// The about page names each source's kind.
+	_, about, _ := get(t, app.Handler, "/en/about")
+	i := strings.Index(about, "carbon_monitor_cities_v0325")
+	if i < 0 || !strings.Contains(about[i:], `data-source-kind="modelled"`) || !strings.Contains(about, `data-source-kind="official"`) {
+		t.Error("the about page does not say which sources are modelled")
+	}
 	// The overview never sets the two against each other.
 	_, ov, _ := get(t, app.Handler, "/en/")
 	if strings.Contains(text(ov), "17,373,641") {
