@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/twinmetrics/twinmetrics/data"
+	"github.com/twinmetrics/twinmetrics/locale"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -73,6 +74,11 @@ type TargetFields struct {
 	// {_sheet} its sheet.
 	Locator string `json:"locator,omitempty"`
 }
+
+var (
+	fileTargetsFile     = locale.Define("upload.file.targets_file", "Profile")
+	fileHintTargetsFile = locale.Define("upload.file_hint.targets_file", "File")
+)
 
 var actorTypes = map[string]bool{"city": true, "region": true, "country": true}
 

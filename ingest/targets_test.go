@@ -14,6 +14,7 @@ import (
 
 	"github.com/twinmetrics/twinmetrics/ingest"
 	"github.com/twinmetrics/twinmetrics/internal/testapp"
+	"github.com/twinmetrics/twinmetrics/locale"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -295,5 +296,26 @@ func TestTargetsProfileErrorsNameTheKey(t *testing.T) {
 	tps, err := ingest.ShippedTargetProfiles()
 	if err != nil || len(tps) != 4 {
 		t.Errorf("targets profiles: %d, %v", len(tps), err)
+	}
+}
+
+// TestUploadOfTargetsFileSaysHowToPublishIt: the upload page tells staff
+// that the Net Zero Tracker workbook is a targets file and how to
+// publish it, instead of listing missing template columns.
+func TestUploadOfTargetsFileSaysHowToPublishIt(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	b, err := os.ReadFile(filepath.Join(rawDir(t), targetFiles[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := checkBytes(t, app, "snapshot_2022-12-20_13-07-14.xlsx", b)
+	if p.FileError == nil || p.FileError.Code != "targets_file" {
+		t.Fatalf("file error %+v", p.FileError)
+	}
+	if msg := locale.English(p.FileError.Message); !strings.Contains(msg, "Net Zero Tracker snapshot of 2022-12-20 (targets)") {
+		t.Errorf("message %q", msg)
+	}
+	if hint := locale.English(p.FileError.Hint); !strings.Contains(hint, "twinmetrics import snapshot_2022-12-20_13-07-14.xlsx") {
+		t.Errorf("hint %q", hint)
 	}
 }
