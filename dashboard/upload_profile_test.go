@@ -114,3 +114,29 @@ func TestUploadReadAsProfile(t *testing.T) {
 		t.Errorf("an unknown profile: %d %v", code, out)
 	}
 }
+
+// TestUploadPageSaysHowTheFileWasRead: the preview page names the
+// profile a publisher's file was read with, lists the places skipped,
+// and a changed row says which field changed.
+func TestUploadPageSaysHowTheFileWasRead(t *testing.T) {
+	a := newStaffApp(t, testapp.Options{})
+	c := a.client(t)
+	c.login(editorEmail)
+	c.get("/admin/uploads")
+	key, page := c.uploadPage(a, "who_aap_2022_v9_city.csv", whoExcerpt(t))
+	for _, want := range []string{
+		"Read as: WHO Ambient Air Quality Database, April 2022 (city sheet as CSV).",
+		"Kabul (AFG): skipped: not in the catalogue (1 values)",
+		"1 values skipped",
+	} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("the preview lacks %q", want)
+		}
+	}
+	// Ha Noi's notes in the seed are written otherwise ("temporal
+	// coverage: n/a"): those rows are changed, and say how.
+	changed := c.get("/admin/uploads/" + key + "?status=changed")
+	if !strings.Contains(changed.body, "note: “Reference: ") || !strings.Contains(changed.body, "” → “Reference: ") {
+		t.Errorf("no changed row says its note changed: %.2000s", changed.body)
+	}
+}

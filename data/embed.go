@@ -16,3 +16,10 @@ var Files embed.FS
 //
 //go:embed profiles/*.json
 var Profiles embed.FS
+
+// Raw are the publisher files the seed imports through their profiles,
+// as published (raw_seed.csv lists them; raw/PROVENANCE.md says where
+// each came from).
+//
+//go:embed raw/who/who_aap_2022_v9_city.csv raw/un_wup2018/WUP2018-F12-Cities_Over_300K.data.csv raw/eurostat/urb_ctran.xlsx raw/cdp/*.csv
+var Raw embed.FS

@@ -161,6 +161,9 @@ type checker struct {
 	newSources map[string]*NewSource
 	nextNewSrc int64
 	thisYear   int
+	// keepRepeats keeps every row of a key a publisher repeats (a
+	// profile's repeats: keep) instead of rejecting the later ones.
+	keepRepeats bool
 
 	// Caches: a file repeats the same few cities, indicators and units
 	// on every row.
@@ -670,11 +673,14 @@ func (ck *checker) row(line int, h header, fields []string) checkedRow {
 		r.IndicatorID = ind.ID
 	}
 	r.Year = year
+	repeat := false
 	if errs == 0 {
 		k := obsKey{area: area.ID, ind: ind.ID, year: year, src: r.SourceID}
-		if prev, dup := ck.lookSeen(k, line); dup {
+		if prev, dup := ck.lookSeen(k, line); dup && !ck.keepRepeats {
 			probs = append(probs, *problem("city, indicator, year, source", "", probDuplicate.With(prev, area.Name, ind.Code, year), hintDuplicate.With()))
 			errs++
+		} else if dup {
+			repeat = true
 		}
 		if med, ok := ck.medians[[2]int64{area.ID, ind.ID}]; ok && med > 0 && value > 0 && (value >= 10*med || value <= med/10) {
 			far := probFarBelow
@@ -688,9 +694,22 @@ func (ck *checker) row(line int, h header, fields []string) checkedRow {
 			if olds := ck.existing[k]; len(olds) > 0 {
 				ov := olds[0].Value
 				r.OldValue = &ov
-				if len(olds) == 1 && sameValue(olds[0].Value, value) && olds[0].Flags == r.Flags && olds[0].Note == r.Note {
+				same := len(olds) == 1 && sameValue(olds[0].Value, value) && olds[0].Flags == r.Flags && olds[0].Note == r.Note
+				if ck.keepRepeats {
+					// A publisher that repeats a key keeps several values:
+					// a row is unchanged if any stored value is the same,
+					// and only the first row replaces the stored ones.
+					same = false
+					for _, o := range olds {
+						same = same || sameValue(o.Value, value) && o.Flags == r.Flags && o.Note == r.Note
+					}
+				}
+				switch {
+				case same:
 					r.Status = RowUnchanged
-				} else {
+				case repeat:
+					r.OldValue = nil
+				default:
 					r.Status = RowChanged
 					r.Changes = diffObs(olds[0], value, r.Flags, r.Note)
 					ids := make([]string, len(olds))

@@ -73,6 +73,11 @@ type Profile struct {
 	// Targets maps each row to climate targets (output "targets",
 	// profile_targets.go).
 	Targets *TargetsSpec `json:"targets,omitempty"`
+	// Repeats: "keep" keeps every row that repeats an area, indicator,
+	// year and source (a database listing one city twice for a year,
+	// from two references) as a value of its own; "reject" (the
+	// default) rejects the later ones as duplicates.
+	Repeats string `json:"repeats,omitempty"`
 }
 
 // ReadSpec says how the file is read.
@@ -646,6 +651,11 @@ func (p *Profile) validate() ProfileErrors {
 				bad("indicator.cell", "must lie above the data (the header ends on line %d)", p.Read.headerLine()+p.Read.headerLines()-1)
 			}
 		}
+	}
+	switch p.Repeats {
+	case "", "keep", "reject":
+	default:
+		bad("repeats", "must be keep or reject")
 	}
 	if p.Value.Scale < 0 {
 		bad("value.scale", "must be positive")

@@ -184,6 +184,7 @@ func newProfileMapper(p *Profile, ps *profileSource, ck *checker, cat *metrics.C
 		return nil, ferr
 	}
 	m.cellText = ps.indicatorText
+	ck.keepRepeats = p.Repeats == "keep"
 	if p.Indicator != nil && p.Indicator.Cell != "" && m.cellText == "" {
 		return nil, fileErr("profile_cell", fileProfileCell.With(p.Indicator.Cell, ps.sheet, p.Name), fileHintProfileUpload.With())
 	}

@@ -55,7 +55,7 @@ func importRaw(t *testing.T, app *testapp.App, rel, profile string) (*ingest.Pen
 	return p, time.Since(start)
 }
 
-func staffUser(t *testing.T, app *testapp.App) metrics.User {
+func staffUser(t testing.TB, app *testapp.App) metrics.User {
 	t.Helper()
 	ctx := context.Background()
 	u, err := app.Store.UserByEmail(ctx, "staff@example.org")
@@ -150,6 +150,8 @@ var rawFiles = []struct {
 		// Suwon's value.
 		want: []want{{"hanoi-agglomeration", "co2_transport", 2019, 2186328.323, "modelled"},
 			{"seoul-fua-carbon-monitor", "co2_transport", 2019, 15119588.12, "modelled"}}},
+	{file: "ghs_ucdb_subset/indicators_catalogue_countries.csv", profile: "ghs-ucdb-2019-extract",
+		want: []want{{"milan-monza-ghs", "co2_transport", 2015, 2428396.17188322, "modelled"}}},
 	{file: "ghs_ucdb_subset/indicators.csv", profile: "ghs-ucdb-2019-extract",
 		want: []want{{"milan-monza-ghs", "co2_transport", 2015, 2428396.17188322, "modelled"}}},
 	{file: "c40/C40_GPC_Database.xlsx", profile: "c40-gpc-dashboard", sheet: "GHG Dashboard Data - Inventory",

@@ -97,10 +97,28 @@ func Slugify(s string) string {
 // nothing. A changed seed updates the catalogue and replaces the
 // observations of earlier seeds, which stay stored as retired.
 func (s *Store) Seed(ctx context.Context, fsys fs.FS) (SeedResult, error) {
+	return s.SeedWith(ctx, fsys, SeedOptions{})
+}
+
+// SeedOptions change what a seed loads.
+type SeedOptions struct {
+	// FromRawFiles lists marks of the seed's found_via column: rows that
+	// were read from a raw publisher file with one of these marks are
+	// left out, because they are imported from that file itself, through
+	// its import profile (package ingest).
+	FromRawFiles []string
+}
+
+// SeedWith is Seed with options.
+func (s *Store) SeedWith(ctx context.Context, fsys fs.FS, opt SeedOptions) (SeedResult, error) {
 	var res SeedResult
 	hash, err := seedHash(fsys)
 	if err != nil {
 		return res, err
+	}
+	if len(opt.FromRawFiles) > 0 {
+		h := sha256.Sum256([]byte(hash + "\x00" + strings.Join(opt.FromRawFiles, "\x00")))
+		hash = hex.EncodeToString(h[:])
 	}
 	var n int
 	if err := s.db.W.GetContext(ctx, &n, `SELECT COUNT(*) FROM uploads WHERE kind = 'seed' AND sha256 = ? AND status = 'published'`, hash); err != nil {
@@ -115,7 +133,7 @@ func (s *Store) Seed(ctx context.Context, fsys fs.FS) (SeedResult, error) {
 		return res, err
 	}
 	defer tx.Rollback()
-	sd := &seeder{tx: tx, fsys: fsys}
+	sd := &seeder{tx: tx, fsys: fsys, fromRaw: opt.FromRawFiles}
 	steps := []func(context.Context) error{sd.seedFlags, sd.seedSources, sd.seedRedistribution, sd.seedIndicators, sd.seedAreas, sd.seedContains, sd.seedPairs}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
@@ -154,8 +172,9 @@ func (s *Store) Seed(ctx context.Context, fsys fs.FS) (SeedResult, error) {
 }
 
 type seeder struct {
-	tx   *sqlx.Tx
-	fsys fs.FS
+	tx      *sqlx.Tx
+	fsys    fs.FS
+	fromRaw []string
 
 	flagAliases []flagAlias
 	sources     map[string][]sourceRule // source_dataset string → rules
@@ -514,7 +533,15 @@ func (sd *seeder) seedObservations(ctx context.Context, uploadID int64) (int, er
 		return 0, err
 	}
 	defer stmt.Close()
+	n := 0
+rows:
 	for i, r := range rows {
+		for _, m := range sd.fromRaw {
+			if strings.Contains(r["found_via"], m) {
+				continue rows
+			}
+		}
+		n++
 		where := fmt.Sprintf("indicator_values_seed.csv line %d", lines[i])
 		area, ok := sd.areaFor(r["city"], r["row_locator"])
 		if !ok {
@@ -551,5 +578,5 @@ func (sd *seeder) seedObservations(ctx context.Context, uploadID int64) (int, er
 			return 0, fmt.Errorf("%s: %w", where, err)
 		}
 	}
-	return len(rows), nil
+	return n, nil
 }

@@ -171,7 +171,13 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	defer store.Close()
-	res, err := store.Seed(ctx, data.Files)
+	// The seed: the catalogue and the curated values, then each raw
+	// publisher file through its import profile.
+	seeds, err := ingest.RawSeeds(data.Files)
+	if err != nil {
+		return err
+	}
+	res, err := store.SeedWith(ctx, data.Files, metrics.SeedOptions{FromRawFiles: ingest.Marks(seeds)})
 	if err != nil {
 		return err
 	}
@@ -185,6 +191,16 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	defer up.Wait()
+	raws, err := up.SeedFromRaw(ctx, data.Raw, seeds)
+	if err != nil {
+		return err
+	}
+	for _, r := range raws {
+		if !r.Skipped {
+			logger.Info("seeded from a publisher file", "file", r.File, "profile", r.Profile, "upload", r.UploadID,
+				"new", r.Counts.New, "changed", r.Counts.Changed, "skipped", r.Counts.Skipped, "rejected", r.Counts.Rejected)
+		}
+	}
 	switch cmd {
 	case "seed":
 		return nil
