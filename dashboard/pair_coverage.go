@@ -20,6 +20,7 @@ type leadTheme struct {
 	Both, One, None    int
 	Reported, Modelled int
 	Mixed              int // reported against modelled: warned in the scorecard
+	TwoModels          int // modelled by two different datasets: warned too
 	OneSides           []string
 }
 
@@ -45,10 +46,12 @@ func leadFor(loc Locale, cmp *metrics.Comparison, cv *commitmentsView) *leadView
 			case r.Comparable():
 				lt.Both++
 				var m, n bool
+				datasets := map[string]bool{}
 				for _, sd := range r.Sides {
 					for _, v := range sd {
 						if v.Found && v.Point.Obs.Modelled() {
 							m = true
+							datasets[v.Point.Obs.SourceCode.String] = true
 						} else if v.Found {
 							n = true
 						}
@@ -57,6 +60,8 @@ func leadFor(loc Locale, cmp *metrics.Comparison, cv *commitmentsView) *leadView
 				switch {
 				case m && n:
 					lt.Mixed++
+				case m && len(datasets) > 1:
+					lt.TwoModels++
 				case m:
 					lt.Modelled++
 				default:

@@ -50,6 +50,8 @@ func TestPublishedInventoriesAndNationalEnergy(t *testing.T) {
 	app := testapp.New(t, testapp.Options{})
 	publishRaw(t, app, "c40/C40_GPC_Database.xlsx")
 	publishRaw(t, app, "eurostat_energy/nrg_ind_ren.csv")
+	publishRaw(t, app, "carbon_monitor_cities/carbon-monitor-cities-all-cities-FUA-v0325_processed.csv")
+	publishRaw(t, app, "ghs_ucdb_subset/indicators_catalogue_countries.csv")
 
 	_, body, _ := get(t, app.Handler, "/en/pairs/hanoi-milan?theme=climate")
 	// Hanoi 2015: 17,936,601.9 t BASIC for 7,390,900 people (C40).
@@ -68,6 +70,15 @@ func TestPublishedInventoriesAndNationalEnergy(t *testing.T) {
 		t.Errorf("Milan's progress:\n%s\nwant %q", milan, want)
 	}
 
+	// Transport CO2: Carbon Monitor for Hanoi's area, GHS-UCDB for
+	// Milan; Monza: two modelled datasets, warned, and counted so in
+	// the coverage that leads the page.
+	if r := row(t, body, `data-indicator="co2_transport"`); !strings.Contains(r, "two different modelled datasets: Carbon Monitor Cities (modelled) vs GHS-UCDB 2019 (modelled)") {
+		t.Errorf("transport CO2 row: %s", r)
+	}
+	if got := section(t, body, `data-theme="climate"`, "</tr>"); !strings.Contains(got, "1 modelled by two different datasets (warned)") {
+		t.Errorf("lead: %q", got)
+	}
 	_, energy, _ := get(t, app.Handler, "/en/pairs/hanoi-milan?theme=energy")
 	opt := chartOption(t, energy, "chart_line_hanoi_milan_renewable_energy_share")
 	found := false
