@@ -138,12 +138,14 @@ type sourceDoc struct {
 	Preferred          bool   `json:"preferred"`
 	Redistribution     string `json:"redistribution"`
 	RedistributionNote string `json:"redistribution_note"`
+	// Kind is reported, official or modelled.
+	Kind string `json:"kind"`
 }
 
 func newSourceDoc(s *metrics.Source) sourceDoc {
 	return sourceDoc{Code: s.Code, Title: s.Title, ShortTitle: s.ShortTitle, Publisher: s.Publisher, URL: s.URL,
 		Vintage: s.Vintage, Licence: s.Licence, LicenceURL: s.LicenceURL, Terms: s.Terms, Citation: s.Citation,
-		SelfReported: s.SelfReported, Preferred: s.Preferred, Redistribution: s.Redistribution, RedistributionNote: s.RedistributionNote}
+		SelfReported: s.SelfReported, Preferred: s.Preferred, Redistribution: s.Redistribution, RedistributionNote: s.RedistributionNote, Kind: s.Kind}
 }
 
 type flagDoc struct {
@@ -181,6 +183,11 @@ type observationDoc struct {
 	Flags         []string     `json:"flags"`
 	Note          string       `json:"note"`
 	Withheld      bool         `json:"withheld"`
+	// SourceKind is the kind of the value's source (for a computed
+	// value, its numerator's): reported, official or modelled; Modelled
+	// says the value is a modelled estimate.
+	SourceKind string `json:"source_kind"`
+	Modelled   bool   `json:"modelled"`
 }
 
 // computedDoc names a derived value's components.
@@ -195,7 +202,8 @@ func (x *exportContext) observationDoc(r *metrics.ExportRow, row *exportRow) obs
 	d := observationDoc{ID: row.ID, City: row.City.Slug, CityName: row.City.Name, Country: row.City.CountryISO3,
 		AreaKind: row.City.Kind, Indicator: row.Indicator.Code, IndicatorName: row.Indicator.NameEN, Theme: row.Indicator.Theme,
 		Unit: row.Indicator.Unit, UnitLabel: row.Indicator.UnitLabel(), ValueAsGiven: row.ValueAsGiven, UnitAsGiven: row.UnitAsGiven,
-		Flags: metrics.Observation{Flags: row.Flags}.FlagList(), Note: row.Note, Withheld: row.Withheld}
+		Flags: metrics.Observation{Flags: row.Flags}.FlagList(), Note: row.Note, Withheld: row.Withheld,
+		SourceKind: row.SourceKind, Modelled: row.SourceKind == metrics.SourceModelled}
 	if d.Flags == nil {
 		d.Flags = []string{}
 	}

@@ -18,6 +18,11 @@ type cityPage struct {
 	Charts  []*Chart
 	Undated []undatedView
 	NoData  []*metrics.Indicator
+	// Commitments are the area's climate targets (pair_commitments.go);
+	// ContainedIn and Contains name the areas a dataset merges.
+	Commitments *commitmentsView
+	ContainedIn []*metrics.Area
+	Contains    []*metrics.Area
 }
 
 type cityTheme struct {
@@ -111,6 +116,12 @@ func (s *Server) showCity(c echo.Context) error {
 		}
 		page.Charts = append(page.Charts, ch)
 	}
+	cv, tids, err := commitmentsFor(ctx, s.store, v.Loc, cat, []*metrics.Area{area}, data)
+	if err != nil {
+		return err
+	}
+	dependOn(c).area(tids...)
+	page.Commitments, page.ContainedIn, page.Contains = cv, cat.ContainedIn(area.ID), cat.Contains(area.ID)
 	v.Title = v.Loc.AreaName(area)
 	v.Download = cityDownload(v.Loc, area, linked)
 	v.Data = page

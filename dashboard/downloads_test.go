@@ -314,7 +314,8 @@ func TestDataPackageRoundTrip(t *testing.T) {
 	if dp.Homepage != self || !strings.Contains(dp.Citation, self) {
 		t.Errorf("homepage %q, citation %q: want the absolute address %s", dp.Homepage, dp.Citation, self)
 	}
-	if len(dp.Resources) != 5 || dp.Resources[0].Schema.PrimaryKey != "observation_id" || len(dp.Resources[0].Schema.ForeignKeys) != 3 {
+	if len(dp.Resources) != 6 || dp.Resources[0].Schema.PrimaryKey != "observation_id" || len(dp.Resources[0].Schema.ForeignKeys) != 3 ||
+		dp.Resources[5].Name != "targets" || dp.Resources[5].Schema.PrimaryKey != "target_id" {
 		t.Errorf("resources: %+v", dp.Resources)
 	}
 	types := map[string]string{}
@@ -347,6 +348,24 @@ func TestDataPackageRoundTrip(t *testing.T) {
 		if c := o["source_code"]; c != "" && (srcs[c] == nil || srcs[c]["licence"] == "" || srcs[c]["citation"] == "") {
 			t.Fatalf("source %q of observation %s is not described", c, o["observation_id"])
 		}
+	}
+	// The targets travel with their sources described: Milan's −45 % by
+	// 2030 against 2005 (CDP 2021, base 7,418,000 t, 41.5 % achieved as
+	// reported) and Hanoi's dated "No target" of 2021.
+	var milan45, hanoiNone bool
+	for _, r := range readCSV(t, bytes.NewReader(files["data/targets.csv"])) {
+		if srcs[r["source_code"]] == nil || srcs[r["source_code"]]["kind"] == "" {
+			t.Fatalf("source %q of target %s is not described", r["source_code"], r["target_id"])
+		}
+		milan45 = milan45 || (r["city_code"] == "milan" && r["source_code"] == "cdp_targets_2021" && r["percent"] == "45" &&
+			r["base_year"] == "2005" && r["base_value"] == "7418000" && r["target_year"] == "2030" && r["achieved_percent_reported"] == "41.5")
+		hanoiNone = hanoiNone || (r["city_code"] == "hanoi" && r["kind"] == "no_target" && r["report_year"] == "2021")
+	}
+	if !milan45 || !hanoiNone {
+		t.Errorf("targets resource: Milan −45 %% %v, Hanoi No target 2021 %v", milan45, hanoiNone)
+	}
+	if srcs["cdp_citywide_2021"]["kind"] != "reported" || srcs["un_wup_2018_f12"]["kind"] != "official" {
+		t.Errorf("source kinds in the package: CDP %q, UN %q", srcs["cdp_citywide_2021"]["kind"], srcs["un_wup_2018_f12"]["kind"])
 	}
 	if srcs["who_aaq_2022_v2022"]["redistribution"] != "not_permitted" || srcs["un_wup_2018_f12"]["redistribution"] != "permitted" {
 		t.Errorf("redistribution: WHO %q, UN %q", srcs["who_aaq_2022_v2022"]["redistribution"], srcs["un_wup_2018_f12"]["redistribution"])

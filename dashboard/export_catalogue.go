@@ -51,13 +51,13 @@ func indicatorRecords(cat *metrics.Catalogue) [][]string {
 	return out
 }
 
-var sourceColumns = []string{"code", "title", "publisher", "url", "vintage", "licence", "licence_url", "terms", "citation", "self_reported", "redistribution", "redistribution_note"}
+var sourceColumns = []string{"code", "title", "publisher", "url", "vintage", "licence", "licence_url", "terms", "citation", "self_reported", "redistribution", "redistribution_note", "kind"}
 
 func sourceRecords(srcs []sourceDoc) [][]string {
 	var out [][]string
 	for _, s := range srcs {
 		out = append(out, []string{s.Code, s.Title, s.Publisher, s.URL, s.Vintage, s.Licence, s.LicenceURL, s.Terms, s.Citation,
-			strconv.FormatBool(s.SelfReported), s.Redistribution, s.RedistributionNote})
+			strconv.FormatBool(s.SelfReported), s.Redistribution, s.RedistributionNote, s.Kind})
 	}
 	return out
 }

@@ -108,6 +108,9 @@ var exportColumns = []exportColumn{
 		text: func(r *exportRow) string { return strconv.FormatBool(r.Withheld) }, cell: func(r *exportRow) any { return r.Withheld }},
 	{name: "dataset_version", typ: "string", desc: "The data version this download shows.", constraints: required, group: byDownload,
 		text: func(r *exportRow) string { return r.version }},
+	{name: "source_kind", typ: "string", desc: "Kind of the value's source (for a computed value, its numerator's): reported by the city, official statistics, or modelled (an estimate made the same way for every city; not what the city reports).",
+		constraints: map[string]any{"enum": []string{metrics.SourceReported, metrics.SourceOfficial, metrics.SourceModelled}},
+		text:        func(r *exportRow) string { return r.SourceKind }},
 }
 
 // derivedID is the cell of a component's id: empty but for a computed

@@ -131,6 +131,12 @@ func (s *Server) writeDataPackage(c echo.Context, d *download) error {
 	if err := cw.close(); err != nil {
 		return err
 	}
+	// The targets of the selected areas, with their sources named in the
+	// sources resource like the observations'.
+	targets, err := s.targetRecords(c, d, x)
+	if err != nil {
+		return err
+	}
 	prov := x.provenance(d.query.Encode(), d.url)
 	tables := []struct {
 		name string
@@ -141,6 +147,7 @@ func (s *Server) writeDataPackage(c echo.Context, d *download) error {
 		{"indicators", indicatorColumns, indicatorRecords(d.cat)},
 		{"sources", sourceColumns, sourceRecords(prov.Sources)},
 		{"flags", flagColumns, flagRecords(d.cat)},
+		{"targets", targetColumns, targets},
 	}
 	for _, t := range tables {
 		w, err := create("data/" + t.name + ".csv")
@@ -204,6 +211,9 @@ func (s *Server) packageDescriptor(d *download, prov provenance) dataPackage {
 		csvResource("sources", "Sources", "Every source the observations came from, with its licence, terms, citation and whether its values may be redistributed.",
 			stringSchema(sourceColumns, map[string]string{"self_reported": "boolean"}, map[string]string{"redistribution": "permitted, not_permitted (values withheld) or unknown (no licence stated)."})),
 		csvResource("flags", "Flags", "The meaning of each flag code.", stringSchema(flagColumns, nil, nil)),
+		csvResource("targets", "Climate targets", "The climate commitments of the selected areas, one target per row as its source printed it "+
+			"(kind, base year and value, target year, percentage or level, status, report year); several per area, conflicting ones all kept. "+
+			"A row of kind no_target is the dated statement that the area had no target. achieved_percent_reported is the city's own figure, as reported.", targetsSchema()),
 	}
 	return dp
 }

@@ -88,6 +88,7 @@ type exportRow struct {
 	Withheld       bool
 	src            *metrics.ExportRow // the typed numbers, for XLSX
 	version        string
+	SourceKind     string // reported, official or modelled (a computed value: its numerator's)
 }
 
 // exportContext resolves rows against one catalogue and remembers which
@@ -148,6 +149,7 @@ func (x *exportContext) resolve(r *metrics.ExportRow, out *exportRow) bool {
 		if src := x.cat.Source(r.SourceID.Int64); src != nil {
 			out.Source = src
 			out.SourceCode, out.SourceTitle, out.SourceLicence, out.SourceCitation = src.Code, src.Title, src.Licence, src.Citation
+			out.SourceKind = src.Kind
 		}
 	}
 	if r.Derived() {
@@ -161,6 +163,9 @@ func (x *exportContext) resolve(r *metrics.ExportRow, out *exportRow) bool {
 				licences = append(licences, src.Code+": "+src.Licence)
 				cites = append(cites, src.Citation)
 			}
+		}
+		if src := x.cat.Source(r.NumeratorSourceID.Int64); src != nil {
+			out.SourceKind = src.Kind
 		}
 		out.SourceTitle = "Computed by twinmetrics from observations " + out.Numerator + " and " + out.Denominator + " (" + strings.Join(titles, " / ") + ")"
 		out.SourceLicence = strings.Join(licences, "; ")

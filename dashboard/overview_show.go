@@ -25,6 +25,8 @@ type pairCard struct {
 	Gap       string
 	Better    string
 	Warnings  []string
+	// LowCarbon is the pair's low-carbon comparison (overview_lowcarbon.go).
+	LowCarbon lowCarbonView
 }
 
 // showOverview lists the programme pairs by programme country, each with
@@ -47,11 +49,15 @@ func (s *Server) showOverview(c echo.Context) error {
 		return err
 	}
 	data := metrics.NewDataset(obs)
+	lc, err := s.loadLowCarbon(c, ctx, cat)
+	if err != nil {
+		return err
+	}
 	v := s.view(c, "overview")
 	page := &overviewPage{}
 	idx := map[string]int{}
 	for _, p := range cat.Pairs {
-		card := pairCard{Pair: p, Title: v.Loc.PairTitle(p)}
+		card := pairCard{Pair: p, Title: v.Loc.PairTitle(p), LowCarbon: lowCarbonFor(v.Loc, cat, lc, p)}
 		if row, ok := metrics.Featured(cat, data, p); ok {
 			card.Indicator = row.Indicator
 			for si := range row.Sides {

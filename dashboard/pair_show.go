@@ -26,6 +26,10 @@ type pairPage struct {
 	// Undated is set when the theme has values without a year, which
 	// the scorecard shows and no chart over time can draw.
 	Undated bool
+	// Lead and Commitments open the page: what it can compare, and each
+	// side's climate commitments (pair_commitments.go).
+	Lead        *leadView
+	Commitments *commitmentsView
 }
 
 type coverageView struct {
@@ -95,6 +99,9 @@ func (s *Server) showPair(c echo.Context) error {
 	v := s.view(c, "pair")
 	page, err := buildPairPage(v.Loc, cat, cmp, ranks, theme)
 	if err != nil {
+		return err
+	}
+	if page.Commitments, page.Lead, err = s.pairCommitments(c, v.Loc, cat, cmp); err != nil {
 		return err
 	}
 	v.Title = page.Title
@@ -211,6 +218,9 @@ func pointNotes(loc Locale, p metrics.Point) string {
 	if p.Obs.HasFlag("low_coverage") {
 		notes = append(notes, loc.T("value.low_coverage"))
 	}
+	if p.Obs.Modelled() {
+		notes = append(notes, loc.T("value.modelled"))
+	}
 	return strings.Join(notes, "; ")
 }
 
@@ -236,6 +246,7 @@ func pointSeries(loc Locale, cat *metrics.Catalogue, name string, pts []metrics.
 		return series{Name: n, Values: map[int]float64{}, Notes: map[int]string{}, Flags: map[int][]string{},
 			Breaks: map[int]bool{}, Context: context, Colour: colour}
 	}
+	name = modelledName(loc, name, pts)
 	obs, proj := newSeries(name), newSeries(loc.T("chart.projection_series", "Name", name))
 	proj.Dashed = true
 	var prev *metrics.Point

@@ -19,7 +19,8 @@ import (
 )
 
 // pageNames are the templates that are pages; each is parsed together
-// with layout.html, partials.html and downloads.html, once per language.
+// with layout.html, partials.html, downloads.html and commitments.html,
+// once per language.
 var pageNames = []string{"overview", "pair", "city", "indicators", "indicator", "about", "data", "error",
 	"login", "password", "uploads", "upload", "upload_record", "users", "catalogue", "upload_map", "import_profiles", "import_profile"}
 
@@ -43,7 +44,7 @@ func (ps *pageSet) parse() (map[string]map[string]*template.Template, error) {
 	out := make(map[string]map[string]*template.Template, len(Languages))
 	for _, lang := range Languages {
 		loc := Locale{Lang: lang, tr: ps.tr}
-		base, err := template.New("layout.html").Funcs(ps.funcs(loc)).ParseFS(ps.fsys, "layout.html", "partials.html", "downloads.html")
+		base, err := template.New("layout.html").Funcs(ps.funcs(loc)).ParseFS(ps.fsys, "layout.html", "partials.html", "downloads.html", "commitments.html")
 		if err != nil {
 			return nil, fmt.Errorf("parse templates: %w", err)
 		}

@@ -233,6 +233,7 @@ func (s *Server) routes(e *echo.Echo) {
 	readable(api, "/sources", s.listSourcesAPI, s.cached(dataRule))
 	readable(api, "/flags", s.listFlagsAPI, s.cached(dataRule))
 	readable(api, "/observations", s.listObservationsAPI, s.cached(negotiated))
+	readable(api, "/targets", s.listTargetsAPI, s.cached(negotiated))
 	readable(api, "/import-profiles/schema.json", s.showProfileSchema, s.cached(dataRule))
 	// Unknown API paths are 404 and known ones asked with another method
 	// 405 with Allow (echo's router), both as problem documents

@@ -27,7 +27,8 @@ type valueView struct {
 	Trend     string
 	Improving int
 	// Basis is how the value was measured, from its note.
-	Basis string
+	Basis    string
+	Modelled bool // a modelled estimate, labelled as such
 	// Undated are the side's values without a year, shown as such.
 	Undated []undatedValue
 }
@@ -107,6 +108,7 @@ func pointView(loc Locale, cat *metrics.Catalogue, ind *metrics.Indicator, sv me
 	v.Rule = ruleText(loc, p)
 	v.Derived = p.Obs.NumeratorID.Valid
 	v.Projection = p.Projection()
+	v.Modelled = p.Obs.Modelled()
 	if v.Derived {
 		v.Note = derivedNote(loc, p.Obs)
 		v.Source = loc.T("value.computed_from", "Source", sourceName(p.Obs))
@@ -179,6 +181,8 @@ func warningText(loc Locale, w metrics.Warning) string {
 		ba, _ := metrics.MeasurementBasis(w.A.Point.Obs.Note)
 		bb, _ := metrics.MeasurementBasis(w.B.Point.Obs.Note)
 		return loc.T("warn.method", "A", loc.AreaName(w.A.City), "RefA", ba.Reference, "B", loc.AreaName(w.B.City), "RefB", bb.Reference)
+	case metrics.WarnKinds, metrics.WarnModelledDatasets:
+		return kindWarningText(loc, w)
 	}
 	return w.Kind
 }

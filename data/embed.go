@@ -22,4 +22,5 @@ var Profiles embed.FS
 // each came from).
 //
 //go:embed raw/un_wup2018/WUP2018-F12-Cities_Over_300K.data.csv raw/eurostat/urb_ctran.xlsx raw/cdp/*.csv
+//go:embed raw/c40/C40_GPC_Database.xlsx raw/carbon_monitor_cities/*.csv raw/ghs_ucdb_subset/indicators_catalogue_countries.csv raw/eurostat_energy/nrg_ind_ren.csv
 var Raw embed.FS

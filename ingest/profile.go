@@ -70,6 +70,9 @@ type Profile struct {
 	Flags     *FlagSpec      `json:"flags,omitempty"`
 	Note      *NoteSpec      `json:"note,omitempty"`
 	Filters   []FilterSpec   `json:"filters,omitempty"`
+	// Targets maps each row to climate targets (output "targets",
+	// profile_targets.go).
+	Targets *TargetsSpec `json:"targets,omitempty"`
 	// Repeats: "keep" keeps every row that repeats an area, indicator,
 	// year and source (a database listing one city twice for a year,
 	// from two references) as a value of its own; "reject" (the
@@ -518,8 +521,14 @@ func (p *Profile) validate() ProfileErrors {
 	}
 	switch p.Output {
 	case "", OutputObservations:
+		if p.Targets != nil {
+			bad("targets", "only a profile with output %q maps targets", OutputTargets)
+		}
+	case OutputTargets:
+		p.validateTargets(bad)
+		return errs
 	default:
-		bad("output", "must be %q", OutputObservations)
+		bad("output", "must be %q or %q", OutputObservations, OutputTargets)
 	}
 	switch p.Read.Format {
 	case "csv":
@@ -850,5 +859,14 @@ func LoadProfiles(fsys fs.FS, dir string) ([]*Profile, error) {
 // ShippedProfiles are the profiles in data/profiles, embedded in the
 // binary.
 func ShippedProfiles() ([]*Profile, error) {
-	return LoadProfiles(data.Profiles, "profiles")
+	all, err := LoadProfiles(data.Profiles, "profiles")
+	// Targets profiles are read by ReadTargets, not the observation
+	// upload (profile_targets.go).
+	var out []*Profile
+	for _, p := range all {
+		if p.Output != OutputTargets {
+			out = append(out, p)
+		}
+	}
+	return out, err
 }

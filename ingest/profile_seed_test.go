@@ -138,7 +138,10 @@ var rawFiles = []struct {
 	{file: "eurostat/estat_urb_ctran_filtered_en.csv", profile: "eurostat-sdmx-csv",
 		want: []want{{"tampere", "commute_share_public_transport", 2017, 62, ""}}},
 	{file: "eurostat_energy/nrg_ind_ren.csv", profile: "eurostat-sdmx-csv",
-		want: []want{{"italy", "renewable_electricity_share_national", 2020, 38.081, ""}}},
+		want: []want{{"italy", "renewable_electricity_share_national", 2020, 38.081, ""},
+			// The national context line of the energy theme: the
+			// renewable share of gross final energy (REN).
+			{"italy", "renewable_final_energy_share_national", 2019, 18.181, ""}}},
 	{file: "eurostat_energy/estat_nrg_ind_eff_filtered_en.csv", profile: "eurostat-sdmx-csv",
 		want: []want{{"italy", "final_energy_consumption_total", 2020, 102.08 * 41.868e6 / 3.6, "converted"}}},
 	{file: "cdp/2016_-_Citywide_GHG_Emissions.csv", profile: "cdp-citywide-2016", via: "CDP_citywide_emissions_2016/"},
@@ -149,11 +152,15 @@ var rawFiles = []struct {
 	{file: "cdp/2021_City-wide_Emissions.csv", profile: "cdp-citywide-2021", via: "CDP_citywide_emissions_2021/",
 		want: []want{{"milan-metropolitan-city", "population", 2019, 3265327, "self_reported"}}},
 	{file: "carbon_monitor_cities/carbon-monitor-cities-all-cities-FUA-v0325_processed.csv", profile: "carbon-monitor-cities",
-		want: []want{{"hanoi-agglomeration", "co2_transport", 2019, 2186328.323, "modelled"}}},
+		// Carbon Monitor's "Seoul" is the whole capital area, which
+		// contains Suwon: it is its own larger area, never Seoul's or
+		// Suwon's value.
+		want: []want{{"hanoi-agglomeration", "co2_transport", 2019, 2186328.323, "modelled"},
+			{"seoul-fua-carbon-monitor", "co2_transport", 2019, 15119588.12, "modelled"}}},
 	{file: "ghs_ucdb_subset/indicators_catalogue_countries.csv", profile: "ghs-ucdb-2019-extract",
-		want: []want{{"milan-agglomeration", "co2_transport", 2015, 2428396.17188322, "modelled"}}},
+		want: []want{{"milan-monza-ghs", "co2_transport", 2015, 2428396.17188322, "modelled"}}},
 	{file: "ghs_ucdb_subset/indicators.csv", profile: "ghs-ucdb-2019-extract",
-		want: []want{{"milan-agglomeration", "co2_transport", 2015, 2428396.17188322, "modelled"}}},
+		want: []want{{"milan-monza-ghs", "co2_transport", 2015, 2428396.17188322, "modelled"}}},
 	{file: "c40/C40_GPC_Database.xlsx", profile: "c40-gpc-dashboard", sheet: "GHG Dashboard Data - Inventory",
 		want: []want{{"hanoi", "ghg_gpc_basic", 2015, 17936601.94693321, "self_reported"}}},
 }

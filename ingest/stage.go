@@ -607,7 +607,16 @@ func (u *Uploader) pickProfile(ctx context.Context, p *Pending, path, format str
 		}
 		return nil, unknownProfile(p.Profile, ps)
 	}
-	return DetectProfile(path, format, ps, u.limits)
+	pr, err := DetectProfile(path, format, ps, u.limits)
+	if pr == nil && err == nil {
+		// A targets file is published by its own path (profile_targets.go).
+		if tps, terr := ShippedTargetProfiles(); terr == nil {
+			if tp, _ := DetectProfile(path, format, tps, u.limits); tp != nil {
+				return nil, fileErr("targets_file", fileTargetsFile.With(tp.Title), fileHintTargetsFile.With(p.FileName))
+			}
+		}
+	}
+	return pr, err
 }
 
 // stage reads the file, checks every row and writes it to stage.db. A

@@ -71,7 +71,9 @@ func RecordUploadChange(ctx context.Context, tx *sqlx.Tx, uploadID int64) (int64
 		return 0, err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO data_changes (version, area_id)
-		SELECT DISTINCT ?, area_id FROM observations WHERE upload_id = ? OR retired_by = ?`, v, uploadID, uploadID); err != nil {
+		SELECT DISTINCT ?, area_id FROM observations WHERE upload_id = ? OR retired_by = ?
+		UNION
+		SELECT DISTINCT ?, area_id FROM targets WHERE upload_id = ? OR retired_by = ?`, v, uploadID, uploadID, v, uploadID, uploadID); err != nil {
 		return 0, fmt.Errorf("record change: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO data_changes (version, indicator_id)

@@ -202,7 +202,7 @@ func (cmp *Comparison) scoreRow(ind *Indicator) ScoreRow {
 		return row
 	}
 	cv := CompareValues(ind, a, b)
-	row.Gap, row.Warnings = cv.Gap, cv.Warnings
+	row.Gap, row.Warnings = cv.Gap, append(cv.Warnings, KindWarnings(a, b)...)
 	return row
 }
 

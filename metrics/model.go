@@ -151,7 +151,13 @@ type Source struct {
 	// says why.
 	Redistribution     string `db:"redistribution"`
 	RedistributionNote string `db:"redistribution_note"`
+	// Kind is reported (by the city), official (statistics) or
+	// modelled (one method for every city).
+	Kind string `db:"kind"`
 }
+
+// Modelled reports whether the source's values are modelled estimates.
+func (s Source) Modelled() bool { return s.Kind == SourceModelled }
 
 // Withheld reports whether the source's values are left out of
 // downloads and the API because its terms reserve the rights.
@@ -191,7 +197,12 @@ type Observation struct {
 	SourceTitle   sql.NullString `db:"source_title"`
 	SourceVintage sql.NullString `db:"source_vintage"`
 	SourcePref    sql.NullBool   `db:"source_preferred"`
+	SourceKind    sql.NullString `db:"source_kind"`
 }
+
+// Modelled reports whether the value is a modelled estimate (its
+// source, or its numerator's, is of kind modelled).
+func (o Observation) Modelled() bool { return o.SourceKind.String == SourceModelled }
 
 // FlagList splits the stored flag codes.
 func (o Observation) FlagList() []string { return strings.Fields(o.Flags) }

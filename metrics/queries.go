@@ -37,6 +37,8 @@ type queries struct {
 	CatalogueVersion                   *sqlx.Stmt
 	LastChange                         *sqlx.Stmt
 	ListReferenceLines                 *sqlx.Stmt
+	ListTargets                        *sqlx.Stmt
+	ListAreaContains                   *sqlx.Stmt
 
 	// Accounts and uploads.
 	GetUserByEmail      *sqlx.Stmt

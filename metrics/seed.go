@@ -21,7 +21,7 @@ import (
 var seedFiles = []string{
 	"flags.csv", "sources.csv", "indicators.csv", "areas.csv",
 	"programme_pairs.csv", "indicator_values_seed.csv", "redistribution.csv",
-	"reference_lines.csv",
+	"reference_lines.csv", "area_contains.csv", "targets.csv",
 }
 
 // SeedResult says what a seed run did.
@@ -30,6 +30,7 @@ type SeedResult struct {
 	UploadID     int64
 	Observations int
 	Derived      int
+	Targets      int
 }
 
 // readCSV reads a whole CSV file into header-keyed rows, with the line
@@ -41,6 +42,7 @@ func readCSV(fsys fs.FS, name string) ([]map[string]string, []int, error) {
 	}
 	defer f.Close()
 	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1 // a column added later may be absent from older rows
 	header, err := r.Read()
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: header: %w", name, err)
@@ -136,7 +138,7 @@ func (s *Store) SeedWith(ctx context.Context, fsys fs.FS, opt SeedOptions) (Seed
 	if err != nil {
 		return res, err
 	}
-	steps := []func(context.Context) error{sd.seedFlags, sd.seedSources, sd.seedRedistribution, sd.seedIndicators, sd.seedReferenceLines, sd.seedAreas, sd.seedPairs}
+	steps := []func(context.Context) error{sd.seedFlags, sd.seedSources, sd.seedRedistribution, sd.seedIndicators, sd.seedReferenceLines, sd.seedAreas, sd.seedContains, sd.seedPairs}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return res, fmt.Errorf("seed: %w", err)
@@ -162,6 +164,9 @@ func (s *Store) SeedWith(ctx context.Context, fsys fs.FS, opt SeedOptions) (Seed
 		}
 	}
 	if res.Observations, err = sd.seedObservations(ctx, res.UploadID); err != nil {
+		return res, fmt.Errorf("seed: %w", err)
+	}
+	if res.Targets, err = sd.seedTargets(ctx, res.UploadID); err != nil {
 		return res, fmt.Errorf("seed: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE uploads SET rows_new = ? WHERE id = ?`, res.Observations, res.UploadID); err != nil {
@@ -273,14 +278,18 @@ func (sd *seeder) seedSources(ctx context.Context) error {
 			return fmt.Errorf("sources.csv line %d: code and title are required", lines[i])
 		}
 		self := r["self_reported"] == "1" || strings.EqualFold(r["self_reported"], "true")
+		kind := r["kind"]
+		if kind == "" {
+			kind = SourceReported
+		}
 		var id int64
-		if err := sd.tx.GetContext(ctx, &id, `INSERT INTO sources (code, title, short_title, publisher, url, vintage, licence, licence_url, terms, citation, self_reported)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		if err := sd.tx.GetContext(ctx, &id, `INSERT INTO sources (code, title, short_title, publisher, url, vintage, licence, licence_url, terms, citation, self_reported, kind)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (code) DO UPDATE SET title = excluded.title, short_title = excluded.short_title, publisher = excluded.publisher, url = excluded.url,
 				vintage = excluded.vintage, licence = excluded.licence, licence_url = excluded.licence_url,
-				terms = excluded.terms, citation = excluded.citation, self_reported = excluded.self_reported
+				terms = excluded.terms, citation = excluded.citation, self_reported = excluded.self_reported, kind = excluded.kind
 			RETURNING id`,
-			r["code"], r["title"], r["short_title"], r["publisher"], r["url"], r["vintage"], r["licence"], r["licence_url"], r["terms"], r["citation"], self); err != nil {
+			r["code"], r["title"], r["short_title"], r["publisher"], r["url"], r["vintage"], r["licence"], r["licence_url"], r["terms"], r["citation"], self, kind); err != nil {
 			return fmt.Errorf("sources.csv line %d: %w", lines[i], err)
 		}
 		sd.selfRep[id] = self

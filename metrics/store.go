@@ -60,6 +60,8 @@ type Catalogue struct {
 	srcByID      map[int64]*Source
 	flagByCode   map[string]*Flag
 	refLines     map[int64][]ReferenceLine
+	containedIn  map[int64][]*Area
+	contains     map[int64][]*Area
 }
 
 // Catalogue returns the catalogue of the current data version. Callers
@@ -210,7 +212,7 @@ func (s *Store) loadCatalogue(ctx context.Context) (*Catalogue, error) {
 		c.Flags = append(c.Flags, &flags[i])
 		c.flagByCode[flags[i].Code] = &flags[i]
 	}
-	return c, nil
+	return c, c.loadContains(ctx, s)
 }
 
 // Area finds an area by slug.

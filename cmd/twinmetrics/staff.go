@@ -122,6 +122,13 @@ func importCommand(ctx context.Context, file string, st settings, store *metrics
 	if err != nil {
 		return fmt.Errorf("no staff account %s: add it with `twinmetrics user add`", st.email)
 	}
+	// A targets file (the Net Zero Tracker, CDP's targets) is read by
+	// the profiles of output "targets" and published as one upload.
+	if b, err := os.ReadFile(file); err == nil {
+		if done, err := importTargets(ctx, file, b, st, store, user, stdout); done || err != nil {
+			return err
+		}
+	}
 	f, err := os.Open(file)
 	if err != nil {
 		return err
@@ -231,4 +238,27 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// importTargets checks or publishes a targets file; done is false when
+// the file is not one.
+func importTargets(ctx context.Context, file string, b []byte, st settings, store *metrics.Store, user metrics.User, stdout io.Writer) (done bool, err error) {
+	res, err := ingest.CheckTargets(ctx, store, filepath.Base(file), b)
+	if errors.Is(err, ingest.ErrNotTargets) {
+		return false, nil
+	}
+	if err != nil {
+		return true, err
+	}
+	fmt.Fprintf(stdout, "Read as targets with the profile %s: %d targets of our areas; %d rows are about other actors and are left out.\n", res.Profile, res.New, res.Unmatched)
+	if !st.publish {
+		fmt.Fprintln(stdout, "Nothing is published yet. Publish with --publish.")
+		return true, nil
+	}
+	res, err = ingest.PublishTargets(ctx, store, user, filepath.Base(file), b, time.Now())
+	if err != nil {
+		return true, err
+	}
+	fmt.Fprintf(stdout, "Published as upload #%d: %d targets, %d earlier targets of the same source and areas replaced (kept, retired). Roll back on /admin/uploads/%d.\n", res.UploadID, res.New, res.Replaced, res.UploadID)
+	return true, nil
 }
