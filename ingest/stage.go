@@ -602,12 +602,19 @@ func (u *Uploader) pickProfile(ctx context.Context, p *Pending, path, format str
 	}
 	if p.Profile != "" {
 		pr, err := u.namedProfile(ctx, p.Profile, ps)
+		if pr != nil && pr.Output == OutputTargets {
+			return nil, fileErr("targets_file", fileTargetsFile.With(pr.Title), fileHintTargetsFile.With(p.FileName))
+		}
 		if err != nil || pr != nil {
 			return pr, err
 		}
 		return nil, unknownProfile(p.Profile, ps)
 	}
 	pr, err := DetectProfile(path, format, ps, u.limits)
+	if pr != nil && pr.Output == OutputTargets {
+		// The stored profiles include the targets profiles.
+		return nil, fileErr("targets_file", fileTargetsFile.With(pr.Title), fileHintTargetsFile.With(p.FileName))
+	}
 	if pr == nil && err == nil {
 		// A targets file is published by its own path (profile_targets.go).
 		if tps, terr := ShippedTargetProfiles(); terr == nil {
