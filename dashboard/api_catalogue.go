@@ -146,7 +146,7 @@ func (s *Server) showAPIIndex(c echo.Context) error {
 		"openapi": "/api/v1/openapi.json",
 		"docs":    "/data#api",
 		"endpoints": []string{"/api/v1/cities", "/api/v1/pairs", "/api/v1/indicators", "/api/v1/sources",
-			"/api/v1/flags", "/api/v1/observations"},
+			"/api/v1/flags", "/api/v1/observations", "/api/v1/targets"},
 	})
 }
 

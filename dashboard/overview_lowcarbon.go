@@ -42,10 +42,10 @@ func (s *Server) loadLowCarbon(c echo.Context, ctx context.Context, cat *metrics
 		return nil, err
 	}
 	d := &lowCarbonData{targets: map[int64][]metrics.Target{}}
-	var areaIDs []int64
+	var targetAreas []int64
 	for _, t := range ts {
 		d.targets[t.AreaID] = append(d.targets[t.AreaID], t)
-		areaIDs = append(areaIDs, t.AreaID)
+		targetAreas = append(targetAreas, t.AreaID)
 	}
 	var ids []int64
 	for _, code := range perCapitaClimate {
@@ -55,8 +55,10 @@ func (s *Server) loadLowCarbon(c echo.Context, ctx context.Context, cat *metrics
 		}
 	}
 	dependOn(c).indicator(ids...)
-	dependOn(c).area(areaIDs...)
-	obs, err := s.store.ObservationsForIndicators(ctx, ids)
+	dependOn(c).area(targetAreas...)
+	// The pairs' areas only, as for the headline comparison: the
+	// overview reads what it shows, however many areas the database holds.
+	obs, err := s.store.ObservationsFor(ctx, areaIDs(programmeAreas(cat)), ids)
 	if err != nil {
 		return nil, err
 	}
