@@ -37,8 +37,12 @@ run: build
 	mkdir -p var
 	./$(BIN) serve
 
+# Every test, with the race detector. The browser tests (Lighthouse
+# retries among them) take minutes under -race: the timeout is set well
+# above Go's default ten minutes, so a slow run fails as a timeout only
+# when something hangs.
 test: assets
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 # staticcheck comes through the Go module proxy, at a pinned version.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -55,8 +59,8 @@ lint: assets
 bench: assets
 	GO=$(GO) scripts/bench.sh
 
-# The README's pictures, taken by the browser test from the seeded app
-# (without the variable the test writes them to a temporary folder).
+# The README's pictures, taken by a browser test from the seeded app (a
+# plain `make test` skips that test).
 screenshots: assets
 	TWINMETRICS_SCREENSHOTS=1 $(GO) test -count=1 -run '^TestBrowserScreenshots$$' ./dashboard/
 

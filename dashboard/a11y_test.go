@@ -12,8 +12,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -74,37 +72,6 @@ func pageName(path string) string {
 		return "root"
 	}
 	return s
-}
-
-// requireTool does nothing when err is nil. Otherwise the tool is missing:
-// it skips the test when CI is empty and fails it when CI is set.
-func requireTool(t *testing.T, what, how string, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") == "" {
-		t.Skipf("%s missing (%v): %s (with CI set this fails instead)", what, err, how)
-	}
-	t.Fatalf("%s missing (%v) and CI is set: %s", what, err, how)
-}
-
-// nodeModule is the path of a file of an npm package that `make assets`
-// (npm ci) installs from package-lock.json.
-func nodeModule(t *testing.T, rel string) string {
-	t.Helper()
-	p := filepath.Join("..", "node_modules", filepath.FromSlash(rel))
-	_, err := os.Stat(p)
-	requireTool(t, p, "run `make assets` (npm ci from package-lock.json)", err)
-	return p
-}
-
-// lookPath finds a program on PATH, with requireTool's rules.
-func lookPath(t *testing.T, name, how string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	requireTool(t, name, how, err)
-	return p
 }
 
 // axeViolation is one failed axe-core rule with the elements that fail it.

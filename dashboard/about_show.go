@@ -19,8 +19,7 @@ type aboutPage struct {
 // showAbout lists each source with its licence and citation, the flags,
 // and the rules the pages follow.
 func (s *Server) showAbout(c echo.Context) error {
-	ctx := c.Request().Context()
-	cat, err := s.store.Catalogue(ctx)
+	ctx, cat, err := s.catalogue(c)
 	if err != nil {
 		return err
 	}

@@ -85,61 +85,45 @@ func listOf[T any](st metrics.Stamp, self string, data []T) apiList[T] {
 	return apiList[T]{Data: data, Meta: newMeta(st, len(data)), Links: map[string]string{"self": self}}
 }
 
+// listDocs answers a catalogue list: one document per item, built by doc.
+func listDocs[T, D any](s *Server, c echo.Context, self string, items func(*metrics.Catalogue) []T, doc func(*metrics.Catalogue, T) D) error {
+	return s.catalogueList(c, func(cat *metrics.Catalogue, st metrics.Stamp) any {
+		var out []D
+		for _, it := range items(cat) {
+			out = append(out, doc(cat, it))
+		}
+		return listOf(st, self, out)
+	})
+}
+
 // listCitiesAPI lists every area: cities, and the metropolitan areas,
 // agglomerations and countries values may also describe.
 func (s *Server) listCitiesAPI(c echo.Context) error {
-	return s.catalogueList(c, func(cat *metrics.Catalogue, st metrics.Stamp) any {
-		var out []cityDoc
-		for _, a := range cat.Areas {
-			out = append(out, newCityDoc(cat, a))
-		}
-		return listOf(st, "/api/v1/cities", out)
-	})
+	return listDocs(s, c, "/api/v1/cities", func(cat *metrics.Catalogue) []*metrics.Area { return cat.Areas }, newCityDoc)
 }
 
 // listPairsAPI lists the twin pairs with their sides.
 func (s *Server) listPairsAPI(c echo.Context) error {
-	return s.catalogueList(c, func(cat *metrics.Catalogue, st metrics.Stamp) any {
-		var out []pairDoc
-		for _, p := range cat.Pairs {
-			out = append(out, newPairDoc(p))
-		}
-		return listOf(st, "/api/v1/pairs", out)
-	})
+	return listDocs(s, c, "/api/v1/pairs", func(cat *metrics.Catalogue) []*metrics.Pair { return cat.Pairs },
+		func(_ *metrics.Catalogue, p *metrics.Pair) pairDoc { return newPairDoc(p) })
 }
 
 // listIndicatorsAPI lists the indicators with their metadata.
 func (s *Server) listIndicatorsAPI(c echo.Context) error {
-	return s.catalogueList(c, func(cat *metrics.Catalogue, st metrics.Stamp) any {
-		var out []indicatorDoc
-		for _, i := range cat.Indicators {
-			out = append(out, newIndicatorDoc(cat, i))
-		}
-		return listOf(st, "/api/v1/indicators", out)
-	})
+	return listDocs(s, c, "/api/v1/indicators", func(cat *metrics.Catalogue) []*metrics.Indicator { return cat.Indicators }, newIndicatorDoc)
 }
 
 // listSourcesAPI lists every source with its licence, citation and
 // whether its values may be redistributed.
 func (s *Server) listSourcesAPI(c echo.Context) error {
-	return s.catalogueList(c, func(cat *metrics.Catalogue, st metrics.Stamp) any {
-		var out []sourceDoc
-		for _, src := range cat.Sources {
-			out = append(out, newSourceDoc(src))
-		}
-		return listOf(st, "/api/v1/sources", out)
-	})
+	return listDocs(s, c, "/api/v1/sources", func(cat *metrics.Catalogue) []*metrics.Source { return cat.Sources },
+		func(_ *metrics.Catalogue, src *metrics.Source) sourceDoc { return newSourceDoc(src) })
 }
 
 // listFlagsAPI lists the flags and what they mean.
 func (s *Server) listFlagsAPI(c echo.Context) error {
-	return s.catalogueList(c, func(cat *metrics.Catalogue, st metrics.Stamp) any {
-		var out []flagDoc
-		for _, f := range cat.Flags {
-			out = append(out, newFlagDoc(f))
-		}
-		return listOf(st, "/api/v1/flags", out)
-	})
+	return listDocs(s, c, "/api/v1/flags", func(cat *metrics.Catalogue) []*metrics.Flag { return cat.Flags },
+		func(_ *metrics.Catalogue, f *metrics.Flag) flagDoc { return newFlagDoc(f) })
 }
 
 // showOpenAPI serves the OpenAPI document.

@@ -94,7 +94,10 @@ func publishHanoiValue(t *testing.T, app *testapp.App, value float64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	up, _ := res.LastInsertId()
+	up, err := res.LastInsertId()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := tx.Exec(`INSERT INTO observations (area_id, indicator_id, year, value, source_id, upload_id)
 		SELECT a.id, i.id, 2021, ?, s.id, ? FROM areas a, indicators i, sources s
 		WHERE a.slug = 'hanoi' AND i.code = 'pm25_annual_mean' AND s.code = 'who_aaq_2022_v2022'`, value, up); err != nil {

@@ -313,6 +313,15 @@ func barChart(loc Locale, id, title, subtitle, unit string, categories []string,
 		}
 		bar.AddSeries(s.Name, data, charts.WithItemStyleOpts(opts.ItemStyle{Color: s.Colour}))
 	}
+	return categoryChart(loc, bar, id, title, unit, categories, ss, tbl)
+}
+
+// categoryChart finishes a chart of series over categories (a bar or a
+// radar chart): a table row per category and the summary.
+func categoryChart(loc Locale, c interface {
+	Validate()
+	JSON() map[string]any
+}, id, title, unit string, categories []string, ss []series, tbl Table) (*Chart, error) {
 	for i, cat := range categories {
 		row := TableRow{Label: cat}
 		for _, s := range ss {
@@ -320,7 +329,7 @@ func barChart(loc Locale, id, title, subtitle, unit string, categories []string,
 		}
 		tbl.Rows = append(tbl.Rows, row)
 	}
-	opt, err := encode(bar)
+	opt, err := encode(c)
 	if err != nil {
 		return nil, err
 	}
@@ -379,18 +388,7 @@ func radarChart(loc Locale, id, title, subtitle string, axes []string, ss []seri
 			charts.WithItemStyleOpts(opts.ItemStyle{Color: s.Colour}),
 			charts.WithLineStyleOpts(opts.LineStyle{Color: s.Colour}))
 	}
-	for i, a := range axes {
-		row := TableRow{Label: a}
-		for _, s := range ss {
-			row.Cells = append(row.Cells, cellFor(loc, s, i))
-		}
-		tbl.Rows = append(tbl.Rows, row)
-	}
-	opt, err := encode(radar)
-	if err != nil {
-		return nil, err
-	}
-	return &Chart{ID: id, Title: title, Summary: categorySummary(loc, "%", axes, ss), Option: opt, Table: tbl}, nil
+	return categoryChart(loc, radar, id, title, "%", axes, ss, tbl)
 }
 
 func names(ss []series) []string {

@@ -42,8 +42,7 @@ type undatedView struct {
 
 // showCity shows every indicator of one area, latest value first.
 func (s *Server) showCity(c echo.Context) error {
-	ctx := c.Request().Context()
-	cat, err := s.store.Catalogue(ctx)
+	ctx, cat, err := s.catalogue(c)
 	if err != nil {
 		return err
 	}

@@ -43,8 +43,7 @@ type sourceChoice struct {
 
 // showData is the download centre.
 func (s *Server) showData(c echo.Context) error {
-	ctx := c.Request().Context()
-	cat, err := s.store.Catalogue(ctx)
+	ctx, cat, err := s.catalogue(c)
 	if err != nil {
 		return err
 	}

@@ -361,13 +361,7 @@ func repoRoot(t *testing.T) string {
 // it skips only on a developer machine without node, never in CI.
 func needNode(t *testing.T, pkg string) string {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skip("node is not installed; CI runs this test")
-		}
-		t.Fatal("node is not installed")
-	}
+	node := lookPath(t, "node", "install Node.js")
 	if _, err := os.Stat(filepath.Join(repoRoot(t), "node_modules", pkg)); err != nil {
 		t.Fatalf("node_modules/%s is missing: run `make assets` (npm ci)", pkg)
 	}
@@ -540,7 +534,10 @@ func TestXLSXHoldsTheSameValues(t *testing.T) {
 		}
 		break
 	}
-	about, _ := f.GetRows("about")
+	about, err := f.GetRows("about")
+	if err != nil {
+		t.Fatal(err)
+	}
 	text := ""
 	for _, r := range about {
 		text += strings.Join(r, " ") + "\n"

@@ -22,7 +22,7 @@ func cityRecords(cat *metrics.Catalogue) [][]string {
 			}
 		}
 		if a.Latitude.Valid && a.Longitude.Valid {
-			lat, lon = formatValue(a.Latitude.Float64), formatValue(a.Longitude.Float64)
+			lat, lon = metrics.FormatPlain(a.Latitude.Float64), metrics.FormatPlain(a.Longitude.Float64)
 		}
 		out = append(out, []string{a.Slug, a.Name, a.LocalName, strings.Join(a.Aliases, "|"), a.CountryISO3, a.Kind, parent, lat, lon, a.Boundary})
 	}
@@ -43,7 +43,7 @@ func indicatorRecords(cat *metrics.Catalogue) [][]string {
 		}
 		factor := ""
 		if d.Factor != nil {
-			factor = formatValue(*d.Factor)
+			factor = metrics.FormatPlain(*d.Factor)
 		}
 		out = append(out, []string{i.Code, i.Theme, i.Unit, i.UnitLabel(), i.Direction, i.NameEN, i.NameVI, i.DefinitionEN,
 			strings.Join(d.Standards, "|"), str(d.Numerator), str(d.Denominator), factor, str(d.ContextOf)})

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/twinmetrics/twinmetrics/metrics"
@@ -43,39 +42,96 @@ func appendCSVRecord(dst []byte, fields []string) []byte {
 	return append(dst, '\r', '\n')
 }
 
-// csvWriter writes observations as CSV. The catalogue's text (a city's
-// columns, an indicator's, a source's) is encoded once per download and
-// reused, so a row costs little more than its own numbers and note.
+// csvWriter writes observations as CSV, in the columns exportColumns
+// lists. A run of columns that depends on the area, the indicator, the
+// source or the flags alone is encoded once per download for each of
+// them and reused, so a row costs little more than its own numbers and
+// note.
 type csvWriter struct {
-	x       *exportContext
-	w       *bufio.Writer
-	flush   func()
-	buf     []byte
-	areas   map[int64][]byte
-	inds    map[int64][2][]byte
-	srcs    map[int64][]byte
-	flags   map[string][]byte
-	trailer []byte
-	row     exportRow
-	n       int
+	x     *exportContext
+	w     *bufio.Writer
+	flush func()
+	buf   []byte
+	runs  []*csvRun
+	row   exportRow
+	n     int
+}
+
+// csvRun is a run of neighbouring columns of one group, with the text it
+// encoded, by the area, indicator or source id, or by the flags.
+type csvRun struct {
+	group  colGroup
+	cols   []exportColumn
+	first  bool // the record's first column: no comma before it
+	byID   map[int64][]byte
+	byText map[string][]byte
 }
 
 func newCSVWriter(x *exportContext, w io.Writer) *csvWriter {
-	cw := &csvWriter{
-		x: x, w: bufio.NewWriterSize(w, 64<<10),
-		areas: map[int64][]byte{}, inds: map[int64][2][]byte{}, srcs: map[int64][]byte{}, flags: map[string][]byte{},
-	}
+	cw := &csvWriter{x: x, w: bufio.NewWriterSize(w, 64<<10)}
 	if f, ok := w.(http.Flusher); ok {
 		cw.flush = f.Flush
 	}
-	cw.trailer = appendCSVField([]byte{','}, x.version)
-	cw.trailer = append(cw.trailer, '\r', '\n')
+	for i, c := range exportColumns {
+		if n := len(cw.runs); n > 0 && cw.runs[n-1].group == c.group && c.group != byRow {
+			cw.runs[n-1].cols = append(cw.runs[n-1].cols, c)
+			continue
+		}
+		cw.runs = append(cw.runs, &csvRun{group: c.group, cols: []exportColumn{c}, first: i == 0, byID: map[int64][]byte{}, byText: map[string][]byte{}})
+	}
 	return cw
 }
 
 func (cw *csvWriter) header() error {
-	_, err := cw.w.Write(appendCSVRecord(nil, exportColumns))
+	_, err := cw.w.Write(appendCSVRecord(nil, exportColumnNames()))
 	return err
+}
+
+// encode appends the run's columns of row: numbers as they are, text
+// quoted and guarded.
+func (run *csvRun) encode(b []byte, row *exportRow) []byte {
+	for i, c := range run.cols {
+		if !run.first || i > 0 {
+			b = append(b, ',')
+		}
+		if c.typ == "string" {
+			b = appendCSVField(b, c.text(row))
+		} else {
+			b = append(b, c.text(row)...)
+		}
+	}
+	return b
+}
+
+// append appends the run's columns of row, encoded once per key.
+func (run *csvRun) append(b []byte, row *exportRow) []byte {
+	var id int64
+	switch run.group {
+	case byRow:
+		return run.encode(b, row)
+	case byFlags:
+		enc, ok := run.byText[row.Flags]
+		if !ok {
+			enc = run.encode(nil, row)
+			run.byText[row.Flags] = enc
+		}
+		return append(b, enc...)
+	case byArea:
+		id = row.City.ID
+	case byIndicator:
+		id = row.Indicator.ID
+	case bySource:
+		if row.Source == nil {
+			return run.encode(b, row) // a computed value: its own sources
+		}
+		id = row.Source.ID
+	}
+	enc, ok := run.byID[id]
+	if !ok {
+		enc = run.encode(nil, row)
+		run.byID[id] = enc
+	}
+	return append(b, enc...)
 }
 
 func (cw *csvWriter) write(r *metrics.ExportRow) error {
@@ -83,56 +139,11 @@ func (cw *csvWriter) write(r *metrics.ExportRow) error {
 	if !cw.x.resolve(r, row) {
 		return nil
 	}
-	b := strconv.AppendInt(cw.buf[:0], row.ID, 10)
-	a, ok := cw.areas[row.City.ID]
-	if !ok {
-		for _, f := range []string{row.City.Slug, row.City.Name, row.City.CountryISO3, row.City.Kind} {
-			a = appendCSVField(append(a, ','), f)
-		}
-		cw.areas[row.City.ID] = a
+	b := cw.buf[:0]
+	for _, run := range cw.runs {
+		b = run.append(b, row)
 	}
-	b = append(b, a...)
-	ind, ok := cw.inds[row.Indicator.ID]
-	if !ok {
-		for _, f := range []string{row.Indicator.Code, row.Indicator.NameEN, row.Indicator.Theme} {
-			ind[0] = appendCSVField(append(ind[0], ','), f)
-		}
-		ind[1] = appendCSVField(append(ind[1], ','), row.Indicator.UnitLabel())
-		cw.inds[row.Indicator.ID] = ind
-	}
-	b = append(b, ind[0]...)
-	b = append(append(b, ','), row.Year...)
-	b = append(append(b, ','), row.Value...)
-	b = append(b, ind[1]...)
-	b = appendCSVField(append(b, ','), row.ValueAsGiven)
-	b = appendCSVField(append(b, ','), row.UnitAsGiven)
-	if row.Source != nil {
-		s, ok := cw.srcs[row.Source.ID]
-		if !ok {
-			for _, f := range []string{row.SourceCode, row.SourceTitle, row.SourceLicence, row.SourceCitation} {
-				s = appendCSVField(append(s, ','), f)
-			}
-			cw.srcs[row.Source.ID] = s
-		}
-		b = append(b, s...)
-	} else {
-		for _, f := range []string{row.SourceCode, row.SourceTitle, row.SourceLicence, row.SourceCitation} {
-			b = appendCSVField(append(b, ','), f)
-		}
-	}
-	fl, ok := cw.flags[row.Flags]
-	if !ok {
-		fl = appendCSVField(append(fl, ','), row.Flags)
-		fl = appendCSVField(append(fl, ','), row.FlagMeanings)
-		cw.flags[row.Flags] = fl
-	}
-	b = append(b, fl...)
-	b = appendCSVField(append(b, ','), row.Note)
-	b = append(append(b, ','), row.Numerator...)
-	b = append(append(b, ','), row.Denominator...)
-	b = append(b, ',')
-	b = strconv.AppendBool(b, row.Withheld)
-	b = append(b, cw.trailer...)
+	b = append(b, '\r', '\n')
 	cw.buf = b
 	if _, err := cw.w.Write(b); err != nil {
 		return err

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
 // A Frictionless Data Package (v1): datapackage.json with a Table Schema
@@ -78,55 +76,6 @@ type dataPackage struct {
 }
 
 const guardNote = " Text beginning with =, +, -, @, a tab, a carriage return or an apostrophe (other than a plain number) carries one extra leading apostrophe, a spreadsheet formula guard: remove one leading apostrophe to get the stored text."
-
-func str(name, desc string) tsField { return tsField{Name: name, Type: "string", Description: desc} }
-
-func required(f tsField) tsField {
-	if f.Constraints == nil {
-		f.Constraints = map[string]any{}
-	}
-	f.Constraints["required"] = true
-	return f
-}
-
-func observationsSchema() tableSchema {
-	return tableSchema{
-		Fields: []tsField{
-			{Name: "observation_id", Type: "integer", Description: "Stable id of the observation.", Constraints: map[string]any{"required": true, "unique": true}},
-			required(str("city_code", "Code of the area (cities resource).")),
-			str("city_name", "Name of the area."),
-			{Name: "country", Type: "string", Description: "ISO 3166-1 alpha-3 code of the area's country."},
-			{Name: "area_kind", Type: "string", Description: "city, metropolitan, agglomeration or country: national figures are context, not city values.",
-				Constraints: map[string]any{"enum": []string{metrics.KindCity, metrics.KindMetropolitan, metrics.KindAgglomeration, metrics.KindCountry}}},
-			required(str("indicator_code", "Code of the indicator (indicators resource).")),
-			str("indicator_name", "Name of the indicator."),
-			{Name: "theme", Type: "string", Description: "Theme of the indicator.", Constraints: map[string]any{"enum": metrics.Themes}},
-			{Name: "year", Type: "integer", Description: "Year the value describes; empty when the source printed none.", Constraints: map[string]any{"minimum": 1900, "maximum": 2100}},
-			{Name: "value", Type: "number", Description: "The value in the indicator's canonical unit (column unit). Empty when the source printed text (value_as_given) or when the value is withheld."},
-			str("unit", "The canonical unit of the value (indicators.unit_label)."),
-			str("value_as_given", "The value as the source printed it, where it differs (text such as \"Not Applicable\")."+guardNote),
-			str("unit_as_given", "The unit as the source printed it, before conversion."+guardNote),
-			str("source_code", "Code of the source (sources resource); empty for a computed value."),
-			str("source_title", "Title of the source, or for a computed value the observations it was computed from."+guardNote),
-			str("source_licence", "Licence of the source as it states it."+guardNote),
-			str("source_citation", "How to cite the source."+guardNote),
-			str("flags", "Flag codes, space separated (flags resource)."),
-			str("flag_meanings", "What each flag of the value means."+guardNote),
-			str("note", "Note on the value; for a withheld value, why it is withheld."+guardNote),
-			{Name: "numerator_id", Type: "integer", Description: "For a computed (per capita) value: the observation_id of its numerator."},
-			{Name: "denominator_id", Type: "integer", Description: "For a computed (per capita) value: the observation_id of its denominator."},
-			{Name: "withheld", Type: "boolean", Description: "True when the source's terms do not permit redistribution: the value is left out.", Constraints: map[string]any{"required": true}},
-			required(str("dataset_version", "The data version this download shows.")),
-		},
-		PrimaryKey: "observation_id",
-		ForeignKeys: []tsForeignKey{
-			{Fields: "city_code", Reference: map[string]any{"resource": "cities", "fields": "code"}},
-			{Fields: "indicator_code", Reference: map[string]any{"resource": "indicators", "fields": "code"}},
-			{Fields: "source_code", Reference: map[string]any{"resource": "sources", "fields": "code"}},
-		},
-		MissingValues: []string{""},
-	}
-}
 
 func stringSchema(cols []string, typed map[string]string, desc map[string]string) tableSchema {
 	var fs []tsField

@@ -8,17 +8,6 @@ import (
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
-// exportColumns are the columns of an observation in every download
-// format, in order. One row is one stored or derived observation.
-var exportColumns = []string{
-	"observation_id", "city_code", "city_name", "country", "area_kind",
-	"indicator_code", "indicator_name", "theme", "year", "value", "unit",
-	"value_as_given", "unit_as_given",
-	"source_code", "source_title", "source_licence", "source_citation",
-	"flags", "flag_meanings", "note",
-	"numerator_id", "denominator_id", "withheld", "dataset_version",
-}
-
 // guardFormula keeps text from becoming a live formula when a CSV file
 // is opened in a spreadsheet: text that begins with = + - @, a tab or a
 // carriage return gets a leading apostrophe. Text that already begins
@@ -76,10 +65,6 @@ func plainNumber(s string) bool {
 	return i == len(s)
 }
 
-// formatValue writes a number so that parsing it gives the same float64
-// back, without an exponent that spreadsheets might misread.
-func formatValue(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-
 // exportRow is one observation resolved against the catalogue: the text
 // of every column, unguarded. Withheld values are blank.
 type exportRow struct {
@@ -101,6 +86,8 @@ type exportRow struct {
 	Numerator      string
 	Denominator    string
 	Withheld       bool
+	src            *metrics.ExportRow // the typed numbers, for XLSX
+	version        string
 }
 
 // exportContext resolves rows against one catalogue and remembers which
@@ -151,7 +138,7 @@ func (x *exportContext) resolve(r *metrics.ExportRow, out *exportRow) bool {
 	if city == nil || ind == nil {
 		return false
 	}
-	*out = exportRow{ID: r.ID, City: city, Indicator: ind, Flags: r.Flags, FlagMeanings: x.flagMeanings(r.Flags)}
+	*out = exportRow{ID: r.ID, City: city, Indicator: ind, Flags: r.Flags, FlagMeanings: x.flagMeanings(r.Flags), src: r, version: x.version}
 	x.rows++
 	if r.Year.Valid {
 		out.Year = strconv.FormatInt(r.Year.Int64, 10)
@@ -186,22 +173,10 @@ func (x *exportContext) resolve(r *metrics.ExportRow, out *exportRow) bool {
 		return true
 	}
 	if r.Value.Valid {
-		out.Value = formatValue(r.Value.Float64)
+		out.Value = metrics.FormatPlain(r.Value.Float64)
 	}
 	out.ValueAsGiven, out.UnitAsGiven, out.Note = r.ValueAsGiven, r.UnitAsGiven, r.Note
 	return true
-}
-
-// fields lists the row's columns in exportColumns order, unguarded.
-func (r *exportRow) fields(version string) []string {
-	return []string{
-		strconv.FormatInt(r.ID, 10), r.City.Slug, r.City.Name, r.City.CountryISO3, r.City.Kind,
-		r.Indicator.Code, r.Indicator.NameEN, r.Indicator.Theme, r.Year, r.Value, r.Indicator.UnitLabel(),
-		r.ValueAsGiven, r.UnitAsGiven,
-		r.SourceCode, r.SourceTitle, r.SourceLicence, r.SourceCitation,
-		r.Flags, r.FlagMeanings, r.Note,
-		r.Numerator, r.Denominator, strconv.FormatBool(r.Withheld), version,
-	}
 }
 
 // usedSources are the sources a download's values came from, in the

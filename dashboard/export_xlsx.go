@@ -64,7 +64,7 @@ func (s *Server) writeXLSX(c echo.Context, d *download) error {
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
-	if err := sw.SetRow("A1", cellsOf(exportColumns...), excelize.RowOpts{StyleID: bold}); err != nil {
+	if err := sw.SetRow("A1", cellsOf(exportColumnNames()...), excelize.RowOpts{StyleID: bold}); err != nil {
 		return err
 	}
 	x := newExportContext(d.cat, d.stamp)
@@ -74,21 +74,16 @@ func (s *Server) writeXLSX(c echo.Context, d *download) error {
 		if !x.resolve(r, &row) {
 			return nil
 		}
-		cells := cellsOf(row.fields(x.version)...)
-		// Numbers as numbers, so that a spreadsheet can compute with them
-		// (Excel keeps 15 significant digits), and no cell where there is
-		// no number.
-		cells[0], cells[8], cells[9], cells[20], cells[21] = row.ID, nil, nil, nil, nil
-		if r.Year.Valid {
-			cells[8] = r.Year.Int64
+		// Numbers as numbers, so that a spreadsheet can compute with
+		// them; text as text.
+		cells := make([]any, len(exportColumns))
+		for i, col := range exportColumns {
+			if col.cell != nil {
+				cells[i] = col.cell(&row)
+			} else {
+				cells[i] = xmlText(col.text(&row))
+			}
 		}
-		if r.Value.Valid && !row.Withheld {
-			cells[9] = excelDigits(r.Value.Float64)
-		}
-		if r.Derived() {
-			cells[20], cells[21] = r.NumeratorID.Int64, r.DenominatorID.Int64
-		}
-		cells[22] = row.Withheld
 		line++
 		cell, err := excelize.CoordinatesToCellName(1, line)
 		if err != nil {

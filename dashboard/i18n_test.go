@@ -189,17 +189,7 @@ func TestStaffPagesUseOnlyKnownKeys(t *testing.T) {
 			}
 		}
 	}
-	// A preview with rejected rows, and one with a file that cannot be read.
-	admin.get("/admin/uploads")
-	bad, _ := admin.uploadPage(a, "bad.csv", []byte(badFile))
-	pdf, _ := admin.uploadPage(a, "report.csv", []byte("%PDF-1.4 not a spreadsheet"))
-	fixed, _ := admin.uploadPage(a, "fixed.csv", []byte(fixedFile))
-	admin.get("/admin/uploads/" + fixed)
-	pub := admin.post("/admin/uploads/"+fixed+"/publish", nil)
-	record := strings.SplitN(pub.loc, "?", 2)[0]
-	if !strings.HasPrefix(record, "/admin/uploads/") {
-		t.Fatalf("publish: %d %s", pub.code, pub.loc)
-	}
+	bad, pdf, record := admin.sampleUploads(a)
 	anon := a.client(t)
 	for _, lang := range dashboard.Languages {
 		for _, page := range []string{"/admin/uploads", "/admin/uploads/" + bad, "/admin/uploads/" + bad + "?status=rejected", "/admin/uploads/" + bad + "?warnings=1",

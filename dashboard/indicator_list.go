@@ -31,8 +31,7 @@ func itoa(i int) string { return strconv.Itoa(i) }
 // listIndicators is the indicator catalogue by theme, with how many
 // areas report each.
 func (s *Server) listIndicators(c echo.Context) error {
-	ctx := c.Request().Context()
-	cat, err := s.store.Catalogue(ctx)
+	ctx, cat, err := s.catalogue(c)
 	if err != nil {
 		return err
 	}

@@ -38,8 +38,7 @@ type rankRow struct {
 // showIndicator ranks every area's latest value of one indicator and
 // draws the programme cities' series over time.
 func (s *Server) showIndicator(c echo.Context) error {
-	ctx := c.Request().Context()
-	cat, err := s.store.Catalogue(ctx)
+	ctx, cat, err := s.catalogue(c)
 	if err != nil {
 		return err
 	}

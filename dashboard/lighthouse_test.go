@@ -147,9 +147,7 @@ func lighthouseOnce(cli, url, out string) (*lighthouseReport, error) {
 func TestLighthousePairPage(t *testing.T) {
 	// Not parallel: performance is measured, and the package's parallel
 	// browser tests would compete with it for the CPU.
-	if _, err := os.Stat(browserPath); err != nil {
-		requireTool(t, browserPath, "install Debian's chromium package", err)
-	}
+	requireChromium(t)
 	lookPath(t, "node", "install Node.js")
 	cli := nodeModule(t, "lighthouse/cli/index.js")
 

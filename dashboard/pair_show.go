@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -102,14 +103,7 @@ func (s *Server) showPair(c echo.Context) error {
 	return s.render(c, http.StatusOK, "pair", v)
 }
 
-func validTheme(t string) bool {
-	for _, x := range metrics.Themes {
-		if x == t {
-			return true
-		}
-	}
-	return false
-}
+func validTheme(t string) bool { return slices.Contains(metrics.Themes, t) }
 
 func buildPairPage(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, ranks map[int64]map[int64]metrics.Rank, theme string) (*pairPage, error) {
 	p := &pairPage{Pair: cmp.Pair, Title: loc.PairTitle(cmp.Pair), Theme: theme, Countries: cmp.Countries}

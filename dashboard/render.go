@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"fmt"
 	"html/template"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/twinmetrics/twinmetrics/ingest"
 	"github.com/twinmetrics/twinmetrics/locale"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
@@ -114,13 +114,13 @@ func (ps *pageSet) funcs(loc Locale) template.FuncMap {
 			if p == nil {
 				return ""
 			}
-			return ingest.FormatPlain(*p)
+			return metrics.FormatPlain(*p)
 		},
 		"nfloat": func(v sql.NullFloat64) string {
 			if !v.Valid {
 				return ""
 			}
-			return ingest.FormatPlain(v.Float64)
+			return metrics.FormatPlain(v.Float64)
 		},
 		"pathEscape": url.PathEscape,
 		"list":       func(xs ...string) []string { return xs },
@@ -130,6 +130,14 @@ func (ps *pageSet) funcs(loc Locale) template.FuncMap {
 		"where":  loc.Where,
 		"num64":  func(v int64) string { return loc.Num(float64(v)) },
 	}
+}
+
+// catalogue is what most pages start from: the request's context and
+// the catalogue.
+func (s *Server) catalogue(c echo.Context) (context.Context, *metrics.Catalogue, error) {
+	ctx := c.Request().Context()
+	cat, err := s.store.Catalogue(ctx)
+	return ctx, cat, err
 }
 
 // View is what every page gets: the page's own data plus what the

@@ -72,29 +72,20 @@ func parseSelection(cat *metrics.Catalogue, q url.Values) (metrics.Selection, *P
 			p.InvalidParams = append(p.InvalidParams, invalidParam(name, reason))
 		}
 	}
+	// each looks up every code of a list parameter; an unknown one is a
+	// bad parameter.
+	each := func(name string, unknown locale.Key, use func(code string) error) {
+		for _, c := range codes(q, name) {
+			if err := use(c); err != nil {
+				fail(name, unknown.With(c))
+			}
+		}
+	}
 	areaSeen := map[int64]bool{}
 	addArea := func(a *metrics.Area) {
 		if !areaSeen[a.ID] {
 			areaSeen[a.ID] = true
 			sel.Areas = append(sel.Areas, a.ID)
-		}
-	}
-	for _, c := range codes(q, "city") {
-		a, err := cat.Area(c)
-		if err != nil {
-			fail("city", reasonUnknownCity.With(c))
-			continue
-		}
-		addArea(a)
-	}
-	for _, c := range codes(q, "pair") {
-		pr, err := cat.Pair(c)
-		if err != nil {
-			fail("pair", reasonUnknownPair.With(c))
-			continue
-		}
-		for _, a := range cat.PairAreas(pr) {
-			addArea(a)
 		}
 	}
 	indSeen := map[int64]bool{}
@@ -104,14 +95,29 @@ func parseSelection(cat *metrics.Catalogue, q url.Values) (metrics.Selection, *P
 			sel.Indicators = append(sel.Indicators, i.ID)
 		}
 	}
-	for _, c := range codes(q, "indicator") {
-		ind, err := cat.Indicator(c)
-		if err != nil {
-			fail("indicator", reasonUnknownInd.With(c))
-			continue
+	each("city", reasonUnknownCity, func(c string) error {
+		a, err := cat.Area(c)
+		if err == nil {
+			addArea(a)
 		}
-		addInd(ind)
-	}
+		return err
+	})
+	each("pair", reasonUnknownPair, func(c string) error {
+		pr, err := cat.Pair(c)
+		if err == nil {
+			for _, a := range cat.PairAreas(pr) {
+				addArea(a)
+			}
+		}
+		return err
+	})
+	each("indicator", reasonUnknownInd, func(c string) error {
+		ind, err := cat.Indicator(c)
+		if err == nil {
+			addInd(ind)
+		}
+		return err
+	})
 	for _, c := range codes(q, "theme") {
 		if !validTheme(c) {
 			fail("theme", reasonUnknownTheme.With(c, strings.Join(metrics.Themes, ", ")))
@@ -124,14 +130,13 @@ func parseSelection(cat *metrics.Catalogue, q url.Values) (metrics.Selection, *P
 			sel.Indicators = []int64{} // a theme with no indicators selects nothing
 		}
 	}
-	for _, c := range codes(q, "source") {
+	each("source", reasonUnknownSource, func(c string) error {
 		src, err := cat.SourceByCode(c)
-		if err != nil {
-			fail("source", reasonUnknownSource.With(c))
-			continue
+		if err == nil {
+			sel.Sources = append(sel.Sources, src.ID)
 		}
-		sel.Sources = append(sel.Sources, src.ID)
-	}
+		return err
+	})
 	year := func(name string) int {
 		v := strings.TrimSpace(q.Get(name))
 		if v == "" {

@@ -232,3 +232,21 @@ func jsonStr(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// sampleUploads uploads what staff pages show: a file with rejected rows
+// (bad), one that cannot be read (pdf), and a good one, published, whose
+// record page is record.
+func (c *client) sampleUploads(a *staffApp) (bad, pdf, record string) {
+	c.t.Helper()
+	c.get("/admin/uploads")
+	bad, _ = c.uploadPage(a, "bad.csv", []byte(badFile))
+	pdf, _ = c.uploadPage(a, "report.csv", []byte("%PDF-1.4 not a spreadsheet"))
+	fixed, _ := c.uploadPage(a, "fixed.csv", []byte(fixedFile))
+	c.get("/admin/uploads/" + fixed)
+	pub := c.post("/admin/uploads/"+fixed+"/publish", nil)
+	record, _, _ = strings.Cut(pub.loc, "?")
+	if !strings.HasPrefix(record, "/admin/uploads/") {
+		c.t.Fatalf("publish: %d %s", pub.code, pub.loc)
+	}
+	return bad, pdf, record
+}

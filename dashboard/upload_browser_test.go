@@ -3,11 +3,9 @@ package dashboard_test
 import (
 	"context"
 	"fmt"
-	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,55 +19,11 @@ import (
 	"github.com/twinmetrics/twinmetrics/internal/testapp"
 )
 
-const chromiumPath = "/usr/bin/chromium"
-
-// browser starts headless Chromium with a fresh profile. It skips only
-// when Chromium is missing outside CI.
+// browser starts headless Chromium for one test of at most 90 seconds.
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	if _, err := exec.LookPath(chromiumPath); err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skip("no Chromium at " + chromiumPath + " (CI installs it)")
-		}
-		t.Fatalf("CI is set but Chromium is missing: %v", err)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-	}
-	// Not t.TempDir: Chromium may still be writing its profile when the
-	// test ends, and that would fail the test.
-	profile, err := os.MkdirTemp("", "twinmetrics-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts = append(opts, chromedp.UserDataDir(profile))
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	// This cdproto predates some event fields of Debian's Chromium; the
-	// events it cannot decode are not ones these tests use.
-	ctx, cancelC := chromedp.NewContext(actx, chromedp.WithErrorf(func(format string, args ...any) {
-		if !strings.HasPrefix(format, "could not unmarshal event") {
-			log.Printf(format, args...)
-		}
-	}))
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() {
-		cancelT()
-		cancelC()
-		cancelA()
-		for range 20 {
-			if os.RemoveAll(profile) == nil {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	})
+	ctx, cancel := context.WithTimeout(startChromium(t), 90*time.Second)
+	t.Cleanup(cancel)
 	return ctx
 }
 

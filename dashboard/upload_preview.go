@@ -3,6 +3,7 @@ package dashboard
 import (
 	"github.com/twinmetrics/twinmetrics/ingest"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -55,11 +56,7 @@ func (s *Server) renderPreview(c echo.Context, p *ingest.Pending, errMsg string,
 	}
 	d.Progress = pv
 	if p.State == ingest.StateReady {
-		valid := false
-		for _, st := range ingest.Statuses {
-			valid = valid || st == d.Status
-		}
-		if !valid {
+		if !slices.Contains(ingest.Statuses, d.Status) {
 			d.Status = ""
 		}
 		loc := s.locale(c)

@@ -26,7 +26,7 @@ func (s *Server) downloadTemplateXLSX(c echo.Context) error {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := ingest.WriteTemplateXLSX(&buf, cat); err != nil {
+	if err := ingest.WriteTemplateXLSX(&buf, cat, s.locale(c).Say); err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="twinmetrics-upload-template.xlsx"`)

@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"encoding/csv"
-	"github.com/twinmetrics/twinmetrics/ingest"
 	"net/http"
 	"strconv"
 	"strings"
@@ -57,10 +56,10 @@ func (s *Server) downloadUploadValues(c echo.Context) error {
 				year = strconv.FormatInt(ch.Year.Int64, 10)
 			}
 			if ch.Value.Valid {
-				value = ingest.FormatPlain(ch.Value.Float64)
+				value = metrics.FormatPlain(ch.Value.Float64)
 			}
 			if ch.OldValue.Valid {
-				old = ingest.FormatPlain(ch.OldValue.Float64)
+				old = metrics.FormatPlain(ch.OldValue.Float64)
 			}
 			_ = w.Write([]string{csvCell(ch.AreaSlug), ch.Indicator, year, value, metrics.UnitLabel(ch.Unit), csvCell(ch.Source), old, csvCell(ch.Locator), state})
 		}

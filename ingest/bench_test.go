@@ -109,7 +109,10 @@ func plainInsert(b *testing.B, db *metrics.DB, rows []benchRow) {
 	ctx := context.Background()
 	tx := db.W.MustBegin()
 	r := tx.MustExec(`INSERT INTO uploads (kind, file_name, sha256, format, uploaded_by, created_at, status) VALUES ('file', 'bench.csv', '', 'csv', 'bench', '', 'published')`)
-	up, _ := r.LastInsertId()
+	up, err := r.LastInsertId()
+	if err != nil {
+		b.Fatal(err)
+	}
 	stmt, err := tx.PreparexContext(ctx, `INSERT INTO observations
 		(area_id, indicator_id, year, value, value_as_given, unit_as_given, source_id, flags, flags_as_given, note, locator, upload_id)
 		VALUES (?, ?, ?, ?, ?, ?, 1, 'estimated', 'estimated', 'synthetic', '', ?)`)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -158,10 +159,8 @@ func newChecker(cat *metrics.Catalogue, comma rune, thisYear int) *checker {
 		if f == "" {
 			return
 		}
-		for _, x := range ck.areaIdx[f] {
-			if x == a {
-				return
-			}
+		if slices.Contains(ck.areaIdx[f], a) {
+			return
 		}
 		ck.areaIdx[f] = append(ck.areaIdx[f], a)
 		ck.areaNames = append(ck.areaNames, nameRef{folded: f, label: a.Name, key: a.Slug})
@@ -495,7 +494,9 @@ func checkText(col, s string, maxRunes int) *Problem {
 	return nil
 }
 
-// row checks one data row.
+// row checks one data row: each field, then the value against the
+// rules of its indicator, then the row against the rows before it and
+// the stored values.
 func (ck *checker) row(line int, h header, fields []string) checkedRow {
 	r := checkedRow{Line: line}
 	get := func(c string) string { return h.get(fields, c) }
@@ -507,19 +508,7 @@ func (ck *checker) row(line int, h header, fields []string) checkedRow {
 			probs = append(probs, *p)
 		}
 	}
-	if extra := len(fields) - len(h.names); extra > 0 {
-		nonEmpty := false
-		for _, f := range fields[len(h.names):] {
-			nonEmpty = nonEmpty || strings.TrimSpace(f) != ""
-		}
-		if nonEmpty {
-			hint := hintExtraFields
-			if h.comma == ',' {
-				hint = hintExtraFieldsComma
-			}
-			add(problem(columnLetter(len(h.names)), "", probExtraFields.With(len(fields), len(h.names)), hint.With()))
-		}
-	}
+	add(extraFields(h, fields))
 	area, p := ck.city(get("city"))
 	add(p)
 	ind, p := ck.indicator(get("indicator"))
@@ -528,88 +517,26 @@ func (ck *checker) row(line int, h header, fields []string) checkedRow {
 	add(p)
 	value, vp := ck.parseValue(get("value"))
 	add(vp)
-
-	// Unit: required, and convertible to the indicator's unit.
-	ug := get("unit")
-	var conv bool
-	if ug == "" {
-		add(problem("unit", "", probUnitEmpty.With(), hintUnitEmpty.With()))
-	} else if u, ok := ck.unit(ug); !ok {
-		hint := hintUnknownUnit.With()
-		if ind != nil {
-			hint = hintUnknownUnitAccepted.With(acceptedUnits(ind.Unit))
-		}
-		add(problem("unit", ug, probUnknownUnit.With(clip(ug)), hint))
-	} else if ind != nil {
-		want, _ := metrics.LookupUnit(ind.Unit)
-		if want == nil || want.Dimension != u.Dimension {
-			add(problem("unit", ug, probUnitMismatch.With(u.Label, metrics.UnitLabel(ind.Unit), ind.Code), hintUnitMismatch.With(acceptedUnits(ind.Unit))))
-		} else if vp == nil {
-			if u != want {
-				value = value * u.ToBase / want.ToBase
-				conv = true
-			}
-		}
-	}
+	value, converted, p := ck.convert(r.UnitAsGiven, ind, value, vp == nil)
+	add(p)
 	r.Value = value
-
-	// Source: a code or title the catalogue knows, or a new one described
-	// in the row's source columns.
-	sg := get("source")
-	src := ck.source(sg)
-	switch {
-	case sg == "":
-		add(problem("source", "", probSourceEmpty.With(), hintSourceEmpty.With()))
-	case src != nil:
-		r.SourceID = src.ID
-	case get("source_title") == "" && ck.newSources[sg] != nil:
-		r.NewSource, r.SourceID = sg, ck.newSources[sg].tempID
-	case get("source_title") != "":
-		if !metrics.ValidCode(sg) {
-			add(problem("source", sg, probSourceCode.With(clip(sg)), hintSourceCode.With()))
-		} else if ns, err := ck.newSource(line, sg, get); err != nil {
-			add(err)
-		} else {
-			r.NewSource, r.SourceID = ns.Code, ns.tempID
-		}
-	default:
-		add(problem("source", sg, probUnknownSource.With(clip(sg)), hintUnknownSource.With()))
-	}
-
+	add(ck.rowSource(&r, line, get))
 	flags, p := ck.flags(get("flags"))
 	add(p)
-	if conv {
+	if converted {
 		flags = strings.TrimSpace(joinSet(setOf(flags + " converted")))
 	}
 	r.Flags = flags
-	note := get("note")
-	add(checkText("note", note, maxNoteRunes))
-	if note != "" && strings.ContainsRune("=+-@", rune(note[0])) {
-		add(problem("note", clip(note), probNoteFormula.With(string(note[0])), hintNoteFormula.With()))
+	r.Note = get("note")
+	add(checkText("note", r.Note, maxNoteRunes))
+	if r.Note != "" && strings.ContainsRune("=+-@", rune(r.Note[0])) {
+		add(problem("note", clip(r.Note), probNoteFormula.With(string(r.Note[0])), hintNoteFormula.With()))
 	}
-	r.Note = note
-
-	// Rules on the value itself, once it is known in the canonical unit.
 	if ind != nil && vp == nil {
-		cu, _ := metrics.LookupUnit(ind.Unit)
-		switch {
-		case cu != nil && cu.Dimension == "share" && (value < 0 || value > 100):
-			add(problem("value", r.ValueAsGiven, probShareRange.With(ind.Code, FormatPlain(value)), hintShareRange.With()))
-		case value < 0 && cu != nil && cu.Dimension != "co2e" && cu.Dimension != "co2":
-			add(problem("value", r.ValueAsGiven, probNegative.With(ind.Code), hintNegative.With()))
-		case value < 0:
-			add(warning("value", r.ValueAsGiven, probNegativeEmissions.With(), hintNegativeEmissions.With()))
-		}
+		add(valueRule(ind, value, r.ValueAsGiven))
 	}
 	if year > ck.thisYear+1 && !strings.Contains(" "+r.Flags+" ", " projection ") {
 		add(warning("year", get("year"), probFutureYear.With(year), hintFutureYear.With()))
-	}
-
-	errs := 0
-	for _, p := range probs {
-		if !p.Warning {
-			errs++
-		}
 	}
 	if area != nil {
 		r.AreaID = area.ID
@@ -618,47 +545,142 @@ func (ck *checker) row(line int, h header, fields []string) checkedRow {
 		r.IndicatorID = ind.ID
 	}
 	r.Year = year
-	if errs == 0 {
-		k := obsKey{area: area.ID, ind: ind.ID, year: year, src: r.SourceID}
-		if prev, dup := ck.lookSeen(k, line); dup {
-			probs = append(probs, *problem("city, indicator, year, source", "", probDuplicate.With(prev, area.Name, ind.Code, year), hintDuplicate.With()))
-			errs++
+	r.Problems = probs
+	ck.compare(&r, area, ind)
+	return r
+}
+
+// extraFields is the problem of a row longer than the header, unless
+// what is beyond it is empty.
+func extraFields(h header, fields []string) *Problem {
+	if len(fields) <= len(h.names) || blankRow(fields[len(h.names):]) {
+		return nil
+	}
+	hint := hintExtraFields
+	if h.comma == ',' {
+		hint = hintExtraFieldsComma
+	}
+	return problem(columnLetter(len(h.names)), "", probExtraFields.With(len(fields), len(h.names)), hint.With())
+}
+
+// convert checks the unit as given, which must be the indicator's or
+// convertible to it, and converts a valid value to the indicator's unit.
+func (ck *checker) convert(ug string, ind *metrics.Indicator, value float64, valid bool) (float64, bool, *Problem) {
+	if ug == "" {
+		return value, false, problem("unit", "", probUnitEmpty.With(), hintUnitEmpty.With())
+	}
+	u, ok := ck.unit(ug)
+	if !ok {
+		hint := hintUnknownUnit.With()
+		if ind != nil {
+			hint = hintUnknownUnitAccepted.With(acceptedUnits(ind.Unit))
 		}
-		if med, ok := ck.medians[[2]int64{area.ID, ind.ID}]; ok && med > 0 && value > 0 && (value >= 10*med || value <= med/10) {
-			far := probFarBelow
-			if value > med {
-				far = probFarAbove
-			}
-			probs = append(probs, *warning("value", r.ValueAsGiven, far.With(FormatPlain(value), ind.Code, area.Name, FormatPlain(med), metrics.UnitLabel(ind.Unit)), hintFarOff.With()))
+		return value, false, problem("unit", ug, probUnknownUnit.With(clip(ug)), hint)
+	}
+	if ind == nil {
+		return value, false, nil
+	}
+	want, _ := metrics.LookupUnit(ind.Unit)
+	if want == nil || want.Dimension != u.Dimension {
+		return value, false, problem("unit", ug, probUnitMismatch.With(u.Label, metrics.UnitLabel(ind.Unit), ind.Code), hintUnitMismatch.With(acceptedUnits(ind.Unit)))
+	}
+	if !valid || u == want {
+		return value, false, nil
+	}
+	return value * u.ToBase / want.ToBase, true, nil
+}
+
+// rowSource finds the row's source: a code or title the catalogue
+// knows, or a new one described in the row's source columns.
+func (ck *checker) rowSource(r *checkedRow, line int, get func(string) string) *Problem {
+	sg := get("source")
+	src := ck.source(sg)
+	switch {
+	case sg == "":
+		return problem("source", "", probSourceEmpty.With(), hintSourceEmpty.With())
+	case src != nil:
+		r.SourceID = src.ID
+	case get("source_title") == "" && ck.newSources[sg] != nil:
+		r.NewSource, r.SourceID = sg, ck.newSources[sg].tempID
+	case get("source_title") != "":
+		if !metrics.ValidCode(sg) {
+			return problem("source", sg, probSourceCode.With(clip(sg)), hintSourceCode.With())
 		}
-		if errs == 0 {
-			r.Status = RowNew
-			if olds := ck.existing[k]; len(olds) > 0 {
-				ov := olds[0].Value
-				r.OldValue = &ov
-				if len(olds) == 1 && sameValue(olds[0].Value, value) && olds[0].Flags == r.Flags && olds[0].Note == r.Note {
-					r.Status = RowUnchanged
-				} else {
-					r.Status = RowChanged
-					ids := make([]string, len(olds))
-					r.OldIDList = make([]int64, len(olds))
-					for i, o := range olds {
-						ids[i] = strconv.FormatInt(o.ID, 10)
-						r.OldIDList[i] = o.ID
-					}
-					r.OldIDs = strings.Join(ids, " ")
-				}
-			}
+		ns, p := ck.newSource(line, sg, get)
+		if p != nil {
+			return p
+		}
+		r.NewSource, r.SourceID = ns.Code, ns.tempID
+	default:
+		return problem("source", sg, probUnknownSource.With(clip(sg)), hintUnknownSource.With())
+	}
+	return nil
+}
+
+// valueRule checks a value, in the indicator's unit, against what the
+// indicator can be.
+func valueRule(ind *metrics.Indicator, value float64, asGiven string) *Problem {
+	cu, _ := metrics.LookupUnit(ind.Unit)
+	switch {
+	case cu != nil && cu.Dimension == "share" && (value < 0 || value > 100):
+		return problem("value", asGiven, probShareRange.With(ind.Code, metrics.FormatPlain(value)), hintShareRange.With())
+	case value < 0 && cu != nil && cu.Dimension != "co2e" && cu.Dimension != "co2":
+		return problem("value", asGiven, probNegative.With(ind.Code), hintNegative.With())
+	case value < 0:
+		return warning("value", asGiven, probNegativeEmissions.With(), hintNegativeEmissions.With())
+	}
+	return nil
+}
+
+// compare sets a row's status: rejected for any problem or a repeat of
+// an earlier row; else new, changed or unchanged against the stored
+// values, with a warning for a value far from them.
+func (ck *checker) compare(r *checkedRow, area *metrics.Area, ind *metrics.Indicator) {
+	defer func() {
+		for _, p := range r.Problems {
+			r.Warn = r.Warn || p.Warning
+		}
+	}()
+	for _, p := range r.Problems {
+		if !p.Warning {
+			r.Status = RowRejected
+			return
 		}
 	}
-	if errs > 0 {
+	k := obsKey{area: area.ID, ind: ind.ID, year: r.Year, src: r.SourceID}
+	if prev, dup := ck.lookSeen(k, r.Line); dup {
+		r.Problems = append(r.Problems, *problem("city, indicator, year, source", "", probDuplicate.With(prev, area.Name, ind.Code, r.Year), hintDuplicate.With()))
 		r.Status = RowRejected
 	}
-	for _, p := range probs {
-		r.Warn = r.Warn || p.Warning
+	if med, ok := ck.medians[[2]int64{area.ID, ind.ID}]; ok && med > 0 && r.Value > 0 && (r.Value >= 10*med || r.Value <= med/10) {
+		far := probFarBelow
+		if r.Value > med {
+			far = probFarAbove
+		}
+		r.Problems = append(r.Problems, *warning("value", r.ValueAsGiven, far.With(metrics.FormatPlain(r.Value), ind.Code, area.Name, metrics.FormatPlain(med), metrics.UnitLabel(ind.Unit)), hintFarOff.With()))
 	}
-	r.Problems = probs
-	return r
+	if r.Status == RowRejected {
+		return
+	}
+	r.Status = RowNew
+	olds := ck.existing[k]
+	if len(olds) == 0 {
+		return
+	}
+	ov := olds[0].Value
+	r.OldValue = &ov
+	if len(olds) == 1 && sameValue(olds[0].Value, r.Value) && olds[0].Flags == r.Flags && olds[0].Note == r.Note {
+		r.Status = RowUnchanged
+		return
+	}
+	r.Status = RowChanged
+	ids := make([]string, len(olds))
+	r.OldIDList = make([]int64, len(olds))
+	for i, o := range olds {
+		ids[i] = strconv.FormatInt(o.ID, 10)
+		r.OldIDList[i] = o.ID
+	}
+	r.OldIDs = strings.Join(ids, " ")
 }
 
 // lookSeen finds an earlier line with the same key, or records this one.
@@ -690,9 +712,6 @@ func setOf(s string) map[string]bool {
 func sameValue(a, b float64) bool {
 	return a == b || math.Abs(a-b) <= 1e-9*math.Max(math.Abs(a), math.Abs(b))
 }
-
-// FormatPlain writes a number without exponent or trailing zeros.
-func FormatPlain(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 func (ck *checker) source(s string) *metrics.Source {
 	if src, ok := ck.srcCache[s]; ok {

@@ -65,8 +65,8 @@ func FuzzUploadCheck(f *testing.F) {
 		default:
 			t.Fatalf("state %q after a check", p.State)
 		}
-		if v, _ := app.Store.DataVersion(ctx); v != dv {
-			t.Fatal("a check changed the data")
+		if v, err := app.Store.DataVersion(ctx); err != nil || v != dv {
+			t.Fatalf("a check changed the data (version %d, was %d; %v)", v, dv, err)
 		}
 	})
 }

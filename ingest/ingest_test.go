@@ -82,12 +82,18 @@ func TestTemplateVariants(t *testing.T) {
 		t.Errorf("9 TJ became %v MWh flagged %q", *rows[1].NewValue, rows[1].Flags)
 	}
 	ctx := context.Background()
-	u, _ := app.Store.UserByEmail(ctx, "staff@example.org")
+	u, err := app.Store.UserByEmail(ctx, "staff@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
 	id, err := app.Uploads.Publish(ctx, p.Key, u, ingest.PublishOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, _ := app.Store.Catalogue(ctx)
+	cat, err := app.Store.Catalogue(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	found := false
 	for _, s := range cat.Sources {
 		found = found || (s.Code == "hcmc_test_source" && s.Publisher == "Test publisher")
@@ -111,7 +117,7 @@ func TestTemplateXLSXRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := ingest.WriteTemplateXLSX(&buf, cat); err != nil {
+	if err := ingest.WriteTemplateXLSX(&buf, cat, locale.English); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
@@ -122,7 +128,10 @@ func TestTemplateXLSXRoundTrip(t *testing.T) {
 	if sheets != "data,instructions,cities,indicators,units,sources,flags" {
 		t.Errorf("sheets %s", sheets)
 	}
-	cities, _ := f.GetRows("cities")
+	cities, err := f.GetRows("cities")
+	if err != nil {
+		t.Fatal(err)
+	}
 	hasKosice := false
 	for _, r := range cities {
 		hasKosice = hasKosice || (r[0] == "kosice" && strings.Contains(strings.Join(r, " "), "Kosice"))

@@ -199,3 +199,20 @@ func StateName(s string) locale.Message {
 
 // stateOther names a state no message names.
 var stateOther = locale.Define("upload.state.other", "State")
+
+// templateInstructions explain the upload format in the XLSX template,
+// one paragraph a line.
+var templateInstructions = []locale.Key{
+	locale.Define("upload.template.title"),
+	locale.Define("upload.template.layout"),
+	locale.Define("upload.template.city"),
+	locale.Define("upload.template.indicator"),
+	locale.Define("upload.template.year"),
+	locale.Define("upload.template.value"),
+	locale.Define("upload.template.unit"),
+	locale.Define("upload.template.source"),
+	locale.Define("upload.template.flags"),
+	locale.Define("upload.template.note"),
+	locale.Define("upload.template.rules"),
+	locale.Define("upload.template.save"),
+}

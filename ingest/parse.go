@@ -89,7 +89,7 @@ func columnLetter(i int) string {
 
 // sniff looks at the start of a file and says what it is, or why it
 // cannot be read.
-func sniff(head []byte, name string) (format string, ferr *FileError) {
+func sniff(head []byte, name string) (format string, err error) {
 	if len(head) == 0 {
 		return "", fileErr("empty", fileEmptyFile.With(name), fileHintEmpty.With())
 	}
@@ -133,10 +133,10 @@ func looksUTF16(b []byte) bool {
 // scanCSV reads a CSV file once before parsing: it checks the encoding
 // and line lengths and counts lines, so that these file problems are
 // reported before any row, and progress can be shown as a share.
-func scanCSV(path string, lim Limits) (lines int, ferr *FileError, err error) {
+func scanCSV(path string, lim Limits) (lines int, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return 0, nil, err
+		return 0, err
 	}
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 256<<10)
@@ -154,28 +154,28 @@ func scanCSV(path string, lim Limits) (lines int, ferr *FileError, err error) {
 			line++
 		}
 		if long > lim.MaxLineBytes {
-			return 0, fileErr("line_too_long", fileLineTooLong.With(strconv.Itoa(line), strconv.Itoa(long), strconv.Itoa(lim.MaxLineBytes)), fileHintLineTooLong.With()), nil
+			return 0, fileErr("line_too_long", fileLineTooLong.With(strconv.Itoa(line), strconv.Itoa(long), strconv.Itoa(lim.MaxLineBytes)), fileHintLineTooLong.With())
 		}
 		if long == len(b) && !utf8.Valid(b) {
-			return 0, fileErr("encoding", fileEncoding.With(strconv.Itoa(line)), fileHintSaveAs.With()), nil
+			return 0, fileErr("encoding", fileEncoding.With(strconv.Itoa(line)), fileHintSaveAs.With())
 		}
 		if bytes.IndexByte(b, 0) >= 0 {
-			return 0, fileErr("binary", fileNulByte.With(strconv.Itoa(line)), fileHintSaveAs.With()), nil
+			return 0, fileErr("binary", fileNulByte.With(strconv.Itoa(line)), fileHintSaveAs.With())
 		}
 		if line > lim.MaxRows+1 {
-			return 0, fileErr("too_many_rows", fileTooManyRows.With(strconv.Itoa(lim.MaxRows)), fileHintSplit.With()), nil
+			return 0, fileErr("too_many_rows", fileTooManyRows.With(strconv.Itoa(lim.MaxRows)), fileHintSplit.With())
 		}
 		if rerr == io.EOF {
-			return line, nil, nil
+			return line, nil
 		}
 		if rerr != nil {
-			return 0, nil, rerr
+			return 0, rerr
 		}
 	}
 }
 
 // detectComma chooses the delimiter from the header line.
-func detectComma(first string) (rune, *FileError) {
+func detectComma(first string) (rune, error) {
 	count := func(r rune) int {
 		n, inQ := 0, false
 		for _, c := range first {
@@ -232,10 +232,10 @@ func (s *csvSource) Next() (int, []string, error) {
 func (s *csvSource) Close() error { return s.f.Close() }
 
 // openCSV opens a CSV file, reads and checks its header.
-func openCSV(path string, read *int64) (*csvSource, header, *FileError, error) {
+func openCSV(path string, read *int64) (*csvSource, header, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, header{}, nil, err
+		return nil, header{}, err
 	}
 	br := bufio.NewReader(countingReader{r: f, n: read})
 	// Peek the first line to choose the delimiter.
@@ -245,12 +245,12 @@ func openCSV(path string, read *int64) (*csvSource, header, *FileError, error) {
 		f.Close()
 		// encoding/csv would skip the empty line and take the first row
 		// of data for the header.
-		return nil, header{}, fileErr("no_header", fileNoHeader.With(), fileHintFirstLine.With(strings.Join(templateColumns, ", "))), nil
+		return nil, header{}, fileErr("no_header", fileNoHeader.With(), fileHintFirstLine.With(strings.Join(templateColumns, ", ")))
 	}
-	comma, ferr := detectComma(first)
-	if ferr != nil {
+	comma, err := detectComma(first)
+	if err != nil {
 		f.Close()
-		return nil, header{}, ferr, nil
+		return nil, header{}, err
 	}
 	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\ufeff")) {
 		br.Discard(3)
@@ -261,23 +261,19 @@ func openCSV(path string, read *int64) (*csvSource, header, *FileError, error) {
 	r.ReuseRecord = true
 	src := &csvSource{f: f, r: r}
 	_, names, err := src.Next()
+	if err == io.EOF {
+		err = fileErr("empty", fileEmpty.With(), fileHintEmpty.With())
+	}
 	if err != nil {
 		f.Close()
-		var fe *FileError
-		if errors.As(err, &fe) {
-			return nil, header{}, fe, nil
-		}
-		if err == io.EOF {
-			return nil, header{}, fileErr("empty", fileEmpty.With(), fileHintEmpty.With()), nil
-		}
-		return nil, header{}, nil, err
+		return nil, header{}, err
 	}
-	h, ferr := checkHeader(append([]string(nil), names...), comma)
-	if ferr != nil {
+	h, err := checkHeader(append([]string(nil), names...), comma)
+	if err != nil {
 		f.Close()
-		return nil, header{}, ferr, nil
+		return nil, header{}, err
 	}
-	return src, h, nil, nil
+	return src, h, nil
 }
 
 func normColumn(s string) string {
@@ -289,7 +285,7 @@ func normColumn(s string) string {
 // checkHeader maps the header to template columns. Missing, unknown and
 // repeated columns are file errors: guessing would put values in the
 // wrong place.
-func checkHeader(names []string, comma rune) (header, *FileError) {
+func checkHeader(names []string, comma rune) (header, error) {
 	h := header{idx: map[string]int{}, names: names, comma: comma}
 	known := map[string]bool{}
 	for _, c := range templateColumns {
@@ -390,17 +386,17 @@ func (s *xlsxSource) Close() error {
 // openXLSX opens a workbook and the sheet that holds the data: the one
 // named "data", else the first that is not the template's instructions
 // or code lists.
-func openXLSX(path string, lim Limits) (src *xlsxSource, h header, ferr *FileError, err error) {
+func openXLSX(path string, lim Limits) (src *xlsxSource, h header, err error) {
 	defer func() {
 		// excelize can panic on some malformed archives; a bad file must
 		// not take the server down.
 		if r := recover(); r != nil {
-			src, ferr, err = nil, fileErr("xlsx_damaged", fileXLSXDamaged.With(), fileHintSaveAs.With()), nil
+			src, err = nil, fileErr("xlsx_damaged", fileXLSXDamaged.With(), fileHintSaveAs.With())
 		}
 	}()
 	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: lim.MaxBytes * 8, UnzipXMLSizeLimit: 16 << 20})
 	if err != nil {
-		return nil, header{}, fileErr("xlsx_damaged", fileXLSXUnopenable.With(), fileHintSaveAs.With()), nil
+		return nil, header{}, fileErr("xlsx_damaged", fileXLSXUnopenable.With(), fileHintSaveAs.With())
 	}
 	sheet := ""
 	for _, n := range f.GetSheetList() {
@@ -419,12 +415,12 @@ func openXLSX(path string, lim Limits) (src *xlsxSource, h header, ferr *FileErr
 	}
 	if sheet == "" {
 		f.Close()
-		return nil, header{}, fileErr("xlsx_no_sheet", fileXLSXNoSheet.With(), fileHintXLSXNoSheet.With()), nil
+		return nil, header{}, fileErr("xlsx_no_sheet", fileXLSXNoSheet.With(), fileHintXLSXNoSheet.With())
 	}
 	rows, err := f.Rows(sheet)
 	if err != nil {
 		f.Close()
-		return nil, header{}, fileErr("xlsx_damaged", fileXLSXSheetDamaged.With(sheet), fileHintSaveAs.With()), nil
+		return nil, header{}, fileErr("xlsx_damaged", fileXLSXSheetDamaged.With(sheet), fileHintSaveAs.With())
 	}
 	src = &xlsxSource{f: f, rows: rows, sheet: sheet}
 	// Progress through a workbook is counted in rows: the sheet's
@@ -437,20 +433,17 @@ func openXLSX(path string, lim Limits) (src *xlsxSource, h header, ferr *FileErr
 		}
 	}
 	_, names, err := src.Next()
+	if err == io.EOF {
+		err = fileErr("empty", fileEmptySheet.With(sheet), fileHintEmptySheet.With())
+	}
+	if err == nil {
+		h, err = checkHeader(append([]string(nil), names...), 0)
+	}
 	if err != nil {
 		src.Close()
-		var fe *FileError
-		if errors.As(err, &fe) {
-			return nil, header{}, fe, nil
-		}
-		return nil, header{}, fileErr("empty", fileEmptySheet.With(sheet), fileHintEmptySheet.With()), nil
+		return nil, header{}, err
 	}
-	h, ferr = checkHeader(append([]string(nil), names...), 0)
-	if ferr != nil {
-		src.Close()
-		return nil, header{}, ferr, nil
-	}
-	return src, h, nil, nil
+	return src, h, nil
 }
 
 // templateInfoSheets are the template workbook's sheets that are not data.

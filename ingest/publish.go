@@ -49,19 +49,11 @@ func (u *Uploader) Publish(ctx context.Context, key string, user metrics.User, o
 	if err != nil {
 		return 0, err
 	}
-	switch {
-	case p.State == StatePublished:
-		return p.UploadID, refuse(refusedAlreadyPublished, p.UploadID)
-	case p.State == StateFailed && p.FileError != nil:
-		return 0, refuse(refusedFileError)
-	case p.State != StateReady:
-		return 0, refuse(refusedNotChecked, StateName(p.State))
-	case p.Counts.Rejected > 0 && !opt.AllowRejected:
-		return 0, refuse(refusedRejected, p.Counts.Rejected)
-	case p.Counts.Warned > 0 && !opt.ConfirmWarnings:
-		return 0, refuse(refusedWarnings, p.Counts.Warned)
-	case p.Counts.New+p.Counts.Changed == 0:
-		return 0, refuse(refusedNothing)
+	if err := publishable(p, opt); err != nil {
+		if p.State == StatePublished {
+			return p.UploadID, err
+		}
+		return 0, err
 	}
 	// The staged rows go in with INSERT … SELECT from the preview's file,
 	// attached to the writer connection for the length of the
@@ -83,22 +75,84 @@ func (u *Uploader) Publish(ctx context.Context, key string, user metrics.User, o
 		return 0, err
 	}
 	defer tx.Rollback()
-	var dv int64
-	var dvs string
-	if err := tx.GetContext(ctx, &dvs, `SELECT value FROM main.meta WHERE key = 'data_version'`); err != nil {
+	if err := stillCurrent(ctx, tx, p); err != nil {
 		return 0, err
 	}
-	dv, _ = strconv.ParseInt(dvs, 10, 64)
+	uploadID, err := u.writeUpload(ctx, tx, p, user, opt)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := metrics.DeriveAll(ctx, tx); err != nil {
+		return 0, fmt.Errorf("derive: %w", err)
+	}
+	// Log what changed, so that caches drop exactly those pages; new
+	// sources change the catalogue, which every page reads.
+	record := metrics.RecordUploadChange
+	if len(p.NewSources) > 0 {
+		record = func(ctx context.Context, tx *sqlx.Tx, _ int64) (int64, error) {
+			return metrics.RecordGlobalChange(ctx, tx)
+		}
+	}
+	if _, err := record(ctx, tx, uploadID); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	_, _ = conn.ExecContext(ctx, `DETACH DATABASE stage`)
+	p.State, p.UploadID = StatePublished, uploadID
+	if err := u.save(p); err != nil {
+		return uploadID, err
+	}
+	// The staged rows are in the database now; the original file stays.
+	os.Remove(u.path(key, "stage.db"))
+	return uploadID, nil
+}
+
+// publishable refuses an upload that is not ready, or whose rejected
+// rows or warnings staff have not accepted, or that would change nothing.
+func publishable(p *Pending, opt PublishOptions) error {
+	switch {
+	case p.State == StatePublished:
+		return refuse(refusedAlreadyPublished, p.UploadID)
+	case p.State == StateFailed && p.FileError != nil:
+		return refuse(refusedFileError)
+	case p.State != StateReady:
+		return refuse(refusedNotChecked, StateName(p.State))
+	case p.Counts.Rejected > 0 && !opt.AllowRejected:
+		return refuse(refusedRejected, p.Counts.Rejected)
+	case p.Counts.Warned > 0 && !opt.ConfirmWarnings:
+		return refuse(refusedWarnings, p.Counts.Warned)
+	case p.Counts.New+p.Counts.Changed == 0:
+		return refuse(refusedNothing)
+	}
+	return nil
+}
+
+// stillCurrent refuses a preview the data has moved on from: another
+// change since the check, or a value it replaces already replaced.
+func stillCurrent(ctx context.Context, tx *sqlx.Tx, p *Pending) error {
+	var dvs string
+	if err := tx.GetContext(ctx, &dvs, `SELECT value FROM main.meta WHERE key = 'data_version'`); err != nil {
+		return err
+	}
+	dv, _ := strconv.ParseInt(dvs, 10, 64)
 	if dv != p.DataVersion {
-		return 0, refuse(refusedDataChanged, p.DataVersion, dv)
+		return refuse(refusedDataChanged, p.DataVersion, dv)
 	}
 	var gone int
 	if err := tx.GetContext(ctx, &gone, `SELECT COUNT(*) FROM stage.replaced r LEFT JOIN main.observations o ON o.id = r.old_id AND o.retired_by IS NULL WHERE o.id IS NULL`); err != nil {
-		return 0, err
+		return err
 	}
 	if gone > 0 {
-		return 0, refuse(refusedReplacedChanged, gone)
+		return refuse(refusedReplacedChanged, gone)
 	}
+	return nil
+}
+
+// writeUpload writes the upload record, the new sources, the new values
+// from the stage and the values they replace, and returns the upload's id.
+func (u *Uploader) writeUpload(ctx context.Context, tx *sqlx.Tx, p *Pending, user metrics.User, opt PublishOptions) (int64, error) {
 	now := u.now().UTC().Format(time.RFC3339)
 	res, err := tx.ExecContext(ctx, `INSERT INTO main.uploads (kind, file_name, sha256, format, uploaded_by, created_at, published_at, status,
 		rows_new, rows_changed, rows_unchanged, rows_rejected, upload_key, user_id, rows_warned, published_rejected)
@@ -150,30 +204,6 @@ func (u *Uploader) Publish(ctx context.Context, key string, user metrics.User, o
 		SELECT ?, old_id, ? + seq FROM stage.replaced`, uploadID, base); err != nil {
 		return 0, err
 	}
-	if _, err := metrics.DeriveAll(ctx, tx); err != nil {
-		return 0, fmt.Errorf("derive: %w", err)
-	}
-	// Log what changed, so that caches drop exactly those pages; new
-	// sources change the catalogue, which every page reads.
-	record := metrics.RecordUploadChange
-	if len(p.NewSources) > 0 {
-		record = func(ctx context.Context, tx *sqlx.Tx, _ int64) (int64, error) {
-			return metrics.RecordGlobalChange(ctx, tx)
-		}
-	}
-	if _, err := record(ctx, tx, uploadID); err != nil {
-		return 0, err
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, err
-	}
-	_, _ = conn.ExecContext(ctx, `DETACH DATABASE stage`)
-	p.State, p.UploadID = StatePublished, uploadID
-	if err := u.save(p); err != nil {
-		return uploadID, err
-	}
-	// The staged rows are in the database now; the original file stays.
-	os.Remove(u.path(key, "stage.db"))
 	return uploadID, nil
 }
 

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -375,13 +374,14 @@ func (u *Uploader) check(ctx context.Context, key string, pr *Progress) (p *Pend
 	}
 	pr.Phase.Store("checking")
 	pr.Total.Store(p.Size)
-	ferr, err := u.stage(ctx, p, pr)
-	if err != nil {
+	err = u.stage(ctx, p, pr)
+	var fe *FileError
+	if err != nil && !errors.As(err, &fe) {
 		return p, err
 	}
-	p.FileError = ferr
+	p.FileError = fe
 	p.State = StateReady
-	if ferr != nil {
+	if fe != nil {
 		p.State = StateFailed
 		p.Counts = Counts{}
 		os.Remove(u.path(key, "stage.db"))
@@ -417,8 +417,100 @@ func openStage(path string, create bool) (*sqlx.DB, error) {
 	return db, nil
 }
 
-// stage reads the file, checks every row and writes it to stage.db.
-func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileError, error) {
+// stage reads the file, checks every row and writes it to stage.db. A
+// file that cannot be read is a *FileError.
+func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) error {
+	rows, err := u.openRows(p, pr)
+	if err != nil {
+		return err
+	}
+	defer rows.src.Close()
+
+	// The data version is read first: if anything changes while the
+	// catalogue and the stored values are read, the preview carries the
+	// older version and publishing it is refused.
+	dv, err := u.store.DataVersion(ctx)
+	if err != nil {
+		return err
+	}
+	cat, err := u.store.Catalogue(ctx)
+	if err != nil {
+		return err
+	}
+	ck := newChecker(cat, rows.h.comma, u.now().Year())
+	if err := ck.loadExisting(ctx, u.store); err != nil {
+		return err
+	}
+	st, err := createStage(ctx, u.path(p.Key, "stage.db"))
+	if err != nil {
+		return err
+	}
+	defer st.close()
+
+	var c Counts
+	for {
+		line, fields, err := rows.src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if blankRow(fields) {
+			continue
+		}
+		c.Total++
+		if c.Total > u.limits.MaxRows {
+			return fileErr("too_many_rows", fileTooManyRows.With(u.limits.MaxRows), fileHintSplit.With())
+		}
+		r := ck.row(line, rows.h, fields)
+		c.count(r)
+		if err := st.write(ctx, r); err != nil {
+			return err
+		}
+		if c.Total%4096 == 0 {
+			pr.Rows.Store(int64(c.Total))
+			pr.BytesRead.Store(rows.progress())
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+	}
+	if c.Total == 0 {
+		return fileErr("no_rows", fileNoRows.With(), fileHintNoRows.With())
+	}
+	pr.Phase.Store("indexing")
+	if err := st.commit(ctx); err != nil {
+		return err
+	}
+	p.Counts, p.DataVersion = c, dv
+	for _, ns := range ck.newSources {
+		p.NewSources = append(p.NewSources, ns)
+	}
+	sort.Slice(p.NewSources, func(i, j int) bool { return p.NewSources[i].Line < p.NewSources[j].Line })
+	return nil
+}
+
+// fileRows are the data rows of an upload's file, after its header.
+type fileRows struct {
+	src  rowSource
+	h    header
+	xs   *xlsxSource // a workbook, whose progress is counted in rows
+	read int64       // bytes of a CSV file read so far
+}
+
+// progress is how far the reading is: bytes of a CSV file, rows of a
+// workbook.
+func (fr *fileRows) progress() int64 {
+	if fr.xs != nil {
+		return int64(fr.xs.row)
+	}
+	return fr.read
+}
+
+// openRows recognises the upload's file, checks it as a whole and opens
+// its rows: the read step.
+func (u *Uploader) openRows(p *Pending, pr *Progress) (*fileRows, error) {
 	orig := u.path(p.Key, "original")
 	f, err := os.Open(orig)
 	if err != nil {
@@ -427,187 +519,157 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) (*FileEr
 	head := make([]byte, 4096)
 	n, _ := io.ReadFull(f, head)
 	f.Close()
-	format, ferr := sniff(head[:n], p.FileName)
-	if ferr != nil {
-		return ferr, nil
+	format, err := sniff(head[:n], p.FileName)
+	if err != nil {
+		return nil, err
 	}
 	p.Format = format
-	var read int64
-	var xs *xlsxSource
-	var src rowSource
-	var h header
-	switch format {
-	case "xlsx":
-		xs, h, ferr, err = openXLSX(orig, u.limits)
-		if xs != nil {
-			src = xs
-			if xs.totalRows > 0 {
-				pr.Total.Store(int64(xs.totalRows))
-			}
+	fr := &fileRows{}
+	if format == "xlsx" {
+		if fr.xs, fr.h, err = openXLSX(orig, u.limits); err != nil {
+			return nil, err
 		}
-	default:
-		if _, ferr, err = scanCSV(orig, u.limits); ferr != nil || err != nil {
-			return ferr, err
+		fr.src = fr.xs
+		if fr.xs.totalRows > 0 {
+			pr.Total.Store(int64(fr.xs.totalRows))
 		}
-		var cs *csvSource
-		cs, h, ferr, err = openCSV(orig, &read)
-		if cs != nil {
-			src = cs
-		}
+		return fr, nil
 	}
-	if ferr != nil || err != nil {
-		return ferr, err
+	if _, err := scanCSV(orig, u.limits); err != nil {
+		return nil, err
 	}
-	defer src.Close()
+	cs, h, err := openCSV(orig, &fr.read)
+	if err != nil {
+		return nil, err
+	}
+	fr.src, fr.h = cs, h
+	return fr, nil
+}
 
-	// The data version is read first: if anything changes while the
-	// catalogue and the stored values are read, the preview carries the
-	// older version and publishing it is refused.
-	dv, err := u.store.DataVersion(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cat, err := u.store.Catalogue(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ck := newChecker(cat, h.comma, u.now().Year())
-	if err := ck.loadExisting(ctx, u.store); err != nil {
-		return nil, err
-	}
-
-	stagePath := u.path(p.Key, "stage.db")
-	os.Remove(stagePath)
-	sdb, err := openStage(stagePath, true)
-	if err != nil {
-		return nil, err
-	}
-	defer sdb.Close()
-	if _, err := sdb.ExecContext(ctx, stageSchema); err != nil {
-		return nil, err
-	}
-	tx, err := sdb.BeginTxx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	ins := &batchInsert{tx: tx, head: `INSERT INTO rows (line, status, warn, area_id, indicator_id, year, value, value_as_given, unit_as_given,
-		source_id, new_source, flags, note, old_ids, old_value, city, indicator, source, problems, seq) VALUES `, cols: 20, rows: 50}
-	defer ins.close()
-	insReplaced, err := tx.PreparexContext(ctx, `INSERT INTO replaced (seq, old_id) VALUES (?, ?)`)
-	if err != nil {
-		return nil, err
-	}
-	defer insReplaced.Close()
-	var c Counts
-	seq := 0
-	for {
-		line, fields, err := src.Next()
-		if err == io.EOF {
-			break
+func blankRow(fields []string) bool {
+	for _, f := range fields {
+		if strings.TrimSpace(f) != "" {
+			return false
 		}
+	}
+	return true
+}
+
+// count adds a checked row to the counts.
+func (c *Counts) count(r checkedRow) {
+	switch r.Status {
+	case RowNew:
+		c.New++
+	case RowChanged:
+		c.Changed++
+	case RowUnchanged:
+		c.Unchanged++
+	case RowRejected:
+		c.Rejected++
+	}
+	if r.Warn {
+		c.Warned++
+	}
+}
+
+// stageWriter writes checked rows to an upload's stage.db: the stage
+// step. Nothing is kept unless commit is called.
+type stageWriter struct {
+	db          *sqlx.DB
+	tx          *sqlx.Tx
+	ins         *batchInsert
+	insReplaced *sqlx.Stmt
+	seq         int // numbers the rows publishing writes
+}
+
+func createStage(ctx context.Context, path string) (_ *stageWriter, err error) {
+	os.Remove(path)
+	st := &stageWriter{}
+	defer func() {
 		if err != nil {
-			var fe *FileError
-			if errors.As(err, &fe) {
-				return fe, nil
-			}
-			return nil, err
+			st.close()
 		}
-		blank := true
-		for _, f := range fields {
-			if strings.TrimSpace(f) != "" {
-				blank = false
-				break
-			}
-		}
-		if blank {
-			continue
-		}
-		c.Total++
-		if c.Total > u.limits.MaxRows {
-			return fileErr("too_many_rows", fileTooManyRows.With(strconv.Itoa(u.limits.MaxRows)), fileHintSplit.With()), nil
-		}
-		r := ck.row(line, h, fields)
-		switch r.Status {
-		case RowNew:
-			c.New++
-		case RowChanged:
-			c.Changed++
-		case RowUnchanged:
-			c.Unchanged++
-		case RowRejected:
-			c.Rejected++
-		}
-		if r.Warn {
-			c.Warned++
-		}
-		probs := ""
-		if len(r.Problems) > 0 {
-			b, _ := json.Marshal(r.Problems)
-			probs = string(b)
-		}
-		var area, ind, year, srcID, val, old, sq any
-		if r.Status == RowNew || r.Status == RowChanged {
-			seq++
-			sq = seq
-			for _, id := range r.OldIDList {
-				if _, err := insReplaced.ExecContext(ctx, seq, id); err != nil {
-					return nil, err
-				}
-			}
-		}
-		if r.AreaID != 0 {
-			area = r.AreaID
-		}
-		if r.IndicatorID != 0 {
-			ind = r.IndicatorID
-		}
-		if r.Year != 0 {
-			year = r.Year
-		}
-		if r.SourceID != 0 {
-			srcID = r.SourceID
-		}
-		if r.Status != RowRejected {
-			val = r.Value
-		}
-		if r.OldValue != nil {
-			old = *r.OldValue
-		}
-		if err := ins.add(ctx, line, r.Status, r.Warn, area, ind, year, val, clip(r.ValueAsGiven), clip(r.UnitAsGiven),
-			srcID, r.NewSource, r.Flags, r.Note, r.OldIDs, old, r.City, r.Indicator, r.Source, probs, sq); err != nil {
-			return nil, err
-		}
-		if c.Total%4096 == 0 {
-			pr.Rows.Store(int64(c.Total))
-			if xs != nil {
-				read = int64(xs.row) // a workbook's progress is in rows
-			}
-			pr.BytesRead.Store(read)
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if c.Total == 0 {
-		return fileErr("no_rows", fileNoRows.With(), fileHintNoRows.With()), nil
-	}
-	if err := ins.flush(ctx); err != nil {
+	}()
+	if st.db, err = openStage(path, true); err != nil {
 		return nil, err
 	}
-	pr.Phase.Store("indexing")
-	if _, err := tx.ExecContext(ctx, `CREATE INDEX rows_status ON rows (status, line)`); err != nil {
+	if _, err := st.db.ExecContext(ctx, stageSchema); err != nil {
 		return nil, err
 	}
-	if err := tx.Commit(); err != nil {
+	if st.tx, err = st.db.BeginTxx(ctx, nil); err != nil {
 		return nil, err
 	}
-	p.Counts, p.DataVersion = c, dv
-	for _, ns := range ck.newSources {
-		p.NewSources = append(p.NewSources, ns)
+	st.ins = &batchInsert{tx: st.tx, head: `INSERT INTO rows (line, status, warn, area_id, indicator_id, year, value, value_as_given, unit_as_given,
+		source_id, new_source, flags, note, old_ids, old_value, city, indicator, source, problems, seq) VALUES `, cols: 20, rows: 50}
+	if st.insReplaced, err = st.tx.PreparexContext(ctx, `INSERT INTO replaced (seq, old_id) VALUES (?, ?)`); err != nil {
+		return nil, err
 	}
-	sort.Slice(p.NewSources, func(i, j int) bool { return p.NewSources[i].Line < p.NewSources[j].Line })
-	return nil, nil
+	return st, nil
+}
+
+// write stages one checked row; a missing id or value is NULL.
+func (st *stageWriter) write(ctx context.Context, r checkedRow) error {
+	probs := ""
+	if len(r.Problems) > 0 {
+		b, err := json.Marshal(r.Problems)
+		if err != nil {
+			return err
+		}
+		probs = string(b)
+	}
+	var sq, val, old any
+	if r.Status == RowNew || r.Status == RowChanged {
+		st.seq++
+		sq = st.seq
+		for _, id := range r.OldIDList {
+			if _, err := st.insReplaced.ExecContext(ctx, st.seq, id); err != nil {
+				return err
+			}
+		}
+	}
+	if r.Status != RowRejected {
+		val = r.Value
+	}
+	if r.OldValue != nil {
+		old = *r.OldValue
+	}
+	return st.ins.add(ctx, r.Line, r.Status, r.Warn, nullZero(r.AreaID), nullZero(r.IndicatorID), nullZero(int64(r.Year)), val,
+		clip(r.ValueAsGiven), clip(r.UnitAsGiven), nullZero(r.SourceID), r.NewSource, r.Flags, r.Note, r.OldIDs, old,
+		r.City, r.Indicator, r.Source, probs, sq)
+}
+
+// nullZero is NULL for 0, the id or year a row does not have.
+func nullZero(v int64) any {
+	if v == 0 {
+		return nil
+	}
+	return v
+}
+
+// commit writes what is left, indexes the rows and commits.
+func (st *stageWriter) commit(ctx context.Context) error {
+	if err := st.ins.flush(ctx); err != nil {
+		return err
+	}
+	if _, err := st.tx.ExecContext(ctx, `CREATE INDEX rows_status ON rows (status, line)`); err != nil {
+		return err
+	}
+	return st.tx.Commit()
+}
+
+func (st *stageWriter) close() {
+	if st.ins != nil {
+		st.ins.close()
+	}
+	if st.insReplaced != nil {
+		st.insReplaced.Close()
+	}
+	if st.tx != nil {
+		_ = st.tx.Rollback() // a no-op after commit
+	}
+	if st.db != nil {
+		st.db.Close()
+	}
 }
 
 // batchInsert writes rows with one statement per batch of many rows:

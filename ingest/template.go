@@ -3,28 +3,14 @@ package ingest
 import (
 	"encoding/csv"
 	"fmt"
-	"github.com/twinmetrics/twinmetrics/metrics"
 	"io"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
-)
 
-// TemplateInstructions explain the upload format, one paragraph a line.
-var TemplateInstructions = []string{
-	"How to fill in this template",
-	"One value per row on the sheet “data”. Keep the header row as it is; do not add, rename or reorder columns.",
-	"city (required): a slug, name or alias from the sheet “cities”; case and accents do not matter (Kosice = Košice, TP.HCM = Ho Chi Minh City). Uploads never create cities: ask an admin to add a missing one.",
-	"indicator (required): a code from the sheet “indicators”. Per-capita indicators are computed, not uploaded: upload the total and the population.",
-	"year (required): the four-digit year the value refers to, 1900–2100.",
-	"value (required): a number alone, with a decimal point (in a semicolon-separated CSV file a decimal comma is fine). No thousands separators, units or words; leave out rows that have no value.",
-	"unit (required): the indicator's unit or one convertible to it (kWh, MWh, GWh, TWh, GJ, TJ; t, kt, Mt CO2e; %). Values are converted on import and flagged converted.",
-	"source (required): a code from the sheet “sources” (or its title). For a new source write a new code (lower-case letters, digits, _) and describe it in source_title, source_publisher, source_url, source_vintage, source_licence.",
-	"flags (optional): codes from the sheet “flags”, separated by semicolons.",
-	"note (optional): free text. It must not start with =, +, - or @.",
-	"Percentages must lie between 0 and 100. Values ten times above or below the stored ones are warnings you confirm before publishing.",
-	"Save as XLSX, or as CSV UTF-8 (comma or semicolon separated). Nothing changes until you have seen the preview and pressed Publish; every upload can be rolled back.",
-}
+	"github.com/twinmetrics/twinmetrics/locale"
+	"github.com/twinmetrics/twinmetrics/metrics"
+)
 
 // WriteTemplateCSV writes the CSV template: the header line.
 func WriteTemplateCSV(w io.Writer) error {
@@ -40,9 +26,9 @@ func WriteTemplateCSV(w io.Writer) error {
 }
 
 // WriteTemplateXLSX writes the XLSX template: an empty data sheet, the
-// instructions, and the lists of valid cities, indicators, units,
-// sources and flags.
-func WriteTemplateXLSX(w io.Writer, cat *metrics.Catalogue) error {
+// instructions (said by say, in the reader's language), and the lists of
+// valid cities, indicators, units, sources and flags.
+func WriteTemplateXLSX(w io.Writer, cat *metrics.Catalogue, say func(locale.Message) string) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", "data"); err != nil {
@@ -99,15 +85,11 @@ func WriteTemplateXLSX(w io.Writer, cat *metrics.Catalogue) error {
 	if err := f.SetColStyle("data", "E:M", text); err != nil {
 		return err
 	}
-	var instr [][]string
-	for _, l := range TemplateInstructions {
-		instr = append(instr, []string{l})
-	}
 	if _, err := f.NewSheet("instructions"); err != nil {
 		return err
 	}
-	for i, l := range instr {
-		if err := f.SetCellStr("instructions", fmt.Sprintf("A%d", i+1), l[0]); err != nil {
+	for i, k := range templateInstructions {
+		if err := f.SetCellStr("instructions", fmt.Sprintf("A%d", i+1), say(k.With())); err != nil {
 			return err
 		}
 	}

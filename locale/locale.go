@@ -58,7 +58,7 @@ func Define(id string, placeholders ...string) Key {
 	return Key{id: id, args: placeholders}
 }
 
-// Keys lists every declared key with its placeholders, sorted by key.
+// Keys lists every declared key with the names of its placeholders.
 func Keys() map[string][]string {
 	regMu.Lock()
 	defer regMu.Unlock()

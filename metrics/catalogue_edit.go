@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,8 +22,18 @@ func (e *InvalidError) Error() string {
 	for k, v := range e.Fields {
 		ps = append(ps, k+": "+locale.English(v))
 	}
-	sort.Strings(ps)
+	slices.Sort(ps)
 	return strings.Join(ps, "; ")
+}
+
+// checkCode trims a code of an indicator or a source and records in bad
+// when it is not one: lower-case letters, digits and underscores.
+func checkCode(code string, bad map[string]locale.Message, msg locale.Key) string {
+	code = strings.TrimSpace(code)
+	if !codeRe.MatchString(code) {
+		bad["code"] = msg.With()
+	}
+	return code
 }
 
 // invalid is the error of one bad field.
@@ -189,15 +199,8 @@ func (s *Store) SaveCity(ctx context.Context, in CityInput, who string) error {
 // app can convert; derived indicators are defined in the seed.
 func (s *Store) SaveIndicator(ctx context.Context, in IndicatorInput, who string) error {
 	bad := map[string]locale.Message{}
-	in.Code = strings.TrimSpace(in.Code)
-	if !codeRe.MatchString(in.Code) {
-		bad["code"] = catIndicatorCode.With()
-	}
-	okTheme := false
-	for _, t := range Themes {
-		okTheme = okTheme || t == in.Theme
-	}
-	if !okTheme {
+	in.Code = checkCode(in.Code, bad, catIndicatorCode)
+	if !slices.Contains(Themes, in.Theme) {
 		bad["theme"] = catOneOf.With(strings.Join(Themes, ", "))
 	}
 	u, ok := LookupUnit(in.Unit)
@@ -235,10 +238,7 @@ func (s *Store) SaveIndicator(ctx context.Context, in IndicatorInput, who string
 // SaveSource adds or edits a source.
 func (s *Store) SaveSource(ctx context.Context, in SourceInput, who string) error {
 	bad := map[string]locale.Message{}
-	in.Code = strings.TrimSpace(in.Code)
-	if !codeRe.MatchString(in.Code) {
-		bad["code"] = catSourceCode.With()
-	}
+	in.Code = checkCode(in.Code, bad, catSourceCode)
 	if strings.TrimSpace(in.Title) == "" {
 		bad["title"] = catRequired.With()
 	}

@@ -137,8 +137,3 @@ func (d *Dataset) At(area, indicator int64, year int) (Point, bool) {
 	}
 	return Point{}, false
 }
-
-// Has reports whether the area has any dated value for the indicator.
-func (d *Dataset) Has(area, indicator int64) bool {
-	return len(d.Series(area, indicator)) > 0
-}

@@ -164,7 +164,10 @@ func TestSeedPairsAndAreas(t *testing.T) {
 	if got := strings.Join(names, ","); got != "Edinburgh,Glasgow,Dundee,Stirling" {
 		t.Errorf("Suwon's partner side = %s, want the four Scottish cities", got)
 	}
-	milan, _ := cat.Area("milan")
+	milan, err := cat.Area("milan")
+	if err != nil {
+		t.Fatal(err)
+	}
 	kinds := map[string]bool{}
 	for _, ch := range cat.Children(milan.ID) {
 		kinds[ch.Kind] = true
@@ -251,9 +254,18 @@ func TestSeedTwiceGivesTheSameRows(t *testing.T) {
 func TestHeadlineRuleNewestVintage(t *testing.T) {
 	_, s := seeded(t)
 	ctx := context.Background()
-	cat, _ := s.Catalogue(ctx)
-	hanoi, _ := cat.Area("hanoi")
-	pm25, _ := cat.Indicator("pm25_annual_mean")
+	cat, err := s.Catalogue(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hanoi, err := cat.Area("hanoi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm25, err := cat.Indicator("pm25_annual_mean")
+	if err != nil {
+		t.Fatal(err)
+	}
 	obs, err := s.ObservationsForAreas(ctx, []int64{hanoi.ID})
 	if err != nil {
 		t.Fatal(err)
@@ -282,13 +294,22 @@ func TestHeadlineRuleNewestVintage(t *testing.T) {
 func TestLatestSkipsProjections(t *testing.T) {
 	_, s := seeded(t)
 	ctx := context.Background()
-	cat, _ := s.Catalogue(ctx)
+	cat, err := s.Catalogue(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	agg, err := cat.Area("hanoi-agglomeration")
 	if err != nil {
 		t.Fatal(err)
 	}
-	pop, _ := cat.Indicator("population")
-	obs, _ := s.ObservationsForAreas(ctx, []int64{agg.ID})
+	pop, err := cat.Indicator("population")
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs, err := s.ObservationsForAreas(ctx, []int64{agg.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
 	d := metrics.NewDataset(obs)
 	p, ok := d.Latest(agg.ID, pop.ID)
 	if !ok || p.Projection() || p.Year != 2015 {

@@ -3,6 +3,7 @@ package metrics
 import (
 	"database/sql"
 	"iter"
+	"slices"
 	"strings"
 )
 
@@ -196,14 +197,7 @@ type Observation struct {
 func (o Observation) FlagList() []string { return strings.Fields(o.Flags) }
 
 // HasFlag reports whether the observation carries flag code f.
-func (o Observation) HasFlag(f string) bool {
-	for _, g := range o.FlagList() {
-		if g == f {
-			return true
-		}
-	}
-	return false
-}
+func (o Observation) HasFlag(f string) bool { return slices.Contains(o.FlagList(), f) }
 
 func splitList(s string) []string {
 	var out []string

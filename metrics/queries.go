@@ -27,7 +27,6 @@ type queries struct {
 	ListFlags                     *sqlx.Stmt
 	ListObservationsForAreas      *sqlx.Stmt
 	ListObservationsForIndicators *sqlx.Stmt
-	GetObservation                *sqlx.Stmt
 	CountObservations             *sqlx.Stmt
 	DataVersion                   *sqlx.Stmt
 	CatalogueVersion              *sqlx.Stmt

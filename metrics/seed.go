@@ -483,28 +483,24 @@ func (sd *seeder) seedPairs(ctx context.Context) error {
 }
 
 func (sd *seeder) areaFor(label, locator string) (int64, bool) {
-	var def int64
-	found := false
-	for _, r := range sd.areaRules[label] {
-		if r.match != "" && strings.Contains(locator, r.match) {
-			return r.id, true
-		}
-		if r.match == "" {
-			def, found = r.id, true
-		}
-	}
-	return def, found
+	return ruleFor(sd.areaRules[label], locator, func(r areaRule) (string, int64) { return r.match, r.id })
 }
 
 func (sd *seeder) sourceFor(dataset, indicator string) (int64, bool) {
+	return ruleFor(sd.sources[dataset], indicator, func(r sourceRule) (string, int64) { return r.indicatorMatch, r.id })
+}
+
+// ruleFor is the id of the first rule whose match text s contains, else
+// of the rule with no match text (the default), if there is one.
+func ruleFor[R any](rules []R, s string, rule func(R) (match string, id int64)) (int64, bool) {
 	var def int64
 	found := false
-	for _, r := range sd.sources[dataset] {
-		if r.indicatorMatch != "" && strings.Contains(indicator, r.indicatorMatch) {
-			return r.id, true
-		}
-		if r.indicatorMatch == "" {
-			def, found = r.id, true
+	for _, r := range rules {
+		match, id := rule(r)
+		if match == "" {
+			def, found = id, true
+		} else if strings.Contains(s, match) {
+			return id, true
 		}
 	}
 	return def, found

@@ -316,15 +316,6 @@ func (s *Store) ObservationsForIndicators(ctx context.Context, ids []int64) ([]O
 	return obs, nil
 }
 
-// Observation loads one observation by id.
-func (s *Store) Observation(ctx context.Context, id int64) (Observation, error) {
-	var o Observation
-	if err := s.q.GetObservation.GetContext(ctx, &o, id); err != nil {
-		return o, fmt.Errorf("observation %d: %w", id, ErrNotFound)
-	}
-	return o, nil
-}
-
 // CountObservations counts current stored (not derived) observations.
 func (s *Store) CountObservations(ctx context.Context) (int, error) {
 	var n int

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -135,3 +136,8 @@ func UnitsLike(code string) []string {
 // Units lists every unit an indicator can be measured in, in catalogue
 // order. The slice is a copy.
 func Units() []Unit { return append([]Unit(nil), units...) }
+
+// FormatPlain writes a number so that parsing it gives the same float64
+// back, without an exponent (which spreadsheets might misread) or
+// trailing zeros: 1234567.8, 0.0001.
+func FormatPlain(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // The upload history: what each published (or rolled back) upload was
@@ -42,20 +44,19 @@ func (s *Store) ListUploads(ctx context.Context) ([]UploadRecord, error) {
 
 // Upload finds an upload by id.
 func (s *Store) Upload(ctx context.Context, id int64) (UploadRecord, error) {
-	var u UploadRecord
-	err := s.q.GetUpload.GetContext(ctx, &u, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, fmt.Errorf("upload %d: %w", id, ErrNotFound)
-	}
-	return u, err
+	return getUpload(ctx, s.q.GetUpload, id)
 }
 
 // UploadByKey finds a published upload by its preview key.
 func (s *Store) UploadByKey(ctx context.Context, key string) (UploadRecord, error) {
+	return getUpload(ctx, s.q.GetUploadByKey, key)
+}
+
+func getUpload(ctx context.Context, q *sqlx.Stmt, by any) (UploadRecord, error) {
 	var u UploadRecord
-	err := s.q.GetUploadByKey.GetContext(ctx, &u, key)
+	err := q.GetContext(ctx, &u, by)
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, fmt.Errorf("upload %s: %w", key, ErrNotFound)
+		return u, fmt.Errorf("upload %v: %w", by, ErrNotFound)
 	}
 	return u, err
 }

@@ -43,6 +43,8 @@ type Options struct {
 	NoSeed bool
 	// Limits replace the upload limits (zero: ingest.DefaultLimits).
 	Limits ingest.Limits
+	// Templates replace the embedded page templates (nil: the real ones).
+	Templates fs.FS
 }
 
 // SeedCopy returns the real seed files as a map a test may change.
@@ -106,11 +108,15 @@ func New(t testing.TB, o Options) *App {
 	if o.UploadsPerMinute == 0 {
 		o.UploadsPerMinute = 100000
 	}
+	tpl := o.Templates
+	if tpl == nil {
+		tpl = templates.Files
+	}
 	h, err := dashboard.New(dashboard.Config{
 		Store:     store,
 		Uploads:   up,
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Templates: templates.Files,
+		Templates: tpl,
 		Assets:    dashboard.AssetsFS(),
 		Now:       func() time.Time { return Fixed },
 		// Tests send files in quick succession; TestUploadRateLimit sets
