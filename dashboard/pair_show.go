@@ -39,6 +39,8 @@ type themeTab struct {
 	Theme      string
 	Current    bool
 	Comparable int
+	// Link opens the theme on the same page.
+	Link string
 }
 
 type themeScore struct {
@@ -118,7 +120,7 @@ func buildPairPage(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, 
 		p.Coverage = append(p.Coverage, v)
 	}
 	for _, t := range metrics.Themes {
-		tab := themeTab{Theme: t, Current: t == theme}
+		tab := themeTab{Theme: t, Current: t == theme, Link: "?theme=" + t + "#trends"}
 		ts := themeScore{Theme: t, Missing: cmp.Missing[t]}
 		for _, r := range cmp.ThemeRows(t) {
 			if r.Comparable() {

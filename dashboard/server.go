@@ -141,6 +141,8 @@ func (s *Server) routes(e *echo.Echo) {
 	// Public pages, served from the page cache (compressed once).
 	e.GET("/", s.cached(s.showOverview))
 	e.GET("/pairs/:slug", s.cached(s.showPair))
+	// Not cached: the page cache keys on the path and theme alone.
+	e.GET("/compare", s.showCompare, s.compress)
 	e.GET("/cities/:slug", s.cached(s.showCity))
 	e.GET("/indicators", s.cached(s.listIndicators))
 	e.GET("/indicators/:code", s.cached(s.showIndicator))
