@@ -141,6 +141,8 @@ func (s *Server) routes(e *echo.Echo) {
 	// Public pages, served from the page cache (compressed once).
 	e.GET("/", s.cached(s.showOverview))
 	e.GET("/pairs/:slug", s.cached(s.showPair))
+	// Not cached: a handout carries the date it is printed.
+	e.GET("/pairs/:slug/brief", s.showPairBrief, s.compress)
 	// Not cached: the page cache keys on the path and theme alone.
 	e.GET("/compare", s.showCompare, s.compress)
 	e.GET("/cities/:slug", s.cached(s.showCity))
