@@ -99,6 +99,7 @@ func (s *Server) showPair(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	addEmbedSnippets(s.baseURL, v.Loc, cat, cmp.Pair, theme, page.Charts)
 	v.Title = page.Title
 	v.Download = pairDownload(v.Loc, cmp.Pair.Slug)
 	v.Data = page

@@ -143,6 +143,8 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/pairs/:slug", s.cached(s.showPair))
 	// Not cached: a handout carries the date it is printed.
 	e.GET("/pairs/:slug/brief", s.showPairBrief, s.compress)
+	// Framable from any site: one chart with its attribution.
+	e.GET("/embed/pairs/:slug/:indicator", s.cached(s.showEmbed), framable)
 	// Not cached: the page cache keys on the path and theme alone.
 	e.GET("/compare", s.showCompare, s.compress)
 	e.GET("/cities/:slug", s.cached(s.showCity))

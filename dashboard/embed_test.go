@@ -1,0 +1,51 @@
+package dashboard_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/twinmetrics/twinmetrics/internal/testapp"
+)
+
+// TestEmbed: the embed of Hanoi–Milan's PM2.5 chart may be framed by any
+// site and names its sources and their licences; every other page keeps
+// refusing to be framed; the pair page offers the <iframe> to copy.
+func TestEmbed(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	code, body, h := get(t, app.Handler, "/embed/pairs/hanoi-milan/pm25_annual_mean")
+	if code != 200 {
+		t.Fatalf("embed: %d", code)
+	}
+	csp := h.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "frame-ancestors *") || strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("embed CSP %q: want frame-ancestors *", csp)
+	}
+	if x := h.Get("X-Frame-Options"); x != "" {
+		t.Errorf("embed: X-Frame-Options %q, want none", x)
+	}
+	for _, want := range []string{`id="chart_line_hanoi_milan_pm25_annual_mean"`, "<table", "WHO Ambient Air Quality Database",
+		"http://127.0.0.1:8080/en/pairs/hanoi-milan?theme=air#fig-chart_line_hanoi_milan_pm25_annual_mean", "data version 1"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("embed lacks %q", want)
+		}
+	}
+	if strings.Contains(body, `class="site"`) {
+		t.Errorf("embed carries the site's header or footer")
+	}
+	for _, u := range []string{"/pairs/hanoi-milan", "/", "/compare?a=hanoi&b=milan", "/pairs/hanoi-milan/brief"} {
+		_, _, h := get(t, app.Handler, u)
+		if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") || h.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("%s: CSP %q, X-Frame-Options %q: want framing refused", u, csp, h.Get("X-Frame-Options"))
+		}
+	}
+	for _, u := range []string{"/embed/pairs/nowhere/pm25_annual_mean", "/embed/pairs/hanoi-milan/nothing"} {
+		if code, _, _ := get(t, app.Handler, u); code != 404 {
+			t.Errorf("%s: %d, want 404", u, code)
+		}
+	}
+	_, page, _ := get(t, app.Handler, "/pairs/hanoi-milan?theme=air")
+	want := `&lt;iframe src=&#34;http://127.0.0.1:8080/en/embed/pairs/hanoi-milan/pm25_annual_mean&#34;`
+	if !strings.Contains(page, want) {
+		t.Errorf("the pair page does not offer the PM2.5 chart's <iframe> %s", want)
+	}
+}
