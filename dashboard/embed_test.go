@@ -1,6 +1,7 @@
 package dashboard_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -47,5 +48,36 @@ func TestEmbed(t *testing.T) {
 	want := `&lt;iframe src=&#34;http://127.0.0.1:8080/en/embed/pairs/hanoi-milan/pm25_annual_mean&#34;`
 	if !strings.Contains(page, want) {
 		t.Errorf("the pair page does not offer the PM2.5 chart's <iframe> %s", want)
+	}
+}
+
+// TestSocialPreview: a link to a pair, city or indicator page pasted
+// into a chat shows a title and the app's preview image, served by the
+// app at the absolute address the tags give.
+func TestSocialPreview(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	imgRe := regexp.MustCompile(`<meta property="og:image" content="http://127\.0\.0\.1:8080(/[^"]+\.png)">`)
+	for _, c := range []struct{ url, title string }{
+		{"/pairs/hanoi-milan", "Hanoi – Milan"}, {"/cities/hanoi", "Hanoi"}, {"/indicators/pm25_annual_mean", "PM2.5"},
+	} {
+		_, body, _ := get(t, app.Handler, c.url)
+		if !regexp.MustCompile(`<meta property="og:title" content="[^"]*` + regexp.QuoteMeta(c.title)).MatchString(body) {
+			t.Errorf("%s: no og:title naming %q", c.url, c.title)
+		}
+		if !strings.Contains(body, `<meta property="og:url" content="http://127.0.0.1:8080/en`+c.url+`">`) {
+			t.Errorf("%s: no absolute og:url", c.url)
+		}
+		if !strings.Contains(body, `<meta name="twitter:card" content="summary_large_image">`) {
+			t.Errorf("%s: no Twitter card", c.url)
+		}
+		m := imgRe.FindStringSubmatch(body)
+		if m == nil {
+			t.Errorf("%s: no absolute og:image", c.url)
+			continue
+		}
+		code, img, h := get(t, app.Handler, m[1])
+		if code != 200 || h.Get("Content-Type") != "image/png" || !strings.HasPrefix(img, "\x89PNG") {
+			t.Errorf("%s: preview image %s: %d %s", c.url, m[1], code, h.Get("Content-Type"))
+		}
 	}
 }
