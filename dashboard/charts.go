@@ -30,6 +30,8 @@ type Chart struct {
 	// Embed is the <iframe> that shows the chart on another site, for
 	// the charts that have an embed address.
 	Embed string
+	// DataCSV downloads the values the chart draws.
+	DataCSV string
 }
 
 // Table is a chart's table alternative.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -70,6 +71,9 @@ func (s *Server) showEmbed(c echo.Context) error {
 			p.Chart = ch
 		}
 	}
+	if p.Chart != nil {
+		p.Chart.DataCSV = s.baseURL + chartDataCSV(cat, cmp.Pair, ind)
+	}
 	if p.Chart == nil {
 		return fmt.Errorf("no chart of %s for %s: %w", ind.Code, cmp.Pair.Slug, metrics.ErrNotFound)
 	}
@@ -112,14 +116,26 @@ func embedSnippet(origin string, loc Locale, p *metrics.Pair, ind *metrics.Indic
 }
 
 // addEmbedSnippets gives each trend chart of a pair page the <iframe>
-// that shows it on another site.
+// that shows it on another site and the link to its data.
 func addEmbedSnippets(origin string, loc Locale, cat *metrics.Catalogue, p *metrics.Pair, theme string, charts []*Chart) {
 	for _, ind := range cat.ThemeIndicators(theme) {
 		id := lineChartID(p, ind)
 		for _, ch := range charts {
 			if ch.ID == id {
 				ch.Embed = embedSnippet(origin, loc, p, ind, ch.Title)
+				ch.DataCSV = chartDataCSV(cat, p, ind)
 			}
 		}
 	}
+}
+
+// chartDataCSV is the download of the values one trend chart of a pair
+// draws: the pair's areas' values of its indicator and of the national
+// context series drawn beside it.
+func chartDataCSV(cat *metrics.Catalogue, p *metrics.Pair, ind *metrics.Indicator) string {
+	codes := []string{ind.Code}
+	for _, c := range cat.ContextFor(ind.ID) {
+		codes = append(codes, c.Code)
+	}
+	return "/data/download?" + url.Values{"format": {"csv"}, "pair": {p.Slug}, "indicator": {strings.Join(codes, ",")}, "shown": {"1"}}.Encode()
 }

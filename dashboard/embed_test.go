@@ -81,3 +81,44 @@ func TestSocialPreview(t *testing.T) {
 		}
 	}
 }
+
+// TestChartDataCSV: beside the PM2.5 chart of Hanoi–Milan, "data of this
+// chart" downloads the values it draws: the two cities' and the
+// national context series, and no other indicator. WHO's values are
+// withheld from downloads by their licence: their rows say so.
+func TestChartDataCSV(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	_, page, _ := get(t, app.Handler, "/pairs/hanoi-milan?theme=air")
+	i := strings.Index(page, `id="fig-chart_line_hanoi_milan_pm25_annual_mean"`)
+	if i < 0 {
+		t.Fatal("no PM2.5 chart")
+	}
+	m := regexp.MustCompile(`<p class="chart-data no-print"><a href="([^"]+)"`).FindStringSubmatch(page[i:])
+	if m == nil {
+		t.Fatal("no 'data of this chart' link beside the PM2.5 chart")
+	}
+	u := strings.ReplaceAll(m[1], "&amp;", "&")
+	code, csv, _ := get(t, app.Handler, u)
+	if code != 200 {
+		t.Fatalf("%s: %d", u, code)
+	}
+	var hanoi, milan, national bool
+	for _, line := range strings.Split(csv, "\n") {
+		switch {
+		case strings.Contains(line, ",hanoi,Hanoi,") && strings.Contains(line, ",pm25_annual_mean,PM2.5 annual mean,air,2019,") && strings.Contains(line, "Value withheld"):
+			hanoi = true
+		case strings.Contains(line, ",milan,Milan,") && strings.Contains(line, ",pm25_annual_mean,PM2.5 annual mean,air,2019,") && strings.Contains(line, "Value withheld"):
+			milan = true
+		}
+		if strings.Contains(line, ",vietnam,") && strings.Contains(line, ",pm25_exposure_national,") || strings.Contains(line, ",italy,") && strings.Contains(line, ",pm25_exposure_national,") {
+			national = true
+		}
+		if strings.Contains(line, "pm10_annual_mean") || strings.Contains(line, "population") && !strings.HasPrefix(line, "#") {
+			t.Errorf("the chart's data holds another indicator: %s", line)
+			break
+		}
+	}
+	if !hanoi || !milan || !national {
+		t.Errorf("the chart's data: Hanoi 2019 %v, Milan 2019 %v (each withheld by WHO's licence), national series %v; want all\n%.1500s", hanoi, milan, national, csv)
+	}
+}
