@@ -51,7 +51,7 @@ func (s *Server) apiCreateUpload(c echo.Context) error {
 	p, err := s.receiveFile(c)
 	var fe *ingest.FileError
 	if errors.As(err, &fe) {
-		return c.JSON(http.StatusUnprocessableEntity, map[string]any{"state": ingest.StateFailed, "file_error": fe})
+		return c.JSON(fileErrorStatus(fe), map[string]any{"state": ingest.StateFailed, "file_error": fe})
 	}
 	if err != nil {
 		return err
@@ -65,7 +65,7 @@ func (s *Server) apiCreateUpload(c echo.Context) error {
 	}
 	code := http.StatusCreated
 	if p.FileError != nil {
-		code = http.StatusUnprocessableEntity
+		code = fileErrorStatus(p.FileError)
 	}
 	return c.JSON(code, out)
 }

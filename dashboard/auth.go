@@ -117,8 +117,9 @@ func csrfOK(c echo.Context, want string) bool {
 func (s *Server) requireAPIUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if h := c.Request().Header.Get(echo.HeaderAuthorization); h != "" {
-			tok, ok := strings.CutPrefix(h, "Bearer ")
-			if !ok {
+			// The scheme is case-insensitive (RFC 9110 §11.1).
+			scheme, tok, ok := strings.Cut(h, " ")
+			if !ok || !strings.EqualFold(scheme, "Bearer") {
 				return echo.NewHTTPError(http.StatusUnauthorized, msgBearerHeader.With())
 			}
 			u, err := s.store.TokenUser(c.Request().Context(), strings.TrimSpace(tok))

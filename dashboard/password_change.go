@@ -26,7 +26,7 @@ func (s *Server) changePassword(c echo.Context) error {
 	p := &passwordPage{}
 	if c.FormValue("new") != c.FormValue("repeat") {
 		p.Error = s.locale(c).T("staff.password.differ")
-	} else if err := s.store.ChangePassword(c.Request().Context(), sess.User.ID, c.FormValue("current"), c.FormValue("new"), sess.Token); err != nil {
+	} else if err := s.store.ChangePassword(c.Request().Context(), sess.User.ID, c.FormValue("current"), c.FormValue("new"), sess.Token, s.now()); err != nil {
 		p.Error = s.locale(c).accountError(err)
 	}
 	if p.Error != "" {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"syscall"
@@ -44,9 +45,59 @@ type Config struct {
 	UploadsPerMinute int
 	// Now is the clock; tests fix it.
 	Now func() time.Time
-	// TrustProxy takes the client's address from X-Forwarded-For, for a
-	// server behind a reverse proxy; otherwise it is the connection's.
-	TrustProxy bool
+	// TrustedProxies are the reverse proxies in front of the server
+	// (ParseProxies): a client's address is the right-most address in
+	// X-Forwarded-For that is not one of them, when the connection
+	// comes from one of them; otherwise it is the connection's.
+	TrustedProxies []*net.IPNet
+}
+
+// ParseProxies reads a comma-separated list of addresses and CIDR
+// ranges ("10.0.0.5,192.168.1.0/24", "::1").
+func ParseProxies(list string) ([]*net.IPNet, error) {
+	var nets []*net.IPNet
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			ip := net.ParseIP(f)
+			if ip == nil {
+				return nil, fmt.Errorf("proxy %q is neither an address nor a CIDR range", f)
+			}
+			bits := 128
+			if ip.To4() != nil {
+				ip, bits = ip.To4(), 32
+			}
+			nets = append(nets, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+			continue
+		}
+		_, n, err := net.ParseCIDR(f)
+		if err != nil {
+			return nil, fmt.Errorf("proxy %q is neither an address nor a CIDR range", f)
+		}
+		nets = append(nets, n)
+	}
+	if len(nets) == 0 {
+		return nil, errors.New("no proxy address given")
+	}
+	return nets, nil
+}
+
+// clientIPExtractor takes the client's address from the connection, or,
+// behind the given proxies, from the right-most X-Forwarded-For hop that
+// is not one of them: no address is trusted for being private or
+// loopback, so a client cannot forge one by naming a private address.
+func clientIPExtractor(proxies []*net.IPNet) echo.IPExtractor {
+	if len(proxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range proxies {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 // Server holds what the handlers need.
@@ -112,10 +163,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	// Sign-in failures are counted per client address: take it from the
 	// connection, not from headers a client can forge, unless a proxy
 	// that sets them is in front.
-	e.IPExtractor = echo.ExtractIPDirect()
-	if cfg.TrustProxy {
-		e.IPExtractor = echo.ExtractIPFromXFFHeader()
-	}
+	e.IPExtractor = clientIPExtractor(cfg.TrustedProxies)
 	e.Pre(s.chooseLanguage)
 	e.Use(secureHeaders)
 	e.Use(middleware.RequestID())
@@ -192,7 +240,7 @@ func (s *Server) routes(e *echo.Echo) {
 			return echo.NewHTTPError(http.StatusTooManyRequests, msgUploadRate.With())
 		},
 	})
-	staff.POST("/uploads", s.receiveUpload, uploadRate)
+	staff.POST("/uploads", s.receiveUpload, uploadRate, s.slowBody)
 	staff.GET("/uploads/template.csv", s.downloadTemplateCSV)
 	staff.GET("/uploads/template.xlsx", s.downloadTemplateXLSX)
 	staff.GET("/uploads/:id", s.showUpload)
@@ -208,6 +256,9 @@ func (s *Server) routes(e *echo.Echo) {
 	admin := s.requireAdmin
 	staff.GET("/users", s.listUsers, admin)
 	staff.POST("/users", s.addUser, admin)
+	staff.POST("/users/:id/disable", s.disableUser, admin)
+	staff.POST("/users/:id/enable", s.enableUser, admin)
+	staff.POST("/users/:id/logout", s.endUserSessions, admin)
 	staff.POST("/tokens", s.createToken, admin)
 	staff.POST("/tokens/:id/revoke", s.revokeToken, admin)
 	staff.GET("/catalogue", s.showCatalogue, admin)
@@ -219,7 +270,7 @@ func (s *Server) routes(e *echo.Echo) {
 	// API for scripts: a bearer token (or the page's session with the
 	// CSRF header).
 	uploadAPI := e.Group("/api/v1/uploads", s.requireAPIUser)
-	uploadAPI.POST("", s.apiCreateUpload, uploadRate)
+	uploadAPI.POST("", s.apiCreateUpload, uploadRate, s.slowBody)
 	uploadAPI.GET("/:id", s.apiShowUpload)
 	uploadAPI.POST("/:id/publish", s.apiPublishUpload)
 	uploadAPI.POST("/:id/rollback", s.apiRollbackUpload)

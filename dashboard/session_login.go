@@ -26,7 +26,7 @@ func (s *Server) showLogin(c echo.Context) error {
 
 func (s *Server) renderLogin(c echo.Context, code int, p *loginPage) error {
 	tok := ""
-	if ck, err := c.Cookie(loginCSRF); err == nil && len(ck.Value) >= 32 {
+	if ck, err := c.Cookie(loginCSRF); err == nil && len(ck.Value) >= loginTokenLen {
 		tok = ck.Value
 	} else {
 		tok = newToken()
@@ -42,13 +42,15 @@ func (s *Server) renderLogin(c echo.Context, code int, p *loginPage) error {
 
 // submitLogin checks the email and password and starts a session.
 func (s *Server) submitLogin(c echo.Context) error {
+	// The double-submit token must be one this server made (renderLogin
+	// sets 43 characters); a short pair an attacker chose is refused.
 	ck, err := c.Cookie(loginCSRF)
-	if err != nil || !csrfOK(c, ck.Value) {
+	if err != nil || len(ck.Value) < loginTokenLen || !csrfOK(c, ck.Value) {
 		return echo.NewHTTPError(http.StatusForbidden, msgLoginExpired.With())
 	}
 	p := &loginPage{Email: c.FormValue("email"), Next: safeNext(c.FormValue("next"))}
 	ctx := c.Request().Context()
-	u, err := s.store.Authenticate(ctx, p.Email, c.FormValue("password"), clientAddr(c), s.now())
+	u, err := s.store.Authenticate(ctx, p.Email, c.FormValue("password"), clientAddr(c), deviceToken(c), s.now())
 	var te *metrics.ThrottledError
 	switch {
 	case errors.As(err, &te):
@@ -67,7 +69,29 @@ func (s *Server) submitLogin(c echo.Context) error {
 	}
 	s.setCookie(c, sessionCookie, sess.Token, int(metrics.SessionLifetime.Seconds()))
 	s.setCookie(c, loginCSRF, "", -1)
+	dev, err := s.store.RememberDevice(ctx, u.ID, deviceToken(c), s.now())
+	if err != nil {
+		return err
+	}
+	c.SetCookie(&http.Cookie{Name: deviceCookie, Value: dev, Path: "/", MaxAge: int(metrics.DeviceLifetime.Seconds()),
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure(c)})
 	return c.Redirect(http.StatusSeeOther, p.Next)
+}
+
+// loginTokenLen is the length of the sign-in form's token (newToken).
+const loginTokenLen = 43
+
+// deviceCookie marks a browser that signed in before: its sign-in
+// attempts are counted apart from everyone else's, so that others'
+// guesses never lock its user out. Its path is "/" because the sign-in
+// form posts to /login under the reader's language prefix (/vi/login).
+const deviceCookie = "tm_device"
+
+func deviceToken(c echo.Context) string {
+	if ck, err := c.Cookie(deviceCookie); err == nil && len(ck.Value) <= 64 {
+		return ck.Value
+	}
+	return ""
 }
 
 // logout ends the session.

@@ -40,7 +40,7 @@ func (s *Server) publishUpload(c echo.Context) error {
 
 // discardUpload drops a pending upload that will not be published.
 func (s *Server) discardUpload(c echo.Context) error {
-	if err := s.uploads.Discard(c.Param("id")); err != nil {
+	if err := s.uploads.Discard(c.Param("id"), *currentUser(c)); err != nil {
 		if errors.Is(err, metrics.ErrNotFound) {
 			return err
 		}
@@ -52,10 +52,12 @@ func (s *Server) discardUpload(c echo.Context) error {
 // recheckUpload checks a pending upload again against the current data,
 // after another upload was published.
 func (s *Server) recheckUpload(c echo.Context) error {
-	if _, err := s.uploads.Pending(c.Param("id")); err != nil {
+	if err := s.uploads.Recheck(c.Param("id"), *currentUser(c)); err != nil {
+		if errors.Is(err, ingest.ErrState) {
+			return echo.NewHTTPError(http.StatusConflict, err)
+		}
 		return err
 	}
-	s.uploads.CheckAsync(c.Param("id"))
 	return c.Redirect(http.StatusSeeOther, "/admin/uploads/"+c.Param("id"))
 }
 

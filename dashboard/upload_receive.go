@@ -35,7 +35,7 @@ func (s *Server) receiveFile(c echo.Context) (*ingest.Pending, error) {
 			if errors.As(err, &mbe) {
 				return nil, ingest.TooLarge(lim.MaxBytes)
 			}
-			return nil, &ingest.FileError{Code: "bad_request", Message: fileBadRequest.With(), Hint: fileHintTryAgain.With()}
+			return nil, cutOff()
 		}
 		if part.FormName() != "file" {
 			part.Close()
@@ -56,7 +56,30 @@ func (s *Server) receivePart(c echo.Context, part *multipart.Part, lim ingest.Li
 	if errors.As(err, &mbe) {
 		return nil, ingest.TooLarge(lim.MaxBytes)
 	}
+	if errors.Is(err, ingest.ErrCutOff) {
+		return nil, cutOff()
+	}
 	return p, err
+}
+
+func cutOff() *ingest.FileError {
+	return &ingest.FileError{Code: "bad_request", Message: fileBadRequest.With(), Hint: fileHintTryAgain.With()}
+}
+
+// fileErrorStatus is the HTTP status of a refused file: 413 for one too
+// large (or unpacking to too much), 400 for a body cut off, 409 when the
+// sender's pending uploads fill their quota, 422 for a file that arrived
+// but cannot be used.
+func fileErrorStatus(fe *ingest.FileError) int {
+	switch fe.Code {
+	case "too_large":
+		return http.StatusRequestEntityTooLarge
+	case "bad_request":
+		return http.StatusBadRequest
+	case "quota":
+		return http.StatusConflict
+	}
+	return http.StatusUnprocessableEntity
 }
 
 // receiveUpload takes a file from the upload page and starts its check
@@ -71,13 +94,13 @@ func (s *Server) receiveUpload(c echo.Context) error {
 		if wantJSON {
 			// text is the error in the reader's language, for the page's script.
 			loc := s.locale(c)
-			return c.JSON(http.StatusUnprocessableEntity, map[string]any{"state": ingest.StateFailed, "file_error": fe,
+			return c.JSON(fileErrorStatus(fe), map[string]any{"state": ingest.StateFailed, "file_error": fe,
 				"text": loc.Say(fe.Message) + " " + loc.T("upload.how_to_fix_it") + " " + loc.Say(fe.Hint)})
 		}
 		v := s.view(c, "upload")
 		v.Title = v.Loc.T("upload.refused_title")
 		v.Data = &uploadPage{P: &ingest.Pending{State: ingest.StateFailed, FileError: fe}}
-		return s.render(c, http.StatusUnprocessableEntity, "upload", v)
+		return s.render(c, fileErrorStatus(fe), "upload", v)
 	}
 	if err != nil {
 		return err

@@ -14,6 +14,8 @@ type usersPage struct {
 	Tokens   []metrics.APIToken
 	NewToken string
 	Error    string
+	// Notice says what an action did.
+	Notice string
 }
 
 func (s *Server) renderUsers(c echo.Context, code int, d *usersPage) error {

@@ -486,6 +486,12 @@ func checkText(col, s string, maxRunes int) *Problem {
 	if n := len([]rune(s)); n > maxRunes {
 		return problem(col, clip(s), probTooLong.With(col, n, maxRunes), hintTooLong.With())
 	}
+	// Bidirectional overrides and isolates are format characters, not
+	// controls, but as invisible and more harmful: they make a note
+	// display as something it is not.
+	if r, ok := metrics.BidiControl(s); ok {
+		return problem(col, clip(s), probControlChar.With(col, fmt.Sprintf("U+%04X", r)), hintControlChar.With())
+	}
 	for _, r := range s {
 		if unicode.IsControl(r) && r != '\n' && r != '\t' {
 			return problem(col, clip(s), probControlChar.With(col, fmt.Sprintf("U+%04X", r)), hintControlChar.With())

@@ -38,7 +38,7 @@ func FuzzUploadCheck(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer app.Uploads.Discard(p.Key)
+		defer app.Uploads.Discard(p.Key, metrics.User{Email: "fuzz@example.org"})
 		p, err = app.Uploads.Check(ctx, p.Key)
 		if err != nil {
 			t.Fatalf("unexpected error: %v", err)

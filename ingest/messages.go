@@ -180,6 +180,7 @@ var stateNames = map[string]locale.Key{
 	StateReady:      locale.Define("upload.state.ready"),
 	StateFailed:     locale.Define("upload.state.failed"),
 	StatePublished:  locale.Define("upload.state.published"),
+	StatePublishing: locale.Define("upload.state.publishing"),
 	StateDiscarded:  locale.Define("upload.state.discarded"),
 	"rolled_back":   locale.Define("upload.state.rolled_back"),
 	RowNew:          locale.Define("upload.state.new"),

@@ -22,11 +22,16 @@ type Limits struct {
 	MaxBytes     int64 // the whole file
 	MaxRows      int   // data rows, the header not counted
 	MaxLineBytes int   // one physical line of a CSV file
+	// A user's pending uploads (received, checked, not yet published
+	// or discarded) may number QuotaUploads and take QuotaBytes of disk,
+	// originals and staged rows together; zero: no limit.
+	QuotaUploads int
+	QuotaBytes   int64
 }
 
 // DefaultLimits fit the largest real file staff handle (the WHO
 // database: 32,000 rows, 5 MB) with a wide margin.
-var DefaultLimits = Limits{MaxBytes: 128 << 20, MaxRows: 1_000_000, MaxLineBytes: 64 << 10}
+var DefaultLimits = Limits{MaxBytes: 128 << 20, MaxRows: 1_000_000, MaxLineBytes: 64 << 10, QuotaUploads: 20, QuotaBytes: 2 << 30}
 
 // FileError is a problem with the file as a whole; it is reported
 // before, and instead of, any row problem. Code classifies it for
@@ -394,7 +399,14 @@ func openXLSX(path string, lim Limits) (src *xlsxSource, h header, err error) {
 			src, err = nil, fileErr("xlsx_damaged", fileXLSXDamaged.With(), fileHintSaveAs.With())
 		}
 	}()
-	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: lim.MaxBytes * 8, UnzipXMLSizeLimit: 16 << 20})
+	ferr, err := checkXLSXArchive(path, lim)
+	if err != nil {
+		return nil, header{}, err
+	}
+	if ferr != nil {
+		return nil, header{}, ferr
+	}
+	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: maxXLSXUnpacked(lim), UnzipXMLSizeLimit: xlsxTempPart})
 	if err != nil {
 		return nil, header{}, fileErr("xlsx_damaged", fileXLSXUnopenable.With(), fileHintSaveAs.With())
 	}

@@ -45,16 +45,45 @@ func refuse(k locale.Key, values ...any) *RefusedError {
 func (u *Uploader) Publish(ctx context.Context, key string, user metrics.User, opt PublishOptions) (int64, error) {
 	u.pubMu.Lock()
 	defer u.pubMu.Unlock()
-	p, err := u.Pending(key)
-	if err != nil {
-		return 0, err
+	// The upload is marked publishing before anything is written, so
+	// that no check or discard starts meanwhile; a refusal or a failure
+	// makes it ready again.
+	var refused error
+	token := newToken()
+	p, err := u.move(key, "publish", StatePublishing, func(p *Pending) {
+		// move allows only a ready upload; it stays ready if refused.
+		p.State = StateReady
+		if refused = publishable(p, opt); refused != nil {
+			return
+		}
+		p.State, p.CheckToken = StatePublishing, token
+	})
+	if refused != nil {
+		return 0, refused
 	}
-	if err := publishable(p, opt); err != nil {
+	if errors.Is(err, ErrState) {
+		// Not ready: say why in a publish's words.
+		err = publishable(p, opt)
 		if p.State == StatePublished {
 			return p.UploadID, err
 		}
 		return 0, err
 	}
+	if err != nil {
+		return 0, err
+	}
+	id, err := u.publish(ctx, p, user, opt)
+	if err != nil {
+		// Nothing was committed: the upload can be published again.
+		_, _, _ = u.settle(key, StatePublishing, token, func(q *Pending) { q.State = StateReady })
+		return id, err
+	}
+	return u.published(key, token, id, user)
+}
+
+// publish writes the upload in one transaction and returns its id.
+func (u *Uploader) publish(ctx context.Context, p *Pending, user metrics.User, opt PublishOptions) (int64, error) {
+	key := p.Key
 	// The staged rows go in with INSERT … SELECT from the preview's file,
 	// attached to the writer connection for the length of the
 	// transaction: a million rows never pass through Go one by one.
@@ -100,8 +129,18 @@ func (u *Uploader) Publish(ctx context.Context, key string, user metrics.User, o
 		return 0, err
 	}
 	_, _ = conn.ExecContext(ctx, `DETACH DATABASE stage`)
-	p.State, p.UploadID = StatePublished, uploadID
-	if err := u.save(p); err != nil {
+	return uploadID, nil
+}
+
+// published notes a committed publish in the pending upload, once the
+// writer connection the publish held is free again (the event is
+// written through it).
+func (u *Uploader) published(key, token string, uploadID int64, user metrics.User) (int64, error) {
+	now := u.now().UTC().Format(time.RFC3339)
+	if _, _, err := u.settle(key, StatePublishing, token, func(q *Pending) {
+		q.State, q.UploadID, q.PublishedBy, q.PublishedAt = StatePublished, uploadID, user.Email, now
+		u.record(q, "published", user.Email, fmt.Sprintf("upload #%d", uploadID))
+	}); err != nil {
 		return uploadID, err
 	}
 	// The staged rows are in the database now; the original file stays.
@@ -154,11 +193,13 @@ func stillCurrent(ctx context.Context, tx *sqlx.Tx, p *Pending) error {
 // from the stage and the values they replace, and returns the upload's id.
 func (u *Uploader) writeUpload(ctx context.Context, tx *sqlx.Tx, p *Pending, user metrics.User, opt PublishOptions) (int64, error) {
 	now := u.now().UTC().Format(time.RFC3339)
+	// uploaded_by is who sent the file; user_id and published_by are
+	// who publishes it.
 	res, err := tx.ExecContext(ctx, `INSERT INTO main.uploads (kind, file_name, sha256, format, uploaded_by, created_at, published_at, status,
-		rows_new, rows_changed, rows_unchanged, rows_rejected, upload_key, user_id, rows_warned, published_rejected)
-		VALUES ('file', ?, ?, ?, ?, ?, ?, 'published', ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.FileName, p.SHA256, p.Format, user.Email, p.CreatedAt, now,
-		p.Counts.New, p.Counts.Changed, p.Counts.Unchanged, p.Counts.Rejected, p.Key, nullID(user.ID), p.Counts.Warned, opt.AllowRejected && p.Counts.Rejected > 0)
+		rows_new, rows_changed, rows_unchanged, rows_rejected, upload_key, user_id, rows_warned, published_rejected, published_by)
+		VALUES ('file', ?, ?, ?, ?, ?, ?, 'published', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.FileName, p.SHA256, p.Format, p.UserEmail, p.CreatedAt, now,
+		p.Counts.New, p.Counts.Changed, p.Counts.Unchanged, p.Counts.Rejected, p.Key, nullID(user.ID), p.Counts.Warned, opt.AllowRejected && p.Counts.Rejected > 0, user.Email)
 	if err != nil {
 		return 0, err
 	}

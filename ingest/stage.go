@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -71,6 +72,14 @@ type Pending struct {
 	UploadID    int64        `json:"upload_id,omitempty"`
 	// Failure says why the check stopped, if it did.
 	Failure *locale.Message `json:"failure,omitempty"`
+	// CheckToken names the check that put the upload in validating; a
+	// check's result is kept only if it is still the upload's.
+	CheckToken  string  `json:"check_token,omitempty"`
+	PublishedBy string  `json:"published_by,omitempty"`
+	PublishedAt string  `json:"published_at,omitempty"`
+	DiscardedBy string  `json:"discarded_by,omitempty"`
+	DiscardedAt string  `json:"discarded_at,omitempty"`
+	Events      []Event `json:"events,omitempty"`
 }
 
 // Where names a row's place in the file: "line 12" of a CSV file or
@@ -112,11 +121,15 @@ type Uploader struct {
 	wg       sync.WaitGroup
 	sem      chan struct{}
 	pubMu    sync.Mutex
+	// stateMu makes each change of an upload's state (state.go) one
+	// read and write of its upload.json.
+	stateMu sync.Mutex
+	log     *slog.Logger
 }
 
 // NewUploader keeps pending uploads under dir.
 func NewUploader(store *metrics.Store, dir string, limits Limits, now func() time.Time) (*Uploader, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("upload folder: %w", err)
 	}
 	if now == nil {
@@ -139,9 +152,16 @@ func NewUploader(store *metrics.Store, dir string, limits Limits, now func() tim
 		// A publish that committed, cut short before it noted so here
 		// (a crash while the commit checkpoints the log): the database
 		// says what happened, and the preview must not offer it again.
-		if p.State == StateReady {
+		// One cut short before it committed is ready again.
+		if p.State == StateReady || p.State == StatePublishing {
 			rec, err := store.UploadByKey(context.Background(), p.Key)
 			if errors.Is(err, metrics.ErrNotFound) {
+				if p.State == StatePublishing {
+					p.State = StateReady
+					if err := u.save(p); err != nil {
+						return nil, err
+					}
+				}
 				continue
 			}
 			if err != nil {
@@ -176,7 +196,7 @@ func (u *Uploader) save(p *Pending) error {
 		return err
 	}
 	tmp := u.path(p.Key, "upload.json.tmp")
-	if err := os.WriteFile(tmp, b, 0o640); err != nil {
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
 		return err
 	}
 	return os.Rename(tmp, u.path(p.Key, "upload.json"))
@@ -218,7 +238,7 @@ func (u *Uploader) ListPending() ([]*Pending, error) {
 			continue
 		}
 		switch p.State {
-		case StateReceived, StateValidating, StateReady, StateFailed:
+		case StateReceived, StateValidating, StateReady, StateFailed, StatePublishing:
 			out = append(out, p)
 		}
 	}
@@ -233,17 +253,29 @@ func (u *Uploader) Receive(ctx context.Context, r io.Reader, fileName string, us
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
-	p := &Pending{Key: hex.EncodeToString(key), FileName: cleanFileName(fileName), UserID: user.ID, UserEmail: user.Email,
-		CreatedAt: u.now().UTC().Format(time.RFC3339), State: StateReceived}
-	if err := os.Mkdir(filepath.Join(u.dir, p.Key), 0o750); err != nil {
+	if ferr, err := u.checkQuota(user); ferr != nil || err != nil {
+		if ferr != nil {
+			return nil, ferr
+		}
 		return nil, err
 	}
-	f, err := os.Create(u.path(p.Key, "original"))
+	p := &Pending{Key: hex.EncodeToString(key), FileName: cleanFileName(fileName), UserID: user.ID, UserEmail: user.Email,
+		CreatedAt: u.now().UTC().Format(time.RFC3339), State: StateReceived}
+	if err := os.Mkdir(filepath.Join(u.dir, p.Key), 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(u.path(p.Key, "original"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, err
 	}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, u.limits.MaxBytes+1))
+	body := &readRecorder{r: r}
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(body, u.limits.MaxBytes+1))
+	if err != nil && body.err != nil {
+		// The sender's side failed (a connection cut, a body over its
+		// limit), not this server's disk.
+		err = fmt.Errorf("%w: %w", ErrCutOff, err)
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -258,10 +290,47 @@ func (u *Uploader) Receive(ctx context.Context, r io.Reader, fileName string, us
 		return nil, TooLarge(u.limits.MaxBytes)
 	}
 	p.Size, p.SHA256 = n, hex.EncodeToString(h.Sum(nil))
+	u.stateMu.Lock()
+	defer u.stateMu.Unlock()
+	u.record(p, "received", user.Email, fmt.Sprintf("%d bytes", n))
 	if err := u.save(p); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// checkQuota refuses a new upload from a user whose pending uploads
+// already hold their share of the disk.
+func (u *Uploader) checkQuota(user metrics.User) (*FileError, error) {
+	if u.limits.QuotaUploads <= 0 && u.limits.QuotaBytes <= 0 {
+		return nil, nil
+	}
+	n, bytes, err := u.usage(user.ID)
+	if err != nil {
+		return nil, err
+	}
+	if (u.limits.QuotaUploads > 0 && n >= u.limits.QuotaUploads) || (u.limits.QuotaBytes > 0 && bytes >= u.limits.QuotaBytes) {
+		return fileErr("quota", fileQuota.With(n, bytes>>20, u.limits.QuotaUploads, u.limits.QuotaBytes>>20), fileHintQuota.With()), nil
+	}
+	return nil, nil
+}
+
+// ErrCutOff wraps a failure to read an upload's body: the sender's
+// connection broke or the body ended early (a 400, not a 500).
+var ErrCutOff = errors.New("the upload was cut off")
+
+// readRecorder remembers the error of the reader it wraps.
+type readRecorder struct {
+	r   io.Reader
+	err error
+}
+
+func (rr *readRecorder) Read(p []byte) (int, error) {
+	n, err := rr.r.Read(p)
+	if err != nil && err != io.EOF {
+		rr.err = err
+	}
+	return n, err
 }
 
 func cleanFileName(s string) string {
@@ -312,8 +381,17 @@ func (u *Uploader) ProgressOf(key string) (ProgressView, error) {
 	return v, nil
 }
 
-// CheckAsync checks an upload in the background; ProgressOf follows it.
+// CheckAsync checks a received upload in the background, for its
+// uploader; ProgressOf follows it.
 func (u *Uploader) CheckAsync(key string) {
+	p, err := u.Pending(key)
+	if err != nil {
+		return
+	}
+	u.checkAsync(key, p.UserEmail)
+}
+
+func (u *Uploader) checkAsync(key, by string) {
 	u.mu.Lock()
 	if _, busy := u.progress[key]; busy {
 		u.mu.Unlock()
@@ -326,7 +404,7 @@ func (u *Uploader) CheckAsync(key string) {
 	u.wg.Add(1)
 	go func() {
 		defer u.wg.Done()
-		_, _ = u.check(context.Background(), key, pr)
+		_, _ = u.check(context.Background(), key, by, pr)
 	}()
 }
 
@@ -342,17 +420,27 @@ func (u *Uploader) Check(ctx context.Context, key string) (*Pending, error) {
 	pr := &Progress{}
 	u.progress[key] = pr
 	u.mu.Unlock()
-	return u.check(ctx, key, pr)
+	p, err := u.Pending(key)
+	if err != nil {
+		u.mu.Lock()
+		delete(u.progress, key)
+		u.mu.Unlock()
+		return nil, err
+	}
+	return u.check(ctx, key, p.UserEmail, pr)
 }
 
-func (u *Uploader) check(ctx context.Context, key string, pr *Progress) (p *Pending, err error) {
+func (u *Uploader) check(ctx context.Context, key, by string, pr *Progress) (p *Pending, err error) {
+	token := newToken()
+	started := false
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("checking upload %s panicked: %v", key, r)
 		}
-		if err != nil && p != nil {
-			p.State, p.Failure = StateFailed, ref(failureInternal.With())
-			_ = u.save(p)
+		if err != nil && started {
+			_, _, _ = u.settle(key, StateValidating, token, func(q *Pending) {
+				q.State, q.Failure = StateFailed, ref(failureInternal.With())
+			})
 		}
 		u.mu.Lock()
 		delete(u.progress, key)
@@ -360,34 +448,35 @@ func (u *Uploader) check(ctx context.Context, key string, pr *Progress) (p *Pend
 	}()
 	u.sem <- struct{}{}
 	defer func() { <-u.sem }()
-	p, err = u.Pending(key)
+	p, err = u.move(key, "check", StateValidating, func(p *Pending) {
+		p.FileError, p.Counts, p.NewSources, p.Failure, p.CheckToken = nil, Counts{}, nil, nil, token
+		u.record(p, "checked", by, "")
+	})
 	if err != nil {
-		return nil, err
-	}
-	switch p.State {
-	case StatePublished, StateDiscarded:
-		return p, fmt.Errorf("upload %s is %s", key, p.State)
-	}
-	p.State, p.FileError, p.Counts, p.NewSources, p.Failure = StateValidating, nil, Counts{}, nil, nil
-	if err := u.save(p); err != nil {
 		return p, err
 	}
+	started = true
 	pr.Phase.Store("checking")
 	pr.Total.Store(p.Size)
 	err = u.stage(ctx, p, pr)
-	var fe *FileError
-	if err != nil && !errors.As(err, &fe) {
+	var ferr *FileError
+	if err != nil && !errors.As(err, &ferr) {
 		return p, err
 	}
-	p.FileError = fe
-	p.State = StateReady
-	if fe != nil {
-		p.State = StateFailed
-		p.Counts = Counts{}
+	q, kept, err := u.settle(key, StateValidating, token, func(q *Pending) {
+		q.Format, q.DataVersion, q.Counts, q.NewSources = p.Format, p.DataVersion, p.Counts, p.NewSources
+		q.FileError = ferr
+		q.State = StateReady
+		if ferr != nil {
+			q.State = StateFailed
+			q.Counts = Counts{}
+		}
+		q.CheckedAt = u.now().UTC().Format(time.RFC3339)
+	})
+	if err == nil && kept && ferr != nil {
 		os.Remove(u.path(key, "stage.db"))
 	}
-	p.CheckedAt = u.now().UTC().Format(time.RFC3339)
-	return p, u.save(p)
+	return q, err
 }
 
 const stageSchema = `
@@ -584,6 +673,11 @@ type stageWriter struct {
 
 func createStage(ctx context.Context, path string) (_ *stageWriter, err error) {
 	os.Remove(path)
+	// The staged rows are unpublished data: readable by the owner only
+	// (SQLite would create the file as 0644).
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	}
 	st := &stageWriter{}
 	defer func() {
 		if err != nil {
@@ -819,19 +913,4 @@ func (u *Uploader) Rows(ctx context.Context, key, status string, warnOnly bool, 
 		}
 	}
 	return rows, total, nil
-}
-
-// Discard drops a pending upload: its folder is removed.
-func (u *Uploader) Discard(key string) error {
-	p, err := u.Pending(key)
-	if err != nil {
-		return err
-	}
-	if p.State == StatePublished {
-		return errDiscardPublished.Err()
-	}
-	if p.State == StateValidating {
-		return errDiscardChecking.Err()
-	}
-	return os.RemoveAll(filepath.Join(u.dir, key))
 }

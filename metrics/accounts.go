@@ -13,8 +13,11 @@ import (
 	"net/mail"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
+	"github.com/jmoiron/sqlx"
 	"golang.org/x/crypto/argon2"
 
 	"github.com/twinmetrics/twinmetrics/locale"
@@ -174,7 +177,7 @@ func (s *Store) AddUser(ctx context.Context, email, role, password string, now t
 	if err := checkPasswordRules(password); err != nil {
 		return User{}, err
 	}
-	h, err := HashPassword(password)
+	h, err := s.hash(ctx, password)
 	if err != nil {
 		return User{}, err
 	}
@@ -202,6 +205,16 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 	return u, err
 }
 
+// UserByID finds an account by its number.
+func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
+	var u User
+	err := s.db.R.GetContext(ctx, &u, `SELECT id, email, role, created_at, disabled_at FROM users WHERE id = ?`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("user %d: %w", id, ErrNotFound)
+	}
+	return u, err
+}
+
 // ListUsers lists every account.
 func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
 	var us []User
@@ -209,50 +222,178 @@ func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
 	return us, err
 }
 
+// Limits on what a sign-in form may make the server store or compute.
+const (
+	// MaxEmail is the longest email address (RFC 5321's path limit): a
+	// longer one is cut to it before it is stored or compared.
+	MaxEmail = 254
+	// MaxPasswordHashes is how many argon2 computations (19 MiB each) run
+	// at once; more wait their turn.
+	MaxPasswordHashes = 2
+	// DeviceLifetime is how long a browser that signed in is recognised.
+	DeviceLifetime = 180 * 24 * time.Hour
+)
+
+// failureTime writes times of failures in a fixed width, so that text
+// order is time order.
+const failureTime = "2006-01-02T15:04:05.000000000Z"
+
+// passwordGate bounds the memory parallel sign-ins can take: each
+// argon2 computation holds 19 MiB.
+type passwordGate struct {
+	slots   chan struct{}
+	checks  atomic.Int64 // computations run, for tests and figures
+	running atomic.Int64
+	peak    atomic.Int64
+}
+
+func newPasswordGate(n int) *passwordGate { return &passwordGate{slots: make(chan struct{}, n)} }
+
+// do runs f when a slot is free, or gives up when ctx ends.
+func (g *passwordGate) do(ctx context.Context, f func()) error {
+	select {
+	case g.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-g.slots }()
+	n := g.running.Add(1)
+	for p := g.peak.Load(); n > p && !g.peak.CompareAndSwap(p, n); p = g.peak.Load() {
+	}
+	g.checks.Add(1)
+	f()
+	g.running.Add(-1)
+	return nil
+}
+
+// hash hashes a password through the gate.
+func (s *Store) hash(ctx context.Context, pw string) (h string, err error) {
+	if gerr := s.pw.do(ctx, func() { h, err = HashPassword(pw) }); gerr != nil {
+		return "", gerr
+	}
+	return h, err
+}
+
+// capString cuts s to at most n bytes, on a character boundary.
+func capString(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
 // Authenticate checks an email and password, slowing and then refusing
 // repeated failures from one address or for one account.
-func (s *Store) Authenticate(ctx context.Context, email, password, client string, now time.Time) (User, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	keys := []string{"email:" + email, "ip:" + client}
-	for _, k := range keys {
-		if err := s.throttle(ctx, k, now); err != nil {
-			return User{}, err
-		}
-	}
+//
+// The attempt is recorded as a failure before the password is checked,
+// in the transaction that reads the earlier failures, and taken back
+// when the password is right: parallel guesses therefore count each
+// other, and no more than FailuresBeforeDelay of them reach argon2.
+//
+// device is the token of the browser's sign-in cookie (RememberDevice),
+// or "". A browser that signed in as this account before is counted on
+// its own instead of by email and address: guesses from elsewhere that
+// lock the email never lock out the account's owner at their own
+// browser, while a stolen cookie alone still needs the password and is
+// throttled like an email.
+func (s *Store) Authenticate(ctx context.Context, email, password, client, device string, now time.Time) (User, error) {
+	email = capString(strings.ToLower(strings.TrimSpace(email)), MaxEmail)
+	client = capString(client, 64)
 	var row struct {
 		User
 		Hash string `db:"password_hash"`
 	}
 	err := s.q.GetUserForSignIn.GetContext(ctx, &row, email)
-	ok := false
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		checkPassword(dummyHash(), password)
-	case err != nil:
+	known := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return User{}, err
-	default:
+	}
+	keys := []string{"email:" + email, "ip:" + client}
+	if known && device != "" {
+		var n int
+		if err := s.db.R.GetContext(ctx, &n, `SELECT COUNT(*) FROM signin_devices WHERE token_hash = ? AND user_id = ? AND created_at > ?`,
+			hashToken(device), row.ID, now.Add(-DeviceLifetime).UTC().Format(time.RFC3339)); err != nil {
+			return User{}, err
+		}
+		if n == 1 {
+			keys = []string{"device:" + hashToken(device)}
+		}
+	}
+	ids, err := s.recordAttempt(ctx, keys, now)
+	if err != nil {
+		return User{}, err
+	}
+	ok := false
+	if err := s.pw.do(ctx, func() {
+		if !known {
+			checkPassword(dummyHash(), password)
+			return
+		}
 		ok = checkPassword(row.Hash, password) && !row.DisabledAt.Valid
+	}); err != nil {
+		return User{}, err
 	}
 	if !ok {
-		at := now.UTC().Format(time.RFC3339Nano)
-		for _, k := range keys {
-			if _, err := s.db.W.ExecContext(ctx, `INSERT INTO login_failures (key, at) VALUES (?, ?)`, k, at); err != nil {
-				return User{}, err
-			}
-		}
 		return User{}, ErrBadCredentials
 	}
-	if _, err := s.db.W.ExecContext(ctx, `DELETE FROM login_failures WHERE key = ? OR at < ?`,
-		keys[0], now.Add(-FailureWindow).UTC().Format(time.RFC3339Nano)); err != nil {
+	// The right password: this attempt was no failure, and the account's
+	// earlier ones are forgiven (those of the address are not).
+	tx, err := s.db.W.BeginTxx(ctx, nil)
+	if err != nil {
+		return User{}, err
+	}
+	defer tx.Rollback()
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE id = ?`, id); err != nil {
+			return User{}, err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE key = ?`, keys[0]); err != nil {
+		return User{}, err
+	}
+	if err := tx.Commit(); err != nil {
 		return User{}, err
 	}
 	return row.User, nil
 }
 
-func (s *Store) throttle(ctx context.Context, key string, now time.Time) error {
+// recordAttempt checks the throttle of every key and, when none
+// refuses, records the attempt as a failure of each, in one write
+// transaction; it returns the failure rows' ids.
+func (s *Store) recordAttempt(ctx context.Context, keys []string, now time.Time) ([]int64, error) {
+	tx, err := s.db.W.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	for _, k := range keys {
+		if err := throttle(ctx, tx, k, now); err != nil {
+			return nil, err
+		}
+	}
+	at := now.UTC().Format(failureTime)
+	ids := make([]int64, 0, len(keys))
+	for _, k := range keys {
+		r, err := tx.ExecContext(ctx, `INSERT INTO login_failures (key, at) VALUES (?, ?)`, k, at)
+		if err != nil {
+			return nil, err
+		}
+		id, err := r.LastInsertId()
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, tx.Commit()
+}
+
+func throttle(ctx context.Context, tx *sqlx.Tx, key string, now time.Time) error {
 	var fails []string
-	if err := s.db.W.SelectContext(ctx, &fails, `SELECT at FROM login_failures WHERE key = ? AND at >= ? ORDER BY at`,
-		key, now.Add(-FailureWindow).UTC().Format(time.RFC3339Nano)); err != nil {
+	if err := tx.SelectContext(ctx, &fails, `SELECT at FROM login_failures WHERE key = ? AND at >= ? ORDER BY at`,
+		key, now.Add(-FailureWindow).UTC().Format(failureTime)); err != nil {
 		return err
 	}
 	n := len(fails)
@@ -275,20 +416,69 @@ func (s *Store) throttle(ctx context.Context, key string, now time.Time) error {
 	return nil
 }
 
-// ChangePassword sets a new password after checking the old one, and
-// ends the user's other sessions.
-func (s *Store) ChangePassword(ctx context.Context, userID int64, old, new, keepSession string) error {
+// RememberDevice returns the sign-in cookie token for a browser that
+// has just signed in as userID: the one it sent when that is this
+// user's, else a new one.
+func (s *Store) RememberDevice(ctx context.Context, userID int64, token string, now time.Time) (string, error) {
+	ts := now.UTC().Format(time.RFC3339)
+	if token != "" {
+		r, err := s.db.W.ExecContext(ctx, `UPDATE signin_devices SET last_used_at = ? WHERE token_hash = ? AND user_id = ? AND created_at > ?`,
+			ts, hashToken(token), userID, now.Add(-DeviceLifetime).UTC().Format(time.RFC3339))
+		if err != nil {
+			return "", err
+		}
+		if n, _ := r.RowsAffected(); n == 1 {
+			return token, nil
+		}
+	}
+	tok := randomToken(32)
+	if _, err := s.db.W.ExecContext(ctx, `INSERT INTO signin_devices (token_hash, user_id, created_at, last_used_at) VALUES (?, ?, ?, ?)`,
+		hashToken(tok), userID, ts, ts); err != nil {
+		return "", err
+	}
+	return tok, nil
+}
+
+// PurgeSignIns deletes what sign-in keeps only for a while: failures
+// older than the window, expired sessions and forgotten browsers. The
+// server runs it on a schedule.
+func (s *Store) PurgeSignIns(ctx context.Context, now time.Time) (int64, error) {
+	var total int64
+	for _, q := range []struct{ sql, at string }{
+		{`DELETE FROM login_failures WHERE at < ?`, now.Add(-FailureWindow).UTC().Format(failureTime)},
+		{`DELETE FROM sessions WHERE expires_at < ?`, now.UTC().Format(time.RFC3339)},
+		{`DELETE FROM signin_devices WHERE created_at < ?`, now.Add(-DeviceLifetime).UTC().Format(time.RFC3339)},
+	} {
+		r, err := s.db.W.ExecContext(ctx, q.sql, q.at)
+		if err != nil {
+			return total, err
+		}
+		n, _ := r.RowsAffected()
+		total += n
+	}
+	return total, nil
+}
+
+// ChangePassword sets a new password after checking the old one, ends
+// the user's other sessions and revokes their API tokens: a password
+// changed because it leaked must not leave a way in that was made with
+// it. Scripts then need a new token (twinmetrics token create).
+func (s *Store) ChangePassword(ctx context.Context, userID int64, old, new, keepSession string, now time.Time) error {
 	var h string
 	if err := s.q.GetPasswordHash.GetContext(ctx, &h, userID); err != nil {
 		return err
 	}
-	if !checkPassword(h, old) {
+	ok := false
+	if err := s.pw.do(ctx, func() { ok = checkPassword(h, old) }); err != nil {
+		return err
+	}
+	if !ok {
 		return msgCurrentWrong.Err()
 	}
 	if err := checkPasswordRules(new); err != nil {
 		return err
 	}
-	nh, err := HashPassword(new)
+	nh, err := s.hash(ctx, new)
 	if err != nil {
 		return err
 	}
@@ -303,7 +493,72 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, old, new, keep
 	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, userID, hashToken(keepSession)); err != nil {
 		return err
 	}
+	if _, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`,
+		now.UTC().Format(time.RFC3339), userID); err != nil {
+		return err
+	}
 	return tx.Commit()
+}
+
+// ErrOwnAccount refuses an admin's disabling their own account, which
+// could leave nobody to enable it again.
+var ErrOwnAccount = locale.Define("users.error.own_account").Err()
+
+// DisableUser stops an account: its sessions end at once, its API
+// tokens are revoked and it cannot sign in until enabled again. by is
+// the admin doing it (0: the command line).
+func (s *Store) DisableUser(ctx context.Context, id, by int64, now time.Time) error {
+	if id == by {
+		return ErrOwnAccount
+	}
+	tx, err := s.db.W.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	ts := now.UTC().Format(time.RFC3339)
+	r, err := tx.ExecContext(ctx, `UPDATE users SET disabled_at = COALESCE(disabled_at, ?) WHERE id = ?`, ts, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return fmt.Errorf("user %d: %w", id, ErrNotFound)
+	}
+	for _, q := range []string{
+		`DELETE FROM sessions WHERE user_id = ?`,
+		`DELETE FROM signin_devices WHERE user_id = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, id); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, ts, id); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// EnableUser lets a disabled account sign in again (with its password;
+// its old tokens stay revoked).
+func (s *Store) EnableUser(ctx context.Context, id int64) error {
+	r, err := s.db.W.ExecContext(ctx, `UPDATE users SET disabled_at = NULL WHERE id = ?`, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return fmt.Errorf("user %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// EndSessions signs a user out everywhere and returns how many sessions
+// ended.
+func (s *Store) EndSessions(ctx context.Context, id int64) (int64, error) {
+	r, err := s.db.W.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, id)
+	if err != nil {
+		return 0, err
+	}
+	return r.RowsAffected()
 }
 
 // Session is a signed-in user with the CSRF token of their session.

@@ -21,7 +21,7 @@ func TestSignInThrottle(t *testing.T) {
 		t.Fatal(err)
 	}
 	try := func(pw string) error {
-		_, err := app.Store.Authenticate(ctx, "A@example.org ", pw, "192.0.2.1", now)
+		_, err := app.Store.Authenticate(ctx, "A@example.org ", pw, "192.0.2.1", "", now)
 		return err
 	}
 	for i := 0; i < metrics.FailuresLockout; i++ {
@@ -44,7 +44,7 @@ func TestSignInThrottle(t *testing.T) {
 		t.Fatalf("locked account with the right password: %v", err)
 	}
 	now = now.Add(metrics.FailureWindow)
-	if u, err := app.Store.Authenticate(ctx, "a@example.org", "the right password", "192.0.2.1", now); err != nil || u.Email != "a@example.org" {
+	if u, err := app.Store.Authenticate(ctx, "a@example.org", "the right password", "192.0.2.1", "", now); err != nil || u.Email != "a@example.org" {
 		t.Fatalf("after the window: %v", err)
 	}
 	// Hashes are argon2id, never the password.

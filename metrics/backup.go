@@ -14,15 +14,23 @@ import (
 // a reader connection, so writers are not held up. It refuses to
 // overwrite an existing file.
 func (db *DB) Backup(ctx context.Context, path string) error {
-	if _, err := os.Stat(path); err == nil {
-		return fmt.Errorf("backup: %s already exists; choose a new file name", path)
-	}
 	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("backup: %w", err)
 		}
 	}
+	// The copy holds password, session and token hashes: it is made
+	// readable by its owner only, as an empty file VACUUM INTO fills.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("backup: %s already exists; choose a new file name", path)
+	}
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	f.Close()
 	if _, err := db.R.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
+		os.Remove(path)
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
 	return nil
@@ -68,13 +76,24 @@ func CheckBackup(ctx context.Context, path string) error {
 	return nil
 }
 
+// ErrDatabaseInUse refuses a restore while a twinmetrics process has
+// the database open.
+var ErrDatabaseInUse = errors.New("the database is open by a running twinmetrics (the server, an import or a backup): stop it before restoring")
+
 // Restore replaces the database file at dbPath by a checked backup. The
-// server must be stopped: the copy is written beside the database and
-// renamed over it, and the old write-ahead log is removed with it.
+// server must be stopped, and Restore refuses while any twinmetrics
+// process holds the database's lock (ErrDatabaseInUse): the copy is
+// written beside the database and renamed over it, and the old
+// write-ahead log is removed with it.
 func Restore(ctx context.Context, backup, dbPath string) error {
 	if err := CheckBackup(ctx, backup); err != nil {
 		return err
 	}
+	unlock, err := LockDatabase(dbPath, true)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	defer unlock()
 	src, err := os.Open(backup)
 	if err != nil {
 		return err

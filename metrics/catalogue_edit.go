@@ -156,6 +156,7 @@ func (s *Store) SaveCity(ctx context.Context, in CityInput, who string) error {
 	if !ok {
 		bad["longitude"] = catLongitude.With()
 	}
+	refuseBidi(bad, map[string]string{"slug": in.Slug, "name": in.Name, "local_name": in.LocalName, "aliases": in.Aliases, "boundary": in.Boundary})
 	var aliases []string
 	for _, a := range strings.FieldsFunc(in.Aliases, func(r rune) bool { return r == '\n' || r == '|' }) {
 		if a = strings.TrimSpace(a); a != "" && len(a) <= 200 {
@@ -215,6 +216,7 @@ func (s *Store) SaveIndicator(ctx context.Context, in IndicatorInput, who string
 	if strings.TrimSpace(in.NameEN) == "" {
 		bad["name_en"] = catRequired.With()
 	}
+	refuseBidi(bad, map[string]string{"name_en": in.NameEN, "name_vi": in.NameVI, "definition_en": in.DefinitionEN, "standards": in.Standards})
 	if len(bad) > 0 {
 		return &InvalidError{bad}
 	}
@@ -245,6 +247,8 @@ func (s *Store) SaveSource(ctx context.Context, in SourceInput, who string) erro
 	if in.URL != "" && !strings.HasPrefix(in.URL, "https://") && !strings.HasPrefix(in.URL, "http://") {
 		bad["url"] = catURL.With()
 	}
+	refuseBidi(bad, map[string]string{"title": in.Title, "short_title": in.ShortTitle, "publisher": in.Publisher, "url": in.URL,
+		"vintage": in.Vintage, "licence": in.Licence, "citation": in.Citation})
 	if len(bad) > 0 {
 		return &InvalidError{bad}
 	}
@@ -289,6 +293,8 @@ func (s *Store) SavePair(ctx context.Context, in PairInput, who string) error {
 	if in.Confidence == "" {
 		in.Confidence = "high"
 	}
+	refuseBidi(bad, map[string]string{"side1_label": in.Labels[0], "side2_label": in.Labels[1], "programme": in.Programme,
+		"programme_country": in.ProgrammeCountry})
 	if len(bad) > 0 {
 		return &InvalidError{bad}
 	}

@@ -52,9 +52,12 @@ func dsn(path string, readOnly bool) string {
 // migrate; call Migrate.
 func Open(ctx context.Context, path string) (*DB, error) {
 	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("create database folder: %w", err)
 		}
+	}
+	if err := ownerOnly(path); err != nil {
+		return nil, err
 	}
 	w, err := sqlx.Open("sqlite3", dsn(path, false))
 	if err != nil {
@@ -75,6 +78,31 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	return &DB{W: w, R: r, Path: path}, nil
+}
+
+// ownerOnly creates the database file readable and writable by its
+// owner only (it holds password, session and token hashes; SQLite gives
+// the write-ahead log and shared-memory files the database's mode), and
+// takes group and other permissions from an existing one and its
+// companions.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, fi.Mode().Perm()&0o700); err != nil {
+				return fmt.Errorf("make %s readable by its owner only: %w", p, err)
+			}
+		}
+	}
+	return nil
 }
 
 // Close runs PRAGMA optimize and closes both pools. Optimize may need

@@ -13,6 +13,8 @@ import (
 type Store struct {
 	db *DB
 	q  *queries
+	// pw bounds the argon2 computations running at once.
+	pw *passwordGate
 
 	// The catalogue changes only with its own version (bumped by seeds
 	// and catalogue edits, not by new values), so it is loaded once per
@@ -28,7 +30,7 @@ func NewStore(ctx context.Context, db *DB) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db, q: q}, nil
+	return &Store{db: db, q: q, pw: newPasswordGate(MaxPasswordHashes)}, nil
 }
 
 // Close releases the prepared statements (the DB is closed by its owner).

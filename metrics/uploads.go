@@ -22,6 +22,7 @@ type UploadRecord struct {
 	SHA256            string         `db:"sha256" json:"sha256"`
 	Format            string         `db:"format" json:"format"`
 	UploadedBy        string         `db:"uploaded_by" json:"uploaded_by"`
+	PublishedBy       sql.NullString `db:"published_by" json:"published_by,omitempty"`
 	CreatedAt         string         `db:"created_at" json:"created_at"`
 	PublishedAt       sql.NullString `db:"published_at" json:"-"`
 	RolledBackAt      sql.NullString `db:"rolled_back_at" json:"-"`
@@ -114,4 +115,29 @@ func (s *Store) EachCurrentValue(ctx context.Context, fn func(CurrentValue)) err
 		fn(v)
 	}
 	return rows.Err()
+}
+
+// UploadEvent is one action on an upload, with who did it.
+type UploadEvent struct {
+	Key      string `db:"upload_key" json:"-"`
+	Action   string `db:"action" json:"action"`
+	By       string `db:"by_email" json:"by"`
+	At       string `db:"at" json:"at"`
+	FileName string `db:"file_name" json:"file_name"`
+	Detail   string `db:"detail" json:"detail,omitempty"`
+}
+
+// RecordUploadEvent notes an action on an upload.
+func (s *Store) RecordUploadEvent(ctx context.Context, ev UploadEvent) error {
+	_, err := s.db.W.ExecContext(ctx, `INSERT INTO upload_events (upload_key, action, by_email, at, file_name, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+		ev.Key, ev.Action, ev.By, ev.At, ev.FileName, ev.Detail)
+	return err
+}
+
+// UploadEvents lists the actions on an upload, oldest first.
+func (s *Store) UploadEvents(ctx context.Context, key string) ([]UploadEvent, error) {
+	var evs []UploadEvent
+	err := s.db.R.SelectContext(ctx, &evs, `SELECT e.upload_key, e.action, e.by_email, e.at, e.file_name, e.detail
+		FROM upload_events AS e WHERE e.upload_key = ? ORDER BY e.id`, key)
+	return evs, err
 }

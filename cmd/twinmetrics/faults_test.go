@@ -741,7 +741,7 @@ type server struct {
 	addr, url string
 }
 
-func startServer(t *testing.T, db string) *server {
+func startServer(t *testing.T, db string, extra ...string) *server {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -749,7 +749,7 @@ func startServer(t *testing.T, db string) *server {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	c, err := startCommand("serve", "-addr", addr, "-db", db)
+	c, err := startCommand(append([]string{"serve", "-addr", addr, "-db", db}, extra...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@
 //	twinmetrics user add --email E --role admin|editor   (password on standard input)
 //	twinmetrics token create --email E [--name N] | token list | token revoke --id N
 //	twinmetrics import FILE --email E [--publish] [--allow-rejected] [--confirm-warnings]
+//	twinmetrics uploads prune [-upload-retention 168h]   remove uploads untouched that long
 //
 // Settings: -addr or TWINMETRICS_ADDR (default 127.0.0.1:8080), -db or
 // TWINMETRICS_DB (default var/twinmetrics.db), -dev or TWINMETRICS_DEV=1
@@ -25,12 +26,14 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -41,6 +44,7 @@ import (
 )
 
 func main() {
+	ownerOnlyFiles()
 	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "twinmetrics:", err)
 		os.Exit(1)
@@ -53,8 +57,12 @@ type settings struct {
 	baseURL   string
 	logFormat string
 	uploads   string
+	proxies   string
 	dev       bool
-	proxy     bool
+	// grace is how long a shutdown waits for requests in flight.
+	grace time.Duration
+	// retention is how long a pending upload nobody touches is kept.
+	retention time.Duration
 
 	// user, token and import
 	email, role, name              string
@@ -81,7 +89,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	// user and token take a verb; import takes a file before or after
 	// its flags.
 	var verb, file string
-	if (cmd == "user" || cmd == "token") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if (cmd == "user" || cmd == "token" || cmd == "uploads") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		verb, args = args[0], args[1:]
 	}
 	if cmd == "import" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -95,7 +103,17 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fset.StringVar(&st.baseURL, "base-url", os.Getenv("TWINMETRICS_BASE_URL"), "public address of the dashboard, for absolute links (TWINMETRICS_BASE_URL; default http://ADDR)")
 	fset.StringVar(&st.logFormat, "log-format", envOr("TWINMETRICS_LOG_FORMAT", "text"), "log format: text or json (TWINMETRICS_LOG_FORMAT)")
 	fset.BoolVar(&st.dev, "dev", os.Getenv("TWINMETRICS_DEV") == "1", "read templates and assets from the source tree (TWINMETRICS_DEV=1)")
-	fset.BoolVar(&st.proxy, "trust-proxy", os.Getenv("TWINMETRICS_TRUST_PROXY") == "1", "take client addresses from X-Forwarded-For (TWINMETRICS_TRUST_PROXY=1), behind a reverse proxy")
+	fset.StringVar(&st.proxies, "trust-proxy", os.Getenv("TWINMETRICS_TRUST_PROXY"), "addresses or CIDR ranges of the reverse proxies in front, comma-separated: client addresses are then taken from X-Forwarded-For (TWINMETRICS_TRUST_PROXY)")
+	grace, err := time.ParseDuration(envOr("TWINMETRICS_SHUTDOWN_GRACE", "15s"))
+	if err != nil {
+		return fmt.Errorf("TWINMETRICS_SHUTDOWN_GRACE: %w", err)
+	}
+	fset.DurationVar(&st.grace, "shutdown-grace", grace, "how long a shutdown lets requests in flight finish before it cuts them (TWINMETRICS_SHUTDOWN_GRACE)")
+	retention, err := time.ParseDuration(envOr("TWINMETRICS_UPLOAD_RETENTION", "168h"))
+	if err != nil {
+		return fmt.Errorf("TWINMETRICS_UPLOAD_RETENTION: %w", err)
+	}
+	fset.DurationVar(&st.retention, "upload-retention", retention, "how long refused, discarded and unpublished uploads are kept after their last use (TWINMETRICS_UPLOAD_RETENTION; default 7 days)")
 	fset.StringVar(&st.uploads, "uploads", os.Getenv("TWINMETRICS_UPLOADS"), "folder for pending uploads (TWINMETRICS_UPLOADS; default: uploads/ beside the database)")
 	fset.StringVar(&st.email, "email", "", "user: the account's email")
 	fset.StringVar(&st.role, "role", "", "user add: admin or editor")
@@ -124,7 +142,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 
 	switch cmd {
-	case "serve", "migrate", "seed", "user", "token", "import":
+	case "serve", "migrate", "seed", "user", "token", "import", "uploads":
 	case "backup", "restore":
 		if fset.NArg() != 1 {
 			return fmt.Errorf("usage: twinmetrics %s FILE", cmd)
@@ -137,8 +155,15 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return nil
 		}
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate, seed, user, token, import, backup or restore)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate, seed, user, token, import, uploads, backup or restore)", cmd)
 	}
+	// Every command that opens the database shares its lock, which
+	// `restore` needs for itself.
+	unlock, err := metrics.LockDatabase(st.db, false)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	db, err := metrics.Open(ctx, st.db)
 	if err != nil {
 		return err
@@ -183,7 +208,18 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	defer up.Wait()
+	up.SetLogger(logger)
 	switch cmd {
+	case "uploads":
+		if verb != "prune" {
+			return errors.New("usage: twinmetrics uploads prune [-upload-retention 168h]")
+		}
+		res, err := up.Prune(ctx, st.retention)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "removed %d uploads untouched for %s (%d MB)\n", res.Removed, st.retention, res.Bytes>>20)
+		return nil
 	case "seed":
 		return nil
 	case "user":
@@ -210,22 +246,38 @@ func serve(ctx context.Context, st settings, store *metrics.Store, up *ingest.Up
 	if st.baseURL == "" {
 		st.baseURL = "http://" + st.addr
 	}
+	var proxies []*net.IPNet
+	if st.proxies != "" {
+		var err error
+		if proxies, err = dashboard.ParseProxies(st.proxies); err != nil {
+			return fmt.Errorf("-trust-proxy takes the proxies' addresses or CIDR ranges, comma-separated: %w", err)
+		}
+	}
 	h, err := dashboard.New(dashboard.Config{Store: store, Uploads: up, Logger: logger, Templates: tmpl, Assets: assets,
-		Dev: st.dev, BaseURL: st.baseURL, TrustProxy: st.proxy})
+		Dev: st.dev, BaseURL: st.baseURL, TrustedProxies: proxies})
 	if err != nil {
 		return err
 	}
+	// Requests in flight are counted, so that a shutdown that had to cut
+	// some still waits for their handlers to let go of the database.
+	var inflight sync.WaitGroup
 	srv := &http.Server{
-		Addr:              st.addr,
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		// Uploads of large files over slow links take a while.
-		ReadTimeout:  10 * time.Minute,
-		WriteTimeout: 60 * time.Second,
-		IdleTimeout:  120 * time.Second,
+		Addr: st.addr,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			inflight.Add(1)
+			defer inflight.Done()
+			h.ServeHTTP(w, r)
+		}),
+		ReadHeaderTimeout: dashboard.ReadHeaderTimeout,
+		// Short for every request; the upload routes give a signed-in
+		// sender longer (dashboard.UploadReadTimeout).
+		ReadTimeout:  dashboard.ReadTimeout,
+		WriteTimeout: dashboard.WriteTimeout,
+		IdleTimeout:  dashboard.IdleTimeout,
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go housekeeping(ctx, store, up, st.retention, logger)
 	errc := make(chan error, 1)
 	go func() {
 		logger.Info("serving", "addr", "http://"+st.addr)
@@ -241,8 +293,47 @@ func serve(ctx context.Context, st settings, store *metrics.Store, up *ingest.Up
 	}
 	// A second signal ends the process at once, as operators expect.
 	stop()
-	logger.Info("shutting down: finishing requests in flight", "deadline", "15s")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	logger.Info("shutting down: finishing requests in flight", "deadline", st.grace.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), st.grace)
 	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	err = srv.Shutdown(shutdownCtx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// A client too slow to read its download in the grace period is
+		// cut off; that is the shutdown working, not failing.
+		logger.Warn("shutdown: cut the requests still in flight after the grace period", "grace", st.grace.String())
+		err = srv.Close()
+		done := make(chan struct{})
+		go func() { inflight.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			logger.Error("shutdown: a request still runs 10 s after its connection was cut")
+		}
+	}
+	return err
+}
+
+// housekeeping deletes, every ten minutes, what is kept only for a
+// while: old sign-in failures, expired sessions, forgotten browsers, and
+// uploads untouched for the retention period.
+func housekeeping(ctx context.Context, store *metrics.Store, up *ingest.Uploader, retention time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := store.PurgeSignIns(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			logger.Error("purge sign-in records", "err", err)
+		} else if n > 0 {
+			logger.Info("purged sign-in records", "rows", n)
+		}
+		if res, err := up.Prune(ctx, retention); err != nil && ctx.Err() == nil {
+			logger.Error("prune uploads", "err", err)
+		} else if res.Removed > 0 {
+			logger.Info("pruned uploads", "removed", res.Removed, "bytes", res.Bytes)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

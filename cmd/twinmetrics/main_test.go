@@ -34,6 +34,19 @@ func TestStaffCommands(t *testing.T) {
 	if out, _ := run("", "token", "list"); !strings.Contains(out, "a@example.org\tscript") || strings.Contains(out, "tmk_") {
 		t.Errorf("token list shows %q", out)
 	}
+	// Disabling revokes the token; enabling does not bring it back.
+	if out, err := run("", "user", "disable", "--email", "a@example.org"); err != nil || out != "disabled a@example.org\n" {
+		t.Fatalf("user disable: %q %v", out, err)
+	}
+	if out, _ := run("", "token", "list"); !strings.Contains(out, "revoked") {
+		t.Errorf("after user disable, token list shows %q", out)
+	}
+	if out, err := run("", "user", "enable", "--email", "a@example.org"); err != nil || out != "enabled a@example.org\n" {
+		t.Fatalf("user enable: %q %v", out, err)
+	}
+	if out, err := run("", "user", "logout", "--email", "a@example.org"); err != nil || out != "0 sessions of a@example.org ended\n" {
+		t.Fatalf("user logout: %q %v", out, err)
+	}
 
 	file := filepath.Join(dir, "hcmc.csv")
 	os.WriteFile(file, []byte("city,indicator,year,value,unit,source\nTP.HCM,pm25_annual_mean,2025,33.33,ug/m3,who_aaq_2022_v2022\nKosce,pm25_annual_mean,2025,1,ug/m3,who_aaq_2022_v2022\n"), 0o644)
@@ -51,5 +64,12 @@ func TestStaffCommands(t *testing.T) {
 	}
 	if out, err = run("", "import", file, "--email", "a@example.org", "--publish", "--allow-rejected"); err != nil || !strings.Contains(out, "Published as upload #2: 1 new") {
 		t.Errorf("import --publish --allow-rejected: %v\n%s", err, out)
+	}
+	// The two imports left unpublished expire; the published one stays.
+	if out, err = run("", "uploads", "prune", "-upload-retention", "1ns"); err != nil || !strings.HasPrefix(out, "removed 2 uploads untouched for 1ns") {
+		t.Errorf("uploads prune: %v %q", err, out)
+	}
+	if out, err = run("", "uploads", "prune"); err != nil || !strings.HasPrefix(out, "removed 0 uploads untouched for 168h0m0s") {
+		t.Errorf("uploads prune with the default retention: %v %q", err, out)
 	}
 }

@@ -18,9 +18,40 @@ import (
 
 // userCommand: user add --email E --role R, the password read from
 // standard input (never from a flag, which other users can see).
+//
+// user disable --email E stops an account (its sessions end, its tokens
+// are revoked); user enable --email E lets it sign in again; user logout
+// --email E ends its sessions.
 func userCommand(ctx context.Context, verb string, st settings, store *metrics.Store, stdin io.Reader, stdout io.Writer) error {
-	if verb != "add" {
-		return fmt.Errorf("usage: twinmetrics user add --email E --role admin|editor (the password is read from standard input)")
+	switch verb {
+	case "add":
+	case "disable", "enable", "logout":
+		if st.email == "" {
+			return fmt.Errorf("user %s needs --email", verb)
+		}
+		u, err := store.UserByEmail(ctx, st.email)
+		if err != nil {
+			return err
+		}
+		switch verb {
+		case "disable":
+			err = store.DisableUser(ctx, u.ID, 0, time.Now())
+		case "enable":
+			err = store.EnableUser(ctx, u.ID)
+		default:
+			var n int64
+			if n, err = store.EndSessions(ctx, u.ID); err == nil {
+				fmt.Fprintf(stdout, "%d sessions of %s ended\n", n, u.Email)
+				return nil
+			}
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%sd %s\n", verb, u.Email)
+		return nil
+	default:
+		return fmt.Errorf("usage: twinmetrics user add --email E --role admin|editor (the password is read from standard input) | user disable|enable|logout --email E")
 	}
 	if st.email == "" || st.role == "" {
 		return errors.New("user add needs --email and --role")

@@ -1,0 +1,6 @@
+//go:build race
+
+package main
+
+// raceMemoryFactor: see rssLimitMB.
+const raceMemoryFactor = 3
