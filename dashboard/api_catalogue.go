@@ -68,14 +68,22 @@ func (s *Server) catalogueList(c echo.Context, build func(cat *metrics.Catalogue
 	if err != nil {
 		return err
 	}
-	if s.conditional(c, st, "json") {
-		return notModified(c)
-	}
+	dataHeaders(c, st)
 	cat, err := s.store.Catalogue(ctx)
 	if err != nil {
 		return err
 	}
 	return writeJSONBody(c, build(cat, st))
+}
+
+// dataHeaders says how fresh an answer made from the data is: the
+// response cache turns these into validators and 304s.
+func dataHeaders(c echo.Context, st metrics.Stamp) {
+	h := c.Response().Header()
+	if !st.Changed.IsZero() {
+		h.Set("Last-Modified", st.Changed.UTC().Format(http.TimeFormat))
+	}
+	h.Set("Cache-Control", "public, no-cache")
 }
 
 func listOf[T any](st metrics.Stamp, self string, data []T) apiList[T] {
@@ -128,8 +136,7 @@ func (s *Server) listFlagsAPI(c echo.Context) error {
 
 // showOpenAPI serves the OpenAPI document.
 func (s *Server) showOpenAPI(c echo.Context) error {
-	c.Response().Header().Set("Cache-Control", "public, max-age=300")
-	c.Set(sharedKey, true)
+	c.Response().Header().Set("Cache-Control", "public, no-cache")
 	return c.Blob(http.StatusOK, "application/json", s.openapi)
 }
 

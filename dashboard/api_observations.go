@@ -37,7 +37,8 @@ func decodeCursor(s string) (int64, bool) {
 	return id, err == nil && id >= 0
 }
 
-// wantsCSV reads format=csv|json, else the Accept header.
+// wantsCSV reads format=csv|json, else the Accept header, weighing its
+// q-values: CSV when text/csv weighs more than application/json.
 func wantsCSV(c echo.Context) (bool, *Problem) {
 	switch f := c.QueryParam("format"); f {
 	case "csv":
@@ -46,10 +47,47 @@ func wantsCSV(c echo.Context) (bool, *Problem) {
 		return false, nil
 	case "":
 		accept := c.Request().Header.Get("Accept")
-		return strings.Contains(accept, "text/csv") && !strings.Contains(accept, "application/json"), nil
+		return acceptQuality(accept, "text/csv") > acceptQuality(accept, "application/json"), nil
 	default:
 		return false, badParam("format", reasonFormatAPI.With(f))
 	}
+}
+
+// acceptQuality is the weight an Accept header gives a media type: its
+// own entry, else type/*, else */* (RFC 9110 §12.5.1). No header
+// accepts everything.
+func acceptQuality(accept, mediaType string) float64 {
+	if strings.TrimSpace(accept) == "" {
+		return 1
+	}
+	typ, _, _ := strings.Cut(mediaType, "/")
+	best, spec := 0.0, -1
+	for _, part := range strings.Split(accept, ",") {
+		name, params, _ := strings.Cut(part, ";")
+		name = strings.ToLower(strings.TrimSpace(name))
+		s := -1
+		switch name {
+		case mediaType:
+			s = 2
+		case typ + "/*":
+			s = 1
+		case "*/*":
+			s = 0
+		}
+		if s < spec || s < 0 {
+			continue
+		}
+		q := 1.0
+		for _, p := range strings.Split(params, ";") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(p), "q="); ok {
+				if f, err := strconv.ParseFloat(v, 64); err == nil {
+					q = f
+				}
+			}
+		}
+		best, spec = q, s
+	}
+	return best
 }
 
 // listObservationsAPI answers /api/v1/observations: the filtered
@@ -85,13 +123,7 @@ func (s *Server) listObservationsAPI(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	variant := "json"
-	if asCSV {
-		variant = "csv"
-	}
-	if s.conditional(c, d.stamp, variant) {
-		return notModified(c)
-	}
+	dataHeaders(c, d.stamp)
 	base := "/api/v1/observations?"
 	page := d.query
 	if asCSV {

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"errors"
 	"github.com/twinmetrics/twinmetrics/ingest"
+	"github.com/twinmetrics/twinmetrics/metrics"
 	"net/http"
 	"strconv"
 
@@ -114,4 +115,17 @@ func (s *Server) answerUpload(c echo.Context, id int64, err error) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, u)
+}
+
+// apiDiscardUpload throws a pending upload away (its file and preview):
+// 204, 404 when there is no such pending upload, 409 when it cannot be
+// discarded now (being published).
+func (s *Server) apiDiscardUpload(c echo.Context) error {
+	if err := s.uploads.Discard(c.Param("id"), *currentUser(c)); err != nil {
+		if errors.Is(err, metrics.ErrNotFound) {
+			return err
+		}
+		return echo.NewHTTPError(http.StatusConflict, err)
+	}
+	return c.NoContent(http.StatusNoContent)
 }

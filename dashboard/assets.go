@@ -1,8 +1,6 @@
 package dashboard
 
 import (
-	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -11,8 +9,6 @@ import (
 	"net/http"
 	"path"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/labstack/echo/v4"
 )
@@ -28,42 +24,16 @@ func AssetsFS() fs.FS {
 	return sub
 }
 
-type asset struct {
-	body        []byte
-	contentType string
-	etag        string
-	// gz is the body compressed, made once on first request (nil when
-	// not worth it).
-	gzOnce sync.Once
-	gz     []byte
-}
-
-func (a *asset) compressed() []byte {
-	a.gzOnce.Do(func() {
-		if !compressible(a.contentType) {
-			return
-		}
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		zw.Write(a.body)
-		zw.Close()
-		if buf.Len() < len(a.body)*9/10 {
-			a.gz = buf.Bytes()
-		}
-	})
-	return a.gz
-}
-
 // assetSet serves files under content-hashed names
 // (app.css → app.3f2a1b0c.css), so that they can be cached for a year
 // and a new build still reaches every reader at once.
 type assetSet struct {
-	byURL  map[string]*asset // "/assets/app.3f2a1b0c.css"
-	urlFor map[string]string // "app.css" → "/assets/app.3f2a1b0c.css"
+	byURL  map[string]*cacheEntry // "/assets/app.3f2a1b0c.css"
+	urlFor map[string]string      // "app.css" → "/assets/app.3f2a1b0c.css"
 }
 
 func loadAssets(fsys fs.FS) (*assetSet, error) {
-	s := &assetSet{byURL: map[string]*asset{}, urlFor: map[string]string{}}
+	s := &assetSet{byURL: map[string]*cacheEntry{}, urlFor: map[string]string{}}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.HasSuffix(p, ".go") {
 			return err
@@ -83,7 +53,11 @@ func loadAssets(fsys fs.FS) (*assetSet, error) {
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		s.byURL[url] = &asset{body: b, contentType: ct, etag: `"` + h + `"`}
+		hdr := http.Header{}
+		hdr.Set("Content-Type", ct)
+		hdr.Set("Cache-Control", "public, max-age=31536000, immutable")
+		e := &cacheEntry{key: url, header: hdr, body: b, etag: h, compressible: compressible(ct) && len(b) >= 512, asset: true}
+		s.byURL[url] = e
 		s.urlFor[p] = url
 		return nil
 	})
@@ -100,25 +74,14 @@ func (s *assetSet) URL(name string) (string, error) {
 	return u, nil
 }
 
-func (s *assetSet) serve(c echo.Context) error {
-	a, ok := s.byURL[c.Request().URL.Path]
+// serveAsset sends an asset through the one conditional/encoding path;
+// its compressed forms are made once, on first demand.
+func (s *Server) serveAsset(c echo.Context) error {
+	e, ok := s.assets.byURL[c.Request().URL.Path]
 	if !ok {
 		return echo.ErrNotFound
 	}
-	h := c.Response().Header()
-	h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	h.Set("ETag", a.etag)
-	h.Set("Content-Type", a.contentType)
-	h.Add("Vary", "Accept-Encoding")
-	body := a.body
-	if acceptsGzip(c.Request()) {
-		if gz := a.compressed(); gz != nil {
-			h.Set("Content-Encoding", "gzip")
-			body = gz
-		}
-	}
-	http.ServeContent(c.Response(), c.Request(), "", time.Time{}, bytes.NewReader(body))
-	return nil
+	return s.serveEntry(c, e)
 }
 
 // contentTypes is fixed here rather than read from the system's MIME

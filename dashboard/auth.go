@@ -82,7 +82,12 @@ func (s *Server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 			return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 		}
 		if unsafeMethod(c.Request().Method) && !csrfOK(c, sess.CSRF) {
-			return echo.NewHTTPError(http.StatusForbidden, msgFormExpired.With())
+			if !uploadForm(c) {
+				return errFormExpired
+			}
+			// The upload form's token is its first field: checked by
+			// receiveFile before the file is read.
+			c.Set(csrfInBody, sess.CSRF)
 		}
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return next(c)
@@ -99,15 +104,28 @@ func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// csrfOK compares the token a request carries (header, query or form
-// field) with the session's, in constant time.
+// errFormExpired refuses a change without the session's CSRF token.
+var errFormExpired = echo.NewHTTPError(http.StatusForbidden, msgFormExpired.With())
+
+// csrfInBody marks an upload whose CSRF token is to be read from the
+// multipart body, ahead of the file.
+const csrfInBody = "csrf.in_body"
+
+// uploadForm reports whether a request is the upload page's form, sent
+// without a script (multipart, the token inside the body).
+func uploadForm(c echo.Context) bool {
+	req := c.Request()
+	return req.Method == http.MethodPost && req.URL.Path == "/admin/uploads" &&
+		strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm)
+}
+
+// csrfOK compares the token a request carries (the header, or a form
+// field; never the address, which ends up in logs and histories) with
+// the session's, in constant time.
 func csrfOK(c echo.Context, want string) bool {
 	got := c.Request().Header.Get(csrfHeader)
-	if got == "" {
-		got = c.QueryParam(csrfField)
-	}
 	if got == "" && !strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
-		got = c.FormValue(csrfField)
+		got = c.Request().PostFormValue(csrfField)
 	}
 	return want != "" && got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }

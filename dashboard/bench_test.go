@@ -68,7 +68,7 @@ func BenchmarkPairPageCold(b *testing.B) {
 	}
 }
 
-// BenchmarkPairPageWarm serves the same page from the page cache,
+// BenchmarkPairPageWarm serves the same page from the response cache,
 // compressed, as readers after the first get it.
 func BenchmarkPairPageWarm(b *testing.B) {
 	app := testapp.New(b, testapp.Options{})
@@ -82,6 +82,24 @@ func BenchmarkPairPageWarm(b *testing.B) {
 		app.Handler.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK || rec.Header().Get("Content-Encoding") != "gzip" {
 			b.Fatalf("GET = %d %q", rec.Code, rec.Header().Get("Content-Encoding"))
+		}
+	}
+}
+
+// BenchmarkPairPageWarmIdentity is the same page for a client that
+// takes no compression (curl, many bots): the identity bytes are kept
+// in the entry, not decompressed per request.
+func BenchmarkPairPageWarmIdentity(b *testing.B) {
+	app := testapp.New(b, testapp.Options{})
+	req := httptest.NewRequest(http.MethodGet, "/pairs/hanoi-milan", nil)
+	app.Handler.ServeHTTP(httptest.NewRecorder(), req)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rec := httptest.NewRecorder()
+		app.Handler.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK || rec.Header().Get("Content-Encoding") != "" || rec.Body.Len() < 10000 {
+			b.Fatalf("GET = %d %q, %d bytes", rec.Code, rec.Header().Get("Content-Encoding"), rec.Body.Len())
 		}
 	}
 }

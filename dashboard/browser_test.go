@@ -22,6 +22,7 @@ import (
 
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -106,12 +107,23 @@ func (e *browserEnv) open(path string, before ...chromedp.Action) *browserTab {
 	// are charts.
 	var nCharts int
 	err := chromedp.Run(ctx,
+		// In the front, as a reader's tab is: a tab in the background gets
+		// no intersection reports, which start the charts in view.
+		page.BringToFront(),
 		chromedp.Tasks(before),
 		chromedp.Navigate(e.srv.URL+path),
 		chromedp.Evaluate(`document.querySelectorAll('.chart').length`, &nCharts),
 		chromedp.ActionFunc(func(ctx context.Context) error {
 			if nCharts == 0 {
 				return nil
+			}
+			if err := chromedp.WaitVisible(`html[data-charts-ready="1"]`, chromedp.ByQuery).Do(ctx); err != nil {
+				return err
+			}
+			// Charts below the fold wait until they are scrolled to; the
+			// tests read every chart, so they have them all drawn.
+			if err := chromedp.Evaluate(`window.twinmetricsDrawCharts && window.twinmetricsDrawCharts()`, nil).Do(ctx); err != nil {
+				return err
 			}
 			return chromedp.WaitVisible(`html[data-charts-ready="1"]`, chromedp.ByQuery).Do(ctx)
 		}),
@@ -516,5 +528,89 @@ func TestBrowserPagesRenderCharts(t *testing.T) {
 			}
 			tab.checkClean()
 		})
+	}
+}
+
+// TestBrowserChartsBelowTheFoldWait: on a phone, the charts in view are
+// drawn at load and those below the fold wait, with no ECharts instance,
+// until the reader scrolls to them.
+func TestBrowserChartsBelowTheFoldWait(t *testing.T) {
+	t.Parallel()
+	env := newBrowserEnv(t)
+	tabCtx, cancelTab := chromedp.NewContext(env.browse)
+	defer cancelTab()
+	// The first Run opens the tab, without a deadline (see open).
+	if err := chromedp.Run(tabCtx); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(tabCtx, browserPageTimeout)
+	defer cancel()
+	type state struct {
+		Total, Drawn, Deferred int
+		// Near is how many charts start within 200 px below the viewport.
+		Near, NearDrawn, FarDrawn int
+		LastDrawn, LastDeferred   bool
+		// ECharts is loaded with the first chart drawn.
+		ECharts bool
+	}
+	const read = `(() => {
+		const els = Array.from(document.querySelectorAll('.chart'));
+		const drawn = el => el.dataset.chartReady === '1' && !!window.echarts && !!echarts.getInstanceByDom(el);
+		const near = el => el.getBoundingClientRect().top < window.innerHeight + 200;
+		const last = els[els.length - 1];
+		return {Total: els.length, Drawn: els.filter(drawn).length,
+			Deferred: els.filter(el => el.dataset.chartDeferred === '1').length,
+			Near: els.filter(near).length, NearDrawn: els.filter(el => near(el) && drawn(el)).length,
+			FarDrawn: els.filter(el => !near(el) && drawn(el)).length,
+			LastDrawn: drawn(last), LastDeferred: last.dataset.chartDeferred === '1',
+			ECharts: typeof window.echarts !== 'undefined'};
+	})()`
+	var atLoad, first, scrolled state
+	steps := []struct {
+		what string
+		do   chromedp.Action
+	}{
+		// A tab in the background gets no intersection reports, as in a
+		// browser: bring it to the front.
+		{"front", page.BringToFront()},
+		{"phone viewport", chromedp.EmulateViewport(375, 700)},
+		{"load", chromedp.Navigate(env.srv.URL + "/pairs/hanoi-milan")},
+		{"ready", chromedp.WaitVisible(`html[data-charts-ready="1"]`, chromedp.ByQuery)},
+		{"read at load", chromedp.Evaluate(read, &atLoad)},
+		// The scorecard fills a phone's first screen: the first chart is
+		// drawn once scrolled to, the last one still waits.
+		{"scroll to the first", chromedp.Evaluate(`(() => { document.querySelector('.chart').scrollIntoView(); return true; })()`, nil)},
+		{"first drawn", chromedp.Poll(`document.querySelector('.chart').dataset.chartReady === '1'`, nil)},
+		{"read after the first", chromedp.Evaluate(read, &first)},
+		{"scroll", chromedp.Evaluate(`(() => { const els = document.querySelectorAll('.chart'); els[els.length - 1].scrollIntoView(); return true; })()`, nil)},
+		{"drawn", chromedp.Poll(`(() => { const els = document.querySelectorAll('.chart'); return els[els.length - 1].dataset.chartReady === '1'; })()`, nil)},
+		{"read after scrolling", chromedp.Evaluate(read, &scrolled)},
+	}
+	for _, st := range steps {
+		if err := chromedp.Run(ctx, st.do); err != nil {
+			var dump string
+			_ = chromedp.Run(tabCtx, chromedp.Evaluate(`JSON.stringify(Array.from(document.querySelectorAll('.chart')).map(el => [el.id, el.dataset.chartReady, el.dataset.chartDeferred, el.getBoundingClientRect().top, el.offsetParent === null]))`, &dump))
+			t.Fatalf("%s: %v (at load %+v; charts %s)", st.what, err, atLoad, dump)
+		}
+	}
+	t.Logf("at load %+v, after scrolling to the first chart %+v, to the last %+v", atLoad, first, scrolled)
+	if first.LastDrawn || !first.LastDeferred {
+		t.Errorf("scrolling to the first chart drew the last one too, far below it")
+	}
+	if atLoad.Total < 3 || atLoad.NearDrawn != atLoad.Near || atLoad.FarDrawn != 0 || atLoad.Drawn+atLoad.Deferred != atLoad.Total {
+		t.Errorf("at load: %d charts, %d near the viewport (%d of them drawn), %d drawn further down, %d waiting; want those near drawn and the rest waiting",
+			atLoad.Total, atLoad.Near, atLoad.NearDrawn, atLoad.FarDrawn, atLoad.Deferred)
+	}
+	if atLoad.Drawn == 0 && atLoad.ECharts {
+		t.Errorf("no chart in view, yet ECharts was loaded at once")
+	}
+	if !first.ECharts {
+		t.Errorf("a chart was drawn without ECharts")
+	}
+	if atLoad.LastDrawn || !atLoad.LastDeferred {
+		t.Errorf("the last chart, far below the fold, was drawn at load")
+	}
+	if !scrolled.LastDrawn || scrolled.LastDeferred {
+		t.Errorf("the last chart was not drawn once scrolled into view")
 	}
 }

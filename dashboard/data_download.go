@@ -34,6 +34,7 @@ type download struct {
 	sel   metrics.Selection
 	query url.Values // the canonical filter parameters
 	url   string     // where the same download can be fetched again
+	count int        // how many values it holds (counted for XLSX only)
 }
 
 // prepareDownload reads the filters of a request and resolves them.
@@ -94,16 +95,15 @@ func (s *Server) downloadData(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d.url = "/data/download?" + withFormat(d.query, format).Encode()
-	if s.conditional(c, d.stamp, format) {
-		return notModified(c)
-	}
+	d.url = s.baseURL + "/data/download?" + withFormat(d.query, format).Encode()
+	dataHeaders(c, d.stamp)
 	f := downloadFormats[fi]
 	if format == "xlsx" {
 		n, err := s.store.CountSelection(ctx, d.sel)
 		if err != nil {
 			return err
 		}
+		d.count = n
 		if n > maxXLSXRows {
 			return &Problem{Type: problemTooLarge, Title: locale.English(titleTooLarge.With()), Status: http.StatusRequestEntityTooLarge,
 				Detail: locale.English(detailTooLarge.With(n, maxXLSXRows))}

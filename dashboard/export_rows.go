@@ -215,7 +215,7 @@ type withheldSource struct {
 // Notes every download carries.
 const (
 	noteWithheld = "Values of sources whose terms do not permit redistribution are listed with their source but without the value (withheld = true); the note says why and where to get them."
-	noteDerived  = "Per-capita values are computed by twinmetrics from two stored observations of the same area (numerator_id, denominator_id); their source columns name both components' sources."
+	noteDerived  = "Per-capita values are computed by twinmetrics from two stored observations of the same area (numerator_id, denominator_id); their source columns name both components' sources. They are rounded to the precision of their inputs: as many significant digits as the less precise component has (at least 3)."
 	noteFormula  = "In CSV files, text that begins with =, +, -, @, a tab, a carriage return or an apostrophe starts with one extra apostrophe so that spreadsheets do not run it as a formula (plain numbers such as -34.9 are left as they are); remove one leading apostrophe to get the stored text."
 	noteChoice   = "Every stored value is included, also where one area has several values for one indicator and year (two sources or vintages); the pages show one of them by the headline rule described at /about."
 )

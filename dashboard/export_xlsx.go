@@ -53,6 +53,11 @@ func (s *Server) writeXLSX(c echo.Context, d *download) error {
 	if err := f.SetSheetName("Sheet1", "data"); err != nil {
 		return err
 	}
+	// The used range is declared before the rows stream out, so that
+	// readers that trust it (read-only modes) see every row.
+	if err := setDimension(f, "data", len(exportColumns), d.count+1); err != nil {
+		return err
+	}
 	sw, err := f.NewStreamWriter("data")
 	if err != nil {
 		return err
@@ -133,6 +138,9 @@ func xlsxSheet(f *excelize.File, bold int, name string, head []string, recs [][]
 	if _, err := f.NewSheet(name); err != nil {
 		return err
 	}
+	if err := setDimension(f, name, len(head), len(recs)+1); err != nil {
+		return err
+	}
 	sw, err := f.NewStreamWriter(name)
 	if err != nil {
 		return err
@@ -146,6 +154,16 @@ func xlsxSheet(f *excelize.File, bold int, name string, head []string, recs [][]
 		}
 	}
 	return sw.Flush()
+}
+
+// setDimension declares a sheet's used range: cols columns, rows rows
+// from A1.
+func setDimension(f *excelize.File, sheet string, cols, rows int) error {
+	last, err := excelize.CoordinatesToCellName(cols, max(rows, 1))
+	if err != nil {
+		return err
+	}
+	return f.SetSheetDimension(sheet, "A1:"+last)
 }
 
 // aboutRecords are the provenance as item–value rows.

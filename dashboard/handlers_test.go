@@ -242,7 +242,7 @@ func TestPairChartHoldsSeededSeries(t *testing.T) {
 func TestAssetsAreHashedAndCached(t *testing.T) {
 	app := testapp.New(t, testapp.Options{})
 	_, body, _ := get(t, app.Handler, "/pairs/hanoi-milan")
-	m := regexp.MustCompile(`src="(/assets/vendor/echarts\.[0-9a-f]{12}\.min\.js)"`).FindStringSubmatch(body)
+	m := regexp.MustCompile(`data-echarts="(/assets/vendor/echarts\.[0-9a-f]{12}\.min\.js)"`).FindStringSubmatch(body)
 	if m == nil {
 		t.Fatal("the pair page does not load ECharts from a hashed local URL")
 	}

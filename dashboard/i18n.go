@@ -188,6 +188,10 @@ func (s *Server) chooseLanguage(next echo.HandlerFunc) echo.HandlerFunc {
 				break
 			}
 		}
+		if lang == "" && !languageFree(req.URL.Path) {
+			// The answer depends on the cookie and Accept-Language.
+			c.Response().Header().Add("Vary", "Accept-Language, Cookie")
+		}
 		if lang == "" {
 			if ck, err := req.Cookie(langKey); err == nil && validLang(ck.Value) {
 				lang = ck.Value
@@ -206,9 +210,20 @@ func (s *Server) chooseLanguage(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		c.Set(langKey, lang)
-		c.Response().Header().Add("Vary", "Accept-Language, Cookie")
 		return next(c)
 	}
+}
+
+// languageFree reports whether the answers at a path are the same in
+// every language (API, downloads, assets, machine endpoints): no Vary on
+// the reader's language for them, so shared caches may keep them.
+func languageFree(path string) bool {
+	for _, p := range []string{"/api/", "/assets/"} {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return path == "/api/v1" || path == "/data/download" || path == "/healthz" || path == "/metrics"
 }
 
 func (s *Server) locale(c echo.Context) Locale {

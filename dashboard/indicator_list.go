@@ -36,26 +36,15 @@ func (s *Server) listIndicators(c echo.Context) error {
 		return err
 	}
 	dependOn(c).all = true // counts over every area and indicator
-	ids := make([]int64, len(cat.Indicators))
-	for i, ind := range cat.Indicators {
-		ids[i] = ind.ID
-	}
-	obs, err := s.store.ObservationsForIndicators(ctx, ids)
+	areas, err := s.store.IndicatorAreaCounts(ctx)
 	if err != nil {
 		return err
-	}
-	areas := map[int64]map[int64]bool{}
-	for _, o := range obs {
-		if areas[o.IndicatorID] == nil {
-			areas[o.IndicatorID] = map[int64]bool{}
-		}
-		areas[o.IndicatorID][o.AreaID] = true
 	}
 	page := &indicatorsPage{}
 	for _, t := range metrics.Themes {
 		it := indicatorTheme{Theme: t}
 		for _, ind := range cat.ThemeIndicators(t) {
-			item := indicatorItem{Indicator: ind, Areas: len(areas[ind.ID])}
+			item := indicatorItem{Indicator: ind, Areas: areas[ind.ID]}
 			if ind.ContextOfID.Valid {
 				item.ContextOf = cat.IndicatorByID(ind.ContextOfID.Int64)
 			}

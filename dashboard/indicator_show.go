@@ -2,7 +2,7 @@ package dashboard
 
 import (
 	"net/http"
-	"sort"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -21,6 +21,12 @@ type indicatorPage struct {
 	MaxGap      int
 	// Undated are values whose source printed no year.
 	Undated []undatedRow
+	// All is the full ranking, one page of RankPageSize areas at a time;
+	// else the page ranks the programme's areas.
+	All               bool
+	Page, Pages       int
+	From, To          int
+	Ranked, Programme int
 }
 
 type undatedRow struct {
@@ -29,14 +35,42 @@ type undatedRow struct {
 	Unit  string
 }
 
+// RankPageSize is how many areas one page of the full ranking shows.
+const RankPageSize = 50
+
 type rankRow struct {
 	Rank  int
 	Area  *metrics.Area
 	Value valueView
 }
 
-// showIndicator ranks every area's latest value of one indicator and
-// draws the programme cities' series over time.
+// programmeAreas are the areas the pages are about: each pair's cities,
+// their wider areas and their countries.
+func programmeAreas(cat *metrics.Catalogue) []*metrics.Area {
+	var out []*metrics.Area
+	seen := map[int64]bool{}
+	for _, p := range cat.Pairs {
+		for _, a := range cat.PairAreas(p) {
+			if !seen[a.ID] {
+				seen[a.ID] = true
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+func areaIDs(as []*metrics.Area) []int64 {
+	ids := make([]int64, len(as))
+	for i, a := range as {
+		ids[i] = a.ID
+	}
+	return ids
+}
+
+// showIndicator ranks the programme's areas by their latest value of one
+// indicator and draws their series over time; ?ranking=all pages through
+// every area that has a value. Both read only the areas they show.
 func (s *Server) showIndicator(c echo.Context) error {
 	ctx, cat, err := s.catalogue(c)
 	if err != nil {
@@ -47,13 +81,9 @@ func (s *Server) showIndicator(c echo.Context) error {
 		return err
 	}
 	dependOn(c).indicator(ind.ID)
-	obs, err := s.store.ObservationsForIndicators(ctx, []int64{ind.ID})
-	if err != nil {
-		return err
-	}
-	data := metrics.NewDataset(obs)
 	v := s.view(c, "indicator")
-	page := &indicatorPage{Indicator: ind, Context: cat.ContextFor(ind.ID), MaxGap: metrics.MaxDenominatorGap}
+	page := &indicatorPage{Indicator: ind, Context: cat.ContextFor(ind.ID), MaxGap: metrics.MaxDenominatorGap,
+		All: c.QueryParam("ranking") == "all", Page: 1}
 	if ind.Derived() {
 		page.Numerator = cat.IndicatorByID(ind.NumeratorID.Int64)
 		page.Denominator = cat.IndicatorByID(ind.DenominatorID.Int64)
@@ -61,47 +91,71 @@ func (s *Server) showIndicator(c echo.Context) error {
 	if ind.ContextOfID.Valid {
 		page.ContextOf = cat.IndicatorByID(ind.ContextOfID.Int64)
 	}
-	type ranked struct {
-		area *metrics.Area
-		sv   metrics.SideValue
+	// A total is listed largest first: its order is one of size, not of
+	// performance (docs/RULES.md, rule 8).
+	largestFirst := ind.Direction == metrics.HigherIsBetter || ind.SizeDependent
+	prog := programmeAreas(cat)
+	progIDs := areaIDs(prog)
+	if _, page.Ranked, err = s.store.RankAreas(ctx, ind.ID, largestFirst, nil, 0, 0); err != nil {
+		return err
 	}
-	var rs []ranked
+	var ranked []int64
+	offset := 0
+	if page.All {
+		if n, err := strconv.Atoi(c.QueryParam("page")); err == nil && n > 1 {
+			page.Page = n
+		}
+		page.Pages = max(1, (page.Ranked+RankPageSize-1)/RankPageSize)
+		if page.Page > page.Pages {
+			return echo.NewHTTPError(http.StatusNotFound)
+		}
+		offset = (page.Page - 1) * RankPageSize
+		if ranked, _, err = s.store.RankAreas(ctx, ind.ID, largestFirst, nil, offset, RankPageSize); err != nil {
+			return err
+		}
+		page.From, page.To = offset+1, offset+len(ranked)
+	} else if ranked, page.Programme, err = s.store.RankAreas(ctx, ind.ID, largestFirst, progIDs, 0, len(progIDs)); err != nil {
+		return err
+	}
+	// The values of the areas on this page, and of the programme's areas
+	// for the chart over time.
+	load := append(append([]int64{}, ranked...), progIDs...)
+	obs, err := s.store.ObservationsFor(ctx, load, []int64{ind.ID})
+	if err != nil {
+		return err
+	}
+	data := metrics.NewDataset(obs)
+
+	var labels []string
+	var values []float64
+	for i, id := range ranked {
+		a := cat.AreaByID(id)
+		p, ok := data.Latest(id, ind.ID)
+		if a == nil || !ok {
+			continue
+		}
+		sv := metrics.SideValue{City: a, Area: a, Point: p, Found: true}
+		page.Ranking = append(page.Ranking, rankRow{Rank: offset + i + 1, Area: a, Value: pointView(v.Loc, cat, ind, sv)})
+		labels = append(labels, v.Loc.AreaName(a)+" ("+itoa(p.Year)+")")
+		values = append(values, p.Value)
+	}
 	var ss []series
-	for _, a := range cat.Areas {
-		sv := metrics.SideValue{City: a, Area: a}
-		if p, ok := data.Latest(a.ID, ind.ID); ok {
-			sv.Point, sv.Found = p, true
-			rs = append(rs, ranked{a, sv})
-		} else if a.Kind == metrics.KindCity && len(data.Undated(a.ID, ind.ID)) == 0 {
+	for _, a := range prog {
+		if _, ok := data.Latest(a.ID, ind.ID); !ok && a.Kind == metrics.KindCity && !page.All && len(data.Undated(a.ID, ind.ID)) == 0 {
 			page.Missing = append(page.Missing, a)
 		}
-		for _, o := range data.Undated(a.ID, ind.ID) {
-			if o.Value.Valid && !o.Year.Valid {
-				page.Undated = append(page.Undated, undatedRow{Area: a, Unit: ind.UnitLabel(), Value: undatedValue{
-					Value: v.Loc.Num(o.Value.Float64), Source: sourceName(o), SourceCode: o.SourceCode.String,
-					Flags: flagViews(v.Loc, cat, o), Note: o.Note}})
+		if !page.All {
+			for _, o := range data.Undated(a.ID, ind.ID) {
+				if o.Value.Valid && !o.Year.Valid {
+					page.Undated = append(page.Undated, undatedRow{Area: a, Unit: ind.UnitLabel(), Value: undatedValue{
+						Value: v.Loc.Num(o.Value.Float64), Source: sourceName(o), SourceCode: o.SourceCode.String,
+						Flags: flagViews(v.Loc, cat, o), Note: o.Note}})
+				}
 			}
 		}
 		ss = append(ss, areaSeries(v.Loc, cat, data, a, ind, v.Loc.AreaName(a), a.Kind == metrics.KindCountry)...)
 	}
-	// A total is listed largest first: its order is one of size, not of
-	// performance (docs/RULES.md, rule 8).
-	largestFirst := ind.Direction == metrics.HigherIsBetter || ind.SizeDependent
-	sort.SliceStable(rs, func(i, j int) bool {
-		a, b := rs[i].sv.Point.Value, rs[j].sv.Point.Value
-		if largestFirst {
-			return a > b
-		}
-		return a < b
-	})
-	var labels []string
-	var values []float64
-	for i, r := range rs {
-		page.Ranking = append(page.Ranking, rankRow{Rank: i + 1, Area: r.area, Value: pointView(v.Loc, cat, ind, r.sv)})
-		labels = append(labels, v.Loc.AreaName(r.area)+" ("+itoa(r.sv.Point.Year)+")")
-		values = append(values, r.sv.Point.Value)
-	}
-	if len(rs) > 0 {
+	if len(values) > 0 {
 		order := "chart.lowest_first"
 		switch {
 		case ind.SizeDependent:

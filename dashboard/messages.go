@@ -15,6 +15,8 @@ var (
 	msgUploadRate    = locale.Define("upload.error.rate")
 	msgNothingStored = locale.Define("api.detail.not_found")
 	msgNoEndpoint    = locale.Define("api.detail.no_endpoint")
+	// msgMethodNotAllowed: a known address asked with another method.
+	msgMethodNotAllowed = locale.Define("api.detail.method_not_allowed", "Allow")
 )
 
 // Why an uploaded file was not received.
@@ -38,6 +40,7 @@ var (
 	detailTooLarge       = locale.Define("api.detail.too_large", "Count", "Max")
 	reasonUnknownParam   = locale.Define("data.reason.unknown_param")
 	reasonUnknownKnown   = locale.Define("data.reason.unknown_param_known", "Known")
+	reasonNoParams       = locale.Define("data.reason.no_params")
 	reasonUnknownCity    = locale.Define("data.reason.unknown_city", "Code")
 	reasonUnknownPair    = locale.Define("data.reason.unknown_pair", "Code")
 	reasonUnknownInd     = locale.Define("data.reason.unknown_indicator", "Code")

@@ -42,7 +42,9 @@ func (s *Server) showOverview(c echo.Context) error {
 		ids = append(ids, ind.ID)
 	}
 	dependOn(c).indicator(ids...)
-	obs, err := s.store.ObservationsForIndicators(ctx, ids)
+	// The pairs' areas only: the overview reads what it shows, however
+	// many other areas the database holds.
+	obs, err := s.store.ObservationsFor(ctx, areaIDs(programmeAreas(cat)), ids)
 	if err != nil {
 		return err
 	}

@@ -62,8 +62,13 @@ func badParam(name string, reason locale.Message) *Problem {
 	}
 }
 
-// writeProblem sends p as application/problem+json.
-func writeProblem(c echo.Context, p *Problem) error {
+// writeProblem sends p as application/problem+json. Its type is made
+// absolute with the public base address: a problem document read
+// elsewhere still points at its explanation.
+func writeProblem(c echo.Context, base string, p *Problem) error {
+	if strings.HasPrefix(p.Type, "/") {
+		p.Type = base + p.Type
+	}
 	if p.Instance == "" {
 		p.Instance = c.Request().URL.RequestURI()
 	}

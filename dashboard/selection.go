@@ -51,7 +51,12 @@ func checkParams(q url.Values, allowed ...[]string) *Problem {
 		all = append(all, n)
 	}
 	sort.Strings(all)
-	p := badParam(names[0], reasonUnknownKnown.With(strings.Join(all, ", ")))
+	var p *Problem
+	if len(all) == 0 {
+		p = badParam(names[0], reasonNoParams.With())
+	} else {
+		p = badParam(names[0], reasonUnknownKnown.With(strings.Join(all, ", ")))
+	}
 	for _, n := range names[1:] {
 		p.InvalidParams = append(p.InvalidParams, invalidParam(n, reasonUnknownParam.With()))
 	}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -112,9 +113,8 @@ type Server struct {
 	tr         *locale.Catalogue
 	baseURL    string
 	tel        *telemetry
-	cache      *pageCache
+	cache      *respCache
 	now        func() time.Time
-	gzip       *gzipCache
 	// openapi is the API's OpenAPI document, served as it is embedded.
 	openapi []byte
 }
@@ -146,7 +146,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		cfg.BaseURL = "http://127.0.0.1:8080"
 	}
 	s := &Server{store: cfg.Store, uploads: cfg.Uploads, log: cfg.Logger, assets: assets, tr: tr, baseURL: strings.TrimSuffix(cfg.BaseURL, "/"), now: cfg.Now,
-		gzip: newGzipCache(4<<20, 32<<20), openapi: openAPIDocument}
+		openapi: openAPIDocument}
 	if s.pages, err = newPageSet(cfg.Templates, assets, tr, cfg.Dev); err != nil {
 		return nil, err
 	}
@@ -154,8 +154,8 @@ func New(cfg Config) (*echo.Echo, error) {
 	if s.uploadRate <= 0 {
 		s.uploadRate = 20
 	}
-	s.tel = newTelemetry(cfg.Store)
-	s.cache = newPageCache(32 << 20)
+	s.cache = newRespCache(32 << 20)
+	s.tel = newTelemetry(cfg.Store, s.cache)
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -164,7 +164,10 @@ func New(cfg Config) (*echo.Echo, error) {
 	// connection, not from headers a client can forge, unless a proxy
 	// that sets them is in front.
 	e.IPExtractor = clientIPExtractor(cfg.TrustedProxies)
+	e.Pre(canonicalSlash)
+	e.Pre(publicCORS)
 	e.Pre(s.chooseLanguage)
+	e.Use(headLength)
 	e.Use(secureHeaders)
 	e.Use(middleware.RequestID())
 	e.Use(middleware.Recover())
@@ -179,73 +182,98 @@ func New(cfg Config) (*echo.Echo, error) {
 			return c.Request().Method == http.MethodPost && (p == "/admin/uploads" || p == "/api/v1/uploads")
 		},
 	}))
+	// Browsers say where a request comes from: a change asked for by
+	// another site is refused before the session and its CSRF token are
+	// even looked at.
+	cop := http.NewCrossOriginProtection()
+	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if err := cop.Check(c.Request()); err != nil {
+				return errFormExpired
+			}
+			return next(c)
+		}
+	})
 	e.Use(s.loadSession)
 	s.routes(e)
+	s.tel.knowRoutes(e)
 	return e, nil
+}
+
+// readable registers a GET route and its HEAD twin: HEAD answers as GET
+// does, without the body (RFC 9110 §9.3.2).
+type router interface {
+	Match(methods []string, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) []*echo.Route
+}
+
+func readable(r router, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+	r.Match([]string{http.MethodGet, http.MethodHead}, path, h, m...)
 }
 
 // routes lists every route, grouped by who may call it.
 func (s *Server) routes(e *echo.Echo) {
-	// Public pages, served from the page cache (compressed once).
-	e.GET("/", s.cached(s.showOverview))
-	e.GET("/pairs/:slug", s.cached(s.showPair))
+	// Public pages, served from the response cache.
+	readable(e, "/", s.showOverview, s.cached(pageRule))
+	readable(e, "/pairs/:slug", s.showPair, s.cached(pageRule))
 	// Not cached: a handout carries the date it is printed.
-	e.GET("/pairs/:slug/brief", s.showPairBrief, s.compress)
+	readable(e, "/pairs/:slug/brief", s.showPairBrief)
 	// Framable from any site: one chart with its attribution.
-	e.GET("/embed/pairs/:slug/:indicator", s.cached(s.showEmbed), framable)
-	// Not cached: the page cache keys on the path and theme alone.
-	e.GET("/compare", s.showCompare, s.compress)
-	e.GET("/cities/:slug", s.cached(s.showCity))
-	e.GET("/indicators", s.cached(s.listIndicators))
-	e.GET("/indicators/:code", s.cached(s.showIndicator))
-	e.GET("/about", s.cached(s.showAbout))
-	e.GET("/data", s.showData, s.compress)
-	e.GET("/data/download", s.downloadData, s.compress)
+	readable(e, "/embed/pairs/:slug/:indicator", s.showEmbed, framable, s.cached(pageRule))
+	// The two areas are in the query.
+	readable(e, "/compare", s.showCompare, s.cached(queryPage))
+	readable(e, "/cities/:slug", s.showCity, s.cached(pageRule))
+	readable(e, "/indicators", s.listIndicators, s.cached(pageRule))
+	readable(e, "/indicators/:code", s.showIndicator, s.cached(pageRule))
+	readable(e, "/about", s.showAbout, s.cached(pageRule))
+	readable(e, "/data", s.showData, s.cached(queryPage))
+	readable(e, "/data/download", s.downloadData, s.cached(dataRule))
 
-	// The JSON API, described by its OpenAPI document.
-	api := e.Group("/api/v1", s.compress)
-	api.GET("", s.showAPIIndex)
-	api.GET("/openapi.json", s.showOpenAPI)
-	api.GET("/cities", s.listCitiesAPI)
-	api.GET("/pairs", s.listPairsAPI)
-	api.GET("/indicators", s.listIndicatorsAPI)
-	api.GET("/sources", s.listSourcesAPI)
-	api.GET("/flags", s.listFlagsAPI)
-	api.GET("/observations", s.listObservationsAPI)
-	api.Any("/*", func(c echo.Context) error {
-		return &Problem{Type: problemNotFound, Title: locale.English(titleNotFound.With()), Status: http.StatusNotFound,
-			Detail: locale.English(msgNoEndpoint.With())}
-	})
+	// The JSON API, described by its OpenAPI document; the same answer
+	// for every reader of one data version.
+	api := e.Group("/api/v1")
+	readable(api, "", s.showAPIIndex, s.cached(dataRule))
+	readable(api, "/openapi.json", s.showOpenAPI, s.cached(dataRule))
+	readable(api, "/cities", s.listCitiesAPI, s.cached(dataRule))
+	readable(api, "/pairs", s.listPairsAPI, s.cached(dataRule))
+	readable(api, "/indicators", s.listIndicatorsAPI, s.cached(dataRule))
+	readable(api, "/sources", s.listSourcesAPI, s.cached(dataRule))
+	readable(api, "/flags", s.listFlagsAPI, s.cached(dataRule))
+	readable(api, "/observations", s.listObservationsAPI, s.cached(negotiated))
+	// Unknown API paths are 404 and known ones asked with another method
+	// 405 with Allow (echo's router), both as problem documents
+	// (handleError).
 
 	// Signing in and out (/logout as the URL map names it, beside
 	// /admin/logout that the menu posts to; both need the CSRF token).
-	e.GET("/login", s.showLogin)
+	readable(e, "/login", s.showLogin)
 	e.POST("/login", s.submitLogin)
 	e.POST("/logout", s.logout, s.requireStaff)
 
 	// Staff: editors and admins, signed in; every POST checks the CSRF
 	// token.
 	staff := e.Group("/admin", s.requireStaff)
-	staff.GET("", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/admin/uploads") })
+	readable(staff, "", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/admin/uploads") })
 	staff.POST("/logout", s.logout)
-	staff.GET("/password", s.showPassword)
+	readable(staff, "/password", s.showPassword)
 	staff.POST("/password", s.changePassword)
-	staff.GET("/uploads", s.listUploads)
+	readable(staff, "/uploads", s.listUploads)
 	// Receiving a file is the costliest thing a client can ask for: a
 	// few per minute per client address.
 	uploadRate := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 			Rate: rate.Limit(float64(s.uploadRate) / 60), Burst: s.uploadRate, ExpiresIn: 10 * time.Minute}),
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			// One more file is allowed every 60/rate seconds.
+			c.Response().Header().Set("Retry-After", strconv.Itoa((60+s.uploadRate-1)/s.uploadRate))
 			return echo.NewHTTPError(http.StatusTooManyRequests, msgUploadRate.With())
 		},
 	})
 	staff.POST("/uploads", s.receiveUpload, uploadRate, s.slowBody)
-	staff.GET("/uploads/template.csv", s.downloadTemplateCSV)
-	staff.GET("/uploads/template.xlsx", s.downloadTemplateXLSX)
-	staff.GET("/uploads/:id", s.showUpload)
-	staff.GET("/uploads/:id/progress", s.showProgress)
-	staff.GET("/uploads/:id/values.csv", s.downloadUploadValues)
+	readable(staff, "/uploads/template.csv", s.downloadTemplateCSV)
+	readable(staff, "/uploads/template.xlsx", s.downloadTemplateXLSX)
+	readable(staff, "/uploads/:id", s.showUpload)
+	readable(staff, "/uploads/:id/progress", s.showProgress)
+	readable(staff, "/uploads/:id/values.csv", s.downloadUploadValues)
 	staff.POST("/uploads/:id/publish", s.publishUpload)
 	staff.POST("/uploads/:id/rollback", s.rollbackUpload)
 	staff.POST("/uploads/:id/discard", s.discardUpload)
@@ -254,14 +282,14 @@ func (s *Server) routes(e *echo.Echo) {
 	// Admins only: accounts and the catalogue. (Route middleware rather
 	// than a group, so that unknown /admin paths stay 404 for editors.)
 	admin := s.requireAdmin
-	staff.GET("/users", s.listUsers, admin)
+	readable(staff, "/users", s.listUsers, admin)
 	staff.POST("/users", s.addUser, admin)
 	staff.POST("/users/:id/disable", s.disableUser, admin)
 	staff.POST("/users/:id/enable", s.enableUser, admin)
 	staff.POST("/users/:id/logout", s.endUserSessions, admin)
 	staff.POST("/tokens", s.createToken, admin)
 	staff.POST("/tokens/:id/revoke", s.revokeToken, admin)
-	staff.GET("/catalogue", s.showCatalogue, admin)
+	readable(staff, "/catalogue", s.showCatalogue, admin)
 	staff.POST("/catalogue/cities", s.saveCity, admin)
 	staff.POST("/catalogue/pairs", s.savePair, admin)
 	staff.POST("/catalogue/indicators", s.saveIndicator, admin)
@@ -271,14 +299,16 @@ func (s *Server) routes(e *echo.Echo) {
 	// CSRF header).
 	uploadAPI := e.Group("/api/v1/uploads", s.requireAPIUser)
 	uploadAPI.POST("", s.apiCreateUpload, uploadRate, s.slowBody)
-	uploadAPI.GET("/:id", s.apiShowUpload)
+	readable(uploadAPI, "/:id", s.apiShowUpload)
+	uploadAPI.DELETE("/:id", s.apiDiscardUpload)
+	uploadAPI.POST("/:id/discard", s.apiDiscardUpload)
 	uploadAPI.POST("/:id/publish", s.apiPublishUpload)
 	uploadAPI.POST("/:id/rollback", s.apiRollbackUpload)
 
 	// Machine endpoints.
-	e.GET("/healthz", s.healthz)
-	e.GET("/metrics", s.tel.handler())
-	e.GET("/assets/*", s.assets.serve)
+	readable(e, "/healthz", s.healthz)
+	readable(e, "/metrics", s.tel.handler())
+	readable(e, "/assets/*", s.serveAsset)
 }
 
 func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
@@ -317,13 +347,16 @@ func (s *Server) healthz(c echo.Context) error {
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		if !errors.Is(err, context.Canceled) && !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) {
+			if errors.Is(err, errHeadDone) {
+				return
+			}
 			s.log.Error("response failed after it started", "path", c.Request().URL.Path, "err", err)
 		}
 		return
 	}
 	var prob *Problem
 	if errors.As(err, &prob) {
-		if werr := writeProblem(c, prob); werr != nil {
+		if werr := writeProblem(c, s.baseURL, prob); werr != nil {
 			s.log.Error("write problem", "err", werr)
 		}
 		return
@@ -361,8 +394,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 		}
 		if code == http.StatusNotFound && p.Detail == "" {
 			p.Type, p.Detail = problemNotFound, locale.English(msgNothingStored.With())
+			if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+				p.Title, p.Detail = locale.English(titleNotFound.With()), locale.English(msgNoEndpoint.With())
+			}
 		}
-		if werr := writeProblem(c, p); werr != nil {
+		if code == http.StatusMethodNotAllowed {
+			p.Detail = locale.English(msgMethodNotAllowed.With(c.Response().Header().Get("Allow")))
+		}
+		if werr := writeProblem(c, s.baseURL, p); werr != nil {
 			s.log.Error("write problem", "err", werr)
 		}
 		return

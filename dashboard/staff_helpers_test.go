@@ -120,10 +120,13 @@ func (c *client) login(email string) {
 	c.get("/admin/uploads")
 }
 
-func multipartBody(t testing.TB, name string, content []byte) (*bytes.Buffer, string) {
+func multipartBody(t testing.TB, name string, content []byte, fields ...string) (*bytes.Buffer, string) {
 	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
+	for i := 0; i+1 < len(fields); i += 2 {
+		mw.WriteField(fields[i], fields[i+1])
+	}
 	fw, err := mw.CreateFormFile("file", name)
 	if err != nil {
 		t.Fatal(err)
@@ -137,8 +140,8 @@ func multipartBody(t testing.TB, name string, content []byte) (*bytes.Buffer, st
 // then follows the redirect to the preview and waits for the check.
 func (c *client) uploadPage(a *staffApp, name string, content []byte) (key string, page resp) {
 	c.t.Helper()
-	body, ct := multipartBody(c.t, name, content)
-	req, _ := http.NewRequest(http.MethodPost, c.base+"/admin/uploads?csrf="+url.QueryEscape(c.csrf), body)
+	body, ct := multipartBody(c.t, name, content, "csrf", c.csrf)
+	req, _ := http.NewRequest(http.MethodPost, c.base+"/admin/uploads", body)
 	req.Header.Set("Content-Type", ct)
 	r := c.do(req)
 	if r.code != http.StatusSeeOther {

@@ -273,7 +273,9 @@ func TestStaffRoutesRefuse(t *testing.T) {
 			continue
 		}
 		isAdmin := strings.HasPrefix(rt.Path, "/admin")
-		isAPI := strings.HasPrefix(rt.Path, "/api/") && rt.Method != http.MethodGet
+		// HEAD is GET without the body: safe, as GET is.
+		safe := rt.Method == http.MethodGet || rt.Method == http.MethodHead
+		isAPI := strings.HasPrefix(rt.Path, "/api/") && !safe
 		if !isAdmin && !isAPI {
 			continue
 		}
@@ -290,13 +292,13 @@ func TestStaffRoutesRefuse(t *testing.T) {
 		switch {
 		case isAPI && r.code != http.StatusUnauthorized:
 			t.Errorf("%s anonymous: %d, want 401", name, r.code)
-		case isAdmin && rt.Method == http.MethodGet && (r.code != http.StatusSeeOther || !strings.HasPrefix(r.loc, "/login?next=")):
+		case isAdmin && safe && (r.code != http.StatusSeeOther || !strings.HasPrefix(r.loc, "/login?next=")):
 			t.Errorf("%s anonymous: %d %q, want a redirect to /login", name, r.code, r.loc)
-		case isAdmin && rt.Method != http.MethodGet && r.code != http.StatusForbidden && !(r.code == http.StatusSeeOther && strings.HasPrefix(r.loc, "/login")):
+		case isAdmin && !safe && r.code != http.StatusForbidden && !(r.code == http.StatusSeeOther && strings.HasPrefix(r.loc, "/login")):
 			t.Errorf("%s anonymous: %d, want 403 or a redirect to /login", name, r.code)
 		}
 		// Signed in, no CSRF token.
-		if rt.Method != http.MethodGet {
+		if !safe {
 			if r := send(admin, ""); r.code != http.StatusForbidden {
 				t.Errorf("%s signed in without CSRF token: %d, want 403", name, r.code)
 			}
@@ -314,7 +316,7 @@ func TestStaffRoutesRefuse(t *testing.T) {
 			if !adminOnly.MatchString(rt.Path) && r.code == http.StatusForbidden {
 				t.Errorf("%s as editor: 403, but editors may use it", name)
 			}
-			if adminOnly.MatchString(rt.Path) && rt.Method == http.MethodGet {
+			if adminOnly.MatchString(rt.Path) && safe {
 				if r := send(admin, adminCSRF); r.code != http.StatusOK {
 					t.Errorf("%s as admin: %d, want 200", name, r.code)
 				}

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"crypto/subtle"
 	"errors"
 	"github.com/twinmetrics/twinmetrics/ingest"
 	"io"
@@ -37,9 +38,22 @@ func (s *Server) receiveFile(c echo.Context) (*ingest.Pending, error) {
 			}
 			return nil, cutOff()
 		}
+		want, checkToken := c.Get(csrfInBody).(string)
+		if part.FormName() == csrfField && checkToken {
+			got, _ := io.ReadAll(io.LimitReader(part, 256))
+			part.Close()
+			if subtle.ConstantTimeCompare(got, []byte(want)) == 1 {
+				c.Set(csrfInBody, nil)
+			}
+			continue
+		}
 		if part.FormName() != "file" {
 			part.Close()
 			continue
+		}
+		if checkToken {
+			// No token before the file: the file is not read.
+			return nil, errFormExpired
 		}
 		return s.receivePart(c, part, lim)
 	}

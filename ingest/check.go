@@ -102,6 +102,11 @@ type checker struct {
 	flagIdx   map[string]string
 	existing  map[obsKey][]existingObs
 	medians   map[[2]int64]float64
+	// The stored values are read per area and indicator, as rows name
+	// them (readExisting).
+	loaded  map[[2]int64]bool
+	load    func(area, ind int64) error
+	loadErr error
 	// seen maps each accepted row's key to its line, to find
 	// duplicates: packed into 12 bytes an entry, it is the only thing
 	// the check keeps per row.
@@ -199,25 +204,42 @@ func newChecker(cat *metrics.Catalogue, comma rune, thisYear int) *checker {
 	return ck
 }
 
-// loadExisting reads the current stored values, for the diff and for the
-// plausibility warnings.
-func (ck *checker) loadExisting(ctx context.Context, s *metrics.Store) error {
+// readExisting makes the check read the stored values of each area and
+// indicator the file names, the first time a row names them, for the
+// diff and the plausibility warnings: its memory follows the file, not
+// the database. The first error stops the check (see loadErr).
+func (ck *checker) readExisting(ctx context.Context, s *metrics.Store) {
 	ck.existing = map[obsKey][]existingObs{}
-	vals := map[[2]int64][]float64{}
-	err := s.EachCurrentValue(ctx, func(v metrics.CurrentValue) {
-		k := obsKey{area: v.AreaID, ind: v.IndicatorID, src: v.SourceID, year: v.Year}
-		ck.existing[k] = append(ck.existing[k], existingObs{ID: v.ID, Value: v.Value, Flags: v.Flags, Note: v.Note})
-		vals[[2]int64{k.area, k.ind}] = append(vals[[2]int64{k.area, k.ind}], v.Value)
-	})
-	if err != nil {
-		return err
+	ck.medians = map[[2]int64]float64{}
+	ck.loaded = map[[2]int64]bool{}
+	ck.load = func(area, ind int64) error {
+		vs, err := s.CurrentValuesOf(ctx, area, ind)
+		if err != nil {
+			return err
+		}
+		vals := make([]float64, 0, len(vs))
+		for _, v := range vs {
+			k := obsKey{area: v.AreaID, ind: v.IndicatorID, src: v.SourceID, year: v.Year}
+			ck.existing[k] = append(ck.existing[k], existingObs{ID: v.ID, Value: v.Value, Flags: v.Flags, Note: v.Note})
+			vals = append(vals, v.Value)
+		}
+		if len(vals) > 0 {
+			sort.Float64s(vals)
+			ck.medians[[2]int64{area, ind}] = vals[len(vals)/2]
+		}
+		return nil
 	}
-	ck.medians = make(map[[2]int64]float64, len(vals))
-	for k, v := range vals {
-		sort.Float64s(v)
-		ck.medians[k] = v[len(v)/2]
+}
+
+// ensureExisting reads the stored values of one area and indicator if
+// no earlier row did.
+func (ck *checker) ensureExisting(area, ind int64) {
+	k := [2]int64{area, ind}
+	if ck.loaded[k] || ck.load == nil || ck.loadErr != nil {
+		return
 	}
-	return nil
+	ck.loaded[k] = true
+	ck.loadErr = ck.load(area, ind)
 }
 
 func levenshtein(a, b string) int {
@@ -654,6 +676,7 @@ func (ck *checker) compare(r *checkedRow, area *metrics.Area, ind *metrics.Indic
 		}
 	}
 	k := obsKey{area: area.ID, ind: ind.ID, year: r.Year, src: r.SourceID}
+	ck.ensureExisting(area.ID, ind.ID)
 	if prev, dup := ck.lookSeen(k, r.Line); dup {
 		r.Problems = append(r.Problems, *problem("city, indicator, year, source", "", probDuplicate.With(prev, area.Name, ind.Code, r.Year), hintDuplicate.With()))
 		r.Status = RowRejected

@@ -111,7 +111,11 @@ func (u *Uploader) publish(ctx context.Context, p *Pending, user metrics.User, o
 	if err != nil {
 		return 0, err
 	}
-	if _, err := metrics.DeriveAll(ctx, tx); err != nil {
+	cells := metrics.Cells{}
+	if err := metrics.UploadCells(ctx, tx, uploadID, cells); err != nil {
+		return 0, err
+	}
+	if _, err := metrics.RefreshUpload(ctx, tx, uploadID, cells); err != nil {
 		return 0, fmt.Errorf("derive: %w", err)
 	}
 	// Log what changed, so that caches drop exactly those pages; new
@@ -303,6 +307,11 @@ func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user metrics.Us
 		}
 		return refuse(refusedLaterUploads, uploadID, strings.Join(ids, ", "))
 	}
+	// The cells it touches, read before the values move.
+	cells := metrics.Cells{}
+	if err := metrics.UploadCells(ctx, tx, uploadID, cells); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE observations SET retired_by = NULL WHERE retired_by = ? AND (upload_id IS NULL OR upload_id <> ?)`, uploadID, uploadID); err != nil {
 		return err
 	}
@@ -313,7 +322,7 @@ func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user metrics.Us
 		u.now().UTC().Format(time.RFC3339), user.Email, uploadID); err != nil {
 		return err
 	}
-	if _, err := metrics.DeriveAll(ctx, tx); err != nil {
+	if _, err := metrics.RefreshUpload(ctx, tx, uploadID, cells); err != nil {
 		return err
 	}
 	if _, err := metrics.RecordUploadChange(ctx, tx, uploadID); err != nil {

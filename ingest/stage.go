@@ -527,9 +527,7 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) error {
 		return err
 	}
 	ck := newChecker(cat, rows.h.comma, u.now().Year())
-	if err := ck.loadExisting(ctx, u.store); err != nil {
-		return err
-	}
+	ck.readExisting(ctx, u.store)
 	st, err := createStage(ctx, u.path(p.Key, "stage.db"))
 	if err != nil {
 		return err
@@ -553,6 +551,9 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) error {
 			return fileErr("too_many_rows", fileTooManyRows.With(u.limits.MaxRows), fileHintSplit.With())
 		}
 		r := ck.row(line, rows.h, fields)
+		if ck.loadErr != nil {
+			return ck.loadErr
+		}
 		c.count(r)
 		if err := st.write(ctx, r); err != nil {
 			return err

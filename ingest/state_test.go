@@ -156,8 +156,8 @@ func TestUploadActorsRecorded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.UploadedBy != ed.Email || rec.PublishedBy.String != admin.Email {
-		t.Errorf("upload #%d: uploaded by %q, published by %q; want %s and %s", id, rec.UploadedBy, rec.PublishedBy.String, ed.Email, admin.Email)
+	if rec.UploadedBy != ed.Email || rec.PublishedBy != admin.Email {
+		t.Errorf("upload #%d: uploaded by %q, published by %q; want %s and %s", id, rec.UploadedBy, rec.PublishedBy, ed.Email, admin.Email)
 	}
 
 	d := receive(t, app.Uploads, ed, goodFile(3, 2))

@@ -253,12 +253,34 @@ func (s *Store) SaveSource(ctx context.Context, in SourceInput, who string) erro
 		return &InvalidError{bad}
 	}
 	return s.editCatalogue(ctx, who, "source", in.Code, in.Title, func(tx *sqlx.Tx) (string, error) {
-		_, err := tx.ExecContext(ctx, `INSERT INTO sources (code, title, short_title, publisher, url, vintage, licence, citation, preferred)
+		before, err := readRanking(ctx, tx)
+		if err != nil {
+			return "", err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO sources (code, title, short_title, publisher, url, vintage, licence, citation, preferred)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (code) DO UPDATE SET title = excluded.title, short_title = excluded.short_title, publisher = excluded.publisher,
 				url = excluded.url, vintage = excluded.vintage, licence = excluded.licence, citation = excluded.citation, preferred = excluded.preferred`,
 			in.Code, strings.TrimSpace(in.Title), strings.TrimSpace(in.ShortTitle), strings.TrimSpace(in.Publisher), in.URL,
 			strings.TrimSpace(in.Vintage), strings.TrimSpace(in.Licence), strings.TrimSpace(in.Citation), in.Preferred)
+		if err != nil {
+			return "", err
+		}
+		// A new preference or vintage can change which value each cell of
+		// this source shows, and which population a per capita value uses.
+		after, err := readRanking(ctx, tx)
+		if err != nil {
+			return "", err
+		}
+		cells := Cells{}
+		for id, rank := range after.sources {
+			if old, ok := before.sources[id]; ok && old != rank {
+				if err := SourceCells(ctx, tx, id, cells); err != nil {
+					return "", err
+				}
+			}
+		}
+		_, err = RefreshCells(ctx, tx, cells)
 		return "saved", err
 	})
 }

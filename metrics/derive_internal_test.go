@@ -34,3 +34,21 @@ func TestPickDenominator(t *testing.T) {
 		}
 	}
 }
+
+// TestDerivedValuesCarryTheirInputsPrecision: a per-capita value has the
+// significant digits of its less precise component, at least three.
+func TestDerivedValuesCarryTheirInputsPrecision(t *testing.T) {
+	for _, c := range []struct {
+		num, den, factor, want float64
+	}{
+		{4850000, 8053663, 1, 0.602},            // 3 digits over 7
+		{63701.24677940001, 1000, 1, 63.70},     // 16 digits over 1: the floor of 3
+		{12345678, 1234567, 1000, 10000.01},     // 8 over 7 digits: 7
+		{2.5, 4, 100000, 62500},                 // 2 over 1 digit: 3
+		{1.0 / 3, 1.0 / 7, 1, 2.33333333333333}, // at most 15, as a float prints
+	} {
+		if got := derivedValue(c.num, c.den, c.factor); got != c.want {
+			t.Errorf("%v / %v × %v = %v, want %v", c.num, c.den, c.factor, got, c.want)
+		}
+	}
+}

@@ -17,38 +17,41 @@ var queryFiles embed.FS
 // so that a broken query fails at boot and not on a reader's click. Each
 // field is filled from queries/<FieldName>.sql.
 type queries struct {
-	ListAreas                     *sqlx.Stmt
-	ListAliases                   *sqlx.Stmt
-	ListPairs                     *sqlx.Stmt
-	ListPairSides                 *sqlx.Stmt
-	ListPairMembers               *sqlx.Stmt
-	ListIndicators                *sqlx.Stmt
-	ListSources                   *sqlx.Stmt
-	ListFlags                     *sqlx.Stmt
-	ListObservationsForAreas      *sqlx.Stmt
-	ListObservationsForIndicators *sqlx.Stmt
-	CountObservations             *sqlx.Stmt
-	DataVersion                   *sqlx.Stmt
-	CatalogueVersion              *sqlx.Stmt
-	ExportObservations            *sqlx.Stmt
-	CountSelection                *sqlx.Stmt
-	LastChange                    *sqlx.Stmt
-	ListReferenceLines            *sqlx.Stmt
+	ListAreas                          *sqlx.Stmt
+	ListAliases                        *sqlx.Stmt
+	ListPairs                          *sqlx.Stmt
+	ListPairSides                      *sqlx.Stmt
+	ListPairMembers                    *sqlx.Stmt
+	ListIndicators                     *sqlx.Stmt
+	ListSources                        *sqlx.Stmt
+	ListFlags                          *sqlx.Stmt
+	ListObservationsForAreas           *sqlx.Stmt
+	ListObservationsForIndicators      *sqlx.Stmt
+	ListObservationsForAreasIndicators *sqlx.Stmt
+	CountIndicatorAreas                *sqlx.Stmt
+	RankAreasAscending                 *sqlx.Stmt
+	RankAreasDescending                *sqlx.Stmt
+	CountRankedAreas                   *sqlx.Stmt
+	CountObservations                  *sqlx.Stmt
+	DataVersion                        *sqlx.Stmt
+	CatalogueVersion                   *sqlx.Stmt
+	LastChange                         *sqlx.Stmt
+	ListReferenceLines                 *sqlx.Stmt
 
 	// Accounts and uploads.
-	GetUserByEmail    *sqlx.Stmt
-	ListUsers         *sqlx.Stmt
-	GetUserForSignIn  *sqlx.Stmt
-	GetPasswordHash   *sqlx.Stmt
-	GetSessionUser    *sqlx.Stmt
-	GetTokenUser      *sqlx.Stmt
-	ListTokens        *sqlx.Stmt
-	ListCurrentValues *sqlx.Stmt
-	ListUploads       *sqlx.Stmt
-	GetUpload         *sqlx.Stmt
-	GetUploadByKey    *sqlx.Stmt
-	CountUploadValues *sqlx.Stmt
-	ListUploadValues  *sqlx.Stmt
+	GetUserByEmail      *sqlx.Stmt
+	ListUsers           *sqlx.Stmt
+	GetUserForSignIn    *sqlx.Stmt
+	GetPasswordHash     *sqlx.Stmt
+	GetSessionUser      *sqlx.Stmt
+	GetTokenUser        *sqlx.Stmt
+	ListTokens          *sqlx.Stmt
+	ListCurrentValuesOf *sqlx.Stmt
+	ListUploads         *sqlx.Stmt
+	GetUpload           *sqlx.Stmt
+	GetUploadByKey      *sqlx.Stmt
+	CountUploadValues   *sqlx.Stmt
+	ListUploadValues    *sqlx.Stmt
 }
 
 func prepareQueries(ctx context.Context, db *sqlx.DB) (*queries, error) {

@@ -114,6 +114,10 @@ func (s *Store) Seed(ctx context.Context, fsys fs.FS) (SeedResult, error) {
 	}
 	defer tx.Rollback()
 	sd := &seeder{tx: tx, fsys: fsys}
+	before, err := readRanking(ctx, tx)
+	if err != nil {
+		return res, err
+	}
 	steps := []func(context.Context) error{sd.seedFlags, sd.seedSources, sd.seedRedistribution, sd.seedIndicators, sd.seedReferenceLines, sd.seedAreas, sd.seedPairs}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
@@ -128,10 +132,16 @@ func (s *Store) Seed(ctx context.Context, fsys fs.FS) (SeedResult, error) {
 	}
 	res.UploadID, _ = r.LastInsertId()
 	// Values of earlier seeds give way to this one; they are kept, retired.
-	if _, err := tx.ExecContext(ctx, `UPDATE observations SET retired_by = ?
-		WHERE retired_by IS NULL AND numerator_id IS NULL
-		  AND upload_id IN (SELECT id FROM uploads WHERE kind = 'seed' AND id <> ?)`, res.UploadID, res.UploadID); err != nil {
+	// One seed at a time, so that each update reads the upload index.
+	var earlier []int64
+	if err := tx.SelectContext(ctx, &earlier, `SELECT u.id FROM uploads u WHERE u.kind = 'seed' AND u.id <> ?`, res.UploadID); err != nil {
 		return res, err
+	}
+	for _, id := range earlier {
+		if _, err := tx.ExecContext(ctx, `UPDATE observations SET retired_by = ?
+			WHERE upload_id = ? AND retired_by IS NULL AND numerator_id IS NULL`, res.UploadID, id); err != nil {
+			return res, err
+		}
 	}
 	if res.Observations, err = sd.seedObservations(ctx, res.UploadID); err != nil {
 		return res, fmt.Errorf("seed: %w", err)
@@ -139,8 +149,33 @@ func (s *Store) Seed(ctx context.Context, fsys fs.FS) (SeedResult, error) {
 	if _, err := tx.ExecContext(ctx, `UPDATE uploads SET rows_new = ? WHERE id = ?`, res.Observations, res.UploadID); err != nil {
 		return res, err
 	}
-	if res.Derived, err = DeriveAll(ctx, tx); err != nil {
-		return res, fmt.Errorf("seed: derive: %w", err)
+	// Only what the seed changed is derived and ranked again: its values,
+	// those it retired, and the values of sources whose preference or
+	// vintage it changed. A changed definition of a derived indicator
+	// changes every value of it, and rebuilds everything.
+	after, err := readRanking(ctx, tx)
+	if err != nil {
+		return res, err
+	}
+	if before.defs != after.defs {
+		if res.Derived, err = DeriveAll(ctx, tx); err != nil {
+			return res, fmt.Errorf("seed: derive: %w", err)
+		}
+	} else {
+		cells := Cells{}
+		if err := UploadCells(ctx, tx, res.UploadID, cells); err != nil {
+			return res, err
+		}
+		for id, rank := range after.sources {
+			if old, ok := before.sources[id]; ok && old != rank {
+				if err := SourceCells(ctx, tx, id, cells); err != nil {
+					return res, err
+				}
+			}
+		}
+		if res.Derived, err = RefreshUpload(ctx, tx, res.UploadID, cells); err != nil {
+			return res, fmt.Errorf("seed: derive: %w", err)
+		}
 	}
 	if _, err := RecordGlobalChange(ctx, tx); err != nil {
 		return res, err
@@ -600,4 +635,32 @@ func (sd *seeder) seedObservations(ctx context.Context, uploadID int64) (int, er
 		}
 	}
 	return len(rows), nil
+}
+
+// ranking is what derived values and the headline choice depend on
+// beyond the values themselves: the definitions of derived indicators
+// and each source's preference and vintage.
+type ranking struct {
+	defs    string
+	sources map[int64]string
+}
+
+func readRanking(ctx context.Context, tx *sqlx.Tx) (ranking, error) {
+	var defs []derivedDef
+	if err := tx.SelectContext(ctx, &defs, writePathSQL["derived definitions"]); err != nil {
+		return ranking{}, err
+	}
+	var srcs []struct {
+		ID        int64  `db:"id"`
+		Preferred bool   `db:"preferred"`
+		Vintage   string `db:"vintage"`
+	}
+	if err := tx.SelectContext(ctx, &srcs, `SELECT s.id, s.preferred, s.vintage FROM sources s`); err != nil {
+		return ranking{}, err
+	}
+	r := ranking{defs: fmt.Sprint(defs), sources: make(map[int64]string, len(srcs))}
+	for _, s := range srcs {
+		r.sources[s.ID] = fmt.Sprint(s.Preferred, "|", s.Vintage)
+	}
+	return r, nil
 }

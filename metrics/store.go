@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -316,6 +317,56 @@ func (s *Store) ObservationsForIndicators(ctx context.Context, ids []int64) ([]O
 		return nil, fmt.Errorf("list observations: %w", err)
 	}
 	return obs, nil
+}
+
+// ObservationsFor loads the current observations of some areas and
+// some indicators.
+func (s *Store) ObservationsFor(ctx context.Context, areas, indicators []int64) ([]Observation, error) {
+	var obs []Observation
+	if err := s.q.ListObservationsForAreasIndicators.SelectContext(ctx, &obs,
+		sql.Named("areas", idsJSON(areas)), sql.Named("indicators", idsJSON(indicators))); err != nil {
+		return nil, fmt.Errorf("list observations: %w", err)
+	}
+	return obs, nil
+}
+
+// IndicatorAreaCounts says how many areas have any current value of
+// each indicator (by indicator id).
+func (s *Store) IndicatorAreaCounts(ctx context.Context) (map[int64]int, error) {
+	var rows []struct {
+		Indicator int64 `db:"indicator_id"`
+		Areas     int   `db:"areas"`
+	}
+	if err := s.q.CountIndicatorAreas.SelectContext(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("count indicator areas: %w", err)
+	}
+	out := make(map[int64]int, len(rows))
+	for _, r := range rows {
+		out[r.Indicator] = r.Areas
+	}
+	return out, nil
+}
+
+// RankAreas lists one page of the areas that have a latest measured
+// value of an indicator, in the order of that value (highest first if
+// asked), and how many there are in all. areas limits the ranking to
+// some areas (nil: every area).
+func (s *Store) RankAreas(ctx context.Context, indicator int64, highestFirst bool, areas []int64, offset, limit int) ([]int64, int, error) {
+	var total int
+	arg := listArg(areas)
+	if err := s.q.CountRankedAreas.GetContext(ctx, &total, sql.Named("indicator", indicator), sql.Named("areas", arg)); err != nil {
+		return nil, 0, fmt.Errorf("count ranking: %w", err)
+	}
+	st := s.q.RankAreasAscending
+	if highestFirst {
+		st = s.q.RankAreasDescending
+	}
+	var ids []int64
+	if err := st.SelectContext(ctx, &ids, sql.Named("indicator", indicator), sql.Named("areas", arg),
+		sql.Named("limit", limit), sql.Named("offset", offset)); err != nil {
+		return nil, 0, fmt.Errorf("rank areas: %w", err)
+	}
+	return ids, total, nil
 }
 
 // CountObservations counts current stored (not derived) observations.

@@ -22,7 +22,7 @@ type UploadRecord struct {
 	SHA256            string         `db:"sha256" json:"sha256"`
 	Format            string         `db:"format" json:"format"`
 	UploadedBy        string         `db:"uploaded_by" json:"uploaded_by"`
-	PublishedBy       sql.NullString `db:"published_by" json:"published_by,omitempty"`
+	PublishedBy       string         `db:"published_by" json:"published_by,omitempty"`
 	CreatedAt         string         `db:"created_at" json:"created_at"`
 	PublishedAt       sql.NullString `db:"published_at" json:"-"`
 	RolledBackAt      sql.NullString `db:"rolled_back_at" json:"-"`
@@ -99,22 +99,23 @@ type CurrentValue struct {
 	Flags, Note                       string
 }
 
-// EachCurrentValue calls fn for every current stored value with a year,
-// in id order.
-func (s *Store) EachCurrentValue(ctx context.Context, fn func(CurrentValue)) error {
-	rows, err := s.q.ListCurrentValues.QueryxContext(ctx)
+// CurrentValuesOf lists the current stored values with a year of one
+// area and indicator, in id order.
+func (s *Store) CurrentValuesOf(ctx context.Context, area, indicator int64) ([]CurrentValue, error) {
+	rows, err := s.q.ListCurrentValuesOf.QueryxContext(ctx, sql.Named("area", area), sql.Named("indicator", indicator))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
+	var out []CurrentValue
 	for rows.Next() {
 		var v CurrentValue
 		if err := rows.Scan(&v.ID, &v.AreaID, &v.IndicatorID, &v.Year, &v.SourceID, &v.Value, &v.Flags, &v.Note); err != nil {
-			return err
+			return nil, err
 		}
-		fn(v)
+		out = append(out, v)
 	}
-	return rows.Err()
+	return out, rows.Err()
 }
 
 // UploadEvent is one action on an upload, with who did it.

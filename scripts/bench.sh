@@ -34,6 +34,14 @@ rss() { awk '/VmRSS/ {print $2}' "/proc/$server/status"; }
 echo "server RSS before the run: $(rss) kB"
 "$tmp/loadgen" -base "http://127.0.0.1:$port" -c "$CONNS" -d "$DURATION" \
   /healthz /pairs/hanoi-milan /vi/pairs/hanoi-milan /cities/hanoi /indicators/pm25_annual_mean /
+echo
+echo "== Identity clients (no Accept-Encoding, as curl and many bots), beside /healthz in the same run"
+"$tmp/loadgen" -encoding identity -base "http://127.0.0.1:$port" -c "$CONNS" -d "$DURATION" \
+  /healthz /pairs/hanoi-milan /api/v1/cities
+echo
+echo "== Brotli clients"
+"$tmp/loadgen" -encoding br -base "http://127.0.0.1:$port" -c "$CONNS" -d "$DURATION" \
+  /healthz /pairs/hanoi-milan
 echo "server RSS after the run: $(rss) kB; peak (VmHWM): $(awk '/VmHWM/ {print $2}' "/proc/$server/status") kB"
 
 echo

@@ -3,6 +3,7 @@
 // baseline endpoint of the same server measured in the same run.
 //
 //	loadgen -base http://127.0.0.1:18080 -c 64 -d 10s /healthz /pairs/hanoi-milan /vi/pairs/hanoi-milan
+//	loadgen -encoding identity … (as curl and many bots: no Accept-Encoding)
 //
 // The first path is the baseline. Only loopback addresses are accepted:
 // load is never sent to another machine. Each run stops after its
@@ -59,6 +60,10 @@ func loopback(base string) error {
 	return nil
 }
 
+// acceptEncoding is what each request sends as Accept-Encoding ("":
+// nothing, as an identity client).
+var acceptEncoding = "gzip"
+
 func run(ctx context.Context, client *http.Client, base, path string, conc int, d time.Duration, budget int64) *result {
 	r := runMixed(ctx, client, base, []string{path}, conc, d, budget)
 	r.path = path
@@ -82,7 +87,9 @@ func runMixed(ctx context.Context, client *http.Client, base string, paths []str
 			var local []time.Duration
 			for i := w; ctx.Err() == nil && sent.Add(1) <= budget; i++ {
 				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+paths[i%len(paths)], nil)
-				req.Header.Set("Accept-Encoding", "gzip")
+				if acceptEncoding != "" {
+					req.Header.Set("Accept-Encoding", acceptEncoding)
+				}
 				t0 := time.Now()
 				resp, err := client.Do(req)
 				if err != nil {
@@ -112,6 +119,14 @@ func runMixed(ctx context.Context, client *http.Client, base string, paths []str
 	return res
 }
 
+// newTransport keeps a connection per worker and reads with a 64 KiB
+// buffer (as curl and browsers read), so that the generator's own reads
+// of a large page cost less of the cores it shares with the server.
+func newTransport(conc int) *http.Transport {
+	return &http.Transport{MaxIdleConns: conc * 2, MaxIdleConnsPerHost: conc * 2, DisableCompression: true,
+		ReadBufferSize: 64 << 10}
+}
+
 func main() {
 	base := flag.String("base", "http://127.0.0.1:18080", "server address (loopback only)")
 	conc := flag.Int("c", 64, "concurrent connections")
@@ -119,7 +134,17 @@ func main() {
 	budget := flag.Int64("n", 2_000_000, "request budget per endpoint")
 	warm := flag.Duration("warm", time.Second, "warm-up per endpoint, not counted")
 	mixed := flag.Bool("mixed", false, "one run of duration -d over all paths in turn (no baseline), e.g. while data is published")
+	enc := flag.String("encoding", "gzip", "Accept-Encoding to send: gzip, br, or identity (no header)")
 	flag.Parse()
+	switch *enc {
+	case "identity":
+		acceptEncoding = ""
+	case "gzip", "br":
+		acceptEncoding = *enc
+	default:
+		fmt.Fprintln(os.Stderr, "loadgen: -encoding must be gzip, br or identity")
+		os.Exit(2)
+	}
 	paths := flag.Args()
 	if *mixed && len(paths) > 0 {
 		if err := loopback(*base); err != nil {
@@ -129,7 +154,7 @@ func main() {
 		if *dur > 5*time.Minute {
 			*dur = 5 * time.Minute
 		}
-		tr := &http.Transport{MaxIdleConns: *conc * 2, MaxIdleConnsPerHost: *conc * 2, DisableCompression: true}
+		tr := newTransport(*conc)
 		r := runMixed(context.Background(), &http.Client{Transport: tr, Timeout: 30 * time.Second}, *base, paths, *conc, *dur, *budget)
 		fmt.Printf("mixed run over %d paths: %d requests in %s (%.0f/s), p50 %s, p99 %s, %d failed\n", len(paths), r.requests,
 			r.elapsed.Round(time.Millisecond), r.rps(), r.percentile(.5).Round(time.Microsecond), r.percentile(.99).Round(time.Microsecond), r.failures)
@@ -149,10 +174,11 @@ func main() {
 	if *dur > 2*time.Minute {
 		*dur = 2 * time.Minute
 	}
-	tr := &http.Transport{MaxIdleConns: *conc * 2, MaxIdleConnsPerHost: *conc * 2, DisableCompression: true}
+	tr := newTransport(*conc)
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	ctx := context.Background()
 	var baseline *result
+	fmt.Printf("Accept-Encoding: %q\n", acceptEncoding)
 	fmt.Printf("%-34s %10s %9s %9s %9s %8s %9s\n", "endpoint", "req/s", "p50", "p99", "failures", "KB/req", "vs base")
 	for i, p := range paths {
 		run(ctx, client, *base, p, *conc, *warm, *budget)

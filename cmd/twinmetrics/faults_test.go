@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"github.com/twinmetrics/twinmetrics/ingest"
 	"io"
+	"math"
 	"math/rand"
 	"mime/multipart"
 	"net"
@@ -493,7 +494,11 @@ func checkDerived(ctx context.Context, w *sqlx.DB) string {
 		   OR n.indicator_id <> di.numerator_id OR p.indicator_id <> di.denominator_id
 		   OR n.area_id <> d.area_id OR p.area_id <> d.area_id OR n.year <> d.year
 		   OR ABS(p.year - n.year) > ?
-		   OR ABS(d.value - n.value / p.value * COALESCE(di.factor, 1)) > 1e-9 * ABS(d.value) + 1e-12)`, metrics.MaxDenominatorGap); err != nil {
+		   OR ABS(d.value - n.value / p.value * COALESCE(di.factor, 1)) > ? * ABS(d.value) + 1e-12)`,
+		// Derived values keep their inputs' precision, at least
+		// MinDerivedDigits significant digits: half a unit of the last
+		// kept digit is the most rounding moves them.
+		metrics.MaxDenominatorGap, 0.5*math.Pow(10, 1-metrics.MinDerivedDigits)); err != nil {
 		return err.Error()
 	}
 	if err := w.GetContext(ctx, &missing, `SELECT COUNT(*) FROM observations n

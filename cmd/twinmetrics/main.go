@@ -68,6 +68,7 @@ type settings struct {
 	email, role, name              string
 	id                             int64
 	publish, allowRej, confirmWarn bool
+	cities, years, perFile         int
 }
 
 func envOr(key, def string) string {
@@ -81,52 +82,174 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return runWith(ctx, args, os.Stdin, stdout, stderr)
 }
 
+// usages are the subcommands and what each takes, as the usage message
+// prints them.
+var usages = map[string]string{
+	"serve":         "twinmetrics [global flags] [serve]",
+	"migrate":       "twinmetrics [global flags] migrate",
+	"seed":          "twinmetrics [global flags] seed",
+	"backup":        "twinmetrics [global flags] backup FILE",
+	"restore":       "twinmetrics [global flags] restore FILE",
+	"user add":      "twinmetrics [global flags] user add --email E --role admin|editor   (password on standard input)",
+	"token create":  "twinmetrics [global flags] token create --email E [--name N]",
+	"token list":    "twinmetrics [global flags] token list",
+	"token revoke":  "twinmetrics [global flags] token revoke --id N",
+	"import":        "twinmetrics [global flags] import FILE --email E [--publish] [--allow-rejected] [--confirm-warnings]",
+	"user disable":  "twinmetrics [global flags] user disable --email E   (ends their sessions, revokes their tokens)",
+	"user enable":   "twinmetrics [global flags] user enable --email E",
+	"user logout":   "twinmetrics [global flags] user logout --email E   (ends their sessions)",
+	"uploads prune": "twinmetrics [global flags] uploads prune   (removes uploads untouched for -upload-retention)",
+	"synth":         "twinmetrics [global flags] synth --cities N [--years 20] [--cities-per-file 100]   (clearly synthetic cities, for benchmarks; never on a real database)",
+}
+
+const commandList = "serve, migrate, seed, backup, restore, user add|disable|enable|logout, token create|list|revoke, import, uploads prune, synth"
+
+// globalFlags are the settings every subcommand shares; they may stand
+// before the subcommand or after it. Each definition takes the value
+// parsed so far as its default, so a second FlagSet does not undo the
+// first.
+func globalFlags(fs *flag.FlagSet, st *settings) {
+	fs.StringVar(&st.addr, "addr", st.addr, "address to listen on (TWINMETRICS_ADDR)")
+	fs.StringVar(&st.db, "db", st.db, "SQLite database file (TWINMETRICS_DB)")
+	fs.StringVar(&st.baseURL, "base-url", st.baseURL, "public address of the dashboard, for absolute links (TWINMETRICS_BASE_URL; default http://ADDR)")
+	fs.StringVar(&st.logFormat, "log-format", st.logFormat, "log format: text or json (TWINMETRICS_LOG_FORMAT)")
+	fs.BoolVar(&st.dev, "dev", st.dev, "read templates and assets from the source tree (TWINMETRICS_DEV=1)")
+	fs.StringVar(&st.proxies, "trust-proxy", st.proxies, "addresses or CIDR ranges of the reverse proxies in front, comma-separated: client addresses are then taken from X-Forwarded-For (TWINMETRICS_TRUST_PROXY)")
+	fs.DurationVar(&st.grace, "shutdown-grace", st.grace, "how long a shutdown lets requests in flight finish before it cuts them (TWINMETRICS_SHUTDOWN_GRACE)")
+	fs.DurationVar(&st.retention, "upload-retention", st.retention, "how long refused, discarded and unpublished uploads are kept after their last use (TWINMETRICS_UPLOAD_RETENTION; default 7 days)")
+	fs.StringVar(&st.uploads, "uploads", st.uploads, "folder for pending uploads (TWINMETRICS_UPLOADS; default: uploads/ beside the database)")
+}
+
+// usageError is a command line the program does not understand; the
+// usage has been printed.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// parseInterleaved parses flags wherever they stand among the
+// positional arguments (import FILE --email E, or --email E FILE) and
+// returns the positional ones.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
 func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	cmd := "serve"
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
+	st := settings{
+		addr:      envOr("TWINMETRICS_ADDR", "127.0.0.1:8080"),
+		db:        envOr("TWINMETRICS_DB", "var/twinmetrics.db"),
+		baseURL:   os.Getenv("TWINMETRICS_BASE_URL"),
+		logFormat: envOr("TWINMETRICS_LOG_FORMAT", "text"),
+		dev:       os.Getenv("TWINMETRICS_DEV") == "1",
+		proxies:   os.Getenv("TWINMETRICS_TRUST_PROXY"),
+		uploads:   os.Getenv("TWINMETRICS_UPLOADS"),
 	}
-	// user and token take a verb; import takes a file before or after
-	// its flags.
-	var verb, file string
-	if (cmd == "user" || cmd == "token" || cmd == "uploads") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		verb, args = args[0], args[1:]
-	}
-	if cmd == "import" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		file, args = args[0], args[1:]
-	}
-	var st settings
-	fset := flag.NewFlagSet("twinmetrics "+cmd, flag.ContinueOnError)
-	fset.SetOutput(stderr)
-	fset.StringVar(&st.addr, "addr", envOr("TWINMETRICS_ADDR", "127.0.0.1:8080"), "address to listen on (TWINMETRICS_ADDR)")
-	fset.StringVar(&st.db, "db", envOr("TWINMETRICS_DB", "var/twinmetrics.db"), "SQLite database file (TWINMETRICS_DB)")
-	fset.StringVar(&st.baseURL, "base-url", os.Getenv("TWINMETRICS_BASE_URL"), "public address of the dashboard, for absolute links (TWINMETRICS_BASE_URL; default http://ADDR)")
-	fset.StringVar(&st.logFormat, "log-format", envOr("TWINMETRICS_LOG_FORMAT", "text"), "log format: text or json (TWINMETRICS_LOG_FORMAT)")
-	fset.BoolVar(&st.dev, "dev", os.Getenv("TWINMETRICS_DEV") == "1", "read templates and assets from the source tree (TWINMETRICS_DEV=1)")
-	fset.StringVar(&st.proxies, "trust-proxy", os.Getenv("TWINMETRICS_TRUST_PROXY"), "addresses or CIDR ranges of the reverse proxies in front, comma-separated: client addresses are then taken from X-Forwarded-For (TWINMETRICS_TRUST_PROXY)")
-	grace, err := time.ParseDuration(envOr("TWINMETRICS_SHUTDOWN_GRACE", "15s"))
-	if err != nil {
+	var err error
+	if st.grace, err = time.ParseDuration(envOr("TWINMETRICS_SHUTDOWN_GRACE", "15s")); err != nil {
 		return fmt.Errorf("TWINMETRICS_SHUTDOWN_GRACE: %w", err)
 	}
-	fset.DurationVar(&st.grace, "shutdown-grace", grace, "how long a shutdown lets requests in flight finish before it cuts them (TWINMETRICS_SHUTDOWN_GRACE)")
-	retention, err := time.ParseDuration(envOr("TWINMETRICS_UPLOAD_RETENTION", "168h"))
-	if err != nil {
+	if st.retention, err = time.ParseDuration(envOr("TWINMETRICS_UPLOAD_RETENTION", "168h")); err != nil {
 		return fmt.Errorf("TWINMETRICS_UPLOAD_RETENTION: %w", err)
 	}
-	fset.DurationVar(&st.retention, "upload-retention", retention, "how long refused, discarded and unpublished uploads are kept after their last use (TWINMETRICS_UPLOAD_RETENTION; default 7 days)")
-	fset.StringVar(&st.uploads, "uploads", os.Getenv("TWINMETRICS_UPLOADS"), "folder for pending uploads (TWINMETRICS_UPLOADS; default: uploads/ beside the database)")
-	fset.StringVar(&st.email, "email", "", "user: the account's email")
-	fset.StringVar(&st.role, "role", "", "user add: admin or editor")
-	fset.StringVar(&st.name, "name", "", "token create: what the token is for")
-	fset.Int64Var(&st.id, "id", 0, "token revoke: the token's number")
-	fset.BoolVar(&st.publish, "publish", false, "import: publish when the check passes")
-	fset.BoolVar(&st.allowRej, "allow-rejected", false, "import: publish without the rejected rows")
-	fset.BoolVar(&st.confirmWarn, "confirm-warnings", false, "import: the warnings are checked and the values are right")
-	if err := fset.Parse(args); err != nil {
-		return err
+	// The global flags first, up to the subcommand.
+	gfs := flag.NewFlagSet("twinmetrics", flag.ContinueOnError)
+	gfs.SetOutput(stderr)
+	globalFlags(gfs, &st)
+	gfs.Usage = func() {
+		fmt.Fprintln(stderr, "usage:")
+		for _, k := range []string{"serve", "migrate", "seed", "backup", "restore", "user add", "user disable", "user enable", "user logout", "token create", "token list", "token revoke", "import", "uploads prune", "synth"} {
+			fmt.Fprintln(stderr, "  "+usages[k])
+		}
+		fmt.Fprintln(stderr, "global flags (before or after the subcommand):")
+		gfs.PrintDefaults()
 	}
-	if file == "" && cmd == "import" {
-		file = fset.Arg(0)
+	if err := gfs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return &usageError{err.Error()}
+	}
+	rest := gfs.Args()
+	cmd := "serve"
+	if len(rest) > 0 {
+		cmd, rest = rest[0], rest[1:]
+	}
+	// user, token and uploads take a verb.
+	name := cmd
+	var verb string
+	if cmd == "user" || cmd == "token" || cmd == "uploads" {
+		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
+			gfs.Usage()
+			return &usageError{"twinmetrics " + cmd + " needs a verb: " + map[string]string{"user": "add, disable, enable or logout", "token": "create, list or revoke", "uploads": "prune"}[cmd]}
+		}
+		verb, rest = rest[0], rest[1:]
+		name = cmd + " " + verb
+	}
+	usage, ok := usages[name]
+	if !ok {
+		gfs.Usage()
+		return &usageError{fmt.Sprintf("unknown command %q (want %s)", name, commandList)}
+	}
+	// Then the subcommand's own flags, the global ones allowed again.
+	fs := flag.NewFlagSet("twinmetrics "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: "+usage)
+		fs.PrintDefaults()
+	}
+	globalFlags(fs, &st)
+	switch name {
+	case "user add":
+		fs.StringVar(&st.email, "email", "", "the account's email")
+		fs.StringVar(&st.role, "role", "", "admin or editor")
+	case "user disable", "user enable", "user logout":
+		fs.StringVar(&st.email, "email", "", "the account's email")
+	case "token create":
+		fs.StringVar(&st.email, "email", "", "the account the token acts as")
+		fs.StringVar(&st.name, "name", "", "what the token is for")
+	case "token revoke":
+		fs.Int64Var(&st.id, "id", 0, "the token's number (token list shows it)")
+	case "import":
+		fs.StringVar(&st.email, "email", "", "the staff account the upload is made as")
+		fs.BoolVar(&st.publish, "publish", false, "publish when the check passes")
+		fs.BoolVar(&st.allowRej, "allow-rejected", false, "publish without the rejected rows")
+		fs.BoolVar(&st.confirmWarn, "confirm-warnings", false, "the warnings are checked and the values are right")
+	case "synth":
+		fs.IntVar(&st.cities, "cities", 0, "how many synthetic cities the database should hold")
+		fs.IntVar(&st.years, "years", 20, "years of values per city and indicator")
+		fs.IntVar(&st.perFile, "cities-per-file", 100, "cities per upload")
+	}
+	pos, err := parseInterleaved(fs, rest)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return &usageError{err.Error()}
+	}
+	wantArgs := 0
+	if name == "backup" || name == "restore" || name == "import" {
+		wantArgs = 1
+	}
+	if len(pos) != wantArgs {
+		fs.Usage()
+		if len(pos) > wantArgs {
+			return &usageError{fmt.Sprintf("twinmetrics %s: unexpected argument %q", name, pos[wantArgs])}
+		}
+		return &usageError{fmt.Sprintf("twinmetrics %s needs a FILE", name)}
+	}
+	var file string
+	if wantArgs == 1 {
+		file = pos[0]
 	}
 	if st.uploads == "" {
 		st.uploads = filepath.Join(filepath.Dir(st.db), "uploads")
@@ -141,21 +264,12 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return fmt.Errorf("-log-format must be text or json, not %q", st.logFormat)
 	}
 
-	switch cmd {
-	case "serve", "migrate", "seed", "user", "token", "import", "uploads":
-	case "backup", "restore":
-		if fset.NArg() != 1 {
-			return fmt.Errorf("usage: twinmetrics %s FILE", cmd)
+	if cmd == "restore" {
+		if err := metrics.Restore(ctx, file, st.db); err != nil {
+			return err
 		}
-		if cmd == "restore" {
-			if err := metrics.Restore(ctx, fset.Arg(0), st.db); err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "restored %s from %s\n", st.db, fset.Arg(0))
-			return nil
-		}
-	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate, seed, user, token, import, uploads, backup or restore)", cmd)
+		fmt.Fprintf(stdout, "restored %s from %s\n", st.db, file)
+		return nil
 	}
 	// Every command that opens the database shares its lock, which
 	// `restore` needs for itself.
@@ -180,13 +294,13 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return nil
 	}
 	if cmd == "backup" {
-		if err := db.Backup(ctx, fset.Arg(0)); err != nil {
+		if err := db.Backup(ctx, file); err != nil {
 			return err
 		}
-		if err := metrics.CheckBackup(ctx, fset.Arg(0)); err != nil {
+		if err := metrics.CheckBackup(ctx, file); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "backed up %s to %s\n", st.db, fset.Arg(0))
+		fmt.Fprintf(stdout, "backed up %s to %s\n", st.db, file)
 		return nil
 	}
 	store, err := metrics.NewStore(ctx, db)
@@ -228,6 +342,8 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return tokenCommand(ctx, verb, st, store, stdout)
 	case "import":
 		return importCommand(ctx, file, st, store, up, stdout)
+	case "synth":
+		return synthCommand(ctx, st, store, up, stdout)
 	}
 	return serve(ctx, st, store, up, logger)
 }

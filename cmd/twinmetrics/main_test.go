@@ -73,3 +73,58 @@ func TestStaffCommands(t *testing.T) {
 		t.Errorf("uploads prune with the default retention: %v %q", err, out)
 	}
 }
+
+// TestCommandLine: global flags stand before or after the subcommand;
+// a flag of another subcommand, an unknown flag or a leftover argument
+// is refused with the usage, and nothing runs.
+func TestCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "t.db")
+	ctx := context.Background()
+	run := func(stdin string, args ...string) (string, string, error) {
+		var out, errb bytes.Buffer
+		err := runWith(ctx, args, strings.NewReader(stdin), &out, &errb)
+		return out.String(), errb.String(), err
+	}
+	// Global flags before the subcommand: the user is added to that
+	// database (not a server started).
+	if out, _, err := run("correct horse battery\n", "-db", db, "user", "add", "--email", "b@example.org", "--role", "admin"); err != nil || !strings.Contains(out, "added b@example.org (admin)") {
+		t.Fatalf("-db X user add: %q %v", out, err)
+	}
+	if out, _, err := run("", "-db", db, "token", "create", "--email", "b@example.org", "--name", "ci"); err != nil || !strings.HasPrefix(out, "tmk_") {
+		t.Fatalf("-db X token create: %q %v", out, err)
+	}
+	if out, _, err := run("", "token", "list", "-db", db); err != nil || !strings.Contains(out, "b@example.org\tci") {
+		t.Errorf("token list -db X: %q %v", out, err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-db", db, "--email", "c@example.org", "user", "add", "--role", "editor"}, "flag provided but not defined: -email"},
+		{[]string{"-db", db, "serve", "--email", "c@example.org"}, "flag provided but not defined: -email"},
+		{[]string{"-db", db, "token", "list", "--role", "admin"}, "flag provided but not defined: -role"},
+		{[]string{"-db", db, "user", "add", "--email", "c@example.org", "--role", "editor", "extra"}, `unexpected argument "extra"`},
+		{[]string{"-db", db, "migrate", "now"}, `unexpected argument "now"`},
+		{[]string{"-db", db, "backup"}, "needs a FILE"},
+		{[]string{"-db", db, "import", "a.csv", "b.csv", "--email", "b@example.org"}, `unexpected argument "b.csv"`},
+		{[]string{"-db", db, "user"}, "needs a verb"},
+		{[]string{"-db", db, "token", "forge"}, `unknown command "token forge"`},
+		{[]string{"-db", db, "serv"}, `unknown command "serv"`},
+		{[]string{"-nope"}, "flag provided but not defined: -nope"},
+	} {
+		out, errOut, err := run("correct horse battery\n", c.args...)
+		if err == nil || !strings.Contains(err.Error()+errOut, c.want) {
+			t.Errorf("%v: %v, want %q", c.args, err, c.want)
+		}
+		if !strings.Contains(errOut, "usage") {
+			t.Errorf("%v: no usage printed: %q", c.args, errOut)
+		}
+		if out != "" {
+			t.Errorf("%v ran: %q", c.args, out)
+		}
+	}
+	if out, _, _ := run("", "-db", db, "token", "list"); strings.Contains(out, "c@example.org") {
+		t.Error("a refused command line added a user")
+	}
+}

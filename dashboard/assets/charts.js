@@ -162,8 +162,38 @@
     return option;
   }
 
+  // ECharts is loaded when the first chart is drawn, from the address
+  // charts.js's own script element names (data-echarts), so that a page
+  // whose charts are below the fold does not parse it before it shows.
+  var echartsSrc = document.currentScript && document.currentScript.dataset.echarts;
+  var echartsWaiting = null;
+  function loadECharts(done) {
+    if (echartsWaiting) {
+      echartsWaiting.push(done);
+      return;
+    }
+    echartsWaiting = [done];
+    var finish = function (ok) {
+      var ws = echartsWaiting;
+      echartsWaiting = ok ? null : [];
+      ws.forEach(function (w) { w(ok); });
+    };
+    if (!echartsSrc) {
+      finish(false);
+      return;
+    }
+    var s = document.createElement('script');
+    s.src = echartsSrc;
+    s.onload = function () { finish(typeof window.echarts !== 'undefined'); };
+    s.onerror = function () { finish(false); };
+    document.head.appendChild(s);
+  }
+
+  // settled is false until the first report of which charts are in view.
+  var settled = true;
+
   function markDone(pending) {
-    if (root.dataset.chartsReady !== '1' && pending.size === 0) {
+    if (settled && root.dataset.chartsReady !== '1' && pending.size === 0) {
       root.dataset.chartsReady = '1';
     }
   }
@@ -182,9 +212,14 @@
       console.error('twinmetrics: chart #' + (el.id || '?') + ': ' + reason, err || '');
     }
 
-    els.forEach(function (el) {
+    function draw(el) {
       if (typeof window.echarts === 'undefined') {
-        fail(el, 'echarts not loaded');
+        pending.add(el); // ready waits for the charts waiting for ECharts
+        loadECharts(function (ok) {
+          pending.delete(el);
+          if (ok) draw(el); else fail(el, 'echarts not loaded');
+          markDone(pending);
+        });
         return;
       }
       var src = document.getElementById(el.dataset.chartOption);
@@ -222,12 +257,53 @@
       } catch (err) {
         fail(el, 'setOption failed', err);
       }
-    });
+      if (errors > 0) root.dataset.chartErrors = String(errors);
+    }
 
-    if (errors > 0) root.dataset.chartErrors = String(errors);
-    markDone(pending);
+    // Charts below the fold are drawn when they come near the viewport, so
+    // that a phone spends its first seconds on what it shows. "Ready" means
+    // every chart in view has been drawn; the others wait (data-chart-
+    // deferred) until they are scrolled to, printed or drawAll is called.
+    var waiting = new Set(els);
+    function drawNow(el) {
+      if (!waiting.delete(el)) return;
+      delete el.dataset.chartDeferred;
+      draw(el);
+    }
+    function drawAll() {
+      if (waiting.size === 0) return;
+      delete root.dataset.chartsReady;
+      Array.from(waiting).forEach(drawNow);
+      markDone(pending);
+    }
+    window.twinmetricsDrawCharts = drawAll;
+    window.addEventListener('beforeprint', drawAll);
+    if ('IntersectionObserver' in window && els.length > 1) {
+      var seen = new Set();
+      settled = false;
+      var io = new IntersectionObserver(function (entries) {
+        entries.forEach(function (e) {
+          seen.add(e.target);
+          if (e.isIntersecting) {
+            io.unobserve(e.target);
+            drawNow(e.target);
+          } else if (waiting.has(e.target)) {
+            e.target.dataset.chartDeferred = '1';
+          }
+        });
+        // The first report covers every chart: then those in view are drawn.
+        if (seen.size === els.length) {
+          settled = true;
+          markDone(pending);
+        }
+      }, { rootMargin: '200px 0px' });
+      els.forEach(function (el) { io.observe(el); });
+    } else {
+      els.forEach(drawNow);
+      markDone(pending);
+    }
     // 'finished' needs animation frames, which a hidden tab may never get.
-    window.setTimeout(function () { pending.clear(); markDone(pending); }, 5000);
+    window.setTimeout(function () { settled = true; pending.clear(); markDone(pending); }, 5000);
   }
 
   function resizeAll() {

@@ -1,1 +1,2 @@
-SELECT COUNT(*) FROM observations WHERE retired_by IS NULL AND numerator_id IS NULL
+-- Current stored (not derived) values, from the series counts kept at write time.
+SELECT COALESCE(SUM(s.n_stored), 0) FROM series_stats s
