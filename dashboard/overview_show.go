@@ -10,6 +10,8 @@ import (
 
 type overviewPage struct {
 	Groups []pairGroup
+	// Picker chooses any two areas to compare.
+	Picker *comparePicker
 }
 
 type pairGroup struct {
@@ -48,7 +50,7 @@ func (s *Server) showOverview(c echo.Context) error {
 	}
 	data := metrics.NewDataset(obs)
 	v := s.view(c, "overview")
-	page := &overviewPage{}
+	page := &overviewPage{Picker: newComparePicker(v.Loc, cat, "", "")}
 	idx := map[string]int{}
 	for _, p := range cat.Pairs {
 		card := pairCard{Pair: p, Title: v.Loc.PairTitle(p)}

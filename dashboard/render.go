@@ -21,7 +21,7 @@ import (
 // pageNames are the templates that are pages; each is parsed together
 // with layout.html, partials.html and downloads.html, once per language.
 var pageNames = []string{"overview", "pair", "city", "indicators", "indicator", "about", "data", "error",
-	"login", "password", "uploads", "upload", "upload_record", "users", "catalogue", "upload_map", "import_profiles", "import_profile"}
+	"login", "password", "uploads", "upload", "upload_record", "users", "catalogue", "upload_map", "import_profiles", "import_profile", "compare", "brief", "embed"}
 
 type pageSet struct {
 	fsys   fs.FS
