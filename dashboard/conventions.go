@@ -142,4 +142,3 @@ func (w *headWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // uploadWindow is how long receiving one upload may take, answer
 // included: the server's read timeout plus a minute.
 const uploadWindow = 11 * time.Minute
-
