@@ -27,6 +27,11 @@ type Chart struct {
 	// Notes are the chart's footnote: the flags it shows, where a line
 	// breaks for a change of source, the reference lines' sources.
 	Notes []string
+	// Embed is the <iframe> that shows the chart on another site, for
+	// the charts that have an embed address.
+	Embed string
+	// DataCSV downloads the values the chart draws.
+	DataCSV string
 }
 
 // Table is a chart's table alternative.

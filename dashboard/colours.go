@@ -17,6 +17,8 @@ var (
 	otherColours = []string{"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000"}
 	// referenceColour draws guideline and limit lines.
 	referenceColour = "#6b6b6b"
+	// medianColour draws the programme median, which is no city.
+	medianColour = "#000000"
 )
 
 // palette is the whole Okabe–Ito list in charts.js's order.
@@ -30,6 +32,9 @@ var palette = []string{"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#
 func colourOf(cat *metrics.Catalogue, a *metrics.Area) string {
 	if a == nil {
 		return otherColours[0]
+	}
+	if a.IsMedian() {
+		return medianColour
 	}
 	city := a
 	if a.ParentID.Valid {

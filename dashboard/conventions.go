@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 )
@@ -138,7 +137,3 @@ func (w *headWriter) Flush() {
 func (w *headWriter) finish() { w.send(true) }
 
 func (w *headWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// uploadWindow is how long receiving one upload may take, answer
-// included: the server's read timeout plus a minute.
-const uploadWindow = 11 * time.Minute

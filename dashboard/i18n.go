@@ -90,6 +90,9 @@ func (l Locale) Href(path string) string { return "/" + l.Lang + path }
 
 // AreaName is the name readers of this language know the area by.
 func (l Locale) AreaName(a *metrics.Area) string {
+	if a.IsMedian() {
+		return l.T("compare.median")
+	}
 	if a.LocalName != "" && localCountry[l.Lang] == a.CountryISO3 {
 		return a.LocalName
 	}

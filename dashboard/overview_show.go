@@ -10,6 +10,8 @@ import (
 
 type overviewPage struct {
 	Groups []pairGroup
+	// Picker chooses any two areas to compare.
+	Picker *comparePicker
 }
 
 type pairGroup struct {
@@ -54,7 +56,7 @@ func (s *Server) showOverview(c echo.Context) error {
 		return err
 	}
 	v := s.view(c, "overview")
-	page := &overviewPage{}
+	page := &overviewPage{Picker: newComparePicker(v.Loc, cat, "", "")}
 	idx := map[string]int{}
 	for _, p := range cat.Pairs {
 		card := pairCard{Pair: p, Title: v.Loc.PairTitle(p), LowCarbon: lowCarbonFor(v.Loc, cat, lc, p)}

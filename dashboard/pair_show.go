@@ -43,6 +43,8 @@ type themeTab struct {
 	Theme      string
 	Current    bool
 	Comparable int
+	// Link opens the theme on the same page.
+	Link string
 }
 
 type themeScore struct {
@@ -104,6 +106,7 @@ func (s *Server) showPair(c echo.Context) error {
 	if page.Commitments, page.Lead, err = s.pairCommitments(c, v.Loc, cat, cmp); err != nil {
 		return err
 	}
+	addEmbedSnippets(s.baseURL, v.Loc, cat, cmp.Pair, theme, page.Charts)
 	v.Title = page.Title
 	v.Download = pairDownload(v.Loc, cmp.Pair.Slug)
 	v.Data = page
@@ -125,7 +128,7 @@ func buildPairPage(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, 
 		p.Coverage = append(p.Coverage, v)
 	}
 	for _, t := range metrics.Themes {
-		tab := themeTab{Theme: t, Current: t == theme}
+		tab := themeTab{Theme: t, Current: t == theme, Link: "?theme=" + t + "#trends"}
 		ts := themeScore{Theme: t, Missing: cmp.Missing[t]}
 		for _, r := range cmp.ThemeRows(t) {
 			if r.Comparable() {

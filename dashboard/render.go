@@ -22,7 +22,7 @@ import (
 // with layout.html, partials.html, downloads.html and commitments.html,
 // once per language.
 var pageNames = []string{"overview", "pair", "city", "indicators", "indicator", "about", "data", "error",
-	"login", "password", "uploads", "upload", "upload_record", "users", "catalogue", "upload_map", "import_profiles", "import_profile"}
+	"login", "password", "uploads", "upload", "upload_record", "users", "catalogue", "upload_map", "import_profiles", "import_profile", "compare", "brief", "embed"}
 
 type pageSet struct {
 	fsys   fs.FS

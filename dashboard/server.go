@@ -215,6 +215,12 @@ func (s *Server) routes(e *echo.Echo) {
 	// Public pages, served from the response cache.
 	readable(e, "/", s.showOverview, s.cached(pageRule))
 	readable(e, "/pairs/:slug", s.showPair, s.cached(pageRule))
+	// Not cached: a handout carries the date it is printed.
+	readable(e, "/pairs/:slug/brief", s.showPairBrief)
+	// Framable from any site: one chart with its attribution.
+	readable(e, "/embed/pairs/:slug/:indicator", s.showEmbed, framable, s.cached(pageRule))
+	// The two areas are in the query.
+	readable(e, "/compare", s.showCompare, s.cached(queryPage))
 	readable(e, "/cities/:slug", s.showCity, s.cached(pageRule))
 	readable(e, "/indicators", s.listIndicators, s.cached(pageRule))
 	readable(e, "/indicators/:code", s.showIndicator, s.cached(pageRule))

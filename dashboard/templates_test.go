@@ -81,7 +81,8 @@ func TestEveryTemplateExecutes(t *testing.T) {
 	for _, lang := range dashboard.Languages {
 		for _, page := range []string{"/", "/pairs/hanoi-milan", "/pairs/suwon-scottish-cities-alliance", "/cities/milan", "/cities/hanoi",
 			"/indicators", "/indicators/pm25_annual_mean", "/indicators/ghg_per_capita", "/about",
-			"/data", "/data?pair=hanoi-milan", "/data?from=2020&to=2001"} {
+			"/data", "/data?pair=hanoi-milan", "/data?from=2020&to=2001", "/compare", "/compare?a=hanoi&b=ho-chi-minh-city",
+			"/compare?a=hanoi&b=programme-median", "/pairs/hanoi-milan/brief", "/embed/pairs/hanoi-milan/pm25_annual_mean"} {
 			code := http.StatusOK
 			if strings.Contains(page, "to=2001") {
 				code = http.StatusBadRequest

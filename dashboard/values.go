@@ -116,6 +116,12 @@ func pointView(loc Locale, cat *metrics.Catalogue, ind *metrics.Indicator, sv me
 	if sv.OtherBoundary() {
 		v.Area = loc.AreaName(sv.Area)
 	}
+	if sv.Area.IsMedian() {
+		// The cities behind a median change from year to year: it has
+		// no trend of its own.
+		v.Source = loc.T("compare.median_of", "Count", p.Obs.MedianOf, "Year", p.Year)
+		return v
+	}
 	if t := sv.Trend; t.Valid() {
 		v.Trend, v.Improving = trendText(loc, ind, t), t.Improving
 	}

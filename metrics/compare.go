@@ -104,6 +104,13 @@ func (s *Store) ComparePair(ctx context.Context, c *Catalogue, slug string) (*Co
 	if err != nil {
 		return nil, err
 	}
+	return s.compare(ctx, c, p)
+}
+
+// compare builds the comparison of any pair, from the programme or
+// chosen by the reader; extra are values computed rather than stored
+// (the programme median).
+func (s *Store) compare(ctx context.Context, c *Catalogue, p *Pair, extra ...Observation) (*Comparison, error) {
 	cmp := &Comparison{Pair: p, Catalogue: c, Missing: map[string][]*Indicator{}}
 	var ids []int64
 	seenCountry := map[string]bool{}
@@ -125,7 +132,7 @@ func (s *Store) ComparePair(ctx context.Context, c *Catalogue, slug string) (*Co
 		return nil, err
 	}
 	cmp.AreaIDs = ids
-	cmp.Data = NewDataset(obs)
+	cmp.Data = NewDataset(append(obs, extra...))
 	for _, ind := range c.Indicators {
 		if ind.ContextOfID.Valid {
 			continue // national series appear as context lines, not rows

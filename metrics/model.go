@@ -58,6 +58,9 @@ type Pair struct {
 	Evidence         string  `db:"evidence"`
 	SortOrder        int     `db:"sort_order"`
 	Sides            [2]Side `db:"-"`
+	// Chosen is set for two areas the reader chose to compare: not a
+	// programme pair, with no programme, confidence or evidence.
+	Chosen bool `db:"-"`
 }
 
 // Cities iterates over the cities of both sides in pair order, with the
@@ -198,6 +201,10 @@ type Observation struct {
 	SourceVintage sql.NullString `db:"source_vintage"`
 	SourcePref    sql.NullBool   `db:"source_preferred"`
 	SourceKind    sql.NullString `db:"source_kind"`
+
+	// MedianOf is, for a programme median, how many cities' values it
+	// is the median of; zero for a stored value.
+	MedianOf int `db:"-"`
 }
 
 // Modelled reports whether the value is a modelled estimate (its

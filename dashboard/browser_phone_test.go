@@ -1,0 +1,55 @@
+package dashboard_test
+
+import (
+	"testing"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserPhoneScorecard opens pair pages on a 375 px wide phone: the
+// scorecard is one card per indicator, both sides, the gap and the
+// verdict within the screen, and no element is wider than it.
+func TestBrowserPhoneScorecard(t *testing.T) {
+	t.Parallel()
+	env := newBrowserEnv(t)
+	for _, path := range []string{"/en/pairs/hanoi-milan", "/vi/pairs/hanoi-milan", "/en/compare?a=hanoi&b=ho-chi-minh-city"} {
+		tab := env.open(path, emulation.SetDeviceMetricsOverride(375, 812, 2, true))
+		var wide []string
+		if err := chromedp.Run(tab.ctx, chromedp.Evaluate(`Array.from(document.querySelectorAll('body *')).filter(el => {
+			// What a closed <details> holds is not shown until opened.
+			if (el.closest('details:not([open]) > :not(summary)')) return false;
+			const r = el.getBoundingClientRect();
+			return r.width > 1 && (r.right > window.innerWidth + 0.5 || r.left < -0.5);
+		}).map(el => el.tagName.toLowerCase() + (typeof el.className === 'string' && el.className ? '.' + el.className : '') +
+			(el.id ? '#' + el.id : '') + ' ' + Math.round(el.getBoundingClientRect().left) + '–' + Math.round(el.getBoundingClientRect().right) + 'px')`, &wide)); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range wide {
+			t.Errorf("%s at 375 px: %s reaches beyond the screen", path, w)
+		}
+		var scroll struct {
+			Doc   int `json:"doc"`
+			Cards int `json:"cards"`
+			Cells int `json:"cells"`
+		}
+		if err := chromedp.Run(tab.ctx, chromedp.Evaluate(`({
+			doc: document.documentElement.scrollWidth,
+			cards: Array.from(document.querySelectorAll('table.scorecard tbody tr')).filter(tr => getComputedStyle(tr).display === 'block').length,
+			cells: Array.from(document.querySelectorAll('table.scorecard tbody td')).filter(td => { const r = td.getBoundingClientRect(); return r.width > 0 && r.right <= window.innerWidth; }).length,
+		})`, &scroll)); err != nil {
+			t.Fatal(err)
+		}
+		var rows int
+		if err := chromedp.Run(tab.ctx, chromedp.Evaluate(`document.querySelectorAll('table.scorecard tbody tr').length`, &rows)); err != nil {
+			t.Fatal(err)
+		}
+		if scroll.Doc > 375 {
+			t.Errorf("%s at 375 px: the page scrolls sideways (%d px wide)", path, scroll.Doc)
+		}
+		if rows == 0 || scroll.Cards != rows || scroll.Cells != 4*rows {
+			t.Errorf("%s at 375 px: %d scorecard rows, %d drawn as cards, %d of %d cells within the screen", path, rows, scroll.Cards, scroll.Cells, 4*rows)
+		}
+		tab.checkClean()
+	}
+}

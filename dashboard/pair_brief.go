@@ -1,0 +1,130 @@
+package dashboard
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/twinmetrics/twinmetrics/metrics"
+)
+
+// briefPage is the A4 handout of a pair: what fits on two printed pages.
+type briefPage struct {
+	Pair      *metrics.Pair
+	Title     string
+	Sides     [2]string
+	Coverage  []coverageView
+	Rows      []briefRow
+	OneSide   int
+	Charts    []*Chart
+	Sources   []briefSource
+	Version   int64
+	Date      string
+	Permalink string
+}
+
+// briefRow is a scorecard row cut to what a page width holds: the two
+// values with their years, the gap and the verdict.
+type briefRow struct {
+	Indicator string
+	Unit      string
+	Sides     [2]string
+	Gap       string
+	Better    string
+	// Caveat is set when the full page warns about the comparison.
+	Caveat bool
+}
+
+// briefSource is a source of the values shown, with absolute addresses:
+// a printout cannot follow a relative link.
+type briefSource struct {
+	Title   string
+	URL     string
+	Licence string
+	Terms   string
+	About   string
+}
+
+// showPairBrief is the printable briefing of a pair.
+func (s *Server) showPairBrief(c echo.Context) error {
+	ctx := c.Request().Context()
+	cat, err := s.store.Catalogue(ctx)
+	if err != nil {
+		return err
+	}
+	cmp, err := s.store.ComparePair(ctx, cat, c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	dependOn(c).area(cmp.AreaIDs...)
+	dv, err := s.store.DataVersion(ctx)
+	if err != nil {
+		return err
+	}
+	v := s.view(c, "brief")
+	loc := v.Loc
+	pp, err := buildPairPage(loc, cat, cmp, nil, cmp.DefaultTheme())
+	if err != nil {
+		return err
+	}
+	b := &briefPage{Pair: cmp.Pair, Title: loc.T("brief.title", "Pair", pp.Title), Sides: pp.Sides, Coverage: pp.Coverage,
+		Version: dv, Date: s.now().UTC().Format("2006-01-02"),
+		Permalink: s.baseURL + loc.Href("/pairs/"+cmp.Pair.Slug)}
+	seen := map[int64]bool{}
+	for _, r := range cmp.Rows {
+		if !r.Comparable() {
+			b.OneSide++
+			continue
+		}
+		br := briefRow{Indicator: loc.IndicatorName(r.Indicator), Unit: r.Indicator.UnitLabel(), Caveat: len(r.Warnings) > 0}
+		for si := range r.Sides {
+			var parts []string
+			for _, sv := range r.Sides[si] {
+				if !sv.Found {
+					continue
+				}
+				t := loc.Num(sv.Point.Value) + " (" + itoa(sv.Point.Year) + ")"
+				if len(r.Sides[si]) > 1 {
+					t = loc.AreaName(sv.City) + ": " + t
+				}
+				parts = append(parts, t)
+				if id := sv.Point.Obs.SourceID; id.Valid && !seen[id.Int64] {
+					seen[id.Int64] = true
+					if src := cat.Source(id.Int64); src != nil {
+						b.Sources = append(b.Sources, briefSource{Title: src.Title, URL: src.URL, Licence: src.Licence,
+							Terms: src.Terms, About: s.baseURL + loc.Href("/about") + "#source-" + src.Code})
+					}
+				}
+			}
+			br.Sides[si] = strings.Join(parts, "; ")
+		}
+		if r.Gap != nil {
+			br.Gap = gapText(loc, r.Gap, r.Indicator.UnitLabel())
+			if r.Gap.Better > 0 {
+				br.Better = pp.Sides[r.Gap.Better-1]
+			}
+		}
+		b.Rows = append(b.Rows, br)
+	}
+	// The key charts: the overview across indicators and the trend of
+	// the pair's headline indicator.
+	if pp.Overview != nil {
+		b.Charts = append(b.Charts, pp.Overview)
+	}
+	if row, ok := metrics.Featured(cat, cmp.Data, cmp.Pair); ok {
+		charts, err := themeCharts(loc, cat, cmp, row.Indicator.Theme)
+		if err != nil {
+			return err
+		}
+		want := chartID("line", cmp.Pair.Slug, row.Indicator.Code)
+		for _, ch := range charts {
+			if ch.ID == want {
+				b.Charts = append(b.Charts, ch)
+			}
+		}
+	}
+	v.Title = b.Title
+	v.Data = b
+	return s.render(c, http.StatusOK, "brief", v)
+}
