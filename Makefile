@@ -37,11 +37,14 @@ $(NPM_STAMP): package.json package-lock.json
 # components the dashboard uses (scripts/echarts-entry.js), bundled by the
 # pinned esbuild (a runtime dependency, so `make run` has it): the same
 # files give the same bytes.
-ECHARTS_BANNER := /*! Apache ECharts $(shell node -p "require('./node_modules/echarts/package.json').version" 2>/dev/null) (echarts/core with line, bar, scatter and radar charts), Apache License 2.0, https://www.apache.org/licenses/LICENSE-2.0 */
 $(ECHARTS): $(NPM_RUNTIME) scripts/echarts-entry.js
 	mkdir -p $(@D)
+	# The version is read when the recipe runs: on a fresh clone the
+	# package is only there after the install above.
+	v=$$(node -p "require('./node_modules/echarts/package.json').version") && \
 	node_modules/.bin/esbuild scripts/echarts-entry.js --bundle --minify --format=iife --global-name=echarts \
-		--target=es2017 --legal-comments=none --log-level=warning '--banner:js=$(ECHARTS_BANNER)' --outfile=$@
+		--target=es2017 --legal-comments=none --log-level=warning \
+		"--banner:js=/*! Apache ECharts $$v (echarts/core with line, bar, scatter, radar and the components the pages use), Apache License 2.0, https://www.apache.org/licenses/LICENSE-2.0 */" --outfile=$@
 
 build: assets
 	$(GO) build -o $(BIN) ./cmd/twinmetrics
