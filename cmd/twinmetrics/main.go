@@ -361,6 +361,9 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 				"new", r.Counts.New, "changed", r.Counts.Changed, "skipped", r.Counts.Skipped, "rejected", r.Counts.Rejected)
 		}
 	}
+	// Reading the publishers' workbooks for the seed takes memory the
+	// server never needs again: give it back before serving.
+	debug.FreeOSMemory()
 	switch cmd {
 	case "uploads":
 		if verb != "prune" {
