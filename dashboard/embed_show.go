@@ -42,11 +42,7 @@ type embedPage struct {
 // version and the page it comes from.
 func (s *Server) showEmbed(c echo.Context) error {
 	ctx := c.Request().Context()
-	cat, err := s.store.Catalogue(ctx)
-	if err != nil {
-		return err
-	}
-	cmp, err := s.store.ComparePair(ctx, cat, c.Param("slug"))
+	cat, cmp, err := s.comparedPair(c)
 	if err != nil {
 		return err
 	}

@@ -49,11 +49,7 @@ type briefSource struct {
 // showPairBrief is the printable briefing of a pair.
 func (s *Server) showPairBrief(c echo.Context) error {
 	ctx := c.Request().Context()
-	cat, err := s.store.Catalogue(ctx)
-	if err != nil {
-		return err
-	}
-	cmp, err := s.store.ComparePair(ctx, cat, c.Param("slug"))
+	cat, cmp, err := s.comparedPair(c)
 	if err != nil {
 		return err
 	}

@@ -73,14 +73,25 @@ type scoreRowView struct {
 	Undated bool
 }
 
-// showPair is the comparison page of a twin pair.
-func (s *Server) showPair(c echo.Context) error {
+// comparedPair reads the catalogue and the comparison of the pair the
+// address names; the pair page, its brief and its embeds start here.
+func (s *Server) comparedPair(c echo.Context) (*metrics.Catalogue, *metrics.Comparison, error) {
 	ctx := c.Request().Context()
 	cat, err := s.store.Catalogue(ctx)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	cmp, err := s.store.ComparePair(ctx, cat, c.Param("slug"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return cat, cmp, nil
+}
+
+// showPair is the comparison page of a twin pair.
+func (s *Server) showPair(c echo.Context) error {
+	ctx := c.Request().Context()
+	cat, cmp, err := s.comparedPair(c)
 	if err != nil {
 		return err
 	}
