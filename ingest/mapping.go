@@ -183,16 +183,22 @@ func sampleCSV(path string, head []byte, n int, s *Sample) error {
 			return err
 		}
 		line, _ := r.FieldPos(0)
-		if blankFields(rec) {
-			continue
-		}
-		row := SampleRow{Line: line, Fields: make([]string, len(rec))}
-		for i, v := range rec {
-			row.Fields[i] = sampleCell(v)
-		}
-		s.Rows = append(s.Rows, row)
+		s.addRow(line, rec)
 	}
 	return nil
+}
+
+// addRow keeps a line of the file as the sample shows it; blank lines
+// are left out.
+func (s *Sample) addRow(line int, fields []string) {
+	if blankFields(fields) {
+		return
+	}
+	row := SampleRow{Line: line, Fields: make([]string, len(fields))}
+	for i, v := range fields {
+		row.Fields[i] = sampleCell(v)
+	}
+	s.Rows = append(s.Rows, row)
 }
 
 func blankFields(rec []string) bool {
@@ -251,14 +257,7 @@ func sampleXLSX(path, sheet string, n int, lim Limits, s *Sample) (err error) {
 		if err != nil {
 			break
 		}
-		if blankFields(cols) {
-			continue
-		}
-		row := SampleRow{Line: line, Fields: make([]string, len(cols))}
-		for i, v := range cols {
-			row.Fields[i] = sampleCell(v)
-		}
-		s.Rows = append(s.Rows, row)
+		s.addRow(line, cols)
 	}
 	return nil
 }
