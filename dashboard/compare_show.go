@@ -70,10 +70,7 @@ func (s *Server) showCompare(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	theme := c.QueryParam("theme")
-	if !validTheme(theme) {
-		theme = cmp.DefaultTheme()
-	}
+	theme := pairTheme(c, cmp)
 	// Ranks place the cities among the programme's cities, whichever
 	// two are compared.
 	ranks, err := s.pairRanks(ctx, cat, cmp)

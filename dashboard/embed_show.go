@@ -50,7 +50,6 @@ func (s *Server) showEmbed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	dependOn(c).area(cmp.AreaIDs...)
 	dv, err := s.store.DataVersion(ctx)
 	if err != nil {
 		return err

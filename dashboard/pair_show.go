@@ -74,7 +74,8 @@ type scoreRowView struct {
 }
 
 // comparedPair reads the catalogue and the comparison of the pair the
-// address names; the pair page, its brief and its embeds start here.
+// address names, and records that the answer depends on the pair's
+// areas; the pair page, its brief and its embeds start here.
 func (s *Server) comparedPair(c echo.Context) (*metrics.Catalogue, *metrics.Comparison, error) {
 	ctx := c.Request().Context()
 	cat, err := s.store.Catalogue(ctx)
@@ -85,6 +86,7 @@ func (s *Server) comparedPair(c echo.Context) (*metrics.Catalogue, *metrics.Comp
 	if err != nil {
 		return nil, nil, err
 	}
+	dependOn(c).area(cmp.AreaIDs...)
 	return cat, cmp, nil
 }
 
@@ -95,11 +97,7 @@ func (s *Server) showPair(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	dependOn(c).area(cmp.AreaIDs...)
-	theme := c.QueryParam("theme")
-	if !validTheme(theme) {
-		theme = cmp.DefaultTheme()
-	}
+	theme := pairTheme(c, cmp)
 	ranks, err := s.pairRanks(ctx, cat, cmp)
 	if err != nil {
 		return err
@@ -125,6 +123,15 @@ func (s *Server) showPair(c echo.Context) error {
 }
 
 func validTheme(t string) bool { return slices.Contains(metrics.Themes, t) }
+
+// pairTheme is the theme the address asks for, or the comparison's
+// default when it names none the pages know.
+func pairTheme(c echo.Context, cmp *metrics.Comparison) string {
+	if t := c.QueryParam("theme"); validTheme(t) {
+		return t
+	}
+	return cmp.DefaultTheme()
+}
 
 func buildPairPage(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, ranks map[int64]map[int64]metrics.Rank, theme string) (*pairPage, error) {
 	p := &pairPage{Pair: cmp.Pair, Title: loc.PairTitle(cmp.Pair), Theme: theme, Countries: cmp.Countries}
