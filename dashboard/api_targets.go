@@ -255,21 +255,10 @@ func targetsSchema() tableSchema {
 		"source_url":                "Where the source read the target.",
 		"withheld":                  "True when the source's terms do not permit redistribution: the figures are left out.",
 	}
-	var fs []tsField
-	for _, col := range targetColumns {
-		t := typed[col]
-		if t == "" {
-			t = "string"
-		}
-		f := tsField{Name: col, Type: t, Description: desc[col]}
-		if col == "target_id" {
-			f.Constraints = map[string]any{"required": true, "unique": true}
-		}
-		fs = append(fs, f)
+	ts := keyedSchema(targetColumns, "target_id", typed, desc)
+	ts.ForeignKeys = []tsForeignKey{
+		{Fields: "city_code", Reference: map[string]any{"resource": "cities", "fields": "code"}},
+		{Fields: "source_code", Reference: map[string]any{"resource": "sources", "fields": "code"}},
 	}
-	return tableSchema{Fields: fs, PrimaryKey: "target_id", MissingValues: []string{""},
-		ForeignKeys: []tsForeignKey{
-			{Fields: "city_code", Reference: map[string]any{"resource": "cities", "fields": "code"}},
-			{Fields: "source_code", Reference: map[string]any{"resource": "sources", "fields": "code"}},
-		}}
+	return ts
 }

@@ -77,7 +77,14 @@ type dataPackage struct {
 
 const guardNote = " Text beginning with =, +, -, @, a tab, a carriage return or an apostrophe (other than a plain number) carries one extra leading apostrophe, a spreadsheet formula guard: remove one leading apostrophe to get the stored text."
 
+// stringSchema is the schema of a catalogue table keyed by its code.
 func stringSchema(cols []string, typed map[string]string, desc map[string]string) tableSchema {
+	return keyedSchema(cols, "code", typed, desc)
+}
+
+// keyedSchema is the schema of a table whose column key is required and
+// unique; a column is a string unless typed names its type.
+func keyedSchema(cols []string, key string, typed map[string]string, desc map[string]string) tableSchema {
 	var fs []tsField
 	for _, c := range cols {
 		t := typed[c]
@@ -85,12 +92,12 @@ func stringSchema(cols []string, typed map[string]string, desc map[string]string
 			t = "string"
 		}
 		f := tsField{Name: c, Type: t, Description: desc[c]}
-		if c == "code" {
+		if c == key {
 			f.Constraints = map[string]any{"required": true, "unique": true}
 		}
 		fs = append(fs, f)
 	}
-	return tableSchema{Fields: fs, PrimaryKey: "code", MissingValues: []string{""}}
+	return tableSchema{Fields: fs, PrimaryKey: key, MissingValues: []string{""}}
 }
 
 func csvResource(name, title, desc string, schema tableSchema) dpResource {
