@@ -1,10 +1,12 @@
 package dashboard
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -53,13 +55,20 @@ func (s *Server) profileParam(c echo.Context) (metrics.ImportProfile, error) {
 	return s.store.ImportProfileByName(c.Request().Context(), id)
 }
 
-// apiShowProfile answers one profile with its changes, newest first.
-func (s *Server) apiShowProfile(c echo.Context) error {
+// profileWithChanges finds the profile named by :id and its changes,
+// newest first.
+func (s *Server) profileWithChanges(c echo.Context) (metrics.ImportProfile, []metrics.ProfileChange, error) {
 	p, err := s.profileParam(c)
 	if err != nil {
-		return err
+		return p, nil, err
 	}
 	ch, err := s.store.ImportProfileChanges(c.Request().Context(), p.ID)
+	return p, ch, err
+}
+
+// apiShowProfile answers one profile with its changes, newest first.
+func (s *Server) apiShowProfile(c echo.Context) error {
+	p, ch, err := s.profileWithChanges(c)
 	if err != nil {
 		return err
 	}
@@ -138,24 +147,20 @@ func notAllowed(err error) error {
 
 // apiApproveProfile approves a profile (admins).
 func (s *Server) apiApproveProfile(c echo.Context) error {
-	p, err := s.profileParam(c)
-	if err != nil {
-		return err
-	}
-	if p, err = s.store.ApproveImportProfile(c.Request().Context(), p.ID, *currentUser(c), s.now()); err != nil {
-		return notAllowed(err)
-	}
-	return c.JSON(http.StatusOK, p)
+	return s.apiProfileAction(c, s.store.ApproveImportProfile)
 }
 
 // apiRetireProfile retires a profile (admins).
 func (s *Server) apiRetireProfile(c echo.Context) error {
-	p, err := s.profileParam(c)
+	return s.apiProfileAction(c, s.store.RetireImportProfile)
+}
+
+// apiProfileAction runs an admin's action on a profile and answers the
+// profile as it left it.
+func (s *Server) apiProfileAction(c echo.Context, act profileAct) error {
+	p, err := s.actOnProfile(c, act)
 	if err != nil {
 		return err
-	}
-	if p, err = s.store.RetireImportProfile(c.Request().Context(), p.ID, *currentUser(c), s.now()); err != nil {
-		return notAllowed(err)
 	}
 	return c.JSON(http.StatusOK, p)
 }
@@ -174,10 +179,14 @@ func (s *Server) apiRevertProfile(c echo.Context) error {
 	if !s.changeOf(c, p.ID, chID) {
 		return badParam("change", reasonChangeOther.With())
 	}
-	if p, err = s.store.RevertImportProfileChange(c.Request().Context(), chID, *currentUser(c), s.now()); err != nil {
-		return notAllowed(err)
+	return s.apiProfileAction(c, revertChange(s.store, chID))
+}
+
+// revertChange is the action that reverts change chID of a profile.
+func revertChange(st *metrics.Store, chID int64) profileAct {
+	return func(ctx context.Context, _ int64, u metrics.User, at time.Time) (metrics.ImportProfile, error) {
+		return st.RevertImportProfileChange(ctx, chID, u, at)
 	}
-	return c.JSON(http.StatusOK, p)
 }
 
 // changeOf reports whether change chID belongs to profile id.

@@ -2,10 +2,12 @@ package dashboard
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -62,11 +64,7 @@ func indentJSON(b []byte) string {
 
 // showProfile shows one profile with its history.
 func (s *Server) showProfile(c echo.Context) error {
-	p, err := s.profileParam(c)
-	if err != nil {
-		return err
-	}
-	ch, err := s.store.ImportProfileChanges(c.Request().Context(), p.ID)
+	p, ch, err := s.profileWithChanges(c)
 	if err != nil {
 		return err
 	}
@@ -131,28 +129,37 @@ func jsonDiff(a, b []byte) string {
 	return out.String()
 }
 
-// profileAction runs an admin's action on a profile and goes back to it.
-func (s *Server) profileAction(c echo.Context, act func(id int64, u metrics.User) (metrics.ImportProfile, error), done string) error {
+// profileAct is a store action an admin takes on a profile.
+type profileAct func(ctx context.Context, id int64, u metrics.User, at time.Time) (metrics.ImportProfile, error)
+
+// actOnProfile runs an admin's action on the profile the address names
+// and answers the profile as the action left it; a refusal is 403.
+func (s *Server) actOnProfile(c echo.Context, act profileAct) (metrics.ImportProfile, error) {
 	p, err := s.profileParam(c)
 	if err != nil {
-		return err
+		return p, err
 	}
-	if _, err := act(p.ID, *currentUser(c)); err != nil {
-		return notAllowed(err)
+	if p, err = act(c.Request().Context(), p.ID, *currentUser(c), s.now()); err != nil {
+		return p, notAllowed(err)
+	}
+	return p, nil
+}
+
+// profileAction runs an admin's action on a profile and goes back to it.
+func (s *Server) profileAction(c echo.Context, act profileAct, done string) error {
+	p, err := s.actOnProfile(c, act)
+	if err != nil {
+		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/admin/import-profiles/"+strconv.FormatInt(p.ID, 10)+"?done="+done)
 }
 
 func (s *Server) approveProfile(c echo.Context) error {
-	return s.profileAction(c, func(id int64, u metrics.User) (metrics.ImportProfile, error) {
-		return s.store.ApproveImportProfile(c.Request().Context(), id, u, s.now())
-	}, "approved")
+	return s.profileAction(c, s.store.ApproveImportProfile, "approved")
 }
 
 func (s *Server) retireProfile(c echo.Context) error {
-	return s.profileAction(c, func(id int64, u metrics.User) (metrics.ImportProfile, error) {
-		return s.store.RetireImportProfile(c.Request().Context(), id, u, s.now())
-	}, "retired")
+	return s.profileAction(c, s.store.RetireImportProfile, "retired")
 }
 
 func (s *Server) revertProfile(c echo.Context) error {
@@ -164,7 +171,5 @@ func (s *Server) revertProfile(c echo.Context) error {
 	if err != nil || !s.changeOf(c, p.ID, chID) {
 		return echo.NewHTTPError(http.StatusBadRequest, msgNoSuchChange.With())
 	}
-	return s.profileAction(c, func(_ int64, u metrics.User) (metrics.ImportProfile, error) {
-		return s.store.RevertImportProfileChange(c.Request().Context(), chID, u, s.now())
-	}, "reverted")
+	return s.profileAction(c, revertChange(s.store, chID), "reverted")
 }
