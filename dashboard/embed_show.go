@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"bytes"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -86,16 +85,7 @@ func (s *Server) showEmbed(c echo.Context) error {
 	}
 	v.Title = p.Chart.Title
 	v.Data = p
-	t, err := s.pages.get(v.Lang, "embed")
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "embed-page", v); err != nil {
-		return fmt.Errorf("render embed: %w", err)
-	}
-	c.Response().Header().Set("Content-Language", v.Lang)
-	return c.HTMLBlob(http.StatusOK, buf.Bytes())
+	return s.renderBlock(c, http.StatusOK, "embed", "embed-page", v)
 }
 
 // lineChartID is the id of an indicator's trend chart on a pair page.

@@ -188,13 +188,20 @@ func (s *Server) view(c echo.Context, page string) *View {
 // render executes a page into a buffer first, so that a template error
 // never sends half a page.
 func (s *Server) render(c echo.Context, code int, page string, v *View) error {
+	return s.renderBlock(c, code, page, "layout.html", v)
+}
+
+// renderBlock answers one block of a page's templates, executed into a
+// buffer first like render: the page in its layout, or a part that
+// stands alone (an embed, a fragment a script puts in place).
+func (s *Server) renderBlock(c echo.Context, code int, page, block string, v *View) error {
 	t, err := s.pages.get(v.Lang, page)
 	if err != nil {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
-		return fmt.Errorf("render %s: %w", page, err)
+	if err := t.ExecuteTemplate(&buf, block, v); err != nil {
+		return fmt.Errorf("render %s (%s): %w", page, block, err)
 	}
 	c.Response().Header().Set("Content-Language", v.Lang)
 	return c.HTMLBlob(code, buf.Bytes())

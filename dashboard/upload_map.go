@@ -1,9 +1,7 @@
 package dashboard
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
@@ -242,16 +240,8 @@ func (s *Server) previewMapping(c echo.Context) error {
 	}
 	v := s.view(c, "upload_map")
 	v.Data = d
-	t, err := s.pages.get(v.Lang, "upload_map")
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "map-preview", v); err != nil {
-		return fmt.Errorf("render the mapping preview: %w", err)
-	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.HTMLBlob(http.StatusOK, buf.Bytes())
+	return s.renderBlock(c, http.StatusOK, "upload_map", "map-preview", v)
 }
 
 // saveMapping previews (action=preview) or saves the mapping as a
