@@ -197,16 +197,26 @@ func (s *Server) mappable(c echo.Context) (*ingest.Pending, error) {
 	return p, nil
 }
 
+// mappedPage builds the mapping page of the pending upload the address
+// names; sent says whether the mapping form came with the request.
+func (s *Server) mappedPage(c echo.Context, sent bool) (*mapPage, error) {
+	p, err := s.mappable(c)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.buildMapPage(c, p, sent)
+	if err != nil {
+		return nil, mapFileError(err)
+	}
+	return d, nil
+}
+
 // showMapping shows the mapping step (GET: the file as it is, with a
 // guessed header line).
 func (s *Server) showMapping(c echo.Context) error {
-	p, err := s.mappable(c)
+	d, err := s.mappedPage(c, c.QueryParam("header_line") != "")
 	if err != nil {
 		return err
-	}
-	d, err := s.buildMapPage(c, p, c.QueryParam("header_line") != "")
-	if err != nil {
-		return mapFileError(err)
 	}
 	return s.renderMapping(c, d, http.StatusOK)
 }
@@ -230,13 +240,9 @@ func (s *Server) renderMapping(c echo.Context, d *mapPage, code int) error {
 // previewMapping answers the preview of 20 mapped rows as an HTML
 // fragment, for the page's script to put in place.
 func (s *Server) previewMapping(c echo.Context) error {
-	p, err := s.mappable(c)
+	d, err := s.mappedPage(c, true)
 	if err != nil {
 		return err
-	}
-	d, err := s.buildMapPage(c, p, true)
-	if err != nil {
-		return mapFileError(err)
 	}
 	v := s.view(c, "upload_map")
 	v.Data = d
@@ -247,13 +253,9 @@ func (s *Server) previewMapping(c echo.Context) error {
 // saveMapping previews (action=preview) or saves the mapping as a
 // profile and checks the upload with it (action=save).
 func (s *Server) saveMapping(c echo.Context) error {
-	p, err := s.mappable(c)
+	d, err := s.mappedPage(c, true)
 	if err != nil {
 		return err
-	}
-	d, err := s.buildMapPage(c, p, true)
-	if err != nil {
-		return mapFileError(err)
 	}
 	if c.FormValue("action") != "save" {
 		return s.renderMapping(c, d, http.StatusOK)
@@ -295,10 +297,10 @@ func (s *Server) saveMapping(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.checkWithProfile(c, p.Key, saved); err != nil {
+	if err := s.checkWithProfile(c, d.P.Key, saved); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/admin/uploads/"+p.Key+"?profile_saved="+strconv.FormatInt(saved.ID, 10))
+	return c.Redirect(http.StatusSeeOther, "/admin/uploads/"+d.P.Key+"?profile_saved="+strconv.FormatInt(saved.ID, 10))
 }
 
 // profileProblems words a profile's problems for the page: the name
