@@ -109,14 +109,7 @@ func commitmentsFor(ctx context.Context, store *metrics.Store, loc Locale, cat *
 				larger = append(larger, big)
 			}
 		}
-		for _, l := range larger {
-			lt := byArea[l.ID]
-			if len(lt) == 0 {
-				continue
-			}
-			metrics.SortTargets(lt)
-			cc.Larger = append(cc.Larger, areaTargetsView(loc, cat, l, lt))
-		}
+		cc.Larger = targetedAreas(loc, cat, byArea, larger)
 		cc.None = len(own) == 0 && len(cc.Larger) == 0
 		if data != nil {
 			var obs []metrics.Observation
@@ -153,14 +146,7 @@ func commitmentsFor(ctx context.Context, store *metrics.Store, loc Locale, cat *
 		}
 		v.Cities = append(v.Cities, cc)
 	}
-	for _, ctry := range countries {
-		nt := byArea[ctry.ID]
-		if len(nt) == 0 {
-			continue
-		}
-		metrics.SortTargets(nt)
-		v.National = append(v.National, areaTargetsView(loc, cat, ctry, nt))
-	}
+	v.National = targetedAreas(loc, cat, byArea, countries)
 	return v, ids, nil
 }
 
@@ -171,6 +157,19 @@ func containsArea(as []*metrics.Area, a *metrics.Area) bool {
 		}
 	}
 	return false
+}
+
+// targetedAreas are the views of those of areas that have targets, each
+// area's targets sorted.
+func targetedAreas(loc Locale, cat *metrics.Catalogue, byArea map[int64][]metrics.Target, areas []*metrics.Area) []areaTargets {
+	var out []areaTargets
+	for _, a := range areas {
+		if ts := byArea[a.ID]; len(ts) > 0 {
+			metrics.SortTargets(ts)
+			out = append(out, areaTargetsView(loc, cat, a, ts))
+		}
+	}
+	return out
 }
 
 func areaTargetsView(loc Locale, cat *metrics.Catalogue, a *metrics.Area, ts []metrics.Target) areaTargets {
