@@ -41,6 +41,11 @@ const (
 // them.
 var Roles = []string{RoleIgnore, RoleArea, RoleYear, RoleIndicator, RoleValue, RoleUnit, RoleSource, RoleFlags, RoleNote}
 
+// roleColumns name the upload template's column a role fills; a note
+// column is joined into the note, an ignored one fills none.
+var roleColumns = map[string]string{RoleArea: "city", RoleYear: "year", RoleIndicator: "indicator", RoleValue: "value",
+	RoleUnit: "unit", RoleSource: "source", RoleFlags: "flags"}
+
 // SampleRow is one row of a file as it is, with its line (or sheet row).
 type SampleRow struct {
 	Line   int      `json:"line"`
@@ -451,22 +456,9 @@ func (m Mapping) templateRow(header, fields []string, defUnit string) []string {
 	}
 	var notes []string
 	for i, r := range m.Roles {
-		switch r {
-		case RoleArea:
-			put("city", cell(i))
-		case RoleYear:
-			put("year", cell(i))
-		case RoleIndicator:
-			put("indicator", cell(i))
-		case RoleValue:
-			put("value", cell(i))
-		case RoleUnit:
-			put("unit", cell(i))
-		case RoleSource:
-			put("source", cell(i))
-		case RoleFlags:
-			put("flags", cell(i))
-		case RoleNote:
+		if col := roleColumns[r]; col != "" {
+			put(col, cell(i))
+		} else if r == RoleNote {
 			if v := cell(i); v != "" && i < len(header) {
 				notes = append(notes, strings.TrimSpace(header[i])+": "+v)
 			}
@@ -510,9 +502,7 @@ func (u *Uploader) PreviewMapping(ctx context.Context, key string, m Mapping, n 
 	// A problem names the file's column, not the template's.
 	fileColumn := map[string]string{}
 	for i, r := range m.Roles {
-		col := map[string]string{RoleArea: "city", RoleYear: "year", RoleIndicator: "indicator", RoleValue: "value",
-			RoleUnit: "unit", RoleSource: "source", RoleFlags: "flags"}[r]
-		if col != "" && i < len(head) {
+		if col := roleColumns[r]; col != "" && i < len(head) {
 			fileColumn[col] = head[i]
 		}
 	}
