@@ -3,6 +3,7 @@ package ingest
 import (
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -79,26 +80,32 @@ func year(s string) sql.NullInt64 {
 	return sql.NullInt64{}
 }
 
+// targetKinds are the words that name each kind, in the order they are
+// tried: the first kind whose words the text contains is its kind
+// ("net zero carbon" is net zero).
+var targetKinds = []struct {
+	kind  string
+	words []string
+}{
+	{metrics.TargetNone, []string{"no target"}},
+	{metrics.TargetIntensity, []string{"intensity"}},
+	{metrics.TargetBAU, []string{"business as usual", "bau"}},
+	{metrics.TargetFixedLevel, []string{"fixed level"}},
+	{metrics.TargetNetZero, []string{"net zero"}},
+	{metrics.TargetCarbonNeutrality, []string{"neutral", "zero carbon"}},
+	{metrics.TargetAbsolute, []string{"absolute", "emissions reduction"}},
+}
+
 // targetKind maps a publisher's words to a kind.
 func targetKind(s string) string {
 	l := strings.ToLower(printed(s))
-	switch {
-	case l == "":
+	if l == "" {
 		return ""
-	case strings.Contains(l, "no target"):
-		return metrics.TargetNone
-	case strings.Contains(l, "intensity"):
-		return metrics.TargetIntensity
-	case strings.Contains(l, "business as usual") || strings.Contains(l, "bau"):
-		return metrics.TargetBAU
-	case strings.Contains(l, "fixed level"):
-		return metrics.TargetFixedLevel
-	case strings.Contains(l, "net zero"):
-		return metrics.TargetNetZero
-	case strings.Contains(l, "neutral") || strings.Contains(l, "zero carbon"):
-		return metrics.TargetCarbonNeutrality
-	case strings.Contains(l, "absolute") || strings.Contains(l, "emissions reduction"):
-		return metrics.TargetAbsolute
+	}
+	for _, k := range targetKinds {
+		if slices.ContainsFunc(k.words, func(w string) bool { return strings.Contains(l, w) }) {
+			return k.kind
+		}
 	}
 	return metrics.TargetOther
 }
