@@ -921,23 +921,25 @@ func createStage(ctx context.Context, path string) (_ *stageWriter, err error) {
 	return st, nil
 }
 
+// jsonList is a list as the staging table keeps it: JSON, or empty when
+// the list is.
+func jsonList[T any](xs []T) (string, error) {
+	if len(xs) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(xs)
+	return string(b), err
+}
+
 // write stages one checked row; a missing id or value is NULL.
 func (st *stageWriter) write(ctx context.Context, r checkedRow) error {
-	probs := ""
-	if len(r.Problems) > 0 {
-		b, err := json.Marshal(r.Problems)
-		if err != nil {
-			return err
-		}
-		probs = string(b)
+	probs, err := jsonList(r.Problems)
+	if err != nil {
+		return err
 	}
-	changes := ""
-	if len(r.Changes) > 0 {
-		b, err := json.Marshal(r.Changes)
-		if err != nil {
-			return err
-		}
-		changes = string(b)
+	changes, err := jsonList(r.Changes)
+	if err != nil {
+		return err
 	}
 	var sq, val, old any
 	if r.Status == RowNew || r.Status == RowChanged {
