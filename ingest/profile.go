@@ -831,29 +831,45 @@ func (r ReadSpec) headerLines() int {
 // LoadProfiles reads every *.json profile in a folder of fsys, sorted by
 // name; a profile that does not parse is an error naming its file.
 func LoadProfiles(fsys fs.FS, dir string) ([]*Profile, error) {
-	names, err := fs.Glob(fsys, path.Join(dir, "*.json"))
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(names)
 	var out []*Profile
 	seen := map[string]string{}
-	for _, n := range names {
-		b, err := fs.ReadFile(fsys, n)
-		if err != nil {
-			return nil, err
-		}
-		p, err := ParseProfile(b)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", n, err)
-		}
+	err := profileFiles(fsys, dir, func(n string, p *Profile, _ []byte) error {
 		if prev, ok := seen[p.Name]; ok {
-			return nil, fmt.Errorf("%s: profile name %s is also used by %s", n, p.Name, prev)
+			return fmt.Errorf("%s: profile name %s is also used by %s", n, p.Name, prev)
 		}
 		seen[p.Name] = n
 		out = append(out, p)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// profileFiles reads every *.json profile in a folder of fsys, sorted by
+// name, and hands each to each with the file's name and bytes; a
+// profile that does not parse is an error naming its file.
+func profileFiles(fsys fs.FS, dir string, each func(file string, p *Profile, body []byte) error) error {
+	names, err := fs.Glob(fsys, path.Join(dir, "*.json"))
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		b, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			return err
+		}
+		p, err := ParseProfile(b)
+		if err != nil {
+			return fmt.Errorf("%s: %w", n, err)
+		}
+		if err := each(n, p, b); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ShippedProfiles are the profiles in data/profiles, embedded in the

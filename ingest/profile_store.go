@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"path"
-	"sort"
 
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
@@ -14,22 +12,13 @@ import (
 // (data/profiles) for the database, each checked by ParseProfile and
 // kept as written.
 func ShippedProfileRecords(fsys fs.FS, dir string) ([]metrics.ShippedProfile, error) {
-	names, err := fs.Glob(fsys, path.Join(dir, "*.json"))
+	var out []metrics.ShippedProfile
+	err := profileFiles(fsys, dir, func(_ string, p *Profile, b []byte) error {
+		out = append(out, metrics.ShippedProfile{Name: p.Name, Title: p.Title, Body: b})
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	sort.Strings(names)
-	var out []metrics.ShippedProfile
-	for _, n := range names {
-		b, err := fs.ReadFile(fsys, n)
-		if err != nil {
-			return nil, err
-		}
-		p, err := ParseProfile(b)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", n, err)
-		}
-		out = append(out, metrics.ShippedProfile{Name: p.Name, Title: p.Title, Body: b})
 	}
 	return out, nil
 }
