@@ -71,6 +71,18 @@ func readCSV(fsys fs.FS, name string) ([]map[string]string, []int, error) {
 	return rows, lines, nil
 }
 
+// replaceRows reads a seed file whose rows replace every row of table.
+func (sd *seeder) replaceRows(ctx context.Context, file, table string) ([]map[string]string, []int, error) {
+	rows, lines, err := readCSV(sd.fsys, file)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := sd.tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
+		return nil, nil, err
+	}
+	return rows, lines, nil
+}
+
 func seedHash(fsys fs.FS) (string, error) {
 	h := sha256.New()
 	for _, n := range seedFiles {
@@ -387,11 +399,8 @@ func (sd *seeder) seedIndicators(ctx context.Context) error {
 // seedReferenceLines replaces the guideline and limit values with those
 // of data/reference_lines.csv.
 func (sd *seeder) seedReferenceLines(ctx context.Context) error {
-	rows, lines, err := readCSV(sd.fsys, "reference_lines.csv")
+	rows, lines, err := sd.replaceRows(ctx, "reference_lines.csv", "reference_lines")
 	if err != nil {
-		return err
-	}
-	if _, err := sd.tx.ExecContext(ctx, `DELETE FROM reference_lines`); err != nil {
 		return err
 	}
 	for i, r := range rows {

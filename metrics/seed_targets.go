@@ -38,11 +38,8 @@ func TargetRecord(t Target, areaSlug, sourceCode string) []string {
 }
 
 func (sd *seeder) seedContains(ctx context.Context) error {
-	rows, lines, err := readCSV(sd.fsys, "area_contains.csv")
+	rows, lines, err := sd.replaceRows(ctx, "area_contains.csv", "area_contains")
 	if err != nil {
-		return err
-	}
-	if _, err := sd.tx.ExecContext(ctx, `DELETE FROM area_contains`); err != nil {
 		return err
 	}
 	for i, r := range rows {
