@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -122,20 +123,21 @@ func (s *Store) ImportProfiles(ctx context.Context, status string) ([]ImportProf
 
 // ImportProfile returns one profile by number.
 func (s *Store) ImportProfile(ctx context.Context, id int64) (ImportProfile, error) {
-	var p ImportProfile
-	err := s.q.GetImportProfile.GetContext(ctx, &p, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return p, fmt.Errorf("import profile %d: %w", id, ErrNotFound)
-	}
-	return p, err
+	return getProfile(ctx, s.q.GetImportProfile, id, fmt.Sprint(id))
 }
 
 // ImportProfileByName returns one profile by name.
 func (s *Store) ImportProfileByName(ctx context.Context, name string) (ImportProfile, error) {
+	return getProfile(ctx, s.q.GetImportProfileByName, name, strconv.Quote(name))
+}
+
+// getProfile reads one profile with a prepared query; shown names the
+// profile in the error when there is none.
+func getProfile(ctx context.Context, q *sqlx.Stmt, arg any, shown string) (ImportProfile, error) {
 	var p ImportProfile
-	err := s.q.GetImportProfileByName.GetContext(ctx, &p, name)
+	err := q.GetContext(ctx, &p, arg)
 	if errors.Is(err, sql.ErrNoRows) {
-		return p, fmt.Errorf("import profile %q: %w", name, ErrNotFound)
+		return p, fmt.Errorf("import profile %s: %w", shown, ErrNotFound)
 	}
 	return p, err
 }
