@@ -27,6 +27,7 @@ type indicatorPage struct {
 	Page, Pages       int
 	From, To          int
 	Ranked, Programme int
+	Pager             *pager
 }
 
 type undatedRow struct {
@@ -114,6 +115,8 @@ func (s *Server) showIndicator(c echo.Context) error {
 			return err
 		}
 		page.From, page.To = offset+1, offset+len(ranked)
+		page.Pager = pageLinks(page.Page, page.Pages, "?ranking=all&page=", "#ranking",
+			v.Loc.T("indicator.ranking_page", "From", page.From, "To", page.To, "Total", page.Ranked))
 	} else if ranked, page.Programme, err = s.store.RankAreas(ctx, ind.ID, largestFirst, progIDs, 0, len(progIDs)); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -145,6 +146,30 @@ func (s *Server) catalogue(c echo.Context) (context.Context, *metrics.Catalogue,
 	ctx := c.Request().Context()
 	cat, err := s.store.Catalogue(ctx)
 	return ctx, cat, err
+}
+
+// pager is the previous and next links of a paged list, and what it
+// says of where the reader is.
+type pager struct {
+	Prev, Next string // addresses; empty on the first and the last page
+	Label      string
+}
+
+// pageLinks are the links of page (from 1) of pages, nil when there is
+// one page or none: query is the address up to the page number
+// ("?ranking=all&page="), fragment what follows it ("#ranking").
+func pageLinks(page, pages int, query, fragment, label string) *pager {
+	if pages <= 1 {
+		return nil
+	}
+	p := &pager{Label: label}
+	if page > 1 {
+		p.Prev = query + strconv.Itoa(page-1) + fragment
+	}
+	if page < pages {
+		p.Next = query + strconv.Itoa(page+1) + fragment
+	}
+	return p
 }
 
 // View is what every page gets: the page's own data plus what the

@@ -1,12 +1,14 @@
 package dashboard
 
 import (
-	"github.com/twinmetrics/twinmetrics/ingest"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/twinmetrics/twinmetrics/ingest"
 )
 
 // previewPageSize is how many rows a preview page shows.
@@ -22,6 +24,7 @@ type uploadPage struct {
 	Page     int
 	Pages    int
 	Total    int
+	Pager    *pager
 	Error    string
 	// CanMap offers the mapping step: the file is not in the template's
 	// layout and no profile read it.
@@ -96,6 +99,11 @@ func (s *Server) renderPreview(c echo.Context, p *ingest.Pending, errMsg string,
 	}
 	v := s.view(c, "upload")
 	v.Title = v.Loc.T("upload.page_title", "File", p.FileName)
+	query := "?status=" + url.QueryEscape(d.Status)
+	if d.Warnings {
+		query += "&warnings=1"
+	}
+	d.Pager = pageLinks(d.Page, d.Pages, query+"&page=", "", v.Loc.T("upload.page_rows", "Page", d.Page, "Pages", d.Pages, "Total", d.Total))
 	v.Data = d
 	return s.render(c, code, "upload", v)
 }

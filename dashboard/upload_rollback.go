@@ -17,6 +17,7 @@ type uploadRecordPage struct {
 	Page    int
 	Pages   int
 	Total   int
+	Pager   *pager
 	Done    string
 	Error   string
 }
@@ -56,6 +57,7 @@ func (s *Server) showUploadRecord(c echo.Context, id int64, errMsg string, code 
 	d.Pages = (d.Total + previewPageSize - 1) / previewPageSize
 	v := s.view(c, "upload_record")
 	v.Title = v.Loc.T("upload.record.page_title", "ID", id)
+	d.Pager = pageLinks(d.Page, d.Pages, "?page=", "", v.Loc.T("upload.page_values", "Page", d.Page, "Pages", d.Pages, "Total", d.Total))
 	v.Data = d
 	return s.render(c, code, "upload_record", v)
 }
