@@ -215,13 +215,17 @@ func (s *Store) loadCatalogue(ctx context.Context) (*Catalogue, error) {
 	return c, c.loadContains(ctx, s)
 }
 
-// Area finds an area by slug.
-func (c *Catalogue) Area(slug string) (*Area, error) {
-	if a := c.areaBySlug[slug]; a != nil {
-		return a, nil
+// find is the entry of one of the catalogue's maps, or ErrNotFound
+// naming what was asked for.
+func find[T any](m map[string]*T, what, key string) (*T, error) {
+	if x := m[key]; x != nil {
+		return x, nil
 	}
-	return nil, fmt.Errorf("area %q: %w", slug, ErrNotFound)
+	return nil, fmt.Errorf("%s %q: %w", what, key, ErrNotFound)
 }
+
+// Area finds an area by slug.
+func (c *Catalogue) Area(slug string) (*Area, error) { return find(c.areaBySlug, "area", slug) }
 
 // AreaByID finds an area by id (nil if unknown).
 func (c *Catalogue) AreaByID(id int64) *Area { return c.areaByID[id] }
@@ -234,12 +238,7 @@ func (c *Catalogue) Children(id int64) []*Area { return c.children[id] }
 func (c *Catalogue) Country(iso3 string) *Area { return c.countryByISO[iso3] }
 
 // Pair finds a pair by slug.
-func (c *Catalogue) Pair(slug string) (*Pair, error) {
-	if p := c.pairBySlug[slug]; p != nil {
-		return p, nil
-	}
-	return nil, fmt.Errorf("pair %q: %w", slug, ErrNotFound)
-}
+func (c *Catalogue) Pair(slug string) (*Pair, error) { return find(c.pairBySlug, "pair", slug) }
 
 // PairsOf lists the pairs a city belongs to.
 func (c *Catalogue) PairsOf(areaID int64) []*Pair {
@@ -258,10 +257,7 @@ func (c *Catalogue) PairsOf(areaID int64) []*Pair {
 
 // Indicator finds an indicator by code.
 func (c *Catalogue) Indicator(code string) (*Indicator, error) {
-	if i := c.indByCode[code]; i != nil {
-		return i, nil
-	}
-	return nil, fmt.Errorf("indicator %q: %w", code, ErrNotFound)
+	return find(c.indByCode, "indicator", code)
 }
 
 // IndicatorByID finds an indicator by id (nil if unknown).
