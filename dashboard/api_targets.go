@@ -168,8 +168,7 @@ func (s *Server) listTargetsAPI(c echo.Context) error {
 	if p != nil {
 		return p
 	}
-	ctx := c.Request().Context()
-	cat, err := s.store.Catalogue(ctx)
+	ctx, cat, err := s.catalogue(c)
 	if err != nil {
 		return err
 	}

@@ -50,8 +50,7 @@ type comparePage struct {
 // the programme median, on the page a programme pair has; without both
 // areas it shows the form that chooses them.
 func (s *Server) showCompare(c echo.Context) error {
-	ctx := c.Request().Context()
-	cat, err := s.store.Catalogue(ctx)
+	ctx, cat, err := s.catalogue(c)
 	if err != nil {
 		return err
 	}

@@ -77,8 +77,7 @@ type scoreRowView struct {
 // address names, and records that the answer depends on the pair's
 // areas; the pair page, its brief and its embeds start here.
 func (s *Server) comparedPair(c echo.Context) (*metrics.Catalogue, *metrics.Comparison, error) {
-	ctx := c.Request().Context()
-	cat, err := s.store.Catalogue(ctx)
+	ctx, cat, err := s.catalogue(c)
 	if err != nil {
 		return nil, nil, err
 	}

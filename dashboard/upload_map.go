@@ -265,8 +265,7 @@ func (s *Server) saveMapping(c echo.Context) error {
 		d.SaveProblems = []string{loc.T("map.save.fix_first")}
 		return s.renderMapping(c, d, http.StatusUnprocessableEntity)
 	}
-	ctx := c.Request().Context()
-	cat, err := s.store.Catalogue(ctx)
+	ctx, cat, err := s.catalogue(c)
 	if err != nil {
 		return err
 	}
