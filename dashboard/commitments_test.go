@@ -316,3 +316,47 @@ func TestOverviewLowCarbonEveryPair(t *testing.T) {
 		t.Errorf("adelaide-manchester: %q", got["adelaide-manchester"])
 	}
 }
+
+// TestTargetsChartPathsAreLines: on Milan's chart of its inventory
+// against its targets, each straight path is a line with a point only
+// at its base year and its target year, the inventory keeps a point a
+// year, and the legend wraps instead of paging.
+func TestTargetsChartPathsAreLines(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	_, body, _ := get(t, app.Handler, "/pairs/hanoi-milan")
+	opt := chartOption(t, body, "chart_targets_milan")
+	if lg, _ := opt["legend"].(map[string]any); lg["type"] != "plain" {
+		t.Errorf("legend %v, want one that wraps (type plain)", opt["legend"])
+	}
+	paths := 0
+	for _, s := range opt["series"].([]any) {
+		sm := s.(map[string]any)
+		name, _ := sm["name"].(string)
+		data, _ := sm["data"].([]any)
+		var points []float64
+		for _, d := range data {
+			dm := d.(map[string]any)
+			v := dm["value"].([]any)
+			if sym, _ := dm["symbol"].(string); sym != "" && sym != "none" {
+				points = append(points, v[0].(float64))
+			}
+		}
+		if !strings.HasPrefix(name, "straight path to ") {
+			if sm["symbol"] == "none" {
+				t.Errorf("the inventory %q is drawn without points", name)
+			}
+			continue
+		}
+		paths++
+		if sm["symbol"] != "none" {
+			t.Errorf("%s: symbol %v, want a line without points", name, sm["symbol"])
+		}
+		first, last := data[0].(map[string]any)["value"].([]any)[0].(float64), data[len(data)-1].(map[string]any)["value"].([]any)[0].(float64)
+		if len(points) != 2 || points[0] != first || points[1] != last || len(data) < 3 {
+			t.Errorf("%s: points at %v of %d years, want only the base %v and the target %v", name, points, len(data), first, last)
+		}
+	}
+	if paths == 0 {
+		t.Fatal("no straight path on Milan's targets chart")
+	}
+}
