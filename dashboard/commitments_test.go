@@ -360,3 +360,31 @@ func TestTargetsChartPathsAreLines(t *testing.T) {
 		t.Fatal("no straight path on Milan's targets chart")
 	}
 }
+
+// TestNationalFinalEnergyPerCapitaMissing: the energy theme of a pair
+// says that its countries' final energy consumption per capita is not
+// drawn, and why (no dated national population), and no such value is
+// served: none is computed from an undated population.
+func TestNationalFinalEnergyPerCapitaMissing(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	_, body, _ := get(t, app.Handler, "/pairs/hanoi-milan")
+	i := strings.Index(body, `id="national-gap"`)
+	if i < 0 {
+		t.Fatal("no national gap on the pair page")
+	}
+	gap := text(body[i : i+strings.Index(body[i:], "</p>")])
+	for _, w := range []string{"final energy consumption per capita of", "Italy", "Vietnam", "No dated national population", "without saying for which year"} {
+		if !strings.Contains(gap, w) {
+			t.Errorf("the energy theme's national gap lacks %q: %s", w, gap)
+		}
+	}
+	if strings.Count(body, `id="national-gap"`) != 1 {
+		t.Errorf("%d national-gap notes, want the energy theme's only", strings.Count(body, `id="national-gap"`))
+	}
+	var out struct{ Data []map[string]any }
+	for _, country := range []string{"italy", "vietnam"} {
+		if code, _ := getJSON(t, app.Handler, "/api/v1/observations?city="+country+"&indicator=final_energy_per_capita", &out); code != http.StatusOK || len(out.Data) != 0 {
+			t.Errorf("%s: %d, %d national final energy per capita values", country, code, len(out.Data))
+		}
+	}
+}
