@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -244,6 +246,56 @@ func TestPublishTargetsAndRollBack(t *testing.T) {
 	if len(back) != len(before) || back[0].ID != before[0].ID {
 		t.Errorf("after rollback Milan has %d targets (first %d), want the seed's %d (first %d)", len(back), back[0].ID, len(before), before[0].ID)
 	}
+}
+
+// TestRollbackOfTargetsUnderLaterUpload: when a later upload replaced
+// the targets of an earlier one, rolling back the earlier is refused,
+// naming the later; rolled back newest first, both restore the seed's
+// targets.
+func TestRollbackOfTargetsUnderLaterUpload(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	ctx := context.Background()
+	b, err := os.ReadFile(filepath.Join(rawDir(t), targetFiles[3]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, err := app.Store.AddUser(ctx, "targets@example.org", metrics.RoleEditor, "a long enough password", testapp.Fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, _ := app.Store.Catalogue(ctx)
+	milan, _ := cat.Area("milan")
+	seeded, _ := app.Store.TargetsFor(ctx, milan.ID)
+	first, err := ingest.PublishTargets(ctx, app.Store, user, "2021_targets.csv", b, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := ingest.PublishTargets(ctx, app.Store, user, "2021_targets_again.csv", b, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = app.Uploads.Rollback(ctx, first.UploadID, user)
+	var re *ingest.RefusedError
+	if !errors.As(err, &re) || !strings.Contains(re.Error(), fmt.Sprintf("#%d (2021_targets_again.csv", second.UploadID)) {
+		t.Fatalf("rolling back the first upload under the second: %v", err)
+	}
+	for _, id := range []int64{second.UploadID, first.UploadID} {
+		if err := app.Uploads.Rollback(ctx, id, user); err != nil {
+			t.Fatalf("rollback of %d: %v", id, err)
+		}
+	}
+	back, _ := app.Store.TargetsFor(ctx, milan.ID)
+	if fmt.Sprint(targetIDs(back)) != fmt.Sprint(targetIDs(seeded)) {
+		t.Errorf("after both rollbacks Milan's targets are %v, the seed's %v", targetIDs(back), targetIDs(seeded))
+	}
+}
+
+func targetIDs(ts []metrics.Target) []int64 {
+	var out []int64
+	for _, t := range ts {
+		out = append(out, t.ID)
+	}
+	return out
 }
 
 func sourceID(cat *metrics.Catalogue, code string) int64 {
