@@ -73,6 +73,9 @@ type series struct {
 	Colour    string // fixed per area; empty: the palette's order
 	// Footnotes explain the series' flags and line breaks under the chart.
 	Footnotes []string
+	// Marks, when set, are the only years drawn with a point (a target's
+	// straight path: its base and its target); the rest is a plain line.
+	Marks map[int]bool
 }
 
 // refLine is a horizontal line a series is read against.
@@ -116,7 +119,7 @@ func baseOpts(loc Locale, title, subtitle, fileName string) []charts.GlobalOpts 
 // its year, a gap where an annual series misses a year or its source
 // changes, flagged points hollow, national context and projections
 // dashed, reference lines labelled.
-func lineChart(loc Locale, id, title, subtitle, unit string, years []int, ss []series, refs []refLine) (*Chart, error) {
+func lineChart(loc Locale, id, title, subtitle, unit string, years []int, ss []series, refs []refLine, extra ...charts.GlobalOpts) (*Chart, error) {
 	line := charts.NewLine()
 	lo, hi := years[0], years[len(years)-1]
 	if lo == hi {
@@ -133,7 +136,7 @@ func lineChart(loc Locale, id, title, subtitle, unit string, years []int, ss []s
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", Min: lo, Max: hi, MinInterval: 1,
 			AxisLabel: &opts.AxisLabel{Formatter: "{value}"}}),
 	)
-	line.SetGlobalOptions(g...)
+	line.SetGlobalOptions(append(g, extra...)...)
 	tbl := Table{Caption: title + " (" + unit + ")", Head: []string{loc.T("chart.year")}}
 	var notes []string
 	seen := map[string]bool{}
@@ -219,6 +222,9 @@ func lineData(s series) []opts.LineData {
 			}
 		}
 		d := opts.LineData{Value: []any{y, s.Values[y]}}
+		if s.Marks[y] {
+			d.Symbol, d.SymbolSize = "circle", 7
+		}
 		if fl := s.Flags[y]; len(fl) > 0 {
 			d.Symbol, d.SymbolSize, d.Name = "emptyCircle", 10, strings.Join(fl, ", ")
 		}
@@ -235,6 +241,9 @@ func lineStyle(s series) []charts.SeriesOpts {
 		ls.Type, ls.Width, symbol = "dotted", 1.5, "triangle"
 	case s.Context || s.Dashed:
 		ls.Type, ls.Width = "dashed", 1.5
+	}
+	if s.Marks != nil {
+		symbol = "none" // points only at the marked years (lineData)
 	}
 	return []charts.SeriesOpts{
 		charts.WithLineChartOpts(opts.LineChart{ConnectNulls: opts.Bool(false), ShowSymbol: opts.Bool(true), Symbol: symbol, SymbolSize: 7}),

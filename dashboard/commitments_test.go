@@ -316,3 +316,75 @@ func TestOverviewLowCarbonEveryPair(t *testing.T) {
 		t.Errorf("adelaide-manchester: %q", got["adelaide-manchester"])
 	}
 }
+
+// TestTargetsChartPathsAreLines: on Milan's chart of its inventory
+// against its targets, each straight path is a line with a point only
+// at its base year and its target year, the inventory keeps a point a
+// year, and the legend wraps instead of paging.
+func TestTargetsChartPathsAreLines(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	_, body, _ := get(t, app.Handler, "/pairs/hanoi-milan")
+	opt := chartOption(t, body, "chart_targets_milan")
+	if lg, _ := opt["legend"].(map[string]any); lg["type"] != "plain" {
+		t.Errorf("legend %v, want one that wraps (type plain)", opt["legend"])
+	}
+	paths := 0
+	for _, s := range opt["series"].([]any) {
+		sm := s.(map[string]any)
+		name, _ := sm["name"].(string)
+		data, _ := sm["data"].([]any)
+		var points []float64
+		for _, d := range data {
+			dm := d.(map[string]any)
+			v := dm["value"].([]any)
+			if sym, _ := dm["symbol"].(string); sym != "" && sym != "none" {
+				points = append(points, v[0].(float64))
+			}
+		}
+		if !strings.HasPrefix(name, "straight path to ") {
+			if sm["symbol"] == "none" {
+				t.Errorf("the inventory %q is drawn without points", name)
+			}
+			continue
+		}
+		paths++
+		if sm["symbol"] != "none" {
+			t.Errorf("%s: symbol %v, want a line without points", name, sm["symbol"])
+		}
+		first, last := data[0].(map[string]any)["value"].([]any)[0].(float64), data[len(data)-1].(map[string]any)["value"].([]any)[0].(float64)
+		if len(points) != 2 || points[0] != first || points[1] != last || len(data) < 3 {
+			t.Errorf("%s: points at %v of %d years, want only the base %v and the target %v", name, points, len(data), first, last)
+		}
+	}
+	if paths == 0 {
+		t.Fatal("no straight path on Milan's targets chart")
+	}
+}
+
+// TestNationalFinalEnergyPerCapitaMissing: the energy theme of a pair
+// says that its countries' final energy consumption per capita is not
+// drawn, and why (no dated national population), and no such value is
+// served: none is computed from an undated population.
+func TestNationalFinalEnergyPerCapitaMissing(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	_, body, _ := get(t, app.Handler, "/pairs/hanoi-milan")
+	i := strings.Index(body, `id="national-gap"`)
+	if i < 0 {
+		t.Fatal("no national gap on the pair page")
+	}
+	gap := text(body[i : i+strings.Index(body[i:], "</p>")])
+	for _, w := range []string{"final energy consumption per capita of", "Italy", "Vietnam", "No dated national population", "without saying for which year"} {
+		if !strings.Contains(gap, w) {
+			t.Errorf("the energy theme's national gap lacks %q: %s", w, gap)
+		}
+	}
+	if strings.Count(body, `id="national-gap"`) != 1 {
+		t.Errorf("%d national-gap notes, want the energy theme's only", strings.Count(body, `id="national-gap"`))
+	}
+	var out struct{ Data []map[string]any }
+	for _, country := range []string{"italy", "vietnam"} {
+		if code, _ := getJSON(t, app.Handler, "/api/v1/observations?city="+country+"&indicator=final_energy_per_capita", &out); code != http.StatusOK || len(out.Data) != 0 {
+			t.Errorf("%s: %d, %d national final energy per capita values", country, code, len(out.Data))
+		}
+	}
+}

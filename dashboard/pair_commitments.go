@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -525,7 +528,9 @@ func progressChart(loc Locale, cat *metrics.Catalogue, city *metrics.Area, data 
 			continue
 		}
 		ty := int(p.Target.TargetYear.Int64)
-		s := series{Name: loc.T("commit.path", "Target", targetText(loc, cat, p.Target)), Values: map[int]float64{}, Notes: map[int]string{}, Context: true}
+		// The path is a line; only its base and its target are points.
+		s := series{Name: loc.T("commit.path", "Target", targetText(loc, cat, p.Target)), Values: map[int]float64{}, Notes: map[int]string{}, Context: true,
+			Marks: map[int]bool{p.BaseYear: true, ty: true}}
 		for y := p.BaseYear; y <= ty; y++ {
 			s.Values[y] = math.Round(p.PathAt(y))
 		}
@@ -544,5 +549,8 @@ func progressChart(loc Locale, cat *metrics.Catalogue, city *metrics.Area, data 
 		years = append(years, y)
 	}
 	unit := ind.UnitLabel()
-	return lineChart(loc, chartID("targets", city.Slug), loc.T("commit.chart_title", "City", loc.AreaName(city)), unit, unit, years, ss, nil)
+	// The paths' names are long: the legend wraps onto as many lines as
+	// it needs (charts.js makes room for them) rather than paging.
+	return lineChart(loc, chartID("targets", city.Slug), loc.T("commit.chart_title", "City", loc.AreaName(city)), unit, unit, years, ss, nil,
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "plain", Bottom: "0"}))
 }

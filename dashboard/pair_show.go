@@ -51,6 +51,9 @@ type themeScore struct {
 	Theme   string
 	Rows    []scoreRowView
 	Missing []*metrics.Indicator
+	// NationalGap says which national context the theme cannot draw,
+	// and why.
+	NationalGap string
 }
 
 type scoreRowView struct {
@@ -146,7 +149,7 @@ func buildPairPage(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, 
 	}
 	for _, t := range metrics.Themes {
 		tab := themeTab{Theme: t, Current: t == theme, Link: "?theme=" + t + "#trends"}
-		ts := themeScore{Theme: t, Missing: cmp.Missing[t]}
+		ts := themeScore{Theme: t, Missing: cmp.Missing[t], NationalGap: nationalGap(loc, cat, cmp, t)}
 		for _, r := range cmp.ThemeRows(t) {
 			if r.Comparable() {
 				tab.Comparable++
@@ -510,4 +513,36 @@ func overviewChart(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison) 
 		return barChart(loc, id, title, sub, loc.T("chart.percent_of_larger"), axes, ss)
 	}
 	return radarChart(loc, id, title, sub, axes, ss)
+}
+
+// nationalGap names, on the energy theme, the pair's countries whose
+// final energy consumption per capita cannot be drawn as national
+// context, and why: a per-capita value is computed only from a
+// population of the same area and year, and the data holds no dated
+// national population (the Net Zero Tracker prints one without its
+// year). A country that has a population but no per-capita value lacks
+// the energy figure, which its "no data" already says.
+func nationalGap(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, theme string) string {
+	if theme != "energy" {
+		return ""
+	}
+	ind, err := cat.Indicator("final_energy_per_capita")
+	if err != nil {
+		return ""
+	}
+	pop, err := cat.Indicator("population")
+	if err != nil {
+		return ""
+	}
+	var names []string
+	for _, ctry := range cmp.Countries {
+		if len(cmp.Data.Series(ctry.ID, ind.ID)) > 0 || len(cmp.Data.Series(ctry.ID, pop.ID)) > 0 {
+			continue
+		}
+		names = append(names, loc.AreaName(ctry))
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return loc.T("pair.national_gap.final_energy_per_capita", "Countries", strings.Join(names, ", "))
 }

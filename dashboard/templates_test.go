@@ -66,6 +66,8 @@ func TestEveryTemplateExecutes(t *testing.T) {
 	bad, pdf, record := admin.sampleUploads(a)
 	// A file in a layout no profile knows, for the mapping step.
 	office, _ := admin.uploadPage(a, "office-air.csv", []byte(officeCSV))
+	// A targets file, whose preview lists the targets it would bring.
+	targets, _ := admin.uploadPage(a, "2021_targets.csv", rawTargetsFile(t, "cdp_targets/2021_Cities_Emissions_Reduction_Targets_clean_names.csv"))
 	anon := a.client(t)
 
 	seen := map[string]bool{}
@@ -92,7 +94,7 @@ func TestEveryTemplateExecutes(t *testing.T) {
 		take(lang, "/pairs/nowhere", anon.get("/"+lang+"/pairs/nowhere"), http.StatusNotFound)
 		take(lang, "/login", anon.get("/"+lang+"/login"), http.StatusOK)
 		for _, page := range []string{"/admin/uploads", "/admin/uploads/" + bad, "/admin/uploads/" + bad + "?status=rejected",
-			"/admin/uploads/" + pdf, record, "/admin/catalogue", "/admin/users", "/admin/password"} {
+			"/admin/uploads/" + pdf, record, "/admin/uploads/" + targets, "/admin/catalogue", "/admin/users", "/admin/password"} {
 			take(lang, page, admin.get("/"+lang+page), http.StatusOK)
 		}
 		for _, page := range []string{"/admin/uploads/" + office + "/map", "/admin/import-profiles", "/admin/import-profiles/who-aaq-2022-csv"} {

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/twinmetrics/twinmetrics/ingest"
+	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
 // previewPageSize is how many rows a preview page shows.
@@ -34,6 +35,32 @@ type uploadPage struct {
 	ProfileSaved   string
 	AliasesAdded   int
 	AliasesRefused int
+	// Targets and Replaces describe a targets file's preview: the
+	// targets it adds and the current ones it replaces.
+	Targets, Replaces []stagedTarget
+}
+
+// stagedTarget is a target of an upload's preview or record, in words.
+type stagedTarget struct {
+	Area, AreaSlug string
+	Locator        string
+	// Now says, on an upload's record, whether the target is current.
+	Now string
+	targetView
+}
+
+// stagedTargets describes targets of an upload in the reader's language;
+// now, when not nil, says for each whether it is current.
+func stagedTargets(loc Locale, cat *metrics.Catalogue, ls []ingest.TargetLine, now func(ingest.TargetLine) string) []stagedTarget {
+	out := make([]stagedTarget, 0, len(ls))
+	for _, l := range ls {
+		st := stagedTarget{Area: l.AreaName, AreaSlug: l.Area, Locator: l.Locator, targetView: targetViewOf(loc, cat, l.Target())}
+		if now != nil {
+			st.Now = now(l)
+		}
+		out = append(out, st)
+	}
+	return out
 }
 
 type statusTab struct {
@@ -75,7 +102,14 @@ func (s *Server) renderPreview(c echo.Context, p *ingest.Pending, errMsg string,
 		return err
 	}
 	d.Progress = pv
-	if p.State == ingest.StateReady {
+	if p.State == ingest.StateReady && p.Targets != nil {
+		_, cat, err := s.catalogue(c)
+		if err != nil {
+			return err
+		}
+		loc := s.locale(c)
+		d.Targets, d.Replaces = stagedTargets(loc, cat, p.Targets.Targets, nil), stagedTargets(loc, cat, p.Targets.Replaces, nil)
+	} else if p.State == ingest.StateReady {
 		if !slices.Contains(ingest.Statuses, d.Status) {
 			d.Status = ""
 		}

@@ -20,6 +20,9 @@ type uploadRecordPage struct {
 	Pager   *pager
 	Done    string
 	Error   string
+	// Targets and Replaced are the targets the upload brought and those
+	// it replaced, for an upload of a targets file.
+	Targets, Replaced []stagedTarget
 }
 
 // uploadID reads an upload's number from the URL, or the key of the
@@ -55,6 +58,29 @@ func (s *Server) showUploadRecord(c echo.Context, id int64, errMsg string, code 
 		return err
 	}
 	d.Pages = (d.Total + previewPageSize - 1) / previewPageSize
+	brought, replaced, err := ingest.UploadTargets(ctx, s.store, id)
+	if err != nil {
+		return err
+	}
+	if len(brought)+len(replaced) > 0 {
+		_, cat, err := s.catalogue(c)
+		if err != nil {
+			return err
+		}
+		loc := s.locale(c)
+		d.Targets = stagedTargets(loc, cat, brought, func(l ingest.TargetLine) string {
+			if l.Retired {
+				return loc.T("upload.record.target_retired")
+			}
+			return loc.T("upload.record.current")
+		})
+		d.Replaced = stagedTargets(loc, cat, replaced, func(l ingest.TargetLine) string {
+			if l.Retired {
+				return loc.T("upload.record.replaced_by") + " #" + strconv.FormatInt(id, 10)
+			}
+			return loc.T("upload.record.target_back")
+		})
+	}
 	v := s.view(c, "upload_record")
 	v.Title = v.Loc.T("upload.record.page_title", "ID", id)
 	d.Pager = pageLinks(d.Page, d.Pages, "?page=", "", v.Loc.T("upload.page_values", "Page", d.Page, "Pages", d.Pages, "Total", d.Total))

@@ -361,6 +361,7 @@ func limitList(xs []string, n int) []string {
 type xlsxSource struct {
 	f         *excelize.File
 	rows      *excelize.Rows
+	fast      *fastSheet // the sheet's rows read from its XML, when it can be
 	sheet     string
 	row       int
 	totalRows int
@@ -368,7 +369,30 @@ type xlsxSource struct {
 	shared bool
 }
 
+// newXLSXSource opens a sheet's rows: read from its XML (fastSheet)
+// when excelize holds it in memory, else with excelize's Rows.
+func newXLSXSource(f *excelize.File, sheet string, shared bool) (*xlsxSource, error) {
+	xs := &xlsxSource{f: f, sheet: sheet, shared: shared}
+	if xs.fast = openFastSheet(f, sheet); xs.fast != nil {
+		return xs, nil
+	}
+	rows, err := f.Rows(sheet)
+	if err != nil {
+		return nil, err
+	}
+	xs.rows = rows
+	return xs, nil
+}
+
 func (s *xlsxSource) Next() (int, []string, error) {
+	if s.fast != nil {
+		n, cols, ok := s.fast.Next()
+		if !ok {
+			return 0, nil, io.EOF
+		}
+		s.row = n
+		return n, cols, nil
+	}
 	if s.rows.Next() {
 		s.row++
 		cols, err := s.rows.Columns(excelize.Options{RawCellValue: true})
@@ -434,12 +458,11 @@ func openXLSX(path string, lim Limits) (src *xlsxSource, h header, err error) {
 		f.Close()
 		return nil, header{}, fileErr("xlsx_no_sheet", fileXLSXNoSheet.With(), fileHintXLSXNoSheet.With())
 	}
-	rows, err := f.Rows(sheet)
+	src, err = newXLSXSource(f, sheet, false)
 	if err != nil {
 		f.Close()
 		return nil, header{}, fileErr("xlsx_damaged", fileXLSXSheetDamaged.With(sheet), fileHintSaveAs.With())
 	}
-	src = &xlsxSource{f: f, rows: rows, sheet: sheet}
 	// Progress through a workbook is counted in rows: the sheet's
 	// dimension says how many there are.
 	if dim, err := f.GetSheetDimension(sheet); err == nil {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
@@ -116,6 +117,7 @@ type foldedArea struct {
 	a        *metrics.Area
 	names    []string
 	stripped []string
+	runes    []int // each name's length in runes
 }
 
 type areaPick struct {
@@ -679,6 +681,7 @@ func (m *profileMapper) propose(sa *SkippedArea) *AliasProposal {
 				if an := metrics.Fold(n); an != "" {
 					fa.names = append(fa.names, an)
 					fa.stripped = append(fa.stripped, stripGeneric(an))
+					fa.runes = append(fa.runes, utf8.RuneCountInString(an))
 				}
 			}
 			m.folded = append(m.folded, fa)
@@ -686,6 +689,7 @@ func (m *profileMapper) propose(sa *SkippedArea) *AliasProposal {
 	}
 	var best *metrics.Area
 	bestD := 99
+	fr := utf8.RuneCountInString(f)
 	for _, fa := range m.folded {
 		a := fa.a
 		if iso != "" && a.CountryISO3 != iso {
@@ -696,11 +700,12 @@ func (m *profileMapper) propose(sa *SkippedArea) *AliasProposal {
 			switch {
 			case sf != "" && sf == fa.stripped[k]:
 				d = 0
-			case len([]rune(f)) >= 5:
+			case fr >= 5 && fr-fa.runes[k] <= 2 && fa.runes[k]-fr <= 2:
 				// one slip ("Suweon"), or two in a long name that starts
-				// the same way
+				// the same way (names whose lengths differ by more than two
+				// are further apart than that, and are not compared)
 				d = levenshtein(f, an)
-				if d > 2 || d == 2 && (len([]rune(f)) < 10 || []rune(f)[0] != []rune(an)[0]) {
+				if d > 2 || d == 2 && (fr < 10 || []rune(f)[0] != []rune(an)[0]) {
 					d = 99
 				}
 			}

@@ -221,11 +221,10 @@ func (ps *profileSource) NextSheet() (bool, *FileError, error) {
 	}
 	sheet := ps.read[ps.next]
 	ps.next++
-	rows, err := ps.xf.Rows(sheet)
+	xs, err := newXLSXSource(ps.xf, sheet, true)
 	if err != nil {
 		return false, fileErr("xlsx_damaged", fileXLSXSheetDamaged.With(sheet), fileHintSaveAs.With()), nil
 	}
-	xs := &xlsxSource{f: ps.xf, rows: rows, sheet: sheet, shared: true}
 	if dim, err := ps.xf.GetSheetDimension(sheet); err == nil {
 		if _, last, ok := strings.Cut(dim, ":"); ok {
 			if _, r, err := excelize.CellNameToCoordinates(last); err == nil {

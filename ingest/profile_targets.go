@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/twinmetrics/twinmetrics/data"
-	"github.com/twinmetrics/twinmetrics/locale"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -74,11 +74,6 @@ type TargetFields struct {
 	// {_sheet} its sheet.
 	Locator string `json:"locator,omitempty"`
 }
-
-var (
-	fileTargetsFile     = locale.Define("upload.file.targets_file", "Profile")
-	fileHintTargetsFile = locale.Define("upload.file_hint.targets_file", "File")
-)
 
 var actorTypes = map[string]bool{"city": true, "region": true, "country": true}
 
@@ -162,6 +157,14 @@ var templateRe = regexp.MustCompile(`\{([^{}]+)\}`)
 // ReadTargetsWith reads a file with a targets profile. It reports
 // ErrNotTargets when the file's header is not the profile's.
 func ReadTargetsWith(p *Profile, path, format string) ([]TargetRow, error) {
+	return readTargetsWith(p, path, format)
+}
+
+// readTargetsWith reads a file with a targets profile. A row whose
+// report year, or one of whose numbers or years, is printed but cannot
+// be read comes back with its problems and no target: it is rejected,
+// never stored with the number left out.
+func readTargetsWith(p *Profile, path, format string) ([]TargetRow, error) {
 	var read int64
 	ps, ferr, err := openForProfile(path, format, p, DefaultLimits, &read)
 	if err != nil {
@@ -182,6 +185,13 @@ func ReadTargetsWith(p *Profile, path, format string) ([]TargetRow, error) {
 		return i
 	}
 	get := func(fields []string, c Column) string { return cell(fields, col(c)) }
+	// columnName is a column's name as the file prints it.
+	columnName := func(c Column) string {
+		if i := col(c); i >= 0 && i < len(ps.header.names) {
+			return ps.header.names[i]
+		}
+		return strings.Join(c, " / ")
+	}
 	fill := func(tmpl string, line int, fields []string) string {
 		return templateRe.ReplaceAllStringFunc(tmpl, func(m string) string {
 			name := m[1 : len(m)-1]
@@ -237,14 +247,6 @@ rows:
 				continue // not an area (a company)
 			}
 		}
-		var ry int
-		if t.ReportYear.Constant != 0 {
-			ry = t.ReportYear.Constant
-		} else if y, ok := parseYearAs(get(fields, t.ReportYear.Column), &t.ReportYear); ok {
-			ry = y
-		} else {
-			continue
-		}
 		var names []string
 		if p.Area.OrganisationColumn != nil {
 			names = append(names, printed(get(fields, p.Area.OrganisationColumn)))
@@ -254,6 +256,30 @@ rows:
 		}
 		names = withParenthesised(nonEmpty(names...))
 		country := printed(get(fields, p.Area.CountryColumn))
+		row := TargetRow{Names: names, SourceCode: p.Source.Code, Line: line, Sheet: ps.sheet}
+		switch actor {
+		case "city":
+			row.ActorType = "City"
+		case "region":
+			row.ActorType = "Region"
+		case "country":
+			row.ActorType = "Country"
+		}
+		if len(country) == 3 && strings.ToUpper(country) == country {
+			row.Country = country
+		}
+		var ry int
+		if t.ReportYear.Constant != 0 {
+			ry = t.ReportYear.Constant
+		} else if y, ok := parseYearAs(get(fields, t.ReportYear.Column), &t.ReportYear); ok {
+			ry = y
+		} else {
+			if v := printed(get(fields, t.ReportYear.Column)); v != "" {
+				row.Problems = append(row.Problems, *problem(columnName(t.ReportYear.Column), v, probNotAYear.With(v), hintNotAYear.With()))
+				out = append(out, row)
+			}
+			continue
+		}
 		for _, f := range t.Each {
 			kindText := printed(get(fields, f.Kind))
 			kind := f.KindConstant
@@ -272,37 +298,50 @@ rows:
 				bounds = append(bounds, printed(get(fields, b)))
 			}
 			tg.Boundary = strings.Join(nonEmpty(bounds...), "; ")
+			tr := row
 			if kind != metrics.TargetNone {
-				tg.BaseYear = year(get(fields, f.BaseYear))
+				// A number or year printed but unreadable is a problem of
+				// the row, named with its column and text.
+				var probs []Problem
+				num := func(c Column) sql.NullFloat64 {
+					v := number(get(fields, c))
+					if txt := printed(get(fields, c)); !v.Valid && txt != "" {
+						probs = append(probs, *problem(columnName(c), txt, probNotANumber.With(txt), hintNotANumber.With()))
+					}
+					return v
+				}
+				yr := func(c Column) sql.NullInt64 {
+					v := year(get(fields, c))
+					if txt := printed(get(fields, c)); !v.Valid && txt != "" {
+						probs = append(probs, *problem(columnName(c), txt, probNotAYear.With(txt), hintNotAYear.With()))
+					}
+					return v
+				}
+				tg.BaseYear = yr(f.BaseYear)
 				tg.BaseValueAsPrinted = printed(get(fields, f.BaseValue))
 				tg.BaseValue = number(tg.BaseValueAsPrinted)
-				tg.Percent = number(get(fields, f.Percent))
-				tg.TargetYear = year(get(fields, f.TargetYear))
+				tg.Percent = num(f.Percent)
+				tg.TargetYear = yr(f.TargetYear)
 				tg.LevelAsPrinted = printed(get(fields, f.Level))
 				tg.Level = number(tg.LevelAsPrinted)
 				tg.BAUValue = number(get(fields, f.BAUValue))
 				tg.IntensityUnit = printed(get(fields, f.IntensityUnit))
-				tg.AchievedPercent = number(get(fields, f.Achieved))
-				tg.YearSet = year(get(fields, f.YearSet))
+				tg.AchievedPercent = num(f.Achieved)
+				tg.YearSet = yr(f.YearSet)
 				tg.StatusAsPrinted = printed(get(fields, f.Status))
 				tg.Status = targetStatus(tg.StatusAsPrinted)
 				tg.StatusYear = year(get(fields, f.StatusYear))
+				if len(probs) > 0 {
+					tr.Problems = probs
+					tr.Target = tg
+					out = append(out, tr)
+					continue
+				}
 				if !tg.BaseYear.Valid && !tg.Percent.Valid && !tg.TargetYear.Valid && !tg.Level.Valid {
 					continue // a kind with nothing else printed
 				}
 			}
-			tr := TargetRow{Names: names, SourceCode: p.Source.Code, Target: tg}
-			switch actor {
-			case "city":
-				tr.ActorType = "City"
-			case "region":
-				tr.ActorType = "Region"
-			case "country":
-				tr.ActorType = "Country"
-			}
-			if len(country) == 3 && strings.ToUpper(country) == country {
-				tr.Country = country
-			}
+			tr.Target = tg
 			out = append(out, tr)
 		}
 	}
@@ -347,7 +386,7 @@ func readTargetsProfiles(name string, b []byte) (TargetProfile, []TargetRow, err
 		if p.Read.Format != format {
 			continue
 		}
-		rows, err := ReadTargetsWith(p, path, format)
+		rows, err := readTargetsWith(p, path, format)
 		if errors.Is(err, ErrNotTargets) {
 			continue
 		}

@@ -83,6 +83,9 @@ func (u *Uploader) Publish(ctx context.Context, key string, user metrics.User, o
 
 // publish writes the upload in one transaction and returns its id.
 func (u *Uploader) publish(ctx context.Context, p *Pending, user metrics.User, opt PublishOptions) (int64, error) {
+	if p.Targets != nil {
+		return u.publishPendingTargets(ctx, p, user)
+	}
 	key := p.Key
 	// The staged rows go in with INSERT … SELECT from the preview's file,
 	// attached to the writer connection for the length of the
@@ -294,10 +297,15 @@ func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user metrics.Us
 		When   string `db:"published_at"`
 		Values int    `db:"n"`
 	}
+	// Values and targets alike: a later upload that replaced a target
+	// of this one must be rolled back first.
 	if err := tx.SelectContext(ctx, &later, `SELECT l.id, l.file_name, l.uploaded_by, COALESCE(l.published_at, '') AS published_at, COUNT(*) AS n
-		FROM observations o JOIN uploads l ON l.id = o.retired_by
-		WHERE o.upload_id = ? AND o.retired_by <> ? AND l.status = 'published'
-		GROUP BY l.id ORDER BY l.id`, uploadID, uploadID); err != nil {
+		FROM (SELECT o.retired_by AS by_id FROM observations o WHERE o.upload_id = ? AND o.retired_by <> ?
+		      UNION ALL
+		      SELECT t.retired_by FROM targets t WHERE t.upload_id = ? AND t.retired_by <> ?) r
+		JOIN uploads l ON l.id = r.by_id
+		WHERE l.status = 'published'
+		GROUP BY l.id, l.file_name, l.uploaded_by, l.published_at ORDER BY l.id`, uploadID, uploadID, uploadID, uploadID); err != nil {
 		return err
 	}
 	if len(later) > 0 {

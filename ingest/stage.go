@@ -90,6 +90,11 @@ type Pending struct {
 	DiscardedBy string  `json:"discarded_by,omitempty"`
 	DiscardedAt string  `json:"discarded_at,omitempty"`
 	Events      []Event `json:"events,omitempty"`
+	// Targets is the preview of a file of climate targets (a profile
+	// of output "targets" read it): what publishing would add and
+	// replace, and every problem. Counts.New and Counts.Rejected count
+	// its targets.
+	Targets *TargetsPreview `json:"targets,omitempty"`
 }
 
 // Where names a row's place in the file: "line 12" of a CSV file or
@@ -534,7 +539,7 @@ func (u *Uploader) check(ctx context.Context, key, by string, pr *Progress) (p *
 	defer func() { <-u.sem }()
 	p, err = u.move(key, "check", StateValidating, func(p *Pending) {
 		p.FileError, p.Counts, p.NewSources, p.Failure, p.CheckToken = nil, Counts{}, nil, nil, token
-		p.ReadAs, p.Skips = nil, nil
+		p.ReadAs, p.Skips, p.Targets = nil, nil, nil
 		u.record(p, "checked", by, "")
 	})
 	if err != nil {
@@ -544,13 +549,16 @@ func (u *Uploader) check(ctx context.Context, key, by string, pr *Progress) (p *
 	pr.Phase.Store("checking")
 	pr.Total.Store(p.Size)
 	err = u.stage(ctx, p, pr)
+	if tf := (*targetsFile)(nil); errors.As(err, &tf) {
+		err = u.stageTargets(ctx, p, tf.profile)
+	}
 	var ferr *FileError
 	if err != nil && !errors.As(err, &ferr) {
 		return p, err
 	}
 	q, kept, err := u.settle(key, StateValidating, token, func(q *Pending) {
 		q.Format, q.DataVersion, q.Counts, q.NewSources = p.Format, p.DataVersion, p.Counts, p.NewSources
-		q.ReadAs, q.Skips = p.ReadAs, p.Skips
+		q.ReadAs, q.Skips, q.Targets = p.ReadAs, p.Skips, p.Targets
 		q.FileError = ferr
 		q.State = StateReady
 		if ferr != nil {
@@ -600,10 +608,15 @@ func (u *Uploader) pickProfile(ctx context.Context, p *Pending, path, format str
 	if err != nil {
 		return nil, err
 	}
+	// A targets file goes to the targets path (targets_pending.go): the
+	// error carries its profile there.
 	if p.Profile != "" {
 		pr, err := u.namedProfile(ctx, p.Profile, ps)
+		if pr == nil && err == nil {
+			pr, err = shippedTargetProfile(p.Profile)
+		}
 		if pr != nil && pr.Output == OutputTargets {
-			return nil, fileErr("targets_file", fileTargetsFile.With(pr.Title), fileHintTargetsFile.With(p.FileName))
+			return nil, &targetsFile{pr}
 		}
 		if err != nil || pr != nil {
 			return pr, err
@@ -613,13 +626,12 @@ func (u *Uploader) pickProfile(ctx context.Context, p *Pending, path, format str
 	pr, err := DetectProfile(path, format, ps, u.limits)
 	if pr != nil && pr.Output == OutputTargets {
 		// The stored profiles include the targets profiles.
-		return nil, fileErr("targets_file", fileTargetsFile.With(pr.Title), fileHintTargetsFile.With(p.FileName))
+		return nil, &targetsFile{pr}
 	}
 	if pr == nil && err == nil {
-		// A targets file is published by its own path (profile_targets.go).
 		if tps, terr := ShippedTargetProfiles(); terr == nil {
 			if tp, _ := DetectProfile(path, format, tps, u.limits); tp != nil {
-				return nil, fileErr("targets_file", fileTargetsFile.With(tp.Title), fileHintTargetsFile.With(p.FileName))
+				return nil, &targetsFile{tp}
 			}
 		}
 	}
@@ -1089,7 +1101,8 @@ func (u *Uploader) Rows(ctx context.Context, key, status string, warnOnly bool, 
 	if err != nil {
 		return nil, 0, err
 	}
-	if p.State != StateReady {
+	if p.State != StateReady || p.Targets != nil {
+		// a targets file has no value rows: its preview is p.Targets
 		return nil, 0, nil
 	}
 	sdb, err := openStage(u.path(key, "stage.db"), false)

@@ -19,6 +19,11 @@ type TargetRow struct {
 	ActorType  string   // "City", "Region", "Country" (Net Zero Tracker)
 	SourceCode string
 	Target     metrics.Target
+	// Line and Sheet place the row in the file; Problems, when there
+	// are any, reject it: its target is not published.
+	Line     int
+	Sheet    string
+	Problems []Problem
 }
 
 // TargetProfile names a publisher layout of targets that ReadTargets

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,7 +16,6 @@ import (
 
 	"github.com/twinmetrics/twinmetrics/ingest"
 	"github.com/twinmetrics/twinmetrics/internal/testapp"
-	"github.com/twinmetrics/twinmetrics/locale"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -247,6 +248,56 @@ func TestPublishTargetsAndRollBack(t *testing.T) {
 	}
 }
 
+// TestRollbackOfTargetsUnderLaterUpload: when a later upload replaced
+// the targets of an earlier one, rolling back the earlier is refused,
+// naming the later; rolled back newest first, both restore the seed's
+// targets.
+func TestRollbackOfTargetsUnderLaterUpload(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	ctx := context.Background()
+	b, err := os.ReadFile(filepath.Join(rawDir(t), targetFiles[3]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, err := app.Store.AddUser(ctx, "targets@example.org", metrics.RoleEditor, "a long enough password", testapp.Fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, _ := app.Store.Catalogue(ctx)
+	milan, _ := cat.Area("milan")
+	seeded, _ := app.Store.TargetsFor(ctx, milan.ID)
+	first, err := ingest.PublishTargets(ctx, app.Store, user, "2021_targets.csv", b, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := ingest.PublishTargets(ctx, app.Store, user, "2021_targets_again.csv", b, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = app.Uploads.Rollback(ctx, first.UploadID, user)
+	var re *ingest.RefusedError
+	if !errors.As(err, &re) || !strings.Contains(re.Error(), fmt.Sprintf("#%d (2021_targets_again.csv", second.UploadID)) {
+		t.Fatalf("rolling back the first upload under the second: %v", err)
+	}
+	for _, id := range []int64{second.UploadID, first.UploadID} {
+		if err := app.Uploads.Rollback(ctx, id, user); err != nil {
+			t.Fatalf("rollback of %d: %v", id, err)
+		}
+	}
+	back, _ := app.Store.TargetsFor(ctx, milan.ID)
+	if fmt.Sprint(targetIDs(back)) != fmt.Sprint(targetIDs(seeded)) {
+		t.Errorf("after both rollbacks Milan's targets are %v, the seed's %v", targetIDs(back), targetIDs(seeded))
+	}
+}
+
+func targetIDs(ts []metrics.Target) []int64 {
+	var out []int64
+	for _, t := range ts {
+		out = append(out, t.ID)
+	}
+	return out
+}
+
 func sourceID(cat *metrics.Catalogue, code string) int64 {
 	for _, s := range cat.Sources {
 		if s.Code == code {
@@ -299,23 +350,54 @@ func TestTargetsProfileErrorsNameTheKey(t *testing.T) {
 	}
 }
 
-// TestUploadOfTargetsFileSaysHowToPublishIt: the upload page tells staff
-// that the Net Zero Tracker workbook is a targets file and how to
-// publish it, instead of listing missing template columns.
-func TestUploadOfTargetsFileSaysHowToPublishIt(t *testing.T) {
+// TestUploadOfTargetsFileIsPreviewedAsTargets: an uploaded Net Zero
+// Tracker workbook is recognised as a targets file and checked as one:
+// the preview holds the targets of our areas it would add (Hanoi's net
+// zero by 2050 among them) and the current ones of the same source it
+// would replace, with nothing changed yet.
+func TestUploadOfTargetsFileIsPreviewedAsTargets(t *testing.T) {
 	app := testapp.New(t, testapp.Options{})
 	b, err := os.ReadFile(filepath.Join(rawDir(t), targetFiles[0]))
 	if err != nil {
 		t.Fatal(err)
 	}
+	before, err := app.Store.Targets(context.Background(), metrics.TargetFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	p := checkBytes(t, app, "snapshot_2022-12-20_13-07-14.xlsx", b)
-	if p.FileError == nil || p.FileError.Code != "targets_file" {
-		t.Fatalf("file error %+v", p.FileError)
+	if p.FileError != nil || p.Targets == nil || p.State != ingest.StateReady {
+		t.Fatalf("state %s, file error %+v, targets %v", p.State, p.FileError, p.Targets != nil)
 	}
-	if msg := locale.English(p.FileError.Message); !strings.Contains(msg, "Net Zero Tracker snapshot of 2022-12-20 (targets)") {
-		t.Errorf("message %q", msg)
+	if p.ReadAs == nil || p.ReadAs.Profile != string(ingest.ProfileNetZeroTracker) || !p.ReadAs.Detected {
+		t.Errorf("read as %+v", p.ReadAs)
 	}
-	if hint := locale.English(p.FileError.Hint); !strings.Contains(hint, "twinmetrics import snapshot_2022-12-20_13-07-14.xlsx") {
-		t.Errorf("hint %q", hint)
+	if p.Counts.New != len(p.Targets.Targets) || p.Counts.New == 0 || p.Counts.Rejected != 0 || p.Targets.Unmatched == 0 {
+		t.Errorf("counts %+v for %d targets, %d unmatched", p.Counts, len(p.Targets.Targets), p.Targets.Unmatched)
+	}
+	found := false
+	for _, l := range p.Targets.Targets {
+		tg := l.Target()
+		found = found || l.Area == "hanoi" && tg.Kind == metrics.TargetNetZero && tg.TargetYear.Int64 == 2050 && tg.Status == "policy"
+	}
+	if !found {
+		t.Errorf("Hanoi's net zero by 2050 is not among the targets: %+v", p.Targets.Targets)
+	}
+	cat, err := app.Store.Catalogue(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	nzt := 0
+	for _, tg := range before {
+		if src := cat.Source(tg.SourceID); src != nil && src.Code == "net_zero_tracker_2022" {
+			nzt++
+		}
+	}
+	if len(p.Targets.Replaces) == 0 || len(p.Targets.Replaces) > nzt {
+		t.Errorf("%d targets replaced, of %d current from the tracker", len(p.Targets.Replaces), nzt)
+	}
+	after, _ := app.Store.Targets(context.Background(), metrics.TargetFilter{})
+	if len(after) != len(before) {
+		t.Errorf("the check changed the targets: %d, %d before", len(after), len(before))
 	}
 }

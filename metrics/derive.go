@@ -179,6 +179,10 @@ func (ws writeStmts) close() {
 	}
 }
 
+// refreshAllFloor is the number of touched cells below which a change
+// is always refreshed cell by cell.
+const refreshAllFloor = 100
+
 // RefreshCells brings everything kept at write time up to date for the
 // cells a change touched, inside the caller's transaction: the derived
 // values computed from them (a numerator's cell, and the cells within
@@ -191,9 +195,11 @@ func RefreshCells(ctx context.Context, tx *sqlx.Tx, base Cells) (int, error) {
 		return 0, nil
 	}
 	// A change that touches a large share of the table (a first big
-	// import) is cheaper done in a few passes over all of it: about ten
-	// times cheaper per value than one cell at a time.
-	if len(base) > 10000 {
+	// import, or each raw file of a seed on a fresh database) is cheaper
+	// done in a few passes over all of it: about ten times cheaper per
+	// value than one cell at a time. A change of a few cells stays on the
+	// per-cell path whatever the table's size.
+	if len(base) > refreshAllFloor {
 		var total int
 		if err := tx.GetContext(ctx, &total, `SELECT COALESCE(SUM(s.n_values), 0) FROM series_stats s`); err != nil {
 			return 0, err

@@ -60,6 +60,7 @@ type queries struct {
 	GetImportProfile         *sqlx.Stmt
 	GetImportProfileByName   *sqlx.Stmt
 	ListImportProfileChanges *sqlx.Stmt
+	ListUploadTargets        *sqlx.Stmt
 }
 
 func prepareQueries(ctx context.Context, db *sqlx.DB) (*queries, error) {

@@ -147,6 +147,22 @@ func (s *Store) Targets(ctx context.Context, f TargetFilter) ([]Target, error) {
 	return ts, nil
 }
 
+// UploadTarget is a target with the upload that retired it, if any.
+type UploadTarget struct {
+	Target
+	RetiredBy sql.NullInt64 `db:"retired_by"`
+}
+
+// UploadTargets lists the targets an upload brought, current or not,
+// and those it retired.
+func (s *Store) UploadTargets(ctx context.Context, uploadID int64) ([]UploadTarget, error) {
+	var ts []UploadTarget
+	if err := s.q.ListUploadTargets.SelectContext(ctx, &ts, uploadID, uploadID); err != nil {
+		return nil, fmt.Errorf("list upload targets: %w", err)
+	}
+	return ts, nil
+}
+
 // TargetsFor lists the current targets of an area.
 func (s *Store) TargetsFor(ctx context.Context, areaIDs ...int64) ([]Target, error) {
 	return s.Targets(ctx, TargetFilter{AreaIDs: areaIDs})

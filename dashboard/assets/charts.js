@@ -83,6 +83,31 @@
     });
   }
 
+  // fitLegend makes room for a legend that wraps instead of paging (type
+  // "plain" at the bottom: the long names of the targets' straight
+  // paths). It counts the lines the names take at the chart's width and
+  // makes the chart and its grid's bottom margin taller by as many lines.
+  function fitLegend(option, el) {
+    var legend = asList(option.legend)[0];
+    if (!legend || legend.type !== 'plain' || legend.bottom == null) return;
+    var names = asList(option.series).map(function (s) { return s && s.name; }).filter(Boolean);
+    var ctx = document.createElement('canvas').getContext('2d');
+    if (names.length === 0 || !ctx) return;
+    ctx.font = '12px ' + window.getComputedStyle(el).fontFamily;
+    var width = (el.clientWidth || 600) - 10; // the legend's padding
+    var lines = 1, x = 0;
+    names.forEach(function (n) {
+      var w = 25 + 5 + ctx.measureText(String(n)).width + 10; // icon, gap, text, item gap
+      if (x > 0 && x + w > width) { lines++; x = 0; }
+      x += w;
+    });
+    if (lines === 1) return;
+    var extra = (lines - 1) * 22;
+    var grid = asList(option.grid)[0];
+    if (grid) grid.bottom = (parseInt(grid.bottom, 10) || 60) + extra;
+    el.style.height = (el.clientHeight + extra) + 'px';
+  }
+
   function escapeHTML(s) {
     return String(s).replace(/[&<>"']/g, function (c) {
       return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
@@ -240,6 +265,7 @@
       try {
         localise(option);
         wrapCategories(option, el);
+        fitLegend(option, el);
         if (reduceMotion && option.animation == null) option.animation = false;
         if (option.textStyle == null) {
           option.textStyle = { fontFamily: window.getComputedStyle(el).fontFamily };
