@@ -168,12 +168,10 @@ func (u *Uploader) Discard(key string, user metrics.User) error {
 	if err != nil {
 		return err
 	}
-	for _, name := range []string{"original", "stage.db"} {
-		if err := os.Remove(u.path(p.Key, name)); err != nil && !os.IsNotExist(err) {
-			return err
-		}
+	if err := os.Remove(u.path(p.Key, "original")); err != nil && !os.IsNotExist(err) {
+		return err
 	}
-	return nil
+	return u.stager.remove(context.Background(), p.Key)
 }
 
 // PruneResult says what Prune removed.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/twinmetrics/twinmetrics/dashboard"
 	"github.com/twinmetrics/twinmetrics/data"
+	"github.com/twinmetrics/twinmetrics/internal/testdb"
 	"github.com/twinmetrics/twinmetrics/metrics"
 	"github.com/twinmetrics/twinmetrics/templates"
 )
@@ -65,6 +66,18 @@ func SeedCopy(t testing.TB) fstest.MapFS {
 	return m
 }
 
+// seedProfiles stores the shipped import profiles as the seed stores
+// them: the uploader reads files with the approved profiles of the
+// database.
+func seedProfiles(ctx context.Context, s *metrics.Store) error {
+	shipped, err := ingest.ShippedProfileRecords(data.Profiles, "profiles")
+	if err != nil {
+		return err
+	}
+	_, err = s.SeedImportProfiles(ctx, shipped, Fixed)
+	return err
+}
+
 // Fixed is the clock tests run under.
 var Fixed = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
@@ -73,36 +86,47 @@ func New(t testing.TB, o Options) *App {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := metrics.Open(ctx, filepath.Join(dir, "twinmetrics.db"))
-	if err != nil {
-		t.Fatal(err)
+	// The database: on PostgreSQL (TWINMETRICS_TEST_PG) a clone of one
+	// seeded template; a test with a seed of its own seeds its clone of a
+	// migrated one.
+	level, seed := "app", fs.FS(nil)
+	switch {
+	case o.NoSeed:
+		level = "app_empty"
+	case o.Seed != nil:
+		level, seed = "app_migrated", o.Seed
 	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := testdb.Open(t, level, func(ctx context.Context, db *metrics.DB) error {
+		if _, err := db.Migrate(ctx); err != nil {
+			return err
+		}
+		if level == "app_migrated" {
+			return nil
+		}
+		s, err := metrics.NewStore(ctx, db)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		if level == "app" {
+			if _, err := s.Seed(ctx, data.Files); err != nil {
+				return err
+			}
+		}
+		return seedProfiles(ctx, s)
+	})
 	store, err := metrics.NewStore(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(store.Close)
-	if !o.NoSeed {
-		seed := o.Seed
-		if seed == nil {
-			seed = data.Files
-		}
+	if seed != nil {
 		if _, err := store.Seed(ctx, seed); err != nil {
 			t.Fatal(err)
 		}
-	}
-	// The shipped import profiles, stored as the seed stores them: the
-	// uploader reads files with the approved profiles of the database.
-	shipped, err := ingest.ShippedProfileRecords(data.Profiles, "profiles")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.SeedImportProfiles(ctx, shipped, Fixed); err != nil {
-		t.Fatal(err)
+		if err := seedProfiles(ctx, store); err != nil {
+			t.Fatal(err)
+		}
 	}
 	lim := o.Limits
 	if lim.MaxBytes == 0 {
