@@ -46,6 +46,9 @@ type Options struct {
 	Limits ingest.Limits
 	// Templates replace the embedded page templates (nil: the real ones).
 	Templates fs.FS
+	// Engine forces a database engine: "sqlite", or "postgres" (skipped
+	// unless TWINMETRICS_TEST_PG is set); "" follows TWINMETRICS_TEST_PG.
+	Engine string
 }
 
 // SeedCopy returns the real seed files as a map a test may change.
@@ -96,7 +99,14 @@ func New(t testing.TB, o Options) *App {
 	case o.Seed != nil:
 		level, seed = "app_migrated", o.Seed
 	}
-	db := testdb.Open(t, level, func(ctx context.Context, db *metrics.DB) error {
+	pg := testdb.PG()
+	switch o.Engine {
+	case "sqlite":
+		pg = false
+	case "postgres":
+		pg = true
+	}
+	db := testdb.OpenOn(t, pg, level, func(ctx context.Context, db *metrics.DB) error {
 		if _, err := db.Migrate(ctx); err != nil {
 			return err
 		}
