@@ -223,6 +223,9 @@ func (u *Uploader) Prune(ctx context.Context, retention time.Duration) (PruneRes
 			u.record(p, "expired", "twinmetrics", fmt.Sprintf("untouched since %s", last.UTC().Format(time.RFC3339)))
 		}
 		err = os.RemoveAll(dir)
+		if err == nil {
+			err = u.stager.remove(ctx, e.Name()) // on PostgreSQL, rows outside the folder
+		}
 		u.stateMu.Unlock()
 		if err != nil {
 			return res, err
