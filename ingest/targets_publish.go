@@ -130,7 +130,7 @@ type targetsUpload struct {
 // refuses the publication.
 func publishTargets(ctx context.Context, s *metrics.Store, user metrics.User, up targetsUpload, now time.Time,
 	res TargetsResult, rows []TargetRow, ts []metrics.Target, areas map[int64]bool, srcID map[string]int64, dataVersion int64) (TargetsResult, error) {
-	tx, err := s.DB().W.BeginTxx(ctx, nil)
+	tx, err := s.DB().BeginWrite(ctx)
 	if err != nil {
 		return res, err
 	}
