@@ -18,23 +18,32 @@ const (
 	maxLimit     = 10000
 )
 
-// The cursor is the last id of the previous page, made opaque so that
+// The cursor is the last id of the previous page (observations) or the
+// position of the next page's first item (areas), made opaque so that
 // clients pass it back rather than build it.
-func encodeCursor(id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("after:" + strconv.FormatInt(id, 10)))
+func encodeCursor(id int64) string { return encodeMark("after:", id) }
+
+func decodeCursor(s string) (int64, bool) { return decodeMark("after:", s) }
+
+func encodeOffset(n int64) string { return encodeMark("from:", n) }
+
+func decodeOffset(s string) (int64, bool) { return decodeMark("from:", s) }
+
+func encodeMark(prefix string, n int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(prefix + strconv.FormatInt(n, 10)))
 }
 
-func decodeCursor(s string) (int64, bool) {
+func decodeMark(prefix, s string) (int64, bool) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return 0, false
 	}
-	v, ok := strings.CutPrefix(string(b), "after:")
+	v, ok := strings.CutPrefix(string(b), prefix)
 	if !ok {
 		return 0, false
 	}
-	id, err := strconv.ParseInt(v, 10, 64)
-	return id, err == nil && id >= 0
+	n, err := strconv.ParseInt(v, 10, 64)
+	return n, err == nil && n >= 0
 }
 
 // wantsCSV reads format=csv|json, else the Accept header, weighing its
