@@ -62,20 +62,28 @@ var writePathSQL = map[string]string{
 		(area_id, indicator_id, year, value, value_as_given, unit_as_given, flags, note, numerator_id, denominator_id,
 		 numerator_source_id, denominator_source_id)
 		VALUES (:area, :indicator, :year, :value, '', '', :flags, :note, :numerator, :denominator, :numerator_source, :denominator_source)`,
-	// Sets the choice in a cell: hidden on every current value but the one
-	// the headline rule shows and those without a number (rows already
-	// right are left alone, so a cell of one value is only read).
+	// Sets the choice in every dated cell of a series: hidden on every
+	// current value but the one the headline rule shows and those without
+	// a number (rows already right are left alone, so a series of one
+	// value a year is only read). One statement a series, not one a cell:
+	// a change touches its series' years together.
 	"mark shown": `UPDATE observations SET hidden = 1 - hidden
-		WHERE area_id = :area AND indicator_id = :indicator AND year = :year AND retired_by IS NULL
-		  AND hidden <> CASE WHEN value IS NULL OR id = (
-		      SELECT o.id FROM observations o
-		      LEFT JOIN sources s ON s.id = o.source_id
-		      LEFT JOIN observations n ON n.id = o.numerator_id
-		      LEFT JOIN sources ns ON ns.id = n.source_id
-		      WHERE o.area_id = :area AND o.indicator_id = :indicator AND o.year = :year
-		        AND o.retired_by IS NULL AND o.value IS NOT NULL
-		      ORDER BY COALESCE(s.preferred, ns.preferred) DESC, COALESCE(s.vintage, ns.vintage) DESC, o.id
-		      LIMIT 1) THEN 0 ELSE 1 END`,
+		WHERE id IN (
+		    SELECT cell.id FROM (
+		        SELECT o.id, o.hidden, o.value,
+		               ROW_NUMBER() OVER (
+		                   PARTITION BY o.year
+		                   ORDER BY CASE WHEN o.value IS NULL THEN 1 ELSE 0 END,
+		                            COALESCE(s.preferred, ns.preferred) DESC, COALESCE(s.vintage, ns.vintage) DESC, o.id
+		               ) AS rank
+		        FROM observations o
+		        LEFT JOIN sources s ON s.id = o.source_id
+		        LEFT JOIN observations n ON n.id = o.numerator_id
+		        LEFT JOIN sources ns ON ns.id = n.source_id
+		        WHERE o.area_id = :area AND o.indicator_id = :indicator AND o.year IS NOT NULL AND o.retired_by IS NULL
+		    ) AS cell
+		    WHERE cell.hidden <> CASE WHEN cell.value IS NULL OR cell.rank = 1 THEN 0 ELSE 1 END
+		)`,
 	// Values without a year are all shown while current (one a rollback
 	// brings back may have been hidden before).
 	"mark shown undated": `UPDATE observations SET hidden = 0
@@ -252,26 +260,19 @@ func RefreshCells(ctx context.Context, tx *sqlx.Tx, base Cells) (int, error) {
 	}
 	type series struct{ area, ind int64 }
 	seen := map[series]bool{}
+	var order []series
 	for _, c := range sortedCells(all) {
-		arg := map[string]any{"area": c.Area, "indicator": c.Indicator, "year": c.Year.Int64}
-		mark := "mark shown"
-		if !c.Year.Valid {
-			mark = "mark shown undated"
+		if s := (series{c.Area, c.Indicator}); !seen[s] {
+			seen[s] = true
+			order = append(order, s)
 		}
-		if _, err := ws[mark].ExecContext(ctx, arg); err != nil {
-			return n, fmt.Errorf("headline: %w", err)
-		}
-		seen[series{c.Area, c.Indicator}] = true
 	}
-	for s := range seen {
+	for _, s := range order {
 		arg := map[string]any{"area": s.area, "indicator": s.ind}
-		for _, st := range []string{"series stats", "series latest", "series latest value"} {
+		for _, st := range []string{"mark shown", "mark shown undated", "series stats", "series latest", "series latest value", "drop empty series"} {
 			if _, err := ws[st].ExecContext(ctx, arg); err != nil {
 				return n, fmt.Errorf("%s: %w", st, err)
 			}
-		}
-		if _, err := ws["drop empty series"].ExecContext(ctx, arg); err != nil {
-			return n, fmt.Errorf("series stats: %w", err)
 		}
 	}
 	return n, nil
