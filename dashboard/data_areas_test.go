@@ -84,6 +84,41 @@ func TestDataListsAreasBoundedBySearch(t *testing.T) {
 	if !all[synth.Slug(300)] || !sel[synth.Slug(300)] {
 		t.Errorf("the chosen %s is not listed as chosen", synth.Slug(300))
 	}
+	// The picker of two areas to compare, on the overview and on /compare,
+	// lists the same: the programme's areas, the chosen ones, those found.
+	picker := func(path string) map[string]bool {
+		t.Helper()
+		code, body, _ := get(t, app.Handler, path)
+		if code != 200 {
+			t.Fatalf("GET %s: %d", path, code)
+		}
+		start := strings.Index(body, `<select name="a">`)
+		if start < 0 {
+			t.Fatalf("GET %s: no picker", path)
+		}
+		end := start + strings.Index(body[start:], `</form>`)
+		m := map[string]bool{}
+		for _, o := range option.FindAllStringSubmatch(body[start:end], -1) {
+			m[o[1]] = true
+		}
+		if !strings.Contains(body[end:], `name="find"`) {
+			t.Errorf("GET %s: no search for other areas", path)
+		}
+		return m
+	}
+	for _, path := range []string{"/", "/compare"} {
+		m := picker(path)
+		if !m["hanoi"] || !m["milan"] || m[synth.Slug(1)] || m[synth.Slug(n)] {
+			t.Errorf("%s: the picker lists %d areas (Hanoi %v, synthetic %v)", path, len(m), m["hanoi"], m[synth.Slug(1)])
+		}
+	}
+	if m := picker("/compare?find=" + strings.ReplaceAll("Synthetic city 00123", " ", "+")); !m[synth.Slug(123)] || m[synth.Slug(124)] {
+		t.Errorf("a search on /compare does not list Synthetic city 00123 alone")
+	}
+	if m := picker("/compare?a=hanoi&b=" + synth.Slug(200)); !m[synth.Slug(200)] {
+		t.Errorf("the compared %s is not in the picker", synth.Slug(200))
+	}
+
 	var values int
 	if err := app.DB.R.QueryRow(`SELECT COUNT(*) FROM observations o JOIN areas a ON a.id = o.area_id
 		WHERE a.slug = ? AND o.retired_by IS NULL`, synth.Slug(300)).Scan(&values); err != nil {
