@@ -61,9 +61,10 @@ func writeJSONBody(c echo.Context, v any) error {
 }
 
 // catalogueList serves one of the catalogue lists: it takes no
-// parameters, and answers 304 to a client that holds this version.
-func (s *Server) catalogueList(c echo.Context, build func(cat *metrics.Catalogue, st metrics.Stamp) any) error {
-	if p := checkParams(c.QueryParams()); p != nil {
+// parameters but those allowed, and answers 304 to a client that holds
+// this version.
+func (s *Server) catalogueList(c echo.Context, build func(cat *metrics.Catalogue, st metrics.Stamp) any, allowed ...string) error {
+	if p := checkParams(c.QueryParams(), allowed); p != nil {
 		return p
 	}
 	ctx := c.Request().Context()
@@ -121,54 +122,31 @@ const (
 // at a time.
 func (s *Server) listCitiesAPI(c echo.Context) error {
 	q := c.QueryParams()
-	if p := checkParams(q, []string{"limit", "cursor"}); p != nil {
+	limit, offset, p := pageParams(q, defaultCityLimit, maxCityLimit, decodeOffset)
+	if p != nil {
 		return p
 	}
-	limit := defaultCityLimit
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxCityLimit {
-			return badParam("limit", reasonLimit.With(maxCityLimit, v))
+	return s.catalogueList(c, func(cat *metrics.Catalogue, st metrics.Stamp) any {
+		areas := programmeFirst(cat)
+		start := int(min(offset, int64(len(areas))))
+		self := "/api/v1/cities"
+		if len(q) > 0 {
+			self += "?" + q.Encode()
 		}
-		limit = n
-	}
-	offset := 0
-	if v := q.Get("cursor"); v != "" {
-		n, ok := decodeOffset(v)
-		if !ok {
-			return badParam("cursor", reasonCursor.With())
+		out := listOf(st, self, []cityDoc(nil))
+		for _, a := range areas[start:min(start+limit, len(areas))] {
+			out.Data = append(out.Data, newCityDoc(cat, a))
 		}
-		offset = int(n)
-	}
-	ctx := c.Request().Context()
-	st, err := s.store.Stamp(ctx)
-	if err != nil {
-		return err
-	}
-	dataHeaders(c, st)
-	cat, err := s.store.Catalogue(ctx)
-	if err != nil {
-		return err
-	}
-	areas := programmeFirst(cat)
-	page := areas[min(offset, len(areas)):min(offset+limit, len(areas))]
-	self := "/api/v1/cities"
-	if len(q) > 0 {
-		self += "?" + q.Encode()
-	}
-	out := listOf(st, self, []cityDoc(nil))
-	for _, a := range page {
-		out.Data = append(out.Data, newCityDoc(cat, a))
-	}
-	total := len(areas)
-	out.Meta.Count, out.Meta.Limit, out.Meta.Total = len(out.Data), limit, &total
-	if end := offset + len(page); end < total {
-		next := encodeOffset(int64(end))
-		out.Meta.NextCursor = &next
-		out.Links["next"] = "/api/v1/cities?" + withParam(url.Values{}, "limit", strconv.Itoa(limit), "cursor", next).Encode()
-		c.Response().Header().Set("Link", "<"+out.Links["next"]+`>; rel="next"`)
-	}
-	return writeJSONBody(c, out)
+		total := len(areas)
+		out.Meta.Count, out.Meta.Limit, out.Meta.Total = len(out.Data), limit, &total
+		if end := start + len(out.Data); end < total {
+			next := encodeOffset(int64(end))
+			out.Meta.NextCursor = &next
+			out.Links["next"] = "/api/v1/cities?" + withParam(url.Values{}, "limit", strconv.Itoa(limit), "cursor", next).Encode()
+			c.Response().Header().Set("Link", "<"+out.Links["next"]+`>; rel="next"`)
+		}
+		return out
+	}, "limit", "cursor")
 }
 
 // programmeFirst lists every area, those of the programme's pairs

@@ -46,6 +46,28 @@ func decodeMark(prefix, s string) (int64, bool) {
 	return n, err == nil && n >= 0
 }
 
+// pageParams reads a page's limit (def unless given, at most max) and
+// cursor, which decode turns into its position.
+func pageParams(q url.Values, def, max int, decode func(string) (int64, bool)) (int, int64, *Problem) {
+	limit := def
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > max {
+			return 0, 0, badParam("limit", reasonLimit.With(max, v))
+		}
+		limit = n
+	}
+	var pos int64
+	if v := q.Get("cursor"); v != "" {
+		n, ok := decode(v)
+		if !ok {
+			return 0, 0, badParam("cursor", reasonCursor.With())
+		}
+		pos = n
+	}
+	return limit, pos, nil
+}
+
 // wantsCSV reads format=csv|json, else the Accept header, weighing its
 // q-values: CSV when text/csv weighs more than application/json.
 func wantsCSV(c echo.Context) (bool, *Problem) {
@@ -111,21 +133,9 @@ func (s *Server) listObservationsAPI(c echo.Context) error {
 		return p
 	}
 	paged := !asCSV || q.Has("limit") || q.Has("cursor")
-	limit := defaultLimit
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxLimit {
-			return badParam("limit", reasonLimit.With(maxLimit, v))
-		}
-		limit = n
-	}
-	var after int64
-	if v := q.Get("cursor"); v != "" {
-		id, ok := decodeCursor(v)
-		if !ok {
-			return badParam("cursor", reasonCursor.With())
-		}
-		after = id
+	limit, after, p := pageParams(q, defaultLimit, maxLimit, decodeCursor)
+	if p != nil {
+		return p
 	}
 	ctx := c.Request().Context()
 	d, err := s.prepareDownload(ctx, q)
