@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -25,7 +26,9 @@ type apiMeta struct {
 	Count        int     `json:"count"`
 	Limit        int     `json:"limit,omitempty"`
 	NextCursor   *string `json:"next_cursor,omitempty"`
-	Licence      string  `json:"licence_note"`
+	// Total is how many items all pages hold (paged catalogue lists).
+	Total   *int   `json:"total,omitempty"`
+	Licence string `json:"licence_note"`
 }
 
 type apiList[T any] struct {
@@ -58,9 +61,10 @@ func writeJSONBody(c echo.Context, v any) error {
 }
 
 // catalogueList serves one of the catalogue lists: it takes no
-// parameters, and answers 304 to a client that holds this version.
-func (s *Server) catalogueList(c echo.Context, build func(cat *metrics.Catalogue, st metrics.Stamp) any) error {
-	if p := checkParams(c.QueryParams()); p != nil {
+// parameters but those allowed, and answers 304 to a client that holds
+// this version.
+func (s *Server) catalogueList(c echo.Context, build func(cat *metrics.Catalogue, st metrics.Stamp) any, allowed ...string) error {
+	if p := checkParams(c.QueryParams(), allowed); p != nil {
 		return p
 	}
 	ctx := c.Request().Context()
@@ -104,10 +108,61 @@ func listDocs[T, D any](s *Server, c echo.Context, self string, items func(*metr
 	})
 }
 
+// Pages of /api/v1/cities: a national deployment holds thousands of
+// areas, so the list comes limit areas at a time, the programme's areas
+// first. The seed's areas fit on the first page.
+const (
+	defaultCityLimit = 200
+	maxCityLimit     = 1000
+)
+
 // listCitiesAPI lists every area: cities, and the metropolitan areas,
-// agglomerations and countries values may also describe.
+// agglomerations and countries values may also describe; the
+// programme's areas first, then the others in catalogue order, one page
+// at a time.
 func (s *Server) listCitiesAPI(c echo.Context) error {
-	return listDocs(s, c, "/api/v1/cities", func(cat *metrics.Catalogue) []*metrics.Area { return cat.Areas }, newCityDoc)
+	q := c.QueryParams()
+	limit, offset, p := pageParams(q, defaultCityLimit, maxCityLimit, decodeOffset)
+	if p != nil {
+		return p
+	}
+	return s.catalogueList(c, func(cat *metrics.Catalogue, st metrics.Stamp) any {
+		areas := programmeFirst(cat)
+		start := int(min(offset, int64(len(areas))))
+		self := "/api/v1/cities"
+		if len(q) > 0 {
+			self += "?" + q.Encode()
+		}
+		out := listOf(st, self, []cityDoc(nil))
+		for _, a := range areas[start:min(start+limit, len(areas))] {
+			out.Data = append(out.Data, newCityDoc(cat, a))
+		}
+		total := len(areas)
+		out.Meta.Count, out.Meta.Limit, out.Meta.Total = len(out.Data), limit, &total
+		if end := start + len(out.Data); end < total {
+			next := encodeOffset(int64(end))
+			out.Meta.NextCursor = &next
+			out.Links["next"] = "/api/v1/cities?" + withParam(url.Values{}, "limit", strconv.Itoa(limit), "cursor", next).Encode()
+			c.Response().Header().Set("Link", "<"+out.Links["next"]+`>; rel="next"`)
+		}
+		return out
+	}, "limit", "cursor")
+}
+
+// programmeFirst lists every area, those of the programme's pairs
+// first (in pair order), then the others in catalogue order.
+func programmeFirst(cat *metrics.Catalogue) []*metrics.Area {
+	out := programmeAreas(cat)
+	seen := make(map[int64]bool, len(out))
+	for _, a := range out {
+		seen[a.ID] = true
+	}
+	for _, a := range cat.Areas {
+		if !seen[a.ID] {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // listPairsAPI lists the twin pairs with their sides.

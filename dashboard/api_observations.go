@@ -18,23 +18,54 @@ const (
 	maxLimit     = 10000
 )
 
-// The cursor is the last id of the previous page, made opaque so that
+// The cursor is the last id of the previous page (observations) or the
+// position of the next page's first item (areas), made opaque so that
 // clients pass it back rather than build it.
-func encodeCursor(id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("after:" + strconv.FormatInt(id, 10)))
+func encodeCursor(id int64) string { return encodeMark("after:", id) }
+
+func decodeCursor(s string) (int64, bool) { return decodeMark("after:", s) }
+
+func encodeOffset(n int64) string { return encodeMark("from:", n) }
+
+func decodeOffset(s string) (int64, bool) { return decodeMark("from:", s) }
+
+func encodeMark(prefix string, n int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(prefix + strconv.FormatInt(n, 10)))
 }
 
-func decodeCursor(s string) (int64, bool) {
+func decodeMark(prefix, s string) (int64, bool) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return 0, false
 	}
-	v, ok := strings.CutPrefix(string(b), "after:")
+	v, ok := strings.CutPrefix(string(b), prefix)
 	if !ok {
 		return 0, false
 	}
-	id, err := strconv.ParseInt(v, 10, 64)
-	return id, err == nil && id >= 0
+	n, err := strconv.ParseInt(v, 10, 64)
+	return n, err == nil && n >= 0
+}
+
+// pageParams reads a page's limit (def unless given, at most max) and
+// cursor, which decode turns into its position.
+func pageParams(q url.Values, def, max int, decode func(string) (int64, bool)) (int, int64, *Problem) {
+	limit := def
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > max {
+			return 0, 0, badParam("limit", reasonLimit.With(max, v))
+		}
+		limit = n
+	}
+	var pos int64
+	if v := q.Get("cursor"); v != "" {
+		n, ok := decode(v)
+		if !ok {
+			return 0, 0, badParam("cursor", reasonCursor.With())
+		}
+		pos = n
+	}
+	return limit, pos, nil
 }
 
 // wantsCSV reads format=csv|json, else the Accept header, weighing its
@@ -102,21 +133,9 @@ func (s *Server) listObservationsAPI(c echo.Context) error {
 		return p
 	}
 	paged := !asCSV || q.Has("limit") || q.Has("cursor")
-	limit := defaultLimit
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxLimit {
-			return badParam("limit", reasonLimit.With(maxLimit, v))
-		}
-		limit = n
-	}
-	var after int64
-	if v := q.Get("cursor"); v != "" {
-		id, ok := decodeCursor(v)
-		if !ok {
-			return badParam("cursor", reasonCursor.With())
-		}
-		after = id
+	limit, after, p := pageParams(q, defaultLimit, maxLimit, decodeCursor)
+	if p != nil {
+		return p
 	}
 	ctx := c.Request().Context()
 	d, err := s.prepareDownload(ctx, q)

@@ -127,6 +127,111 @@ func TestObservationsPagesCoverTheSelection(t *testing.T) {
 	}
 }
 
+type cityPage struct {
+	Data []struct {
+		Code string `json:"code"`
+		Kind string `json:"kind"`
+	} `json:"data"`
+	Meta struct {
+		Count      int     `json:"count"`
+		Total      int     `json:"total"`
+		NextCursor *string `json:"next_cursor"`
+	} `json:"meta"`
+	Links map[string]string `json:"links"`
+}
+
+// TestCitiesPagesCoverTheAreas: the list of areas comes in pages that
+// together hold every area of the database once, the programme's cities
+// first; the seed's areas all fit on the first page.
+func TestCitiesPagesCoverTheAreas(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	var want []string
+	rows, err := app.DB.R.Query(`SELECT slug FROM areas ORDER BY slug`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, s)
+	}
+	rows.Close()
+	var pairCities []string
+	prows, err := app.DB.R.Query(`SELECT DISTINCT a.slug FROM pair_members m JOIN areas a ON a.id = m.area_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for prows.Next() {
+		var s string
+		if err := prows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		pairCities = append(pairCities, s)
+	}
+	prows.Close()
+	if len(pairCities) < 4 {
+		t.Fatalf("the seed's pairs have %d cities", len(pairCities))
+	}
+
+	// The default answer: every seeded area, no next page.
+	var first cityPage
+	code, hdr := getJSON(t, app.Handler, "/api/v1/cities", &first)
+	if code != http.StatusOK || len(first.Data) != len(want) || first.Meta.Total != len(want) || first.Meta.NextCursor != nil || hdr.Get("Link") != "" {
+		t.Fatalf("default answer: %d, %d areas of %d (total %d, next %v), want all %d on one page", code, len(first.Data), len(want), first.Meta.Total, first.Meta.NextCursor, len(want))
+	}
+
+	// Pages of 10: every area once, the pairs' cities before the rest.
+	url := "/api/v1/cities?limit=10"
+	var got []string
+	pages := 0
+	for url != "" {
+		var page cityPage
+		code, hdr := getJSON(t, app.Handler, url, &page)
+		if code != http.StatusOK || len(page.Data) > 10 || page.Meta.Count != len(page.Data) || page.Meta.Total != len(want) {
+			t.Fatalf("GET %s: %d with %d areas (count %d, total %d)", url, code, len(page.Data), page.Meta.Count, page.Meta.Total)
+		}
+		for _, a := range page.Data {
+			got = append(got, a.Code)
+		}
+		pages++
+		url = page.Links["next"]
+		if (url != "") != strings.Contains(hdr.Get("Link"), `rel="next"`) {
+			t.Errorf("page %d: next %q but Link %q", pages, url, hdr.Get("Link"))
+		}
+		if pages > 100 {
+			t.Fatal("pages do not end")
+		}
+	}
+	if pages != (len(want)+9)/10 {
+		t.Errorf("%d pages of 10 for %d areas", pages, len(want))
+	}
+	pos := map[string]int{}
+	for i, c := range got {
+		if _, dup := pos[c]; dup {
+			t.Errorf("%s comes twice", c)
+		}
+		pos[c] = i
+	}
+	sorted := append([]string(nil), got...)
+	sort.Strings(sorted)
+	if strings.Join(sorted, ",") != strings.Join(want, ",") {
+		t.Errorf("pages give %d areas, the database holds %d", len(got), len(want))
+	}
+	for _, c := range pairCities {
+		if pos[c] >= len(pairCities)*3 {
+			t.Errorf("%s, a city of a pair, comes at %d: after other areas", c, pos[c])
+		}
+	}
+	for _, bad := range []string{"limit=0", "limit=1001", "cursor=zzz"} {
+		var p problemDoc
+		if code, _ := getJSON(t, app.Handler, "/api/v1/cities?"+bad, &p); code != http.StatusBadRequest || len(p.InvalidParams) == 0 {
+			t.Errorf("?%s: %d %+v", bad, code, p)
+		}
+	}
+}
+
 type problemDoc struct {
 	Type          string `json:"type"`
 	Title         string `json:"title"`

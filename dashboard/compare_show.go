@@ -18,6 +18,12 @@ type comparePicker struct {
 	A, B     string
 	Median   string
 	MinYears int
+	// Bounded is set when the catalogue holds too many areas to list:
+	// Areas then holds the programme's, the chosen and those matching
+	// Find, Listed of Total.
+	Bounded       bool
+	Listed, Total int
+	Find          string
 }
 
 type pickerOption struct {
@@ -26,14 +32,25 @@ type pickerOption struct {
 }
 
 // newComparePicker lists the cities and linked areas of the catalogue
-// by name, each with its country.
-func newComparePicker(loc Locale, cat *metrics.Catalogue, a, b string) *comparePicker {
-	p := &comparePicker{A: a, B: b, Median: metrics.MedianSlug}
-	for _, ar := range cat.Areas {
+// by name, each with its country; in a catalogue of thousands of areas,
+// those the download centre lists (dataAreas): the programme's, the
+// chosen two and those matching find.
+func newComparePicker(loc Locale, cat *metrics.Catalogue, a, b, find string) *comparePicker {
+	p := &comparePicker{A: a, B: b, Median: metrics.MedianSlug, Find: find}
+	areas, bounded := dataAreas(cat, map[string]bool{a: a != "", b: b != ""}, find)
+	for _, ar := range areas {
 		if ar.Kind == metrics.KindCountry {
 			continue
 		}
 		p.Areas = append(p.Areas, pickerOption{Slug: ar.Slug, Label: pickerLabel(loc, cat, ar)})
+	}
+	if bounded {
+		p.Bounded, p.Listed = true, len(p.Areas)
+		for _, ar := range cat.Areas {
+			if ar.Kind != metrics.KindCountry {
+				p.Total++
+			}
+		}
 	}
 	sort.SliceStable(p.Areas, func(i, j int) bool { return p.Areas[i].Label < p.Areas[j].Label })
 	return p
@@ -56,7 +73,7 @@ func (s *Server) showCompare(c echo.Context) error {
 	}
 	a, b := c.QueryParam("a"), c.QueryParam("b")
 	v := s.view(c, "compare")
-	picker := newComparePicker(v.Loc, cat, a, b)
+	picker := newComparePicker(v.Loc, cat, a, b, strings.TrimSpace(c.QueryParam("find")))
 	if a == "" || b == "" {
 		v.Title = v.Loc.T("compare.title")
 		v.Data = &comparePage{Picker: picker, Min: metrics.MinMedianCities}

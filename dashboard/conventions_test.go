@@ -263,8 +263,12 @@ func TestMethodsCORSAndCanonicalAddresses(t *testing.T) {
 	if r, _ := fetch(t, srv.URL, "GET", "//evil.example/", nil); r.StatusCode/100 == 3 {
 		t.Errorf("//evil.example/ redirects to %q", r.Header.Get("Location"))
 	}
-	// Catalogue lists take no parameters, and say so.
-	if _, b := fetch(t, srv.URL, "GET", "/api/v1/cities?foo=1", nil); !bytes.Contains(b, []byte("takes no query parameters")) {
+	// Catalogue lists take no parameters, and say so; the list of areas
+	// takes its pages' limit and cursor.
+	if _, b := fetch(t, srv.URL, "GET", "/api/v1/pairs?foo=1", nil); !bytes.Contains(b, []byte("takes no query parameters")) {
+		t.Errorf("?foo=1 on /api/v1/pairs: %s", b)
+	}
+	if _, b := fetch(t, srv.URL, "GET", "/api/v1/cities?foo=1", nil); !bytes.Contains(b, []byte("known ones are cursor, limit")) {
 		t.Errorf("?foo=1 on /api/v1/cities: %s", b)
 	}
 	if _, b := fetch(t, srv.URL, "GET", "/api/v1/observations?foo=1", nil); !bytes.Contains(b, []byte("known ones are city, cursor, format, from, indicator, limit, pair, shown, source, theme, to")) {

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,6 +25,46 @@ type dataPage struct {
 	Withheld   []*metrics.Source
 	Download   *downloadLinks
 	Filtered   bool
+	// AreasBounded is set when the catalogue holds too many areas to
+	// list: Cities then holds the programme's, the chosen and those
+	// matching Find, AreasListed of AreasTotal.
+	AreasBounded            bool
+	AreasListed, AreasTotal int
+	Find                    string
+}
+
+// A national deployment holds thousands of areas: past dataAreaList the
+// download centre lists the programme's areas, the chosen ones and at
+// most dataAreaFound that match a search, not every area.
+const (
+	dataAreaList  = 300
+	dataAreaFound = 100
+)
+
+// dataAreas are the areas the download centre lists, and whether that
+// is fewer than all.
+func dataAreas(cat *metrics.Catalogue, chosen map[string]bool, find string) ([]*metrics.Area, bool) {
+	if len(cat.Areas) <= dataAreaList {
+		return cat.Areas, false
+	}
+	keep := map[int64]bool{}
+	for _, a := range programmeAreas(cat) {
+		keep[a.ID] = true
+	}
+	f, found := metrics.Fold(find), 0
+	var out []*metrics.Area
+	for _, a := range cat.Areas {
+		switch {
+		case keep[a.ID] || chosen[a.Slug]:
+		case f != "" && found < dataAreaFound && (strings.Contains(metrics.Fold(a.Name), f) || strings.Contains(metrics.Fold(a.Slug), f) ||
+			(a.LocalName != "" && strings.Contains(metrics.Fold(a.LocalName), f))):
+			found++
+		default:
+			continue
+		}
+		out = append(out, a)
+	}
+	return out, true
 }
 
 type choice struct {
@@ -57,12 +98,14 @@ func (s *Server) showData(c echo.Context) error {
 	}
 	pairs, cities, themes, inds, srcs := picked("pair"), picked("city"), picked("theme"), picked("indicator"), picked("source")
 	loc := s.locale(c)
-	page := &dataPage{From: q.Get("from"), To: q.Get("to"), Shown: q.Get("shown") == "1" || q.Get("shown") == "true"}
+	page := &dataPage{From: q.Get("from"), To: q.Get("to"), Shown: q.Get("shown") == "1" || q.Get("shown") == "true", Find: strings.TrimSpace(q.Get("find"))}
+	areas, bounded := dataAreas(cat, cities, page.Find)
+	page.AreasBounded, page.AreasListed, page.AreasTotal = bounded, len(areas), len(cat.Areas)
 	for _, p := range cat.Pairs {
 		page.Pairs = append(page.Pairs, choice{p.Slug, loc.PairTitle(p), pairs[p.Slug]})
 	}
 	groups := map[string]*areaGroup{}
-	for _, a := range cat.Areas {
+	for _, a := range areas {
 		g := groups[a.Kind]
 		if g == nil {
 			page.Cities = append(page.Cities, areaGroup{Kind: a.Kind})
@@ -91,7 +134,7 @@ func (s *Server) showData(c echo.Context) error {
 	v.Title = v.Loc.T("data.title")
 	v.Data = page
 	status := http.StatusOK
-	if p := checkParams(q, selectionParams); p != nil {
+	if p := checkParams(q, selectionParams, []string{"find"}); p != nil {
 		page.Problem, status = p, http.StatusBadRequest
 	} else if sel, p := parseSelection(cat, q); p != nil {
 		page.Problem, status = p, http.StatusBadRequest

@@ -56,7 +56,7 @@ func (s *Server) showOverview(c echo.Context) error {
 		return err
 	}
 	v := s.view(c, "overview")
-	page := &overviewPage{Picker: newComparePicker(v.Loc, cat, "", "")}
+	page := &overviewPage{Picker: newComparePicker(v.Loc, cat, "", "", "")}
 	idx := map[string]int{}
 	for _, p := range cat.Pairs {
 		card := pairCard{Pair: p, Title: v.Loc.PairTitle(p), LowCarbon: lowCarbonFor(v.Loc, cat, lc, p)}

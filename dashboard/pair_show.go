@@ -214,7 +214,10 @@ func (s *Server) pairRanks(ctx context.Context, cat *metrics.Catalogue, cmp *met
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	obs, err := s.store.ObservationsForIndicators(ctx, ids)
+	// The programme's cities only, through the index on area and
+	// indicator: every area's values of a dozen indicators are millions
+	// of rows in a national deployment.
+	obs, err := s.store.ObservationsFor(ctx, metrics.ProgrammeCityIDs(cat), ids)
 	if err != nil {
 		return nil, err
 	}

@@ -64,20 +64,28 @@ var writePathSQL = map[string]string{
 		(area_id, indicator_id, year, value, value_as_given, unit_as_given, flags, note, numerator_id, denominator_id,
 		 numerator_source_id, denominator_source_id)
 		VALUES (:area, :indicator, :year, :value, '', '', :flags, :note, :numerator, :denominator, :numerator_source, :denominator_source)`,
-	// Sets the choice in a cell: hidden on every current value but the one
-	// the headline rule shows and those without a number (rows already
-	// right are left alone, so a cell of one value is only read).
+	// Sets the choice in every dated cell of a series: hidden on every
+	// current value but the one the headline rule shows and those without
+	// a number (rows already right are left alone, so a series of one
+	// value a year is only read). One statement a series, not one a cell:
+	// a change touches its series' years together.
 	"mark shown": `UPDATE observations SET hidden = 1 - hidden
-		WHERE area_id = :area AND indicator_id = :indicator AND year = :year AND retired_by IS NULL
-		  AND hidden <> CASE WHEN value IS NULL OR id = (
-		      SELECT o.id FROM observations o
-		      LEFT JOIN sources s ON s.id = o.source_id
-		      LEFT JOIN observations n ON n.id = o.numerator_id
-		      LEFT JOIN sources ns ON ns.id = n.source_id
-		      WHERE o.area_id = :area AND o.indicator_id = :indicator AND o.year = :year
-		        AND o.retired_by IS NULL AND o.value IS NOT NULL
-		      ORDER BY COALESCE(s.preferred, ns.preferred) DESC, COALESCE(s.vintage, ns.vintage) DESC, o.id
-		      LIMIT 1) THEN 0 ELSE 1 END`,
+		WHERE id IN (
+		    SELECT cell.id FROM (
+		        SELECT o.id, o.hidden, o.value,
+		               ROW_NUMBER() OVER (
+		                   PARTITION BY o.year
+		                   ORDER BY CASE WHEN o.value IS NULL THEN 1 ELSE 0 END,
+		                            COALESCE(s.preferred, ns.preferred) DESC, COALESCE(s.vintage, ns.vintage) DESC, o.id
+		               ) AS rank
+		        FROM observations o
+		        LEFT JOIN sources s ON s.id = o.source_id
+		        LEFT JOIN observations n ON n.id = o.numerator_id
+		        LEFT JOIN sources ns ON ns.id = n.source_id
+		        WHERE o.area_id = :area AND o.indicator_id = :indicator AND o.year IS NOT NULL AND o.retired_by IS NULL
+		    ) AS cell
+		    WHERE cell.hidden <> CASE WHEN cell.value IS NULL OR cell.rank = 1 THEN 0 ELSE 1 END
+		)`,
 	// Values without a year are all shown while current (one a rollback
 	// brings back may have been hidden before).
 	"mark shown undated": `UPDATE observations SET hidden = 0
@@ -242,13 +250,23 @@ func RefreshCells(ctx context.Context, tx *sqlx.Tx, base Cells) (int, error) {
 	for _, d := range defs {
 		byID[d.ID] = d
 	}
+	// Cell by cell, but the components of each derived series are read
+	// once for all its touched years: two reads a cell were a third of a
+	// rollback's work.
 	n := 0
-	for _, c := range sortedCells(derived) {
-		k, err := rederiveCell(ctx, ws, byID[c.Indicator], c.Area, int(c.Year.Int64))
+	cs := sortedCells(derived)
+	for i := 0; i < len(cs); {
+		j := i
+		var years []int
+		for ; j < len(cs) && cs[j].Area == cs[i].Area && cs[j].Indicator == cs[i].Indicator; j++ {
+			years = append(years, int(cs[j].Year.Int64))
+		}
+		k, err := rederiveSeries(ctx, ws, byID[cs[i].Indicator], cs[i].Area, years)
 		if err != nil {
 			return n, fmt.Errorf("derive: %w", err)
 		}
 		n += k
+		i = j
 	}
 
 	all := Cells{}
@@ -260,26 +278,19 @@ func RefreshCells(ctx context.Context, tx *sqlx.Tx, base Cells) (int, error) {
 	}
 	type series struct{ area, ind int64 }
 	seen := map[series]bool{}
+	var order []series
 	for _, c := range sortedCells(all) {
-		arg := map[string]any{"area": c.Area, "indicator": c.Indicator, "year": c.Year.Int64}
-		mark := "mark shown"
-		if !c.Year.Valid {
-			mark = "mark shown undated"
+		if s := (series{c.Area, c.Indicator}); !seen[s] {
+			seen[s] = true
+			order = append(order, s)
 		}
-		if _, err := ws[mark].ExecContext(ctx, arg); err != nil {
-			return n, fmt.Errorf("headline: %w", err)
-		}
-		seen[series{c.Area, c.Indicator}] = true
 	}
-	for s := range seen {
+	for _, s := range order {
 		arg := map[string]any{"area": s.area, "indicator": s.ind}
-		for _, st := range []string{"series stats", "series latest", "series latest value"} {
+		for _, st := range []string{"mark shown", "mark shown undated", "series stats", "series latest", "series latest value", "drop empty series"} {
 			if _, err := ws[st].ExecContext(ctx, arg); err != nil {
 				return n, fmt.Errorf("%s: %w", st, err)
 			}
-		}
-		if _, err := ws["drop empty series"].ExecContext(ctx, arg); err != nil {
-			return n, fmt.Errorf("series stats: %w", err)
 		}
 	}
 	return n, nil
@@ -305,37 +316,42 @@ func sortedCells(cs Cells) []cell {
 	return out
 }
 
-// rederiveCell replaces the derived values of one area and year: one per
-// current numerator value, over the denominator pickDenominator chooses.
-func rederiveCell(ctx context.Context, ws writeStmts, d derivedDef, area int64, year int) (int, error) {
-	if _, err := ws["delete derived cell"].ExecContext(ctx, map[string]any{"area": area, "indicator": d.ID, "year": year}); err != nil {
+// rederiveSeries replaces the derived values of one area in some years
+// (ascending): one per current numerator value of the year, over the
+// denominator pickDenominator chooses.
+func rederiveSeries(ctx context.Context, ws writeStmts, d derivedDef, area int64, years []int) (int, error) {
+	first, last := years[0], years[len(years)-1]
+	var nums, dens []component
+	if err := ws["components"].SelectContext(ctx, &nums, map[string]any{"area": area, "indicator": d.Numerator, "from": first, "to": last}); err != nil {
 		return 0, err
 	}
-	var nums []component
-	if err := ws["components"].SelectContext(ctx, &nums, map[string]any{"area": area, "indicator": d.Numerator, "from": year, "to": year}); err != nil {
-		return 0, err
-	}
-	if len(nums) == 0 {
-		return 0, nil
-	}
-	var dens []component
-	if err := ws["components"].SelectContext(ctx, &dens, map[string]any{"area": area, "indicator": d.Denominator,
-		"from": year - MaxDenominatorGap, "to": year + MaxDenominatorGap}); err != nil {
-		return 0, err
+	if len(nums) > 0 {
+		if err := ws["components"].SelectContext(ctx, &dens, map[string]any{"area": area, "indicator": d.Denominator,
+			"from": first - MaxDenominatorGap, "to": last + MaxDenominatorGap}); err != nil {
+			return 0, err
+		}
 	}
 	n := 0
-	for _, num := range nums {
-		den, ok := pickDenominator(num.Year, dens)
-		if !ok {
-			continue
-		}
-		flags, note := derivedFlagsNote(num, den)
-		if _, err := ws["insert derived"].ExecContext(ctx, map[string]any{"area": area, "indicator": d.ID, "year": num.Year,
-			"value": derivedValue(num.Value, den.Value, d.Factor), "flags": flags, "note": note, "numerator": num.ID, "denominator": den.ID,
-			"numerator_source": num.SourceID, "denominator_source": den.SourceID}); err != nil {
+	for _, year := range years {
+		if _, err := ws["delete derived cell"].ExecContext(ctx, map[string]any{"area": area, "indicator": d.ID, "year": year}); err != nil {
 			return n, err
 		}
-		n++
+		for _, num := range nums {
+			if num.Year != year {
+				continue
+			}
+			den, ok := pickDenominator(num.Year, dens)
+			if !ok {
+				continue
+			}
+			flags, note := derivedFlagsNote(num, den)
+			if _, err := ws["insert derived"].ExecContext(ctx, map[string]any{"area": area, "indicator": d.ID, "year": num.Year,
+				"value": derivedValue(num.Value, den.Value, d.Factor), "flags": flags, "note": note, "numerator": num.ID, "denominator": den.ID,
+				"numerator_source": num.SourceID, "denominator_source": den.SourceID}); err != nil {
+				return n, err
+			}
+			n++
+		}
 	}
 	return n, nil
 }

@@ -69,7 +69,7 @@ type settings struct {
 	email, role, name              string
 	id                             int64
 	publish, allowRej, confirmWarn bool
-	cities, years, perFile         int
+	cities, years, perFile, copyTo int
 	profile                        string
 }
 
@@ -104,7 +104,7 @@ var usages = map[string]string{
 	"profile list":    "twinmetrics [global flags] profile list",
 	"profile show":    "twinmetrics [global flags] profile show NAME",
 	"profile approve": "twinmetrics [global flags] profile approve NAME --email ADMIN",
-	"synth":           "twinmetrics [global flags] synth --cities N [--years 20] [--cities-per-file 100]   (clearly synthetic cities, for benchmarks; never on a real database)",
+	"synth":           "twinmetrics [global flags] synth --cities N [--years 20] [--cities-per-file 100] [--copy-to M]   (clearly synthetic cities, for benchmarks; never on a real database)",
 }
 
 const commandList = "serve, migrate, seed, backup, restore, user add|disable|enable|logout, token create|list|revoke, import, uploads prune, profile list|show|approve, synth"
@@ -236,6 +236,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fs.IntVar(&st.cities, "cities", 0, "how many synthetic cities the database should hold")
 		fs.IntVar(&st.years, "years", 20, "years of values per city and indicator")
 		fs.IntVar(&st.perFile, "cities-per-file", 100, "cities per upload")
+		fs.IntVar(&st.copyTo, "copy-to", 0, "then add cities up to this many, copying the loaded cities' values by SQL (for sizes the upload path takes hours to build)")
 	}
 	pos, err := parseInterleaved(fs, rest)
 	if err != nil {
