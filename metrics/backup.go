@@ -36,11 +36,22 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	return nil
 }
 
-// CheckBackup opens a backup read-only and checks that it is a whole,
-// consistent twinmetrics database of a schema this program knows.
+// CheckBackup checks that a backup is a whole, consistent twinmetrics
+// database of a schema this program knows: an SQLite file is opened
+// read-only and checked page by page; a PostgreSQL archive is read by
+// pg_restore (its table of contents and its schema_migrations rows).
 func CheckBackup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("backup %s: %w", path, err)
+	}
+	if pg, err := isPGArchive(path); err != nil {
+		return fmt.Errorf("backup %s: %w", path, err)
+	} else if pg {
+		have, err := checkPGArchive(ctx, path)
+		if err != nil {
+			return err
+		}
+		return checkBackupVersion(path, have, Postgres)
 	}
 	b, err := Open(ctx, path)
 	if err != nil {
@@ -66,11 +77,21 @@ func CheckBackup(ctx context.Context, path string) error {
 	if len(fk) > 0 {
 		return fmt.Errorf("backup %s has %d rows that point at nothing (first in %s)", path, len(fk), fk[0].Table)
 	}
-	have, want, err := b.SchemaVersion(ctx)
+	have, _, err := b.SchemaVersion(ctx)
 	if err != nil {
 		return err
 	}
-	if have == 0 || have > want {
+	return checkBackupVersion(path, have, SQLite)
+}
+
+// checkBackupVersion refuses a backup of a schema this program does not
+// know.
+func checkBackupVersion(path string, have int, d Dialect) error {
+	ms, err := loadMigrations(d)
+	if err != nil {
+		return err
+	}
+	if want := ms[len(ms)-1].Version; have == 0 || have > want {
 		return fmt.Errorf("backup %s has schema version %d; this program knows 1 to %d", path, have, want)
 	}
 	return nil
@@ -80,12 +101,22 @@ func CheckBackup(ctx context.Context, path string) error {
 // the database open.
 var ErrDatabaseInUse = errors.New("the database is open by a running twinmetrics (the server, an import or a backup): stop it before restoring")
 
-// Restore replaces the database file at dbPath by a checked backup. The
-// server must be stopped, and Restore refuses while any twinmetrics
-// process holds the database's lock (ErrDatabaseInUse): the copy is
-// written beside the database and renamed over it, and the old
-// write-ahead log is removed with it.
+// Restore replaces the database at dbPath by a checked backup. The
+// server must be stopped.
+//
+// On SQLite it refuses while any twinmetrics process holds the
+// database's lock (ErrDatabaseInUse): the copy is written beside the
+// database and renamed over it, and the old write-ahead log is removed
+// with it. On PostgreSQL (dbPath a postgres:// URL) it refuses while any
+// other session is connected to the database, and pg_restore replaces
+// the contents in one transaction (restorePostgres).
 func Restore(ctx context.Context, backup, dbPath string) error {
+	if IsPostgresDSN(dbPath) {
+		return restorePostgres(ctx, backup, dbPath)
+	}
+	if pg, err := isPGArchive(backup); err == nil && pg {
+		return fmt.Errorf("backup %s is a PostgreSQL archive: restore it with -db set to the postgres:// URL of the database", backup)
+	}
 	if err := CheckBackup(ctx, backup); err != nil {
 		return err
 	}
