@@ -10,10 +10,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -226,4 +228,124 @@ func firstDiff(a, b string) string {
 	}
 	from := max(0, i-80)
 	return fmt.Sprintf("SQLite %q, PostgreSQL %q", a[from:min(len(a), i+80)], b[from:min(len(b), i+80)])
+}
+
+// TestBackupRestorePostgres: `backup` on PostgreSQL writes a pg_dump
+// archive readable by its owner only; `restore` is refused while an
+// instance is connected (naming the sessions), refuses a damaged
+// archive or an SQLite file and leaves the database as it was, and
+// otherwise brings back the backed-up state: an account added after the
+// backup is gone, the values are those of the backup. Without pg_dump,
+// `backup` refuses and says what to install.
+func TestBackupRestorePostgres(t *testing.T) {
+	testdb.RequirePG(t)
+	f := fixture(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	dsn, err := testdb.DSN(t, "empty", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli(t, "", "copy-db", "--from", f.afterDB, "--to", dsn); err != nil {
+		t.Fatal(err)
+	}
+	counts := func() string {
+		t.Helper()
+		db, err := metrics.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var c struct {
+			Obs     int64   `db:"obs"`
+			Sum     float64 `db:"sum"`
+			Users   int64   `db:"users"`
+			Version string  `db:"version"`
+		}
+		if err := db.R.GetContext(ctx, &c, `SELECT COUNT(*) AS obs, COALESCE(SUM(value), 0) AS sum,
+			(SELECT COUNT(*) FROM users) AS users, (SELECT value FROM meta WHERE key = 'data_version') AS version FROM observations`); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%d values summing to %.6g, %d accounts, data version %s", c.Obs, c.Sum, c.Users, c.Version)
+	}
+	before := counts()
+
+	archive := filepath.Join(dir, "backups", "before.pgdump")
+	out, err := cli(t, "", "backup", "-db", dsn, archive)
+	if err != nil || !strings.HasPrefix(out, "backed up postgres://") {
+		t.Fatalf("backup: %v %q", err, out)
+	}
+	if fi, err := os.Stat(archive); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the archive: %v, mode %v, want 0600", err, fi.Mode().Perm())
+	}
+	if _, err := cli(t, "", "backup", "-db", dsn, archive); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("a backup over an existing file: %v", err)
+	}
+
+	// A change after the backup.
+	if _, err := cli(t, "a long enough password\n", "user", "add", "--email", "later@example.org", "--role", "editor", "-db", dsn); err != nil {
+		t.Fatal(err)
+	}
+	changed := counts()
+	if changed == before {
+		t.Fatalf("adding an account changed nothing: %s", changed)
+	}
+
+	s := startServer(t, dsn, "-uploads", filepath.Join(dir, "uploads"))
+	_, err = cli(t, "", "restore", "-db", dsn, archive)
+	if !errors.Is(err, metrics.ErrDatabaseInUse) || !strings.Contains(err.Error(), "other sessions are connected") {
+		t.Errorf("restore while an instance is connected: %v, want it refused naming the sessions", err)
+	}
+	if c, _ := get(t, s, "/healthz", ""); c != http.StatusOK {
+		t.Errorf("the instance after the refused restore answers %d", c)
+	}
+	s.stop(t)
+	if !s.exited(60e9) {
+		t.Fatal("the server did not stop")
+	}
+
+	// A damaged archive and an SQLite file are refused, and the database
+	// keeps its state.
+	b, err := os.ReadFile(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(dir, "cut.pgdump")
+	if err := os.WriteFile(cut, b[:len(b)*2/3], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli(t, "", "restore", "-db", dsn, cut); err == nil || !strings.Contains(err.Error(), "cannot be read") {
+		t.Errorf("restore of a cut archive: %v, want it refused", err)
+	}
+	if _, err := cli(t, "", "restore", "-db", dsn, f.template); err == nil || !strings.Contains(err.Error(), "not a PostgreSQL archive") {
+		t.Errorf("restore of an SQLite file into PostgreSQL: %v", err)
+	}
+	if got := counts(); got != changed {
+		t.Errorf("a refused restore changed the database: %s, was %s", got, changed)
+	}
+
+	out, err = cli(t, "", "restore", "-db", dsn, archive)
+	if err != nil || !strings.HasPrefix(out, "restored postgres://") {
+		t.Fatalf("restore: %v %q", err, out)
+	}
+	if got := counts(); got != before {
+		t.Errorf("after the restore: %s, want the backup's %s", got, before)
+	}
+	if _, err := cli(t, "", "user", "logout", "--email", "later@example.org", "-db", dsn); err == nil {
+		t.Error("the account added after the backup survived the restore")
+	}
+	// The restored database takes new rows with new ids.
+	if _, err := cli(t, "a long enough password\n", "user", "add", "--email", "again@example.org", "--role", "editor", "-db", dsn); err != nil {
+		t.Errorf("adding an account after the restore: %v", err)
+	}
+
+	// Without PostgreSQL's tools, backup says what to install.
+	t.Setenv("PATH", t.TempDir())
+	missing := filepath.Join(dir, "missing.pgdump")
+	if _, err := cli(t, "", "backup", "-db", dsn, missing); err == nil || !strings.Contains(err.Error(), "pg_dump not found") || !strings.Contains(err.Error(), "apt-get install postgresql-client") {
+		t.Errorf("backup without pg_dump: %v", err)
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused backup left a file: %v", err)
+	}
 }
