@@ -95,7 +95,7 @@ func CopyToPostgres(ctx context.Context, from, to string, opt CopyOptions) ([]Co
 	defer conn.Close()
 	var copied []CopiedTable
 	err = conn.Raw(func(dc any) error {
-		pc, err := pgxConn(dc)
+		pc, err := PgxConn(dc)
 		if err != nil {
 			return err
 		}
