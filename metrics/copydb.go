@@ -234,11 +234,14 @@ func copyTables(ctx context.Context, src *sqlx.Tx, tx pgx.Tx, tables []copyTable
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	// The target must be empty: only the rows its migrations wrote
-	// (meta's counters, which the copy replaces) are allowed.
+	// The tables the copy fills must be empty: only the rows the
+	// target's migrations wrote (meta's counters, which the copy
+	// replaces) are allowed. Tables PostgreSQL alone has (its shared
+	// state between instances) are left as they are.
 	var full []string
-	for t := range pgCols {
-		if t == "schema_migrations" || t == "meta" || isView(ctx, tx, t) {
+	for _, ct := range tables {
+		t := ct.name
+		if t == "meta" || len(pgCols[t]) == 0 || isView(ctx, tx, t) {
 			continue
 		}
 		var any bool
