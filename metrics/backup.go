@@ -14,19 +14,10 @@ import (
 // a reader connection, so writers are not held up. It refuses to
 // overwrite an existing file.
 func (db *DB) Backup(ctx context.Context, path string) error {
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return fmt.Errorf("backup: %w", err)
-		}
-	}
-	// The copy holds password, session and token hashes: it is made
-	// readable by its owner only, as an empty file VACUUM INTO fills.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		return fmt.Errorf("backup: %s already exists; choose a new file name", path)
-	}
+	// An empty file VACUUM INTO fills.
+	f, err := createBackupFile(path)
 	if err != nil {
-		return fmt.Errorf("backup: %w", err)
+		return err
 	}
 	f.Close()
 	if _, err := db.R.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
@@ -34,6 +25,25 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
 	return nil
+}
+
+// createBackupFile makes a new, empty backup file at path, in folders
+// made as needed. A backup holds password, session and token hashes: the
+// file is readable by its owner only. It refuses to overwrite a file.
+func createBackupFile(path string) (*os.File, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("backup: %w", err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil, fmt.Errorf("backup: %s already exists; choose a new file name", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
+	}
+	return f, nil
 }
 
 // CheckBackup checks that a backup is a whole, consistent twinmetrics

@@ -151,8 +151,7 @@ func isPGArchive(path string) (bool, error) {
 }
 
 // backupPostgres writes the database at dsn to a new file at path with
-// pg_dump --format=custom, readable by its owner only (it holds
-// password, session and token hashes).
+// pg_dump --format=custom, readable by its owner only.
 func backupPostgres(ctx context.Context, dsn, path string) error {
 	conn, env, err := pgToolArgs(dsn)
 	if err != nil {
@@ -161,17 +160,9 @@ func backupPostgres(ctx context.Context, dsn, path string) error {
 	if _, err := pgTool("pg_dump"); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return fmt.Errorf("backup: %w", err)
-		}
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		return fmt.Errorf("backup: %s already exists; choose a new file name", path)
-	}
+	f, err := createBackupFile(path)
 	if err != nil {
-		return fmt.Errorf("backup: %w", err)
+		return err
 	}
 	// pg_dump writes to standard output, into the file made above, so
 	// that the file keeps its mode whatever pg_dump's umask.

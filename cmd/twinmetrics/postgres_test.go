@@ -68,6 +68,21 @@ func signIn(t *testing.T, s *server, email, password string) int {
 	return resp.StatusCode
 }
 
+// queryInt reads one number from the database at db; it must be there.
+func queryInt(t *testing.T, db, query string) int64 {
+	t.Helper()
+	d, err := metrics.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var n int64
+	if err := d.R.Get(&n, query); err != nil || n == 0 {
+		t.Fatalf("%s: %d, %v", query, n, err)
+	}
+	return n
+}
+
 // comparedPaths are pages and API answers of every family that must read
 // the same from both engines.
 var comparedPaths = []string{
@@ -98,18 +113,7 @@ func TestCopyDBToPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	token = strings.TrimSpace(token)
-	var uploadID int64
-	{
-		db, err := metrics.Open(context.Background(), src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = db.R.Get(&uploadID, "SELECT MAX(id) FROM uploads WHERE kind = 'file' AND status = 'published'")
-		db.Close()
-		if err != nil || uploadID == 0 {
-			t.Fatalf("the fixture's published upload: %v", err)
-		}
-	}
+	uploadID := queryInt(t, src, "SELECT MAX(id) FROM uploads WHERE kind = 'file' AND status = 'published'")
 	dsn, err := testdb.DSN(t, "empty", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -129,18 +133,7 @@ func TestCopyDBToPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatalf("copy-db: %v", err)
 	}
-	var obs int64
-	{
-		db, err := metrics.Open(context.Background(), src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = db.R.Get(&obs, "SELECT COUNT(*) FROM observations")
-		db.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	obs := queryInt(t, src, "SELECT COUNT(*) FROM observations")
 	if want := regexp.MustCompile(fmt.Sprintf(`(?m)^observations +%d rows$`, obs)); !want.MatchString(out) {
 		t.Errorf("copy-db does not report the %d observations:\n%s", obs, out)
 	}
