@@ -113,16 +113,20 @@ func measure(bin, dir string, n int, pg string) error {
 	var pgDB, pgAdmin string
 	var copyTime time.Duration
 	if pg != "" {
-		// The PostgreSQL copy is made first, from the untouched database,
-		// so that both engines start from the same rows.
+		// The PostgreSQL copy is made first, from the untouched database
+		// brought to this binary's schema, so that both engines start
+		// from the same rows.
 		pgAdmin = pg
+		if out, err := exec.Command(bin, "migrate", "-db", work).CombinedOutput(); err != nil {
+			return fmt.Errorf("migrate: %v: %s", err, tail(string(out)))
+		}
 		name := fmt.Sprintf("benchscale_%05d_%d", n, os.Getpid())
 		if pgDB, err = createPGDatabase(pg, name); err != nil {
 			return err
 		}
 		defer dropPGDatabase(pg, name)
 		t0 := time.Now()
-		cmd := exec.Command(bin, "copy-db", "--from", base, "--to", pgDB)
+		cmd := exec.Command(bin, "copy-db", "--from", work, "--to", pgDB)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("copy-db: %v: %s", err, tail(string(out)))
 		}
@@ -161,13 +165,19 @@ type result struct {
 
 // measureOn measures the server on db (an SQLite file, or a PostgreSQL
 // URL when pgAdmin is set) and prints the figures.
-func measureOn(bin, tmp, db, pgAdmin string) (result, error) {
+func measureOn(bin, tmp, db, pgAdmin string) (_ result, err error) {
 	r := result{cold: map[string]time.Duration{}, warm: map[string]time.Duration{}}
 	// Each engine's server has its own upload folder and files.
-	tmp, err := os.MkdirTemp(tmp, "engine-")
+	tmp, err = os.MkdirTemp(tmp, "engine-")
 	if err != nil {
 		return r, err
 	}
+	defer func() {
+		// The folder goes with the run: say what the server logged.
+		if b, rerr := os.ReadFile(filepath.Join(tmp, "server.log")); err != nil && rerr == nil {
+			err = fmt.Errorf("%w\nthe server's log ends:\n%s", err, tail(string(b)))
+		}
+	}()
 	// An upgrade whose seed files changed: the seed is applied again at
 	// start-up, in place of the one the database holds.
 	if err := execSQL(db, `UPDATE uploads SET sha256 = 'changed for the benchmark' WHERE kind = 'seed'`); err != nil {
