@@ -96,9 +96,12 @@ bench: assets
 # about 110k and 1.1M values (BENCH_SCALE_CITIES=115,1150,5600 adds 5.4M),
 # built once through the upload pipeline and kept in var/bench-scale/,
 # then timed page by page against a started server on 127.0.0.1.
+# BENCH_SCALE_PG=postgres://… (a user that may create databases) measures
+# each size on PostgreSQL too, side by side with SQLite in the same run.
 BENCH_SCALE_CITIES ?= 115,1150
+BENCH_SCALE_PG ?=
 bench-scale: build
-	$(GO) run ./cmd/benchscale -bin $(BIN) -dir var/bench-scale -cities $(BENCH_SCALE_CITIES)
+	$(GO) run ./cmd/benchscale -bin $(BIN) -dir var/bench-scale -cities $(BENCH_SCALE_CITIES) $(if $(BENCH_SCALE_PG),-pg '$(BENCH_SCALE_PG)')
 
 # The README's pictures, taken by a browser test from the seeded app (a
 # plain `make test` skips that test).
