@@ -64,15 +64,18 @@ test: $(NPM_STAMP) assets
 	$(GO) test -race -count=1 -timeout 30m ./...
 
 # The store, upload and handler tests again on PostgreSQL, each test on
-# its own database cloned from a seeded template. TWINMETRICS_TEST_PG is
-# a server URL whose user may create databases (default: the local
-# server, trust auth); a server that does not answer fails the run. The
-# browser tests read the same pages and run on SQLite only.
-TWINMETRICS_TEST_PG ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+# its own database cloned from a seeded template, and the command's
+# PostgreSQL operations (copy-db, backup, restore). TWINMETRICS_TEST_PG is
+# a server URL whose user may create databases; unset, the local server
+# (127.0.0.1:5432, trust auth) when it answers, else a throwaway cluster
+# from Debian's packages (scripts/with-postgres.sh). A server that does
+# not answer fails the run. The browser tests read the same pages and
+# run on SQLite only.
 PG_SKIP := Browser|Lighthouse|Screenshot|InBrowser
 test-pg: assets
-	TWINMETRICS_TEST_PG='$(TWINMETRICS_TEST_PG)' TWINMETRICS_REQUIRE_PG=1 \
-		$(GO) test -race -count=1 -timeout 40m -skip '$(PG_SKIP)' ./metrics/ ./ingest/ ./dashboard/ ./internal/...
+	TWINMETRICS_REQUIRE_PG=1 scripts/with-postgres.sh sh -c '\
+		$(GO) test -race -count=1 -timeout 40m -skip "$(PG_SKIP)" ./metrics/ ./ingest/ ./dashboard/ ./internal/... && \
+		$(GO) test -race -count=1 -timeout 20m -run Postgres ./cmd/twinmetrics/'
 
 # staticcheck comes through the Go module proxy, at a pinned version.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -93,9 +96,12 @@ bench: assets
 # about 110k and 1.1M values (BENCH_SCALE_CITIES=115,1150,5600 adds 5.4M),
 # built once through the upload pipeline and kept in var/bench-scale/,
 # then timed page by page against a started server on 127.0.0.1.
+# BENCH_SCALE_PG=postgres://… (a user that may create databases) measures
+# each size on PostgreSQL too, side by side with SQLite in the same run.
 BENCH_SCALE_CITIES ?= 115,1150
+BENCH_SCALE_PG ?=
 bench-scale: build
-	$(GO) run ./cmd/benchscale -bin $(BIN) -dir var/bench-scale -cities $(BENCH_SCALE_CITIES)
+	$(GO) run ./cmd/benchscale -bin $(BIN) -dir var/bench-scale -cities $(BENCH_SCALE_CITIES) $(if $(BENCH_SCALE_PG),-pg '$(BENCH_SCALE_PG)')
 
 # The README's pictures, taken by a browser test from the seeded app (a
 # plain `make test` skips that test).

@@ -14,19 +14,10 @@ import (
 // a reader connection, so writers are not held up. It refuses to
 // overwrite an existing file.
 func (db *DB) Backup(ctx context.Context, path string) error {
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return fmt.Errorf("backup: %w", err)
-		}
-	}
-	// The copy holds password, session and token hashes: it is made
-	// readable by its owner only, as an empty file VACUUM INTO fills.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		return fmt.Errorf("backup: %s already exists; choose a new file name", path)
-	}
+	// An empty file VACUUM INTO fills.
+	f, err := createBackupFile(path)
 	if err != nil {
-		return fmt.Errorf("backup: %w", err)
+		return err
 	}
 	f.Close()
 	if _, err := db.R.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
@@ -36,11 +27,41 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	return nil
 }
 
-// CheckBackup opens a backup read-only and checks that it is a whole,
-// consistent twinmetrics database of a schema this program knows.
+// createBackupFile makes a new, empty backup file at path, in folders
+// made as needed. A backup holds password, session and token hashes: the
+// file is readable by its owner only. It refuses to overwrite a file.
+func createBackupFile(path string) (*os.File, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("backup: %w", err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil, fmt.Errorf("backup: %s already exists; choose a new file name", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
+	}
+	return f, nil
+}
+
+// CheckBackup checks that a backup is a whole, consistent twinmetrics
+// database of a schema this program knows: an SQLite file is opened
+// read-only and checked page by page; a PostgreSQL archive is read by
+// pg_restore (its table of contents and its schema_migrations rows).
 func CheckBackup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("backup %s: %w", path, err)
+	}
+	if pg, err := isPGArchive(path); err != nil {
+		return fmt.Errorf("backup %s: %w", path, err)
+	} else if pg {
+		have, err := checkPGArchive(ctx, path)
+		if err != nil {
+			return err
+		}
+		return checkBackupVersion(path, have, Postgres)
 	}
 	b, err := Open(ctx, path)
 	if err != nil {
@@ -66,11 +87,21 @@ func CheckBackup(ctx context.Context, path string) error {
 	if len(fk) > 0 {
 		return fmt.Errorf("backup %s has %d rows that point at nothing (first in %s)", path, len(fk), fk[0].Table)
 	}
-	have, want, err := b.SchemaVersion(ctx)
+	have, _, err := b.SchemaVersion(ctx)
 	if err != nil {
 		return err
 	}
-	if have == 0 || have > want {
+	return checkBackupVersion(path, have, SQLite)
+}
+
+// checkBackupVersion refuses a backup of a schema this program does not
+// know.
+func checkBackupVersion(path string, have int, d Dialect) error {
+	ms, err := loadMigrations(d)
+	if err != nil {
+		return err
+	}
+	if want := ms[len(ms)-1].Version; have == 0 || have > want {
 		return fmt.Errorf("backup %s has schema version %d; this program knows 1 to %d", path, have, want)
 	}
 	return nil
@@ -80,12 +111,22 @@ func CheckBackup(ctx context.Context, path string) error {
 // the database open.
 var ErrDatabaseInUse = errors.New("the database is open by a running twinmetrics (the server, an import or a backup): stop it before restoring")
 
-// Restore replaces the database file at dbPath by a checked backup. The
-// server must be stopped, and Restore refuses while any twinmetrics
-// process holds the database's lock (ErrDatabaseInUse): the copy is
-// written beside the database and renamed over it, and the old
-// write-ahead log is removed with it.
+// Restore replaces the database at dbPath by a checked backup. The
+// server must be stopped.
+//
+// On SQLite it refuses while any twinmetrics process holds the
+// database's lock (ErrDatabaseInUse): the copy is written beside the
+// database and renamed over it, and the old write-ahead log is removed
+// with it. On PostgreSQL (dbPath a postgres:// URL) it refuses while any
+// other session is connected to the database, and pg_restore replaces
+// the contents in one transaction (restorePostgres).
 func Restore(ctx context.Context, backup, dbPath string) error {
+	if IsPostgresDSN(dbPath) {
+		return restorePostgres(ctx, backup, dbPath)
+	}
+	if pg, err := isPGArchive(backup); err == nil && pg {
+		return fmt.Errorf("backup %s is a PostgreSQL archive: restore it with -db set to the postgres:// URL of the database", backup)
+	}
 	if err := CheckBackup(ctx, backup); err != nil {
 		return err
 	}

@@ -7,7 +7,12 @@
 // rollback of a 10,000-row file, the check's memory, a full CSV export
 // and the server's peak resident memory. It prints a Markdown report.
 //
-//	benchscale -bin bin/twinmetrics -dir var/bench-scale -cities 115,1150
+// With -pg (an admin URL of a PostgreSQL server), each size is measured
+// again on PostgreSQL in the same run: the SQLite database is moved with
+// `twinmetrics copy-db` into a new database of that server (dropped
+// afterwards), and the report ends with the two engines side by side.
+//
+//	benchscale -bin bin/twinmetrics -dir var/bench-scale -cities 115,1150 [-pg postgres://postgres@127.0.0.1:5432/postgres]
 //
 // Nothing leaves this machine; the synthetic databases are throw-away.
 package main
@@ -37,6 +42,8 @@ import (
 
 	_ "github.com/mattn/go-sqlite3"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
+
 	"github.com/twinmetrics/twinmetrics/internal/synth"
 )
 
@@ -60,14 +67,15 @@ func main() {
 	dir := flag.String("dir", "var/bench-scale", "where the synthetic databases are kept between runs")
 	sizes := flag.String("cities", "115,1150", "synthetic cities per size, comma-separated (115 ≈ 110k values, 1150 ≈ 1.1M, 5600 ≈ 5.4M)")
 	flag.IntVar(&loadMax, "load-max", loadMax, "cities loaded through the upload path; a larger size copies their values by SQL (synth --copy-to)")
+	pg := flag.String("pg", "", "admin URL of a PostgreSQL server: measure each size there too, side by side with SQLite")
 	flag.Parse()
-	if err := run(*bin, *dir, *sizes); err != nil {
+	if err := run(*bin, *dir, *sizes, *pg); err != nil {
 		fmt.Fprintln(os.Stderr, "benchscale:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin, dir, sizes string) error {
+func run(bin, dir, sizes, pg string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -77,14 +85,14 @@ func run(bin, dir, sizes string) error {
 		if err != nil || n < 1 {
 			return fmt.Errorf("bad size %q", s)
 		}
-		if err := measure(bin, dir, n); err != nil {
+		if err := measure(bin, dir, n, pg); err != nil {
 			return fmt.Errorf("%d cities: %w", n, err)
 		}
 	}
 	return nil
 }
 
-func measure(bin, dir string, n int) error {
+func measure(bin, dir string, n int, pg string) error {
 	base := filepath.Join(dir, fmt.Sprintf("synthetic-%05d.db", n))
 	if err := build(bin, dir, base, n); err != nil {
 		return err
@@ -103,92 +111,199 @@ func measure(bin, dir string, n int) error {
 		return err
 	}
 	fmt.Printf("## %d synthetic cities: %d values (%d stored, %d derived)\n\n", n, stored+derived, stored, derived)
-
-	// An upgrade whose seed files changed: the seed is applied again at
-	// start-up, in place of the one the database holds.
-	if err := execSQL(work, `UPDATE uploads SET sha256 = 'changed for the benchmark' WHERE kind = 'seed'`); err != nil {
-		return err
+	var pgDB, pgAdmin string
+	var copyTime time.Duration
+	if pg != "" {
+		// The PostgreSQL copy is made first, from the untouched database
+		// brought to this binary's schema, so that both engines start
+		// from the same rows.
+		pgAdmin = pg
+		if out, err := exec.Command(bin, "migrate", "-db", work).CombinedOutput(); err != nil {
+			return fmt.Errorf("migrate: %v: %s", err, tail(string(out)))
+		}
+		name := fmt.Sprintf("benchscale_%05d_%d", n, os.Getpid())
+		if pgDB, err = createPGDatabase(pg, name); err != nil {
+			return err
+		}
+		defer dropPGDatabase(pg, name)
+		t0 := time.Now()
+		cmd := exec.Command(bin, "copy-db", "--from", work, "--to", pgDB)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("copy-db: %v: %s", err, tail(string(out)))
+		}
+		copyTime = time.Since(t0)
 	}
-	srv, err := startServer(bin, work, tmp)
+	fmt.Println("### SQLite")
+	fmt.Println()
+	lite, err := measureOn(bin, tmp, work, "")
 	if err != nil {
 		return err
 	}
+	if pgDB == "" {
+		return nil
+	}
+	fmt.Printf("### PostgreSQL\n\n`twinmetrics copy-db` of the SQLite database into PostgreSQL: %s\n\n", ms(copyTime))
+	pgr, err := measureOn(bin, tmp, pgDB, pgAdmin)
+	if err != nil {
+		return err
+	}
+	sideBySide(lite, pgr)
+	return nil
+}
+
+// result is one engine's figures for one size.
+type result struct {
+	startup, startupCPU time.Duration
+	healthz             time.Duration
+	cold, warm          map[string]time.Duration
+	check               time.Duration
+	publish, rollback   time.Duration
+	publishCPU          time.Duration // the server's, and on PostgreSQL its database sessions'
+	rollbackCPU         time.Duration
+	exportRate          float64
+	hwm                 int64
+}
+
+// measureOn measures the server on db (an SQLite file, or a PostgreSQL
+// URL when pgAdmin is set) and prints the figures.
+func measureOn(bin, tmp, db, pgAdmin string) (_ result, err error) {
+	r := result{cold: map[string]time.Duration{}, warm: map[string]time.Duration{}}
+	// Each engine's server has its own upload folder and files.
+	tmp, err = os.MkdirTemp(tmp, "engine-")
+	if err != nil {
+		return r, err
+	}
+	defer func() {
+		// The folder goes with the run: say what the server logged.
+		if b, rerr := os.ReadFile(filepath.Join(tmp, "server.log")); err != nil && rerr == nil {
+			err = fmt.Errorf("%w\nthe server's log ends:\n%s", err, tail(string(b)))
+		}
+	}()
+	// An upgrade whose seed files changed: the seed is applied again at
+	// start-up, in place of the one the database holds.
+	if err := execSQL(db, `UPDATE uploads SET sha256 = 'changed for the benchmark' WHERE kind = 'seed'`); err != nil {
+		return r, err
+	}
+	srv, err := startServer(bin, db, tmp)
+	if err != nil {
+		return r, err
+	}
 	defer srv.stop()
+	srv.pgAdmin, srv.pgDB = pgAdmin, db
+	r.startup, r.startupCPU = srv.startup, srv.cpu()
 	fmt.Printf("Start-up after a seed change (until /healthz answers): %s (server CPU %s)\n\n", ms(srv.startup), ms(srv.cpu()))
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		fmt.Printf("Load average when measured (2 cores): %s\n\n", strings.Join(strings.Fields(string(b))[:3], " "))
 	}
 
 	hz := srv.median("/healthz", 9)
+	r.healthz = hz
 	fmt.Printf("Baseline /healthz: %s (median of 9)\n\n", ms(hz))
 	fmt.Println("| page or API call | cold | warm (median of 5) | warm ÷ /healthz | bytes |")
 	fmt.Println("|---|---|---|---|---|")
 	for _, p := range append(append([]string{}, pages...), apis...) {
 		cold, size, err := srv.get(p)
 		if err != nil {
-			return err
+			return r, err
 		}
 		warm := srv.median(p, 5)
+		r.cold[p], r.warm[p] = cold, warm
 		fmt.Printf("| `%s` | %s | %s | %.1f× | %d |\n", p, ms(cold), ms(warm), float64(warm)/float64(hz), size)
 	}
 	fmt.Println()
 
-	token, err := staffToken(bin, work)
+	token, err := staffToken(bin, db)
 	if err != nil {
-		return err
+		return r, err
 	}
 	csvPath := filepath.Join(tmp, "changes.csv")
-	rows, err := writeChanges(work, csvPath, 10000)
+	rows, err := writeChanges(db, csvPath, 10000)
 	if err != nil {
-		return err
+		return r, err
 	}
 	// The check's memory, in a process of its own (the import command,
 	// without publishing), beside the same command's baseline.
-	baseRSS, _, err := maxRSS(bin, "migrate", "-db", work)
+	baseRSS, _, err := maxRSS(bin, "migrate", "-db", db)
 	if err != nil {
 		baseRSS = 0
 	}
-	checkRSS, checkTime, err := maxRSS(bin, "import", csvPath, "--email", benchEmail, "-db", work, "-uploads", filepath.Join(tmp, "cli-uploads"))
+	checkRSS, checkTime, err := maxRSS(bin, "import", csvPath, "--email", benchEmail, "-db", db, "-uploads", filepath.Join(tmp, "cli-uploads"))
 	if err != nil {
-		return fmt.Errorf("import check: %w", err)
+		return r, fmt.Errorf("import check: %w", err)
 	}
 	fmt.Printf("Check of a %d-row file by `twinmetrics import` (no publish): %s, peak resident %.0f MB (the same binary only opening the database: %.0f MB)\n\n",
 		rows, ms(checkTime), float64(checkRSS)/1024, float64(baseRSS)/1024)
 
 	key, check, err := srv.upload(token, csvPath)
 	if err != nil {
-		return err
+		return r, err
 	}
-	cpu0 := srv.cpu()
+	r.check = check
+	cpu0 := srv.cpu() + srv.dbCPU()
 	t0 := time.Now()
 	var pub struct {
 		ID int64 `json:"upload_id"`
 	}
 	if err := srv.post(token, "/api/v1/uploads/"+key+"/publish", url.Values{"confirm_warnings": {"1"}}, &pub); err != nil {
-		return fmt.Errorf("publish: %w", err)
+		return r, fmt.Errorf("publish: %w", err)
 	}
-	publish := time.Since(t0)
-	publishCPU := srv.cpu() - cpu0
+	r.publish = time.Since(t0)
+	r.publishCPU = srv.cpu() + srv.dbCPU() - cpu0
 	cold, _, _ := srv.get("/indicators")
-	cpu0 = srv.cpu()
+	cpu0 = srv.cpu() + srv.dbCPU()
 	t0 = time.Now()
 	if err := srv.post(token, "/api/v1/uploads/"+strconv.FormatInt(pub.ID, 10)+"/rollback", nil, nil); err != nil {
-		return fmt.Errorf("rollback: %w", err)
+		return r, fmt.Errorf("rollback: %w", err)
 	}
-	rollback := time.Since(t0)
-	rollbackCPU := srv.cpu() - cpu0
-	fmt.Printf("Upload of %d changed values through the API: check %s, publish %s (server CPU %s), rollback %s (server CPU %s); /indicators right after the publication %s\n\n",
-		rows, ms(check), ms(publish), ms(publishCPU), ms(rollback), ms(rollbackCPU), ms(cold))
+	r.rollback = time.Since(t0)
+	r.rollbackCPU = srv.cpu() + srv.dbCPU() - cpu0
+	what := "server CPU"
+	if pgAdmin != "" {
+		what = "CPU of the server and its database sessions"
+	}
+	fmt.Printf("Upload of %d changed values through the API: check %s, publish %s (%s %s), rollback %s (%s); /indicators right after the publication %s\n\n",
+		rows, ms(check), ms(r.publish), what, ms(r.publishCPU), ms(r.rollback), ms(r.rollbackCPU), ms(cold))
 
 	t0 = time.Now()
 	lines, err := srv.count("/data/download?format=csv")
 	if err != nil {
-		return err
+		return r, err
 	}
 	el := time.Since(t0)
-	fmt.Printf("Full CSV export: %d rows in %s, %.0f rows/s\n\n", lines-1, ms(el), float64(lines-1)/el.Seconds())
-	fmt.Printf("Server peak resident memory (VmHWM) over the whole run: %.0f MB\n\n", float64(srv.hwm())/1024)
-	return nil
+	r.exportRate = float64(lines-1) / el.Seconds()
+	fmt.Printf("Full CSV export: %d rows in %s, %.0f rows/s\n\n", lines-1, ms(el), r.exportRate)
+	r.hwm = srv.hwm()
+	fmt.Printf("Server peak resident memory (VmHWM) over the whole run: %.0f MB\n\n", float64(r.hwm)/1024)
+	return r, nil
+}
+
+// sideBySide prints the two engines' figures of one run, with
+// PostgreSQL's as a ratio of SQLite's.
+func sideBySide(lite, pg result) {
+	ratio := func(a, b time.Duration) string {
+		if a <= 0 || b <= 0 {
+			return "–"
+		}
+		return fmt.Sprintf("%.2f×", float64(b)/float64(a))
+	}
+	fmt.Println("### Side by side (same run)")
+	fmt.Println()
+	fmt.Println("| | SQLite | PostgreSQL | PostgreSQL ÷ SQLite |")
+	fmt.Println("|---|---|---|---|")
+	fmt.Printf("| start-up after a seed change | %s | %s | %s |\n", ms(lite.startup), ms(pg.startup), ratio(lite.startup, pg.startup))
+	fmt.Printf("| `/healthz` (median of 9) | %s | %s | %s |\n", ms(lite.healthz), ms(pg.healthz), ratio(lite.healthz, pg.healthz))
+	fmt.Printf("| check of 10,000 rows | %s | %s | %s |\n", ms(lite.check), ms(pg.check), ratio(lite.check, pg.check))
+	fmt.Printf("| publication of 10,000 rows | %s (CPU %s) | %s (CPU %s) | %s |\n", ms(lite.publish), ms(lite.publishCPU), ms(pg.publish), ms(pg.publishCPU), ratio(lite.publish, pg.publish))
+	fmt.Printf("| its rollback | %s (CPU %s) | %s (CPU %s) | %s |\n", ms(lite.rollback), ms(lite.rollbackCPU), ms(pg.rollback), ms(pg.rollbackCPU), ratio(lite.rollback, pg.rollback))
+	fmt.Printf("| full CSV export | %.0f rows/s | %.0f rows/s | %.2f× the rate |\n", lite.exportRate, pg.exportRate, pg.exportRate/lite.exportRate)
+	fmt.Printf("| server peak resident | %.0f MB | %.0f MB | |\n", float64(lite.hwm)/1024, float64(pg.hwm)/1024)
+	fmt.Println()
+	fmt.Println("| page or API call | cold SQLite | cold PostgreSQL | cold PG ÷ SQLite | warm PG ÷ PG `/healthz` |")
+	fmt.Println("|---|---|---|---|---|")
+	for _, p := range append(append([]string{}, pages...), apis...) {
+		fmt.Printf("| `%s` | %s | %s | %s | %s |\n", p, ms(lite.cold[p]), ms(pg.cold[p]), ratio(lite.cold[p], pg.cold[p]), ratio(pg.healthz, pg.warm[p]))
+	}
+	fmt.Println()
 }
 
 const benchEmail = "bench@example.invalid"
@@ -253,8 +368,62 @@ func copyFile(from, to string) error {
 	return out.Close()
 }
 
+// openDB opens an SQLite file, or a PostgreSQL URL; the queries below
+// are written once, with `?` (rebind makes them PostgreSQL's `$n`).
 func openDB(path string) (*sql.DB, error) {
+	if isPG(path) {
+		return sql.Open("pgx", path)
+	}
 	return sql.Open("sqlite3", "file:"+path+"?_busy_timeout=10000")
+}
+
+func isPG(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+func rebind(db, q string) string {
+	if !isPG(db) {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// createPGDatabase makes a new database on the server at admin and
+// returns its URL.
+func createPGDatabase(admin, name string) (string, error) {
+	db, err := sql.Open("pgx", admin)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE DATABASE "` + name + `" TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8'`); err != nil {
+		return "", fmt.Errorf("create database %s: %w", name, err)
+	}
+	u, err := url.Parse(admin)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+func dropPGDatabase(admin, name string) {
+	db, err := sql.Open("pgx", admin)
+	if err != nil {
+		return
+	}
+	defer db.Close()
+	_, _ = db.Exec(`DROP DATABASE IF EXISTS "` + name + `" WITH (FORCE)`)
 }
 
 func countValues(path string) (stored, derived int, err error) {
@@ -285,11 +454,11 @@ func writeChanges(path, out string, rows int) (int, error) {
 		return 0, err
 	}
 	defer db.Close()
-	q, err := db.Query(`SELECT a.slug, i.code, o.year, o.value, i.unit
+	q, err := db.Query(rebind(path, `SELECT a.slug, i.code, o.year, o.value, i.unit
 		FROM observations o JOIN areas a ON a.id = o.area_id JOIN indicators i ON i.id = o.indicator_id
 		JOIN sources s ON s.id = o.source_id
 		WHERE s.code = ? AND o.retired_by IS NULL AND i.unit <> 'percent'
-		ORDER BY o.id LIMIT ?`, synth.SourceCode, rows)
+		ORDER BY o.id LIMIT ?`), synth.SourceCode, rows)
 	if err != nil {
 		return 0, err
 	}
@@ -359,11 +528,14 @@ func staffToken(bin, db string) (string, error) {
 }
 
 type server struct {
-	cmd     *exec.Cmd
-	base    string
-	startup time.Duration
-	client  *http.Client
-	exited  chan struct{}
+	// On PostgreSQL: the admin URL, and the database the server uses,
+	// whose sessions' CPU counts with the server's.
+	pgAdmin, pgDB string
+	cmd           *exec.Cmd
+	base          string
+	startup       time.Duration
+	client        *http.Client
+	exited        chan struct{}
 }
 
 func startServer(bin, db, tmp string) (*server, error) {
@@ -418,8 +590,43 @@ func (s *server) stop() {
 // cpu is the processor time the server has used so far (user and
 // system), which other work on the machine does not inflate as it does
 // the time on the clock.
-func (s *server) cpu() time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+func (s *server) cpu() time.Duration { return procCPU(s.cmd.Process.Pid) }
+
+// dbCPU is the processor time used so far by the PostgreSQL sessions
+// connected to the server's database (on this machine), none on SQLite.
+func (s *server) dbCPU() time.Duration {
+	if s.pgAdmin == "" {
+		return 0
+	}
+	u, err := url.Parse(s.pgDB)
+	if err != nil {
+		return 0
+	}
+	db, err := sql.Open("pgx", s.pgAdmin)
+	if err != nil {
+		return 0
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, strings.TrimPrefix(u.Path, "/"))
+	if err != nil {
+		return 0
+	}
+	defer rows.Close()
+	var total time.Duration
+	for rows.Next() {
+		var pid int
+		if rows.Scan(&pid) == nil {
+			total += procCPU(pid)
+		}
+	}
+	return total
+}
+
+// procCPU is a process's processor time so far (user and system), which
+// other work on the machine does not inflate as it does the time on the
+// clock.
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0
 	}

@@ -5,6 +5,7 @@
 //	twinmetrics seed      load the seed data (idempotent)
 //	twinmetrics backup FILE    write a consistent copy while the server runs
 //	twinmetrics restore FILE   replace the database by a backup (server stopped)
+//	twinmetrics copy-db --from FILE --to postgres://…   move an SQLite installation to PostgreSQL
 //	twinmetrics user add --email E --role admin|editor   (password on standard input)
 //	twinmetrics token create --email E [--name N] | token list | token revoke --id N
 //	twinmetrics import FILE --email E [--profile NAME] [--publish] [--allow-rejected] [--confirm-warnings]
@@ -65,6 +66,10 @@ type settings struct {
 	// retention is how long a pending upload nobody touches is kept.
 	retention time.Duration
 
+	// copy-db
+	from, to string
+	replace  bool
+
 	// user, token and import
 	email, role, name              string
 	id                             int64
@@ -92,6 +97,7 @@ var usages = map[string]string{
 	"seed":            "twinmetrics [global flags] seed",
 	"backup":          "twinmetrics [global flags] backup FILE",
 	"restore":         "twinmetrics [global flags] restore FILE",
+	"copy-db":         "twinmetrics [global flags] copy-db --from FILE [--to postgres://…] [--replace]   (moves an SQLite installation to PostgreSQL; stop the server first)",
 	"user add":        "twinmetrics [global flags] user add --email E --role admin|editor   (password on standard input)",
 	"token create":    "twinmetrics [global flags] token create --email E [--name N]",
 	"token list":      "twinmetrics [global flags] token list",
@@ -107,7 +113,7 @@ var usages = map[string]string{
 	"synth":           "twinmetrics [global flags] synth --cities N [--years 20] [--cities-per-file 100] [--copy-to M]   (clearly synthetic cities, for benchmarks; never on a real database)",
 }
 
-const commandList = "serve, migrate, seed, backup, restore, user add|disable|enable|logout, token create|list|revoke, import, uploads prune, profile list|show|approve, synth"
+const commandList = "serve, migrate, seed, backup, restore, copy-db, user add|disable|enable|logout, token create|list|revoke, import, uploads prune, profile list|show|approve, synth"
 
 // globalFlags are the settings every subcommand shares; they may stand
 // before the subcommand or after it. Each definition takes the value
@@ -172,7 +178,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	globalFlags(gfs, &st)
 	gfs.Usage = func() {
 		fmt.Fprintln(stderr, "usage:")
-		for _, k := range []string{"serve", "migrate", "seed", "backup", "restore", "user add", "user disable", "user enable", "user logout", "token create", "token list", "token revoke", "import", "uploads prune", "profile list", "profile show", "profile approve", "synth"} {
+		for _, k := range []string{"serve", "migrate", "seed", "backup", "restore", "copy-db", "user add", "user disable", "user enable", "user logout", "token create", "token list", "token revoke", "import", "uploads prune", "profile list", "profile show", "profile approve", "synth"} {
 			fmt.Fprintln(stderr, "  "+usages[k])
 		}
 		fmt.Fprintln(stderr, "global flags (before or after the subcommand):")
@@ -232,6 +238,10 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fs.StringVar(&st.profile, "profile", "", "read the file with this import profile (default: the one its header matches)")
 	case "profile approve":
 		fs.StringVar(&st.email, "email", "", "the admin who approves")
+	case "copy-db":
+		fs.StringVar(&st.from, "from", "", "the SQLite database file to copy")
+		fs.StringVar(&st.to, "to", "", "the PostgreSQL database to copy into, a postgres:// URL (default: -db when that is one)")
+		fs.BoolVar(&st.replace, "replace", false, "delete what the PostgreSQL database already holds")
 	case "synth":
 		fs.IntVar(&st.cities, "cities", 0, "how many synthetic cities the database should hold")
 		fs.IntVar(&st.years, "years", 20, "years of values per city and indicator")
@@ -284,8 +294,11 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if err := metrics.Restore(ctx, file, st.db); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "restored %s from %s\n", st.db, file)
+		fmt.Fprintf(stdout, "restored %s from %s\n", metrics.Redacted(st.db), file)
 		return nil
+	}
+	if cmd == "copy-db" {
+		return copyDBCommand(ctx, st, stdout)
 	}
 	// Every command that opens the database shares its lock, which
 	// `restore` needs for itself.
@@ -314,13 +327,15 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return nil
 	}
 	if cmd == "backup" {
-		if err := db.Backup(ctx, file); err != nil {
+		if metrics.IsPostgresDSN(st.db) {
+			err = metrics.BackupPostgres(ctx, st.db, file)
+		} else if err = db.Backup(ctx, file); err == nil {
+			err = metrics.CheckBackup(ctx, file)
+		}
+		if err != nil {
 			return err
 		}
-		if err := metrics.CheckBackup(ctx, file); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "backed up %s to %s\n", st.db, file)
+		fmt.Fprintf(stdout, "backed up %s to %s\n", db.Path, file)
 		return nil
 	}
 	store, err := metrics.NewStore(ctx, db)
