@@ -73,6 +73,7 @@ func (s *Server) showEmbed(c echo.Context) error {
 	if p.Chart == nil {
 		return fmt.Errorf("no chart of %s for %s: %w", ind.Code, cmp.Pair.Slug, metrics.ErrNotFound)
 	}
+	creditCharts(v.Loc, cat, dv, p.Permalink[:strings.IndexByte(p.Permalink, '#')], p.Chart)
 	seen := map[int64]bool{}
 	for _, city := range cmp.Pair.Cities() {
 		for _, pt := range cmp.Data.Series(city.ID, ind.ID) {

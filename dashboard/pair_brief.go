@@ -120,6 +120,7 @@ func (s *Server) showPairBrief(c echo.Context) error {
 			}
 		}
 	}
+	creditCharts(loc, cat, dv, b.Permalink, b.Charts...)
 	v.Title = b.Title
 	v.Data = b
 	return s.render(c, http.StatusOK, "brief", v)

@@ -118,10 +118,20 @@ func (s *Server) showPair(c echo.Context) error {
 		return err
 	}
 	addEmbedSnippets(s.baseURL, v.Loc, cat, cmp.Pair, theme, page.Charts)
+	if err := s.creditPage(c, v, cat, page.allCharts()...); err != nil {
+		return err
+	}
 	v.Title = page.Title
 	v.Download = pairDownload(v.Loc, cmp.Pair.Slug)
 	v.Data = page
 	return s.render(c, http.StatusOK, "pair", v)
+}
+
+// allCharts are the page's charts, from the top: the commitments'
+// progress, the overview, the theme's trends.
+func (p *pairPage) allCharts() []*Chart {
+	out := append(p.Commitments.charts(), p.Overview)
+	return append(out, p.Charts...)
 }
 
 func validTheme(t string) bool { return slices.Contains(metrics.Themes, t) }
@@ -272,6 +282,9 @@ func pointSeries(loc Locale, cat *metrics.Catalogue, name string, pts []metrics.
 		}
 		s.Values[p.Year] = p.Value
 		s.Notes[p.Year] = pointNotes(loc, p)
+		if id := p.Obs.SourceID; id.Valid && !slices.Contains(s.Sources, id.Int64) {
+			s.Sources = append(s.Sources, id.Int64)
+		}
 		for _, f := range drawnFlags(p.Obs) {
 			fname, desc := f, ""
 			if fl := cat.Flag(f); fl != nil {
@@ -426,6 +439,9 @@ func themeCharts(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, th
 			for j, p := range g.Values[i] {
 				if g.Found[i][j] {
 					s.Values[j] = p.Value
+					if id := p.Obs.SourceID; id.Valid && !slices.Contains(s.Sources, id.Int64) {
+						s.Sources = append(s.Sources, id.Int64)
+					}
 				}
 			}
 			ss = append(ss, s)
@@ -435,6 +451,7 @@ func themeCharts(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, th
 		if err != nil {
 			return nil, err
 		}
+		ch.years = g.Years
 		out = append(out, ch)
 	}
 	return out, nil
@@ -487,21 +504,38 @@ func overviewChart(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison) 
 	}
 	var axes []string
 	var ss []series
+	var cities []*metrics.Area
 	for _, city := range cmp.Pair.Cities() {
+		cities = append(cities, city)
 		ss = append(ss, series{Name: loc.AreaName(city), Values: map[int]float64{}, Colour: colourOf(cat, city)})
 	}
+	var years []int
 	for i, n := range ns {
 		dir := map[string]string{metrics.LowerIsBetter: " ↓", metrics.HigherIsBetter: " ↑"}[n.Indicator.Direction]
 		axes = append(axes, loc.IndicatorName(n.Indicator)+" "+itoa(n.Year)+dir)
+		years = append(years, n.Year)
 		for j, v := range n.Values {
 			ss[j].Values[i] = v
+			if pt, ok := cmp.Data.At(cities[j].ID, n.Indicator.ID, n.Year); ok {
+				if id := pt.Obs.SourceID; id.Valid && !slices.Contains(ss[j].Sources, id.Int64) {
+					ss[j].Sources = append(ss[j].Sources, id.Int64)
+				}
+			}
 		}
 	}
 	id, title := chartID("overview", cmp.Pair.Slug), loc.T("chart.overview_title", "Pair", loc.PairTitle(cmp.Pair))
 	sub := loc.T("chart.overview_subtitle")
+	draw := radarChart
 	if len(axes) < 3 {
 		// A radar needs three axes to enclose an area; fewer read better as bars.
-		return barChart(loc, id, title, sub, loc.T("chart.percent_of_larger"), axes, ss)
+		draw = func(loc Locale, id, title, sub string, axes []string, ss []series) (*Chart, error) {
+			return barChart(loc, id, title, sub, loc.T("chart.percent_of_larger"), axes, ss)
+		}
 	}
-	return radarChart(loc, id, title, sub, axes, ss)
+	ch, err := draw(loc, id, title, sub, axes, ss)
+	if err != nil {
+		return nil, err
+	}
+	ch.years = years
+	return ch, nil
 }
