@@ -90,3 +90,46 @@ func yearSpan(years []int) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// sourceList lists sources with absolute addresses, in the order given,
+// each once: the publisher's address and the source's entry on /about
+// (its licence and citation). A printout cannot follow a relative link.
+type sourceList struct {
+	origin string
+	loc    Locale
+	cat    *metrics.Catalogue
+	seen   map[int64]bool
+	byCode map[string]*metrics.Source
+	list   []briefSource
+}
+
+func newSourceList(origin string, loc Locale, cat *metrics.Catalogue) *sourceList {
+	return &sourceList{origin: origin, loc: loc, cat: cat, seen: map[int64]bool{}}
+}
+
+// add lists the sources with these ids.
+func (l *sourceList) add(ids ...int64) {
+	for _, id := range ids {
+		if src := l.cat.Source(id); src != nil && !l.seen[id] {
+			l.seen[id] = true
+			l.list = append(l.list, briefSource{Title: src.Title, URL: src.URL, Licence: src.Licence,
+				Terms: src.Terms, About: l.origin + l.loc.Href("/about") + "#source-" + src.Code})
+		}
+	}
+}
+
+// addCode lists the source with this code.
+func (l *sourceList) addCode(code string) {
+	if code == "" {
+		return
+	}
+	if l.byCode == nil {
+		l.byCode = map[string]*metrics.Source{}
+		for _, s := range l.cat.Sources {
+			l.byCode[s.Code] = s
+		}
+	}
+	if src := l.byCode[code]; src != nil {
+		l.add(src.ID)
+	}
+}

@@ -95,7 +95,7 @@ func (s *Server) showCompare(c echo.Context) error {
 		q.Set("theme", page.Tabs[i].Theme)
 		page.Tabs[i].Link = "?" + q.Encode() + "#trends"
 	}
-	if err := s.creditPage(c, v, &drawn, page.allCharts()...); err != nil {
+	if err := s.pairPaper(c, v, &drawn, page); err != nil {
 		return err
 	}
 	v.Title = page.Title

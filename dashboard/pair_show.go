@@ -30,6 +30,13 @@ type pairPage struct {
 	// side's climate commitments (pair_commitments.go).
 	Lead        *leadView
 	Commitments *commitmentsView
+	// What a printout of the page names: the sources of its values with
+	// absolute addresses, the data version, the date and the page's own
+	// address (pairPaper).
+	Sources []briefSource
+	Version int64
+	Date    string
+	Address string
 }
 
 type coverageView struct {
@@ -118,13 +125,58 @@ func (s *Server) showPair(c echo.Context) error {
 		return err
 	}
 	addEmbedSnippets(s.baseURL, v.Loc, cat, cmp.Pair, theme, page.Charts)
-	if err := s.creditPage(c, v, cat, page.allCharts()...); err != nil {
+	if err := s.pairPaper(c, v, cat, page); err != nil {
 		return err
 	}
 	v.Title = page.Title
 	v.Download = pairDownload(v.Loc, cmp.Pair.Slug)
 	v.Data = page
 	return s.render(c, http.StatusOK, "pair", v)
+}
+
+// pairPaper gives a pair page what its printout names: the charts'
+// credits, the sources of every value, target and chart on the page
+// with absolute addresses, the data version, the date and the page's
+// address.
+func (s *Server) pairPaper(c echo.Context, v *View, cat *metrics.Catalogue, p *pairPage) error {
+	dv, err := s.store.DataVersion(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	p.Version, p.Date, p.Address = dv, s.now().UTC().Format("2006-01-02"), v.Origin+v.Loc.Href(v.Path)
+	charts := p.allCharts()
+	creditCharts(v.Loc, cat, dv, p.Address, charts...)
+	list := newSourceList(s.baseURL, v.Loc, cat)
+	for _, ts := range p.Scorecard {
+		for _, r := range ts.Rows {
+			for _, side := range r.Sides {
+				for _, val := range side {
+					list.addCode(val.SourceCode)
+					for _, u := range val.Undated {
+						list.addCode(u.SourceCode)
+					}
+				}
+			}
+		}
+	}
+	if cv := p.Commitments; cv != nil {
+		var areas []areaTargets
+		for _, cc := range cv.Cities {
+			areas = append(append(areas, cc.Own), cc.Larger...)
+		}
+		for _, at := range append(areas, cv.National...) {
+			for _, t := range at.Targets {
+				list.addCode(t.SourceID)
+			}
+		}
+	}
+	for _, ch := range charts {
+		if ch != nil {
+			list.add(ch.sources...)
+		}
+	}
+	p.Sources = list.list
+	return nil
 }
 
 // allCharts are the page's charts, from the top: the commitments'

@@ -296,11 +296,29 @@
   }
 
   // pageOption is the chart's option laid out for its box on the page.
-  function pageOption(el) {
+  // On paper the legend is plain and wrapped, every series named (a
+  // pager cannot be clicked on paper), and the plot leaves it room.
+  function pageOption(el, printing) {
     var option = localise(readOption(el));
     var family = fontFamily(el);
     if (option.textStyle == null) option.textStyle = { fontFamily: family };
-    layout(option, el.clientWidth || 600, el.clientHeight || 320, 40, family);
+    var width = el.clientWidth || 600, bottom = 40;
+    if (printing) {
+      var rows = 0;
+      asList(option.legend).forEach(function (l) {
+        if (!l || typeof l !== 'object' || l.show === false) return;
+        l.type = 'plain';
+        l.left = 5;
+        l.right = 5;
+        l.textStyle = Object.assign({}, l.textStyle, { fontSize: 11, lineHeight: lineHeight(11) });
+        rows = legendRows(legendNames(option), width - 20, family, 11);
+      });
+      if (rows > 0) bottom = rows * 22 + 16;
+      asList(option.grid).forEach(function (g) {
+        if (g && typeof g === 'object') g.bottom = bottom;
+      });
+    }
+    layout(option, width, el.clientHeight || 320, bottom, family);
     return option;
   }
 
@@ -333,6 +351,10 @@
     s.onload = function () { finish(typeof window.echarts !== 'undefined'); };
     s.onerror = function () { finish(false); };
     document.head.appendChild(s);
+  }
+
+  function isPrinting() {
+    return !!(window.matchMedia && window.matchMedia('print').matches);
   }
 
   // settled is false until the first report of which charts are in view.
@@ -370,7 +392,7 @@
       }
       var option;
       try {
-        option = pageOption(el);
+        option = pageOption(el, isPrinting());
       } catch (err) {
         fail(el, err.reason || 'bad option', err);
         return;
@@ -386,6 +408,7 @@
         });
         chart.setOption(option);
         chart.twinmetricsWidth = el.clientWidth;
+        chart.twinmetricsPrint = isPrinting();
         charts.push(chart);
         el.dataset.chartReady = '1';
       } catch (err) {
@@ -440,17 +463,20 @@
     window.setTimeout(function () { settled = true; pending.clear(); markDone(pending); }, 5000);
   }
 
-  // A new width wraps the titles and labels again.
-  function resizeAll() {
+  // A new width wraps the titles and labels again; paper gets the
+  // whole legend.
+  function resizeAll(printing) {
+    printing = printing === true || isPrinting();
     charts.forEach(function (c) {
       if (c.isDisposed()) return;
       var el = c.getDom();
-      if (el.clientWidth !== c.twinmetricsWidth) {
+      if (el.clientWidth !== c.twinmetricsWidth || printing !== c.twinmetricsPrint) {
         try {
-          var option = pageOption(el);
+          var option = pageOption(el, printing);
           option.animation = false;
           c.setOption(option, true);
           c.twinmetricsWidth = el.clientWidth;
+          c.twinmetricsPrint = printing;
         } catch (err) {
           console.error('twinmetrics: chart #' + el.id + ': relayout failed', err);
         }
@@ -465,11 +491,11 @@
     timer = window.setTimeout(resizeAll, 150);
   });
   // Print layout has another width: redraw for it and back.
-  window.addEventListener('beforeprint', resizeAll);
-  window.addEventListener('afterprint', resizeAll);
+  window.addEventListener('beforeprint', function () { resizeAll(true); });
+  window.addEventListener('afterprint', function () { resizeAll(false); });
   if (window.matchMedia) {
     var printMedia = window.matchMedia('print');
-    if (printMedia.addEventListener) printMedia.addEventListener('change', resizeAll);
+    if (printMedia.addEventListener) printMedia.addEventListener('change', function () { resizeAll(); });
   }
 
 
@@ -504,10 +530,10 @@
 
   // legendRows counts the rows a plain legend wraps its items into, as
   // ECharts lays them out: a 25 px symbol, 5 px, the name; 10 px apart.
-  function legendRows(names, width, family) {
+  function legendRows(names, width, family, size) {
     var rows = names.length ? 1 : 0, used = 0;
     names.forEach(function (n) {
-      var w = 25 + 5 + textWidth(n, '12px ' + family);
+      var w = 25 + 5 + textWidth(n, (size || 12) + 'px ' + family);
       if (used > 0 && used + 10 + w > width) {
         rows++;
         used = 0;
