@@ -21,6 +21,8 @@ import (
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
+
+	"github.com/twinmetrics/twinmetrics/internal/testapp"
 )
 
 // chartDownload clicks the button under a chart that downloads its slide
@@ -316,4 +318,68 @@ func TestBrowserChartSlideImages(t *testing.T) {
 		t.Logf("%s: SVG of #%s: %d bytes, %d texts, %d series in the legend", path, id, len(svg), len(texts), len(shown.Names))
 		tab.checkClean()
 	}
+}
+
+// TestBrowserSlideCreditEscaped gives the WHO source a name full of
+// markup, as stored text may be, and downloads the chart's SVG: the page
+// carries the name escaped, the SVG is well-formed and holds it as text,
+// with no element of its own.
+func TestBrowserSlideCreditEscaped(t *testing.T) {
+	t.Parallel()
+	const hostile = `WHO </text><script>alert(1)</script> "AAQ" & <b>co</b>`
+	seed := testapp.SeedCopy(t)
+	recs, err := csv.NewReader(bytes.NewReader(seed["sources.csv"].Data)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := slices.Index(recs[0], "short_title")
+	changed := 0
+	for _, r := range recs[1:] {
+		if r[0] == "who_aaq_2022_v2022" {
+			r[col] = hostile
+			changed++
+		}
+	}
+	if col < 0 || changed != 1 {
+		t.Fatalf("sources.csv: short_title column %d, %d WHO rows changed", col, changed)
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	if err := w.WriteAll(recs); err != nil {
+		t.Fatal(err)
+	}
+	seed["sources.csv"].Data = buf.Bytes()
+
+	env := newBrowserEnvWith(t, testapp.Options{Seed: seed})
+	const path, id = "/en/pairs/hanoi-milan?theme=air", "chart_line_hanoi_milan_pm25_annual_mean"
+	if html := string(getBody(t, env.srv.URL+path)); strings.Contains(html, "<script>alert(1)") || strings.Contains(html, "</text><script>") {
+		t.Errorf("%s: the source's name is written into the page unescaped", path)
+	}
+	tab := env.open(path)
+	tab.checkCharts()
+	var credit string
+	if err := chromedp.Run(tab.ctx, chromedp.Evaluate(fmt.Sprintf(`document.getElementById(%q).dataset.chartCredit`, id), &credit)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(credit, hostile) {
+		t.Errorf("%s: the credit of #%s does not name the source as stored: %q", path, id, credit)
+	}
+	svg := tab.chartDownload(id, "svg")
+	dec := xml.NewDecoder(bytes.NewReader(svg))
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("%s: the SVG of #%s is not well-formed: %v", path, id, err)
+		}
+		if el, ok := tok.(xml.StartElement); ok && (el.Name.Local == "script" || el.Name.Local == "b") {
+			t.Errorf("%s: the SVG of #%s has a <%s> element from the source's name", path, id, el.Name.Local)
+		}
+	}
+	if !strings.Contains(squash(strings.Join(svgTexts(t, svg), "")), squash(hostile)) {
+		t.Errorf("%s: the SVG of #%s does not show the source's name as text", path, id)
+	}
+	tab.checkClean()
 }
