@@ -153,6 +153,17 @@
     return reach;
   }
 
+  // rankRows is the number of categories on a vertical category axis
+  // (horizontal bars), 0 if there is none.
+  function rankRows(option) {
+    return asList(option.yAxis).reduce(function (n, a) {
+      return a && a.type === 'category' && Array.isArray(a.data) ? Math.max(n, a.data.length) : n;
+    }, 0);
+  }
+
+  // RANK_ROW is the height a ranking gives each of its bars and labels.
+  var RANK_ROW = 22;
+
   // layout fits a chart into width × height, of which the bottom
   // `bottom` pixels are the legend's (and, in a slide image, the
   // credit's): the title wrapped, the plot below it, the categories
@@ -160,13 +171,30 @@
   function layout(option, width, height, bottom, family) {
     var reach = fitTitle(option, width, family);
     wrapCategories(option, width);
-    var named = asList(option.yAxis).concat(asList(option.xAxis)).some(function (a) { return a && a.name; });
-    var top = reach + (named ? 30 : 12);
+    // A vertical axis' name stands above the plot, under the title.
+    var named = asList(option.yAxis).some(function (a) { return a && a.name; });
+    var top = reach + (named ? 40 : 12);
     asList(option.grid).forEach(function (g) {
       if (!g || typeof g !== 'object') return;
       var cur = parseFloat(g.top);
       if (!(cur >= top)) g.top = top;
     });
+    // Horizontal bars (a ranking): the value axis is named under its
+    // middle, not past its end where a narrow chart cuts the name.
+    if (rankRows(option) > 0) {
+      asList(option.xAxis).forEach(function (a) {
+        if (a && typeof a === 'object' && a.name) {
+          a.nameLocation = 'middle';
+          a.nameGap = 28;
+        }
+      });
+      asList(option.grid).forEach(function (g) {
+        if (g && typeof g === 'object') g.bottom = Math.max(parseFloat(g.bottom) || 0, 48);
+      });
+      asList(option.yAxis).forEach(function (a) {
+        if (a && a.type === 'category') a.axisLabel = Object.assign({}, a.axisLabel, { lineHeight: lineHeight(12) });
+      });
+    }
     asList(option.radar).forEach(function (r) {
       if (!r || typeof r !== 'object') return;
       var nameSize = 11;
@@ -319,6 +347,14 @@
       });
     }
     layout(option, width, el.clientHeight || 320, bottom, family);
+    // A ranking is as tall as its rows need, so that no two labels
+    // overlap: below the title, a row per area, the axis under them.
+    var rows = rankRows(option);
+    if (rows > 0) {
+      var g = asList(option.grid)[0] || {};
+      var need = Math.ceil((parseFloat(g.top) || 60) + rows * RANK_ROW + (parseFloat(g.bottom) || 48) + 24);
+      if (need > (el.clientHeight || 0)) el.style.height = need + 'px';
+    }
     return option;
   }
 
