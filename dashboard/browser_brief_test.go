@@ -3,12 +3,16 @@ package dashboard_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
@@ -21,15 +25,11 @@ const printableWidth = (210.0 - 2*12) / 25.4 * 96
 
 var pdfPageRe = regexp.MustCompile(`/Type\s*/Page[^s]`)
 
-// TestBrowserBriefPrintsOnTwoPages prints the Hanoi–Milan briefing to
-// PDF in Chromium: at most two A4 pages, and under the print styles no
-// element is wider than the printable width.
-func TestBrowserBriefPrintsOnTwoPages(t *testing.T) {
-	t.Parallel()
-	env := newBrowserEnv(t)
-	tab := env.open("/pairs/hanoi-milan/brief")
-	tab.checkCharts()
-	var pdf []byte
+// printA4 prints the tab's page to PDF on A4 as Chromium's print
+// dialog would, and counts its pages.
+func (tab *browserTab) printA4() (pdf []byte, pages int) {
+	t := tab.env.t
+	t.Helper()
 	if err := chromedp.Run(tab.ctx, chromedp.ActionFunc(func(ctx context.Context) error {
 		var err error
 		pdf, _, err = page.PrintToPDF().WithPaperWidth(210 / 25.4).WithPaperHeight(297 / 25.4).
@@ -41,17 +41,15 @@ func TestBrowserBriefPrintsOnTwoPages(t *testing.T) {
 	if !bytes.HasPrefix(pdf, []byte("%PDF")) {
 		t.Fatalf("%s: the print is not a PDF", tab.path)
 	}
-	n := len(pdfPageRe.FindAll(pdf, -1))
-	if n == 0 || n > 2 {
-		t.Errorf("%s: printed on %d A4 pages, want 1 or 2", tab.path, n)
-	}
-	t.Logf("%s: %d A4 pages, %d bytes of PDF", tab.path, n, len(pdf))
-	if dir := os.Getenv("TWINMETRICS_PDF_DIR"); dir != "" {
-		if err := os.WriteFile(filepath.Join(dir, "brief-hanoi-milan.pdf"), pdf, 0o644); err != nil {
-			t.Error(err)
-		}
-	}
+	return pdf, len(pdfPageRe.FindAll(pdf, -1))
+}
 
+// printWide lays the page out under its print styles at the printable
+// width of A4 and names every element of main that reaches beyond it.
+// The tab stays in print media.
+func (tab *browserTab) printWide() []string {
+	t := tab.env.t
+	t.Helper()
 	var wide []string
 	if err := chromedp.Run(tab.ctx,
 		emulation.SetEmulatedMedia().WithMedia("print"),
@@ -64,7 +62,28 @@ func TestBrowserBriefPrintsOnTwoPages(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range wide {
+	return wide
+}
+
+// TestBrowserBriefPrintsOnTwoPages prints the Hanoi–Milan briefing to
+// PDF in Chromium: at most two A4 pages, and under the print styles no
+// element is wider than the printable width.
+func TestBrowserBriefPrintsOnTwoPages(t *testing.T) {
+	t.Parallel()
+	env := newBrowserEnv(t)
+	tab := env.open("/pairs/hanoi-milan/brief")
+	tab.checkCharts()
+	pdf, n := tab.printA4()
+	if n == 0 || n > 2 {
+		t.Errorf("%s: printed on %d A4 pages, want 1 or 2", tab.path, n)
+	}
+	t.Logf("%s: %d A4 pages, %d bytes of PDF", tab.path, n, len(pdf))
+	if dir := os.Getenv("TWINMETRICS_PDF_DIR"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, "brief-hanoi-milan.pdf"), pdf, 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+	for _, w := range tab.printWide() {
 		t.Errorf("%s: printed, %s reaches beyond the printable width of %.0f px", tab.path, w, printableWidth)
 	}
 	// The handout names its sources with absolute addresses.
@@ -81,4 +100,98 @@ func TestBrowserBriefPrintsOnTwoPages(t *testing.T) {
 		}
 	}
 	tab.checkClean()
+}
+
+// TestBrowserPairPagePrints prints the Hanoi–Milan page itself (not its
+// briefing) to A4 in Chromium: no navigation, forms or buttons on paper,
+// nothing wider than the printable width, every source the page's values
+// link to listed with absolute addresses, and the page's address, the
+// date and the data version printed with it.
+func TestBrowserPairPagePrints(t *testing.T) {
+	t.Parallel()
+	env := newBrowserEnv(t)
+	for _, path := range []string{"/en/pairs/hanoi-milan", "/vi/pairs/hanoi-milan"} {
+		tab := env.open(path)
+		tab.checkCharts()
+		pdf, n := tab.printA4()
+		if n == 0 {
+			t.Errorf("%s: printed on no page", path)
+		}
+		t.Logf("%s: %d A4 pages, %d bytes of PDF", path, n, len(pdf))
+		if dir := os.Getenv("TWINMETRICS_PDF_DIR"); dir != "" {
+			if err := os.WriteFile(filepath.Join(dir, "pair-hanoi-milan-"+path[1:3]+".pdf"), pdf, 0o644); err != nil {
+				t.Error(err)
+			}
+		}
+		for _, w := range tab.printWide() {
+			t.Errorf("%s: printed, %s reaches beyond the printable width of %.0f px", path, w, printableWidth)
+		}
+		var onPaper struct {
+			Shown   []string `json:"shown"`
+			Linked  []string `json:"linked"`
+			Listed  []string `json:"listed"`
+			Meta    string   `json:"meta"`
+			MetaURL string   `json:"metaURL"`
+			OG      string   `json:"og"`
+		}
+		if err := chromedp.Run(tab.ctx, chromedp.Evaluate(`({
+			shown: Array.from(document.querySelectorAll('nav, form, button, select, .no-print')).filter(el => el.getClientRects().length > 0)
+				.map(el => el.tagName.toLowerCase() + (typeof el.className === 'string' && el.className ? '.' + el.className : '')),
+			linked: Array.from(new Set(Array.from(document.querySelectorAll('main a[href*="#source-"]'))
+				.filter(a => !a.closest('.page-sources')).map(a => a.getAttribute('href').split('#source-')[1]))),
+			listed: Array.from(document.querySelectorAll('.page-sources a')).filter(a => a.getClientRects().length > 0).map(a => a.getAttribute('href')),
+			meta: (document.querySelector('.page-meta') || {}).textContent || '',
+			metaURL: ((document.querySelector('.page-meta a') || {getAttribute: () => ''}).getAttribute('href')) || '',
+			og: document.querySelector('meta[property="og:url"]').content,
+		})`, &onPaper)); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range onPaper.Shown {
+			t.Errorf("%s: printed, %s is on paper", path, s)
+		}
+		// On paper every chart's legend is plain, every series named: a
+		// pager cannot be clicked.
+		var paged []string
+		if err := chromedp.Run(tab.ctx, chromedp.Poll(`(() => {
+			const paged = Array.from(document.querySelectorAll('.chart')).filter(el => {
+				const o = echarts.getInstanceByDom(el).getOption();
+				return (o.legend || []).some(l => l.show !== false && l.type !== 'plain');
+			}).map(el => el.id);
+			return paged.length ? false : [];
+		})()`, &paged, chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+			var now []string
+			_ = chromedp.Run(tab.ctx, chromedp.Evaluate(`Array.from(document.querySelectorAll('.chart')).filter(el => (echarts.getInstanceByDom(el).getOption().legend || []).some(l => l.show !== false && l.type !== 'plain')).map(el => el.id)`, &now))
+			t.Errorf("%s: printed, charts %q keep a paged legend: %v", path, now, err)
+		}
+		if len(onPaper.Linked) == 0 {
+			t.Fatalf("%s: no value links to its source", path)
+		}
+		for _, code := range onPaper.Linked {
+			if !slices.ContainsFunc(onPaper.Listed, func(h string) bool {
+				return strings.HasSuffix(h, "/about#source-"+code) && regexp.MustCompile(`^https?://`).MatchString(h)
+			}) {
+				t.Errorf("%s: printed, the source %s of values on the page is not listed with an absolute address (listed: %q)", path, code, onPaper.Listed)
+			}
+		}
+		for _, h := range onPaper.Listed {
+			if !regexp.MustCompile(`^https?://`).MatchString(h) {
+				t.Errorf("%s: printed, the source address %q is not absolute", path, h)
+			}
+		}
+		var api struct {
+			Meta struct {
+				DataVersion string `json:"data_version"`
+			} `json:"meta"`
+		}
+		if err := json.Unmarshal(getBody(t, env.srv.URL+"/api/v1/sources"), &api); err != nil {
+			t.Fatal(err)
+		}
+		if onPaper.MetaURL != onPaper.OG {
+			t.Errorf("%s: printed, the page's address reads %q, want %q", path, onPaper.MetaURL, onPaper.OG)
+		}
+		if !strings.Contains(onPaper.Meta, api.Meta.DataVersion) || !regexp.MustCompile(`\d{4}-\d{2}-\d{2}`).MatchString(onPaper.Meta) {
+			t.Errorf("%s: printed, the page says %q: want the data version %s and the date", path, onPaper.Meta, api.Meta.DataVersion)
+		}
+		tab.checkClean()
+	}
 }

@@ -47,6 +47,27 @@ func TestBrowserPhoneScorecard(t *testing.T) {
 		if scroll.Doc > 375 {
 			t.Errorf("%s at 375 px: the page scrolls sideways (%d px wide)", path, scroll.Doc)
 		}
+		// In the cards, numbers read from the left, under their labels.
+		var right []string
+		if err := chromedp.Run(tab.ctx, chromedp.Evaluate(`Array.from(document.querySelectorAll('table.scorecard td.num, table.lead-table td.num'))
+			.filter(td => td.getClientRects().length > 0 && !['left', 'start'].includes(getComputedStyle(td).textAlign))
+			.map(td => td.closest('table').className + ' ' + (td.dataset.label || '') + ': ' + getComputedStyle(td).textAlign)`, &right)); err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range right {
+			if i == 5 {
+				t.Errorf("%s at 375 px: … %d more numbers not left-aligned", path, len(right)-5)
+				break
+			}
+			t.Errorf("%s at 375 px: a number in a card is not left-aligned (%s)", path, r)
+		}
+		var leadCells int
+		if err := chromedp.Run(tab.ctx, chromedp.Evaluate(`document.querySelectorAll('table.lead-table td.num').length`, &leadCells)); err != nil {
+			t.Fatal(err)
+		}
+		if leadCells == 0 && path != "/en/compare?a=hanoi&b=ho-chi-minh-city" {
+			t.Errorf("%s at 375 px: no number in the coverage lead: the test reads nothing", path)
+		}
 		if rows == 0 || scroll.Cards != rows || scroll.Cells != 4*rows {
 			t.Errorf("%s at 375 px: %d scorecard rows, %d drawn as cards, %d of %d cells within the screen", path, rows, scroll.Cards, scroll.Cells, 4*rows)
 		}

@@ -42,8 +42,15 @@ type browserEnv struct {
 // skips the test, unless CI is set: CI must run these tests.
 func newBrowserEnv(t *testing.T) *browserEnv {
 	t.Helper()
+	return newBrowserEnvWith(t, testapp.Options{})
+}
+
+// newBrowserEnvWith is newBrowserEnv over an app built with opts (another
+// seed, say).
+func newBrowserEnvWith(t *testing.T, opts testapp.Options) *browserEnv {
+	t.Helper()
 	requireChromium(t)
-	app := testapp.New(t, testapp.Options{})
+	app := testapp.New(t, opts)
 	srv := httptest.NewServer(app.Handler)
 	t.Cleanup(srv.Close)
 	u, err := url.Parse(srv.URL)

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +33,17 @@ type Chart struct {
 	Embed string
 	// DataCSV downloads the values the chart draws.
 	DataCSV string
+	// Credit is the footer of the chart's slide image (charts.js draws
+	// it under the chart): its sources with their licences, the years
+	// and the flags it shows, the data version and the page's address,
+	// one line each. Set by creditCharts.
+	Credit string
+	// What the credit is made of, gathered while the chart is built
+	// from the same points it draws.
+	sources    []int64
+	refSources []string
+	years      []int
+	flags      []string
 }
 
 // Table is a chart's table alternative.
@@ -71,6 +83,9 @@ type series struct {
 	// triangles beside the release the headline rule shows.
 	Alternate bool
 	Colour    string // fixed per area; empty: the palette's order
+	// Sources are the ids of the sources of the values drawn, in the
+	// order met.
+	Sources []int64
 	// Footnotes explain the series' flags and line breaks under the chart.
 	Footnotes []string
 	// Marks, when set, are the only years drawn with a point (a target's
@@ -100,14 +115,14 @@ func encode(c interface {
 	return b, nil
 }
 
-func baseOpts(loc Locale, title, subtitle, fileName string) []charts.GlobalOpts {
+// baseOpts are what every chart shares. No toolbox: the slide images
+// are downloaded with the buttons under the chart (charts.js), which
+// draw the whole legend and the credit the toolbox's picture lacked.
+func baseOpts(title, subtitle string) []charts.GlobalOpts {
 	return []charts.GlobalOpts{
 		charts.WithTitleOpts(opts.Title{Title: title, Subtitle: subtitle, Left: "left",
 			TitleStyle: &opts.TextStyle{FontSize: 14}}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "scroll", Bottom: "0"}),
-		charts.WithToolboxOpts(opts.Toolbox{Show: opts.Bool(true), Right: "10", Feature: &opts.ToolBoxFeature{
-			SaveAsImage: &opts.ToolBoxFeatureSaveAsImage{Show: opts.Bool(true), Type: "png", Name: fileName, Title: loc.T("chart.save_image")},
-		}}),
 		charts.WithAriaOpts(&opts.Aria{Enabled: opts.Bool(true)}),
 		charts.WithColorsOpts(opts.Colors(palette)),
 		charts.WithAnimation(false),
@@ -129,7 +144,7 @@ func lineChart(loc Locale, id, title, subtitle, unit string, years []int, ss []s
 	if top := maxRef(refs); top > maxValue(ss) {
 		yAxis.Max = top * 1.1 // keep the reference lines in sight
 	}
-	g := append(baseOpts(loc, title, subtitle, id),
+	g := append(baseOpts(title, subtitle),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithGridOpts(opts.Grid{Top: "70", Bottom: "60", Left: "60", Right: "30", ContainLabel: opts.Bool(true)}),
 		charts.WithYAxisOpts(yAxis),
@@ -194,7 +209,34 @@ func lineChart(loc Locale, id, title, subtitle, unit string, years []int, ss []s
 	if err != nil {
 		return nil, err
 	}
-	return &Chart{ID: id, Title: title, Summary: latestSummary(loc, unit, ss), Option: opt, Table: tbl, Notes: notes}, nil
+	ch := &Chart{ID: id, Title: title, Summary: latestSummary(loc, unit, ss), Option: opt, Table: tbl, Notes: notes}
+	ch.gather(ss, years)
+	for _, r := range refs {
+		if !slices.Contains(ch.refSources, r.Source) {
+			ch.refSources = append(ch.refSources, r.Source)
+		}
+	}
+	return ch, nil
+}
+
+// gather keeps what the chart's credit names: the sources of the
+// series' values, the years drawn and the names of the flags shown.
+func (ch *Chart) gather(ss []series, years []int) {
+	ch.years = years
+	for _, s := range ss {
+		for _, id := range s.Sources {
+			if !slices.Contains(ch.sources, id) {
+				ch.sources = append(ch.sources, id)
+			}
+		}
+		for _, y := range sortedYears(s) {
+			for _, f := range s.Flags[y] {
+				if !slices.Contains(ch.flags, f) {
+					ch.flags = append(ch.flags, f)
+				}
+			}
+		}
+	}
 }
 
 // lineData places each value at its year. A gap item ("-" at a year)
@@ -308,7 +350,7 @@ func cellFor(loc Locale, s series, k int) Cell {
 // barChart compares areas across categories (indicators at a year).
 func barChart(loc Locale, id, title, subtitle, unit string, categories []string, ss []series) (*Chart, error) {
 	bar := charts.NewBar()
-	bar.SetGlobalOptions(append(baseOpts(loc, title, subtitle, id),
+	bar.SetGlobalOptions(append(baseOpts(title, subtitle),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithGridOpts(opts.Grid{Top: "70", Bottom: "60", Left: "60", Right: "30", ContainLabel: opts.Bool(true)}),
 		charts.WithYAxisOpts(opts.YAxis{Name: unit, Type: "value"}),
@@ -347,13 +389,15 @@ func categoryChart(loc Locale, c interface {
 	if err != nil {
 		return nil, err
 	}
-	return &Chart{ID: id, Title: title, Summary: categorySummary(loc, unit, categories, ss), Option: opt, Table: tbl}, nil
+	ch := &Chart{ID: id, Title: title, Summary: categorySummary(loc, unit, categories, ss), Option: opt, Table: tbl}
+	ch.gather(ss, nil)
+	return ch, nil
 }
 
 // rankChart is a horizontal bar chart of one value per area, best first.
 func rankChart(loc Locale, id, title, subtitle, unit string, labels []string, values []float64) (*Chart, error) {
 	bar := charts.NewBar()
-	bar.SetGlobalOptions(append(baseOpts(loc, title, subtitle, id),
+	bar.SetGlobalOptions(append(baseOpts(title, subtitle),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithGridOpts(opts.Grid{Top: "60", Bottom: "20", Left: "10", Right: "40", ContainLabel: opts.Bool(true)}),
@@ -387,7 +431,7 @@ func radarChart(loc Locale, id, title, subtitle string, axes []string, ss []seri
 	for i, a := range axes {
 		ind[i] = &opts.Indicator{Name: a, Max: 100, Min: 0}
 	}
-	radar.SetGlobalOptions(append(baseOpts(loc, title, subtitle, id),
+	radar.SetGlobalOptions(append(baseOpts(title, subtitle),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
 		charts.WithRadarComponentOpts(opts.RadarComponent{Indicator: ind, Shape: "polygon", SplitNumber: 4, Center: []string{"50%", "55%"}}),
 	)...)

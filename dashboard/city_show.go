@@ -122,6 +122,9 @@ func (s *Server) showCity(c echo.Context) error {
 	}
 	dependOn(c).area(tids...)
 	page.Commitments, page.ContainedIn, page.Contains = cv, cat.ContainedIn(area.ID), cat.Contains(area.ID)
+	if err := s.creditPage(c, v, cat, append(page.Commitments.charts(), page.Charts...)...); err != nil {
+		return err
+	}
 	v.Title = v.Loc.AreaName(area)
 	v.Download = cityDownload(v.Loc, area, linked)
 	v.Data = page

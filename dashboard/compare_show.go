@@ -108,6 +108,9 @@ func (s *Server) showCompare(c echo.Context) error {
 		q.Set("theme", page.Tabs[i].Theme)
 		page.Tabs[i].Link = "?" + q.Encode() + "#trends"
 	}
+	if err := s.pairPaper(c, v, &drawn, page); err != nil {
+		return err
+	}
 	v.Title = page.Title
 	v.Download = compareDownload(v.Loc, &drawn, cmp.Pair)
 	v.Data = &comparePage{pairPage: page, Picker: picker, Min: metrics.MinMedianCities}

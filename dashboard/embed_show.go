@@ -71,18 +71,16 @@ func (s *Server) showEmbed(c echo.Context) error {
 	if p.Chart == nil {
 		return fmt.Errorf("no chart of %s for %s: %w", ind.Code, cmp.Pair.Slug, metrics.ErrNotFound)
 	}
-	seen := map[int64]bool{}
+	creditCharts(v.Loc, cat, dv, p.Permalink[:strings.IndexByte(p.Permalink, '#')], p.Chart)
+	sources := newSourceList(s.baseURL, v.Loc, cat)
 	for _, city := range cmp.Pair.Cities() {
 		for _, pt := range cmp.Data.Series(city.ID, ind.ID) {
-			if id := pt.Obs.SourceID; id.Valid && !seen[id.Int64] {
-				seen[id.Int64] = true
-				if src := cat.Source(id.Int64); src != nil {
-					p.Sources = append(p.Sources, briefSource{Title: src.Title, URL: src.URL, Licence: src.Licence,
-						Terms: src.Terms, About: s.baseURL + v.Loc.Href("/about") + "#source-" + src.Code})
-				}
+			if id := pt.Obs.SourceID; id.Valid {
+				sources.add(id.Int64)
 			}
 		}
 	}
+	p.Sources = sources.list
 	v.Title = p.Chart.Title
 	v.Data = p
 	return s.renderBlock(c, http.StatusOK, "embed", "embed-page", v)

@@ -93,7 +93,7 @@ func TestChartDataCSV(t *testing.T) {
 	if i < 0 {
 		t.Fatal("no PM2.5 chart")
 	}
-	m := regexp.MustCompile(`<p class="chart-data no-print"><a href="([^"]+)"`).FindStringSubmatch(page[i:])
+	m := regexp.MustCompile(`(?s)<p class="chart-data no-print">.*?<a href="([^"]+)" download>`).FindStringSubmatch(page[i:])
 	if m == nil {
 		t.Fatal("no 'data of this chart' link beside the PM2.5 chart")
 	}

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -131,6 +132,8 @@ func (s *Server) showIndicator(c echo.Context) error {
 
 	var labels []string
 	var values []float64
+	var rankSources []int64
+	var rankYears []int
 	for i, id := range ranked {
 		a := cat.AreaByID(id)
 		p, ok := data.Latest(id, ind.ID)
@@ -141,6 +144,10 @@ func (s *Server) showIndicator(c echo.Context) error {
 		page.Ranking = append(page.Ranking, rankRow{Rank: offset + i + 1, Area: a, Value: pointView(v.Loc, cat, ind, sv)})
 		labels = append(labels, v.Loc.AreaName(a)+" ("+itoa(p.Year)+")")
 		values = append(values, p.Value)
+		rankYears = append(rankYears, p.Year)
+		if sid := p.Obs.SourceID; sid.Valid && !slices.Contains(rankSources, sid.Int64) {
+			rankSources = append(rankSources, sid.Int64)
+		}
 	}
 	var ss []series
 	for _, a := range prog {
@@ -170,6 +177,7 @@ func (s *Server) showIndicator(c echo.Context) error {
 		if err != nil {
 			return err
 		}
+		ch.sources, ch.years = rankSources, rankYears
 		page.Charts = append(page.Charts, ch)
 	}
 	if len(ss) > 0 {
@@ -179,6 +187,9 @@ func (s *Server) showIndicator(c echo.Context) error {
 			return err
 		}
 		page.Charts = append(page.Charts, ch)
+	}
+	if err := s.creditPage(c, v, cat, page.Charts...); err != nil {
+		return err
 	}
 	v.Title = v.Loc.IndicatorName(ind)
 	v.Download = indicatorDownload(v.Loc, ind.Code)

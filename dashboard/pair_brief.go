@@ -66,7 +66,7 @@ func (s *Server) showPairBrief(c echo.Context) error {
 	b := &briefPage{Pair: cmp.Pair, Title: loc.T("brief.title", "Pair", pp.Title), Sides: pp.Sides, Coverage: pp.Coverage,
 		Version: dv, Date: s.now().UTC().Format("2006-01-02"),
 		Permalink: s.baseURL + loc.Href("/pairs/"+cmp.Pair.Slug)}
-	seen := map[int64]bool{}
+	sources := newSourceList(s.baseURL, loc, cat)
 	for _, r := range cmp.Rows {
 		if !r.Comparable() {
 			b.OneSide++
@@ -84,12 +84,8 @@ func (s *Server) showPairBrief(c echo.Context) error {
 					t = loc.AreaName(sv.City) + ": " + t
 				}
 				parts = append(parts, t)
-				if id := sv.Point.Obs.SourceID; id.Valid && !seen[id.Int64] {
-					seen[id.Int64] = true
-					if src := cat.Source(id.Int64); src != nil {
-						b.Sources = append(b.Sources, briefSource{Title: src.Title, URL: src.URL, Licence: src.Licence,
-							Terms: src.Terms, About: s.baseURL + loc.Href("/about") + "#source-" + src.Code})
-					}
+				if id := sv.Point.Obs.SourceID; id.Valid {
+					sources.add(id.Int64)
 				}
 			}
 			br.Sides[si] = strings.Join(parts, "; ")
@@ -119,6 +115,8 @@ func (s *Server) showPairBrief(c echo.Context) error {
 			}
 		}
 	}
+	b.Sources = sources.list
+	creditCharts(loc, cat, dv, b.Permalink, b.Charts...)
 	v.Title = b.Title
 	v.Data = b
 	return s.render(c, http.StatusOK, "brief", v)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,6 +25,20 @@ type commitmentsView struct {
 	National []areaTargets
 
 	byArea map[int64][]metrics.Target
+}
+
+// charts are the progress charts of the view's cities.
+func (v *commitmentsView) charts() []*Chart {
+	if v == nil {
+		return nil
+	}
+	var out []*Chart
+	for _, c := range v.Cities {
+		if c.Chart != nil {
+			out = append(out, c.Chart)
+		}
+	}
+	return out
 }
 
 type cityCommitments struct {
@@ -512,6 +527,9 @@ func progressChart(loc Locale, cat *metrics.Catalogue, city *metrics.Area, data 
 	for _, pt := range data.Series(city.ID, ind.ID) {
 		inv.Values[pt.Year] = pt.Value
 		inv.Notes[pt.Year] = sourceName(pt.Obs)
+		if id := pt.Obs.SourceID; id.Valid && !slices.Contains(inv.Sources, id.Int64) {
+			inv.Sources = append(inv.Sources, id.Int64)
+		}
 	}
 	ss := []series{inv}
 	lo, hi := 0, 0

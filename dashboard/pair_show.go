@@ -30,6 +30,13 @@ type pairPage struct {
 	// side's climate commitments (pair_commitments.go).
 	Lead        *leadView
 	Commitments *commitmentsView
+	// What a printout of the page names: the sources of its values with
+	// absolute addresses, the data version, the date and the page's own
+	// address (pairPaper).
+	Sources []briefSource
+	Version int64
+	Date    string
+	Address string
 }
 
 type coverageView struct {
@@ -118,10 +125,65 @@ func (s *Server) showPair(c echo.Context) error {
 		return err
 	}
 	addEmbedSnippets(s.baseURL, v.Loc, cat, cmp.Pair, theme, page.Charts)
+	if err := s.pairPaper(c, v, cat, page); err != nil {
+		return err
+	}
 	v.Title = page.Title
 	v.Download = pairDownload(v.Loc, cmp.Pair.Slug)
 	v.Data = page
 	return s.render(c, http.StatusOK, "pair", v)
+}
+
+// pairPaper gives a pair page what its printout names: the charts'
+// credits, the sources of every value, target and chart on the page
+// with absolute addresses, the data version, the date and the page's
+// address.
+func (s *Server) pairPaper(c echo.Context, v *View, cat *metrics.Catalogue, p *pairPage) error {
+	dv, err := s.store.DataVersion(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	p.Version, p.Date, p.Address = dv, s.now().UTC().Format("2006-01-02"), v.Origin+v.Loc.Href(v.Path)
+	charts := p.allCharts()
+	creditCharts(v.Loc, cat, dv, p.Address, charts...)
+	list := newSourceList(s.baseURL, v.Loc, cat)
+	for _, ts := range p.Scorecard {
+		for _, r := range ts.Rows {
+			for _, side := range r.Sides {
+				for _, val := range side {
+					list.addCode(val.SourceCode)
+					for _, u := range val.Undated {
+						list.addCode(u.SourceCode)
+					}
+				}
+			}
+		}
+	}
+	if cv := p.Commitments; cv != nil {
+		var areas []areaTargets
+		for _, cc := range cv.Cities {
+			areas = append(append(areas, cc.Own), cc.Larger...)
+		}
+		for _, at := range append(areas, cv.National...) {
+			for _, t := range at.Targets {
+				list.addCode(t.SourceID)
+			}
+		}
+	}
+	for _, ch := range charts {
+		if ch != nil {
+			list.add(ch.sources...)
+		}
+	}
+	p.Sources = list.list
+	return nil
+}
+
+// allCharts are the page's charts, from the top: the commitments'
+// progress, the overview, the theme's trends.
+func (p *pairPage) allCharts() []*Chart {
+	out := append(p.Commitments.charts(), p.Overview)
+	return append(out, p.Charts...)
 }
 
 func validTheme(t string) bool { return slices.Contains(metrics.Themes, t) }
@@ -284,6 +346,9 @@ func pointSeries(loc Locale, cat *metrics.Catalogue, name string, pts []metrics.
 		}
 		s.Values[p.Year] = p.Value
 		s.Notes[p.Year] = pointNotes(loc, p)
+		if id := p.Obs.SourceID; id.Valid && !slices.Contains(s.Sources, id.Int64) {
+			s.Sources = append(s.Sources, id.Int64)
+		}
 		for _, f := range drawnFlags(p.Obs) {
 			fname, desc := f, ""
 			if fl := cat.Flag(f); fl != nil {
@@ -438,6 +503,9 @@ func themeCharts(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, th
 			for j, p := range g.Values[i] {
 				if g.Found[i][j] {
 					s.Values[j] = p.Value
+					if id := p.Obs.SourceID; id.Valid && !slices.Contains(s.Sources, id.Int64) {
+						s.Sources = append(s.Sources, id.Int64)
+					}
 				}
 			}
 			ss = append(ss, s)
@@ -447,6 +515,7 @@ func themeCharts(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, th
 		if err != nil {
 			return nil, err
 		}
+		ch.years = g.Years
 		out = append(out, ch)
 	}
 	return out, nil
@@ -499,23 +568,40 @@ func overviewChart(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison) 
 	}
 	var axes []string
 	var ss []series
+	var cities []*metrics.Area
 	for _, city := range cmp.Pair.Cities() {
+		cities = append(cities, city)
 		ss = append(ss, series{Name: loc.AreaName(city), Values: map[int]float64{}, Colour: colourOf(cat, city)})
 	}
+	var years []int
 	for i, n := range ns {
 		dir := map[string]string{metrics.LowerIsBetter: " ↓", metrics.HigherIsBetter: " ↑"}[n.Indicator.Direction]
 		axes = append(axes, loc.IndicatorName(n.Indicator)+" "+itoa(n.Year)+dir)
+		years = append(years, n.Year)
 		for j, v := range n.Values {
 			ss[j].Values[i] = v
+			if pt, ok := cmp.Data.At(cities[j].ID, n.Indicator.ID, n.Year); ok {
+				if id := pt.Obs.SourceID; id.Valid && !slices.Contains(ss[j].Sources, id.Int64) {
+					ss[j].Sources = append(ss[j].Sources, id.Int64)
+				}
+			}
 		}
 	}
 	id, title := chartID("overview", cmp.Pair.Slug), loc.T("chart.overview_title", "Pair", loc.PairTitle(cmp.Pair))
 	sub := loc.T("chart.overview_subtitle")
+	draw := radarChart
 	if len(axes) < 3 {
 		// A radar needs three axes to enclose an area; fewer read better as bars.
-		return barChart(loc, id, title, sub, loc.T("chart.percent_of_larger"), axes, ss)
+		draw = func(loc Locale, id, title, sub string, axes []string, ss []series) (*Chart, error) {
+			return barChart(loc, id, title, sub, loc.T("chart.percent_of_larger"), axes, ss)
+		}
 	}
-	return radarChart(loc, id, title, sub, axes, ss)
+	ch, err := draw(loc, id, title, sub, axes, ss)
+	if err != nil {
+		return nil, err
+	}
+	ch.years = years
+	return ch, nil
 }
 
 // nationalGap names, on the energy theme, the pair's countries whose

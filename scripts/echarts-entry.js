@@ -12,17 +12,18 @@ import {
   MarkPointComponent,
   RadarComponent,
   TitleComponent,
-  ToolboxComponent,
   TooltipComponent,
 } from 'echarts/components';
-import { CanvasRenderer } from 'echarts/renderers';
+import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 
 use([
   LineChart, BarChart, ScatterChart, RadarChart,
   TitleComponent, LegendComponent, TooltipComponent, GridComponent, RadarComponent,
   MarkLineComponent, MarkPointComponent,
-  ToolboxComponent, AriaComponent,
-  CanvasRenderer,
+  AriaComponent,
+  // SVG only for the slide images a reader downloads (charts.js):
+  // the pages draw on canvas.
+  CanvasRenderer, SVGRenderer,
 ]);
 
 export * from 'echarts/core';

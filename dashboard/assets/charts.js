@@ -13,6 +13,11 @@
  *                                     drawn ones have finished rendering
  *                                     (animation included), or after 5 s;
  *   <html data-chart-errors="N">      how many charts failed, when any did.
+ *
+ * A chart may carry data-chart-credit="…" (plain text, lines split by
+ * newlines): the footer of its slide image, which the buttons
+ *   <button data-chart-image="png|svg" aria-controls="ID">
+ * download (see "Slide images" below).
  */
 (function () {
   'use strict';
@@ -63,11 +68,49 @@
     return Array.isArray(x) ? x : [x];
   }
 
+  // Text is measured on a canvas of its own, in the font it is drawn in.
+  var measureCtx = null;
+  function textWidth(text, font) {
+    if (!measureCtx) measureCtx = document.createElement('canvas').getContext('2d');
+    measureCtx.font = font;
+    return measureCtx.measureText(text).width;
+  }
+
+  // wrapText breaks text into lines no wider than width: at spaces, and a
+  // word wider than a line (an address) at any character. Its own line
+  // breaks are kept.
+  function wrapText(text, font, width) {
+    var out = [];
+    String(text).split('\n').forEach(function (para) {
+      var line = '';
+      para.split(' ').forEach(function (word) {
+        var next = line ? line + ' ' + word : word;
+        if (textWidth(next, font) <= width) {
+          line = next;
+          return;
+        }
+        if (line) out.push(line);
+        line = word;
+        while (line.length > 1 && textWidth(line, font) > width) {
+          var n = line.length - 1;
+          while (n > 1 && textWidth(line.slice(0, n), font) > width) n--;
+          out.push(line.slice(0, n));
+          line = line.slice(n);
+        }
+      });
+      out.push(line);
+    });
+    return out;
+  }
+
+  // Line heights are set, not left to ECharts, which measures them from
+  // a CJK glyph: where no font has one, lines of Vietnamese overlapped.
+  function lineHeight(size) { return Math.round(size * 1.4); }
+
   // wrapCategories lets long category names (indicator names, longer in
-  // Vietnamese) break onto several lines within their slot instead of
-  // overlapping until ECharts hides them.
-  function wrapCategories(option, el) {
-    var width = el.clientWidth || 600;
+  // Vietnamese) break onto several lines within their slot, each line
+  // spaced for Vietnamese diacritics, so that no two labels overlap.
+  function wrapCategories(option, width) {
     asList(option.xAxis).forEach(function (axis) {
       if (!axis || typeof axis !== 'object') return;
       var type = axis.type || 'category';
@@ -76,9 +119,12 @@
       if (longest < 8) return; // years and short codes fit as they are
       axis.axisLabel = axis.axisLabel || {};
       if (axis.axisLabel.width == null) {
-        axis.axisLabel.width = Math.max(60, Math.floor(width * 0.8 / axis.data.length) - 8);
+        // The plot is the width less the value axis' labels and margins.
+        var slot = (width - 100) / axis.data.length;
+        axis.axisLabel.width = Math.max(36, Math.floor(slot) - 10);
         axis.axisLabel.overflow = 'break';
         axis.axisLabel.interval = 0;
+        axis.axisLabel.lineHeight = lineHeight(12);
       }
     });
   }
@@ -106,6 +152,97 @@
     var grid = asList(option.grid)[0];
     if (grid) grid.bottom = (parseInt(grid.bottom, 10) || 60) + extra;
     el.style.height = (el.clientHeight + extra) + 'px';
+  }
+
+  // fitTitle wraps the title and its subtitle to the chart's width and
+  // returns how far down they reach, so that nothing is drawn under them.
+  function fitTitle(option, width, family) {
+    var t = asList(option.title)[0];
+    if (!t || typeof t !== 'object') return 0;
+    var avail = Math.max(80, width - 20);
+    var reach = 5; // ECharts' padding
+    if (t.text) {
+      var size = (t.textStyle && t.textStyle.fontSize) || 18;
+      var lines = wrapText(t.text, 'bold ' + size + 'px ' + family, avail);
+      t.text = lines.join('\n');
+      t.textStyle = Object.assign({}, t.textStyle, { lineHeight: lineHeight(size) });
+      reach += lines.length * lineHeight(size);
+    }
+    if (t.subtext) {
+      var sub = (t.subtextStyle && t.subtextStyle.fontSize) || 12;
+      var subLines = wrapText(t.subtext, sub + 'px ' + family, avail);
+      t.subtext = subLines.join('\n');
+      t.subtextStyle = Object.assign({}, t.subtextStyle, { lineHeight: lineHeight(sub) });
+      reach += (t.itemGap != null ? t.itemGap : 10) + subLines.length * lineHeight(sub);
+    }
+    return reach;
+  }
+
+  // rankRows is the number of categories on a vertical category axis
+  // (horizontal bars), 0 if there is none.
+  function rankRows(option) {
+    return asList(option.yAxis).reduce(function (n, a) {
+      return a && a.type === 'category' && Array.isArray(a.data) ? Math.max(n, a.data.length) : n;
+    }, 0);
+  }
+
+  // RANK_ROW is the height a ranking gives each of its bars and labels.
+  var RANK_ROW = 22;
+
+  // layout fits a chart into width × height, of which the bottom
+  // `bottom` pixels are the legend's (and, in a slide image, the
+  // credit's): the title wrapped, the plot below it, the categories
+  // wrapped, the radar's names wrapped beside it.
+  function layout(option, width, height, bottom, family) {
+    var reach = fitTitle(option, width, family);
+    wrapCategories(option, width);
+    // A vertical axis' name stands above the plot, under the title.
+    var named = asList(option.yAxis).some(function (a) { return a && a.name; });
+    var top = reach + (named ? 40 : 12);
+    asList(option.grid).forEach(function (g) {
+      if (!g || typeof g !== 'object') return;
+      var cur = parseFloat(g.top);
+      if (!(cur >= top)) g.top = top;
+    });
+    // Horizontal bars (a ranking): the value axis is named under its
+    // middle, not past its end where a narrow chart cuts the name.
+    if (rankRows(option) > 0) {
+      asList(option.xAxis).forEach(function (a) {
+        if (a && typeof a === 'object' && a.name) {
+          a.nameLocation = 'middle';
+          a.nameGap = 28;
+        }
+      });
+      asList(option.grid).forEach(function (g) {
+        if (g && typeof g === 'object') g.bottom = Math.max(parseFloat(g.bottom) || 0, 48);
+      });
+      asList(option.yAxis).forEach(function (a) {
+        if (a && a.type === 'category') a.axisLabel = Object.assign({}, a.axisLabel, { lineHeight: lineHeight(12) });
+      });
+    }
+    asList(option.radar).forEach(function (r) {
+      if (!r || typeof r !== 'object') return;
+      var nameSize = 11;
+      var nameLine = lineHeight(nameSize);
+      var names = asList(r.indicator).map(function (ind) { return ind && ind.name ? String(ind.name) : ''; });
+      // ECharts does not wrap a radar's names: each is broken into lines
+      // that fit beside the polygon, and the polygon leaves room above
+      // and below it for the most lines a name takes.
+      var lines = 2, radius = 0, wrapped = names;
+      for (var pass = 0; pass < 2; pass++) {
+        var plotTop = reach + 8 + lines * nameLine, plotBottom = height - bottom - lines * nameLine;
+        radius = Math.max(30, Math.min((plotBottom - plotTop) / 2, width * 0.27));
+        r.center = [Math.round(width / 2), Math.round((plotTop + plotBottom) / 2)];
+        var nameWidth = Math.max(60, Math.floor(width / 2 - radius - 24));
+        wrapped = names.map(function (n) { return wrapText(n, nameSize + 'px ' + family, nameWidth); });
+        lines = wrapped.reduce(function (m, l) { return Math.max(m, l.length); }, 1);
+      }
+      r.radius = Math.round(radius);
+      r.axisName = Object.assign({}, r.axisName, { fontSize: nameSize, lineHeight: nameLine });
+      asList(r.indicator).forEach(function (ind, i) {
+        if (ind && ind.name) ind.name = wrapped[i].join('\n');
+      });
+    });
   }
 
   function escapeHTML(s) {
@@ -187,12 +324,76 @@
     return option;
   }
 
+  // readOption parses the option the template wrote beside the chart.
+  function readOption(el) {
+    var src = document.getElementById(el.dataset.chartOption);
+    if (!src) {
+      var e = new Error('no element #' + el.dataset.chartOption);
+      e.reason = e.message;
+      throw e;
+    }
+    try {
+      var option = JSON.parse(src.textContent);
+      // A template that wrote the JSON as a JS string gives a string here.
+      if (typeof option === 'string') option = JSON.parse(option);
+      if (!option || typeof option !== 'object') throw new TypeError('option is not an object');
+      return option;
+    } catch (err) {
+      err.reason = 'bad option JSON';
+      throw err;
+    }
+  }
+
+  function fontFamily(el) {
+    return window.getComputedStyle(el).fontFamily;
+  }
+
+  // pageOption is the chart's option laid out for its box on the page.
+  // On paper the legend is plain and wrapped, every series named (a
+  // pager cannot be clicked on paper), and the plot leaves it room.
+  function pageOption(el, printing) {
+    var option = localise(readOption(el));
+    var family = fontFamily(el);
+    if (option.textStyle == null) option.textStyle = { fontFamily: family };
+    var width = el.clientWidth || 600, bottom = 40;
+    if (printing) {
+      var rows = 0;
+      asList(option.legend).forEach(function (l) {
+        if (!l || typeof l !== 'object' || l.show === false) return;
+        l.type = 'plain';
+        l.left = 5;
+        l.right = 5;
+        l.textStyle = Object.assign({}, l.textStyle, { fontSize: 11, lineHeight: lineHeight(11) });
+        rows = legendRows(legendNames(option), width - 20, family, 11);
+      });
+      if (rows > 0) bottom = rows * 22 + 16;
+      asList(option.grid).forEach(function (g) {
+        if (g && typeof g === 'object') g.bottom = bottom;
+      });
+    }
+    layout(option, width, el.clientHeight || 320, bottom, family);
+    if (!printing) fitLegend(option, el);
+    // A ranking is as tall as its rows need, so that no two labels
+    // overlap: below the title, a row per area, the axis under them.
+    var rows = rankRows(option);
+    if (rows > 0) {
+      var g = asList(option.grid)[0] || {};
+      var need = Math.ceil((parseFloat(g.top) || 60) + rows * RANK_ROW + (parseFloat(g.bottom) || 48) + 24);
+      if (need > (el.clientHeight || 0)) el.style.height = need + 'px';
+    }
+    return option;
+  }
+
   // ECharts is loaded when the first chart is drawn, from the address
   // charts.js's own script element names (data-echarts), so that a page
   // whose charts are below the fold does not parse it before it shows.
   var echartsSrc = document.currentScript && document.currentScript.dataset.echarts;
   var echartsWaiting = null;
   function loadECharts(done) {
+    if (typeof window.echarts !== 'undefined') {
+      done(true);
+      return;
+    }
     if (echartsWaiting) {
       echartsWaiting.push(done);
       return;
@@ -212,6 +413,10 @@
     s.onload = function () { finish(typeof window.echarts !== 'undefined'); };
     s.onerror = function () { finish(false); };
     document.head.appendChild(s);
+  }
+
+  function isPrinting() {
+    return !!(window.matchMedia && window.matchMedia('print').matches);
   }
 
   // settled is false until the first report of which charts are in view.
@@ -247,29 +452,15 @@
         });
         return;
       }
-      var src = document.getElementById(el.dataset.chartOption);
-      if (!src) {
-        fail(el, 'no element #' + el.dataset.chartOption);
-        return;
-      }
       var option;
       try {
-        option = JSON.parse(src.textContent);
-        // A template that wrote the JSON as a JS string gives a string here.
-        if (typeof option === 'string') option = JSON.parse(option);
-        if (!option || typeof option !== 'object') throw new TypeError('option is not an object');
+        option = pageOption(el, isPrinting());
       } catch (err) {
-        fail(el, 'bad option JSON', err);
+        fail(el, err.reason || 'bad option', err);
         return;
       }
       try {
-        localise(option);
-        wrapCategories(option, el);
-        fitLegend(option, el);
         if (reduceMotion && option.animation == null) option.animation = false;
-        if (option.textStyle == null) {
-          option.textStyle = { fontFamily: window.getComputedStyle(el).fontFamily };
-        }
         var chart = window.echarts.getInstanceByDom(el) ||
           window.echarts.init(el, null, { renderer: 'canvas' });
         pending.add(chart);
@@ -278,6 +469,8 @@
           markDone(pending);
         });
         chart.setOption(option);
+        chart.twinmetricsWidth = el.clientWidth;
+        chart.twinmetricsPrint = isPrinting();
         charts.push(chart);
         el.dataset.chartReady = '1';
       } catch (err) {
@@ -332,9 +525,25 @@
     window.setTimeout(function () { settled = true; pending.clear(); markDone(pending); }, 5000);
   }
 
-  function resizeAll() {
+  // A new width wraps the titles and labels again; paper gets the
+  // whole legend.
+  function resizeAll(printing) {
+    printing = printing === true || isPrinting();
     charts.forEach(function (c) {
-      if (!c.isDisposed()) c.resize();
+      if (c.isDisposed()) return;
+      var el = c.getDom();
+      if (el.clientWidth !== c.twinmetricsWidth || printing !== c.twinmetricsPrint) {
+        try {
+          var option = pageOption(el, printing);
+          option.animation = false;
+          c.setOption(option, true);
+          c.twinmetricsWidth = el.clientWidth;
+          c.twinmetricsPrint = printing;
+        } catch (err) {
+          console.error('twinmetrics: chart #' + el.id + ': relayout failed', err);
+        }
+      }
+      c.resize();
     });
   }
 
@@ -344,12 +553,151 @@
     timer = window.setTimeout(resizeAll, 150);
   });
   // Print layout has another width: redraw for it and back.
-  window.addEventListener('beforeprint', resizeAll);
-  window.addEventListener('afterprint', resizeAll);
+  window.addEventListener('beforeprint', function () { resizeAll(true); });
+  window.addEventListener('afterprint', function () { resizeAll(false); });
   if (window.matchMedia) {
     var printMedia = window.matchMedia('print');
-    if (printMedia.addEventListener) printMedia.addEventListener('change', resizeAll);
+    if (printMedia.addEventListener) printMedia.addEventListener('change', function () { resizeAll(); });
   }
+
+
+  // Slide images. The buttons under a chart (data-chart-image="png" or
+  // "svg", aria-controls naming the chart) draw it again off the page, in
+  // a box as wide as the chart on the page and taller: the legend plain
+  // and wrapped (every series, no pager), and under it the credit the
+  // server wrote into data-chart-credit (sources and licences, years,
+  // flags, data version, address). A PNG has twice the pixels of the
+  // chart on the page; an SVG is text and paths.
+  var IMAGE_PAD = 10, CREDIT_SIZE = 11, LEGEND_ROW = 24;
+
+  // legendNames are the names a legend lists: its own data, or the
+  // series' names (a radar's: its data items').
+  function legendNames(option) {
+    var names = [];
+    function add(n) {
+      if (n != null && n !== '' && names.indexOf(String(n)) < 0) names.push(String(n));
+    }
+    asList(option.legend).forEach(function (l) {
+      if (l && Array.isArray(l.data)) l.data.forEach(function (d) { add(d && typeof d === 'object' ? d.name : d); });
+    });
+    if (names.length === 0) {
+      asList(option.series).forEach(function (s) {
+        if (!s) return;
+        if (s.type === 'radar') asList(s.data).forEach(function (d) { add(d && d.name); });
+        else add(s.name);
+      });
+    }
+    return names;
+  }
+
+  // legendRows counts the rows a plain legend wraps its items into, as
+  // ECharts lays them out: a 25 px symbol, 5 px, the name; 10 px apart.
+  function legendRows(names, width, family, size) {
+    var rows = names.length ? 1 : 0, used = 0;
+    names.forEach(function (n) {
+      var w = 25 + 5 + textWidth(n, (size || 12) + 'px ' + family);
+      if (used > 0 && used + 10 + w > width) {
+        rows++;
+        used = 0;
+      }
+      used += (used > 0 ? 10 : 0) + w;
+    });
+    return rows;
+  }
+
+  // slideOption is the chart's option for its image, with the image's
+  // size.
+  function slideOption(el) {
+    // The SVG writes the family into a style="…" attribute as it is:
+    // double quotes there would end the attribute.
+    var family = fontFamily(el).replace(/"/g, "'");
+    var width = el.clientWidth || 600;
+    var base = Math.max(el.clientHeight || 320, 320);
+    var option = localise(readOption(el));
+    option.textStyle = { fontFamily: family };
+    option.animation = false;
+    option.backgroundColor = '#ffffff';
+    option.aria = { enabled: false };
+    delete option.toolbox;
+    var credit = wrapText(el.dataset.chartCredit || '', CREDIT_SIZE + 'px ' + family, width - 2 * IMAGE_PAD);
+    var creditHeight = credit.length * lineHeight(CREDIT_SIZE) + IMAGE_PAD;
+    var legendHeight = 0;
+    var names = legendNames(option);
+    asList(option.legend).forEach(function (l) {
+      if (!l || typeof l !== 'object' || l.show === false) return;
+      l.type = 'plain';
+      l.left = IMAGE_PAD;
+      l.right = IMAGE_PAD;
+      delete l.top;
+      l.bottom = creditHeight;
+      l.textStyle = Object.assign({}, l.textStyle, { fontSize: 12, lineHeight: lineHeight(12) });
+      legendHeight = legendRows(names, width - 2 * IMAGE_PAD - 10, family) * LEGEND_ROW + 10;
+    });
+    var height = base - 40 + legendHeight + creditHeight;
+    layout(option, width, height, legendHeight + creditHeight, family);
+    asList(option.grid).forEach(function (g) {
+      if (g && typeof g === 'object') g.bottom = legendHeight + creditHeight + 12;
+    });
+    option.title = asList(option.title).concat([{
+      text: credit.join('\n'), left: IMAGE_PAD, bottom: IMAGE_PAD / 2,
+      textStyle: { fontSize: CREDIT_SIZE, fontWeight: 'normal', color: '#333333', lineHeight: lineHeight(CREDIT_SIZE) }
+    }]);
+    return { option: option, width: width, height: height };
+  }
+
+  // chartImage draws the chart's slide image: a blob and its size in
+  // pixels (an SVG's in CSS pixels).
+  function chartImage(el, type) {
+    var slide = slideOption(el);
+    var box = document.createElement('div');
+    var inst = window.echarts.init(box, null, {
+      renderer: type === 'svg' ? 'svg' : 'canvas', width: slide.width, height: slide.height, devicePixelRatio: 2
+    });
+    try {
+      inst.setOption(slide.option);
+      if (type === 'svg') {
+        return { blob: new Blob([inst.renderToSVGString()], { type: 'image/svg+xml' }), width: slide.width, height: slide.height };
+      }
+      var url = inst.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: '#ffffff' });
+      var bytes = atob(url.slice(url.indexOf(',') + 1));
+      var arr = new Uint8Array(bytes.length);
+      for (var i = 0; i < bytes.length; i++) arr[i] = bytes.charCodeAt(i);
+      return { blob: new Blob([arr], { type: 'image/png' }), width: slide.width * 2, height: slide.height * 2 };
+    } finally {
+      inst.dispose();
+    }
+  }
+
+  function download(blob, name) {
+    var url = URL.createObjectURL(blob);
+    var a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    window.setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+  }
+
+  document.addEventListener('click', function (ev) {
+    var button = ev.target.closest && ev.target.closest('button[data-chart-image]');
+    if (!button) return;
+    var el = document.getElementById(button.getAttribute('aria-controls'));
+    var type = button.dataset.chartImage === 'svg' ? 'svg' : 'png';
+    if (!el) return;
+    loadECharts(function (ok) {
+      if (!ok) {
+        console.error('twinmetrics: chart #' + el.id + ': echarts not loaded');
+        return;
+      }
+      try {
+        var img = chartImage(el, type);
+        download(img.blob, el.id + '.' + type);
+      } catch (err) {
+        console.error('twinmetrics: chart #' + el.id + ': image failed', err);
+      }
+    });
+  });
 
   if (document.readyState === 'loading') {
     document.addEventListener('DOMContentLoaded', initAll);
