@@ -2,11 +2,14 @@ package dashboard_test
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -17,11 +20,24 @@ import (
 // publication changes and a rollback must restore.
 func targetsState(t *testing.T, a *staffApp) string {
 	t.Helper()
-	var s string
-	if err := a.DB.R.Get(&s, `SELECT COALESCE(GROUP_CONCAT(id || ':' || COALESCE(retired_by, ''), ','), '') FROM (SELECT id, retired_by FROM targets ORDER BY id)`); err != nil {
+	var rows []struct {
+		ID        int64         `db:"id"`
+		RetiredBy sql.NullInt64 `db:"retired_by"`
+	}
+	if err := a.DB.R.Select(&rows, `SELECT id, retired_by FROM targets ORDER BY id`); err != nil {
 		t.Fatal(err)
 	}
-	return s
+	var b strings.Builder
+	for i, r := range rows {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "%d:", r.ID)
+		if r.RetiredBy.Valid {
+			fmt.Fprintf(&b, "%d", r.RetiredBy.Int64)
+		}
+	}
+	return b.String()
 }
 
 // currentTargetsOf counts an area's current targets from a source.
@@ -161,11 +177,15 @@ func sameCurrentTargets(t *testing.T, a *staffApp, state string) bool {
 			cur = append(cur, id)
 		}
 	}
-	var now string
-	if err := a.DB.R.Get(&now, `SELECT COALESCE(GROUP_CONCAT(id, ','), '') FROM (SELECT id FROM targets WHERE retired_by IS NULL ORDER BY id)`); err != nil {
+	var ids []int64
+	if err := a.DB.R.Select(&ids, `SELECT id FROM targets WHERE retired_by IS NULL ORDER BY id`); err != nil {
 		t.Fatal(err)
 	}
-	return now == strings.Join(cur, ",")
+	now := make([]string, len(ids))
+	for i, id := range ids {
+		now[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(now, ",") == strings.Join(cur, ",")
 }
 
 // TestUploadTargetsProblem: a target year mistyped in Milan's row of
