@@ -50,6 +50,10 @@ type derivedDef struct {
 var writePathSQL = map[string]string{
 	"derived definitions": `SELECT i.id, i.numerator_id, i.denominator_id, COALESCE(i.factor, 1) AS factor
 		FROM indicators i WHERE i.numerator_id IS NOT NULL ORDER BY i.id`,
+	// The derived values of a cell are kept as they were before they are
+	// computed again (history.go).
+	"keep derived cell": closeSQL(`o.area_id = :area AND o.indicator_id = :indicator AND o.year = :year
+		  AND o.numerator_id IS NOT NULL`, ":version"),
 	"delete derived cell": `DELETE FROM observations
 		WHERE area_id = :area AND indicator_id = :indicator AND year = :year
 		  AND retired_by IS NULL AND numerator_id IS NOT NULL`,
@@ -65,21 +69,18 @@ var writePathSQL = map[string]string{
 	// Sets the choice in a cell: hidden on every current value but the one
 	// the headline rule shows and those without a number (rows already
 	// right are left alone, so a cell of one value is only read).
-	"mark shown": `UPDATE observations SET hidden = 1 - hidden
+	// A value whose choice changes is kept as it was first (history.go)
+	// and is current in its new state from the change's version on.
+	"mark shown": `UPDATE observations SET hidden = 1 - hidden, valid_from = NULL
 		WHERE area_id = :area AND indicator_id = :indicator AND year = :year AND retired_by IS NULL
-		  AND hidden <> CASE WHEN value IS NULL OR id = (
-		      SELECT o.id FROM observations o
-		      LEFT JOIN sources s ON s.id = o.source_id
-		      LEFT JOIN observations n ON n.id = o.numerator_id
-		      LEFT JOIN sources ns ON ns.id = n.source_id
-		      WHERE o.area_id = :area AND o.indicator_id = :indicator AND o.year = :year
-		        AND o.retired_by IS NULL AND o.value IS NOT NULL
-		      ORDER BY COALESCE(s.preferred, ns.preferred) DESC, COALESCE(s.vintage, ns.vintage) DESC, o.id
-		      LIMIT 1) THEN 0 ELSE 1 END`,
+		  AND ` + shownChanges("observations"),
+	"keep shown": closeSQL(`o.area_id = :area AND o.indicator_id = :indicator AND o.year = :year
+		  AND `+shownChanges("o"), ":version"),
 	// Values without a year are all shown while current (one a rollback
 	// brings back may have been hidden before).
-	"mark shown undated": `UPDATE observations SET hidden = 0
+	"mark shown undated": `UPDATE observations SET hidden = 0, valid_from = NULL
 		WHERE area_id = :area AND indicator_id = :indicator AND year IS NULL AND retired_by IS NULL AND hidden = 1`,
+	"keep shown undated": closeSQL(`o.area_id = :area AND o.indicator_id = :indicator AND o.year IS NULL AND o.hidden = 1`, ":version"),
 	"series stats": `INSERT INTO series_stats (area_id, indicator_id, n_values, n_stored, n_shown, first_year, last_year)
 		SELECT :area, :indicator, COUNT(*), COALESCE(SUM(CASE WHEN o.numerator_id IS NULL THEN 1 ELSE 0 END), 0),
 		       COALESCE(SUM(1 - o.hidden), 0), MIN(o.year), MAX(o.year)
@@ -106,6 +107,21 @@ var writePathSQL = map[string]string{
 	// changed, so the headline choice may change wherever it has values).
 	"source cells": `SELECT DISTINCT o.area_id, o.indicator_id, o.year FROM observations o
 		WHERE o.source_id = :source AND o.retired_by IS NULL`,
+}
+
+// shownChanges is true of a current value of the cell (:area,
+// :indicator, :year) whose hidden is not what the headline rule says
+// (t names the row's table).
+func shownChanges(t string) string {
+	return t + `.hidden <> CASE WHEN ` + t + `.value IS NULL OR ` + t + `.id = (
+		      SELECT h.id FROM observations h
+		      LEFT JOIN sources s ON s.id = h.source_id
+		      LEFT JOIN observations n ON n.id = h.numerator_id
+		      LEFT JOIN sources ns ON ns.id = n.source_id
+		      WHERE h.area_id = :area AND h.indicator_id = :indicator AND h.year = :year
+		        AND h.retired_by IS NULL AND h.value IS NOT NULL
+		      ORDER BY COALESCE(s.preferred, ns.preferred) DESC, COALESCE(s.vintage, ns.vintage) DESC, h.id
+		      LIMIT 1) THEN 0 ELSE 1 END`
 }
 
 // cell is one area × indicator × year; Year is NULL for the values a
@@ -206,8 +222,12 @@ func RefreshCells(ctx context.Context, tx *sqlx.Tx, base Cells) (int, error) {
 	if err := tx.SelectContext(ctx, &defs, writePathSQL["derived definitions"]); err != nil {
 		return 0, err
 	}
-	ws, err := prepareWrites(ctx, tx, "delete derived cell", "components", "insert derived",
-		"mark shown", "mark shown undated", "series stats", "series latest", "series latest value", "drop empty series")
+	version, err := nextVersion(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	ws, err := prepareWrites(ctx, tx, "keep derived cell", "delete derived cell", "components", "insert derived",
+		"keep shown", "mark shown", "keep shown undated", "mark shown undated", "series stats", "series latest", "series latest value", "drop empty series")
 	if err != nil {
 		return 0, err
 	}
@@ -236,7 +256,7 @@ func RefreshCells(ctx context.Context, tx *sqlx.Tx, base Cells) (int, error) {
 	}
 	n := 0
 	for _, c := range sortedCells(derived) {
-		k, err := rederiveCell(ctx, ws, byID[c.Indicator], c.Area, int(c.Year.Int64))
+		k, err := rederiveCell(ctx, ws, byID[c.Indicator], c.Area, int(c.Year.Int64), version)
 		if err != nil {
 			return n, fmt.Errorf("derive: %w", err)
 		}
@@ -253,10 +273,13 @@ func RefreshCells(ctx context.Context, tx *sqlx.Tx, base Cells) (int, error) {
 	type series struct{ area, ind int64 }
 	seen := map[series]bool{}
 	for _, c := range sortedCells(all) {
-		arg := map[string]any{"area": c.Area, "indicator": c.Indicator, "year": c.Year.Int64}
-		mark := "mark shown"
+		arg := map[string]any{"area": c.Area, "indicator": c.Indicator, "year": c.Year.Int64, "version": version}
+		keep, mark := "keep shown", "mark shown"
 		if !c.Year.Valid {
-			mark = "mark shown undated"
+			keep, mark = "keep shown undated", "mark shown undated"
+		}
+		if _, err := ws[keep].ExecContext(ctx, arg); err != nil {
+			return n, fmt.Errorf("headline history: %w", err)
 		}
 		if _, err := ws[mark].ExecContext(ctx, arg); err != nil {
 			return n, fmt.Errorf("headline: %w", err)
@@ -299,8 +322,12 @@ func sortedCells(cs Cells) []cell {
 
 // rederiveCell replaces the derived values of one area and year: one per
 // current numerator value, over the denominator pickDenominator chooses.
-func rederiveCell(ctx context.Context, ws writeStmts, d derivedDef, area int64, year int) (int, error) {
-	if _, err := ws["delete derived cell"].ExecContext(ctx, map[string]any{"area": area, "indicator": d.ID, "year": year}); err != nil {
+func rederiveCell(ctx context.Context, ws writeStmts, d derivedDef, area int64, year int, version int64) (int, error) {
+	cellArg := map[string]any{"area": area, "indicator": d.ID, "year": year, "version": version}
+	if _, err := ws["keep derived cell"].ExecContext(ctx, cellArg); err != nil {
+		return 0, err
+	}
+	if _, err := ws["delete derived cell"].ExecContext(ctx, cellArg); err != nil {
 		return 0, err
 	}
 	var nums []component
@@ -359,6 +386,15 @@ func derivedFlagsNote(num, den component) (string, string) {
 // of what a derived indicator is (its numerator, denominator or factor)
 // needs it; its cost follows the size of the table.
 func DeriveAll(ctx context.Context, tx *sqlx.Tx) (int, error) {
+	// Any current value may change (derived values are written again,
+	// the choice of any cell may move): each is kept as it was, and is
+	// current in its new state from this change's version on.
+	if err := CloseObservations(ctx, tx, "1 = 1"); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE observations SET valid_from = NULL WHERE retired_by IS NULL AND valid_from IS NOT NULL`); err != nil {
+		return 0, err
+	}
 	n, err := deriveValues(ctx, tx)
 	if err != nil {
 		return n, err

@@ -286,8 +286,12 @@ func TestWritePathPlans(t *testing.T) {
 		t.Fatal(err)
 	}
 	args := map[string]any{"area": 1, "indicator": 1, "year": 2015, "from": 2013, "to": 2017, "value": 1.0, "flags": "", "note": "",
-		"numerator": 1, "denominator": 2, "upload": 1, "source": 1, "numerator_source": 1, "denominator_source": 1}
+		"numerator": 1, "denominator": 2, "upload": 1, "source": 1, "numerator_source": 1, "denominator_source": 1, "version": 3}
 	extra := map[string]string{
+		// What keeps the values as they were for pinned pages (history.go).
+		"keep own":      metrics.CloseSQL(`o.upload_id = :upload`, ":version"),
+		"keep replaced": metrics.CloseSQL(`o.id IN (SELECT r.observation_id FROM upload_replacements r WHERE r.upload_id = :upload)`, ":version"),
+		"stamp version": `UPDATE observations SET valid_from = :version WHERE valid_from IS NULL`,
 		// What publication and rollback run once per upload.
 		"retire replaced": `UPDATE observations SET retired_by = :upload WHERE id IN (SELECT r.observation_id FROM upload_replacements r WHERE r.upload_id = :upload)`,
 		"restore":         `UPDATE observations SET retired_by = NULL WHERE retired_by = :upload AND (upload_id IS NULL OR upload_id <> :upload)`,

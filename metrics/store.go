@@ -305,6 +305,9 @@ func idsJSON(ids []int64) string {
 
 // ObservationsForAreas loads the current observations of some areas.
 func (s *Store) ObservationsForAreas(ctx context.Context, ids []int64) ([]Observation, error) {
+	if v := PinnedVersion(ctx); v != 0 {
+		return s.pinnedObservations(ctx, v, ids, nil)
+	}
 	var obs []Observation
 	if err := s.q.ListObservationsForAreas.SelectContext(ctx, &obs, idsJSON(ids)); err != nil {
 		return nil, fmt.Errorf("list observations: %w", err)
@@ -314,6 +317,9 @@ func (s *Store) ObservationsForAreas(ctx context.Context, ids []int64) ([]Observ
 
 // ObservationsForIndicators loads the current observations of some indicators.
 func (s *Store) ObservationsForIndicators(ctx context.Context, ids []int64) ([]Observation, error) {
+	if v := PinnedVersion(ctx); v != 0 {
+		return s.pinnedObservations(ctx, v, nil, ids)
+	}
 	var obs []Observation
 	if err := s.q.ListObservationsForIndicators.SelectContext(ctx, &obs, idsJSON(ids)); err != nil {
 		return nil, fmt.Errorf("list observations: %w", err)
@@ -324,6 +330,9 @@ func (s *Store) ObservationsForIndicators(ctx context.Context, ids []int64) ([]O
 // ObservationsFor loads the current observations of some areas and
 // some indicators.
 func (s *Store) ObservationsFor(ctx context.Context, areas, indicators []int64) ([]Observation, error) {
+	if v := PinnedVersion(ctx); v != 0 {
+		return s.pinnedObservations(ctx, v, areas, indicators)
+	}
 	var obs []Observation
 	if err := s.q.ListObservationsForAreasIndicators.SelectContext(ctx, &obs,
 		sql.Named("areas", idsJSON(areas)), sql.Named("indicators", idsJSON(indicators))); err != nil {
