@@ -32,6 +32,9 @@ type Chart struct {
 	Embed string
 	// DataCSV downloads the values the chart draws.
 	DataCSV string
+	// Link is the address of the chart on its page, with the page's
+	// view and data version.
+	Link string
 }
 
 // Table is a chart's table alternative.

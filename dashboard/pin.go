@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/twinmetrics/twinmetrics/locale"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -32,6 +33,19 @@ type pinState struct {
 func (p *pinState) Older() bool { return p != nil && p.Kept && p.Version < p.Current }
 
 const pinKey = "pin"
+
+// What changed after a pinned version, by the kind of change.
+var (
+	pinChangeKinds = map[string]locale.Key{
+		"published":   locale.Define("pin.change.published", "Version", "At", "Upload", "File"),
+		"rolled_back": locale.Define("pin.change.rolled_back", "Version", "At", "Upload", "File"),
+		"catalogue":   locale.Define("pin.change.catalogue", "Version", "At", "Upload", "File"),
+		"values":      locale.Define("pin.change.values", "Version", "At", "Upload", "File"),
+	}
+	pinChangeTouched    = locale.Define("pin.change.touched", "What")
+	pinChangeEverything = locale.Define("pin.change.everything")
+	reasonVersionKept   = locale.Define("data.reason.version_not_kept", "Value", "First", "Current")
+)
 
 // pinnedMaxAge is how long a browser may keep a pinned answer without
 // asking again: its values never change; the list of what has changed
@@ -67,6 +81,15 @@ func (s *Server) pinVersion(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// pinProblem refuses, for a download or the API, a version that cannot
+// be shown: a file or a program cannot read a notice.
+func pinProblem(c echo.Context) *Problem {
+	if p := pinOf(c); p != nil && !p.Kept {
+		return badParam("v", reasonVersionKept.With(p.Asked, p.First, p.Current))
+	}
+	return nil
+}
+
 // pinOf is the request's pin; nil when the address asks for none.
 func pinOf(c echo.Context) *pinState {
 	p, _ := c.Get(pinKey).(*pinState)
@@ -81,15 +104,20 @@ func (s *Server) shownVersion(c echo.Context) (int64, error) {
 	return s.store.DataVersion(c.Request().Context())
 }
 
+// withVersionParam is a copy of q with v set to version.
+func withVersionParam(q url.Values, version int64) url.Values {
+	out := url.Values{}
+	for k, vs := range q {
+		out[k] = vs
+	}
+	out.Set("v", strconv.FormatInt(version, 10))
+	return out
+}
+
 // withVersion is an address (path and query, no language prefix) with
 // v set to version.
 func withVersion(path string, q url.Values, version int64) string {
-	q2 := url.Values{}
-	for k, vs := range q {
-		q2[k] = vs
-	}
-	q2.Set("v", strconv.FormatInt(version, 10))
-	return path + "?" + q2.Encode()
+	return path + "?" + withVersionParam(q, version).Encode()
 }
 
 // pinnedLink is the absolute address of this view (the request's page,
@@ -97,6 +125,41 @@ func withVersion(path string, q url.Values, version int64) string {
 func (s *Server) pinnedLink(c echo.Context, loc Locale, version int64) string {
 	req := c.Request()
 	return s.baseURL + loc.Href(withVersion(req.URL.Path, req.URL.Query(), version))
+}
+
+// pageCharts are the charts a page draws.
+func pageCharts(data any) []*Chart {
+	var out []*Chart
+	switch p := data.(type) {
+	case *pairPage:
+		out = append(out, p.Overview)
+		out = append(out, p.Charts...)
+		if p.Commitments != nil {
+			for _, cc := range p.Commitments.Cities {
+				out = append(out, cc.Chart)
+			}
+		}
+	case *cityPage:
+		out = p.Charts
+	case *indicatorPage:
+		out = p.Charts
+	}
+	return out
+}
+
+// pinCharts gives each chart of a page the link to it at the version
+// the page shows, and has its data download read that version when the
+// address pins one.
+func pinCharts(p *pinState, pv *pinView, charts []*Chart) {
+	for _, ch := range charts {
+		if ch == nil {
+			continue
+		}
+		ch.Link = pv.Link + "#fig-" + ch.ID
+		if p != nil && p.Kept && ch.DataCSV != "" {
+			ch.DataCSV += "&v=" + strconv.FormatInt(p.Version, 10)
+		}
+	}
 }
 
 // pinView is what the layout says of the version a page shows.
@@ -170,8 +233,11 @@ func (s *Server) changesSince(c echo.Context, loc Locale, since int64) []string 
 		if len(at) >= 16 {
 			at = strings.Replace(at[:16], "T", " ", 1) + " UTC"
 		}
-		args := []any{"Version", vc.Version, "At", at, "Upload", vc.UploadID, "File", vc.FileName}
-		line := loc.T("pin.change."+vc.Kind, args...)
+		kind, ok := pinChangeKinds[vc.Kind]
+		if !ok {
+			kind = pinChangeKinds["values"]
+		}
+		line := loc.Say(kind.With(vc.Version, at, vc.UploadID, vc.FileName))
 		if !vc.Everything {
 			var what []string
 			for _, id := range vc.Indicators {
@@ -189,10 +255,10 @@ func (s *Server) changesSince(c echo.Context, loc Locale, since int64) []string 
 				}
 			}
 			if len(what) > 0 {
-				line += " " + loc.T("pin.change.touched", "What", strings.Join(what, ", "))
+				line += " " + loc.Say(pinChangeTouched.With(strings.Join(what, ", ")))
 			}
 		} else {
-			line += " " + loc.T("pin.change.everything")
+			line += " " + loc.Say(pinChangeEverything.With())
 		}
 		out = append(out, line)
 	}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -397,6 +398,16 @@ func cacheKey(rule cacheRule, lang string, c echo.Context) string {
 			if n, err := strconv.Atoi(c.QueryParam("page")); err == nil && n > 1 {
 				key += "&page=" + strconv.Itoa(n)
 			}
+		}
+	}
+	if !rule.query {
+		// A page pinned to a data version is another answer.
+		if v := c.QueryParam("v"); v != "" {
+			sep := "?"
+			if strings.Contains(key, "?") {
+				sep = "&"
+			}
+			key += sep + "v=" + url.QueryEscape(v)
 		}
 	}
 	if rule.byAccept {
