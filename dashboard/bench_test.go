@@ -37,8 +37,19 @@ func BenchmarkBaselineHealthz(b *testing.B) {
 // template and compression. Before each request (outside the timer) a
 // change to Hanoi's values invalidates the page, as a publication would.
 func BenchmarkPairPageCold(b *testing.B) {
+	benchPairCold(b, "/pairs/hanoi-milan")
+}
+
+// BenchmarkPairPagePinned is PairPageCold for the page pinned to the
+// seed's data version (?v=1), older than the current one: the values as
+// they were then, and the notice of what changed since.
+func BenchmarkPairPagePinned(b *testing.B) {
+	benchPairCold(b, "/pairs/hanoi-milan?v=1")
+}
+
+func benchPairCold(b *testing.B, url string) {
 	app := testapp.New(b, testapp.Options{})
-	req := httptest.NewRequest(http.MethodGet, "/pairs/hanoi-milan", nil)
+	req := httptest.NewRequest(http.MethodGet, url, nil)
 	req.Header.Set("Accept-Encoding", "gzip")
 	ctx := context.Background()
 	var hanoi int64

@@ -36,16 +36,23 @@ const pinKey = "pin"
 
 // What changed after a pinned version, by the kind of change.
 var (
+	// Those of an upload name it (Upload, File); the others say what
+	// kind of change it was.
 	pinChangeKinds = map[string]locale.Key{
 		"published":   locale.Define("pin.change.published", "Version", "At", "Upload", "File"),
 		"rolled_back": locale.Define("pin.change.rolled_back", "Version", "At", "Upload", "File"),
-		"catalogue":   locale.Define("pin.change.catalogue", "Version", "At", "Upload", "File"),
-		"values":      locale.Define("pin.change.values", "Version", "At", "Upload", "File"),
+		"catalogue":   locale.Define("pin.change.catalogue", "Version", "At"),
+		"values":      locale.Define("pin.change.values", "Version", "At"),
 	}
 	pinChangeTouched    = locale.Define("pin.change.touched", "What")
 	pinChangeEverything = locale.Define("pin.change.everything")
 	reasonVersionKept   = locale.Define("data.reason.version_not_kept", "Value", "First", "Current")
+	pinChangesMore      = locale.Define("pin.change.more", "N")
 )
+
+// maxPinChanges is how many changes a pinned page lists, the earliest
+// first; it counts the rest.
+const maxPinChanges = 20
 
 // pinnedMaxAge is how long a browser may keep a pinned answer without
 // asking again: its values never change; the list of what has changed
@@ -228,6 +235,10 @@ func (s *Server) changesSince(c echo.Context, loc Locale, since int64) []string 
 		return nil
 	}
 	var out []string
+	more := 0
+	if len(vcs) > maxPinChanges {
+		vcs, more = vcs[:maxPinChanges], len(vcs)-maxPinChanges
+	}
 	for _, vc := range vcs {
 		at := vc.At
 		if len(at) >= 16 {
@@ -261,6 +272,9 @@ func (s *Server) changesSince(c echo.Context, loc Locale, since int64) []string 
 			line += " " + loc.Say(pinChangeEverything.With())
 		}
 		out = append(out, line)
+	}
+	if more > 0 {
+		out = append(out, loc.Say(pinChangesMore.With(more)))
 	}
 	return out
 }

@@ -39,6 +39,14 @@ func pinBlock(body, kind string) string {
 	return text(body[i : i+j])
 }
 
+// unversioned is a page with the data versions it names blanked: the
+// same figures under two versions read the same.
+func unversioned(body string) string {
+	return versionRe.ReplaceAllString(body, "${1}N")
+}
+
+var versionRe = regexp.MustCompile(`(v=|[Vv]ersion )\d+`)
+
 var permalinkRe = regexp.MustCompile(`<a href="([^"]+)" rel="bookmark" data-permalink>`)
 
 // TestPinnedLinkKeepsItsNumbers is a researcher's citation: note the

@@ -159,6 +159,43 @@ func (s *Store) pinnedObservations(ctx context.Context, v int64, areas, indicato
 	return obs, nil
 }
 
+// pinnedRank is RankAreas at version v: the latest measured value each
+// area showed then (Dataset.Latest, as series_stats keeps it now), in
+// the same order.
+func (s *Store) pinnedRank(ctx context.Context, v, indicator int64, highestFirst bool, areas []int64, offset, limit int) ([]int64, int, error) {
+	obs, err := s.pinnedObservations(ctx, v, areas, []int64{indicator})
+	if err != nil {
+		return nil, 0, err
+	}
+	d := NewDataset(obs)
+	type ranked struct {
+		area  int64
+		value float64
+	}
+	var rs []ranked
+	seen := map[int64]bool{}
+	for _, o := range obs {
+		if seen[o.AreaID] {
+			continue
+		}
+		seen[o.AreaID] = true
+		if p, ok := d.Latest(o.AreaID, indicator); ok {
+			rs = append(rs, ranked{o.AreaID, p.Value})
+		}
+	}
+	sort.Slice(rs, func(i, j int) bool {
+		if rs[i].value != rs[j].value {
+			return (rs[i].value > rs[j].value) == highestFirst
+		}
+		return rs[i].area < rs[j].area
+	})
+	var ids []int64
+	for i := offset; i < len(rs) && i < offset+limit; i++ {
+		ids = append(ids, rs[i].area)
+	}
+	return ids, len(rs), nil
+}
+
 // VersionChange is one data version after a pinned one: when it was
 // made, by what, and which of the page's areas and indicators it
 // touched (Everything: all of them, a catalogue or seed change).

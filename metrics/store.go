@@ -363,6 +363,9 @@ func (s *Store) IndicatorAreaCounts(ctx context.Context) (map[int64]int, error) 
 // asked), and how many there are in all. areas limits the ranking to
 // some areas (nil: every area).
 func (s *Store) RankAreas(ctx context.Context, indicator int64, highestFirst bool, areas []int64, offset, limit int) ([]int64, int, error) {
+	if v := PinnedVersion(ctx); v != 0 {
+		return s.pinnedRank(ctx, v, indicator, highestFirst, areas, offset, limit)
+	}
 	var total int
 	arg := listArg(areas)
 	if err := s.q.CountRankedAreas.GetContext(ctx, &total, sql.Named("indicator", indicator), sql.Named("areas", arg)); err != nil {
