@@ -138,6 +138,20 @@ func TestPinnedLinkKeepsItsNumbers(t *testing.T) {
 		t.Errorf("the pinned embed lacks its permalink or the old value")
 	}
 
+	// A page the upload did not touch says so; the indicator page
+	// pinned draws and ranks the old value.
+	ko := reader.get("/en/cities/kosice?v=" + strconv.FormatInt(n, 10))
+	if notice := pinBlock(ko.body, "older"); !strings.Contains(notice, "Nothing the figures on this page are built from has changed since then") {
+		t.Errorf("the Košice page pinned before the Hanoi upload says:\n%s", notice)
+	}
+	ind := reader.get("/en/indicators/pm25_annual_mean?v=" + strconv.FormatInt(n, 10))
+	if hr := row(t, ind.body, `data-area="hanoi"`); !strings.Contains(hr, "52.09") || strings.Contains(hr, "52.5") {
+		t.Errorf("the PM2.5 page pinned before the upload ranks Hanoi with %q, want 52.09", hr)
+	}
+	if hr := row(t, reader.get("/en/indicators/pm25_annual_mean").body, `data-area="hanoi"`); !strings.Contains(hr, "52.5") {
+		t.Errorf("the current PM2.5 page ranks Hanoi with %q, want 52.5", hr)
+	}
+
 	// Roll back: each version's link shows that version's value.
 	if r := c.post(record+"/rollback", nil); r.code != http.StatusSeeOther {
 		t.Fatalf("rollback: %d %s", r.code, text(r.body))
