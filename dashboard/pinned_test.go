@@ -211,6 +211,10 @@ func TestPinnedLinkKeepsItsNumbers(t *testing.T) {
 	if got := hanoiPM25(t, gone.body); got != before {
 		t.Errorf("the page of an unkept version shows %q, want the current %q", got, before)
 	}
+	if hostile := reader.get("/en/pairs/hanoi-milan?v=%3Cscript%3Ealert(1)%3C/script%3E"); hostile.code != http.StatusOK ||
+		strings.Contains(hostile.body, "<script>alert") || !strings.Contains(pinBlock(hostile.body, "not-kept"), "Data version <script>alert(1)</script> cannot be shown") {
+		t.Errorf("a version that is not a number: %d\n%s", hostile.code, pinBlock(hostile.body, "not-kept"))
+	}
 	if r := reader.get("/data/download?format=csv&city=hanoi&v=999"); r.code != http.StatusBadRequest || !strings.Contains(r.body, "data version 999 is not kept") {
 		t.Errorf("a download of an unkept version: %d %s", r.code, r.body)
 	}

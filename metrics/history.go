@@ -32,6 +32,7 @@ func columnsOf(prefix string) string {
 // change itself wrote or brought back (no valid_from yet) have no
 // earlier state to keep.
 func closeSQL(cond, param string) string {
+	param = "CAST(" + param + " AS INTEGER)"
 	return `INSERT INTO observation_history (observation_id, ` + columnsOf("") + `, valid_to)
 		SELECT o.id, ` + columnsOf("o.") + `, ` + param + `
 		FROM observations o
@@ -55,7 +56,7 @@ func CloseObservations(ctx context.Context, tx *sqlx.Tx, cond string, args ...an
 	if err != nil {
 		return err
 	}
-	q := closeSQL(cond, "CAST(? AS INTEGER)")
+	q := closeSQL(cond, "?")
 	all := append([]any{v, v}, args...)
 	if _, err := tx.ExecContext(ctx, q, all...); err != nil {
 		return fmt.Errorf("keep history: %w", err)
