@@ -386,6 +386,10 @@ func (s *Store) RankAreas(ctx context.Context, indicator int64, highestFirst boo
 // CountObservations counts current stored (not derived) observations.
 func (s *Store) CountObservations(ctx context.Context) (int, error) {
 	var n int
+	if v := PinnedVersion(ctx); v != 0 {
+		err := s.db.R.GetContext(ctx, &n, `SELECT COUNT(*) FROM `+pinnedFrom("o.numerator_id IS NULL")+` AS o`, sql.Named("v", v))
+		return n, err
+	}
 	err := s.q.CountObservations.GetContext(ctx, &n)
 	return n, err
 }
