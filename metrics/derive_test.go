@@ -85,7 +85,10 @@ func requireSameAsRebuild(t *testing.T, app *testapp.App, when string) {
 	}
 }
 
-func diff(a, b []string) string {
+func diff(a, b []string) string { return diffAs(a, b, "only incremental: ", "only full:        ") }
+
+// diffAs lists the lines only in a, then only in b, after their labels.
+func diffAs(a, b []string, onlyA, onlyB string) string {
 	in := func(xs []string) map[string]bool {
 		m := map[string]bool{}
 		for _, x := range xs {
@@ -97,12 +100,12 @@ func diff(a, b []string) string {
 	var out []string
 	for _, x := range a {
 		if !mb[x] {
-			out = append(out, "  only incremental: "+x)
+			out = append(out, "  "+onlyA+x)
 		}
 	}
 	for _, x := range b {
 		if !ma[x] {
-			out = append(out, "  only full:        "+x)
+			out = append(out, "  "+onlyB+x)
 		}
 	}
 	if len(out) > 20 {
@@ -380,20 +383,7 @@ func TestSelectionPlans(t *testing.T) {
 	for _, c := range cases {
 		q, args := metrics.SelectionSQL(c.sel, true)
 		args = append(args, sql.Named("after", 0), sql.Named("limit", 1000))
-		rows, err := app.DB.R.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, app.DB, c.name, q, args...)
 		all := strings.Join(plan, "\n  ")
 		if !strings.Contains(all, c.index) {
 			t.Errorf("%s: the plan does not use %s:\n  %s", c.name, c.index, all)

@@ -43,24 +43,10 @@ FROM observations o`
 // a constant; the values travel as named parameters. The source filter
 // is left to the caller (sourceColumns).
 func (sel Selection) where() (string, []any) {
-	conds := []string{"o.retired_by IS NULL"}
-	var args []any
-	if sel.Areas != nil {
-		conds = append(conds, "o.area_id IN (SELECT CAST(a.value AS INTEGER) FROM json_each(:areas) AS a)")
-		args = append(args, sql.Named("areas", listArg(sel.Areas)))
-	}
-	if sel.Indicators != nil {
-		conds = append(conds, "o.indicator_id IN (SELECT CAST(i.value AS INTEGER) FROM json_each(:indicators) AS i)")
-		args = append(args, sql.Named("indicators", listArg(sel.Indicators)))
-	}
-	if sel.From != 0 {
-		conds = append(conds, "o.year >= :from")
-		args = append(args, sql.Named("from", sel.From))
-	}
-	if sel.To != 0 {
-		conds = append(conds, "o.year <= :to")
-		args = append(args, sql.Named("to", sel.To))
-	}
+	conds, args := sel.placeConds()
+	conds = append([]string{"o.retired_by IS NULL"}, conds...)
+	yc, ya := sel.yearConds()
+	conds, args = append(conds, yc...), append(args, ya...)
 	if sel.Shown {
 		if sel.Areas == nil && sel.Indicators == nil {
 			// Most values are shown: walking the table in id order and
@@ -76,6 +62,36 @@ func (sel Selection) where() (string, []any) {
 		args = append(args, sql.Named("sources", listArg(sel.Sources)))
 	}
 	return " WHERE " + strings.Join(conds, "\n  AND "), args
+}
+
+// placeConds are the area and indicator filters of a selection.
+func (sel Selection) placeConds() ([]string, []any) {
+	var conds []string
+	var args []any
+	if sel.Areas != nil {
+		conds = append(conds, areasCond)
+		args = append(args, sql.Named("areas", listArg(sel.Areas)))
+	}
+	if sel.Indicators != nil {
+		conds = append(conds, indicatorsCond)
+		args = append(args, sql.Named("indicators", listArg(sel.Indicators)))
+	}
+	return conds, args
+}
+
+// yearConds are the year filters of a selection.
+func (sel Selection) yearConds() ([]string, []any) {
+	var conds []string
+	var args []any
+	if sel.From != 0 {
+		conds = append(conds, "o.year >= :from")
+		args = append(args, sql.Named("from", sel.From))
+	}
+	if sel.To != 0 {
+		conds = append(conds, "o.year <= :to")
+		args = append(args, sql.Named("to", sel.To))
+	}
+	return conds, args
 }
 
 // sourceColumns are the three ways a value belongs to a source: its own,
@@ -128,28 +144,13 @@ func SelectionSQL(sel Selection, limit bool) (string, []any) {
 // the other filters apply to what they give. A pinned download is rare
 // and bounded by its areas or indicators where it names them.
 func pinnedSelectionSQL(sel Selection, v int64, limit bool) (string, []any) {
-	args := []any{sql.Named("v", v)}
-	var inner []string
-	if sel.Areas != nil {
-		inner = append(inner, pinAreas)
-		args = append(args, sql.Named("areas", listArg(sel.Areas)))
-	}
-	if sel.Indicators != nil {
-		inner = append(inner, pinIndicators)
-		args = append(args, sql.Named("indicators", listArg(sel.Indicators)))
-	}
+	inner, args := sel.placeConds()
+	args = append(args, sql.Named("v", v))
 	if inner == nil {
 		inner = []string{"1 = 1"}
 	}
-	conds := []string{"o.id > :after"}
-	if sel.From != 0 {
-		conds = append(conds, "o.year >= :from")
-		args = append(args, sql.Named("from", sel.From))
-	}
-	if sel.To != 0 {
-		conds = append(conds, "o.year <= :to")
-		args = append(args, sql.Named("to", sel.To))
-	}
+	yc, ya := sel.yearConds()
+	conds, args := append([]string{"o.id > :after"}, yc...), append(args, ya...)
 	if sel.Shown {
 		conds = append(conds, "o.hidden = 0")
 	}

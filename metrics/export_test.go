@@ -16,10 +16,10 @@ var CloseSQL = closeSQL
 func PinnedObservationsSQL(areas, indicators bool) string {
 	var conds []string
 	if areas {
-		conds = append(conds, pinAreas)
+		conds = append(conds, areasCond)
 	}
 	if indicators {
-		conds = append(conds, pinIndicators)
+		conds = append(conds, indicatorsCond)
 	}
 	return pinnedObservationsSQL(strings.Join(conds, " AND "))
 }

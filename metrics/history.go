@@ -133,23 +133,15 @@ ORDER BY o.area_id, o.indicator_id, o.year, o.id`
 }
 
 const (
-	pinAreas      = `o.area_id IN (SELECT CAST(a.value AS INTEGER) FROM json_each(:areas) AS a)`
-	pinIndicators = `o.indicator_id IN (SELECT CAST(i.value AS INTEGER) FROM json_each(:indicators) AS i)`
+	areasCond      = `o.area_id IN (SELECT CAST(a.value AS INTEGER) FROM json_each(:areas) AS a)`
+	indicatorsCond = `o.indicator_id IN (SELECT CAST(i.value AS INTEGER) FROM json_each(:indicators) AS i)`
 )
 
 // pinnedObservations reads the observations of some areas and/or some
 // indicators (nil: any) at version v.
 func (s *Store) pinnedObservations(ctx context.Context, v int64, areas, indicators []int64) ([]Observation, error) {
-	var conds []string
-	args := []any{sql.Named("v", v)}
-	if areas != nil {
-		conds = append(conds, pinAreas)
-		args = append(args, sql.Named("areas", idsJSON(areas)))
-	}
-	if indicators != nil {
-		conds = append(conds, pinIndicators)
-		args = append(args, sql.Named("indicators", idsJSON(indicators)))
-	}
+	conds, args := Selection{Areas: areas, Indicators: indicators}.placeConds()
+	args = append(args, sql.Named("v", v))
 	if conds == nil {
 		conds = []string{"1 = 1"}
 	}

@@ -14,10 +14,9 @@ import (
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
-// shownState is what the pages show of every area: each value (derived
-// ones by their components) and, per area, indicator and year, the one
-// the headline rule shows.
-func shownState(t *testing.T, ctx context.Context, s *metrics.Store) []string {
+// everyAreasObservations reads the catalogue and the observations of
+// every area it holds.
+func everyAreasObservations(t *testing.T, ctx context.Context, s *metrics.Store) (*metrics.Catalogue, []metrics.Observation) {
 	t.Helper()
 	cat, err := s.Catalogue(ctx)
 	if err != nil {
@@ -31,6 +30,15 @@ func shownState(t *testing.T, ctx context.Context, s *metrics.Store) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cat, obs
+}
+
+// shownState is what the pages show of every area: each value (derived
+// ones by their components) and, per area, indicator and year, the one
+// the headline rule shows.
+func shownState(t *testing.T, ctx context.Context, s *metrics.Store) []string {
+	t.Helper()
+	cat, obs := everyAreasObservations(t, ctx, s)
 	var out []string
 	for _, o := range obs {
 		out = append(out, fmt.Sprintf("value #%d area %d ind %d year %v: %v %q %q num %v den %v",
@@ -106,7 +114,7 @@ func TestPinnedVersionsShowTheirValues(t *testing.T) {
 	for i, v := range versions {
 		got := shownState(t, metrics.AsOf(ctx, v), app.Store)
 		if !reflect.DeepEqual(got, states[v]) {
-			t.Errorf("at version %d: pinned read differs from what was shown then:\n%s", v, pinDiff(got, states[v]))
+			t.Errorf("at version %d: pinned read differs from what was shown then:\n%s", v, diffAs(got, states[v], "only pinned: ", "only then:   "))
 		}
 		if i > 0 && reflect.DeepEqual(states[v], states[versions[i-1]]) {
 			t.Errorf("version %d shows the same as version %d: the step changed nothing", v, versions[i-1])
@@ -162,20 +170,7 @@ func TestPinnedReadPlans(t *testing.T) {
 		{"areas and indicators", true, true, "observations_area", "observation_history_area"},
 	} {
 		q := metrics.PinnedObservationsSQL(c.areas, c.inds)
-		rows, err := app.DB.R.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, sql.Named("v", 1), sql.Named("areas", "[1,2]"), sql.Named("indicators", "[1]"))
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, app.DB, c.name, q, sql.Named("v", 1), sql.Named("areas", "[1,2]"), sql.Named("indicators", "[1]"))
 		all := strings.Join(plan, "\n  ")
 		for _, idx := range []string{c.current, c.history} {
 			if !strings.Contains(all, idx) {
@@ -190,30 +185,22 @@ func TestPinnedReadPlans(t *testing.T) {
 	}
 }
 
-// pinDiff lists the lines only in the pinned read and only in what was
-// shown then.
-func pinDiff(pinned, then []string) string {
-	in := func(xs []string) map[string]bool {
-		m := map[string]bool{}
-		for _, x := range xs {
-			m[x] = true
+// queryPlan is SQLite's plan of q on the readers, one line a step.
+func queryPlan(t *testing.T, db *metrics.DB, name, q string, args ...any) []string {
+	t.Helper()
+	rows, err := db.R.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
 		}
-		return m
+		plan = append(plan, detail)
 	}
-	mp, mt := in(pinned), in(then)
-	var out []string
-	for _, x := range pinned {
-		if !mt[x] {
-			out = append(out, "  only pinned: "+x)
-		}
-	}
-	for _, x := range then {
-		if !mp[x] {
-			out = append(out, "  only then:   "+x)
-		}
-	}
-	if len(out) > 20 {
-		out = append(out[:20], "  …")
-	}
-	return strings.Join(out, "\n")
+	return plan
 }
