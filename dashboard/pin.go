@@ -54,7 +54,7 @@ var (
 // first; it counts the rest.
 const maxPinChanges = 20
 
-// pinnedMaxAge is how long a browser may keep a pinned answer without
+// pinnedCacheControl lets a browser keep a pinned answer, without
 // asking again: its values never change; the list of what has changed
 // since grows, so a day rather than for ever.
 const pinnedCacheControl = "public, max-age=86400"
