@@ -36,6 +36,7 @@ func BenchmarkBaselineHealthz(b *testing.B) {
 // on every request: observations, headline rule, scorecard, charts,
 // template and compression. Before each request (outside the timer) a
 // change to Hanoi's values invalidates the page, as a publication would.
+// With TWINMETRICS_TEST_PG it runs on both engines, side by side.
 func BenchmarkPairPageCold(b *testing.B) {
 	benchPairCold(b, "/pairs/hanoi-milan")
 }
@@ -47,8 +48,15 @@ func BenchmarkPairPagePinned(b *testing.B) {
 	benchPairCold(b, "/pairs/hanoi-milan?v=1")
 }
 
+// benchPairCold renders url on each engine, side by side.
 func benchPairCold(b *testing.B, url string) {
-	app := testapp.New(b, testapp.Options{})
+	for _, engine := range testapp.Engines() {
+		b.Run(engine, func(b *testing.B) { benchPairPageCold(b, engine, url) })
+	}
+}
+
+func benchPairPageCold(b *testing.B, engine, url string) {
+	app := testapp.New(b, testapp.Options{Engine: engine})
 	req := httptest.NewRequest(http.MethodGet, url, nil)
 	req.Header.Set("Accept-Encoding", "gzip")
 	ctx := context.Background()

@@ -168,12 +168,10 @@ func (u *Uploader) Discard(key string, user metrics.User) error {
 	if err != nil {
 		return err
 	}
-	for _, name := range []string{"original", "stage.db"} {
-		if err := os.Remove(u.path(p.Key, name)); err != nil && !os.IsNotExist(err) {
-			return err
-		}
+	if err := os.Remove(u.path(p.Key, "original")); err != nil && !os.IsNotExist(err) {
+		return err
 	}
-	return nil
+	return u.stager.remove(context.Background(), p.Key)
 }
 
 // PruneResult says what Prune removed.
@@ -225,6 +223,9 @@ func (u *Uploader) Prune(ctx context.Context, retention time.Duration) (PruneRes
 			u.record(p, "expired", "twinmetrics", fmt.Sprintf("untouched since %s", last.UTC().Format(time.RFC3339)))
 		}
 		err = os.RemoveAll(dir)
+		if err == nil {
+			err = u.stager.remove(ctx, e.Name()) // on PostgreSQL, rows outside the folder
+		}
 		u.stateMu.Unlock()
 		if err != nil {
 			return res, err

@@ -81,19 +81,17 @@ func prepareTargets(ctx context.Context, s *metrics.Store, fileName string, b []
 func publishTargets(ctx context.Context, s *metrics.Store, user metrics.User, fileName string, b []byte, now time.Time,
 	res TargetsResult, rows []TargetRow, ts []metrics.Target, areas map[int64]bool, srcID map[string]int64) (TargetsResult, error) {
 	sum := sha256.Sum256(b)
-	tx, err := s.DB().W.BeginTxx(ctx, nil)
+	tx, err := s.DB().BeginWrite(ctx)
 	if err != nil {
 		return res, err
 	}
 	defer tx.Rollback()
 	stamp := now.UTC().Format(time.RFC3339)
 	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(fileName)), ".")
-	r, err := tx.ExecContext(ctx, `INSERT INTO uploads (kind, file_name, sha256, format, uploaded_by, user_id, created_at, published_at, status, rows_new)
-		VALUES ('file', ?, ?, ?, ?, ?, ?, ?, 'published', ?)`, filepath.Base(fileName), hex.EncodeToString(sum[:]), format, user.Email, user.ID, stamp, stamp, len(ts))
-	if err != nil {
+	if err := tx.GetContext(ctx, &res.UploadID, `INSERT INTO uploads (kind, file_name, sha256, format, uploaded_by, user_id, created_at, published_at, status, rows_new)
+		VALUES ('file', ?, ?, ?, ?, ?, ?, ?, 'published', ?) RETURNING id`, filepath.Base(fileName), hex.EncodeToString(sum[:]), format, user.Email, user.ID, stamp, stamp, len(ts)); err != nil {
 		return res, err
 	}
-	res.UploadID, _ = r.LastInsertId()
 	for id := range areas {
 		for _, code := range sourceCodesOf(rows) {
 			r, err := tx.ExecContext(ctx, `UPDATE targets SET retired_by = ? WHERE retired_by IS NULL AND area_id = ? AND source_id = ?`, res.UploadID, id, srcID[code])

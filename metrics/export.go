@@ -42,8 +42,8 @@ FROM observations o`
 // absent filter would hide the indexes from the planner. Every piece is
 // a constant; the values travel as named parameters. The source filter
 // is left to the caller (sourceColumns).
-func (sel Selection) where() (string, []any) {
-	conds, args := sel.placeConds()
+func (sel Selection) where(d Dialect) (string, []any) {
+	conds, args := sel.placeConds(d)
 	conds = append([]string{"o.retired_by IS NULL"}, conds...)
 	yc, ya := sel.yearConds()
 	conds, args = append(conds, yc...), append(args, ya...)
@@ -65,15 +65,15 @@ func (sel Selection) where() (string, []any) {
 }
 
 // placeConds are the area and indicator filters of a selection.
-func (sel Selection) placeConds() ([]string, []any) {
+func (sel Selection) placeConds(d Dialect) ([]string, []any) {
 	var conds []string
 	var args []any
 	if sel.Areas != nil {
-		conds = append(conds, areasCond)
+		conds = append(conds, "o.area_id IN ("+d.ids(":areas")+")")
 		args = append(args, sql.Named("areas", listArg(sel.Areas)))
 	}
 	if sel.Indicators != nil {
-		conds = append(conds, indicatorsCond)
+		conds = append(conds, "o.indicator_id IN ("+d.ids(":indicators")+")")
 		args = append(args, sql.Named("indicators", listArg(sel.Indicators)))
 	}
 	return conds, args
@@ -102,11 +102,11 @@ var sourceColumns = []string{"o.source_id", "o.numerator_source_id", "o.denomina
 // inSources is the source condition: one source by equality, so that
 // its index is walked in id order and a page stops early; several as a
 // list.
-func (sel Selection) inSources() string {
+func (sel Selection) inSources(d Dialect) string {
 	if len(sel.Sources) == 1 {
 		return " = :source"
 	}
-	return " IN (SELECT CAST(s.value AS INTEGER) FROM json_each(:sources) AS s)"
+	return " IN (" + d.ids(":sources") + ")"
 }
 
 // SelectionSQL is the query EachObservation runs for a selection (for
@@ -114,8 +114,8 @@ func (sel Selection) inSources() string {
 // source is searched through its own index, in id order, at most a page
 // of each, and the pages are merged: a rare source is found without
 // reading the table, a common one stops after a page.
-func SelectionSQL(sel Selection, limit bool) (string, []any) {
-	w, args := sel.where()
+func SelectionSQL(d Dialect, sel Selection, limit bool) (string, []any) {
+	w, args := sel.where(d)
 	page := "\n  AND o.id > :after\nORDER BY o.id"
 	if limit {
 		page += "\nLIMIT :limit"
@@ -132,7 +132,7 @@ func SelectionSQL(sel Selection, limit bool) (string, []any) {
 			col = "+" + col
 		}
 		b := fmt.Sprintf("SELECT b%d.id FROM (SELECT o.id FROM observations o%s\n  AND %s IS NOT NULL AND %s%s%s) AS b%d",
-			i, w, col, col, sel.inSources(), page, i)
+			i, w, col, col, sel.inSources(d), page, i)
 		branches = append(branches, b)
 	}
 	q := selectColumns + "\nWHERE o.id IN (\n" + strings.Join(branches, "\nUNION ALL\n") + ")" + page
@@ -143,8 +143,8 @@ func SelectionSQL(sel Selection, limit bool) (string, []any) {
 // the area or indicator filter reads both halves through their indexes;
 // the other filters apply to what they give. A pinned download is rare
 // and bounded by its areas or indicators where it names them.
-func pinnedSelectionSQL(sel Selection, v int64, limit bool) (string, []any) {
-	inner, args := sel.placeConds()
+func pinnedSelectionSQL(d Dialect, sel Selection, v int64, limit bool) (string, []any) {
+	inner, args := sel.placeConds(d)
 	args = append(args, sql.Named("v", v))
 	if inner == nil {
 		inner = []string{"1 = 1"}
@@ -157,7 +157,7 @@ func pinnedSelectionSQL(sel Selection, v int64, limit bool) (string, []any) {
 	if sel.Sources != nil {
 		var ors []string
 		for _, col := range sourceColumns {
-			ors = append(ors, col+sel.inSources())
+			ors = append(ors, col+sel.inSources(d))
 		}
 		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
 		if len(sel.Sources) == 1 {
@@ -205,9 +205,9 @@ func (r *ExportRow) Derived() bool { return r.NumeratorID.Valid }
 // calling fn for each. The row is reused between calls: fn must copy
 // what it keeps. Memory stays constant whatever the selection's size.
 func (s *Store) EachObservation(ctx context.Context, sel Selection, after int64, limit int, fn func(*ExportRow) error) error {
-	q, args := SelectionSQL(sel, limit > 0)
+	q, args := SelectionSQL(s.db.Dialect, sel, limit > 0)
 	if v := PinnedVersion(ctx); v != 0 {
-		q, args = pinnedSelectionSQL(sel, v, limit > 0)
+		q, args = pinnedSelectionSQL(s.db.Dialect, sel, v, limit > 0)
 	}
 	args = append(args, sql.Named("after", after))
 	if limit > 0 {
@@ -239,7 +239,7 @@ func (s *Store) EachObservation(ctx context.Context, sel Selection, after int64,
 func (s *Store) CountSelection(ctx context.Context, sel Selection) (int, error) {
 	var n int
 	if v := PinnedVersion(ctx); v != 0 {
-		q, args := pinnedSelectionSQL(sel, v, false)
+		q, args := pinnedSelectionSQL(s.db.Dialect, sel, v, false)
 		q = "SELECT COUNT(*) FROM (" + q + ") AS counted"
 		args = append(args, sql.Named("after", 0))
 		if err := s.db.R.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
@@ -257,11 +257,11 @@ func (s *Store) CountSelection(ctx context.Context, sel Selection) (int, error) 
 		q := "SELECT COALESCE(SUM(" + col + "), 0) FROM series_stats s WHERE 1 = 1"
 		var args []any
 		if sel.Areas != nil {
-			q += " AND s.area_id IN (SELECT CAST(a.value AS INTEGER) FROM json_each(:areas) AS a)"
+			q += " AND s.area_id IN (" + s.db.Dialect.ids(":areas") + ")"
 			args = append(args, sql.Named("areas", listArg(sel.Areas)))
 		}
 		if sel.Indicators != nil {
-			q += " AND s.indicator_id IN (SELECT CAST(i.value AS INTEGER) FROM json_each(:indicators) AS i)"
+			q += " AND s.indicator_id IN (" + s.db.Dialect.ids(":indicators") + ")"
 			args = append(args, sql.Named("indicators", listArg(sel.Indicators)))
 		}
 		if err := s.db.R.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
@@ -269,11 +269,11 @@ func (s *Store) CountSelection(ctx context.Context, sel Selection) (int, error) 
 		}
 		return n, nil
 	}
-	w, args := sel.where()
+	w, args := sel.where(s.db.Dialect)
 	if sel.Sources != nil {
 		var ors []string
 		for _, col := range sourceColumns {
-			ors = append(ors, col+sel.inSources())
+			ors = append(ors, col+sel.inSources(s.db.Dialect))
 		}
 		w += "\n  AND (" + strings.Join(ors, " OR ") + ")"
 	}

@@ -13,13 +13,14 @@ var CloseSQL = closeSQL
 
 // PinnedObservationsSQL is the pinned read of ObservationsFor… (for the
 // plan tests), with its filter on areas, indicators or both.
-func PinnedObservationsSQL(areas, indicators bool) string {
-	var conds []string
+func PinnedObservationsSQL(d Dialect, areas, indicators bool) string {
+	sel := Selection{}
 	if areas {
-		conds = append(conds, areasCond)
+		sel.Areas = []int64{}
 	}
 	if indicators {
-		conds = append(conds, indicatorsCond)
+		sel.Indicators = []int64{}
 	}
+	conds, _ := sel.placeConds(d)
 	return pinnedObservationsSQL(strings.Join(conds, " AND "))
 }

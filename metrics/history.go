@@ -132,15 +132,10 @@ LEFT JOIN sources ns ON ns.id = o.numerator_source_id
 ORDER BY o.area_id, o.indicator_id, o.year, o.id`
 }
 
-const (
-	areasCond      = `o.area_id IN (SELECT CAST(a.value AS INTEGER) FROM json_each(:areas) AS a)`
-	indicatorsCond = `o.indicator_id IN (SELECT CAST(i.value AS INTEGER) FROM json_each(:indicators) AS i)`
-)
-
 // pinnedObservations reads the observations of some areas and/or some
 // indicators (nil: any) at version v.
 func (s *Store) pinnedObservations(ctx context.Context, v int64, areas, indicators []int64) ([]Observation, error) {
-	conds, args := Selection{Areas: areas, Indicators: indicators}.placeConds()
+	conds, args := Selection{Areas: areas, Indicators: indicators}.placeConds(s.db.Dialect)
 	args = append(args, sql.Named("v", v))
 	if conds == nil {
 		conds = []string{"1 = 1"}

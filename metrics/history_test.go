@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/twinmetrics/twinmetrics/internal/testapp"
+	"github.com/twinmetrics/twinmetrics/internal/testdb"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -155,6 +156,9 @@ func TestPinnedVersionsShowTheirValues(t *testing.T) {
 // TestPinnedReadPlans: a pinned read of some areas or indicators reads
 // both the current rows and the kept states through an index.
 func TestPinnedReadPlans(t *testing.T) {
+	if testdb.PG() {
+		t.Skip("reads SQLite's EXPLAIN QUERY PLAN")
+	}
 	app := testapp.New(t, testapp.Options{})
 	ctx := context.Background()
 	if _, err := app.DB.W.ExecContext(ctx, `ANALYZE`); err != nil {
@@ -169,7 +173,7 @@ func TestPinnedReadPlans(t *testing.T) {
 		{"indicators", false, true, "observations_indicator", "observation_history_indicator"},
 		{"areas and indicators", true, true, "observations_area", "observation_history_area"},
 	} {
-		q := metrics.PinnedObservationsSQL(c.areas, c.inds)
+		q := metrics.PinnedObservationsSQL(app.DB.Dialect, c.areas, c.inds)
 		plan := queryPlan(t, app.DB, c.name, q, sql.Named("v", 1), sql.Named("areas", "[1,2]"), sql.Named("indicators", "[1]"))
 		all := strings.Join(plan, "\n  ")
 		for _, idx := range []string{c.current, c.history} {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/twinmetrics/twinmetrics/dashboard"
 	"github.com/twinmetrics/twinmetrics/data"
+	"github.com/twinmetrics/twinmetrics/internal/testdb"
 	"github.com/twinmetrics/twinmetrics/metrics"
 	"github.com/twinmetrics/twinmetrics/templates"
 )
@@ -45,6 +46,9 @@ type Options struct {
 	Limits ingest.Limits
 	// Templates replace the embedded page templates (nil: the real ones).
 	Templates fs.FS
+	// Engine forces a database engine: "sqlite", or "postgres" (skipped
+	// unless TWINMETRICS_TEST_PG is set); "" follows TWINMETRICS_TEST_PG.
+	Engine string
 }
 
 // SeedCopy returns the real seed files as a map a test may change.
@@ -65,6 +69,27 @@ func SeedCopy(t testing.TB) fstest.MapFS {
 	return m
 }
 
+// Engines lists the engines a benchmark compares in one run: SQLite, and
+// PostgreSQL when TWINMETRICS_TEST_PG is set.
+func Engines() []string {
+	if testdb.PG() {
+		return []string{"sqlite", "postgres"}
+	}
+	return []string{"sqlite"}
+}
+
+// seedProfiles stores the shipped import profiles as the seed stores
+// them: the uploader reads files with the approved profiles of the
+// database.
+func seedProfiles(ctx context.Context, s *metrics.Store) error {
+	shipped, err := ingest.ShippedProfileRecords(data.Profiles, "profiles")
+	if err != nil {
+		return err
+	}
+	_, err = s.SeedImportProfiles(ctx, shipped, Fixed)
+	return err
+}
+
 // Fixed is the clock tests run under.
 var Fixed = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
@@ -73,36 +98,54 @@ func New(t testing.TB, o Options) *App {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := metrics.Open(ctx, filepath.Join(dir, "twinmetrics.db"))
-	if err != nil {
-		t.Fatal(err)
+	// The database: on PostgreSQL (TWINMETRICS_TEST_PG) a clone of one
+	// seeded template; a test with a seed of its own seeds its clone of a
+	// migrated one.
+	level, seed := "app", fs.FS(nil)
+	switch {
+	case o.NoSeed:
+		level = "app_empty"
+	case o.Seed != nil:
+		level, seed = "app_migrated", o.Seed
 	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
+	pg := testdb.PG()
+	switch o.Engine {
+	case "sqlite":
+		pg = false
+	case "postgres":
+		pg = true
 	}
+	db := testdb.OpenOn(t, pg, level, func(ctx context.Context, db *metrics.DB) error {
+		if _, err := db.Migrate(ctx); err != nil {
+			return err
+		}
+		if level == "app_migrated" {
+			return nil
+		}
+		s, err := metrics.NewStore(ctx, db)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		if level == "app" {
+			if _, err := s.Seed(ctx, data.Files); err != nil {
+				return err
+			}
+		}
+		return seedProfiles(ctx, s)
+	})
 	store, err := metrics.NewStore(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(store.Close)
-	if !o.NoSeed {
-		seed := o.Seed
-		if seed == nil {
-			seed = data.Files
-		}
+	if seed != nil {
 		if _, err := store.Seed(ctx, seed); err != nil {
 			t.Fatal(err)
 		}
-	}
-	// The shipped import profiles, stored as the seed stores them: the
-	// uploader reads files with the approved profiles of the database.
-	shipped, err := ingest.ShippedProfileRecords(data.Profiles, "profiles")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.SeedImportProfiles(ctx, shipped, Fixed); err != nil {
-		t.Fatal(err)
+		if err := seedProfiles(ctx, store); err != nil {
+			t.Fatal(err)
+		}
 	}
 	lim := o.Limits
 	if lim.MaxBytes == 0 {
