@@ -28,7 +28,7 @@ func (s *Server) showAbout(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	dv, err := s.store.DataVersion(ctx)
+	dv, err := s.shownVersion(c)
 	if err != nil {
 		return err
 	}

@@ -125,7 +125,10 @@ func acceptQuality(accept, mediaType string) float64 {
 // observations in id order, one page at a time, as JSON or CSV.
 func (s *Server) listObservationsAPI(c echo.Context) error {
 	q := c.QueryParams()
-	if p := checkParams(q, selectionParams, []string{"limit", "cursor", "format"}); p != nil {
+	if p := checkParams(q, selectionParams, []string{"limit", "cursor", "format", "v"}); p != nil {
+		return p
+	}
+	if p := pinProblem(c); p != nil {
 		return p
 	}
 	asCSV, p := wantsCSV(c)
@@ -147,6 +150,10 @@ func (s *Server) listObservationsAPI(c echo.Context) error {
 	page := d.query
 	if asCSV {
 		page = withFormat(d.query, "csv")
+	}
+	if p := pinOf(c); p != nil && p.Kept {
+		// The next pages read the same version.
+		page = withVersionParam(page, p.Version)
 	}
 	if !paged {
 		c.Response().Header().Set("Content-Type", "text/csv; charset=utf-8; header=present")

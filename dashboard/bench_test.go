@@ -38,14 +38,26 @@ func BenchmarkBaselineHealthz(b *testing.B) {
 // change to Hanoi's values invalidates the page, as a publication would.
 // With TWINMETRICS_TEST_PG it runs on both engines, side by side.
 func BenchmarkPairPageCold(b *testing.B) {
+	benchPairCold(b, "/pairs/hanoi-milan")
+}
+
+// BenchmarkPairPagePinned is PairPageCold for the page pinned to the
+// seed's data version (?v=1), older than the current one: the values as
+// they were then, and the notice of what changed since.
+func BenchmarkPairPagePinned(b *testing.B) {
+	benchPairCold(b, "/pairs/hanoi-milan?v=1")
+}
+
+// benchPairCold renders url on each engine, side by side.
+func benchPairCold(b *testing.B, url string) {
 	for _, engine := range testapp.Engines() {
-		b.Run(engine, func(b *testing.B) { benchPairPageCold(b, engine) })
+		b.Run(engine, func(b *testing.B) { benchPairPageCold(b, engine, url) })
 	}
 }
 
-func benchPairPageCold(b *testing.B, engine string) {
+func benchPairPageCold(b *testing.B, engine, url string) {
 	app := testapp.New(b, testapp.Options{Engine: engine})
-	req := httptest.NewRequest(http.MethodGet, "/pairs/hanoi-milan", nil)
+	req := httptest.NewRequest(http.MethodGet, url, nil)
 	req.Header.Set("Accept-Encoding", "gzip")
 	ctx := context.Background()
 	var hanoi int64

@@ -44,6 +44,9 @@ type Chart struct {
 	refSources []string
 	years      []int
 	flags      []string
+	// Link is the address of the chart on its page, with the page's
+	// view and data version.
+	Link string
 }
 
 // Table is a chart's table alternative.

@@ -74,7 +74,10 @@ func (d *download) fileName(ext string) string {
 // downloadData serves /data/download: the selection in one format.
 func (s *Server) downloadData(c echo.Context) error {
 	q := c.QueryParams()
-	if p := checkParams(q, selectionParams, []string{"format"}); p != nil {
+	if p := checkParams(q, selectionParams, []string{"format", "v"}); p != nil {
+		return p
+	}
+	if p := pinProblem(c); p != nil {
 		return p
 	}
 	format := q.Get("format")
@@ -95,7 +98,8 @@ func (s *Server) downloadData(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d.url = s.baseURL + "/data/download?" + withFormat(d.query, format).Encode()
+	// Where the same values can be fetched again: at this data version.
+	d.url = s.baseURL + "/data/download?" + withVersionParam(withFormat(d.query, format), d.stamp.Version).Encode()
 	dataHeaders(c, d.stamp)
 	f := downloadFormats[fi]
 	if format == "xlsx" {

@@ -134,7 +134,7 @@ func (s *Server) showData(c echo.Context) error {
 	v.Title = v.Loc.T("data.title")
 	v.Data = page
 	status := http.StatusOK
-	if p := checkParams(q, selectionParams, []string{"find"}); p != nil {
+	if p := checkParams(q, selectionParams, []string{"find", "v"}); p != nil {
 		page.Problem, status = p, http.StatusBadRequest
 	} else if sel, p := parseSelection(cat, q); p != nil {
 		page.Problem, status = p, http.StatusBadRequest

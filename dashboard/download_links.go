@@ -35,6 +35,17 @@ func newDownloadLinks(loc Locale, what string, q url.Values) *downloadLinks {
 	return d
 }
 
+// at pins the links to a data version: each download holds the values
+// of that version.
+func (d *downloadLinks) at(version int64) {
+	q := withVersionParam(d.Query, version)
+	d.Query = q
+	d.API = "/api/v1/observations?" + q.Encode()
+	for i := range d.Links {
+		d.Links[i].URL = "/data/download?" + withFormat(q, d.Links[i].Format).Encode()
+	}
+}
+
 // pairDownload is what a pair page shows: every value of the pair's
 // cities, their linked areas and their countries (the context lines).
 func pairDownload(loc Locale, slug string) *downloadLinks {

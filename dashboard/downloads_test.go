@@ -309,8 +309,9 @@ func TestDataPackageRoundTrip(t *testing.T) {
 	if dp.Profile != "tabular-data-package" || dp.Provenance.DatasetVersion != version || !strings.Contains(dp.Citation, "data version "+version) {
 		t.Errorf("descriptor: profile %q, version %q, citation %q", dp.Profile, dp.Provenance.DatasetVersion, dp.Citation)
 	}
-	// Addresses in a file that leaves the site are absolute.
-	const self = "http://127.0.0.1:8080/data/download?format=datapackage"
+	// Addresses in a file that leaves the site are absolute, and fetch
+	// the same values again: pinned to the data version.
+	self := "http://127.0.0.1:8080/data/download?format=datapackage&v=" + version
 	if dp.Homepage != self || !strings.Contains(dp.Citation, self) {
 		t.Errorf("homepage %q, citation %q: want the absolute address %s", dp.Homepage, dp.Citation, self)
 	}

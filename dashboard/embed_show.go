@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -40,7 +41,6 @@ type embedPage struct {
 // alternative and attribution: the sources and their licences, the data
 // version and the page it comes from.
 func (s *Server) showEmbed(c echo.Context) error {
-	ctx := c.Request().Context()
 	cat, cmp, err := s.comparedPair(c)
 	if err != nil {
 		return err
@@ -49,7 +49,7 @@ func (s *Server) showEmbed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	dv, err := s.store.DataVersion(ctx)
+	dv, err := s.shownVersion(c)
 	if err != nil {
 		return err
 	}
@@ -59,14 +59,14 @@ func (s *Server) showEmbed(c echo.Context) error {
 		return err
 	}
 	p := &embedPage{Pair: v.Loc.PairTitle(cmp.Pair), Version: dv,
-		Permalink: s.baseURL + v.Loc.Href("/pairs/"+cmp.Pair.Slug) + "?theme=" + ind.Theme + "#fig-" + lineChartID(cmp.Pair, ind)}
+		Permalink: s.baseURL + v.Loc.Href(withVersion("/pairs/"+cmp.Pair.Slug, url.Values{"theme": {ind.Theme}}, dv)) + "#fig-" + lineChartID(cmp.Pair, ind)}
 	for _, ch := range charts {
 		if ch.ID == lineChartID(cmp.Pair, ind) {
 			p.Chart = ch
 		}
 	}
 	if p.Chart != nil {
-		p.Chart.DataCSV = s.baseURL + chartDataCSV(cat, cmp.Pair, ind)
+		p.Chart.DataCSV = s.baseURL + chartDataCSV(cat, cmp.Pair, ind) + "&v=" + strconv.FormatInt(dv, 10)
 	}
 	if p.Chart == nil {
 		return fmt.Errorf("no chart of %s for %s: %w", ind.Code, cmp.Pair.Slug, metrics.ErrNotFound)

@@ -25,7 +25,7 @@ func TestEmbed(t *testing.T) {
 		t.Errorf("embed: X-Frame-Options %q, want none", x)
 	}
 	for _, want := range []string{`id="chart_line_hanoi_milan_pm25_annual_mean"`, "<table", "WHO Ambient Air Quality Database",
-		"http://127.0.0.1:8080/en/pairs/hanoi-milan?theme=air#fig-chart_line_hanoi_milan_pm25_annual_mean", "data version 1"} {
+		"http://127.0.0.1:8080/en/pairs/hanoi-milan?theme=air&amp;v=1#fig-chart_line_hanoi_milan_pm25_annual_mean", "data version 1"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("embed lacks %q", want)
 		}

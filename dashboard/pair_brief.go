@@ -48,12 +48,11 @@ type briefSource struct {
 
 // showPairBrief is the printable briefing of a pair.
 func (s *Server) showPairBrief(c echo.Context) error {
-	ctx := c.Request().Context()
 	cat, cmp, err := s.comparedPair(c)
 	if err != nil {
 		return err
 	}
-	dv, err := s.store.DataVersion(ctx)
+	dv, err := s.shownVersion(c)
 	if err != nil {
 		return err
 	}
@@ -65,7 +64,7 @@ func (s *Server) showPairBrief(c echo.Context) error {
 	}
 	b := &briefPage{Pair: cmp.Pair, Title: loc.T("brief.title", "Pair", pp.Title), Sides: pp.Sides, Coverage: pp.Coverage,
 		Version: dv, Date: s.now().UTC().Format("2006-01-02"),
-		Permalink: s.baseURL + loc.Href("/pairs/"+cmp.Pair.Slug)}
+		Permalink: s.baseURL + loc.Href(withVersion("/pairs/"+cmp.Pair.Slug, nil, dv))}
 	sources := newSourceList(s.baseURL, loc, cat)
 	for _, r := range cmp.Rows {
 		if !r.Comparable() {

@@ -195,7 +195,14 @@ type View struct {
 	// token every changing form carries.
 	User *metrics.User
 	CSRF string
+	// Pin is the data version the page shows, the link to this view at
+	// it, and for an older or unkept version what the reader should know.
+	Pin *pinView
 }
+
+// pinnablePages are the pages whose figures ?v= can pin.
+var pinnablePages = map[string]bool{"overview": true, "pair": true, "city": true, "indicators": true, "indicator": true,
+	"about": true, "data": true, "compare": true, "brief": true}
 
 func (s *Server) view(c echo.Context, page string) *View {
 	loc := s.locale(c)
@@ -223,6 +230,16 @@ func (s *Server) renderBlock(c echo.Context, code int, page, block string, v *Vi
 	t, err := s.pages.get(v.Lang, page)
 	if err != nil {
 		return err
+	}
+	if v.Pin == nil && code == http.StatusOK && pinnablePages[page] {
+		// After the handler, which recorded what the page is built from.
+		v.Pin = s.pinView(c, v.Loc)
+		if v.Pin != nil {
+			pinCharts(pinOf(c), v.Pin, pageCharts(v.Data))
+		}
+	}
+	if p := pinOf(c); p != nil && p.Kept && v.Download != nil {
+		v.Download.at(p.Version)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, block, v); err != nil {

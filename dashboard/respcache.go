@@ -399,6 +399,15 @@ func cacheKey(rule cacheRule, lang string, c echo.Context) string {
 			}
 		}
 	}
+	if p := pinOf(c); p != nil && !rule.query {
+		// A page pinned to a data version is another answer (a version
+		// not kept is never stored: see cached).
+		sep := "?"
+		if strings.Contains(key, "?") {
+			sep = "&"
+		}
+		key += sep + "v=" + strconv.FormatInt(p.Version, 10)
+	}
 	if rule.byAccept {
 		if wantCSV, _ := wantsCSV(c); wantCSV {
 			key += " csv"
@@ -413,6 +422,11 @@ func (s *Server) cached(rule cacheRule) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			if rule.page && session(c) != nil {
 				// Never stored, never served to another reader.
+				return s.passThrough(c, h, rule)
+			}
+			if p := pinOf(c); p != nil && !p.Kept {
+				// Any text may be asked for as a version: such answers
+				// would fill the cache.
 				return s.passThrough(c, h, rule)
 			}
 			ctx := c.Request().Context()

@@ -195,6 +195,8 @@ func New(cfg Config) (*echo.Echo, error) {
 		}
 	})
 	e.Use(s.loadSession)
+	// ?v=N pins the data version a page, a chart or a download shows.
+	e.Use(s.pinVersion)
 	s.routes(e)
 	s.tel.knowRoutes(e)
 	return e, nil

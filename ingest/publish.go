@@ -104,9 +104,7 @@ func (u *Uploader) publish(ctx context.Context, p *Pending, user metrics.User, o
 		// sources change the catalogue, which every page reads.
 		record := metrics.RecordUploadChange
 		if len(p.NewSources) > 0 {
-			record = func(ctx context.Context, tx *sqlx.Tx, _ int64) (int64, error) {
-				return metrics.RecordGlobalChange(ctx, tx)
-			}
+			record = metrics.RecordUploadGlobalChange
 		}
 		_, err = record(ctx, tx, uploadID)
 		return err
@@ -223,6 +221,11 @@ func (u *Uploader) writeUpload(ctx context.Context, tx *sqlx.Tx, p *Pending, use
 	if n, _ := res.RowsAffected(); n != int64(p.Counts.New+p.Counts.Changed) {
 		return 0, fmt.Errorf("publish wrote %d rows, the preview had %d new and %d changed", n, p.Counts.New, p.Counts.Changed)
 	}
+	// The values replaced stay readable as they were, for pages pinned
+	// to an earlier version.
+	if err := metrics.CloseObservations(ctx, tx, `o.id IN (SELECT x.old_id FROM `+t.replaced+` x)`); err != nil {
+		return 0, err
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE observations SET retired_by = ? WHERE id IN (SELECT x.old_id FROM `+t.replaced+` x)`, uploadID); err != nil {
 		return 0, err
 	}
@@ -298,7 +301,13 @@ func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user metrics.Us
 	if err := metrics.UploadCells(ctx, tx, uploadID, cells); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE observations SET retired_by = NULL WHERE retired_by = ? AND (upload_id IS NULL OR upload_id <> ?)`, uploadID, uploadID); err != nil {
+	// Its values stay readable as they were, for pages pinned to the
+	// versions it was current in; those it brings back are current
+	// again from the rollback's version.
+	if err := metrics.CloseObservations(ctx, tx, `o.upload_id = ?`, uploadID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE observations SET retired_by = NULL, valid_from = NULL WHERE retired_by = ? AND (upload_id IS NULL OR upload_id <> ?)`, uploadID, uploadID); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE observations SET retired_by = ? WHERE upload_id = ? AND retired_by IS NULL`, uploadID, uploadID); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -19,18 +20,46 @@ type Change struct {
 // Everything reports whether the change touches every page.
 func (c Change) Everything() bool { return c.AreaID == 0 && c.IndicatorID == 0 }
 
-// bumpDataVersion moves the data version on by one and returns it.
-func bumpDataVersion(ctx context.Context, tx *sqlx.Tx) (int64, error) {
+// bumpDataVersion moves the data version on by one and returns it,
+// at the end of the change (after every write of it): the rows the
+// change wrote or brought back take the new version as the one they
+// are current from, and the version notes when it was made and by what
+// (kind and upload, for the notice of a pinned page).
+func bumpDataVersion(ctx context.Context, tx *sqlx.Tx, kind string, uploadID int64) (int64, error) {
 	var v int64
-	err := tx.GetContext(ctx, &v, `UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version' RETURNING CAST(value AS INTEGER)`)
-	return v, err
+	if err := tx.GetContext(ctx, &v, `UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version' RETURNING CAST(value AS INTEGER)`); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE observations SET valid_from = ? WHERE valid_from IS NULL`, v); err != nil {
+		return 0, fmt.Errorf("stamp version: %w", err)
+	}
+	var up any
+	if uploadID != 0 {
+		up = uploadID
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO data_versions (version, at, kind, upload_id) VALUES (?, ?, ?, ?)`,
+		v, time.Now().UTC().Format(time.RFC3339), kind, up); err != nil {
+		return 0, fmt.Errorf("record version: %w", err)
+	}
+	return v, nil
 }
 
 // RecordGlobalChange bumps the data version for a change that touches
 // everything (a new seed, a catalogue edit), inside the caller's
 // transaction.
 func RecordGlobalChange(ctx context.Context, tx *sqlx.Tx) (int64, error) {
-	v, err := bumpDataVersion(ctx, tx)
+	return recordGlobal(ctx, tx, "catalogue", 0)
+}
+
+// RecordUploadGlobalChange is RecordGlobalChange for the publication of
+// an upload that adds sources to the catalogue: the version names the
+// upload.
+func RecordUploadGlobalChange(ctx context.Context, tx *sqlx.Tx, uploadID int64) (int64, error) {
+	return recordGlobal(ctx, tx, "published", uploadID)
+}
+
+func recordGlobal(ctx context.Context, tx *sqlx.Tx, kind string, uploadID int64) (int64, error) {
+	v, err := bumpDataVersion(ctx, tx, kind, uploadID)
 	if err != nil {
 		return 0, err
 	}
@@ -45,7 +74,7 @@ func RecordGlobalChange(ctx context.Context, tx *sqlx.Tx) (int64, error) {
 // some areas and indicators (not to the catalogue), inside the caller's
 // transaction.
 func RecordChange(ctx context.Context, tx *sqlx.Tx, areaIDs, indicatorIDs []int64) (int64, error) {
-	v, err := bumpDataVersion(ctx, tx)
+	v, err := bumpDataVersion(ctx, tx, "values", 0)
 	if err != nil {
 		return 0, err
 	}
@@ -67,7 +96,15 @@ func RecordChange(ctx context.Context, tx *sqlx.Tx, areaIDs, indicatorIDs []int6
 // areas and indicators it touched: those of the observations it brought
 // and of those it retired, and the derived indicators computed from them.
 func RecordUploadChange(ctx context.Context, tx *sqlx.Tx, uploadID int64) (int64, error) {
-	v, err := bumpDataVersion(ctx, tx)
+	var status string
+	if err := tx.GetContext(ctx, &status, `SELECT status FROM uploads WHERE id = ?`, uploadID); err != nil {
+		return 0, fmt.Errorf("record change: %w", err)
+	}
+	kind := "published"
+	if status == "rolled_back" {
+		kind = "rolled_back"
+	}
+	v, err := bumpDataVersion(ctx, tx, kind, uploadID)
 	if err != nil {
 		return 0, err
 	}

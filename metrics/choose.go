@@ -38,6 +38,10 @@ func (p Point) Projection() bool { return p.Obs.HasFlag("projection") }
 // better orders two observations of the same area, indicator and year
 // by the headline rule.
 func better(a, b Observation) bool {
+	if a.Hidden != b.Hidden {
+		// At a pinned version: the choice made then.
+		return b.Hidden
+	}
 	if a.SourcePref.Bool != b.SourcePref.Bool {
 		return a.SourcePref.Bool
 	}

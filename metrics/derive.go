@@ -49,9 +49,33 @@ type derivedDef struct {
 // writes through an index on the cell; TestWritePathPlans holds them to
 // that with EXPLAIN QUERY PLAN, so that their cost follows the size of
 // the change, not the size of the table.
+// seriesShownChanges selects the current values of a series (:area,
+// :indicator) whose headline choice is not yet what the rule gives:
+// hidden on every dated value but the one the rule shows in its year and
+// those without a number.
+const seriesShownChanges = `
+		    SELECT cell.id FROM (
+		        SELECT o.id, o.hidden, o.value,
+		               ROW_NUMBER() OVER (
+		                   PARTITION BY o.year
+		                   ORDER BY CASE WHEN o.value IS NULL THEN 1 ELSE 0 END,
+		                            COALESCE(s.preferred, ns.preferred) DESC, COALESCE(s.vintage, ns.vintage) DESC, o.id
+		               ) AS rank
+		        FROM observations o
+		        LEFT JOIN sources s ON s.id = o.source_id
+		        LEFT JOIN observations n ON n.id = o.numerator_id
+		        LEFT JOIN sources ns ON ns.id = n.source_id
+		        WHERE o.area_id = :area AND o.indicator_id = :indicator AND o.year IS NOT NULL AND o.retired_by IS NULL
+		    ) AS cell
+		    WHERE cell.hidden <> CASE WHEN cell.value IS NULL OR cell.rank = 1 THEN 0 ELSE 1 END`
+
 var writePathSQL = map[string]string{
 	"derived definitions": `SELECT i.id, i.numerator_id, i.denominator_id, COALESCE(i.factor, 1) AS factor
 		FROM indicators i WHERE i.numerator_id IS NOT NULL ORDER BY i.id`,
+	// The derived values of a cell are kept as they were before they are
+	// computed again (history.go).
+	"keep derived cell": closeSQL(`o.area_id = :area AND o.indicator_id = :indicator AND o.year = :year
+		  AND o.numerator_id IS NOT NULL`, ":version"),
 	"delete derived cell": `DELETE FROM observations
 		WHERE area_id = :area AND indicator_id = :indicator AND year = :year
 		  AND retired_by IS NULL AND numerator_id IS NOT NULL`,
@@ -69,27 +93,16 @@ var writePathSQL = map[string]string{
 	// a number (rows already right are left alone, so a series of one
 	// value a year is only read). One statement a series, not one a cell:
 	// a change touches its series' years together.
-	"mark shown": `UPDATE observations SET hidden = 1 - hidden
-		WHERE id IN (
-		    SELECT cell.id FROM (
-		        SELECT o.id, o.hidden, o.value,
-		               ROW_NUMBER() OVER (
-		                   PARTITION BY o.year
-		                   ORDER BY CASE WHEN o.value IS NULL THEN 1 ELSE 0 END,
-		                            COALESCE(s.preferred, ns.preferred) DESC, COALESCE(s.vintage, ns.vintage) DESC, o.id
-		               ) AS rank
-		        FROM observations o
-		        LEFT JOIN sources s ON s.id = o.source_id
-		        LEFT JOIN observations n ON n.id = o.numerator_id
-		        LEFT JOIN sources ns ON ns.id = n.source_id
-		        WHERE o.area_id = :area AND o.indicator_id = :indicator AND o.year IS NOT NULL AND o.retired_by IS NULL
-		    ) AS cell
-		    WHERE cell.hidden <> CASE WHEN cell.value IS NULL OR cell.rank = 1 THEN 0 ELSE 1 END
-		)`,
+	"mark shown": `UPDATE observations SET hidden = 1 - hidden, valid_from = NULL
+		WHERE id IN (` + seriesShownChanges + `)`,
+	// A value whose choice changes is kept as it was first (history.go)
+	// and is current in its new state from the change's version on.
+	"keep shown": closeSQL(`o.id IN (`+seriesShownChanges+`)`, ":version"),
 	// Values without a year are all shown while current (one a rollback
 	// brings back may have been hidden before).
-	"mark shown undated": `UPDATE observations SET hidden = 0
+	"mark shown undated": `UPDATE observations SET hidden = 0, valid_from = NULL
 		WHERE area_id = :area AND indicator_id = :indicator AND year IS NULL AND retired_by IS NULL AND hidden = 1`,
+	"keep shown undated": closeSQL(`o.area_id = :area AND o.indicator_id = :indicator AND o.year IS NULL AND o.hidden = 1`, ":version"),
 	"series stats": `INSERT INTO series_stats (area_id, indicator_id, n_values, n_stored, n_shown, first_year, last_year)
 		SELECT :area, :indicator, COUNT(*), COALESCE(SUM(CASE WHEN o.numerator_id IS NULL THEN 1 ELSE 0 END), 0),
 		       COALESCE(SUM(1 - o.hidden), 0), MIN(o.year), MAX(o.year)
@@ -222,8 +235,12 @@ func RefreshCells(ctx context.Context, tx *sqlx.Tx, base Cells) (int, error) {
 	if err := tx.SelectContext(ctx, &defs, writePathSQL["derived definitions"]); err != nil {
 		return 0, err
 	}
-	ws, err := prepareWrites(ctx, tx, "delete derived cell", "components", "insert derived",
-		"mark shown", "mark shown undated", "series stats", "series latest", "series latest value", "drop empty series")
+	version, err := nextVersion(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	ws, err := prepareWrites(ctx, tx, "keep derived cell", "delete derived cell", "components", "insert derived",
+		"keep shown", "mark shown", "keep shown undated", "mark shown undated", "series stats", "series latest", "series latest value", "drop empty series")
 	if err != nil {
 		return 0, err
 	}
@@ -261,7 +278,7 @@ func RefreshCells(ctx context.Context, tx *sqlx.Tx, base Cells) (int, error) {
 		for ; j < len(cs) && cs[j].Area == cs[i].Area && cs[j].Indicator == cs[i].Indicator; j++ {
 			years = append(years, int(cs[j].Year.Int64))
 		}
-		k, err := rederiveSeries(ctx, ws, byID[cs[i].Indicator], cs[i].Area, years)
+		k, err := rederiveSeries(ctx, ws, byID[cs[i].Indicator], cs[i].Area, years, version)
 		if err != nil {
 			return n, fmt.Errorf("derive: %w", err)
 		}
@@ -286,8 +303,8 @@ func RefreshCells(ctx context.Context, tx *sqlx.Tx, base Cells) (int, error) {
 		}
 	}
 	for _, s := range order {
-		arg := map[string]any{"area": s.area, "indicator": s.ind}
-		for _, st := range []string{"mark shown", "mark shown undated", "series stats", "series latest", "series latest value", "drop empty series"} {
+		arg := map[string]any{"area": s.area, "indicator": s.ind, "version": version}
+		for _, st := range []string{"keep shown", "mark shown", "keep shown undated", "mark shown undated", "series stats", "series latest", "series latest value", "drop empty series"} {
 			if _, err := ws[st].ExecContext(ctx, arg); err != nil {
 				return n, fmt.Errorf("%s: %w", st, err)
 			}
@@ -318,8 +335,9 @@ func sortedCells(cs Cells) []cell {
 
 // rederiveSeries replaces the derived values of one area in some years
 // (ascending): one per current numerator value of the year, over the
-// denominator pickDenominator chooses.
-func rederiveSeries(ctx context.Context, ws writeStmts, d derivedDef, area int64, years []int) (int, error) {
+// denominator pickDenominator chooses. The values it replaces are kept
+// as they were up to version (history.go).
+func rederiveSeries(ctx context.Context, ws writeStmts, d derivedDef, area int64, years []int, version int64) (int, error) {
 	first, last := years[0], years[len(years)-1]
 	var nums, dens []component
 	if err := ws["components"].SelectContext(ctx, &nums, map[string]any{"area": area, "indicator": d.Numerator, "from": first, "to": last}); err != nil {
@@ -333,7 +351,11 @@ func rederiveSeries(ctx context.Context, ws writeStmts, d derivedDef, area int64
 	}
 	n := 0
 	for _, year := range years {
-		if _, err := ws["delete derived cell"].ExecContext(ctx, map[string]any{"area": area, "indicator": d.ID, "year": year}); err != nil {
+		cellArg := map[string]any{"area": area, "indicator": d.ID, "year": year, "version": version}
+		if _, err := ws["keep derived cell"].ExecContext(ctx, cellArg); err != nil {
+			return n, err
+		}
+		if _, err := ws["delete derived cell"].ExecContext(ctx, cellArg); err != nil {
 			return n, err
 		}
 		for _, num := range nums {
@@ -383,6 +405,15 @@ func derivedFlagsNote(num, den component) (string, string) {
 // of what a derived indicator is (its numerator, denominator or factor)
 // needs it; its cost follows the size of the table.
 func DeriveAll(ctx context.Context, tx *sqlx.Tx) (int, error) {
+	// Any current value may change (derived values are written again,
+	// the choice of any cell may move): each is kept as it was, and is
+	// current in its new state from this change's version on.
+	if err := CloseObservations(ctx, tx, "1 = 1"); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE observations SET valid_from = NULL WHERE retired_by IS NULL AND valid_from IS NOT NULL`); err != nil {
+		return 0, err
+	}
 	n, err := deriveValues(ctx, tx)
 	if err != nil {
 		return n, err

@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -42,24 +43,10 @@ FROM observations o`
 // a constant; the values travel as named parameters. The source filter
 // is left to the caller (sourceColumns).
 func (sel Selection) where(d Dialect) (string, []any) {
-	conds := []string{"o.retired_by IS NULL"}
-	var args []any
-	if sel.Areas != nil {
-		conds = append(conds, "o.area_id IN ("+d.ids(":areas")+")")
-		args = append(args, sql.Named("areas", listArg(sel.Areas)))
-	}
-	if sel.Indicators != nil {
-		conds = append(conds, "o.indicator_id IN ("+d.ids(":indicators")+")")
-		args = append(args, sql.Named("indicators", listArg(sel.Indicators)))
-	}
-	if sel.From != 0 {
-		conds = append(conds, "o.year >= :from")
-		args = append(args, sql.Named("from", sel.From))
-	}
-	if sel.To != 0 {
-		conds = append(conds, "o.year <= :to")
-		args = append(args, sql.Named("to", sel.To))
-	}
+	conds, args := sel.placeConds(d)
+	conds = append([]string{"o.retired_by IS NULL"}, conds...)
+	yc, ya := sel.yearConds()
+	conds, args = append(conds, yc...), append(args, ya...)
 	if sel.Shown {
 		if sel.Areas == nil && sel.Indicators == nil {
 			// Most values are shown: walking the table in id order and
@@ -75,6 +62,36 @@ func (sel Selection) where(d Dialect) (string, []any) {
 		args = append(args, sql.Named("sources", listArg(sel.Sources)))
 	}
 	return " WHERE " + strings.Join(conds, "\n  AND "), args
+}
+
+// placeConds are the area and indicator filters of a selection.
+func (sel Selection) placeConds(d Dialect) ([]string, []any) {
+	var conds []string
+	var args []any
+	if sel.Areas != nil {
+		conds = append(conds, "o.area_id IN ("+d.ids(":areas")+")")
+		args = append(args, sql.Named("areas", listArg(sel.Areas)))
+	}
+	if sel.Indicators != nil {
+		conds = append(conds, "o.indicator_id IN ("+d.ids(":indicators")+")")
+		args = append(args, sql.Named("indicators", listArg(sel.Indicators)))
+	}
+	return conds, args
+}
+
+// yearConds are the year filters of a selection.
+func (sel Selection) yearConds() ([]string, []any) {
+	var conds []string
+	var args []any
+	if sel.From != 0 {
+		conds = append(conds, "o.year >= :from")
+		args = append(args, sql.Named("from", sel.From))
+	}
+	if sel.To != 0 {
+		conds = append(conds, "o.year <= :to")
+		args = append(args, sql.Named("to", sel.To))
+	}
+	return conds, args
 }
 
 // sourceColumns are the three ways a value belongs to a source: its own,
@@ -122,6 +139,44 @@ func SelectionSQL(d Dialect, sel Selection, limit bool) (string, []any) {
 	return q, args
 }
 
+// pinnedSelectionSQL is SelectionSQL at data version v (history.go):
+// the area or indicator filter reads both halves through their indexes;
+// the other filters apply to what they give. A pinned download is rare
+// and bounded by its areas or indicators where it names them.
+func pinnedSelectionSQL(d Dialect, sel Selection, v int64, limit bool) (string, []any) {
+	inner, args := sel.placeConds(d)
+	args = append(args, sql.Named("v", v))
+	if inner == nil {
+		inner = []string{"1 = 1"}
+	}
+	yc, ya := sel.yearConds()
+	conds, args := append([]string{"o.id > :after"}, yc...), append(args, ya...)
+	if sel.Shown {
+		conds = append(conds, "o.hidden = 0")
+	}
+	if sel.Sources != nil {
+		var ors []string
+		for _, col := range sourceColumns {
+			ors = append(ors, col+sel.inSources(d))
+		}
+		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+		if len(sel.Sources) == 1 {
+			args = append(args, sql.Named("source", sel.Sources[0]))
+		} else {
+			args = append(args, sql.Named("sources", listArg(sel.Sources)))
+		}
+	}
+	q := `SELECT o.id, o.area_id, o.indicator_id, o.year, o.value, o.value_as_given, o.unit_as_given,
+       o.source_id, o.flags, o.note, o.numerator_id, o.denominator_id, o.numerator_source_id, o.denominator_source_id
+FROM ` + pinnedFrom(strings.Join(inner, " AND ")) + ` AS o
+WHERE ` + strings.Join(conds, "\n  AND ") + `
+ORDER BY o.id`
+	if limit {
+		q += "\nLIMIT :limit"
+	}
+	return q, args
+}
+
 // ExportRow is one observation as downloads and the API carry it. The
 // catalogue gives the names behind the ids.
 type ExportRow struct {
@@ -151,6 +206,9 @@ func (r *ExportRow) Derived() bool { return r.NumeratorID.Valid }
 // what it keeps. Memory stays constant whatever the selection's size.
 func (s *Store) EachObservation(ctx context.Context, sel Selection, after int64, limit int, fn func(*ExportRow) error) error {
 	q, args := SelectionSQL(s.db.Dialect, sel, limit > 0)
+	if v := PinnedVersion(ctx); v != 0 {
+		q, args = pinnedSelectionSQL(s.db.Dialect, sel, v, limit > 0)
+	}
 	args = append(args, sql.Named("after", after))
 	if limit > 0 {
 		args = append(args, sql.Named("limit", limit))
@@ -180,6 +238,15 @@ func (s *Store) EachObservation(ctx context.Context, sel Selection, after int64,
 // CountSelection counts the observations a selection holds.
 func (s *Store) CountSelection(ctx context.Context, sel Selection) (int, error) {
 	var n int
+	if v := PinnedVersion(ctx); v != 0 {
+		q, args := pinnedSelectionSQL(s.db.Dialect, sel, v, false)
+		q = "SELECT COUNT(*) FROM (" + q + ") AS counted"
+		args = append(args, sql.Named("after", 0))
+		if err := s.db.R.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+			return 0, fmt.Errorf("count selection at version %d: %w", v, err)
+		}
+		return n, nil
+	}
 	if sel.Sources == nil && sel.From == 0 && sel.To == 0 {
 		// Areas, indicators and "shown" alone are counted from the
 		// series counts kept at write time.
@@ -227,6 +294,19 @@ type Stamp struct {
 func (s *Store) Stamp(ctx context.Context) (Stamp, error) {
 	var st Stamp
 	var err error
+	if v := PinnedVersion(ctx); v != 0 {
+		// The version a pinned read shows, and when it was made.
+		st.Version = v
+		var at string
+		err := s.db.R.GetContext(ctx, &at, `SELECT at FROM data_versions WHERE version = ?`, v)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return st, fmt.Errorf("data version %d: %w", v, err)
+		}
+		if t, err := time.Parse(time.RFC3339, at); err == nil {
+			st.Changed = t.UTC()
+		}
+		return st, nil
+	}
 	if st.Version, err = s.DataVersion(ctx); err != nil {
 		return st, fmt.Errorf("data version: %w", err)
 	}

@@ -202,6 +202,11 @@ type Observation struct {
 	SourcePref    sql.NullBool   `db:"source_preferred"`
 	SourceKind    sql.NullString `db:"source_kind"`
 
+	// Hidden is set, on a value read at a pinned version, when the
+	// headline rule passed over it at that version; the current pages
+	// read it unset and let the rule choose.
+	Hidden bool `db:"hidden"`
+
 	// MedianOf is, for a programme median, how many cities' values it
 	// is the median of; zero for a stored value.
 	MedianOf int `db:"-"`

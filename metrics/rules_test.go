@@ -15,18 +15,7 @@ import (
 func TestHeadlineRuleGoAndSQLAgree(t *testing.T) {
 	db, s := seeded(t)
 	ctx := context.Background()
-	cat, err := s.Catalogue(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []int64
-	for _, a := range cat.Areas {
-		ids = append(ids, a.ID)
-	}
-	obs, err := s.ObservationsForAreas(ctx, ids)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, obs := everyAreasObservations(t, ctx, s)
 	d := metrics.NewDataset(obs)
 	type cell struct {
 		area, ind int64

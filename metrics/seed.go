@@ -168,6 +168,9 @@ func (s *Store) SeedWith(ctx context.Context, fsys fs.FS, opt SeedOptions) (Seed
 		return res, err
 	}
 	for _, id := range earlier {
+		if err := CloseObservations(ctx, tx, `o.upload_id = ? AND o.numerator_id IS NULL`, id); err != nil {
+			return res, err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE observations SET retired_by = ?
 			WHERE upload_id = ? AND retired_by IS NULL AND numerator_id IS NULL`, res.UploadID, id); err != nil {
 			return res, err

@@ -301,6 +301,9 @@ func idsJSON(ids []int64) string {
 
 // ObservationsForAreas loads the current observations of some areas.
 func (s *Store) ObservationsForAreas(ctx context.Context, ids []int64) ([]Observation, error) {
+	if v := PinnedVersion(ctx); v != 0 {
+		return s.pinnedObservations(ctx, v, ids, nil)
+	}
 	var obs []Observation
 	if err := s.q.ListObservationsForAreas.SelectContext(ctx, &obs, idsJSON(ids)); err != nil {
 		return nil, fmt.Errorf("list observations: %w", err)
@@ -310,6 +313,9 @@ func (s *Store) ObservationsForAreas(ctx context.Context, ids []int64) ([]Observ
 
 // ObservationsForIndicators loads the current observations of some indicators.
 func (s *Store) ObservationsForIndicators(ctx context.Context, ids []int64) ([]Observation, error) {
+	if v := PinnedVersion(ctx); v != 0 {
+		return s.pinnedObservations(ctx, v, nil, ids)
+	}
 	var obs []Observation
 	if err := s.q.ListObservationsForIndicators.SelectContext(ctx, &obs, idsJSON(ids)); err != nil {
 		return nil, fmt.Errorf("list observations: %w", err)
@@ -320,6 +326,9 @@ func (s *Store) ObservationsForIndicators(ctx context.Context, ids []int64) ([]O
 // ObservationsFor loads the current observations of some areas and
 // some indicators.
 func (s *Store) ObservationsFor(ctx context.Context, areas, indicators []int64) ([]Observation, error) {
+	if v := PinnedVersion(ctx); v != 0 {
+		return s.pinnedObservations(ctx, v, areas, indicators)
+	}
 	var obs []Observation
 	if err := s.q.ListObservationsForAreasIndicators.SelectContext(ctx, &obs,
 		sql.Named("areas", idsJSON(areas)), sql.Named("indicators", idsJSON(indicators))); err != nil {
@@ -350,6 +359,9 @@ func (s *Store) IndicatorAreaCounts(ctx context.Context) (map[int64]int, error) 
 // asked), and how many there are in all. areas limits the ranking to
 // some areas (nil: every area).
 func (s *Store) RankAreas(ctx context.Context, indicator int64, highestFirst bool, areas []int64, offset, limit int) ([]int64, int, error) {
+	if v := PinnedVersion(ctx); v != 0 {
+		return s.pinnedRank(ctx, v, indicator, highestFirst, areas, offset, limit)
+	}
 	var total int
 	arg := listArg(areas)
 	if err := s.q.CountRankedAreas.GetContext(ctx, &total, sql.Named("indicator", indicator), sql.Named("areas", arg)); err != nil {
@@ -370,6 +382,10 @@ func (s *Store) RankAreas(ctx context.Context, indicator int64, highestFirst boo
 // CountObservations counts current stored (not derived) observations.
 func (s *Store) CountObservations(ctx context.Context) (int, error) {
 	var n int
+	if v := PinnedVersion(ctx); v != 0 {
+		err := s.db.R.GetContext(ctx, &n, `SELECT COUNT(*) FROM `+pinnedFrom("o.numerator_id IS NULL")+` AS o`, sql.Named("v", v))
+		return n, err
+	}
 	err := s.q.CountObservations.GetContext(ctx, &n)
 	return n, err
 }
