@@ -129,7 +129,7 @@ func (u *Uploader) publish(ctx context.Context, p *Pending, user metrics.User, o
 	if _, err := record(ctx, tx, uploadID); err != nil {
 		return 0, err
 	}
-	if err := tx.Commit(); err != nil {
+	if err := u.store.Commit(ctx, tx); err != nil {
 		return 0, err
 	}
 	_, _ = conn.ExecContext(ctx, `DETACH DATABASE stage`)
@@ -335,5 +335,5 @@ func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user metrics.Us
 	if _, err := metrics.RecordUploadChange(ctx, tx, uploadID); err != nil {
 		return err
 	}
-	return tx.Commit()
+	return u.store.Commit(ctx, tx)
 }

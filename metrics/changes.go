@@ -18,11 +18,15 @@ type Change struct {
 // Everything reports whether the change touches every page.
 func (c Change) Everything() bool { return c.AreaID == 0 && c.IndicatorID == 0 }
 
-// bumpDataVersion moves the data version on by one and returns it.
+// bumpDataVersion moves the data version on by one and returns it; on
+// PostgreSQL every instance hears of it when tx commits (versions.go).
+// Commit tx with Store.Commit.
 func bumpDataVersion(ctx context.Context, tx *sqlx.Tx) (int64, error) {
 	var v int64
-	err := tx.GetContext(ctx, &v, `UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version' RETURNING CAST(value AS INTEGER)`)
-	return v, err
+	if err := tx.GetContext(ctx, &v, `UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version' RETURNING CAST(value AS INTEGER)`); err != nil {
+		return 0, err
+	}
+	return v, notifyVersion(ctx, tx, v)
 }
 
 // RecordGlobalChange bumps the data version for a change that touches
