@@ -72,6 +72,9 @@ func (u *Uploader) Publish(ctx context.Context, key string, user metrics.User, o
 	if err != nil {
 		return 0, err
 	}
+	pr := &Progress{}
+	pr.Phase.Store(StatePublishing)
+	defer u.hold(key, pr)()
 	id, err := u.publish(ctx, p, user, opt)
 	if err != nil {
 		// Nothing was committed: the upload can be published again.

@@ -106,8 +106,11 @@ func (u *Uploader) record(p *Pending, action, by, detail string) {
 // move changes an upload's state for an action, if its current state
 // allows it, and saves it with what edit sets.
 func (u *Uploader) move(key, action, to string, edit func(p *Pending)) (*Pending, error) {
-	u.stateMu.Lock()
-	defer u.stateMu.Unlock()
+	unlock, err := u.lockState(key)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	p, err := u.Pending(key)
 	if err != nil {
 		return nil, err
@@ -126,8 +129,11 @@ func (u *Uploader) move(key, action, to string, edit func(p *Pending)) (*Pending
 // the state the work put it in (with the same check token): a result
 // never overwrites a later state.
 func (u *Uploader) settle(key, in, token string, edit func(p *Pending)) (*Pending, bool, error) {
-	u.stateMu.Lock()
-	defer u.stateMu.Unlock()
+	unlock, err := u.lockState(key)
+	if err != nil {
+		return nil, false, err
+	}
+	defer unlock()
 	p, err := u.Pending(key)
 	if err != nil {
 		return nil, false, err
@@ -137,6 +143,14 @@ func (u *Uploader) settle(key, in, token string, edit func(p *Pending)) (*Pendin
 	}
 	edit(p)
 	return p, true, u.save(p)
+}
+
+// lockState takes the lock of an upload's state (records.go).
+func (u *Uploader) lockState(key string) (func(), error) {
+	if !ValidKey(key) {
+		return nil, fmt.Errorf("upload %q: %w", key, metrics.ErrNotFound)
+	}
+	return u.recs.lock(context.Background(), key)
 }
 
 func newToken() string {
@@ -173,7 +187,7 @@ func (u *Uploader) Discard(key string, user metrics.User) error {
 			return err
 		}
 	}
-	return nil
+	return u.recs.dropOriginal(context.Background(), p.Key)
 }
 
 // PruneResult says what Prune removed.
@@ -203,7 +217,10 @@ func (u *Uploader) Prune(ctx context.Context, retention time.Duration) (PruneRes
 			continue
 		}
 		dir := filepath.Join(u.dir, e.Name())
-		u.stateMu.Lock()
+		unlock, err := u.lockState(e.Name())
+		if err != nil {
+			return res, err
+		}
 		p, err := u.Pending(e.Name())
 		var last time.Time
 		switch {
@@ -217,7 +234,7 @@ func (u *Uploader) Prune(ctx context.Context, retention time.Duration) (PruneRes
 			last = p.lastActivity()
 		}
 		if last.IsZero() || !last.Before(cutoff) {
-			u.stateMu.Unlock()
+			unlock()
 			continue
 		}
 		size := dirSize(dir)
@@ -225,7 +242,10 @@ func (u *Uploader) Prune(ctx context.Context, retention time.Duration) (PruneRes
 			u.record(p, "expired", "twinmetrics", fmt.Sprintf("untouched since %s", last.UTC().Format(time.RFC3339)))
 		}
 		err = os.RemoveAll(dir)
-		u.stateMu.Unlock()
+		if err == nil {
+			err = u.recs.forget(ctx, e.Name())
+		}
+		unlock()
 		if err != nil {
 			return res, err
 		}
@@ -265,22 +285,21 @@ func dirSize(dir string) int64 {
 // usage is how many pending uploads a user has and the bytes their
 // folders take (the original files and the staged rows).
 func (u *Uploader) usage(userID int64) (count int, bytes int64, err error) {
-	ents, err := os.ReadDir(u.dir)
+	keys, err := u.recs.keys(context.Background())
 	if err != nil {
 		return 0, 0, err
 	}
-	for _, e := range ents {
-		if !e.IsDir() || !ValidKey(e.Name()) {
-			continue
-		}
-		p, err := u.Pending(e.Name())
+	for _, key := range keys {
+		p, err := u.Pending(key)
 		if err != nil || p.UserID != userID {
 			continue
 		}
 		switch p.State {
 		case StateReceived, StateValidating, StateReady, StateFailed, StatePublishing:
 			count++
-			bytes += dirSize(filepath.Join(u.dir, e.Name()))
+			// Another instance's upload may have no folder here: its
+			// original is what it takes.
+			bytes += max(dirSize(filepath.Join(u.dir, key)), p.Size)
 		}
 	}
 	return count, bytes, nil

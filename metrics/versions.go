@@ -254,6 +254,11 @@ func (s *Store) WaitDataVersion(ctx context.Context, n int64) error {
 	return nil
 }
 
+// Shared reports whether several instances may share the database
+// (PostgreSQL): what one keeps must then be in the database, not in
+// its memory or its folders.
+func (s *Store) Shared() bool { return s.ver != nil }
+
 // catalogueVersion is the version of the catalogue this instance serves.
 func (s *Store) catalogueVersion(ctx context.Context) (int64, error) {
 	if s.ver != nil {
