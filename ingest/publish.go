@@ -202,21 +202,21 @@ func (u *Uploader) writeUpload(ctx context.Context, tx *sqlx.Tx, p *Pending, use
 	now := u.now().UTC().Format(time.RFC3339)
 	// uploaded_by is who sent the file; user_id and published_by are
 	// who publishes it.
-	res, err := tx.ExecContext(ctx, `INSERT INTO main.uploads (kind, file_name, sha256, format, uploaded_by, created_at, published_at, status,
+	var uploadID int64
+	err := tx.GetContext(ctx, &uploadID, `INSERT INTO main.uploads (kind, file_name, sha256, format, uploaded_by, created_at, published_at, status,
 		rows_new, rows_changed, rows_unchanged, rows_rejected, upload_key, user_id, rows_warned, published_rejected, published_by)
-		VALUES ('file', ?, ?, ?, ?, ?, ?, 'published', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES ('file', ?, ?, ?, ?, ?, ?, 'published', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		p.FileName, p.SHA256, p.Format, p.UserEmail, p.CreatedAt, now,
 		p.Counts.New, p.Counts.Changed, p.Counts.Unchanged, p.Counts.Rejected, p.Key, nullID(user.ID), p.Counts.Warned, opt.AllowRejected && p.Counts.Rejected > 0, user.Email)
 	if err != nil {
 		return 0, err
 	}
-	uploadID, _ := res.LastInsertId()
 
 	// New sources described in the file.
 	for _, ns := range p.NewSources {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO main.sources (code, title, publisher, url, vintage, licence, citation) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			ns.Code, ns.Title, ns.Publisher, ns.URL, ns.Vintage, ns.Licence, ns.Title); err != nil {
-			if strings.Contains(err.Error(), "UNIQUE") {
+			if metrics.IsUniqueViolation(err) {
 				return 0, refuse(refusedSourceAdded, ns.Code)
 			}
 			return 0, err
@@ -233,11 +233,11 @@ func (u *Uploader) writeUpload(ctx context.Context, tx *sqlx.Tx, p *Pending, use
 	if p.Format == "xlsx" {
 		where = " row "
 	}
-	res, err = tx.ExecContext(ctx, `INSERT INTO main.observations
+	res, err := tx.ExecContext(ctx, `INSERT INTO main.observations
 		(id, area_id, indicator_id, year, value, value_as_given, unit_as_given, source_id, flags, flags_as_given, note, locator, upload_id)
-		SELECT ? + r.seq, r.area_id, r.indicator_id, r.year, r.value, r.value_as_given, r.unit_as_given,
+		SELECT CAST(? AS INTEGER) + r.seq, r.area_id, r.indicator_id, r.year, r.value, r.value_as_given, r.unit_as_given,
 		       CASE WHEN r.new_source <> '' THEN (SELECT s.id FROM main.sources s WHERE s.code = r.new_source) ELSE r.source_id END,
-		       r.flags, r.flags, r.note, ? || r.line, ?
+		       r.flags, r.flags, r.note, CAST(? AS TEXT) || r.line, CAST(? AS INTEGER)
 		FROM stage.rows r WHERE r.seq IS NOT NULL`, base, p.FileName+where, uploadID)
 	if err != nil {
 		return 0, fmt.Errorf("publish: %w", err)
@@ -249,7 +249,7 @@ func (u *Uploader) writeUpload(ctx context.Context, tx *sqlx.Tx, p *Pending, use
 		return 0, err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO main.upload_replacements (upload_id, observation_id, replaced_by)
-		SELECT ?, old_id, ? + seq FROM stage.replaced`, uploadID, base); err != nil {
+		SELECT CAST(? AS INTEGER), old_id, CAST(? AS INTEGER) + seq FROM stage.replaced`, uploadID, base); err != nil {
 		return 0, err
 	}
 	return uploadID, nil

@@ -88,12 +88,10 @@ func publishTargets(ctx context.Context, s *metrics.Store, user metrics.User, fi
 	defer tx.Rollback()
 	stamp := now.UTC().Format(time.RFC3339)
 	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(fileName)), ".")
-	r, err := tx.ExecContext(ctx, `INSERT INTO uploads (kind, file_name, sha256, format, uploaded_by, user_id, created_at, published_at, status, rows_new)
-		VALUES ('file', ?, ?, ?, ?, ?, ?, ?, 'published', ?)`, filepath.Base(fileName), hex.EncodeToString(sum[:]), format, user.Email, user.ID, stamp, stamp, len(ts))
-	if err != nil {
+	if err := tx.GetContext(ctx, &res.UploadID, `INSERT INTO uploads (kind, file_name, sha256, format, uploaded_by, user_id, created_at, published_at, status, rows_new)
+		VALUES ('file', ?, ?, ?, ?, ?, ?, ?, 'published', ?) RETURNING id`, filepath.Base(fileName), hex.EncodeToString(sum[:]), format, user.Email, user.ID, stamp, stamp, len(ts)); err != nil {
 		return res, err
 	}
-	res.UploadID, _ = r.LastInsertId()
 	for id := range areas {
 		for _, code := range sourceCodesOf(rows) {
 			r, err := tx.ExecContext(ctx, `UPDATE targets SET retired_by = ? WHERE retired_by IS NULL AND area_id = ? AND source_id = ?`, res.UploadID, id, srcID[code])

@@ -381,12 +381,8 @@ func (s *Store) recordAttempt(ctx context.Context, keys []string, now time.Time)
 	at := now.UTC().Format(failureTime)
 	ids := make([]int64, 0, len(keys))
 	for _, k := range keys {
-		r, err := tx.ExecContext(ctx, `INSERT INTO login_failures (key, at) VALUES (?, ?)`, k, at)
-		if err != nil {
-			return nil, err
-		}
-		id, err := r.LastInsertId()
-		if err != nil {
+		var id int64
+		if err := tx.GetContext(ctx, &id, `INSERT INTO login_failures (key, at) VALUES (?, ?) RETURNING id`, k, at); err != nil {
 			return nil, err
 		}
 		ids = append(ids, id)
@@ -653,12 +649,11 @@ func (s *Store) CreateToken(ctx context.Context, email, name string, now time.Ti
 		return "", APIToken{}, err
 	}
 	tok := tokenPrefix + randomToken(32)
-	r, err := s.db.W.ExecContext(ctx, `INSERT INTO api_tokens (user_id, token_hash, name, created_at) VALUES (?, ?, ?, ?)`,
-		u.ID, hashToken(tok), name, now.UTC().Format(time.RFC3339))
-	if err != nil {
+	var id int64
+	if err := s.db.W.GetContext(ctx, &id, `INSERT INTO api_tokens (user_id, token_hash, name, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
+		u.ID, hashToken(tok), name, now.UTC().Format(time.RFC3339)); err != nil {
 		return "", APIToken{}, err
 	}
-	id, _ := r.LastInsertId()
 	return tok, APIToken{ID: id, UserID: u.ID, Email: u.Email, Name: name, CreatedAt: now.UTC().Format(time.RFC3339)}, nil
 }
 

@@ -188,7 +188,7 @@ func (s *Store) SaveCity(ctx context.Context, in CityInput, who string) error {
 			return "", err
 		}
 		for _, a := range aliases {
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO area_aliases (area_id, alias, folded) VALUES (?, ?, ?)`, id, a, Fold(a)); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO area_aliases (area_id, alias, folded) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, a, Fold(a)); err != nil {
 				return "", err
 			}
 		}

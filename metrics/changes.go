@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -37,7 +38,7 @@ func RecordGlobalChange(ctx context.Context, tx *sqlx.Tx) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE meta SET value = ? WHERE key = 'catalogue_version'`, v); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE meta SET value = ? WHERE key = 'catalogue_version'`, strconv.FormatInt(v, 10)); err != nil {
 		return 0, err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO data_changes (version) VALUES (?)`, v)
@@ -75,16 +76,16 @@ func RecordUploadChange(ctx context.Context, tx *sqlx.Tx, uploadID int64) (int64
 		return 0, err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO data_changes (version, area_id)
-		SELECT DISTINCT ?, area_id FROM observations WHERE upload_id = ? OR retired_by = ?
+		SELECT DISTINCT CAST(? AS INTEGER), area_id FROM observations WHERE upload_id = ? OR retired_by = ?
 		UNION
-		SELECT DISTINCT ?, area_id FROM targets WHERE upload_id = ? OR retired_by = ?`, v, uploadID, uploadID, v, uploadID, uploadID); err != nil {
+		SELECT DISTINCT CAST(? AS INTEGER), area_id FROM targets WHERE upload_id = ? OR retired_by = ?`, v, uploadID, uploadID, v, uploadID, uploadID); err != nil {
 		return 0, fmt.Errorf("record change: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO data_changes (version, indicator_id)
 		WITH touched AS (SELECT DISTINCT indicator_id AS id FROM observations WHERE upload_id = ? OR retired_by = ?)
-		SELECT ?, id FROM touched
+		SELECT CAST(? AS INTEGER), id FROM touched
 		UNION
-		SELECT ?, i.id FROM indicators i JOIN touched t ON t.id IN (i.numerator_id, i.denominator_id)`,
+		SELECT CAST(? AS INTEGER), i.id FROM indicators i JOIN touched t ON t.id IN (i.numerator_id, i.denominator_id)`,
 		uploadID, uploadID, v, v); err != nil {
 		return 0, fmt.Errorf("record change: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
@@ -19,13 +20,39 @@ import (
 // ErrNotFound is returned when a slug or code names nothing stored.
 var ErrNotFound = errors.New("not found")
 
-// DB holds the two connection pools: one writer connection, so that
-// writers queue in Go instead of failing with SQLITE_BUSY, and a pool of
-// readers that WAL lets run beside it.
+// Dialect names the engine a DB runs on.
+type Dialect int
+
+const (
+	// SQLite is the embedded default: one database file.
+	SQLite Dialect = iota
+	// Postgres is PostgreSQL, shared by any number of instances.
+	Postgres
+)
+
+func (d Dialect) String() string {
+	if d == Postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// DB holds the connection pools. On SQLite there are two: one writer
+// connection, so that writers queue in Go instead of failing with
+// SQLITE_BUSY, and a pool of readers that WAL lets run beside it. On
+// PostgreSQL W and R are one pool and writers queue in the database
+// (BeginWrite).
 type DB struct {
-	W    *sqlx.DB
-	R    *sqlx.DB
-	Path string
+	W       *sqlx.DB
+	R       *sqlx.DB
+	Path    string // the file, or the PostgreSQL URL without its password
+	Dialect Dialect
+}
+
+// IsPostgresDSN reports whether dsn names a PostgreSQL database rather
+// than an SQLite file.
+func IsPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
 // dsn builds a mattn/go-sqlite3 DSN with the pragmas the app relies on.
@@ -48,9 +75,17 @@ func dsn(path string, readOnly bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// Open opens (creating if needed) the database file at path. It does not
-// migrate; call Migrate.
-func Open(ctx context.Context, path string) (*DB, error) {
+// Open opens the database dsn names: a postgres:// or postgresql:// URL
+// is PostgreSQL, anything else the SQLite file at that path (created if
+// needed). It does not migrate; call Migrate.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	if IsPostgresDSN(dsn) {
+		return openPostgres(ctx, dsn)
+	}
+	return openSQLite(ctx, dsn)
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("create database folder: %w", err)
@@ -110,6 +145,9 @@ func ownerOnly(path string) error {
 // while `twinmetrics backup` ends), it is skipped rather than waited for
 // up to the busy timeout.
 func (db *DB) Close() error {
+	if db.Dialect == Postgres {
+		return db.W.Close()
+	}
 	if _, err := db.W.Exec("PRAGMA busy_timeout = 0"); err == nil {
 		_, _ = db.W.Exec("PRAGMA optimize")
 	}

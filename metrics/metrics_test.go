@@ -12,22 +12,25 @@ import (
 
 	"github.com/twinmetrics/twinmetrics/data"
 	"github.com/twinmetrics/twinmetrics/internal/testapp"
+	"github.com/twinmetrics/twinmetrics/internal/testdb"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
-// newStore opens a fresh migrated database in a temporary folder.
+// newStore opens a fresh migrated database: a file in a temporary
+// folder, or a PostgreSQL database with TWINMETRICS_TEST_PG.
 func newStore(t *testing.T) (*metrics.DB, *metrics.Store) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := metrics.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s, err := metrics.NewStore(ctx, db)
+	return openStore(t, testdb.Open(t, "migrated", migrate))
+}
+
+func migrate(ctx context.Context, db *metrics.DB) error {
+	_, err := db.Migrate(ctx)
+	return err
+}
+
+func openStore(t *testing.T, db *metrics.DB) (*metrics.DB, *metrics.Store) {
+	t.Helper()
+	s, err := metrics.NewStore(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,11 +40,18 @@ func newStore(t *testing.T) (*metrics.DB, *metrics.Store) {
 
 func seeded(t *testing.T) (*metrics.DB, *metrics.Store) {
 	t.Helper()
-	db, s := newStore(t)
-	if _, err := s.Seed(context.Background(), data.Files); err != nil {
-		t.Fatal(err)
-	}
-	return db, s
+	return openStore(t, testdb.Open(t, "seeded", func(ctx context.Context, db *metrics.DB) error {
+		if err := migrate(ctx, db); err != nil {
+			return err
+		}
+		s, err := metrics.NewStore(ctx, db)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		_, err = s.Seed(ctx, data.Files)
+		return err
+	}))
 }
 
 // seedRows reads the seed CSV the way a reader of the file would.
@@ -198,13 +208,13 @@ func dump(t *testing.T, db *metrics.DB) string {
 	t.Helper()
 	var b strings.Builder
 	for _, q := range []string{
-		"SELECT slug || name || local_name || kind || COALESCE(parent_id, '') FROM areas ORDER BY id",
-		"SELECT area_id || alias FROM area_aliases ORDER BY area_id, alias",
+		"SELECT slug || name || local_name || kind || COALESCE(CAST(parent_id AS TEXT), '') FROM areas ORDER BY id",
+		"SELECT CAST(area_id AS TEXT) || alias FROM area_aliases ORDER BY area_id, alias",
 		"SELECT slug || confidence FROM pairs ORDER BY id",
-		"SELECT pair_id || side || area_id FROM pair_members ORDER BY pair_id, side, position",
+		"SELECT CAST(pair_id AS TEXT) || CAST(side AS TEXT) || CAST(area_id AS TEXT) FROM pair_members ORDER BY pair_id, side, position",
 		"SELECT code || unit || direction || name_en || name_vi FROM indicators ORDER BY id",
 		"SELECT code || title || vintage || licence || citation FROM sources ORDER BY id",
-		"SELECT area_id || '|' || indicator_id || '|' || COALESCE(year, '') || '|' || COALESCE(value, '') || '|' || flags FROM observations WHERE retired_by IS NULL ORDER BY area_id, indicator_id, year, value, flags",
+		"SELECT CAST(area_id AS TEXT) || '|' || CAST(indicator_id AS TEXT) || '|' || COALESCE(CAST(year AS TEXT), '') || '|' || COALESCE(CAST(value AS TEXT), '') || '|' || flags FROM observations WHERE retired_by IS NULL ORDER BY area_id, indicator_id, year, value, flags",
 	} {
 		var rows []string
 		if err := db.R.Select(&rows, q); err != nil {

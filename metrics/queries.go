@@ -10,12 +10,15 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-//go:embed queries/*.sql
+//go:embed queries
 var queryFiles embed.FS
 
 // queries holds every read query, prepared on the reader pool at start-up
 // so that a broken query fails at boot and not on a reader's click. Each
-// field is filled from queries/<FieldName>.sql.
+// field is filled from queries/<FieldName>.sql, or on PostgreSQL from
+// queries/postgres/<FieldName>.sql where that engine needs other SQL. A
+// query file is a template with the helpers of migrations (sqlFuncs):
+// {{ids "?"}} is the subquery of the ids in a JSON array parameter.
 type queries struct {
 	ListAreas                          *sqlx.Stmt
 	ListAliases                        *sqlx.Stmt
@@ -62,17 +65,38 @@ type queries struct {
 	ListImportProfileChanges *sqlx.Stmt
 }
 
-func prepareQueries(ctx context.Context, db *sqlx.DB) (*queries, error) {
+// querySQL reads the query name for dialect d: its dialect's file first,
+// else the shared one, without its comment lines (whose words would
+// otherwise be read as parameters by sqlx's named queries).
+func querySQL(name string, d Dialect) (string, error) {
+	b, err := queryFiles.ReadFile("queries/" + d.String() + "/" + name + ".sql")
+	if err != nil {
+		b, err = queryFiles.ReadFile("queries/" + name + ".sql")
+	}
+	if err != nil {
+		return "", fmt.Errorf("query %s: %w", name, err)
+	}
+	lines := strings.Split(string(b), "\n")
+	kept := lines[:0]
+	for _, l := range lines {
+		if !strings.HasPrefix(strings.TrimSpace(l), "--") {
+			kept = append(kept, l)
+		}
+	}
+	return renderTemplate(name, strings.TrimSpace(strings.Join(kept, "\n")), d)
+}
+
+func prepareQueries(ctx context.Context, db *sqlx.DB, d Dialect) (*queries, error) {
 	q := &queries{}
 	v := reflect.ValueOf(q).Elem()
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		name := t.Field(i).Name
-		b, err := queryFiles.ReadFile("queries/" + name + ".sql")
+		src, err := querySQL(name, d)
 		if err != nil {
-			return nil, fmt.Errorf("query %s: %w", name, err)
+			return nil, err
 		}
-		stmt, err := db.PreparexContext(ctx, strings.TrimSpace(string(b)))
+		stmt, err := db.PreparexContext(ctx, src)
 		if err != nil {
 			return nil, fmt.Errorf("prepare query %s: %w", name, err)
 		}

@@ -145,12 +145,10 @@ func (s *Store) SeedWith(ctx context.Context, fsys fs.FS, opt SeedOptions) (Seed
 		}
 	}
 	now := time.Now().UTC().Format(time.RFC3339)
-	r, err := tx.ExecContext(ctx, `INSERT INTO uploads (kind, file_name, sha256, format, uploaded_by, created_at, published_at, status)
-		VALUES ('seed', 'indicator_values_seed.csv', ?, 'csv', 'seed', ?, ?, 'published')`, hash, now, now)
-	if err != nil {
+	if err := tx.GetContext(ctx, &res.UploadID, `INSERT INTO uploads (kind, file_name, sha256, format, uploaded_by, created_at, published_at, status)
+		VALUES ('seed', 'indicator_values_seed.csv', ?, 'csv', 'seed', ?, ?, 'published') RETURNING id`, hash, now, now); err != nil {
 		return res, err
 	}
-	res.UploadID, _ = r.LastInsertId()
 	// Values of earlier seeds give way to this one; they are kept, retired.
 	// One seed at a time, so that each update reads the upload index.
 	var earlier []int64

@@ -33,7 +33,7 @@ type Store struct {
 
 // NewStore prepares every read query; a broken query fails here.
 func NewStore(ctx context.Context, db *DB) (*Store, error) {
-	q, err := prepareQueries(ctx, db.R)
+	q, err := prepareQueries(ctx, db.R, db.Dialect)
 	if err != nil {
 		return nil, err
 	}

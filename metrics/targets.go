@@ -187,18 +187,19 @@ func SortTargets(ts []Target) {
 // uploadID.
 func InsertTarget(ctx context.Context, tx *sqlx.Tx, t Target, uploadID int64) (int64, error) {
 	t.UploadID = sql.NullInt64{Int64: uploadID, Valid: uploadID != 0}
-	r, err := tx.NamedExecContext(ctx, `INSERT INTO targets (area_id, kind, kind_as_printed, role, gases, sector, boundary,
+	q, args, err := sqlx.Named(`INSERT INTO targets (area_id, kind, kind_as_printed, role, gases, sector, boundary,
 		base_year, base_value, base_value_as_printed, target_year, percent, level, level_as_printed, bau_value, intensity_unit,
 		status, status_as_printed, status_year, year_set, achieved_percent, source_id, report_year, organisation, source_url,
 		locator, note, upload_id)
 		VALUES (:area_id, :kind, :kind_as_printed, :role, :gases, :sector, :boundary,
 		:base_year, :base_value, :base_value_as_printed, :target_year, :percent, :level, :level_as_printed, :bau_value, :intensity_unit,
 		:status, :status_as_printed, :status_year, :year_set, :achieved_percent, :source_id, :report_year, :organisation, :source_url,
-		:locator, :note, :upload_id)`, t)
+		:locator, :note, :upload_id) RETURNING id`, t)
 	if err != nil {
 		return 0, err
 	}
-	return r.LastInsertId()
+	var id int64
+	return id, tx.GetContext(ctx, &id, q, args...)
 }
 
 // ContainedIn lists the larger areas a dataset reports as one unit that

@@ -115,7 +115,7 @@ const commandList = "serve, migrate, seed, backup, restore, user add|disable|ena
 // first.
 func globalFlags(fs *flag.FlagSet, st *settings) {
 	fs.StringVar(&st.addr, "addr", st.addr, "address to listen on (TWINMETRICS_ADDR)")
-	fs.StringVar(&st.db, "db", st.db, "SQLite database file (TWINMETRICS_DB)")
+	fs.StringVar(&st.db, "db", st.db, "SQLite database file, or a postgres:// URL for PostgreSQL (TWINMETRICS_DB)")
 	fs.StringVar(&st.baseURL, "base-url", st.baseURL, "public address of the dashboard, for absolute links (TWINMETRICS_BASE_URL; default http://ADDR)")
 	fs.StringVar(&st.logFormat, "log-format", st.logFormat, "log format: text or json (TWINMETRICS_LOG_FORMAT)")
 	fs.BoolVar(&st.dev, "dev", st.dev, "read templates and assets from the source tree (TWINMETRICS_DEV=1)")
@@ -265,6 +265,9 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	if st.uploads == "" {
 		st.uploads = filepath.Join(filepath.Dir(st.db), "uploads")
+		if metrics.IsPostgresDSN(st.db) {
+			st.uploads = filepath.Join("var", "uploads")
+		}
 	}
 	var logger *slog.Logger
 	switch st.logFormat {
@@ -285,11 +288,15 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	// Every command that opens the database shares its lock, which
 	// `restore` needs for itself.
-	unlock, err := metrics.LockDatabase(st.db, false)
-	if err != nil {
-		return err
+	// (A PostgreSQL database has no file to lock; its server keeps the
+	// clients apart.)
+	if !metrics.IsPostgresDSN(st.db) {
+		unlock, err := metrics.LockDatabase(st.db, false)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 	}
-	defer unlock()
 	db, err := metrics.Open(ctx, st.db)
 	if err != nil {
 		return err

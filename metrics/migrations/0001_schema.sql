@@ -84,8 +84,8 @@ CREATE TABLE sources (
     licence_url   TEXT    NOT NULL DEFAULT '',
     terms         TEXT    NOT NULL DEFAULT '',
     citation      TEXT    NOT NULL DEFAULT '',
-    self_reported INTEGER NOT NULL DEFAULT 0,
-    preferred     INTEGER NOT NULL DEFAULT 0
+    self_reported {{bool}} NOT NULL DEFAULT {{false}},
+    preferred     {{bool}} NOT NULL DEFAULT {{false}}
 );
 
 CREATE TABLE flags (

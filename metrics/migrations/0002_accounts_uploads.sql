@@ -2,12 +2,17 @@
 
 CREATE TABLE users (
     id            INTEGER PRIMARY KEY,
-    email         TEXT    NOT NULL UNIQUE COLLATE NOCASE,
+    email         TEXT    NOT NULL{{if sqlite}} UNIQUE COLLATE NOCASE{{end}},
     password_hash TEXT    NOT NULL,
     role          TEXT    NOT NULL CHECK (role IN ('admin', 'editor')),
     created_at    TEXT    NOT NULL,
     disabled_at   TEXT
 );
+{{- if pg}}
+-- Email addresses are unique whatever their case, as NOCASE makes them
+-- on SQLite; sign-in looks them up by lower(email).
+CREATE UNIQUE INDEX users_email ON users (lower(email));
+{{- end}}
 
 -- Sessions are kept server-side; the cookie holds a random token and
 -- only its SHA-256 is stored, so a copy of the database signs nobody in.
@@ -44,7 +49,7 @@ ALTER TABLE uploads ADD COLUMN upload_key TEXT;
 ALTER TABLE uploads ADD COLUMN user_id INTEGER REFERENCES users (id);
 ALTER TABLE uploads ADD COLUMN rolled_back_by TEXT;
 ALTER TABLE uploads ADD COLUMN rows_warned INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE uploads ADD COLUMN published_rejected INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE uploads ADD COLUMN published_rejected {{bool}} NOT NULL DEFAULT {{false}};
 CREATE UNIQUE INDEX uploads_key ON uploads (upload_key) WHERE upload_key IS NOT NULL;
 
 -- The values an upload replaced: each observation it retired, with the

@@ -20,7 +20,7 @@ SELECT id FROM (
     LEFT JOIN observations n ON n.id = o.numerator_id
     LEFT JOIN sources ns ON ns.id = n.source_id
     WHERE o.retired_by IS NULL AND o.year IS NOT NULL AND o.value IS NOT NULL
-)
-WHERE rank = 1
+) AS ranked
+WHERE ranked.rank = 1
 UNION ALL
 SELECT id FROM observations WHERE retired_by IS NULL AND (year IS NULL OR value IS NULL);

@@ -3,7 +3,7 @@
 -- that does not (per capita, a share, a concentration). Pages give no
 -- verdict on a total between two areas (docs/RULES.md, rule 8) and point
 -- to the rate named by per_capita_id instead, where there is one.
-ALTER TABLE indicators ADD COLUMN size_dependent INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE indicators ADD COLUMN size_dependent {{bool}} NOT NULL DEFAULT {{false}};
 ALTER TABLE indicators ADD COLUMN per_capita_id INTEGER REFERENCES indicators (id);
 
 -- Values readers compare a series with: WHO air quality guideline levels

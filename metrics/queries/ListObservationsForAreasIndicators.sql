@@ -3,6 +3,6 @@
 SELECT c.id, c.area_id, c.indicator_id, c.year, c.value, c.value_as_given, c.unit_as_given, c.source_id, c.flags, c.flags_as_given, c.note,
        c.locator, c.source_url, c.upload_id, c.numerator_id, c.denominator_id, c.source_code, c.source_title, c.source_vintage, c.source_preferred, c.source_kind
 FROM current_observations c
-WHERE c.area_id IN (SELECT CAST(a.value AS INTEGER) FROM json_each(:areas) AS a)
-  AND c.indicator_id IN (SELECT CAST(i.value AS INTEGER) FROM json_each(:indicators) AS i)
+WHERE c.area_id IN ({{ids ":areas"}})
+  AND c.indicator_id IN ({{ids ":indicators"}})
 ORDER BY c.area_id, c.indicator_id, c.year, c.id

@@ -6,7 +6,7 @@ SELECT t.id, t.area_id, t.kind, t.kind_as_printed, t.role, t.gases, t.sector, t.
        t.organisation, t.source_url, t.locator, t.note, t.upload_id
 FROM targets t
 WHERE t.retired_by IS NULL
-  AND (? OR t.area_id IN (SELECT value FROM json_each(?)))
-  AND (? OR t.source_id IN (SELECT value FROM json_each(?)))
-  AND (? OR t.kind IN (SELECT value FROM json_each(?)))
+  AND (? OR t.area_id IN ({{ids "?"}}))
+  AND (? OR t.source_id IN ({{ids "?"}}))
+  AND (? OR t.kind IN ({{texts "?"}}))
 ORDER BY t.area_id, CASE WHEN t.kind = 'no_target' THEN 1 ELSE 0 END, t.target_year, t.report_year DESC, t.id

@@ -3,6 +3,6 @@
 SELECT s.area_id
 FROM series_stats s
 WHERE s.indicator_id = :indicator AND s.latest_id IS NOT NULL
-  AND (:areas IS NULL OR s.area_id IN (SELECT CAST(a.value AS INTEGER) FROM json_each(:areas) AS a))
+  AND ({{json ":areas"}} IS NULL OR s.area_id IN ({{ids ":areas"}}))
 ORDER BY s.latest_value DESC, s.area_id
 LIMIT :limit OFFSET :offset
