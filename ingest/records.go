@@ -147,14 +147,14 @@ func (d *dbRecords) lock(ctx context.Context, key string) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtextextended($1, 0))`, "upload:"+key); err != nil {
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtextextended(?, 0))`, "upload:"+key); err != nil {
 		conn.Close()
 		return nil, err
 	}
 	return func() {
 		// Closing the connection hands it back to the pool, which keeps
 		// a session lock: unlock first (a failure closes it for good).
-		if _, err := conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(hashtextextended($1, 0))`, "upload:"+key); err != nil {
+		if _, err := conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(hashtextextended(?, 0))`, "upload:"+key); err != nil {
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
 		conn.Close()
@@ -163,7 +163,7 @@ func (d *dbRecords) lock(ctx context.Context, key string) (func(), error) {
 
 func (d *dbRecords) load(ctx context.Context, key string) (*Pending, error) {
 	var b []byte
-	err := d.db.GetContext(ctx, &b, `SELECT record FROM pending_uploads WHERE key = $1`, key)
+	err := d.db.GetContext(ctx, &b, `SELECT record FROM pending_uploads WHERE key = ?`, key)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("upload %s: %w", key, metrics.ErrNotFound)
 	}
@@ -182,7 +182,7 @@ func (d *dbRecords) save(ctx context.Context, p *Pending) error {
 	if err != nil {
 		return err
 	}
-	r, err := d.db.ExecContext(ctx, `UPDATE pending_uploads SET record = $2 WHERE key = $1`, p.Key, string(b))
+	r, err := d.db.ExecContext(ctx, `UPDATE pending_uploads SET record = ? WHERE key = ?`, string(b), p.Key)
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func (d *dbRecords) create(ctx context.Context, p *Pending, original string) err
 		return err
 	}
 	_, err = d.db.ExecContext(ctx, `INSERT INTO pending_uploads (key, created_at, record, original, heartbeat_at)
-		VALUES ($1, $2, $3, $4, now())`, p.Key, p.CreatedAt, string(b), file)
+		VALUES (?, ?, ?, ?, now())`, p.Key, p.CreatedAt, string(b), file)
 	return err
 }
 
@@ -217,7 +217,7 @@ func (d *dbRecords) fetch(ctx context.Context, key, path string) error {
 		return nil
 	}
 	var file []byte
-	err := d.db.GetContext(ctx, &file, `SELECT original FROM pending_uploads WHERE key = $1 AND original IS NOT NULL`, key)
+	err := d.db.GetContext(ctx, &file, `SELECT original FROM pending_uploads WHERE key = ? AND original IS NOT NULL`, key)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("upload %s: %w", key, metrics.ErrNotFound)
 	}
@@ -235,19 +235,19 @@ func (d *dbRecords) fetch(ctx context.Context, key, path string) error {
 }
 
 func (d *dbRecords) dropOriginal(ctx context.Context, key string) error {
-	_, err := d.db.ExecContext(ctx, `UPDATE pending_uploads SET original = NULL WHERE key = $1`, key)
+	_, err := d.db.ExecContext(ctx, `UPDATE pending_uploads SET original = NULL WHERE key = ?`, key)
 	return err
 }
 
 func (d *dbRecords) forget(ctx context.Context, key string) error {
-	_, err := d.db.ExecContext(ctx, `DELETE FROM pending_uploads WHERE key = $1`, key)
+	_, err := d.db.ExecContext(ctx, `DELETE FROM pending_uploads WHERE key = ?`, key)
 	return err
 }
 
 func (d *dbRecords) beat(ctx context.Context, key string, pr *Progress) error {
 	phase, _ := pr.Phase.Load().(string)
-	_, err := d.db.ExecContext(ctx, `UPDATE pending_uploads SET phase = $2, bytes_read = $3, total_bytes = $4, rows_checked = $5, heartbeat_at = now()
-		WHERE key = $1`, key, phase, pr.BytesRead.Load(), pr.Total.Load(), pr.Rows.Load())
+	_, err := d.db.ExecContext(ctx, `UPDATE pending_uploads SET phase = ?, bytes_read = ?, total_bytes = ?, rows_checked = ?, heartbeat_at = now()
+		WHERE key = ?`, phase, pr.BytesRead.Load(), pr.Total.Load(), pr.Rows.Load(), key)
 	return err
 }
 
@@ -259,7 +259,7 @@ func (d *dbRecords) progress(ctx context.Context, key string) (ProgressView, boo
 		Rows  int64  `db:"rows_checked"`
 	}
 	err := d.db.GetContext(ctx, &row, `SELECT phase, bytes_read, total_bytes, rows_checked FROM pending_uploads
-		WHERE key = $1 AND phase <> '' AND heartbeat_at > now() - make_interval(secs => $2)`, key, Lease.Seconds())
+		WHERE key = ? AND phase <> '' AND heartbeat_at > now() - make_interval(secs => ?)`, key, Lease.Seconds())
 	if errors.Is(err, sql.ErrNoRows) {
 		return ProgressView{}, false, nil
 	}
@@ -271,8 +271,8 @@ func (d *dbRecords) progress(ctx context.Context, key string) (ProgressView, boo
 
 func (d *dbRecords) alive(ctx context.Context, key string) (bool, error) {
 	var ok bool
-	err := d.db.GetContext(ctx, &ok, `SELECT COALESCE(heartbeat_at > now() - make_interval(secs => $2), false) FROM pending_uploads WHERE key = $1`,
-		key, Lease.Seconds())
+	err := d.db.GetContext(ctx, &ok, `SELECT COALESCE(heartbeat_at > now() - make_interval(secs => ?), false) FROM pending_uploads WHERE key = ?`,
+		Lease.Seconds(), key)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

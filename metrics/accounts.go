@@ -398,11 +398,11 @@ func (s *Store) recordAttempt(ctx context.Context, keys []string, now time.Time)
 // ends. Keys are locked in order, so that two attempts never wait on
 // each other.
 func lockKeys(ctx context.Context, tx *sqlx.Tx, keys []string) error {
-	if sqlx.BindType(tx.DriverName()) != sqlx.DOLLAR {
+	if !onPostgres(tx) {
 		return nil
 	}
 	for _, k := range slices.Sorted(slices.Values(keys)) {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "signin:"+k); err != nil {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, "signin:"+k); err != nil {
 			return err
 		}
 	}

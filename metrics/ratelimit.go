@@ -17,21 +17,21 @@ func (s *Store) AllowHit(ctx context.Context, key string, n int, window time.Dur
 		return false, err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "rate:"+key); err != nil {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, "rate:"+key); err != nil {
 		return false, err
 	}
 	since := now.Add(-window).UTC().Format(failureTime)
-	if _, err := tx.ExecContext(ctx, `DELETE FROM rate_hits WHERE key = $1 AND at < $2`, key, since); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM rate_hits WHERE key = ? AND at < ?`, key, since); err != nil {
 		return false, err
 	}
 	var used int
-	if err := tx.GetContext(ctx, &used, `SELECT COUNT(*) FROM rate_hits WHERE key = $1`, key); err != nil {
+	if err := tx.GetContext(ctx, &used, `SELECT COUNT(*) FROM rate_hits WHERE key = ?`, key); err != nil {
 		return false, err
 	}
 	if used >= n {
 		return false, nil
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO rate_hits (key, at) VALUES ($1, $2)`, key, now.UTC().Format(failureTime)); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO rate_hits (key, at) VALUES (?, ?)`, key, now.UTC().Format(failureTime)); err != nil {
 		return false, err
 	}
 	return true, tx.Commit()

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
-
-	"github.com/jmoiron/sqlx"
 )
 
 // Store is the domain's entry point: it reads the catalogue and the
@@ -38,8 +36,8 @@ func NewStore(ctx context.Context, db *DB) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{db: db, q: q, pw: newPasswordGate(MaxPasswordHashes)}
-	if sqlx.BindType(db.W.DriverName()) == sqlx.DOLLAR {
-		s.ver = newVersions(db.R, db.Path)
+	if db.Dialect == Postgres {
+		s.ver = newVersions(db.R)
 		if err := s.ver.start(ctx); err != nil {
 			q.Close()
 			return nil, err

@@ -55,11 +55,10 @@ type versions struct {
 	mu    sync.Mutex
 	moved chan struct{} // closed (and replaced) when data moves on
 
-	dsn  string
 	poll time.Duration
 	db   *sqlx.DB
-	// connect opens the listener's connection (pgx.Connect by default;
-	// tests wrap it).
+	// connect opens the listener's connection, with the pool's settings
+	// (tests wrap it).
 	connect func(ctx context.Context) (*pgx.Conn, error)
 	// pid is the server process of the listener's current connection.
 	pid       atomic.Uint32
@@ -69,10 +68,37 @@ type versions struct {
 	done sync.WaitGroup
 }
 
-func newVersions(db *sqlx.DB, dsn string) *versions {
-	v := &versions{moved: make(chan struct{}), dsn: dsn, db: db, poll: VersionPoll, reconnect: 500 * time.Millisecond}
-	v.connect = func(ctx context.Context) (*pgx.Conn, error) { return pgx.Connect(ctx, v.dsn) }
+func newVersions(db *sqlx.DB) *versions {
+	v := &versions{moved: make(chan struct{}), db: db, poll: VersionPoll, reconnect: 500 * time.Millisecond}
+	v.connect = func(ctx context.Context) (*pgx.Conn, error) {
+		cfg, err := poolConfig(ctx, db)
+		if err != nil {
+			return nil, err
+		}
+		return pgx.ConnectConfig(ctx, cfg)
+	}
 	return v
+}
+
+// poolConfig is the connection settings of the pool's connections
+// (the URL the pool was opened with, its password included).
+func poolConfig(ctx context.Context, db *sqlx.DB) (*pgx.ConnConfig, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	var cfg *pgx.ConnConfig
+	err = conn.Raw(func(dc any) error {
+		pc, err := pgxConn(dc)
+		if err == nil {
+			cfg = pc.Config().Copy()
+			// The copy would hand notifications to the pool's connection.
+			cfg.OnNotification = nil
+		}
+		return err
+	})
+	return cfg, err
 }
 
 // set records versions read from the database, never going back. The
@@ -215,10 +241,10 @@ func (v *versions) wait(ctx context.Context, n int64) error {
 // notifyVersion announces a new data version to every instance, at the
 // commit of tx. SQLite has one process and nothing to tell.
 func notifyVersion(ctx context.Context, tx *sqlx.Tx, v int64) error {
-	if sqlx.BindType(tx.DriverName()) != sqlx.DOLLAR {
+	if !onPostgres(tx) {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, versionChannel, strconv.FormatInt(v, 10))
+	_, err := tx.ExecContext(ctx, `SELECT pg_notify(?, ?)`, versionChannel, strconv.FormatInt(v, 10))
 	return err
 }
 
@@ -253,6 +279,9 @@ func (s *Store) WaitDataVersion(ctx context.Context, n int64) error {
 	}
 	return nil
 }
+
+// onPostgres reports whether a transaction (or a pool) is PostgreSQL's.
+func onPostgres(x interface{ DriverName() string }) bool { return x.DriverName() == pgDriverName }
 
 // Shared reports whether several instances may share the database
 // (PostgreSQL): what one keeps must then be in the database, not in

@@ -10,13 +10,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/jmoiron/sqlx"
 )
 
 // versionsDB makes an empty scratch database holding only the version
 // rows, for the listener's own tests.
-func versionsDB(t *testing.T) (*sqlx.DB, string) {
+func versionsDB(t *testing.T) *sqlx.DB {
 	t.Helper()
 	admin := os.Getenv("TWINMETRICS_TEST_PG")
 	if admin == "" {
@@ -29,7 +28,7 @@ func versionsDB(t *testing.T) (*sqlx.DB, string) {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	name := "tm_versions_" + hex.EncodeToString(b)
-	adb, err := sqlx.Open("pgx", admin)
+	adb, err := sqlx.Open(pgDriverName, admin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +37,7 @@ func versionsDB(t *testing.T) (*sqlx.DB, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		adb, err := sqlx.Open("pgx", admin)
+		adb, err := sqlx.Open(pgDriverName, admin)
 		if err == nil {
 			_, _ = adb.Exec(`DROP DATABASE ` + name + ` WITH (FORCE)`)
 			adb.Close()
@@ -49,17 +48,18 @@ func versionsDB(t *testing.T) (*sqlx.DB, string) {
 		t.Fatal(err)
 	}
 	u.Path = "/" + name
-	dsn := u.String()
-	db, err := sqlx.Open("pgx", dsn)
+	pg, err := Open(ctx, u.String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.ExecContext(ctx, `CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
-		INSERT INTO meta VALUES ('data_version', '0'), ('catalogue_version', '0')`); err != nil {
+	t.Cleanup(func() { pg.Close() })
+	if _, err := pg.W.ExecContext(ctx, `CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL)`); err != nil {
 		t.Fatal(err)
 	}
-	return db, dsn
+	if _, err := pg.W.ExecContext(ctx, `INSERT INTO meta VALUES ('data_version', '0'), ('catalogue_version', '0')`); err != nil {
+		t.Fatal(err)
+	}
+	return pg.W
 }
 
 // bump commits a new data version the way the store does.
@@ -93,8 +93,8 @@ func within(t *testing.T, d time.Duration) context.Context {
 // A version committed elsewhere reaches the listener through its
 // notification (the poll is off), and a rolled-back one never does.
 func TestVersionsNotified(t *testing.T) {
-	db, dsn := versionsDB(t)
-	v := newVersions(db, dsn)
+	db := versionsDB(t)
+	v := newVersions(db)
 	v.poll = 0
 	if err := v.start(context.Background()); err != nil {
 		t.Fatal(err)
@@ -123,12 +123,13 @@ func TestVersionsNotified(t *testing.T) {
 // committed while it was away, with no notification to tell it and
 // no poll.
 func TestVersionsReconnectLosesNothing(t *testing.T) {
-	db, dsn := versionsDB(t)
-	v := newVersions(db, dsn)
+	db := versionsDB(t)
+	v := newVersions(db)
 	v.poll = 0
 	v.reconnect = 50 * time.Millisecond
 	away := make(chan struct{})
 	connects := 0
+	connect := v.connect
 	v.connect = func(ctx context.Context) (*pgx.Conn, error) {
 		connects++
 		if connects == 2 {
@@ -139,7 +140,7 @@ func TestVersionsReconnectLosesNothing(t *testing.T) {
 				return nil, ctx.Err()
 			}
 		}
-		return pgx.Connect(ctx, dsn)
+		return connect(ctx)
 	}
 	if err := v.start(context.Background()); err != nil {
 		t.Fatal(err)
@@ -151,13 +152,13 @@ func TestVersionsReconnectLosesNothing(t *testing.T) {
 	}
 	pid := v.pid.Load()
 	var ok bool
-	if err := db.Get(&ok, `SELECT pg_terminate_backend($1)`, int(pid)); err != nil || !ok {
+	if err := db.Get(&ok, `SELECT pg_terminate_backend(?)`, int(pid)); err != nil || !ok {
 		t.Fatalf("terminate listener %d: %v %v", pid, ok, err)
 	}
 	// The signal is sent; wait until the backend has gone, so that the
 	// next version cannot reach it.
 	for gone := false; !gone; {
-		if err := db.Get(&gone, `SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)`, int(pid)); err != nil {
+		if err := db.Get(&gone, `SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = ?)`, int(pid)); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(5 * time.Millisecond)

@@ -12,12 +12,12 @@ CREATE TABLE pending_uploads (
     key TEXT PRIMARY KEY,
     created_at TEXT NOT NULL,
     record TEXT NOT NULL,
-    original BLOB,
+    original {{if pg}}bytea{{else}}BLOB{{end}},
     phase TEXT NOT NULL DEFAULT '',
     bytes_read INTEGER NOT NULL DEFAULT 0,
     total_bytes INTEGER NOT NULL DEFAULT 0,
     rows_checked INTEGER NOT NULL DEFAULT 0,
-    heartbeat_at TEXT
+    heartbeat_at {{if pg}}timestamptz{{else}}TEXT{{end}}
 );
 
 -- Uses of a rate-limited action (an upload) by key, within its window.
