@@ -95,15 +95,28 @@ func New(t testing.TB, o Options) *App {
 			t.Fatal(err)
 		}
 	}
-	// The shipped import profiles, stored as the seed stores them: the
-	// uploader reads files with the approved profiles of the database.
+	if err := seedProfiles(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+	return serve(t, db, store, dir, o)
+}
+
+// seedProfiles stores the shipped import profiles as the seed stores
+// them: the uploader reads files with the approved profiles of the
+// database.
+func seedProfiles(ctx context.Context, s *metrics.Store) error {
 	shipped, err := ingest.ShippedProfileRecords(data.Profiles, "profiles")
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	if _, err := store.SeedImportProfiles(ctx, shipped, Fixed); err != nil {
-		t.Fatal(err)
-	}
+	_, err = s.SeedImportProfiles(ctx, shipped, Fixed)
+	return err
+}
+
+// serve builds the uploader (its spool folder under dir) and the
+// handler of an instance over store.
+func serve(t testing.TB, db *metrics.DB, store *metrics.Store, dir string, o Options) *App {
+	t.Helper()
 	lim := o.Limits
 	if lim.MaxBytes == 0 {
 		lim = ingest.DefaultLimits
