@@ -37,7 +37,13 @@ type staffApp struct {
 
 func newStaffApp(t testing.TB, o testapp.Options) *staffApp {
 	t.Helper()
-	app := testapp.New(t, o)
+	return staffOn(t, testapp.New(t, o))
+}
+
+// staffOn adds the admin, the editor and the editor's token to app's
+// database and serves it.
+func staffOn(t testing.TB, app *testapp.App) *staffApp {
+	t.Helper()
 	ctx := context.Background()
 	for _, u := range []struct{ email, role string }{{adminEmail, metrics.RoleAdmin}, {editorEmail, metrics.RoleEditor}} {
 		if _, err := app.Store.AddUser(ctx, u.email, u.role, password, testapp.Fixed); err != nil {
