@@ -56,7 +56,7 @@ func BenchmarkPairPageCold(b *testing.B) {
 		if _, err := metrics.RecordChange(ctx, tx, []int64{hanoi}, nil); err != nil {
 			b.Fatal(err)
 		}
-		if err := tx.Commit(); err != nil {
+		if err := app.Store.Commit(ctx, tx); err != nil {
 			b.Fatal(err)
 		}
 		rec := httptest.NewRecorder()
