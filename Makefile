@@ -17,7 +17,7 @@ export CGO_ENABLED := 1
 
 .DEFAULT_GOAL := build
 .DELETE_ON_ERROR:
-.PHONY: assets build run test lint bench bench-scale screenshots clean
+.PHONY: assets build run test test-pg lint bench bench-scale screenshots clean
 
 # The Go binary embeds dashboard/assets/ (go:embed), so ECharts must be
 # copied there before anything compiles the dashboard package.
@@ -62,6 +62,17 @@ run: build
 # when something hangs.
 test: $(NPM_STAMP) assets
 	$(GO) test -race -count=1 -timeout 30m ./...
+
+# The store, upload and handler tests again on PostgreSQL, each test on
+# its own database cloned from a seeded template. TWINMETRICS_TEST_PG is
+# a server URL whose user may create databases (default: the local
+# server, trust auth); a server that does not answer fails the run. The
+# browser tests read the same pages and run on SQLite only.
+TWINMETRICS_TEST_PG ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+PG_SKIP := Browser|Lighthouse|Screenshot|InBrowser
+test-pg: assets
+	TWINMETRICS_TEST_PG='$(TWINMETRICS_TEST_PG)' TWINMETRICS_REQUIRE_PG=1 \
+		$(GO) test -race -count=1 -timeout 40m -skip '$(PG_SKIP)' ./metrics/ ./ingest/ ./dashboard/ ./internal/...
 
 # staticcheck comes through the Go module proxy, at a pinned version.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2

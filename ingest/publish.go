@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -85,57 +84,38 @@ func (u *Uploader) Publish(ctx context.Context, key string, user metrics.User, o
 }
 
 // publish writes the upload in one transaction and returns its id.
-func (u *Uploader) publish(ctx context.Context, p *Pending, user metrics.User, opt PublishOptions) (int64, error) {
-	key := p.Key
-	// The staged rows go in with INSERT … SELECT from the preview's file,
-	// attached to the writer connection for the length of the
-	// transaction: a million rows never pass through Go one by one.
-	conn, err := u.store.DB().W.Connx(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `ATTACH DATABASE ? AS stage`, u.path(key, "stage.db")); err != nil {
-		return 0, err
-	}
-	defer func() {
-		// a no-op after the DETACH that follows a commit
-		_, _ = conn.ExecContext(context.Background(), `DETACH DATABASE stage`)
-	}()
-	tx, err := conn.BeginTxx(ctx, nil)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	if err := stillCurrent(ctx, tx, p); err != nil {
-		return 0, err
-	}
-	uploadID, err := u.writeUpload(ctx, tx, p, user, opt)
-	if err != nil {
-		return 0, err
-	}
-	cells := metrics.Cells{}
-	if err := metrics.UploadCells(ctx, tx, uploadID, cells); err != nil {
-		return 0, err
-	}
-	if _, err := metrics.RefreshUpload(ctx, tx, uploadID, cells); err != nil {
-		return 0, fmt.Errorf("derive: %w", err)
-	}
-	// Log what changed, so that caches drop exactly those pages; new
-	// sources change the catalogue, which every page reads.
-	record := metrics.RecordUploadChange
-	if len(p.NewSources) > 0 {
-		record = func(ctx context.Context, tx *sqlx.Tx, _ int64) (int64, error) {
-			return metrics.RecordGlobalChange(ctx, tx)
+func (u *Uploader) publish(ctx context.Context, p *Pending, user metrics.User, opt PublishOptions) (uploadID int64, err error) {
+	err = u.stager.publish(ctx, p.Key, func(tx *sqlx.Tx, t stageTables) error {
+		if err := stillCurrent(ctx, tx, p, t); err != nil {
+			return err
 		}
-	}
-	if _, err := record(ctx, tx, uploadID); err != nil {
+		var err error
+		if uploadID, err = u.writeUpload(ctx, tx, p, user, opt, t); err != nil {
+			return err
+		}
+		cells := metrics.Cells{}
+		if err := metrics.UploadCells(ctx, tx, uploadID, cells); err != nil {
+			return err
+		}
+		if _, err := metrics.RefreshUpload(ctx, tx, uploadID, cells); err != nil {
+			return fmt.Errorf("derive: %w", err)
+		}
+		// Log what changed, so that caches drop exactly those pages; new
+		// sources change the catalogue, which every page reads.
+		record := metrics.RecordUploadChange
+		if len(p.NewSources) > 0 {
+			record = func(ctx context.Context, tx *sqlx.Tx, _ int64) (int64, error) {
+				return metrics.RecordGlobalChange(ctx, tx)
+			}
+		}
+		_, err = record(ctx, tx, uploadID)
+		return err
+	})
+	if err != nil {
 		return 0, err
 	}
-	if err := u.store.Commit(ctx, tx); err != nil {
-		return 0, err
-	}
-	_, _ = conn.ExecContext(ctx, `DETACH DATABASE stage`)
+	// The commit was the stager's: this instance sees its versions now.
+	u.store.Refresh(ctx)
 	return uploadID, nil
 }
 
@@ -151,7 +131,7 @@ func (u *Uploader) published(key, token string, uploadID int64, user metrics.Use
 		return uploadID, err
 	}
 	// The staged rows are in the database now; the original file stays.
-	os.Remove(u.path(key, "stage.db"))
+	_ = u.stager.remove(context.Background(), key)
 	return uploadID, nil
 }
 
@@ -177,9 +157,9 @@ func publishable(p *Pending, opt PublishOptions) error {
 
 // stillCurrent refuses a preview the data has moved on from: another
 // change since the check, or a value it replaces already replaced.
-func stillCurrent(ctx context.Context, tx *sqlx.Tx, p *Pending) error {
+func stillCurrent(ctx context.Context, tx *sqlx.Tx, p *Pending, t stageTables) error {
 	var dvs string
-	if err := tx.GetContext(ctx, &dvs, `SELECT value FROM main.meta WHERE key = 'data_version'`); err != nil {
+	if err := tx.GetContext(ctx, &dvs, `SELECT value FROM meta WHERE key = 'data_version'`); err != nil {
 		return err
 	}
 	dv, _ := strconv.ParseInt(dvs, 10, 64)
@@ -187,7 +167,7 @@ func stillCurrent(ctx context.Context, tx *sqlx.Tx, p *Pending) error {
 		return refuse(refusedDataChanged, p.DataVersion, dv)
 	}
 	var gone int
-	if err := tx.GetContext(ctx, &gone, `SELECT COUNT(*) FROM stage.replaced r LEFT JOIN main.observations o ON o.id = r.old_id AND o.retired_by IS NULL WHERE o.id IS NULL`); err != nil {
+	if err := tx.GetContext(ctx, &gone, `SELECT COUNT(*) FROM `+t.replaced+` r LEFT JOIN observations o ON o.id = r.old_id AND o.retired_by IS NULL WHERE o.id IS NULL`); err != nil {
 		return err
 	}
 	if gone > 0 {
@@ -198,12 +178,12 @@ func stillCurrent(ctx context.Context, tx *sqlx.Tx, p *Pending) error {
 
 // writeUpload writes the upload record, the new sources, the new values
 // from the stage and the values they replace, and returns the upload's id.
-func (u *Uploader) writeUpload(ctx context.Context, tx *sqlx.Tx, p *Pending, user metrics.User, opt PublishOptions) (int64, error) {
+func (u *Uploader) writeUpload(ctx context.Context, tx *sqlx.Tx, p *Pending, user metrics.User, opt PublishOptions, t stageTables) (int64, error) {
 	now := u.now().UTC().Format(time.RFC3339)
 	// uploaded_by is who sent the file; user_id and published_by are
 	// who publishes it.
 	var uploadID int64
-	err := tx.GetContext(ctx, &uploadID, `INSERT INTO main.uploads (kind, file_name, sha256, format, uploaded_by, created_at, published_at, status,
+	err := tx.GetContext(ctx, &uploadID, `INSERT INTO uploads (kind, file_name, sha256, format, uploaded_by, created_at, published_at, status,
 		rows_new, rows_changed, rows_unchanged, rows_rejected, upload_key, user_id, rows_warned, published_rejected, published_by)
 		VALUES ('file', ?, ?, ?, ?, ?, ?, 'published', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		p.FileName, p.SHA256, p.Format, p.UserEmail, p.CreatedAt, now,
@@ -214,7 +194,7 @@ func (u *Uploader) writeUpload(ctx context.Context, tx *sqlx.Tx, p *Pending, use
 
 	// New sources described in the file.
 	for _, ns := range p.NewSources {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO main.sources (code, title, publisher, url, vintage, licence, citation) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sources (code, title, publisher, url, vintage, licence, citation) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			ns.Code, ns.Title, ns.Publisher, ns.URL, ns.Vintage, ns.Licence, ns.Title); err != nil {
 			if metrics.IsUniqueViolation(err) {
 				return 0, refuse(refusedSourceAdded, ns.Code)
@@ -226,30 +206,33 @@ func (u *Uploader) writeUpload(ctx context.Context, tx *sqlx.Tx, p *Pending, use
 	// New observations take the ids after the largest, in file order, so
 	// that each replaced value can name its replacement.
 	var base int64
-	if err := tx.GetContext(ctx, &base, `SELECT COALESCE(MAX(id), 0) FROM main.observations`); err != nil {
+	if err := tx.GetContext(ctx, &base, `SELECT COALESCE(MAX(id), 0) FROM observations`); err != nil {
 		return 0, err
 	}
 	where := " line "
 	if p.Format == "xlsx" {
 		where = " row "
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO main.observations
+	res, err := tx.ExecContext(ctx, `INSERT INTO observations
 		(id, area_id, indicator_id, year, value, value_as_given, unit_as_given, source_id, flags, flags_as_given, note, locator, upload_id)
 		SELECT CAST(? AS INTEGER) + r.seq, r.area_id, r.indicator_id, r.year, r.value, r.value_as_given, r.unit_as_given,
-		       CASE WHEN r.new_source <> '' THEN (SELECT s.id FROM main.sources s WHERE s.code = r.new_source) ELSE r.source_id END,
+		       CASE WHEN r.new_source <> '' THEN (SELECT s.id FROM sources s WHERE s.code = r.new_source) ELSE r.source_id END,
 		       r.flags, r.flags, r.note, CAST(? AS TEXT) || r.line, CAST(? AS INTEGER)
-		FROM stage.rows r WHERE r.seq IS NOT NULL`, base, p.FileName+where, uploadID)
+		FROM `+t.rows+` r WHERE r.seq IS NOT NULL`, base, p.FileName+where, uploadID)
 	if err != nil {
 		return 0, fmt.Errorf("publish: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n != int64(p.Counts.New+p.Counts.Changed) {
 		return 0, fmt.Errorf("publish wrote %d rows, the preview had %d new and %d changed", n, p.Counts.New, p.Counts.Changed)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE main.observations SET retired_by = ? WHERE id IN (SELECT old_id FROM stage.replaced)`, uploadID); err != nil {
+	if err := u.store.DB().AfterExplicitIDs(ctx, tx, "observations"); err != nil {
 		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO main.upload_replacements (upload_id, observation_id, replaced_by)
-		SELECT CAST(? AS INTEGER), old_id, CAST(? AS INTEGER) + seq FROM stage.replaced`, uploadID, base); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE observations SET retired_by = ? WHERE id IN (SELECT x.old_id FROM `+t.replaced+` x)`, uploadID); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO upload_replacements (upload_id, observation_id, replaced_by)
+		SELECT CAST(? AS INTEGER), x.old_id, CAST(? AS INTEGER) + x.seq FROM `+t.replaced+` x`, uploadID, base); err != nil {
 		return 0, err
 	}
 	return uploadID, nil
@@ -269,7 +252,7 @@ func nullID(id int64) any {
 func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user metrics.User) error {
 	u.pubMu.Lock()
 	defer u.pubMu.Unlock()
-	tx, err := u.store.DB().W.BeginTxx(ctx, nil)
+	tx, err := u.store.DB().BeginWrite(ctx)
 	if err != nil {
 		return err
 	}

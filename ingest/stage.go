@@ -131,6 +131,7 @@ type Uploader struct {
 	wg       sync.WaitGroup
 	sem      chan struct{}
 	pubMu    sync.Mutex
+	stager   stager
 	profiles func(context.Context) ([]*Profile, error)
 	named    func(context.Context, string) (*Profile, error)
 	// recs keep the pending uploads' records (records.go).
@@ -226,6 +227,7 @@ func NewUploader(store *metrics.Store, dir string, limits Limits, now func() tim
 	if store.Shared() {
 		u.recs = &dbRecords{db: store.DB().W, dir: dir}
 	}
+	u.stager = newStager(u)
 	// A check cut short by a restart is not running any more: say so,
 	// so that staff can start it again. On PostgreSQL another instance
 	// may be checking or publishing it: only work whose heartbeat has
@@ -272,7 +274,9 @@ func NewUploader(store *metrics.Store, dir string, limits Limits, now func() tim
 			if err := u.save(p); err != nil {
 				return nil, err
 			}
-			os.Remove(u.path(p.Key, "stage.db"))
+			if err := u.stager.remove(context.Background(), p.Key); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return u, nil
@@ -578,7 +582,7 @@ func (u *Uploader) check(ctx context.Context, key, by string, pr *Progress) (p *
 		q.CheckedAt = u.now().UTC().Format(time.RFC3339)
 	})
 	if err == nil && kept && ferr != nil {
-		os.Remove(u.path(key, "stage.db"))
+		err = u.stager.remove(ctx, key)
 	}
 	return q, err
 }
@@ -673,11 +677,12 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) error {
 		}
 	}
 	ck.readExisting(ctx, u.store)
-	st, err := createStage(ctx, u.path(p.Key, "stage.db"))
+	sink, err := u.stager.create(ctx, p.Key)
 	if err != nil {
 		return err
 	}
-	defer st.close()
+	defer sink.close()
+	st := &stageWriter{sink: sink}
 
 	var c Counts
 	put := func(r checkedRow) error {
@@ -740,7 +745,7 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) error {
 		return fileErr("no_rows", fileNoRows.With(), fileHintNoRows.With())
 	}
 	pr.Phase.Store("indexing")
-	if err := st.commit(ctx); err != nil {
+	if err := sink.commit(ctx); err != nil {
 		return err
 	}
 	p.Counts, p.DataVersion = c, dv
@@ -902,24 +907,29 @@ func (c *Counts) count(r checkedRow) {
 	}
 }
 
-// stageWriter writes checked rows to an upload's stage.db: the stage
-// step. Nothing is kept unless commit is called.
+// stageWriter writes checked rows to an upload's stage: the stage
+// step. Nothing is kept unless the sink commits.
 type stageWriter struct {
+	sink stageSink
+	seq  int // numbers the rows publishing writes
+}
+
+// fileSink writes the stage to an upload's stage.db.
+type fileSink struct {
 	db          *sqlx.DB
 	tx          *sqlx.Tx
 	ins         *batchInsert
 	insReplaced *sqlx.Stmt
-	seq         int // numbers the rows publishing writes
 }
 
-func createStage(ctx context.Context, path string) (_ *stageWriter, err error) {
+func createStage(ctx context.Context, path string) (_ *fileSink, err error) {
 	os.Remove(path)
 	// The staged rows are unpublished data: readable by the owner only
 	// (SQLite would create the file as 0644).
 	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
 		f.Close()
 	}
-	st := &stageWriter{}
+	st := &fileSink{}
 	defer func() {
 		if err != nil {
 			st.close()
@@ -934,8 +944,7 @@ func createStage(ctx context.Context, path string) (_ *stageWriter, err error) {
 	if st.tx, err = st.db.BeginTxx(ctx, nil); err != nil {
 		return nil, err
 	}
-	st.ins = &batchInsert{tx: st.tx, head: `INSERT INTO rows (line, col, changes, status, warn, area_id, indicator_id, year, value, value_as_given, unit_as_given,
-		source_id, new_source, flags, note, old_ids, old_value, city, indicator, source, problems, seq) VALUES `, cols: 22, rows: 50}
+	st.ins = &batchInsert{tx: st.tx, head: `INSERT INTO rows (` + strings.Join(stageColumns, ", ") + `) VALUES `, cols: len(stageColumns), rows: 50}
 	if st.insReplaced, err = st.tx.PreparexContext(ctx, `INSERT INTO replaced (seq, old_id) VALUES (?, ?)`); err != nil {
 		return nil, err
 	}
@@ -965,7 +974,7 @@ func (st *stageWriter) write(ctx context.Context, r checkedRow) error {
 		st.seq++
 		sq = st.seq
 		for _, id := range r.OldIDList {
-			if _, err := st.insReplaced.ExecContext(ctx, st.seq, id); err != nil {
+			if err := st.sink.replaced(ctx, st.seq, id); err != nil {
 				return err
 			}
 		}
@@ -976,9 +985,16 @@ func (st *stageWriter) write(ctx context.Context, r checkedRow) error {
 	if r.OldValue != nil {
 		old = *r.OldValue
 	}
-	return st.ins.add(ctx, r.Line, clip(r.Column), changes, r.Status, r.Warn, nullZero(r.AreaID), nullZero(r.IndicatorID), nullZero(int64(r.Year)), val,
+	return st.sink.row(ctx, []any{r.Line, clip(r.Column), changes, r.Status, r.Warn, nullZero(r.AreaID), nullZero(r.IndicatorID), nullZero(int64(r.Year)), val,
 		clip(r.ValueAsGiven), clip(r.UnitAsGiven), nullZero(r.SourceID), r.NewSource, r.Flags, r.Note, r.OldIDs, old,
-		r.City, r.Indicator, r.Source, probs, sq)
+		r.City, r.Indicator, r.Source, probs, sq})
+}
+
+func (st *fileSink) row(ctx context.Context, values []any) error { return st.ins.add(ctx, values...) }
+
+func (st *fileSink) replaced(ctx context.Context, seq int, oldID int64) error {
+	_, err := st.insReplaced.ExecContext(ctx, seq, oldID)
+	return err
 }
 
 // nullZero is NULL for 0, the id or year a row does not have.
@@ -990,7 +1006,7 @@ func nullZero(v int64) any {
 }
 
 // commit writes what is left, indexes the rows and commits.
-func (st *stageWriter) commit(ctx context.Context) error {
+func (st *fileSink) commit(ctx context.Context) error {
 	if err := st.ins.flush(ctx); err != nil {
 		return err
 	}
@@ -1000,7 +1016,7 @@ func (st *stageWriter) commit(ctx context.Context) error {
 	return st.tx.Commit()
 }
 
-func (st *stageWriter) close() {
+func (st *fileSink) close() {
 	if st.ins != nil {
 		st.ins.close()
 	}
@@ -1111,26 +1127,23 @@ func (u *Uploader) Rows(ctx context.Context, key, status string, warnOnly bool, 
 	if p.State != StateReady {
 		return nil, 0, nil
 	}
-	sdb, err := openStage(u.path(key, "stage.db"), false)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer sdb.Close()
-	where, args := "1", []any{}
+	where, args := "1 = 1", []any{}
 	if status != "" {
-		where, args = "status = ?", append(args, status)
+		where, args = "r.status = ?", append(args, status)
 	}
 	if warnOnly {
-		where += " AND warn = 1"
+		where += " AND r.warn"
 	}
 	var total int
-	if err := sdb.GetContext(ctx, &total, "SELECT COUNT(*) FROM rows WHERE "+where, args...); err != nil {
-		return nil, 0, err
-	}
 	var rows []PreviewRow
-	err = sdb.SelectContext(ctx, &rows, `SELECT line, col, changes, status, warn, area_id, indicator_id, year, value, value_as_given, unit_as_given,
-		source_id, new_source, flags, note, old_ids, old_value, city, indicator, source, problems
-		FROM rows WHERE `+where+` ORDER BY line, id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	err = u.stager.read(ctx, key, func(q sqlx.QueryerContext, t stageTables) error {
+		if err := sqlx.GetContext(ctx, q, &total, "SELECT COUNT(*) FROM "+t.rows+" r WHERE "+where, args...); err != nil {
+			return err
+		}
+		return sqlx.SelectContext(ctx, q, &rows, `SELECT r.line, r.col, r.changes, r.status, r.warn, r.area_id, r.indicator_id, r.year, r.value, r.value_as_given, r.unit_as_given,
+		r.source_id, r.new_source, r.flags, r.note, r.old_ids, r.old_value, r.city, r.indicator, r.source, r.problems
+		FROM `+t.rows+` r WHERE `+where+` ORDER BY r.line, r.id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	})
 	if err != nil {
 		return nil, 0, err
 	}

@@ -182,12 +182,13 @@ func (u *Uploader) Discard(key string, user metrics.User) error {
 	if err != nil {
 		return err
 	}
-	for _, name := range []string{"original", "stage.db"} {
-		if err := os.Remove(u.path(p.Key, name)); err != nil && !os.IsNotExist(err) {
-			return err
-		}
+	if err := os.Remove(u.path(p.Key, "original")); err != nil && !os.IsNotExist(err) {
+		return err
 	}
-	return u.recs.dropOriginal(context.Background(), p.Key)
+	if err := u.recs.dropOriginal(context.Background(), p.Key); err != nil {
+		return err
+	}
+	return u.stager.remove(context.Background(), p.Key)
 }
 
 // PruneResult says what Prune removed.
@@ -242,6 +243,9 @@ func (u *Uploader) Prune(ctx context.Context, retention time.Duration) (PruneRes
 			u.record(p, "expired", "twinmetrics", fmt.Sprintf("untouched since %s", last.UTC().Format(time.RFC3339)))
 		}
 		err = os.RemoveAll(dir)
+		if err == nil {
+			err = u.stager.remove(ctx, e.Name())
+		}
 		if err == nil {
 			err = u.recs.forget(ctx, e.Name())
 		}

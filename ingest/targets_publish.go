@@ -81,7 +81,7 @@ func prepareTargets(ctx context.Context, s *metrics.Store, fileName string, b []
 func publishTargets(ctx context.Context, s *metrics.Store, user metrics.User, fileName string, b []byte, now time.Time,
 	res TargetsResult, rows []TargetRow, ts []metrics.Target, areas map[int64]bool, srcID map[string]int64) (TargetsResult, error) {
 	sum := sha256.Sum256(b)
-	tx, err := s.DB().W.BeginTxx(ctx, nil)
+	tx, err := s.DB().BeginWrite(ctx)
 	if err != nil {
 		return res, err
 	}

@@ -183,7 +183,7 @@ func (s *Store) AddUser(ctx context.Context, email, role, password string, now t
 		return User{}, err
 	}
 	var n int
-	if err := s.db.W.GetContext(ctx, &n, `SELECT COUNT(*) FROM users WHERE email = ?`, email); err != nil {
+	if err := s.db.W.GetContext(ctx, &n, `SELECT COUNT(*) FROM users WHERE lower(email) = lower(?)`, email); err != nil {
 		return User{}, err
 	}
 	if n > 0 {
@@ -365,7 +365,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password, client, devic
 // refuses, records the attempt as a failure of each, in one write
 // transaction; it returns the failure rows' ids.
 func (s *Store) recordAttempt(ctx context.Context, keys []string, now time.Time) ([]int64, error) {
-	tx, err := s.db.W.BeginTxx(ctx, nil)
+	tx, err := s.db.BeginLocked(ctx, SignInLock)
 	if err != nil {
 		return nil, err
 	}

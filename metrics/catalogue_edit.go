@@ -94,7 +94,7 @@ type PairInput struct {
 }
 
 func (s *Store) editCatalogue(ctx context.Context, who, entity, key, detail string, fn func(tx *sqlx.Tx) (string, error)) error {
-	tx, err := s.db.W.BeginTxx(ctx, nil)
+	tx, err := s.db.BeginWrite(ctx)
 	if err != nil {
 		return err
 	}

@@ -65,9 +65,9 @@ func (c *pgConnector) Driver() driver.Driver { return c.d }
 // rebindPG.
 type pgConn struct{ inner driver.Conn }
 
-// pgxConn is the pgx connection under a database/sql connection, for
-// COPY: call it inside (*sql.Conn).Raw.
-func pgxConn(driverConn any) (*pgx.Conn, error) {
+// PgxConn is the pgx connection under a database/sql connection of a
+// PostgreSQL DB, for COPY: call it inside (*sql.Conn).Raw.
+func PgxConn(driverConn any) (*pgx.Conn, error) {
 	c, ok := driverConn.(*pgConn)
 	if !ok {
 		return nil, fmt.Errorf("not a PostgreSQL connection: %T", driverConn)

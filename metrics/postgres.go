@@ -18,6 +18,10 @@ import (
 const (
 	pgWriteLock   = 0x7477696e_0001 // "twin" 1
 	pgMigrateLock = 0x7477696e_0002
+	// SignInLock serialises the sign-in throttle's count-then-record, so
+	// that parallel guesses cannot all pass the count before any is
+	// recorded; sign-ins do not wait for publishes.
+	SignInLock = 0x7477696e_0003
 )
 
 // pgPoolSize is the connections one instance keeps: PostgreSQL's
@@ -58,12 +62,19 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 // and a check made inside the transaction ("has the data changed since
 // the preview?") still holds at its commit.
 func (db *DB) BeginWrite(ctx context.Context) (*sqlx.Tx, error) {
+	return db.BeginLocked(ctx, pgWriteLock)
+}
+
+// BeginLocked starts a write transaction that, on PostgreSQL, holds the
+// advisory lock key until it ends (SQLite's one writer connection
+// serialises every write already).
+func (db *DB) BeginLocked(ctx context.Context, key int64) (*sqlx.Tx, error) {
 	tx, err := db.W.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	if db.Dialect == Postgres {
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", int64(pgWriteLock)); err != nil {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", key); err != nil {
 			tx.Rollback()
 			return nil, fmt.Errorf("take the writer lock: %w", err)
 		}
@@ -97,6 +108,19 @@ func (db *DB) WriteTx(ctx context.Context, f func(tx *sqlx.Tx) error) error {
 		}
 		return err
 	}
+	return err
+}
+
+// AfterExplicitIDs keeps table's identity ahead of its ids after rows
+// were written with ids chosen in SQL (publish numbers new values after
+// the largest): PostgreSQL's identity does not move by itself, and the
+// next row written without an id would take one already used. Call it in
+// the same transaction, which holds the writer lock.
+func (db *DB) AfterExplicitIDs(ctx context.Context, tx *sqlx.Tx, table string) error {
+	if db.Dialect != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence(?, 'id'), m) FROM (SELECT MAX(id) AS m FROM `+table+`) AS x WHERE m IS NOT NULL`, table)
 	return err
 }
 

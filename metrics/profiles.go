@@ -218,7 +218,7 @@ func profileChange(ctx context.Context, tx *sqlx.Tx, old *ImportProfile, next Im
 }
 
 func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := s.db.W.BeginTxx(ctx, nil)
+	tx, err := s.db.BeginWrite(ctx)
 	if err != nil {
 		return err
 	}

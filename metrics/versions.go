@@ -90,7 +90,7 @@ func poolConfig(ctx context.Context, db *sqlx.DB) (*pgx.ConnConfig, error) {
 	defer conn.Close()
 	var cfg *pgx.ConnConfig
 	err = conn.Raw(func(dc any) error {
-		pc, err := pgxConn(dc)
+		pc, err := PgxConn(dc)
 		if err == nil {
 			cfg = pc.Config().Copy()
 			// The copy would hand notifications to the pool's connection.
@@ -256,12 +256,17 @@ func (s *Store) Commit(ctx context.Context, tx *sqlx.Tx) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
+	s.Refresh(ctx)
+	return nil
+}
+
+// Refresh reads the versions now, after a commit made elsewhere than
+// Store.Commit (on SQLite every read does). If it fails, the listener
+// or the poll brings them in.
+func (s *Store) Refresh(ctx context.Context) {
 	if s.ver != nil {
-		// The change is committed; if this read fails, the listener or
-		// the poll brings the versions in.
 		_ = s.ver.read(context.WithoutCancel(ctx))
 	}
-	return nil
 }
 
 // WaitDataVersion waits until this instance has seen data version n

@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/twinmetrics/twinmetrics/data"
 	"github.com/twinmetrics/twinmetrics/internal/testdb"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
@@ -18,20 +17,7 @@ func Instances(t testing.TB, n int, o Options) []*App {
 	t.Helper()
 	testdb.RequirePG(t)
 	ctx := context.Background()
-	dsn, err := testdb.DSN(t, "instances", func(ctx context.Context, db *metrics.DB) error {
-		if _, err := db.Migrate(ctx); err != nil {
-			return err
-		}
-		s, err := metrics.NewStore(ctx, db)
-		if err != nil {
-			return err
-		}
-		defer s.Close()
-		if _, err := s.Seed(ctx, data.Files); err != nil {
-			return err
-		}
-		return seedProfiles(ctx, s)
-	})
+	dsn, err := testdb.DSN(t, "app", setup("app"))
 	if err != nil {
 		t.Fatal(err)
 	}

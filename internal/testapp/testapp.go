@@ -17,6 +17,7 @@ import (
 
 	"github.com/twinmetrics/twinmetrics/dashboard"
 	"github.com/twinmetrics/twinmetrics/data"
+	"github.com/twinmetrics/twinmetrics/internal/testdb"
 	"github.com/twinmetrics/twinmetrics/metrics"
 	"github.com/twinmetrics/twinmetrics/templates"
 )
@@ -45,6 +46,9 @@ type Options struct {
 	Limits ingest.Limits
 	// Templates replace the embedded page templates (nil: the real ones).
 	Templates fs.FS
+	// Engine forces a database engine: "sqlite", or "postgres" (skipped
+	// unless TWINMETRICS_TEST_PG is set); "" follows TWINMETRICS_TEST_PG.
+	Engine string
 }
 
 // SeedCopy returns the real seed files as a map a test may change.
@@ -65,42 +69,6 @@ func SeedCopy(t testing.TB) fstest.MapFS {
 	return m
 }
 
-// Fixed is the clock tests run under.
-var Fixed = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-
-// New builds an App; everything is closed when the test ends.
-func New(t testing.TB, o Options) *App {
-	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := metrics.Open(ctx, filepath.Join(dir, "twinmetrics.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	store, err := metrics.NewStore(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(store.Close)
-	if !o.NoSeed {
-		seed := o.Seed
-		if seed == nil {
-			seed = data.Files
-		}
-		if _, err := store.Seed(ctx, seed); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := seedProfiles(ctx, store); err != nil {
-		t.Fatal(err)
-	}
-	return serve(t, db, store, dir, o)
-}
-
 // seedProfiles stores the shipped import profiles as the seed stores
 // them: the uploader reads files with the approved profiles of the
 // database.
@@ -111,6 +79,73 @@ func seedProfiles(ctx context.Context, s *metrics.Store) error {
 	}
 	_, err = s.SeedImportProfiles(ctx, shipped, Fixed)
 	return err
+}
+
+// Fixed is the clock tests run under.
+var Fixed = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+
+// New builds an App; everything is closed when the test ends.
+func New(t testing.TB, o Options) *App {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	// The database: on PostgreSQL (TWINMETRICS_TEST_PG) a clone of one
+	// seeded template; a test with a seed of its own seeds its clone of a
+	// migrated one.
+	level, seed := "app", fs.FS(nil)
+	switch {
+	case o.NoSeed:
+		level = "app_empty"
+	case o.Seed != nil:
+		level, seed = "app_migrated", o.Seed
+	}
+	pg := testdb.PG()
+	switch o.Engine {
+	case "sqlite":
+		pg = false
+	case "postgres":
+		pg = true
+	}
+	db := testdb.OpenOn(t, pg, level, setup(level))
+	store, err := metrics.NewStore(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(store.Close)
+	if seed != nil {
+		if _, err := store.Seed(ctx, seed); err != nil {
+			t.Fatal(err)
+		}
+		if err := seedProfiles(ctx, store); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return serve(t, db, store, dir, o)
+}
+
+// setup fills the database of a level: "app" is migrated and seeded
+// from the real seed, "app_migrated" only migrated (its test seeds it),
+// "app_empty" migrated with the import profiles and no data.
+func setup(level string) testdb.Setup {
+	return func(ctx context.Context, db *metrics.DB) error {
+		if _, err := db.Migrate(ctx); err != nil {
+			return err
+		}
+		if level == "app_migrated" {
+			return nil
+		}
+		s, err := metrics.NewStore(ctx, db)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		if level == "app" {
+			if _, err := s.Seed(ctx, data.Files); err != nil {
+				return err
+			}
+		}
+		return seedProfiles(ctx, s)
+	}
 }
 
 // serve builds the uploader (its spool folder under dir) and the

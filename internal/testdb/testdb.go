@@ -55,8 +55,22 @@ type Setup func(ctx context.Context, db *metrics.DB) error
 // program, whose hash is in the template's name).
 func Open(t testing.TB, level string, setup Setup) *metrics.DB {
 	t.Helper()
+	return OpenOn(t, PG(), level, setup)
+}
+
+// OpenOn is Open on the engine asked for: PostgreSQL when pg (skipped
+// without a server, as RequirePG), else SQLite.
+func OpenOn(t testing.TB, pg bool, level string, setup Setup) *metrics.DB {
+	t.Helper()
 	ctx := context.Background()
-	dsn, err := DSN(t, level, setup)
+	var dsn string
+	var err error
+	if pg {
+		RequirePG(t)
+		dsn, err = DSN(t, level, setup)
+	} else {
+		dsn = filepath.Join(t.TempDir(), "t.db")
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
