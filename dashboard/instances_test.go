@@ -66,6 +66,9 @@ func hanoiPM25(t *testing.T, c *client) string {
 // the notification, though B had the page in its cache; A shows it at
 // once (its own write).
 func TestInstancesPublishSeenByOther(t *testing.T) {
+	// No poll: only the notification can tell B.
+	defer func(p time.Duration) { metrics.VersionPoll = p }(metrics.VersionPoll)
+	metrics.VersionPoll = time.Hour
 	a, b := twoInstances(t, testapp.Options{})
 	readerA, readerB := a.client(t), b.client(t)
 	if v := hanoiPM25(t, readerB); !strings.Contains(v, "52.09") {

@@ -40,8 +40,9 @@ import (
 const versionChannel = "twinmetrics_versions"
 
 // VersionPoll is how often each PostgreSQL instance reads the versions
-// whatever the notifications say.
-const VersionPoll = 2 * time.Second
+// whatever the notifications say (read when a Store starts; tests that
+// must see a notification at work make it long).
+var VersionPoll = 2 * time.Second
 
 // versionsSQL reads the data and the catalogue version at once.
 const versionsSQL = `SELECT
