@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -186,6 +187,18 @@ func TestInstancesUploadCheckedOnAPublishedOnB(t *testing.T) {
 	if err != nil || !p.Done || p.Rows != 3 {
 		t.Errorf("B's progress of A's check: %+v %v, want done with 3 rows", p, err)
 	}
+	// B checks it again: the original A received comes from the
+	// database, as B's spool folder has never seen it.
+	if _, err := os.Stat(filepath.Join(b.Dir, "uploads", key, "original")); err == nil {
+		t.Fatal("B's spool folder holds A's original before B needs it")
+	}
+	if r := cb.post("/admin/uploads/"+key+"/check", nil); r.code != http.StatusSeeOther {
+		t.Fatalf("check again on B: %d %s", r.code, text(r.body))
+	}
+	b.Uploads.Wait()
+	if page := text(cb.get("/admin/uploads/" + key).body); !strings.Contains(page, "2 new") || !strings.Contains(page, "1 changed") {
+		t.Errorf("B's own check of A's upload:\n%s", page)
+	}
 	if r := cb.post("/admin/uploads/"+key+"/publish", nil); r.code != http.StatusSeeOther {
 		t.Fatalf("publish on B: %d %s", r.code, text(r.body))
 	}
@@ -198,6 +211,38 @@ func TestInstancesUploadCheckedOnAPublishedOnB(t *testing.T) {
 	}
 	if r := ca.get("/admin/uploads/" + key); r.code != http.StatusSeeOther && !strings.Contains(text(r.body), "Published") {
 		t.Errorf("A does not show the upload B published: %d %s", r.code, text(r.body))
+	}
+}
+
+// While A checks an upload, B shows how far A has got: the counters A
+// beats into the database.
+func TestInstancesProgressOfOtherCheck(t *testing.T) {
+	a, b := twoInstances(t, testapp.Options{})
+	code, out := a.apiUpload(t, "hcmc-2025-fixed.csv", []byte(fixedFile))
+	if code >= 300 {
+		t.Fatalf("upload: %d %v", code, out)
+	}
+	a.Uploads.Wait()
+	ps, err := a.Uploads.ListPending()
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("pending uploads: %v %v", ps, err)
+	}
+	key := ps[0].Key
+	// As A's check beats halfway through a 1000-byte file.
+	if _, err := a.DB.W.Exec(`UPDATE pending_uploads SET record = CAST(jsonb_set(CAST(record AS jsonb), '{state}', '"validating"') AS text),
+		phase = 'checking', bytes_read = 500, total_bytes = 1000, rows_checked = 7, heartbeat_at = now() WHERE key = ?`, key); err != nil {
+		t.Fatal(err)
+	}
+	p, err := b.Uploads.ProgressOf(key)
+	if err != nil || p.State != "checking" || p.Percent != 50 || p.Rows != 7 || p.Done {
+		t.Errorf("B's view of A's running check: %+v %v, want checking, 50%%, 7 rows", p, err)
+	}
+	// A stopped beating (it died): B no longer shows a check running.
+	if _, err := a.DB.W.Exec(`UPDATE pending_uploads SET heartbeat_at = now() - interval '1 minute' WHERE key = ?`, key); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := b.Uploads.ProgressOf(key); err != nil || p.State == "checking" || p.Rows != 0 {
+		t.Errorf("B's view of a dead check: %+v %v", p, err)
 	}
 }
 
