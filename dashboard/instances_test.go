@@ -214,12 +214,12 @@ func TestInstancesUploadCheckedOnAPublishedOnB(t *testing.T) {
 	}
 }
 
-// While A checks an upload, B shows how far A has got: the counters A
-// beats into the database.
-func TestInstancesProgressOfOtherCheck(t *testing.T) {
-	a, b := twoInstances(t, testapp.Options{})
-	code, out := a.apiUpload(t, "hcmc-2025-fixed.csv", []byte(fixedFile))
-	if code >= 300 {
+// checkingOn sends an upload to a and, once checked, makes it look as a
+// check running on a would: validating, with a fresh heartbeat and the
+// progress columns set.
+func checkingOn(t *testing.T, a *staffApp, set string) string {
+	t.Helper()
+	if code, out := a.apiUpload(t, "hcmc-2025-fixed.csv", []byte(fixedFile)); code >= 300 {
 		t.Fatalf("upload: %d %v", code, out)
 	}
 	a.Uploads.Wait()
@@ -227,12 +227,19 @@ func TestInstancesProgressOfOtherCheck(t *testing.T) {
 	if err != nil || len(ps) != 1 {
 		t.Fatalf("pending uploads: %v %v", ps, err)
 	}
-	key := ps[0].Key
-	// As A's check beats halfway through a 1000-byte file.
 	if _, err := a.DB.W.Exec(`UPDATE pending_uploads SET record = CAST(jsonb_set(CAST(record AS jsonb), '{state}', '"validating"') AS text),
-		phase = 'checking', bytes_read = 500, total_bytes = 1000, rows_checked = 7, heartbeat_at = now() WHERE key = ?`, key); err != nil {
+		heartbeat_at = now(), `+set+` WHERE key = ?`, ps[0].Key); err != nil {
 		t.Fatal(err)
 	}
+	return ps[0].Key
+}
+
+// While A checks an upload, B shows how far A has got: the counters A
+// beats into the database.
+func TestInstancesProgressOfOtherCheck(t *testing.T) {
+	a, b := twoInstances(t, testapp.Options{})
+	// As A's check beats halfway through a 1000-byte file.
+	key := checkingOn(t, a, `phase = 'checking', bytes_read = 500, total_bytes = 1000, rows_checked = 7`)
 	p, err := b.Uploads.ProgressOf(key)
 	if err != nil || p.State != "checking" || p.Percent != 50 || p.Rows != 7 || p.Done {
 		t.Errorf("B's view of A's running check: %+v %v, want checking, 50%%, 7 rows", p, err)
@@ -305,21 +312,8 @@ func TestInstancesUploadRateShared(t *testing.T) {
 // only those: a check whose instance still beats is left alone.
 func TestInstancesBootLeavesLiveChecks(t *testing.T) {
 	a, b := twoInstances(t, testapp.Options{})
-	code, out := a.apiUpload(t, "hcmc-2025-fixed.csv", []byte(fixedFile))
-	if code != http.StatusAccepted && code != http.StatusCreated && code != http.StatusOK {
-		t.Fatalf("upload: %d %v", code, out)
-	}
-	a.Uploads.Wait()
-	keys, err := a.Uploads.ListPending()
-	if err != nil || len(keys) != 1 {
-		t.Fatalf("pending uploads: %v %v", keys, err)
-	}
-	key := keys[0].Key
 	// As if A were checking it now, beating.
-	if _, err := a.DB.W.Exec(`UPDATE pending_uploads SET record = CAST(jsonb_set(CAST(record AS jsonb), '{state}', '"validating"') AS text),
-		heartbeat_at = now() WHERE key = ?`, key); err != nil {
-		t.Fatal(err)
-	}
+	key := checkingOn(t, a, `phase = 'checking'`)
 	state := func() string {
 		t.Helper()
 		if _, err := ingest.NewUploader(b.Store, filepath.Join(t.TempDir(), "uploads"), ingest.DefaultLimits, nil); err != nil {
