@@ -659,7 +659,11 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) error {
 
 	// The data version is read first: if anything changes while the
 	// catalogue and the stored values are read, the preview carries the
-	// older version and publishing it is refused.
+	// older version and publishing it is refused. (On PostgreSQL the
+	// version another instance has just written may not have reached
+	// this one yet: ask the database, so that such a preview is not
+	// refused for nothing.)
+	u.store.Refresh(ctx)
 	dv, err := u.store.DataVersion(ctx)
 	if err != nil {
 		return err
