@@ -46,7 +46,7 @@ type records interface {
 	// gone already).
 	forget(ctx context.Context, key string) error
 	// beat publishes how far the work on an upload has got, and that
-	// the instance doing it is alive.
+	// the instance doing it is alive; a nil pr says the work has ended.
 	beat(ctx context.Context, key string, pr *Progress) error
 	// progress is the last beat of a check running on another
 	// instance; ok is false when there is none.
@@ -245,6 +245,10 @@ func (d *dbRecords) forget(ctx context.Context, key string) error {
 }
 
 func (d *dbRecords) beat(ctx context.Context, key string, pr *Progress) error {
+	if pr == nil {
+		_, err := d.db.ExecContext(ctx, `UPDATE pending_uploads SET phase = '', heartbeat_at = NULL WHERE key = ?`, key)
+		return err
+	}
 	phase, _ := pr.Phase.Load().(string)
 	_, err := d.db.ExecContext(ctx, `UPDATE pending_uploads SET phase = ?, bytes_read = ?, total_bytes = ?, rows_checked = ?, heartbeat_at = now()
 		WHERE key = ?`, phase, pr.BytesRead.Load(), pr.Total.Load(), pr.Rows.Load(), key)
@@ -279,8 +283,8 @@ func (d *dbRecords) alive(ctx context.Context, key string) (bool, error) {
 	return ok, err
 }
 
-// hold beats for the work on an upload until stop is called; the last
-// beat clears the phase, so that other instances stop showing it.
+// hold beats for the work on an upload until stop is called, which
+// says it has ended: other instances stop showing its progress.
 func (u *Uploader) hold(key string, pr *Progress) (stop func()) {
 	if _, ok := u.recs.(*fileRecords); ok {
 		return func() {}
@@ -305,8 +309,6 @@ func (u *Uploader) hold(key string, pr *Progress) (stop func()) {
 	return func() {
 		cancel()
 		<-done
-		end := &Progress{}
-		end.Phase.Store("")
-		_ = u.recs.beat(context.Background(), key, end)
+		_ = u.recs.beat(context.Background(), key, nil)
 	}
 }
