@@ -36,8 +36,15 @@ func BenchmarkBaselineHealthz(b *testing.B) {
 // on every request: observations, headline rule, scorecard, charts,
 // template and compression. Before each request (outside the timer) a
 // change to Hanoi's values invalidates the page, as a publication would.
+// With TWINMETRICS_TEST_PG it runs on both engines, side by side.
 func BenchmarkPairPageCold(b *testing.B) {
-	app := testapp.New(b, testapp.Options{})
+	for _, engine := range testapp.Engines() {
+		b.Run(engine, func(b *testing.B) { benchPairPageCold(b, engine) })
+	}
+}
+
+func benchPairPageCold(b *testing.B, engine string) {
+	app := testapp.New(b, testapp.Options{Engine: engine})
 	req := httptest.NewRequest(http.MethodGet, "/pairs/hanoi-milan", nil)
 	req.Header.Set("Accept-Encoding", "gzip")
 	ctx := context.Background()

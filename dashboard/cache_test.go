@@ -93,17 +93,13 @@ func publishHanoiValue(t *testing.T, app *testapp.App, value float64) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	res, err := tx.Exec(`INSERT INTO uploads (kind, file_name, sha256, format, uploaded_by, created_at, status)
-		VALUES ('file', 'test.csv', 'x', 'csv', 'test', '2026-11-01T12:00:00Z', 'published')`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	up, err := res.LastInsertId()
-	if err != nil {
+	var up int64
+	if err := tx.Get(&up, `INSERT INTO uploads (kind, file_name, sha256, format, uploaded_by, created_at, status)
+		VALUES ('file', 'test.csv', 'x', 'csv', 'test', '2026-11-01T12:00:00Z', 'published') RETURNING id`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := tx.Exec(`INSERT INTO observations (area_id, indicator_id, year, value, source_id, upload_id)
-		SELECT a.id, i.id, 2021, ?, s.id, ? FROM areas a, indicators i, sources s
+		SELECT a.id, i.id, 2021, CAST(? AS REAL), s.id, CAST(? AS INTEGER) FROM areas a, indicators i, sources s
 		WHERE a.slug = 'hanoi' AND i.code = 'pm25_annual_mean' AND s.code = 'who_aaq_2022_v2022'`, value, up); err != nil {
 		t.Fatal(err)
 	}

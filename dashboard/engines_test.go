@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,11 +42,16 @@ func TestEnginesGiveTheSameAnswers(t *testing.T) {
 			t.Errorf("%s: SQLite %d, PostgreSQL %d", url, aCode, bCode)
 			continue
 		}
+		// When each seed ran is not the engine's doing: the databases
+		// are built at different times (PostgreSQL's once per build).
+		a, b = seedTime.ReplaceAll(a, []byte("${1}…")), seedTime.ReplaceAll(b, []byte("${1}…"))
 		if !bytes.Equal(a, b) {
 			t.Errorf("%s differs between the engines:\n%s", url, firstDifference(a, b))
 		}
 	}
 }
+
+var seedTime = regexp.MustCompile(`("last_modified": ?)"[0-9TZ:-]+"`)
 
 func body(t *testing.T, h http.Handler, url string) ([]byte, int) {
 	t.Helper()

@@ -225,9 +225,6 @@ func (u *Uploader) writeUpload(ctx context.Context, tx *sqlx.Tx, p *Pending, use
 	if n, _ := res.RowsAffected(); n != int64(p.Counts.New+p.Counts.Changed) {
 		return 0, fmt.Errorf("publish wrote %d rows, the preview had %d new and %d changed", n, p.Counts.New, p.Counts.Changed)
 	}
-	if err := u.store.DB().AfterExplicitIDs(ctx, tx, "observations"); err != nil {
-		return 0, err
-	}
 	if _, err := tx.ExecContext(ctx, `UPDATE observations SET retired_by = ? WHERE id IN (SELECT x.old_id FROM `+t.replaced+` x)`, uploadID); err != nil {
 		return 0, err
 	}

@@ -152,24 +152,27 @@ func containsNull(k string) bool {
 
 // BenchmarkSeed measures seeding a fresh database: from the seed CSV
 // alone (the baseline) and as `twinmetrics seed` does it, with the raw
-// publisher files read through their profiles.
+// publisher files read through their profiles. With TWINMETRICS_TEST_PG
+// it runs on both engines, side by side.
 func BenchmarkSeed(b *testing.B) {
-	b.Run("csv", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			b.StopTimer()
-			app := testapp.New(b, testapp.Options{NoSeed: true})
-			b.StartTimer()
-			if _, err := app.Store.Seed(context.Background(), data.Files); err != nil {
-				b.Fatal(err)
+	for _, engine := range testapp.Engines() {
+		b.Run("csv/"+engine, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				app := testapp.New(b, testapp.Options{NoSeed: true, Engine: engine})
+				b.StartTimer()
+				if _, err := app.Store.Seed(context.Background(), data.Files); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
-	b.Run("raw", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			b.StopTimer()
-			app := testapp.New(b, testapp.Options{NoSeed: true})
-			b.StartTimer()
-			seedFromRaw(b, app)
-		}
-	})
+		})
+		b.Run("raw/"+engine, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				app := testapp.New(b, testapp.Options{NoSeed: true, Engine: engine})
+				b.StartTimer()
+				seedFromRaw(b, app)
+			}
+		})
+	}
 }

@@ -244,7 +244,7 @@ func (u *Uploader) Prune(ctx context.Context, retention time.Duration) (PruneRes
 		}
 		err = os.RemoveAll(dir)
 		if err == nil {
-			err = u.stager.remove(ctx, e.Name())
+			err = u.stager.remove(ctx, e.Name()) // on PostgreSQL, rows outside the folder
 		}
 		if err == nil {
 			err = u.recs.forget(ctx, e.Name())

@@ -152,6 +152,9 @@ func TestUploadActorsRecorded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if staged(t, app, p.Key) {
+		t.Error("the published upload's staged rows are kept")
+	}
 	rec, err := app.Store.Upload(ctx, id)
 	if err != nil {
 		t.Fatal(err)
@@ -164,8 +167,14 @@ func TestUploadActorsRecorded(t *testing.T) {
 	if _, err := app.Uploads.Check(ctx, d.Key); err != nil {
 		t.Fatal(err)
 	}
+	if !staged(t, app, d.Key) {
+		t.Fatal("the checked upload has no staged rows")
+	}
 	if err := app.Uploads.Discard(d.Key, other); err != nil {
 		t.Fatal(err)
+	}
+	if staged(t, app, d.Key) {
+		t.Error("the discarded upload's staged rows are kept")
 	}
 	got, _ := app.Uploads.Pending(d.Key)
 	if got.State != ingest.StateDiscarded || got.DiscardedBy != other.Email || got.UserEmail != ed.Email {
@@ -192,6 +201,21 @@ func TestUploadActorsRecorded(t *testing.T) {
 	if err := app.Uploads.Discard(d.Key, ed); !errors.Is(err, ingest.ErrState) {
 		t.Errorf("a second discard: %v", err)
 	}
+}
+
+// staged reports whether an upload has staged rows: its stage.db on
+// SQLite, rows in the staging table on PostgreSQL.
+func staged(t *testing.T, app *testapp.App, key string) bool {
+	t.Helper()
+	if app.DB.Dialect == metrics.Postgres {
+		var n int
+		if err := app.DB.R.Get(&n, `SELECT COUNT(*) FROM upload_stage_rows WHERE upload_key = ?`, key); err != nil {
+			t.Fatal(err)
+		}
+		return n > 0
+	}
+	_, err := os.Stat(filepath.Join(app.Dir, "uploads", key, "stage.db"))
+	return err == nil
 }
 
 // TestPruneExpiredUploads: refused, unpublished and discarded uploads

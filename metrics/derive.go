@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -449,8 +451,11 @@ func deriveValues(ctx context.Context, tx *sqlx.Tx) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		for area, ns := range nums {
-			for _, num := range ns {
+		// Areas in id order: the derived values' ids follow it, the same
+		// for the same data on every run and either engine (a map's
+		// order is random).
+		for _, area := range slices.Sorted(maps.Keys(nums)) {
+			for _, num := range nums[area] {
 				den, ok := pickDenominator(num.Year, dens[area])
 				if !ok {
 					continue

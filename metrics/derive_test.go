@@ -388,7 +388,7 @@ func TestSelectionPlans(t *testing.T) {
 		{"shown of an area", metrics.Selection{Areas: []int64{1}, Shown: true}, "INDEX"},
 	}
 	for _, c := range cases {
-		q, args := metrics.SelectionSQL(c.sel, true)
+		q, args := metrics.SelectionSQL(app.DB.Dialect, c.sel, true)
 		args = append(args, sql.Named("after", 0), sql.Named("limit", 1000))
 		rows, err := app.DB.R.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
 		if err != nil {

@@ -41,15 +41,15 @@ FROM observations o`
 // absent filter would hide the indexes from the planner. Every piece is
 // a constant; the values travel as named parameters. The source filter
 // is left to the caller (sourceColumns).
-func (sel Selection) where() (string, []any) {
+func (sel Selection) where(d Dialect) (string, []any) {
 	conds := []string{"o.retired_by IS NULL"}
 	var args []any
 	if sel.Areas != nil {
-		conds = append(conds, "o.area_id IN (SELECT CAST(a.value AS INTEGER) FROM json_each(:areas) AS a)")
+		conds = append(conds, "o.area_id IN ("+d.ids(":areas")+")")
 		args = append(args, sql.Named("areas", listArg(sel.Areas)))
 	}
 	if sel.Indicators != nil {
-		conds = append(conds, "o.indicator_id IN (SELECT CAST(i.value AS INTEGER) FROM json_each(:indicators) AS i)")
+		conds = append(conds, "o.indicator_id IN ("+d.ids(":indicators")+")")
 		args = append(args, sql.Named("indicators", listArg(sel.Indicators)))
 	}
 	if sel.From != 0 {
@@ -85,11 +85,11 @@ var sourceColumns = []string{"o.source_id", "o.numerator_source_id", "o.denomina
 // inSources is the source condition: one source by equality, so that
 // its index is walked in id order and a page stops early; several as a
 // list.
-func (sel Selection) inSources() string {
+func (sel Selection) inSources(d Dialect) string {
 	if len(sel.Sources) == 1 {
 		return " = :source"
 	}
-	return " IN (SELECT CAST(s.value AS INTEGER) FROM json_each(:sources) AS s)"
+	return " IN (" + d.ids(":sources") + ")"
 }
 
 // SelectionSQL is the query EachObservation runs for a selection (for
@@ -97,8 +97,8 @@ func (sel Selection) inSources() string {
 // source is searched through its own index, in id order, at most a page
 // of each, and the pages are merged: a rare source is found without
 // reading the table, a common one stops after a page.
-func SelectionSQL(sel Selection, limit bool) (string, []any) {
-	w, args := sel.where()
+func SelectionSQL(d Dialect, sel Selection, limit bool) (string, []any) {
+	w, args := sel.where(d)
 	page := "\n  AND o.id > :after\nORDER BY o.id"
 	if limit {
 		page += "\nLIMIT :limit"
@@ -115,7 +115,7 @@ func SelectionSQL(sel Selection, limit bool) (string, []any) {
 			col = "+" + col
 		}
 		b := fmt.Sprintf("SELECT b%d.id FROM (SELECT o.id FROM observations o%s\n  AND %s IS NOT NULL AND %s%s%s) AS b%d",
-			i, w, col, col, sel.inSources(), page, i)
+			i, w, col, col, sel.inSources(d), page, i)
 		branches = append(branches, b)
 	}
 	q := selectColumns + "\nWHERE o.id IN (\n" + strings.Join(branches, "\nUNION ALL\n") + ")" + page
@@ -150,7 +150,7 @@ func (r *ExportRow) Derived() bool { return r.NumeratorID.Valid }
 // calling fn for each. The row is reused between calls: fn must copy
 // what it keeps. Memory stays constant whatever the selection's size.
 func (s *Store) EachObservation(ctx context.Context, sel Selection, after int64, limit int, fn func(*ExportRow) error) error {
-	q, args := SelectionSQL(sel, limit > 0)
+	q, args := SelectionSQL(s.db.Dialect, sel, limit > 0)
 	args = append(args, sql.Named("after", after))
 	if limit > 0 {
 		args = append(args, sql.Named("limit", limit))
@@ -190,11 +190,11 @@ func (s *Store) CountSelection(ctx context.Context, sel Selection) (int, error) 
 		q := "SELECT COALESCE(SUM(" + col + "), 0) FROM series_stats s WHERE 1 = 1"
 		var args []any
 		if sel.Areas != nil {
-			q += " AND s.area_id IN (SELECT CAST(a.value AS INTEGER) FROM json_each(:areas) AS a)"
+			q += " AND s.area_id IN (" + s.db.Dialect.ids(":areas") + ")"
 			args = append(args, sql.Named("areas", listArg(sel.Areas)))
 		}
 		if sel.Indicators != nil {
-			q += " AND s.indicator_id IN (SELECT CAST(i.value AS INTEGER) FROM json_each(:indicators) AS i)"
+			q += " AND s.indicator_id IN (" + s.db.Dialect.ids(":indicators") + ")"
 			args = append(args, sql.Named("indicators", listArg(sel.Indicators)))
 		}
 		if err := s.db.R.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
@@ -202,11 +202,11 @@ func (s *Store) CountSelection(ctx context.Context, sel Selection) (int, error) 
 		}
 		return n, nil
 	}
-	w, args := sel.where()
+	w, args := sel.where(s.db.Dialect)
 	if sel.Sources != nil {
 		var ors []string
 		for _, col := range sourceColumns {
-			ors = append(ors, col+sel.inSources())
+			ors = append(ors, col+sel.inSources(s.db.Dialect))
 		}
 		w += "\n  AND (" + strings.Join(ors, " OR ") + ")"
 	}

@@ -252,6 +252,16 @@ func rebindPG(query string) *rebound {
 			}
 			b.WriteString(query[i : end+1])
 			i = end
+		case ch == '$' && (i == 0 || !isIdentByte(query[i-1])) && dollarTag(query[i:]) != "":
+			// a dollar-quoted body ($fn$ … $fn$) is passed as it is
+			tag := dollarTag(query[i:])
+			end := strings.Index(query[i+len(tag):], tag)
+			j := n - 1
+			if end >= 0 {
+				j = i + len(tag) + end + len(tag) - 1
+			}
+			b.WriteString(query[i : j+1])
+			i = j
 		case ch == ':' && i+1 < n && query[i+1] == ':':
 			b.WriteString("::")
 			i++
@@ -292,6 +302,20 @@ func rebindPG(query string) *rebound {
 	rb.sql = out
 	reboundCache.Store(query, rb)
 	return rb
+}
+
+// dollarTag is the opening tag of a dollar-quoted string at the start of
+// s ("$$", "$fn$"), or "" when there is none ($1 is a parameter).
+func dollarTag(s string) string {
+	for j := 1; j < len(s); j++ {
+		if s[j] == '$' {
+			return s[:j+1]
+		}
+		if !isIdentByte(s[j]) || (j == 1 && !isIdentStart(s[j])) {
+			return ""
+		}
+	}
+	return ""
 }
 
 func isIdentStart(c byte) bool {

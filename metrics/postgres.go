@@ -111,19 +111,6 @@ func (db *DB) WriteTx(ctx context.Context, f func(tx *sqlx.Tx) error) error {
 	return err
 }
 
-// AfterExplicitIDs keeps table's identity ahead of its ids after rows
-// were written with ids chosen in SQL (publish numbers new values after
-// the largest): PostgreSQL's identity does not move by itself, and the
-// next row written without an id would take one already used. Call it in
-// the same transaction, which holds the writer lock.
-func (db *DB) AfterExplicitIDs(ctx context.Context, tx *sqlx.Tx, table string) error {
-	if db.Dialect != Postgres {
-		return nil
-	}
-	_, err := tx.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence(?, 'id'), m) FROM (SELECT MAX(id) AS m FROM `+table+`) AS x WHERE m IS NOT NULL`, table)
-	return err
-}
-
 // isUniqueViolation reports whether err is a unique constraint refusing
 // a row, on either engine.
 func isUniqueViolation(err error) bool {

@@ -83,6 +83,7 @@ func TestRebindPG(t *testing.T) {
 		{`WHERE a = :area AND b = :indicator AND c = :area`, `WHERE a = $1 AND b = $2 AND c = $1`},
 		{`SELECT x::bigint, ? WHERE y = :y`, `SELECT x::bigint, $1 WHERE y = $2`},
 		{`SELECT '12:30', @after`, `SELECT '12:30', $1`},
+		{`DO $fn$ BEGIN x := ?; END $fn$; SELECT ?, $$a?$$`, `DO $fn$ BEGIN x := ?; END $fn$; SELECT $1, $$a?$$`},
 	} {
 		if got := rebindPG(c.in).sql; got != c.want {
 			t.Errorf("rebindPG(%q)\n = %q\nwant %q", c.in, got, c.want)

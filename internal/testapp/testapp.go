@@ -69,6 +69,15 @@ func SeedCopy(t testing.TB) fstest.MapFS {
 	return m
 }
 
+// Engines lists the engines a benchmark compares in one run: SQLite, and
+// PostgreSQL when TWINMETRICS_TEST_PG is set.
+func Engines() []string {
+	if testdb.PG() {
+		return []string{"sqlite", "postgres"}
+	}
+	return []string{"sqlite"}
+}
+
 // seedProfiles stores the shipped import profiles as the seed stores
 // them: the uploader reads files with the approved profiles of the
 // database.

@@ -5,4 +5,4 @@ SELECT c.id, c.area_id, c.indicator_id, c.year, c.value, c.value_as_given, c.uni
 FROM current_observations c
 WHERE c.area_id IN ({{ids ":areas"}})
   AND c.indicator_id IN ({{ids ":indicators"}})
-ORDER BY c.area_id, c.indicator_id, c.year, c.id
+ORDER BY c.area_id, c.indicator_id, c.year NULLS FIRST, c.id
