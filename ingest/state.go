@@ -87,7 +87,7 @@ type Event struct {
 // SetLogger makes the uploader log every action on an upload.
 func (u *Uploader) SetLogger(l *slog.Logger) { u.log = l }
 
-// record notes an action (the caller holds stateMu when p is saved
+// record notes an action (the caller holds the state lock when p is saved
 // afterwards) in p, the database and the log.
 func (u *Uploader) record(p *Pending, action, by, detail string) {
 	at := u.now().UTC().Format(time.RFC3339)
