@@ -253,6 +253,24 @@ func TestInstancesProgressOfOtherCheck(t *testing.T) {
 	}
 }
 
+// B's prune removes an expired upload A received, though B never had
+// its folder: the uploads are the database's, not each instance's.
+func TestInstancesPruneOtherInstancesUploads(t *testing.T) {
+	a, b := twoInstances(t, testapp.Options{})
+	if code, out := a.apiUpload(t, "hcmc-2025-fixed.csv", []byte(fixedFile)); code >= 300 {
+		t.Fatalf("upload: %d %v", code, out)
+	}
+	a.Uploads.Wait()
+	// Everything is older than a retention an hour in the future.
+	res, err := b.Uploads.Prune(context.Background(), -time.Hour)
+	if err != nil || res.Removed != 1 {
+		t.Fatalf("B's prune: %+v %v, want 1 upload removed", res, err)
+	}
+	if ps, err := a.Uploads.ListPending(); err != nil || len(ps) != 0 {
+		t.Errorf("A still lists %d pending uploads (%v) after B pruned them", len(ps), err)
+	}
+}
+
 // 30 wrong passwords for one account sent at once, half to each
 // instance, run at most FailuresBeforeDelay password checks between
 // them: the failures both count are in the database, read and written

@@ -227,11 +227,23 @@ func (d *dbRecords) fetch(ctx context.Context, key, path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, file, 0o600); err != nil {
+	// Two requests may fetch it at once: each writes its own file and
+	// renames it into place whole.
+	tmp, err := os.CreateTemp(filepath.Dir(path), "original-*.tmp")
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	_, err = tmp.Write(file)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
 }
 
 func (d *dbRecords) dropOriginal(ctx context.Context, key string) error {

@@ -206,29 +206,32 @@ type PruneResult struct {
 func (u *Uploader) Prune(ctx context.Context, retention time.Duration) (PruneResult, error) {
 	var res PruneResult
 	cutoff := u.now().Add(-retention)
-	ents, err := os.ReadDir(u.dir)
+	// The folders here, and on PostgreSQL the uploads of every instance
+	// (whose folders may be elsewhere, or gone with their instance).
+	local, err := (&fileRecords{dir: u.dir}).keys(ctx)
 	if err != nil {
 		return res, err
 	}
-	for _, e := range ents {
+	shared, err := u.recs.keys(ctx)
+	if err != nil {
+		return res, err
+	}
+	for _, key := range slices.Compact(slices.Sorted(slices.Values(append(local, shared...)))) {
 		if ctx.Err() != nil {
 			return res, ctx.Err()
 		}
-		if !e.IsDir() || !ValidKey(e.Name()) {
-			continue
-		}
-		dir := filepath.Join(u.dir, e.Name())
-		unlock, err := u.lockState(e.Name())
+		dir := filepath.Join(u.dir, key)
+		unlock, err := u.lockState(key)
 		if err != nil {
 			return res, err
 		}
-		p, err := u.Pending(e.Name())
+		p, err := u.Pending(key)
 		var last time.Time
 		switch {
 		case err != nil:
 			// No readable record (a crash while receiving): its age is
 			// its folder's.
-			if fi, ferr := e.Info(); ferr == nil {
+			if fi, ferr := os.Stat(dir); ferr == nil {
 				last = fi.ModTime()
 			}
 		case p.State == StateReceived || p.State == StateReady || p.State == StateFailed || p.State == StateDiscarded:
@@ -244,10 +247,10 @@ func (u *Uploader) Prune(ctx context.Context, retention time.Duration) (PruneRes
 		}
 		err = os.RemoveAll(dir)
 		if err == nil {
-			err = u.stager.remove(ctx, e.Name()) // on PostgreSQL, rows outside the folder
+			err = u.stager.remove(ctx, key) // on PostgreSQL, rows outside the folder
 		}
 		if err == nil {
-			err = u.recs.forget(ctx, e.Name())
+			err = u.recs.forget(ctx, key)
 		}
 		unlock()
 		if err != nil {
