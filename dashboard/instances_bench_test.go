@@ -16,19 +16,23 @@ import (
 // memory, told by notifications), so its ratio to /healthz is the cost
 // of serving from the cache against a round trip; two instances in one
 // process share the same cores, so their pages/s together against one's
-// says whether anything but the CPU bounds them.
+// says whether anything but the CPU bounds them. The same two answers
+// from SQLite, in the same run, are the embedded engine's side.
 func BenchmarkInstances(b *testing.B) {
 	apps := testapp.Instances(b, 2, testapp.Options{})
 	one := []http.Handler{apps[0].Handler}
 	two := []http.Handler{apps[0].Handler, apps[1].Handler}
+	lite := []http.Handler{testapp.New(b, testapp.Options{Engine: "sqlite"}).Handler}
 	for _, c := range []struct {
 		name string
 		hs   []http.Handler
 		url  string
 	}{
-		{"healthz/one", one, "/healthz"},
-		{"pair-warm/one", one, "/pairs/hanoi-milan"},
-		{"pair-warm/two", two, "/pairs/hanoi-milan"},
+		{"sqlite/healthz", lite, "/healthz"},
+		{"sqlite/pair-warm", lite, "/pairs/hanoi-milan"},
+		{"postgres/healthz/one", one, "/healthz"},
+		{"postgres/pair-warm/one", one, "/pairs/hanoi-milan"},
+		{"postgres/pair-warm/two", two, "/pairs/hanoi-milan"},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for _, h := range c.hs {
