@@ -95,6 +95,7 @@ func sqlFuncs(d Dialect) template.FuncMap {
 		"ids":    func(param string) string { return d.ids(param) },
 		"texts":  func(param string) string { return d.texts(param) },
 		"json":   func(param string) string { return d.json(param) },
+		"list":   func(xs ...string) []string { return xs },
 	}
 }
 

@@ -10,18 +10,16 @@
 -- SELECT numbers its rows one after another, as on SQLite. Nothing to
 -- do on SQLite.
 {{- if pg}}
-CREATE FUNCTION twinmetrics_next_id() RETURNS trigger LANGUAGE plpgsql AS $fn$
+{{- range $t := list "observations" "targets" "uploads"}}
+CREATE FUNCTION {{$t}}_next_id() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
     IF NEW.id IS NULL THEN
-        EXECUTE format('SELECT COALESCE(MAX(id), 0) + 1 FROM %I', TG_TABLE_NAME) INTO NEW.id;
+        NEW.id := (SELECT COALESCE(MAX(id), 0) + 1 FROM {{$t}});
     END IF;
     RETURN NEW;
 END
 $fn$;
-ALTER TABLE observations ALTER COLUMN id DROP IDENTITY;
-CREATE TRIGGER observations_id BEFORE INSERT ON observations FOR EACH ROW EXECUTE FUNCTION twinmetrics_next_id();
-ALTER TABLE targets ALTER COLUMN id DROP IDENTITY;
-CREATE TRIGGER targets_id BEFORE INSERT ON targets FOR EACH ROW EXECUTE FUNCTION twinmetrics_next_id();
-ALTER TABLE uploads ALTER COLUMN id DROP IDENTITY;
-CREATE TRIGGER uploads_id BEFORE INSERT ON uploads FOR EACH ROW EXECUTE FUNCTION twinmetrics_next_id();
+ALTER TABLE {{$t}} ALTER COLUMN id DROP IDENTITY;
+CREATE TRIGGER {{$t}}_id BEFORE INSERT ON {{$t}} FOR EACH ROW EXECUTE FUNCTION {{$t}}_next_id();
+{{- end}}
 {{- end}}
