@@ -57,6 +57,22 @@ func seen(t *testing.T, a, b *staffApp) {
 	}
 }
 
+// together runs fs at the same moment and waits for them all.
+func together(fs ...func()) {
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, f := range fs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			f()
+		}()
+	}
+	close(start)
+	wg.Wait()
+}
+
 // hanoiPM25 is the Hanoi cell of the PM2.5 row of the Hanoi–Milan page.
 func hanoiPM25(t *testing.T, c *client) string {
 	t.Helper()
@@ -104,21 +120,11 @@ func TestInstancesPublishAndSignIn(t *testing.T) {
 	visitor := b.client(t)
 	visitor.get("/login")
 	var pub, signIn resp
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		<-start
-		pub = c.post("/admin/uploads/"+key+"/publish", nil)
-	}()
-	go func() {
-		defer wg.Done()
-		<-start
-		signIn = visitor.post("/login", url.Values{"email": {adminEmail}, "password": {password}, "next": {"/admin/uploads"}})
-	}()
-	close(start)
-	wg.Wait()
+	together(
+		func() { pub = c.post("/admin/uploads/"+key+"/publish", nil) },
+		func() {
+			signIn = visitor.post("/login", url.Values{"email": {adminEmail}, "password": {password}, "next": {"/admin/uploads"}})
+		})
 	if pub.code != http.StatusSeeOther {
 		t.Errorf("publish on A: %d %s", pub.code, text(pub.body))
 	}
@@ -142,13 +148,9 @@ func TestInstancesConcurrentPublish(t *testing.T) {
 	keyA, _ := ca.uploadPage(a, "hcmc-2025-fixed.csv", []byte(fixedFile))
 	keyB, _ := cb.uploadPage(b, "kosice-2025.csv", []byte("city,indicator,year,value,unit,source\nKosice,pm25_annual_mean,2025,12.5,µg/m3,who_aaq_2022_v2022\n"))
 	var ra, rb resp
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); <-start; ra = ca.post("/admin/uploads/"+keyA+"/publish", nil) }()
-	go func() { defer wg.Done(); <-start; rb = cb.post("/admin/uploads/"+keyB+"/publish", nil) }()
-	close(start)
-	wg.Wait()
+	together(
+		func() { ra = ca.post("/admin/uploads/"+keyA+"/publish", nil) },
+		func() { rb = cb.post("/admin/uploads/"+keyB+"/publish", nil) })
 	won, lost := ra, rb
 	if rb.code == http.StatusSeeOther {
 		won, lost = rb, ra
@@ -278,23 +280,18 @@ func TestInstancesPruneOtherInstancesUploads(t *testing.T) {
 func TestInstancesSignInThrottleShared(t *testing.T) {
 	a, b := twoInstances(t, testapp.Options{})
 	ctx := context.Background()
-	start := make(chan struct{})
 	errs := make([]error, 30)
-	var wg sync.WaitGroup
+	guesses := make([]func(), len(errs))
 	for i := range errs {
 		s := a.Store
 		if i%2 == 1 {
 			s = b.Store
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
+		guesses[i] = func() {
 			_, errs[i] = s.Authenticate(ctx, editorEmail, fmt.Sprintf("guess %d", i), fmt.Sprintf("198.51.100.%d", i), "", testapp.Fixed)
-		}()
+		}
 	}
-	close(start)
-	wg.Wait()
+	together(guesses...)
 	bad := 0
 	for _, err := range errs {
 		var te *metrics.ThrottledError

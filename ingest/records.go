@@ -81,7 +81,13 @@ func (f *fileRecords) lock(context.Context, string) (func(), error) {
 
 func (f *fileRecords) load(_ context.Context, key string) (*Pending, error) {
 	b, err := os.ReadFile(f.path(key, "upload.json"))
-	if errors.Is(err, os.ErrNotExist) {
+	return decodeRecord(key, b, err, errors.Is(err, os.ErrNotExist))
+}
+
+// decodeRecord reads the record of key, b as read with err; missing
+// says the error means there is none.
+func decodeRecord(key string, b []byte, err error, missing bool) (*Pending, error) {
+	if missing {
 		return nil, fmt.Errorf("upload %s: %w", key, metrics.ErrNotFound)
 	}
 	if err != nil {
@@ -164,17 +170,7 @@ func (d *dbRecords) lock(ctx context.Context, key string) (func(), error) {
 func (d *dbRecords) load(ctx context.Context, key string) (*Pending, error) {
 	var b []byte
 	err := d.db.GetContext(ctx, &b, `SELECT record FROM pending_uploads WHERE key = ?`, key)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("upload %s: %w", key, metrics.ErrNotFound)
-	}
-	if err != nil {
-		return nil, err
-	}
-	var p Pending
-	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, err
-	}
-	return &p, nil
+	return decodeRecord(key, b, err, errors.Is(err, sql.ErrNoRows))
 }
 
 func (d *dbRecords) save(ctx context.Context, p *Pending) error {
