@@ -75,7 +75,7 @@ func benchPairPageCold(b *testing.B, engine, url string) {
 		if _, err := metrics.RecordChange(ctx, tx, []int64{hanoi}, nil); err != nil {
 			b.Fatal(err)
 		}
-		if err := tx.Commit(); err != nil {
+		if err := app.Store.Commit(ctx, tx); err != nil {
 			b.Fatal(err)
 		}
 		rec := httptest.NewRecorder()

@@ -106,7 +106,7 @@ func publishHanoiValue(t *testing.T, app *testapp.App, value float64) {
 	if _, err := metrics.RecordUploadChange(ctx, tx, up); err != nil {
 		t.Fatal(err)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := app.Store.Commit(ctx, tx); err != nil {
 		t.Fatal(err)
 	}
 }

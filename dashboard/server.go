@@ -263,9 +263,15 @@ func (s *Server) routes(e *echo.Echo) {
 	readable(staff, "/uploads", s.listUploads)
 	// Receiving a file is the costliest thing a client can ask for: a
 	// few per minute per client address.
+	var uploadLimits middleware.RateLimiterStore = middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+		Rate: rate.Limit(float64(s.uploadRate) / 60), Burst: s.uploadRate, ExpiresIn: 10 * time.Minute})
+	if s.store.Shared() {
+		// Instances share the count: a client cannot multiply its rate
+		// by the number of instances behind the load balancer.
+		uploadLimits = sharedLimit{store: s.store, key: "upload", n: s.uploadRate, window: time.Minute}
+	}
 	uploadRate := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Limit(float64(s.uploadRate) / 60), Burst: s.uploadRate, ExpiresIn: 10 * time.Minute}),
+		Store: uploadLimits,
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
 			// One more file is allowed every 60/rate seconds.
 			c.Response().Header().Set("Retry-After", strconv.Itoa((60+s.uploadRate-1)/s.uploadRate))

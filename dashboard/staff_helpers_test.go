@@ -37,7 +37,13 @@ type staffApp struct {
 
 func newStaffApp(t testing.TB, o testapp.Options) *staffApp {
 	t.Helper()
-	app := testapp.New(t, o)
+	return staffOn(t, testapp.New(t, o))
+}
+
+// staffOn adds the admin, the editor and the editor's token to app's
+// database and serves it.
+func staffOn(t testing.TB, app *testapp.App) *staffApp {
+	t.Helper()
 	ctx := context.Background()
 	for _, u := range []struct{ email, role string }{{adminEmail, metrics.RoleAdmin}, {editorEmail, metrics.RoleEditor}} {
 		if _, err := app.Store.AddUser(ctx, u.email, u.role, password, testapp.Fixed); err != nil {
@@ -198,11 +204,13 @@ func dbHash(t testing.TB, app *testapp.App) string {
 	}
 	q := `SELECT name, COALESCE(sql, '') AS sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name <> 'upload_events' AND name NOT LIKE 'upload_events_%' ORDER BY name`
 	if app.DB.Dialect == metrics.Postgres {
-		// The tables (their rows say what changed); the staged rows of
-		// pending uploads are SQLite's stage.db files, outside the
+		// The tables (their rows say what changed); the staged rows,
+		// records and originals of pending uploads, and the upload rate's
+		// uses, are SQLite's spool folder and memory, outside the
 		// database there.
 		q = `SELECT table_name AS name, 'CREATE TABLE ' || table_name AS sql FROM information_schema.tables
 			WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> 'upload_events' AND table_name NOT LIKE 'upload_stage_%'
+			AND table_name NOT IN ('pending_uploads', 'rate_hits')
 			ORDER BY table_name`
 	}
 	if err := app.DB.W.Select(&tables, q); err != nil {

@@ -88,7 +88,10 @@ func (u *Uploader) SampleOf(key, sheet string, n int) (*Sample, error) {
 	if !ValidKey(key) {
 		return nil, fmt.Errorf("upload %q: %w", key, metrics.ErrNotFound)
 	}
-	path := u.path(key, "original")
+	path, err := u.original(context.Background(), key)
+	if err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("upload %s: %w", key, metrics.ErrNotFound)

@@ -71,6 +71,9 @@ func (u *Uploader) Publish(ctx context.Context, key string, user metrics.User, o
 	if err != nil {
 		return 0, err
 	}
+	pr := &Progress{}
+	pr.Phase.Store(StatePublishing)
+	defer u.hold(key, pr)()
 	id, err := u.publish(ctx, p, user, opt)
 	if err != nil {
 		// Nothing was committed: the upload can be published again.
@@ -112,6 +115,8 @@ func (u *Uploader) publish(ctx context.Context, p *Pending, user metrics.User, o
 	if err != nil {
 		return 0, err
 	}
+	// The commit was the stager's: this instance sees its versions now.
+	u.store.Refresh(ctx)
 	return uploadID, nil
 }
 
@@ -330,5 +335,5 @@ func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user metrics.Us
 	if _, err := metrics.RecordUploadChange(ctx, tx, uploadID); err != nil {
 		return err
 	}
-	return tx.Commit()
+	return u.store.Commit(ctx, tx)
 }

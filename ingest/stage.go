@@ -139,10 +139,9 @@ type Uploader struct {
 	stager   stager
 	profiles func(context.Context) ([]*Profile, error)
 	named    func(context.Context, string) (*Profile, error)
-	// stateMu makes each change of an upload's state (state.go) one
-	// read and write of its upload.json.
-	stateMu sync.Mutex
-	log     *slog.Logger
+	// recs keep the pending uploads' records (records.go).
+	recs records
+	log  *slog.Logger
 }
 
 // SetProfiles sets where the uploader finds import profiles (shipped
@@ -194,8 +193,11 @@ func (u *Uploader) UseProfile(ctx context.Context, key, name string) error {
 		return err
 	}
 	if pr != nil {
-		u.stateMu.Lock()
-		defer u.stateMu.Unlock()
+		unlock, err := u.recs.lock(ctx, key)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		p, err := u.Pending(key)
 		if err != nil {
 			return err
@@ -226,14 +228,29 @@ func NewUploader(store *metrics.Store, dir string, limits Limits, now func() tim
 		now = time.Now
 	}
 	u := &Uploader{store: store, dir: dir, limits: limits, now: now, progress: map[string]*Progress{}, sem: make(chan struct{}, 2)}
+	u.recs = &fileRecords{dir: dir}
+	if store.Shared() {
+		u.recs = &dbRecords{db: store.DB().W, dir: dir}
+	}
 	u.stager = newStager(u)
 	// A check cut short by a restart is not running any more: say so,
-	// so that staff can start it again.
+	// so that staff can start it again. On PostgreSQL another instance
+	// may be checking or publishing it: only work whose heartbeat has
+	// stopped is taken for cut short.
 	pending, err := u.ListPending()
 	if err != nil {
 		return nil, err
 	}
 	for _, p := range pending {
+		if p.State == StateReceived || p.State == StateValidating || p.State == StatePublishing {
+			alive, err := u.recs.alive(context.Background(), p.Key)
+			if err != nil {
+				return nil, err
+			}
+			if alive {
+				continue
+			}
+		}
 		if p.State == StateReceived || p.State == StateValidating {
 			p.State, p.Failure = StateFailed, ref(failureInterrupted.With())
 			if err := u.save(p); err != nil {
@@ -283,50 +300,33 @@ func ValidKey(s string) bool { return keyRe.MatchString(s) }
 
 func (u *Uploader) path(key, name string) string { return filepath.Join(u.dir, key, name) }
 
-func (u *Uploader) save(p *Pending) error {
-	b, err := json.MarshalIndent(p, "", " ")
-	if err != nil {
-		return err
-	}
-	tmp := u.path(p.Key, "upload.json.tmp")
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, u.path(p.Key, "upload.json"))
-}
+func (u *Uploader) save(p *Pending) error { return u.recs.save(context.Background(), p) }
 
 // Pending loads a pending (or published) upload by key.
 func (u *Uploader) Pending(key string) (*Pending, error) {
 	if !ValidKey(key) {
 		return nil, fmt.Errorf("upload %q: %w", key, metrics.ErrNotFound)
 	}
-	b, err := os.ReadFile(u.path(key, "upload.json"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("upload %s: %w", key, metrics.ErrNotFound)
-	}
-	if err != nil {
-		return nil, err
-	}
-	var p Pending
-	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, err
-	}
-	return &p, nil
+	return u.recs.load(context.Background(), key)
+}
+
+// original is the path of an upload's original file on this instance,
+// copied there first when another instance received it.
+func (u *Uploader) original(ctx context.Context, key string) (string, error) {
+	path := u.path(key, "original")
+	return path, u.recs.fetch(ctx, key, path)
 }
 
 // ListPending lists uploads that are received, being checked or ready to
 // publish, newest first.
 func (u *Uploader) ListPending() ([]*Pending, error) {
-	ents, err := os.ReadDir(u.dir)
+	keys, err := u.recs.keys(context.Background())
 	if err != nil {
 		return nil, err
 	}
 	var out []*Pending
-	for _, e := range ents {
-		if !e.IsDir() || !ValidKey(e.Name()) {
-			continue
-		}
-		p, err := u.Pending(e.Name())
+	for _, key := range keys {
+		p, err := u.Pending(key)
 		if err != nil {
 			continue
 		}
@@ -383,10 +383,14 @@ func (u *Uploader) Receive(ctx context.Context, r io.Reader, fileName string, us
 		return nil, TooLarge(u.limits.MaxBytes)
 	}
 	p.Size, p.SHA256 = n, hex.EncodeToString(h.Sum(nil))
-	u.stateMu.Lock()
-	defer u.stateMu.Unlock()
+	unlock, err := u.recs.lock(ctx, p.Key)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	u.record(p, "received", user.Email, fmt.Sprintf("%d bytes", n))
-	if err := u.save(p); err != nil {
+	if err := u.recs.create(ctx, p, u.path(p.Key, "original")); err != nil {
+		os.RemoveAll(filepath.Join(u.dir, p.Key))
 		return nil, err
 	}
 	return p, nil
@@ -453,6 +457,19 @@ func (u *Uploader) ProgressOf(key string) (ProgressView, error) {
 	u.mu.Lock()
 	pr := u.progress[key]
 	u.mu.Unlock()
+	if pr == nil && p.State == StateValidating {
+		// Maybe checked by another instance: its last beat.
+		other, ok, err := u.recs.progress(context.Background(), key)
+		if err != nil {
+			return v, err
+		}
+		if ok {
+			v.State, v.BytesRead, v.Rows = other.State, other.BytesRead, other.Rows
+			if other.Total > 0 {
+				v.Total = other.Total
+			}
+		}
+	}
 	if pr != nil {
 		v.BytesRead, v.Rows = pr.BytesRead.Load(), pr.Rows.Load()
 		if t := pr.Total.Load(); t > 0 {
@@ -552,6 +569,7 @@ func (u *Uploader) check(ctx context.Context, key, by string, pr *Progress) (p *
 	started = true
 	pr.Phase.Store("checking")
 	pr.Total.Store(p.Size)
+	defer u.hold(key, pr)()
 	err = u.stage(ctx, p, pr)
 	if tf := (*targetsFile)(nil); errors.As(err, &tf) {
 		err = u.stageTargets(ctx, p, tf.profile)
@@ -653,7 +671,11 @@ func (u *Uploader) stage(ctx context.Context, p *Pending, pr *Progress) error {
 
 	// The data version is read first: if anything changes while the
 	// catalogue and the stored values are read, the preview carries the
-	// older version and publishing it is refused.
+	// older version and publishing it is refused. (On PostgreSQL the
+	// version another instance has just written may not have reached
+	// this one yet: ask the database, so that such a preview is not
+	// refused for nothing.)
+	u.store.Refresh(ctx)
 	dv, err := u.store.DataVersion(ctx)
 	if err != nil {
 		return err
@@ -807,7 +829,10 @@ func (fr *fileRows) progress() int64 {
 // openRows recognises the upload's file, checks it as a whole and opens
 // its rows: the read step.
 func (u *Uploader) openRows(ctx context.Context, p *Pending, pr *Progress) (*fileRows, error) {
-	orig := u.path(p.Key, "original")
+	orig, err := u.original(ctx, p.Key)
+	if err != nil {
+		return nil, err
+	}
 	f, err := os.Open(orig)
 	if err != nil {
 		return nil, err

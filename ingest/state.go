@@ -87,7 +87,7 @@ type Event struct {
 // SetLogger makes the uploader log every action on an upload.
 func (u *Uploader) SetLogger(l *slog.Logger) { u.log = l }
 
-// record notes an action (the caller holds stateMu when p is saved
+// record notes an action (the caller holds the state lock when p is saved
 // afterwards) in p, the database and the log.
 func (u *Uploader) record(p *Pending, action, by, detail string) {
 	at := u.now().UTC().Format(time.RFC3339)
@@ -106,8 +106,11 @@ func (u *Uploader) record(p *Pending, action, by, detail string) {
 // move changes an upload's state for an action, if its current state
 // allows it, and saves it with what edit sets.
 func (u *Uploader) move(key, action, to string, edit func(p *Pending)) (*Pending, error) {
-	u.stateMu.Lock()
-	defer u.stateMu.Unlock()
+	unlock, err := u.lockState(key)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	p, err := u.Pending(key)
 	if err != nil {
 		return nil, err
@@ -126,8 +129,11 @@ func (u *Uploader) move(key, action, to string, edit func(p *Pending)) (*Pending
 // the state the work put it in (with the same check token): a result
 // never overwrites a later state.
 func (u *Uploader) settle(key, in, token string, edit func(p *Pending)) (*Pending, bool, error) {
-	u.stateMu.Lock()
-	defer u.stateMu.Unlock()
+	unlock, err := u.lockState(key)
+	if err != nil {
+		return nil, false, err
+	}
+	defer unlock()
 	p, err := u.Pending(key)
 	if err != nil {
 		return nil, false, err
@@ -137,6 +143,14 @@ func (u *Uploader) settle(key, in, token string, edit func(p *Pending)) (*Pendin
 	}
 	edit(p)
 	return p, true, u.save(p)
+}
+
+// lockState takes the lock of an upload's state (records.go).
+func (u *Uploader) lockState(key string) (func(), error) {
+	if !ValidKey(key) {
+		return nil, fmt.Errorf("upload %q: %w", key, metrics.ErrNotFound)
+	}
+	return u.recs.lock(context.Background(), key)
 }
 
 func newToken() string {
@@ -171,6 +185,9 @@ func (u *Uploader) Discard(key string, user metrics.User) error {
 	if err := os.Remove(u.path(p.Key, "original")); err != nil && !os.IsNotExist(err) {
 		return err
 	}
+	if err := u.recs.dropOriginal(context.Background(), p.Key); err != nil {
+		return err
+	}
 	return u.stager.remove(context.Background(), p.Key)
 }
 
@@ -189,33 +206,39 @@ type PruneResult struct {
 func (u *Uploader) Prune(ctx context.Context, retention time.Duration) (PruneResult, error) {
 	var res PruneResult
 	cutoff := u.now().Add(-retention)
-	ents, err := os.ReadDir(u.dir)
+	// The folders here, and on PostgreSQL the uploads of every instance
+	// (whose folders may be elsewhere, or gone with their instance).
+	local, err := (&fileRecords{dir: u.dir}).keys(ctx)
 	if err != nil {
 		return res, err
 	}
-	for _, e := range ents {
+	shared, err := u.recs.keys(ctx)
+	if err != nil {
+		return res, err
+	}
+	for _, key := range slices.Compact(slices.Sorted(slices.Values(append(local, shared...)))) {
 		if ctx.Err() != nil {
 			return res, ctx.Err()
 		}
-		if !e.IsDir() || !ValidKey(e.Name()) {
-			continue
+		dir := filepath.Join(u.dir, key)
+		unlock, err := u.lockState(key)
+		if err != nil {
+			return res, err
 		}
-		dir := filepath.Join(u.dir, e.Name())
-		u.stateMu.Lock()
-		p, err := u.Pending(e.Name())
+		p, err := u.Pending(key)
 		var last time.Time
 		switch {
 		case err != nil:
 			// No readable record (a crash while receiving): its age is
 			// its folder's.
-			if fi, ferr := e.Info(); ferr == nil {
+			if fi, ferr := os.Stat(dir); ferr == nil {
 				last = fi.ModTime()
 			}
 		case p.State == StateReceived || p.State == StateReady || p.State == StateFailed || p.State == StateDiscarded:
 			last = p.lastActivity()
 		}
 		if last.IsZero() || !last.Before(cutoff) {
-			u.stateMu.Unlock()
+			unlock()
 			continue
 		}
 		size := dirSize(dir)
@@ -224,9 +247,12 @@ func (u *Uploader) Prune(ctx context.Context, retention time.Duration) (PruneRes
 		}
 		err = os.RemoveAll(dir)
 		if err == nil {
-			err = u.stager.remove(ctx, e.Name()) // on PostgreSQL, rows outside the folder
+			err = u.stager.remove(ctx, key) // on PostgreSQL, rows outside the folder
 		}
-		u.stateMu.Unlock()
+		if err == nil {
+			err = u.recs.forget(ctx, key)
+		}
+		unlock()
 		if err != nil {
 			return res, err
 		}
@@ -266,22 +292,21 @@ func dirSize(dir string) int64 {
 // usage is how many pending uploads a user has and the bytes their
 // folders take (the original files and the staged rows).
 func (u *Uploader) usage(userID int64) (count int, bytes int64, err error) {
-	ents, err := os.ReadDir(u.dir)
+	keys, err := u.recs.keys(context.Background())
 	if err != nil {
 		return 0, 0, err
 	}
-	for _, e := range ents {
-		if !e.IsDir() || !ValidKey(e.Name()) {
-			continue
-		}
-		p, err := u.Pending(e.Name())
+	for _, key := range keys {
+		p, err := u.Pending(key)
 		if err != nil || p.UserID != userID {
 			continue
 		}
 		switch p.State {
 		case StateReceived, StateValidating, StateReady, StateFailed, StatePublishing:
 			count++
-			bytes += dirSize(filepath.Join(u.dir, e.Name()))
+			// Another instance's upload may have no folder here: its
+			// original is what it takes.
+			bytes += max(dirSize(filepath.Join(u.dir, key)), p.Size)
 		}
 	}
 	return count, bytes, nil

@@ -174,7 +174,7 @@ func publishTargets(ctx context.Context, s *metrics.Store, user metrics.User, up
 	if _, err := metrics.RecordUploadChange(ctx, tx, res.UploadID); err != nil {
 		return res, err
 	}
-	return res, tx.Commit()
+	return res, s.Commit(ctx, tx)
 }
 
 func sourceCodesOf(rows []TargetRow) []string {

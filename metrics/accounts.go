@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -369,6 +370,9 @@ func (s *Store) recordAttempt(ctx context.Context, keys []string, now time.Time)
 		return nil, err
 	}
 	defer tx.Rollback()
+	if err := lockKeys(ctx, tx, keys); err != nil {
+		return nil, err
+	}
 	for _, k := range keys {
 		if err := throttle(ctx, tx, k, now); err != nil {
 			return nil, err
@@ -384,6 +388,25 @@ func (s *Store) recordAttempt(ctx context.Context, keys []string, now time.Time)
 		ids = append(ids, id)
 	}
 	return ids, tx.Commit()
+}
+
+// lockKeys makes the read of a key's failures and the insert of the
+// next one a unit across instances. SQLite's write transaction already
+// is one (BEGIN IMMEDIATE, one writer); on PostgreSQL, under READ
+// COMMITTED, two instances would both read the same count and both let
+// a guess through, so each key takes a lock held until the transaction
+// ends. Keys are locked in order, so that two attempts never wait on
+// each other.
+func lockKeys(ctx context.Context, tx *sqlx.Tx, keys []string) error {
+	if !onPostgres(tx) {
+		return nil
+	}
+	for _, k := range slices.Sorted(slices.Values(keys)) {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, "signin:"+k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func throttle(ctx context.Context, tx *sqlx.Tx, key string, now time.Time) error {

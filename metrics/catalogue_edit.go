@@ -111,7 +111,7 @@ func (s *Store) editCatalogue(ctx context.Context, who, entity, key, detail stri
 	if _, err := RecordGlobalChange(ctx, tx); err != nil {
 		return err
 	}
-	return tx.Commit()
+	return s.Commit(ctx, tx)
 }
 
 func optFloat(s string, lo, hi float64) (any, bool) {

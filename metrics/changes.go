@@ -24,7 +24,9 @@ func (c Change) Everything() bool { return c.AreaID == 0 && c.IndicatorID == 0 }
 // at the end of the change (after every write of it): the rows the
 // change wrote or brought back take the new version as the one they
 // are current from, and the version notes when it was made and by what
-// (kind and upload, for the notice of a pinned page).
+// (kind and upload, for the notice of a pinned page). On PostgreSQL
+// every instance hears of it when tx commits (versions.go): commit tx
+// with Store.Commit.
 func bumpDataVersion(ctx context.Context, tx *sqlx.Tx, kind string, uploadID int64) (int64, error) {
 	var v int64
 	if err := tx.GetContext(ctx, &v, `UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version' RETURNING CAST(value AS INTEGER)`); err != nil {
@@ -41,7 +43,7 @@ func bumpDataVersion(ctx context.Context, tx *sqlx.Tx, kind string, uploadID int
 		v, time.Now().UTC().Format(time.RFC3339), kind, up); err != nil {
 		return 0, fmt.Errorf("record version: %w", err)
 	}
-	return v, nil
+	return v, notifyVersion(ctx, tx, v)
 }
 
 // RecordGlobalChange bumps the data version for a change that touches

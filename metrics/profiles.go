@@ -228,7 +228,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
-	return tx.Commit()
+	return s.Commit(ctx, tx)
 }
 
 // SaveImportProfile creates the profile of that name or saves a new

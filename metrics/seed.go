@@ -216,7 +216,7 @@ func (s *Store) SeedWith(ctx context.Context, fsys fs.FS, opt SeedOptions) (Seed
 	if _, err := RecordGlobalChange(ctx, tx); err != nil {
 		return res, err
 	}
-	return res, tx.Commit()
+	return res, s.Commit(ctx, tx)
 }
 
 type seeder struct {

@@ -23,6 +23,10 @@ type Store struct {
 	catMu      sync.Mutex
 	cat        *Catalogue
 	catVersion int64
+
+	// ver holds the versions in memory on PostgreSQL (versions.go);
+	// nil on SQLite, where each read asks the database.
+	ver *versions
 }
 
 // NewStore prepares every read query; a broken query fails here.
@@ -31,11 +35,25 @@ func NewStore(ctx context.Context, db *DB) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db, q: q, pw: newPasswordGate(MaxPasswordHashes)}, nil
+	s := &Store{db: db, q: q, pw: newPasswordGate(MaxPasswordHashes)}
+	if db.Dialect == Postgres {
+		s.ver = newVersions(db.R)
+		if err := s.ver.start(ctx); err != nil {
+			q.Close()
+			return nil, err
+		}
+	}
+	return s, nil
 }
 
-// Close releases the prepared statements (the DB is closed by its owner).
-func (s *Store) Close() { s.q.Close() }
+// Close stops the version listener and releases the prepared
+// statements (the DB is closed by its owner).
+func (s *Store) Close() {
+	if s.ver != nil {
+		s.ver.close()
+	}
+	s.q.Close()
+}
 
 // DB returns the underlying database.
 func (s *Store) DB() *DB { return s.db }
@@ -67,9 +85,9 @@ type Catalogue struct {
 // Catalogue returns the catalogue of the current data version. Callers
 // must not change it: it is shared between requests.
 func (s *Store) Catalogue(ctx context.Context) (*Catalogue, error) {
-	var v int64
-	if err := s.q.CatalogueVersion.GetContext(ctx, &v); err != nil {
-		return nil, fmt.Errorf("catalogue version: %w", err)
+	v, err := s.catalogueVersion(ctx)
+	if err != nil {
+		return nil, err
 	}
 	s.catMu.Lock()
 	if s.cat != nil && s.catVersion == v {
@@ -392,6 +410,9 @@ func (s *Store) CountObservations(ctx context.Context) (int, error) {
 
 // DataVersion is a number bumped by every change to the data.
 func (s *Store) DataVersion(ctx context.Context) (int64, error) {
+	if s.ver != nil {
+		return s.ver.data.Load(), nil
+	}
 	var v string
 	if err := s.q.DataVersion.GetContext(ctx, &v); err != nil {
 		return 0, err

@@ -115,7 +115,28 @@ func New(t testing.TB, o Options) *App {
 	case "postgres":
 		pg = true
 	}
-	db := testdb.OpenOn(t, pg, level, func(ctx context.Context, db *metrics.DB) error {
+	db := testdb.OpenOn(t, pg, level, setup(level))
+	store, err := metrics.NewStore(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(store.Close)
+	if seed != nil {
+		if _, err := store.Seed(ctx, seed); err != nil {
+			t.Fatal(err)
+		}
+		if err := seedProfiles(ctx, store); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return serve(t, db, store, dir, o)
+}
+
+// setup fills the database of a level: "app" is migrated and seeded
+// from the real seed, "app_migrated" only migrated (its test seeds it),
+// "app_empty" migrated with the import profiles and no data.
+func setup(level string) testdb.Setup {
+	return func(ctx context.Context, db *metrics.DB) error {
 		if _, err := db.Migrate(ctx); err != nil {
 			return err
 		}
@@ -133,20 +154,13 @@ func New(t testing.TB, o Options) *App {
 			}
 		}
 		return seedProfiles(ctx, s)
-	})
-	store, err := metrics.NewStore(ctx, db)
-	if err != nil {
-		t.Fatal(err)
 	}
-	t.Cleanup(store.Close)
-	if seed != nil {
-		if _, err := store.Seed(ctx, seed); err != nil {
-			t.Fatal(err)
-		}
-		if err := seedProfiles(ctx, store); err != nil {
-			t.Fatal(err)
-		}
-	}
+}
+
+// serve builds the uploader (its spool folder under dir) and the
+// handler of an instance over store.
+func serve(t testing.TB, db *metrics.DB, store *metrics.Store, dir string, o Options) *App {
+	t.Helper()
 	lim := o.Limits
 	if lim.MaxBytes == 0 {
 		lim = ingest.DefaultLimits
