@@ -54,13 +54,13 @@ func creditCharts(loc Locale, cat *metrics.Catalogue, version int64, page string
 }
 
 // creditPage credits the charts of the page v is about, with the data
-// version read now and the page's own address.
+// version the page shows and its address (citedVersion).
 func (s *Server) creditPage(c echo.Context, v *View, cat *metrics.Catalogue, charts ...*Chart) error {
-	dv, err := s.store.DataVersion(c.Request().Context())
+	dv, address, err := s.citedVersion(c, v)
 	if err != nil {
 		return err
 	}
-	creditCharts(v.Loc, cat, dv, v.Origin+v.Loc.Href(v.Path), charts...)
+	creditCharts(v.Loc, cat, dv, address, charts...)
 	return nil
 }
 

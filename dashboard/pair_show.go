@@ -139,11 +139,11 @@ func (s *Server) showPair(c echo.Context) error {
 // with absolute addresses, the data version, the date and the page's
 // address.
 func (s *Server) pairPaper(c echo.Context, v *View, cat *metrics.Catalogue, p *pairPage) error {
-	dv, err := s.store.DataVersion(c.Request().Context())
+	dv, address, err := s.citedVersion(c, v)
 	if err != nil {
 		return err
 	}
-	p.Version, p.Date, p.Address = dv, s.now().UTC().Format("2006-01-02"), v.Origin+v.Loc.Href(v.Path)
+	p.Version, p.Date, p.Address = dv, s.now().UTC().Format("2006-01-02"), address
 	charts := p.allCharts()
 	creditCharts(v.Loc, cat, dv, p.Address, charts...)
 	list := newSourceList(s.baseURL, v.Loc, cat)

@@ -111,6 +111,18 @@ func (s *Server) shownVersion(c echo.Context) (int64, error) {
 	return s.store.DataVersion(c.Request().Context())
 }
 
+// citedVersion is the data version a page's printout and slide credits
+// name, and the address they give for the page: the version it shows,
+// and on a pinned page the pinned link, so that a figure quoted from an
+// older version cites that version.
+func (s *Server) citedVersion(c echo.Context, v *View) (int64, string, error) {
+	if p := pinOf(c); p != nil {
+		return p.Version, s.pinnedLink(c, v.Loc, p.Version), nil
+	}
+	dv, err := s.store.DataVersion(c.Request().Context())
+	return dv, v.Origin + v.Loc.Href(v.Path), err
+}
+
 // withVersionParam is a copy of q with v set to version.
 func withVersionParam(q url.Values, version int64) url.Values {
 	out := url.Values{}

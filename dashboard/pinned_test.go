@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -118,6 +119,12 @@ func TestPinnedLinkKeepsItsNumbers(t *testing.T) {
 		if !strings.Contains(notice, w) {
 			t.Errorf("the notice lacks %q:\n%s", w, notice)
 		}
+	}
+	// Slides and the printout cite what the page shows: version n and
+	// the pinned address, not the newer version.
+	credit := html.UnescapeString(regexp.MustCompile(`data-chart-credit="([^"]*)"`).FindString(old.body))
+	if want := "data version " + strconv.FormatInt(n, 10) + " · "; !strings.Contains(credit, want) || !strings.Contains(credit, "v="+strconv.FormatInt(n, 10)) {
+		t.Errorf("a pinned page's slide credit should name %q and the pinned address:\n%s", want, credit)
 	}
 	if cc := old.hdr.Get("Cache-Control"); !strings.Contains(cc, "max-age=86400") {
 		t.Errorf("a pinned page's Cache-Control is %q: its values never change", cc)
