@@ -101,9 +101,16 @@ func sqlFuncs(d Dialect) template.FuncMap {
 
 // ids is a subquery of the integers in the JSON array param (a `?` or a
 // `:name` bound to a JSON text such as "[3,7]"), for `x IN (…)`.
+//
+// On PostgreSQL the JSON list of numbers is read as an array literal
+// ("[3,7]" becomes '{3,7}') and unnested: the planner then knows how
+// many ids there are and reads a few areas through their index. From
+// jsonb_array_elements_text it would assume 100 ids, whatever their
+// number, and scan the whole observations table for one city (375 ms
+// against 0.1 ms at 1.1M values).
 func (d Dialect) ids(param string) string {
 	if d == Postgres {
-		return "SELECT CAST(value AS bigint) FROM jsonb_array_elements_text(" + d.json(param) + ") AS value"
+		return "SELECT unnest(CAST(translate(CAST(" + param + " AS text), '[]', '{}') AS bigint[]))"
 	}
 	return "SELECT CAST(value AS INTEGER) FROM json_each(" + param + ")"
 }
