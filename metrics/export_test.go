@@ -24,3 +24,6 @@ func PinnedObservationsSQL(d Dialect, areas, indicators bool) string {
 	conds, _ := sel.placeConds(d)
 	return pinnedObservationsSQL(strings.Join(conds, " AND "))
 }
+
+// IDListSQL is the subquery of the ids in a JSON list bound to param.
+func IDListSQL(d Dialect, param string) string { return d.ids(param) }

@@ -3,6 +3,7 @@ package metrics_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -207,4 +208,56 @@ func queryPlan(t *testing.T, db *metrics.DB, name, q string, args ...any) []stri
 		plan = append(plan, detail)
 	}
 	return plan
+}
+
+// TestIDListsPlannedAtTheirLength: on PostgreSQL the planner knows how
+// many ids a list holds, so one city's observations are read through
+// the area index. Read as JSON elements the list was planned as 100 ids
+// whatever it held, and at 1.1M values a city page scanned the whole
+// table.
+func TestIDListsPlannedAtTheirLength(t *testing.T) {
+	if !testdb.PG() {
+		t.Skip("reads PostgreSQL's EXPLAIN")
+	}
+	app := testapp.New(t, testapp.Options{})
+	ctx := context.Background()
+	for _, c := range []struct {
+		list string
+		want float64
+	}{{"[1]", 1}, {"[1,2,3]", 3}, {"[]", 0}} {
+		var plan string
+		if err := app.DB.R.GetContext(ctx, &plan, `EXPLAIN (FORMAT JSON) `+metrics.IDListSQL(app.DB.Dialect, "?"), c.list); err != nil {
+			t.Fatal(err)
+		}
+		var p []struct {
+			Plan struct {
+				Rows float64 `json:"Plan Rows"`
+			} `json:"Plan"`
+		}
+		if err := json.Unmarshal([]byte(plan), &p); err != nil || len(p) != 1 {
+			t.Fatalf("plan %s: %v", plan, err)
+		}
+		// PostgreSQL estimates at least one row for any scan.
+		if got := p[0].Plan.Rows; got != max(c.want, 1) {
+			t.Errorf("the list %s is planned as %v ids, want %v", c.list, got, max(c.want, 1))
+		}
+		var ids []int64
+		if err := app.DB.R.SelectContext(ctx, &ids, metrics.IDListSQL(app.DB.Dialect, "?"), c.list); err != nil {
+			t.Fatal(err)
+		}
+		if float64(len(ids)) != c.want {
+			t.Errorf("the list %s reads as %v", c.list, ids)
+		}
+	}
+	// And one city's page reads its rows through the area index.
+	if _, err := app.DB.W.ExecContext(ctx, `ANALYZE`); err != nil {
+		t.Fatal(err)
+	}
+	var plan []string
+	if err := app.DB.R.SelectContext(ctx, &plan, `EXPLAIN SELECT id FROM current_observations WHERE area_id IN (`+metrics.IDListSQL(app.DB.Dialect, "?")+`)`, "[1]"); err != nil {
+		t.Fatal(err)
+	}
+	if all := strings.Join(plan, "\n"); !strings.Contains(all, "observations_area") {
+		t.Errorf("one city's observations are not read through the area index:\n%s", all)
+	}
 }
