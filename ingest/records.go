@@ -37,6 +37,8 @@ type records interface {
 	create(ctx context.Context, p *Pending, original string) error
 	// keys lists every upload with a record, in no order.
 	keys(ctx context.Context) ([]string, error)
+	// all loads every record that can be read, in no order.
+	all(ctx context.Context) ([]*Pending, error)
 	// fetch makes sure the original is at path (copied from the
 	// database when another instance received it).
 	fetch(ctx context.Context, key, path string) error
@@ -130,6 +132,20 @@ func (f *fileRecords) keys(context.Context) ([]string, error) {
 	return out, nil
 }
 
+func (f *fileRecords) all(ctx context.Context) ([]*Pending, error) {
+	keys, err := f.keys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Pending
+	for _, key := range keys {
+		if p, err := f.load(ctx, key); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
 func (f *fileRecords) fetch(context.Context, string, string) error   { return nil }
 func (f *fileRecords) dropOriginal(context.Context, string) error    { return nil }
 func (f *fileRecords) forget(context.Context, string) error          { return nil }
@@ -206,6 +222,24 @@ func (d *dbRecords) keys(ctx context.Context) ([]string, error) {
 	var out []string
 	err := d.db.SelectContext(ctx, &out, `SELECT key FROM pending_uploads`)
 	return out, err
+}
+
+// all reads the records in one query, not one per upload.
+func (d *dbRecords) all(ctx context.Context) ([]*Pending, error) {
+	var rows []struct {
+		Key    string `db:"key"`
+		Record []byte `db:"record"`
+	}
+	if err := d.db.SelectContext(ctx, &rows, `SELECT key, record FROM pending_uploads`); err != nil {
+		return nil, err
+	}
+	out := make([]*Pending, 0, len(rows))
+	for _, r := range rows {
+		if p, err := decodeRecord(r.Key, r.Record, nil, false); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 func (d *dbRecords) fetch(ctx context.Context, key, path string) error {

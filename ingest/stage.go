@@ -320,16 +320,12 @@ func (u *Uploader) original(ctx context.Context, key string) (string, error) {
 // ListPending lists uploads that are received, being checked or ready to
 // publish, newest first.
 func (u *Uploader) ListPending() ([]*Pending, error) {
-	keys, err := u.recs.keys(context.Background())
+	all, err := u.recs.all(context.Background())
 	if err != nil {
 		return nil, err
 	}
 	var out []*Pending
-	for _, key := range keys {
-		p, err := u.Pending(key)
-		if err != nil {
-			continue
-		}
+	for _, p := range all {
 		switch p.State {
 		case StateReceived, StateValidating, StateReady, StateFailed, StatePublishing:
 			out = append(out, p)
