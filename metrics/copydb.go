@@ -113,9 +113,13 @@ func CopyToPostgres(ctx context.Context, from, to string, opt CopyOptions) ([]Co
 		return nil, fmt.Errorf("copy-db (nothing was written to %s): %w", dst.Path, err)
 	}
 	// Fresh statistics, so that the planner knows the tables' sizes from
-	// the first request.
-	if _, err := dst.W.ExecContext(ctx, "ANALYZE"); err != nil {
-		return nil, fmt.Errorf("copy-db: analyze: %w", err)
+	// the first request, and a vacuum, which marks the copied pages
+	// all-visible: counts and lookups are then answered from the indexes
+	// alone. With ANALYZE only, the first /data?indicator=… on 1.1M
+	// values read 1,449 table pages to count 11,627 rows (141 ms; 12 ms
+	// after the vacuum), until autovacuum came by.
+	if _, err := dst.W.ExecContext(ctx, "VACUUM (ANALYZE)"); err != nil {
+		return nil, fmt.Errorf("copy-db: vacuum: %w", err)
 	}
 	return copied, nil
 }
