@@ -18,10 +18,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -107,6 +111,9 @@ func DSN(t testing.TB, level string, setup Setup) (string, error) {
 	if err := adminExec(admin, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, tpl)); err != nil {
 		return "", fmt.Errorf("clone the test database: %w", err)
 	}
+	if err := adminExec(admin, stampSQL(name)); err != nil {
+		return "", err
+	}
 	t.Cleanup(func() {
 		if err := adminExec(admin, fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name)); err != nil {
 			t.Errorf("drop the test database %s: %v", name, err)
@@ -162,6 +169,9 @@ func template(admin, level string, setup Setup) (string, error) {
 		if _, err := conn.ExecContext(ctx, `CREATE DATABASE `+tmp+` TEMPLATE template0 ENCODING 'UTF8'`); err != nil {
 			return "", err
 		}
+		if _, err := conn.ExecContext(ctx, stampSQL(tmp)); err != nil {
+			return "", err
+		}
 		if err := fill(ctx, admin, tmp, setup); err != nil {
 			_, _ = conn.ExecContext(ctx, `DROP DATABASE IF EXISTS `+tmp+` WITH (FORCE)`)
 			return "", fmt.Errorf("build the %s test database: %w", level, err)
@@ -170,9 +180,53 @@ func template(admin, level string, setup Setup) (string, error) {
 			return "", err
 		}
 	}
+	if _, err := conn.ExecContext(ctx, stampSQL(name)); err != nil {
+		return "", err
+	}
 	tplDone[level] = name
+	sweep(ctx, conn, time.Now().Add(-staleAfter))
 	return name, nil
 }
+
+// staleAfter is how long a test database may go unused before a test
+// run drops it: each build of the program makes its own templates, and a
+// developer's server would otherwise keep every one of them, as it would
+// the clones of a test process that was killed.
+const staleAfter = 24 * time.Hour
+
+const stampPrefix = "twinmetrics test database, last used "
+
+// stampSQL records on the database that it is in use now.
+func stampSQL(name string) string {
+	return fmt.Sprintf(`COMMENT ON DATABASE %s IS '%s%d'`, name, stampPrefix, time.Now().Unix())
+}
+
+// sweep drops the test databases last used before cutoff, and the
+// templates of earlier builds that carry no stamp. One in use by a
+// running test refuses to go and stays; an unstamped clone or build may
+// be one being made, and stays too.
+func sweep(ctx context.Context, conn *sqlx.Conn, cutoff time.Time) {
+	var dbs []struct {
+		Name    string `db:"datname"`
+		Comment string `db:"comment"`
+	}
+	if err := conn.SelectContext(ctx, &dbs, `SELECT d.datname, COALESCE(shobj_description(d.oid, 'pg_database'), '') AS comment
+		FROM pg_database d WHERE d.datname LIKE 'tm\_%'`); err != nil {
+		return
+	}
+	for _, d := range dbs {
+		stale := strings.HasPrefix(d.Name, "tm_tpl_")
+		if at, ok := strings.CutPrefix(d.Comment, stampPrefix); ok {
+			sec, err := strconv.ParseInt(at, 10, 64)
+			stale = err == nil && time.Unix(sec, 0).Before(cutoff)
+		}
+		if stale && validName.MatchString(d.Name) {
+			_, _ = conn.ExecContext(ctx, `DROP DATABASE IF EXISTS `+d.Name)
+		}
+	}
+}
+
+var validName = regexp.MustCompile(`^tm_(tpl|build|t)_[a-z_]*[0-9a-f]+$`)
 
 func fill(ctx context.Context, admin, name string, setup Setup) error {
 	dsn, err := withDatabase(admin, name)
