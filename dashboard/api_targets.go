@@ -158,10 +158,14 @@ func targetFilter(cat *metrics.Catalogue, sel metrics.Selection, kinds []string)
 }
 
 // listTargetsAPI answers /api/v1/targets: every current target of the
-// selected areas, as JSON or CSV.
+// selected areas, as JSON or CSV; with v, those current at that data
+// version.
 func (s *Server) listTargetsAPI(c echo.Context) error {
 	q := c.QueryParams()
-	if p := checkParams(q, []string{"city", "pair", "source", "kind", "format"}); p != nil {
+	if p := checkParams(q, []string{"city", "pair", "source", "kind", "format", "v"}); p != nil {
+		return p
+	}
+	if p := pinProblem(c); p != nil {
 		return p
 	}
 	asCSV, p := wantsCSV(c)

@@ -121,6 +121,7 @@ func (s *Server) showCity(c echo.Context) error {
 		return err
 	}
 	dependOn(c).area(tids...)
+	showsTargets(c)
 	page.Commitments, page.ContainedIn, page.Contains = cv, cat.ContainedIn(area.ID), cat.Contains(area.ID)
 	if err := s.creditPage(c, v, cat, append(page.Commitments.charts(), page.Charts...)...); err != nil {
 		return err

@@ -56,6 +56,7 @@ func (s *Server) loadLowCarbon(c echo.Context, ctx context.Context, cat *metrics
 	}
 	dependOn(c).indicator(ids...)
 	dependOn(c).area(targetAreas...)
+	showsTargets(c)
 	// The pairs' areas only, as for the headline comparison: the
 	// overview reads what it shows, however many areas the database holds.
 	obs, err := s.store.ObservationsFor(ctx, areaIDs(programmeAreas(cat)), ids)

@@ -130,6 +130,7 @@ func (s *Server) pairCommitments(c echo.Context, loc Locale, cat *metrics.Catalo
 		return nil, nil, err
 	}
 	dependOn(c).area(ids...)
+	showsTargets(c)
 	cv.Compare = compareSides(loc, cat, cmp.Pair, cv.byArea)
 	return cv, leadFor(loc, cmp, cv), nil
 }

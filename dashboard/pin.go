@@ -50,6 +50,14 @@ var (
 	pinChangesMore      = locale.Define("pin.change.more", "N")
 )
 
+// pinTargetsKey marks a request whose page shows commitments (targets).
+const pinTargetsKey = "pin.targets"
+
+// showsTargets records, from inside a handler, that its page shows
+// commitments: pinned to a version before the commitments were kept,
+// its notice says which version they are shown at.
+func showsTargets(c echo.Context) { c.Set(pinTargetsKey, true) }
+
 // maxPinChanges is how many changes a pinned page lists, the earliest
 // first; it counts the rest.
 const maxPinChanges = 20
@@ -199,6 +207,10 @@ type pinView struct {
 	First   int64
 	// Changes since the version shown, for the figures on the page.
 	Changes []string
+	// TargetsFrom is, on an older page that shows commitments, the
+	// version they are shown at when it is later than Version: the
+	// first version whose commitments were kept.
+	TargetsFrom int64
 }
 
 // pinView builds the layout's version block: the link to this view,
@@ -227,6 +239,13 @@ func (s *Server) pinView(c echo.Context, loc Locale) *pinView {
 	}
 	if pv.Older {
 		pv.Changes = s.changesSince(c, loc, pv.Version)
+		if shown, _ := c.Get(pinTargetsKey).(bool); shown {
+			if v, err := s.store.TargetsVersion(c.Request().Context()); err != nil {
+				c.Logger().Error(err)
+			} else if v > pv.Version {
+				pv.TargetsFrom = v
+			}
+		}
 	}
 	return &pv
 }

@@ -318,8 +318,12 @@ func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user metrics.Us
 	if _, err := tx.ExecContext(ctx, `UPDATE observations SET retired_by = ? WHERE upload_id = ? AND retired_by IS NULL`, uploadID, uploadID); err != nil {
 		return err
 	}
-	// Targets work the same way: those the upload replaced come back.
-	if _, err := tx.ExecContext(ctx, `UPDATE targets SET retired_by = NULL WHERE retired_by = ? AND (upload_id IS NULL OR upload_id <> ?)`, uploadID, uploadID); err != nil {
+	// Targets work the same way: those the upload replaced come back,
+	// its own stay readable as they were.
+	if err := metrics.CloseTargets(ctx, tx, `t.upload_id = ?`, uploadID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE targets SET retired_by = NULL, valid_from = NULL WHERE retired_by = ? AND (upload_id IS NULL OR upload_id <> ?)`, uploadID, uploadID); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE targets SET retired_by = ? WHERE upload_id = ? AND retired_by IS NULL`, uploadID, uploadID); err != nil {

@@ -157,6 +157,10 @@ func publishTargets(ctx context.Context, s *metrics.Store, user metrics.User, up
 	}
 	for id := range areas {
 		for _, code := range sourceCodesOf(rows) {
+			// Kept as they were, for pages pinned to earlier versions.
+			if err := metrics.CloseTargets(ctx, tx, `t.area_id = ? AND t.source_id = ?`, id, srcID[code]); err != nil {
+				return res, err
+			}
 			r, err := tx.ExecContext(ctx, `UPDATE targets SET retired_by = ? WHERE retired_by IS NULL AND area_id = ? AND source_id = ?`, res.UploadID, id, srcID[code])
 			if err != nil {
 				return res, err

@@ -22,8 +22,8 @@ func (c Change) Everything() bool { return c.AreaID == 0 && c.IndicatorID == 0 }
 
 // bumpDataVersion moves the data version on by one and returns it,
 // at the end of the change (after every write of it): the rows the
-// change wrote or brought back take the new version as the one they
-// are current from, and the version notes when it was made and by what
+// change wrote or brought back, values and targets, take the new
+// version as the one they are current from, and the version notes when it was made and by what
 // (kind and upload, for the notice of a pinned page). On PostgreSQL
 // every instance hears of it when tx commits (versions.go): commit tx
 // with Store.Commit.
@@ -33,6 +33,9 @@ func bumpDataVersion(ctx context.Context, tx *sqlx.Tx, kind string, uploadID int
 		return 0, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE observations SET valid_from = ? WHERE valid_from IS NULL`, v); err != nil {
+		return 0, fmt.Errorf("stamp version: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE targets SET valid_from = ? WHERE valid_from IS NULL`, v); err != nil {
 		return 0, fmt.Errorf("stamp version: %w", err)
 	}
 	var up any

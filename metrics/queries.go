@@ -42,6 +42,8 @@ type queries struct {
 	HistoryFrom                        *sqlx.Stmt
 	ListReferenceLines                 *sqlx.Stmt
 	ListTargets                        *sqlx.Stmt
+	ListTargetsAt                      *sqlx.Stmt
+	TargetHistoryFrom                  *sqlx.Stmt
 	ListAreaContains                   *sqlx.Stmt
 
 	// Accounts and uploads.

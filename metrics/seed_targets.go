@@ -58,10 +58,15 @@ func (sd *seeder) seedContains(ctx context.Context) error {
 }
 
 // seedTargets loads data/targets.csv. Targets of earlier seeds give
-// way to these; they stay stored, retired.
+// way to these; they stay stored, retired, and as they were for pages
+// pinned to earlier versions.
 func (sd *seeder) seedTargets(ctx context.Context, uploadID int64) (int, error) {
 	rows, lines, err := readCSV(sd.fsys, "targets.csv")
 	if err != nil {
+		return 0, err
+	}
+	earlier := `t.upload_id IN (SELECT u.id FROM uploads u WHERE u.kind = 'seed' AND u.id <> ?)`
+	if err := CloseTargets(ctx, sd.tx, earlier, uploadID); err != nil {
 		return 0, err
 	}
 	if _, err := sd.tx.ExecContext(ctx, `UPDATE targets SET retired_by = ?

@@ -137,11 +137,22 @@ type TargetFilter struct {
 
 // Targets lists the current targets the filter selects, ordered by
 // area, then long-term before interim, then target year, then report
-// year (newest first).
+// year (newest first). A read pinned to a data version (AsOf) lists
+// those current then (TargetsVersion).
 func (s *Store) Targets(ctx context.Context, f TargetFilter) ([]Target, error) {
+	args := []any{len(f.AreaIDs) == 0, idsJSON(f.AreaIDs), len(f.SourceIDs) == 0, idsJSON(f.SourceIDs), len(f.Kinds) == 0, stringsJSON(f.Kinds)}
+	v, err := s.TargetsVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var ts []Target
-	if err := s.q.ListTargets.SelectContext(ctx, &ts, len(f.AreaIDs) == 0, idsJSON(f.AreaIDs),
-		len(f.SourceIDs) == 0, idsJSON(f.SourceIDs), len(f.Kinds) == 0, stringsJSON(f.Kinds)); err != nil {
+	if v != 0 {
+		if err := s.q.ListTargetsAt.SelectContext(ctx, &ts, append([]any{v, v, v}, args...)...); err != nil {
+			return nil, fmt.Errorf("list targets at version %d: %w", v, err)
+		}
+		return ts, nil
+	}
+	if err := s.q.ListTargets.SelectContext(ctx, &ts, args...); err != nil {
 		return nil, fmt.Errorf("list targets: %w", err)
 	}
 	return ts, nil
