@@ -139,12 +139,8 @@ type TargetFilter struct {
 // area, then long-term before interim, then target year, then report
 // year (newest first).
 func (s *Store) Targets(ctx context.Context, f TargetFilter) ([]Target, error) {
-	var ts []Target
-	if err := s.q.ListTargets.SelectContext(ctx, &ts, len(f.AreaIDs) == 0, idsJSON(f.AreaIDs),
-		len(f.SourceIDs) == 0, idsJSON(f.SourceIDs), len(f.Kinds) == 0, stringsJSON(f.Kinds)); err != nil {
-		return nil, fmt.Errorf("list targets: %w", err)
-	}
-	return ts, nil
+	return selectAll[Target](ctx, s.q.ListTargets, "list targets", len(f.AreaIDs) == 0, idsJSON(f.AreaIDs),
+		len(f.SourceIDs) == 0, idsJSON(f.SourceIDs), len(f.Kinds) == 0, stringsJSON(f.Kinds))
 }
 
 // UploadTarget is a target with the upload that retired it, if any.
@@ -156,11 +152,7 @@ type UploadTarget struct {
 // UploadTargets lists the targets an upload brought, current or not,
 // and those it retired.
 func (s *Store) UploadTargets(ctx context.Context, uploadID int64) ([]UploadTarget, error) {
-	var ts []UploadTarget
-	if err := s.q.ListUploadTargets.SelectContext(ctx, &ts, uploadID, uploadID); err != nil {
-		return nil, fmt.Errorf("list upload targets: %w", err)
-	}
-	return ts, nil
+	return selectAll[UploadTarget](ctx, s.q.ListUploadTargets, "list upload targets", uploadID, uploadID)
 }
 
 // TargetsFor lists the current targets of an area.
@@ -231,12 +223,12 @@ func (c *Catalogue) Contains(id int64) []*Area { return c.contains[id] }
 func (c *Catalogue) Merged(id int64) bool { return len(c.contains[id]) > 1 }
 
 func (c *Catalogue) loadContains(ctx context.Context, s *Store) error {
-	var links []struct {
+	links, err := selectAll[struct {
 		AreaID     int64 `db:"area_id"`
 		ContainsID int64 `db:"contains_id"`
-	}
-	if err := s.q.ListAreaContains.SelectContext(ctx, &links); err != nil {
-		return fmt.Errorf("list area contains: %w", err)
+	}](ctx, s.q.ListAreaContains, "list area contains")
+	if err != nil {
+		return err
 	}
 	c.containedIn = make(map[int64][]*Area)
 	c.contains = make(map[int64][]*Area)
