@@ -128,8 +128,8 @@ func textareaField(loc Locale, name, label, value string, rows int) formField {
 	return formField{Name: name, Label: loc.T(label), Value: value, Control: "textarea", Rows: rows}
 }
 
-// selectField is a select of values, each labelled by label, with selected
-// chosen.
+// selectField is a choice among values, each labelled by labelOf, with
+// selected chosen.
 func selectField(loc Locale, name, label string, values []string, selected string, labelOf func(string) string) formField {
 	f := formField{Name: name, Label: loc.T(label), Control: "select"}
 	for _, v := range values {
