@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -161,11 +162,7 @@ func (s *Server) listTargetsAPI(c echo.Context) error {
 	}
 	kinds := codes(q, "kind")
 	for _, k := range kinds {
-		ok := false
-		for _, v := range metrics.TargetKinds {
-			ok = ok || v == k
-		}
-		if !ok {
+		if !slices.Contains(metrics.TargetKinds, k) {
 			return badParam("kind", reasonUnknownKind.With(k, strings.Join(metrics.TargetKinds, ", ")))
 		}
 	}
