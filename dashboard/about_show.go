@@ -19,20 +19,18 @@ type aboutPage struct {
 // showAbout lists each source with its licence and citation, the flags,
 // and the rules the pages follow.
 func (s *Server) showAbout(c echo.Context) error {
-	ctx, cat, err := s.catalogue(c)
+	ctx, cat, err := s.catalogueOfAll(c)
 	if err != nil {
 		return err
 	}
-	dependOn(c).all = true // counts over every area and indicator
 	n, err := s.store.CountObservations(ctx)
 	if err != nil {
 		return err
 	}
-	dv, err := s.shownVersion(c)
+	v, dv, err := s.versionedView(c, "about")
 	if err != nil {
 		return err
 	}
-	v := s.view(c, "about")
 	v.Title = v.Loc.T("about.title")
 	v.Data = &aboutPage{Sources: cat.Sources, Flags: cat.Flags, MaxDenominatorGap: metrics.MaxDenominatorGap, Observations: n, DataVersion: dv}
 	return s.render(c, http.StatusOK, "about", v)

@@ -207,10 +207,7 @@ func (x *exportContext) observationDoc(r *metrics.ExportRow, row *exportRow) obs
 	if d.Flags == nil {
 		d.Flags = []string{}
 	}
-	if r.Year.Valid {
-		y := r.Year.Int64
-		d.Year = &y
-	}
+	d.Year = metrics.IntOrNil(r.Year)
 	if r.Value.Valid && !row.Withheld {
 		v := r.Value.Float64
 		d.Value = &v

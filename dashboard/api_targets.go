@@ -1,8 +1,8 @@
 package dashboard
 
 import (
-	"database/sql"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -65,22 +65,6 @@ type targetDoc struct {
 	Withheld         bool     `json:"withheld"`
 }
 
-func intPtr(v sql.NullInt64) *int64 {
-	if !v.Valid {
-		return nil
-	}
-	x := v.Int64
-	return &x
-}
-
-func floatPtr(v sql.NullFloat64) *float64 {
-	if !v.Valid {
-		return nil
-	}
-	x := v.Float64
-	return &x
-}
-
 // newTargetDoc describes a target; the figures of a source whose terms
 // reserve the rights are left out (withheld), as for observations.
 func newTargetDoc(cat *metrics.Catalogue, t metrics.Target) (targetDoc, bool) {
@@ -91,18 +75,18 @@ func newTargetDoc(cat *metrics.Catalogue, t metrics.Target) (targetDoc, bool) {
 	}
 	d := targetDoc{ID: t.ID, City: a.Slug, CityName: a.Name, Country: a.CountryISO3, AreaKind: a.Kind,
 		Kind: t.Kind, KindAsPrinted: t.KindAsPrinted, Role: t.Role, Summary: t.Summary(), Status: t.Status,
-		StatusAsPrinted: t.StatusAsPrinted, StatusYear: intPtr(t.StatusYear), Gases: t.Gases, Sector: t.Sector,
-		Boundary: t.Boundary, BaseYear: intPtr(t.BaseYear), TargetYear: intPtr(t.TargetYear),
-		YearSet: intPtr(t.YearSet), ReportYear: t.ReportYear, Organisation: t.Organisation, Source: src.Code,
+		StatusAsPrinted: t.StatusAsPrinted, StatusYear: metrics.IntOrNil(t.StatusYear), Gases: t.Gases, Sector: t.Sector,
+		Boundary: t.Boundary, BaseYear: metrics.IntOrNil(t.BaseYear), TargetYear: metrics.IntOrNil(t.TargetYear),
+		YearSet: metrics.IntOrNil(t.YearSet), ReportYear: t.ReportYear, Organisation: t.Organisation, Source: src.Code,
 		SourceKind: src.Kind, SourceURL: t.SourceURL, Locator: t.Locator, Note: t.Note}
 	if src.Withheld() {
 		d.Withheld = true
 		d.Note = "Figures withheld: " + src.RedistributionNote
 		return d, true
 	}
-	d.BaseValue, d.BaseValueAsPrinted = floatPtr(t.BaseValue), t.BaseValueAsPrinted
-	d.Percent, d.Level, d.LevelAsPrinted = floatPtr(t.Percent), floatPtr(t.Level), t.LevelAsPrinted
-	d.BAUValue, d.IntensityUnit, d.AchievedReported = floatPtr(t.BAUValue), t.IntensityUnit, floatPtr(t.AchievedPercent)
+	d.BaseValue, d.BaseValueAsPrinted = metrics.FloatOrNil(t.BaseValue), t.BaseValueAsPrinted
+	d.Percent, d.Level, d.LevelAsPrinted = metrics.FloatOrNil(t.Percent), metrics.FloatOrNil(t.Level), t.LevelAsPrinted
+	d.BAUValue, d.IntensityUnit, d.AchievedReported = metrics.FloatOrNil(t.BAUValue), t.IntensityUnit, metrics.FloatOrNil(t.AchievedPercent)
 	return d, true
 }
 
@@ -182,11 +166,7 @@ func (s *Server) listTargetsAPI(c echo.Context) error {
 	}
 	kinds := codes(q, "kind")
 	for _, k := range kinds {
-		ok := false
-		for _, v := range metrics.TargetKinds {
-			ok = ok || v == k
-		}
-		if !ok {
+		if !slices.Contains(metrics.TargetKinds, k) {
 			return badParam("kind", reasonUnknownKind.With(k, strings.Join(metrics.TargetKinds, ", ")))
 		}
 	}

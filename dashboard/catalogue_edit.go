@@ -11,18 +11,13 @@ import (
 )
 
 type cataloguePage struct {
-	Cat     *metrics.Catalogue
-	Themes  []string
-	Units   []string
 	Saved   string
 	Entity  string
 	Invalid map[string]string
-	// The entries being edited (from ?city=, ?pair=, ?indicator=, ?source=).
-	City      *metrics.Area
-	Pair      *metrics.Pair
-	PairSlugs [2]string
-	Indicator *metrics.Indicator
-	Source    *metrics.Source
+	// Sections are cities, pairs, indicators and sources, each with its
+	// form filled with the entry being edited, if any (from ?city=,
+	// ?pair=, ?indicator=, ?source=).
+	Sections []catalogueSection
 }
 
 func (s *Server) renderCatalogue(c echo.Context, code int, d *cataloguePage) error {
@@ -30,30 +25,21 @@ func (s *Server) renderCatalogue(c echo.Context, code int, d *cataloguePage) err
 	if err != nil {
 		return err
 	}
-	d.Cat, d.Themes, d.Units = cat, metrics.Themes, metrics.UnitCodes()
-	if a, err := cat.Area(c.QueryParam("city")); err == nil {
-		d.City = a
-	}
-	if p, err := cat.Pair(c.QueryParam("pair")); err == nil {
-		d.Pair = p
-		for i, sd := range p.Sides {
-			for j, a := range sd.Cities {
-				if j > 0 {
-					d.PairSlugs[i] += ", "
-				}
-				d.PairSlugs[i] += a.Slug
-			}
-		}
-	}
-	if i, err := cat.Indicator(c.QueryParam("indicator")); err == nil {
-		d.Indicator = i
-	}
-	for _, src := range cat.Sources {
-		if src.Code == c.QueryParam("source") {
-			d.Source = src
-		}
-	}
 	v := s.view(c, "catalogue")
+	// An entry the address does not name leaves its form empty, to add
+	// one.
+	q := c.QueryParam
+	city, _ := cat.Area(q("city"))
+	pair, _ := cat.Pair(q("pair"))
+	ind, _ := cat.Indicator(q("indicator"))
+	var src *metrics.Source
+	for _, s := range cat.Sources {
+		if s.Code == q("source") {
+			src = s
+		}
+	}
+	d.Sections = []catalogueSection{citySection(v.Loc, v.CSRF, cat, city), pairSection(v.Loc, v.CSRF, cat, pair),
+		indicatorSection(v.Loc, v.CSRF, cat, ind), sourceSection(v.Loc, v.CSRF, cat, src)}
 	v.Title = v.Loc.T("catalogue.title")
 	v.Data = d
 	return s.render(c, code, "catalogue", v)

@@ -202,11 +202,7 @@ func lineChart(loc Locale, id, title, subtitle, unit string, years []int, ss []s
 		}
 	}
 	for _, y := range years {
-		row := TableRow{Label: strconv.Itoa(y)}
-		for _, s := range ss {
-			row.Cells = append(row.Cells, cellFor(loc, s, y))
-		}
-		tbl.Rows = append(tbl.Rows, row)
+		tbl.addRow(loc, strconv.Itoa(y), ss, y)
 	}
 	opt, err := encode(line)
 	if err != nil {
@@ -350,6 +346,16 @@ func cellFor(loc Locale, s series, k int) Cell {
 	return Cell{Text: loc.Num(v), Note: s.Notes[k]}
 }
 
+// addRow adds the row labelled label: each series' cell at k (a year,
+// or a category's index).
+func (t *Table) addRow(loc Locale, label string, ss []series, k int) {
+	row := TableRow{Label: label}
+	for _, s := range ss {
+		row.Cells = append(row.Cells, cellFor(loc, s, k))
+	}
+	t.Rows = append(t.Rows, row)
+}
+
 // barChart compares areas across categories (indicators at a year).
 func barChart(loc Locale, id, title, subtitle, unit string, categories []string, ss []series) (*Chart, error) {
 	bar := charts.NewBar()
@@ -382,11 +388,7 @@ func categoryChart(loc Locale, c interface {
 	JSON() map[string]any
 }, id, title, unit string, categories []string, ss []series, tbl Table) (*Chart, error) {
 	for i, cat := range categories {
-		row := TableRow{Label: cat}
-		for _, s := range ss {
-			row.Cells = append(row.Cells, cellFor(loc, s, i))
-		}
-		tbl.Rows = append(tbl.Rows, row)
+		tbl.addRow(loc, cat, ss, i)
 	}
 	opt, err := encode(c)
 	if err != nil {

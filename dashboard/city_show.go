@@ -47,11 +47,7 @@ type undatedView struct {
 
 // showCity shows every indicator of one area, latest value first.
 func (s *Server) showCity(c echo.Context) error {
-	ctx, cat, err := s.catalogue(c)
-	if err != nil {
-		return err
-	}
-	area, err := cat.Area(c.Param("slug"))
+	ctx, cat, area, err := catalogueEntry(s, c, "slug", (*metrics.Catalogue).Area)
 	if err != nil {
 		return err
 	}

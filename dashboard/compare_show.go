@@ -86,20 +86,15 @@ func (s *Server) showCompare(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	theme := pairTheme(c, cmp)
-	// Ranks place the cities among the programme's cities, whichever
-	// two are compared.
-	ranks, err := s.pairRanks(ctx, cat, cmp)
-	if err != nil {
-		return err
-	}
 	// The chosen pair comes first in the catalogue the page is drawn
 	// from, so that its two sides take the two sides' colours even when
 	// both cities stand on the same side of their programme pairs.
 	drawn := *cat
 	drawn.Pairs = append([]*metrics.Pair{cmp.Pair}, cat.Pairs...)
 	cmp.Catalogue = &drawn
-	page, err := buildPairPage(v.Loc, &drawn, cmp, ranks, theme)
+	// Ranks place the cities among the programme's cities, whichever
+	// two are compared.
+	page, _, err := s.rankedPairPage(c, v.Loc, cat, &drawn, cmp)
 	if err != nil {
 		return err
 	}

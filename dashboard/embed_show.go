@@ -49,11 +49,10 @@ func (s *Server) showEmbed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	dv, err := s.shownVersion(c)
+	v, dv, err := s.versionedView(c, "embed")
 	if err != nil {
 		return err
 	}
-	v := s.view(c, "embed")
 	charts, err := themeCharts(v.Loc, cat, cmp, ind.Theme)
 	if err != nil {
 		return err

@@ -31,11 +31,10 @@ func itoa(i int) string { return strconv.Itoa(i) }
 // listIndicators is the indicator catalogue by theme, with how many
 // areas report each.
 func (s *Server) listIndicators(c echo.Context) error {
-	ctx, cat, err := s.catalogue(c)
+	ctx, cat, err := s.catalogueOfAll(c)
 	if err != nil {
 		return err
 	}
-	dependOn(c).all = true // counts over every area and indicator
 	areas, err := s.store.IndicatorAreaCounts(ctx)
 	if err != nil {
 		return err

@@ -74,11 +74,7 @@ func areaIDs(as []*metrics.Area) []int64 {
 // indicator and draws their series over time; ?ranking=all pages through
 // every area that has a value. Both read only the areas they show.
 func (s *Server) showIndicator(c echo.Context) error {
-	ctx, cat, err := s.catalogue(c)
-	if err != nil {
-		return err
-	}
-	ind, err := cat.Indicator(c.Param("code"))
+	ctx, cat, ind, err := catalogueEntry(s, c, "code", (*metrics.Catalogue).Indicator)
 	if err != nil {
 		return err
 	}

@@ -83,20 +83,14 @@ func newTelemetry(store *metrics.Store, cache *respCache) *telemetry {
 // observe records every request by its route pattern (not its address,
 // which would make a series per slug).
 func (t *telemetry) observe(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		start := time.Now()
-		err := next(c)
-		if err != nil {
-			c.Error(err)
-		}
+	return whenAnswered(next, func(c echo.Context, took time.Duration) {
 		route := c.Path()
 		if !t.routes[route] {
 			route = "unmatched"
 		}
 		t.requests.WithLabelValues(route, methodLabel(c.Request().Method), strconv.Itoa(c.Response().Status)).Inc()
-		t.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
-		return nil
-	}
+		t.latency.WithLabelValues(route).Observe(took.Seconds())
+	})
 }
 
 // methodLabel keeps the method label to the methods HTTP defines: a

@@ -52,11 +52,10 @@ func (s *Server) showPairBrief(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	dv, err := s.shownVersion(c)
+	v, dv, err := s.versionedView(c, "brief")
 	if err != nil {
 		return err
 	}
-	v := s.view(c, "brief")
 	loc := v.Loc
 	pp, err := buildPairPage(loc, cat, cmp, nil, cmp.DefaultTheme())
 	if err != nil {

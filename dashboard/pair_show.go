@@ -101,13 +101,12 @@ func (s *Server) comparedPair(c echo.Context) (*metrics.Catalogue, *metrics.Comp
 
 // showPair is the comparison page of a twin pair.
 func (s *Server) showPair(c echo.Context) error {
-	ctx := c.Request().Context()
 	cat, cmp, err := s.comparedPair(c)
 	if err != nil {
 		return err
 	}
-	theme := pairTheme(c, cmp)
-	ranks, err := s.pairRanks(ctx, cat, cmp)
+	v := s.view(c, "pair")
+	page, ranks, err := s.rankedPairPage(c, v.Loc, cat, cat, cmp)
 	if err != nil {
 		return err
 	}
@@ -116,11 +115,7 @@ func (s *Server) showPair(c echo.Context) error {
 	for id := range ranks {
 		dependOn(c).indicator(id)
 	}
-	v := s.view(c, "pair")
-	page, err := buildPairPage(v.Loc, cat, cmp, ranks, theme)
-	if err != nil {
-		return err
-	}
+	theme := page.Theme
 	if page.Commitments, page.Lead, err = s.pairCommitments(c, v.Loc, cat, cmp); err != nil {
 		return err
 	}
@@ -262,6 +257,18 @@ func scoreRow(loc Locale, cat *metrics.Catalogue, p *pairPage, r metrics.ScoreRo
 		}
 	}
 	return rv
+}
+
+// rankedPairPage is the page of a comparison, drawn from the catalogue
+// drawn on the theme the address asks for, with its cities placed among
+// the programme's cities of cat, and those places by indicator.
+func (s *Server) rankedPairPage(c echo.Context, loc Locale, cat, drawn *metrics.Catalogue, cmp *metrics.Comparison) (*pairPage, map[int64]map[int64]metrics.Rank, error) {
+	ranks, err := s.pairRanks(c.Request().Context(), cat, cmp)
+	if err != nil {
+		return nil, nil, err
+	}
+	page, err := buildPairPage(loc, drawn, cmp, ranks, pairTheme(c, cmp))
+	return page, ranks, err
 }
 
 // pairRanks places the pair's cities among the programme's cities on

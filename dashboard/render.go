@@ -148,6 +148,36 @@ func (s *Server) catalogue(c echo.Context) (context.Context, *metrics.Catalogue,
 	return ctx, cat, err
 }
 
+// catalogueEntry is catalogue and the entry of it that the address's
+// parameter param names, looked up with find ((*metrics.Catalogue).Area,
+// (*metrics.Catalogue).Indicator): an unknown one is not found.
+func catalogueEntry[T any](s *Server, c echo.Context, param string, find func(*metrics.Catalogue, string) (T, error)) (context.Context, *metrics.Catalogue, T, error) {
+	ctx, cat, err := s.catalogue(c)
+	if err != nil {
+		var none T
+		return ctx, nil, none, err
+	}
+	e, err := find(cat, c.Param(param))
+	return ctx, cat, e, err
+}
+
+// catalogueOfAll is catalogue for a page that counts over every area and
+// indicator: a new value anywhere changes it.
+func (s *Server) catalogueOfAll(c echo.Context) (context.Context, *metrics.Catalogue, error) {
+	dependOn(c).all = true
+	return s.catalogue(c)
+}
+
+// versionedView is the view of a page that names the data version it
+// shows, with that version: the pinned one on a pinned page.
+func (s *Server) versionedView(c echo.Context, page string) (*View, int64, error) {
+	dv, err := s.shownVersion(c)
+	if err != nil {
+		return nil, 0, err
+	}
+	return s.view(c, page), dv, nil
+}
+
 // pager is the previous and next links of a paged list, and what it
 // says of where the reader is.
 type pager struct {

@@ -339,13 +339,22 @@ func (s *Server) routes(e *echo.Echo) {
 	readable(e, "/assets/*", s.serveAsset)
 }
 
-func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+// whenAnswered runs next and answers its error there and then, so that
+// the status is known, then tells done of the answer and how long it
+// took.
+func whenAnswered(next echo.HandlerFunc, done func(c echo.Context, took time.Duration)) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
-		err := next(c)
-		if err != nil {
+		if err := next(c); err != nil {
 			c.Error(err)
 		}
+		done(c, time.Since(start))
+		return nil
+	}
+}
+
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return whenAnswered(next, func(c echo.Context, took time.Duration) {
 		req := c.Request()
 		s.log.LogAttrs(req.Context(), slog.LevelInfo, "request",
 			slog.Group("request",
@@ -353,10 +362,9 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 				slog.String("method", req.Method),
 				slog.String("path", req.URL.Path),
 				slog.Int("status", c.Response().Status),
-				slog.Duration("duration", time.Since(start)),
+				slog.Duration("duration", took),
 			))
-		return nil
-	}
+	})
 }
 
 // healthz answers 200 when the database answers.

@@ -3,12 +3,12 @@ package dashboard
 import (
 	"context"
 	"errors"
-	"github.com/twinmetrics/twinmetrics/ingest"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -24,18 +24,27 @@ func publishOptions(c echo.Context) ingest.PublishOptions {
 func (s *Server) publishUpload(c echo.Context) error {
 	key := c.Param("id")
 	id, err := s.publish(c.Request().Context(), key, *currentUser(c), publishOptions(c))
+	return s.uploadDone(c, id, "published", err, func(msg string) error {
+		p, err := s.uploads.Pending(key)
+		if err != nil {
+			return err
+		}
+		return s.renderPreview(c, p, msg, http.StatusConflict)
+	})
+}
+
+// uploadDone answers a publication or a rollback asked from a staff
+// page: the upload's record, saying what was done; or, when the upload
+// was refused, the page it was asked from again with the reason (again).
+func (s *Server) uploadDone(c echo.Context, id int64, done string, err error, again func(reason string) error) error {
 	var re *ingest.RefusedError
 	if errors.As(err, &re) {
-		p, perr := s.uploads.Pending(key)
-		if perr != nil {
-			return perr
-		}
-		return s.renderPreview(c, p, s.locale(c).Say(re.Message), http.StatusConflict)
+		return again(s.locale(c).Say(re.Message))
 	}
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/admin/uploads/"+strconv.FormatInt(id, 10)+"?done=published")
+	return c.Redirect(http.StatusSeeOther, "/admin/uploads/"+strconv.FormatInt(id, 10)+"?done="+done)
 }
 
 // discardUpload drops a pending upload that will not be published.
@@ -64,17 +73,19 @@ func (s *Server) recheckUpload(c echo.Context) error {
 // publish publishes a checked upload and counts it for /metrics.
 func (s *Server) publish(ctx context.Context, key string, u metrics.User, opt ingest.PublishOptions) (int64, error) {
 	id, err := s.uploads.Publish(ctx, key, u, opt)
-	if err == nil {
-		s.tel.Uploads.WithLabelValues("published").Inc()
-	}
-	return id, err
+	return id, s.countUpload("published", err)
 }
 
 // rollback undoes a published upload and counts it for /metrics.
 func (s *Server) rollback(ctx context.Context, id int64, u metrics.User) error {
-	err := s.uploads.Rollback(ctx, id, u)
+	return s.countUpload("rolled_back", s.uploads.Rollback(ctx, id, u))
+}
+
+// countUpload counts, for /metrics, a publication or a rollback that
+// went through (err nil), and passes err on.
+func (s *Server) countUpload(outcome string, err error) error {
 	if err == nil {
-		s.tel.Uploads.WithLabelValues("rolled_back").Inc()
+		s.tel.Uploads.WithLabelValues(outcome).Inc()
 	}
 	return err
 }

@@ -1,13 +1,12 @@
 package dashboard
 
 import (
-	"errors"
-	"github.com/twinmetrics/twinmetrics/ingest"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/twinmetrics/twinmetrics/ingest"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -96,12 +95,7 @@ func (s *Server) rollbackUpload(c echo.Context) error {
 		return err
 	}
 	err = s.rollback(c.Request().Context(), id, *currentUser(c))
-	var re *ingest.RefusedError
-	if errors.As(err, &re) {
-		return s.showUploadRecord(c, id, s.locale(c).Say(re.Message), http.StatusConflict)
-	}
-	if err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, "/admin/uploads/"+strconv.FormatInt(id, 10)+"?done=rolled_back")
+	return s.uploadDone(c, id, "rolled_back", err, func(reason string) error {
+		return s.showUploadRecord(c, id, reason, http.StatusConflict)
+	})
 }

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -405,12 +407,7 @@ func checkShape(v any, t reflect.Type, path string, errs *ProfileErrors) {
 			fields[n] = f
 			names = append(names, n)
 		}
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			f, ok := fields[k]
 			if !ok {
 				msg := "unknown key"
@@ -439,8 +436,10 @@ func checkShape(v any, t reflect.Type, path string, errs *ProfileErrors) {
 			wrong("an object")
 			return
 		}
-		for k, e := range m {
-			checkShape(e, t.Elem(), fmt.Sprintf("%s[%q]", path, k), errs)
+		// In key order, as an object's fields: the same profile lists
+		// its problems in the same order every time.
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			checkShape(m[k], t.Elem(), fmt.Sprintf("%s[%q]", path, k), errs)
 		}
 	case reflect.String:
 		if _, ok := v.(string); !ok {

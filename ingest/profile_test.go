@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -91,6 +92,34 @@ func TestParseProfileErrorsNameTheKey(t *testing.T) {
 	}
 	if _, err := ParseProfile([]byte(`{"format_version": 1,`)); err == nil || !strings.Contains(err.Error(), "not valid JSON") {
 		t.Errorf("broken JSON: %v", err)
+	}
+}
+
+// A profile's problems come in the same order every time: the entries
+// of a map by key, as an object's fields.
+func TestParseProfileErrorsInKeyOrder(t *testing.T) {
+	p := edit(t, func(m map[string]any) {
+		m["area"].(map[string]any)["codes"] = map[string]any{"zz": 1, "aa": true, "mm": []any{}, "bb": 2.5, "yy": nil}
+	})
+	var want []string
+	for i := 0; i < 20; i++ {
+		_, err := ParseProfile(p)
+		var pes ProfileErrors
+		if !errors.As(err, &pes) {
+			t.Fatalf("err = %v, want ProfileErrors", err)
+		}
+		var keys []string
+		for _, pe := range pes {
+			keys = append(keys, pe.Key)
+		}
+		if i == 0 {
+			want = keys
+			if strings.Join(keys, " ") != `area.codes["aa"] area.codes["bb"] area.codes["mm"] area.codes["yy"] area.codes["zz"]` {
+				t.Fatalf("problems at %q, want the five codes in key order", keys)
+			}
+		} else if !slices.Equal(keys, want) {
+			t.Fatalf("second reading lists %q, first %q", keys, want)
+		}
 	}
 }
 

@@ -1186,14 +1186,7 @@ func (u *Uploader) Rows(ctx context.Context, key, status string, warnOnly bool, 
 			r.SourceCode = r.NewSource
 		}
 		r.YearInt = int(r.Year.Int64)
-		if r.Value.Valid {
-			v := r.Value.Float64
-			r.NewValue = &v
-		}
-		if r.OldValue.Valid {
-			v := r.OldValue.Float64
-			r.Old = &v
-		}
+		r.NewValue, r.Old = metrics.FloatOrNil(r.Value), metrics.FloatOrNil(r.OldValue)
 	}
 	return rows, total, nil
 }

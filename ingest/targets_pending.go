@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -62,20 +61,10 @@ func NewTargetLine(t metrics.Target, a *metrics.Area) TargetLine {
 	l := TargetLine{Kind: t.Kind, KindAsPrinted: t.KindAsPrinted, Role: t.Role, Status: t.Status, Sector: t.Sector, Gases: t.Gases,
 		IntensityUnit: t.IntensityUnit, BaseValueAsPrinted: t.BaseValueAsPrinted, LevelAsPrinted: t.LevelAsPrinted,
 		ReportYear: t.ReportYear, SourceID: t.SourceID, SourceURL: t.SourceURL, Locator: t.Locator}
+	l.BaseYear, l.TargetYear = metrics.IntOrNil(t.BaseYear), metrics.IntOrNil(t.TargetYear)
+	l.Percent, l.AchievedPercent = metrics.FloatOrNil(t.Percent), metrics.FloatOrNil(t.AchievedPercent)
 	if a != nil {
 		l.Area, l.AreaName = a.Slug, a.Name
-	}
-	if t.BaseYear.Valid {
-		l.BaseYear = &t.BaseYear.Int64
-	}
-	if t.TargetYear.Valid {
-		l.TargetYear = &t.TargetYear.Int64
-	}
-	if t.Percent.Valid {
-		l.Percent = &t.Percent.Float64
-	}
-	if t.AchievedPercent.Valid {
-		l.AchievedPercent = &t.AchievedPercent.Float64
 	}
 	return l
 }
@@ -86,18 +75,8 @@ func (l TargetLine) Target() metrics.Target {
 	t := metrics.Target{Kind: l.Kind, KindAsPrinted: l.KindAsPrinted, Role: l.Role, Status: l.Status, Sector: l.Sector, Gases: l.Gases,
 		IntensityUnit: l.IntensityUnit, BaseValueAsPrinted: l.BaseValueAsPrinted, LevelAsPrinted: l.LevelAsPrinted,
 		ReportYear: l.ReportYear, SourceID: l.SourceID, SourceURL: l.SourceURL, Locator: l.Locator}
-	if l.BaseYear != nil {
-		t.BaseYear = sql.NullInt64{Int64: *l.BaseYear, Valid: true}
-	}
-	if l.TargetYear != nil {
-		t.TargetYear = sql.NullInt64{Int64: *l.TargetYear, Valid: true}
-	}
-	if l.Percent != nil {
-		t.Percent = sql.NullFloat64{Float64: *l.Percent, Valid: true}
-	}
-	if l.AchievedPercent != nil {
-		t.AchievedPercent = sql.NullFloat64{Float64: *l.AchievedPercent, Valid: true}
-	}
+	t.BaseYear, t.TargetYear = metrics.NullIntOf(l.BaseYear), metrics.NullIntOf(l.TargetYear)
+	t.Percent, t.AchievedPercent = metrics.NullFloatOf(l.Percent), metrics.NullFloatOf(l.AchievedPercent)
 	return t
 }
 

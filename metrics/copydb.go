@@ -407,6 +407,16 @@ func (s *sqliteRows) Err() error {
 	return s.rows.Err()
 }
 
+// parseText reads a value SQLite holds as text for a column of another
+// type; what names what it should have been ("a number").
+func parseText[T any](x string, parse func(string) (T, error), what string) (any, error) {
+	v, err := parse(x)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not %s", x, what)
+	}
+	return v, nil
+}
+
 // pgValue converts one SQLite value for a PostgreSQL column of type typ
 // (information_schema's data_type).
 func pgValue(v any, typ string) (any, error) {
@@ -421,11 +431,7 @@ func pgValue(v any, typ string) (any, error) {
 		case bool:
 			return x, nil
 		case string:
-			b, err := strconv.ParseBool(x)
-			if err != nil {
-				return nil, fmt.Errorf("%q is not a boolean", x)
-			}
-			return b, nil
+			return parseText(x, strconv.ParseBool, "a boolean")
 		}
 	case "smallint", "integer", "bigint":
 		switch x := v.(type) {
@@ -437,11 +443,7 @@ func pgValue(v any, typ string) (any, error) {
 			}
 			return nil, fmt.Errorf("%v is not a whole number", x)
 		case string:
-			n, err := strconv.ParseInt(x, 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("%q is not a whole number", x)
-			}
-			return n, nil
+			return parseText(x, func(x string) (int64, error) { return strconv.ParseInt(x, 10, 64) }, "a whole number")
 		}
 	case "double precision", "real", "numeric":
 		switch x := v.(type) {
@@ -450,11 +452,7 @@ func pgValue(v any, typ string) (any, error) {
 		case float64:
 			return x, nil
 		case string:
-			f, err := strconv.ParseFloat(x, 64)
-			if err != nil {
-				return nil, fmt.Errorf("%q is not a number", x)
-			}
-			return f, nil
+			return parseText(x, func(x string) (float64, error) { return strconv.ParseFloat(x, 64) }, "a number")
 		}
 	case "text", "character varying", "character":
 		switch x := v.(type) {

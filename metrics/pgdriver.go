@@ -103,27 +103,26 @@ func (c *pgConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx,
 }
 
 func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	rb := rebindPG(query)
-	a, err := rb.args(args)
-	if err != nil {
-		return nil, err
-	}
-	r, err := c.inner.(driver.ExecerContext).ExecContext(ctx, rb.sql, a)
-	if err != nil && debugPG {
-		err = fmt.Errorf("%w [%s]", err, rb.sql)
-	}
-	return r, err
+	return runRebound(ctx, query, args, c.inner.(driver.ExecerContext).ExecContext)
+}
+
+func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	return runRebound(ctx, query, args, c.inner.(driver.QueryerContext).QueryContext)
 }
 
 var debugPG = os.Getenv("TWINMETRICS_DEBUG_PG") != ""
 
-func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+// runRebound runs query with run once its placeholders and arguments are
+// rebound for PostgreSQL; with TWINMETRICS_DEBUG_PG set, an error names
+// the SQL that was run.
+func runRebound[R any](ctx context.Context, query string, args []driver.NamedValue, run func(context.Context, string, []driver.NamedValue) (R, error)) (R, error) {
 	rb := rebindPG(query)
 	a, err := rb.args(args)
 	if err != nil {
-		return nil, err
+		var none R
+		return none, err
 	}
-	r, err := c.inner.(driver.QueryerContext).QueryContext(ctx, rb.sql, a)
+	r, err := run(ctx, rb.sql, a)
 	if err != nil && debugPG {
 		err = fmt.Errorf("%w [%s]", err, rb.sql)
 	}

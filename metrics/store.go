@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Store is the domain's entry point: it reads the catalogue and the
@@ -108,17 +110,17 @@ func (s *Store) Catalogue(ctx context.Context) (*Catalogue, error) {
 
 func (s *Store) loadCatalogue(ctx context.Context) (*Catalogue, error) {
 	c := &Catalogue{}
-	var areas []Area
-	if err := s.q.ListAreas.SelectContext(ctx, &areas); err != nil {
-		return nil, fmt.Errorf("list areas: %w", err)
+	areas, err := selectAll[Area](ctx, s.q.ListAreas, "list areas")
+	if err != nil {
+		return nil, err
 	}
-	var aliases []struct {
+	aliases, err := selectAll[struct {
 		AreaID int64  `db:"area_id"`
 		Alias  string `db:"alias"`
 		Folded string `db:"folded"`
-	}
-	if err := s.q.ListAliases.SelectContext(ctx, &aliases); err != nil {
-		return nil, fmt.Errorf("list aliases: %w", err)
+	}](ctx, s.q.ListAliases, "list aliases")
+	if err != nil {
+		return nil, err
 	}
 	c.areaByID = make(map[int64]*Area, len(areas))
 	c.areaBySlug = make(map[string]*Area, len(areas))
@@ -144,26 +146,26 @@ func (s *Store) loadCatalogue(ctx context.Context) (*Catalogue, error) {
 		}
 	}
 
-	var pairs []Pair
-	if err := s.q.ListPairs.SelectContext(ctx, &pairs); err != nil {
-		return nil, fmt.Errorf("list pairs: %w", err)
+	pairs, err := selectAll[Pair](ctx, s.q.ListPairs, "list pairs")
+	if err != nil {
+		return nil, err
 	}
-	var sides []struct {
+	sides, err := selectAll[struct {
 		PairID  int64  `db:"pair_id"`
 		Side    int    `db:"side"`
 		Label   string `db:"label"`
 		Country string `db:"country"`
+	}](ctx, s.q.ListPairSides, "list pair sides")
+	if err != nil {
+		return nil, err
 	}
-	if err := s.q.ListPairSides.SelectContext(ctx, &sides); err != nil {
-		return nil, fmt.Errorf("list pair sides: %w", err)
-	}
-	var members []struct {
+	members, err := selectAll[struct {
 		PairID int64 `db:"pair_id"`
 		Side   int   `db:"side"`
 		AreaID int64 `db:"area_id"`
-	}
-	if err := s.q.ListPairMembers.SelectContext(ctx, &members); err != nil {
-		return nil, fmt.Errorf("list pair members: %w", err)
+	}](ctx, s.q.ListPairMembers, "list pair members")
+	if err != nil {
+		return nil, err
 	}
 	byID := make(map[int64]*Pair, len(pairs))
 	c.pairBySlug = make(map[string]*Pair, len(pairs))
@@ -186,9 +188,9 @@ func (s *Store) loadCatalogue(ctx context.Context) (*Catalogue, error) {
 		}
 	}
 
-	var inds []Indicator
-	if err := s.q.ListIndicators.SelectContext(ctx, &inds); err != nil {
-		return nil, fmt.Errorf("list indicators: %w", err)
+	inds, err := selectAll[Indicator](ctx, s.q.ListIndicators, "list indicators")
+	if err != nil {
+		return nil, err
 	}
 	c.indByID = make(map[int64]*Indicator, len(inds))
 	c.indByCode = make(map[string]*Indicator, len(inds))
@@ -203,9 +205,9 @@ func (s *Store) loadCatalogue(ctx context.Context) (*Catalogue, error) {
 		}
 	}
 
-	var srcs []Source
-	if err := s.q.ListSources.SelectContext(ctx, &srcs); err != nil {
-		return nil, fmt.Errorf("list sources: %w", err)
+	srcs, err := selectAll[Source](ctx, s.q.ListSources, "list sources")
+	if err != nil {
+		return nil, err
 	}
 	c.srcByID = make(map[int64]*Source, len(srcs))
 	for i := range srcs {
@@ -213,13 +215,13 @@ func (s *Store) loadCatalogue(ctx context.Context) (*Catalogue, error) {
 		c.srcByID[srcs[i].ID] = &srcs[i]
 	}
 
-	var flags []Flag
-	if err := s.q.ListFlags.SelectContext(ctx, &flags); err != nil {
-		return nil, fmt.Errorf("list flags: %w", err)
+	flags, err := selectAll[Flag](ctx, s.q.ListFlags, "list flags")
+	if err != nil {
+		return nil, err
 	}
-	var lines []ReferenceLine
-	if err := s.q.ListReferenceLines.SelectContext(ctx, &lines); err != nil {
-		return nil, fmt.Errorf("list reference lines: %w", err)
+	lines, err := selectAll[ReferenceLine](ctx, s.q.ListReferenceLines, "list reference lines")
+	if err != nil {
+		return nil, err
 	}
 	c.refLines = make(map[int64][]ReferenceLine)
 	for _, l := range lines {
@@ -231,6 +233,16 @@ func (s *Store) loadCatalogue(ctx context.Context) (*Catalogue, error) {
 		c.flagByCode[flags[i].Code] = &flags[i]
 	}
 	return c, c.loadContains(ctx, s)
+}
+
+// selectAll runs a prepared listing and reads every row it gives; what
+// names the listing in an error ("list areas").
+func selectAll[T any](ctx context.Context, q *sqlx.Stmt, what string, args ...any) ([]T, error) {
+	var out []T
+	if err := q.SelectContext(ctx, &out, args...); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
 }
 
 // find is the entry of one of the catalogue's maps, or ErrNotFound
@@ -322,11 +334,7 @@ func (s *Store) ObservationsForAreas(ctx context.Context, ids []int64) ([]Observ
 	if v := PinnedVersion(ctx); v != 0 {
 		return s.pinnedObservations(ctx, v, ids, nil)
 	}
-	var obs []Observation
-	if err := s.q.ListObservationsForAreas.SelectContext(ctx, &obs, idsJSON(ids)); err != nil {
-		return nil, fmt.Errorf("list observations: %w", err)
-	}
-	return obs, nil
+	return selectAll[Observation](ctx, s.q.ListObservationsForAreas, "list observations", idsJSON(ids))
 }
 
 // ObservationsForIndicators loads the current observations of some indicators.
@@ -334,11 +342,7 @@ func (s *Store) ObservationsForIndicators(ctx context.Context, ids []int64) ([]O
 	if v := PinnedVersion(ctx); v != 0 {
 		return s.pinnedObservations(ctx, v, nil, ids)
 	}
-	var obs []Observation
-	if err := s.q.ListObservationsForIndicators.SelectContext(ctx, &obs, idsJSON(ids)); err != nil {
-		return nil, fmt.Errorf("list observations: %w", err)
-	}
-	return obs, nil
+	return selectAll[Observation](ctx, s.q.ListObservationsForIndicators, "list observations", idsJSON(ids))
 }
 
 // ObservationsFor loads the current observations of some areas and
@@ -347,12 +351,8 @@ func (s *Store) ObservationsFor(ctx context.Context, areas, indicators []int64) 
 	if v := PinnedVersion(ctx); v != 0 {
 		return s.pinnedObservations(ctx, v, areas, indicators)
 	}
-	var obs []Observation
-	if err := s.q.ListObservationsForAreasIndicators.SelectContext(ctx, &obs,
-		sql.Named("areas", idsJSON(areas)), sql.Named("indicators", idsJSON(indicators))); err != nil {
-		return nil, fmt.Errorf("list observations: %w", err)
-	}
-	return obs, nil
+	return selectAll[Observation](ctx, s.q.ListObservationsForAreasIndicators, "list observations",
+		sql.Named("areas", idsJSON(areas)), sql.Named("indicators", idsJSON(indicators)))
 }
 
 // IndicatorAreaCounts says how many areas have any current value of

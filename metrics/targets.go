@@ -145,17 +145,10 @@ func (s *Store) Targets(ctx context.Context, f TargetFilter) ([]Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ts []Target
 	if v != 0 {
-		if err := s.q.ListTargetsAt.SelectContext(ctx, &ts, append([]any{v, v, v}, args...)...); err != nil {
-			return nil, fmt.Errorf("list targets at version %d: %w", v, err)
-		}
-		return ts, nil
+		return selectAll[Target](ctx, s.q.ListTargetsAt, fmt.Sprintf("list targets at version %d", v), append([]any{v, v, v}, args...)...)
 	}
-	if err := s.q.ListTargets.SelectContext(ctx, &ts, args...); err != nil {
-		return nil, fmt.Errorf("list targets: %w", err)
-	}
-	return ts, nil
+	return selectAll[Target](ctx, s.q.ListTargets, "list targets", args...)
 }
 
 // UploadTarget is a target with the upload that retired it, if any.
@@ -167,11 +160,7 @@ type UploadTarget struct {
 // UploadTargets lists the targets an upload brought, current or not,
 // and those it retired.
 func (s *Store) UploadTargets(ctx context.Context, uploadID int64) ([]UploadTarget, error) {
-	var ts []UploadTarget
-	if err := s.q.ListUploadTargets.SelectContext(ctx, &ts, uploadID, uploadID); err != nil {
-		return nil, fmt.Errorf("list upload targets: %w", err)
-	}
-	return ts, nil
+	return selectAll[UploadTarget](ctx, s.q.ListUploadTargets, "list upload targets", uploadID, uploadID)
 }
 
 // TargetsFor lists the current targets of an area.
@@ -242,12 +231,12 @@ func (c *Catalogue) Contains(id int64) []*Area { return c.contains[id] }
 func (c *Catalogue) Merged(id int64) bool { return len(c.contains[id]) > 1 }
 
 func (c *Catalogue) loadContains(ctx context.Context, s *Store) error {
-	var links []struct {
+	links, err := selectAll[struct {
 		AreaID     int64 `db:"area_id"`
 		ContainsID int64 `db:"contains_id"`
-	}
-	if err := s.q.ListAreaContains.SelectContext(ctx, &links); err != nil {
-		return fmt.Errorf("list area contains: %w", err)
+	}](ctx, s.q.ListAreaContains, "list area contains")
+	if err != nil {
+		return err
 	}
 	c.containedIn = make(map[int64][]*Area)
 	c.contains = make(map[int64][]*Area)
