@@ -348,30 +348,86 @@
     return window.getComputedStyle(el).fontFamily;
   }
 
-  // pageOption is the chart's option laid out for its box on the page.
-  // On paper the legend is plain and wrapped, every series named (a
-  // pager cannot be clicked on paper), and the plot leaves it room.
-  function pageOption(el, printing) {
+  // paperLegend makes the legend plain for paper, in smaller type, each
+  // name broken into lines no wider than the chart (the long names of
+  // national context lines), and returns the height it takes: rows as
+  // ECharts lays them out, each as tall as its tallest name, 0 without
+  // a legend.
+  function paperLegend(option, width, family) {
+    var size = 9, lh = lineHeight(size), gap = 6, icon = 18, pad = 5;
+    var font = size + 'px ' + family;
+    var avail = width - 2 * 5 - 2 * pad; // left and right, the padding
+    var shown = asList(option.legend).filter(function (l) { return l && typeof l === 'object' && l.show !== false; });
+    if (shown.length === 0) return 0;
+    var wrapped = {}, height = 0, used = 0, tallest = 1, rows = 0;
+    legendNames(option).forEach(function (n) {
+      var lines = wrapText(n, font, Math.max(40, avail - icon - 5));
+      wrapped[n] = lines.join('\n');
+      var w = icon + 5 + lines.reduce(function (m, l) { return Math.max(m, textWidth(l, font)); }, 0);
+      if (used > 0 && used + gap + w > avail) {
+        height += tallest * lh + gap;
+        used = 0;
+        tallest = 1;
+      }
+      used += (used > 0 ? gap : 0) + w;
+      tallest = Math.max(tallest, lines.length);
+      rows++;
+    });
+    if (rows === 0) return 0;
+    height += tallest * lh + 2 * pad;
+    shown.forEach(function (l) {
+      l.type = 'plain';
+      l.left = 5;
+      l.right = 5;
+      l.itemGap = gap;
+      l.itemWidth = icon;
+      l.itemHeight = 9;
+      l.textStyle = Object.assign({}, l.textStyle, { fontSize: size, lineHeight: lh });
+      l.formatter = function (name) { return wrapped[name] || name; };
+    });
+    return height;
+  }
+
+  // cssPixels reads a CSS length in px or mm as pixels; 0 if it is
+  // neither.
+  function cssPixels(value) {
+    var m = /^\s*([\d.]+)(px|mm)\s*$/.exec(value || '');
+    if (!m) return 0;
+    return m[2] === 'mm' ? parseFloat(m[1]) * 96 / 25.4 : parseFloat(m[1]);
+  }
+
+  // printSize is the size a chart is drawn at on paper, or null. When
+  // 'beforeprint' fires, the page is still laid out for the screen:
+  // app.css names each chart's box on paper in --print-width and
+  // --print-height, outside its print rules so that it can be read then.
+  // Drawn at that size the chart fits its box, instead of being drawn at
+  // the screen's width and cut by the box or squeezed into it.
+  function printSize(el) {
+    var cs = window.getComputedStyle(el);
+    var w = cssPixels(cs.getPropertyValue('--print-width'));
+    var h = cssPixels(cs.getPropertyValue('--print-height'));
+    return w > 0 && h > 0 ? { width: Math.floor(w), height: Math.floor(h) } : null;
+  }
+
+  // pageOption is the chart's option laid out for its box on the page,
+  // or, given its size on paper, for paper. On paper the legend is
+  // plain and wrapped, every series named (a pager cannot be clicked on
+  // paper), and the plot leaves it room; a ranking makes the size
+  // taller where its rows need it.
+  function pageOption(el, printing, size) {
     var option = localise(readOption(el));
     var family = fontFamily(el);
     if (option.textStyle == null) option.textStyle = { fontFamily: family };
-    var width = el.clientWidth || 600, bottom = 40;
+    var width = (size ? size.width : el.clientWidth) || 600, bottom = 40;
+    var height = (size ? size.height : el.clientHeight) || 320;
     if (printing) {
-      var rows = 0;
-      asList(option.legend).forEach(function (l) {
-        if (!l || typeof l !== 'object' || l.show === false) return;
-        l.type = 'plain';
-        l.left = 5;
-        l.right = 5;
-        l.textStyle = Object.assign({}, l.textStyle, { fontSize: 11, lineHeight: lineHeight(11) });
-        rows = legendRows(legendNames(option), width - 20, family, 11);
-      });
-      if (rows > 0) bottom = rows * 22 + 16;
+      var legendHeight = paperLegend(option, width, family);
+      if (legendHeight > 0) bottom = legendHeight + 8;
       asList(option.grid).forEach(function (g) {
         if (g && typeof g === 'object') g.bottom = bottom;
       });
     }
-    layout(option, width, el.clientHeight || 320, bottom, family);
+    layout(option, width, height, bottom, family);
     if (!printing) fitLegend(option, el);
     // A ranking is as tall as its rows need, so that no two labels
     // overlap: below the title, a row per area, the axis under them.
@@ -379,7 +435,8 @@
     if (rows > 0) {
       var g = asList(option.grid)[0] || {};
       var need = Math.ceil((parseFloat(g.top) || 60) + rows * RANK_ROW + (parseFloat(g.bottom) || 48) + 24);
-      if (need > (el.clientHeight || 0)) el.style.height = need + 'px';
+      if (size) size.height = Math.max(size.height, need);
+      else if (need > (el.clientHeight || 0)) el.style.height = need + 'px';
     }
     return option;
   }
@@ -452,9 +509,9 @@
         });
         return;
       }
-      var option;
+      var option, printing = isPrinting(), size = printing ? printSize(el) : null;
       try {
-        option = pageOption(el, isPrinting());
+        option = pageOption(el, printing, size);
       } catch (err) {
         fail(el, err.reason || 'bad option', err);
         return;
@@ -462,15 +519,15 @@
       try {
         if (reduceMotion && option.animation == null) option.animation = false;
         var chart = window.echarts.getInstanceByDom(el) ||
-          window.echarts.init(el, null, { renderer: 'canvas' });
+          window.echarts.init(el, null, size ? { renderer: 'canvas', width: size.width, height: size.height } : { renderer: 'canvas' });
         pending.add(chart);
         chart.on('finished', function () {
           pending.delete(chart);
           markDone(pending);
         });
         chart.setOption(option);
-        chart.twinmetricsWidth = el.clientWidth;
-        chart.twinmetricsPrint = isPrinting();
+        chart.twinmetricsWidth = size ? size.width : el.clientWidth;
+        chart.twinmetricsPrint = printing;
         charts.push(chart);
         el.dataset.chartReady = '1';
       } catch (err) {
@@ -496,7 +553,6 @@
       markDone(pending);
     }
     window.twinmetricsDrawCharts = drawAll;
-    window.addEventListener('beforeprint', drawAll);
     if ('IntersectionObserver' in window && els.length > 1) {
       var seen = new Set();
       settled = false;
@@ -526,24 +582,29 @@
   }
 
   // A new width wraps the titles and labels again; paper gets the
-  // whole legend.
+  // whole legend, at the chart's size on paper (printSize).
   function resizeAll(printing) {
     printing = printing === true || isPrinting();
     charts.forEach(function (c) {
       if (c.isDisposed()) return;
       var el = c.getDom();
-      if (el.clientWidth !== c.twinmetricsWidth || printing !== c.twinmetricsPrint) {
+      var size = printing ? printSize(el) : null;
+      var width = size ? size.width : el.clientWidth;
+      if (width !== c.twinmetricsWidth || printing !== c.twinmetricsPrint) {
         try {
-          var option = pageOption(el, printing);
+          var option = pageOption(el, printing, size);
           option.animation = false;
           c.setOption(option, true);
-          c.twinmetricsWidth = el.clientWidth;
+          c.twinmetricsWidth = width;
           c.twinmetricsPrint = printing;
         } catch (err) {
           console.error('twinmetrics: chart #' + el.id + ': relayout failed', err);
         }
       }
-      c.resize();
+      c.resize(size ? { width: size.width, height: size.height } : { width: 'auto', height: 'auto' });
+      // Painted now: a print is laid out before the next animation
+      // frame, when zrender would paint.
+      if (printing) c.getZr().flush();
     });
   }
 
@@ -552,8 +613,12 @@
     window.clearTimeout(timer);
     timer = window.setTimeout(resizeAll, 150);
   });
-  // Print layout has another width: redraw for it and back.
-  window.addEventListener('beforeprint', function () { resizeAll(true); });
+  // Print layout has another width: redraw for it and back. Charts not
+  // yet scrolled to are drawn first.
+  window.addEventListener('beforeprint', function () {
+    if (window.twinmetricsDrawCharts) window.twinmetricsDrawCharts();
+    resizeAll(true);
+  });
   window.addEventListener('afterprint', function () { resizeAll(false); });
   if (window.matchMedia) {
     var printMedia = window.matchMedia('print');
