@@ -348,6 +348,30 @@
     return window.getComputedStyle(el).fontFamily;
   }
 
+  // onPage leaves to the page what it already says beside the chart:
+  // the title is the figure's caption, and a subtitle that names the
+  // unit is the value axis' name. Only a subtitle that says something
+  // else (which way is better) is drawn. The slide image, which has no
+  // caption beside it, keeps both (slideOption). The chart's accessible
+  // name stays the one the page gave it (its title and summary), which
+  // ECharts' own description, built from the title, would replace.
+  function onPage(option, el) {
+    var names = asList(option.xAxis).concat(asList(option.yAxis))
+      .map(function (a) { return a && typeof a === 'object' ? a.name : null; })
+      .filter(function (n) { return n != null && n !== ''; });
+    option.title = asList(option.title).map(function (t) {
+      if (!t || typeof t !== 'object') return t;
+      var sub = t.subtext && names.indexOf(t.subtext) < 0 ? t.subtext : '';
+      return Object.assign({}, t, { text: '', subtext: sub, show: sub !== '', itemGap: 0 });
+    });
+    if (el.dataset.chartLabel == null) el.dataset.chartLabel = el.getAttribute('aria-label') || '';
+    asList(option.aria).forEach(function (a) {
+      if (a && typeof a === 'object' && a.enabled && el.dataset.chartLabel) {
+        a.label = Object.assign({}, a.label, { description: el.dataset.chartLabel });
+      }
+    });
+  }
+
   // paperLegend makes the legend plain for paper, in smaller type, each
   // name broken into lines no wider than the chart (the long names of
   // national context lines), and returns the height it takes: rows as
@@ -416,6 +440,7 @@
   // taller where its rows need it.
   function pageOption(el, printing, size) {
     var option = localise(readOption(el));
+    onPage(option, el);
     var family = fontFamily(el);
     if (option.textStyle == null) option.textStyle = { fontFamily: family };
     var width = (size ? size.width : el.clientWidth) || 600, bottom = 40;
