@@ -412,6 +412,90 @@
     return height;
   }
 
+  // drawnTexts are the boxes of the texts a chart has drawn and shows,
+  // in the chart's pixels, each line of a wrapped text in its text's box:
+  // {text, x1, y1, x2, y2}.
+  function drawnTexts(chart) {
+    var hidden = function (d) {
+      for (var e = d; e; e = e.parent) if (e.ignore || e.invisible) return true;
+      return false;
+    };
+    var boxes = new Map();
+    chart.getZr().storage.getDisplayList(true).forEach(function (d) {
+      if (d.type !== 'tspan' || !d.style || !d.style.text || hidden(d)) return;
+      var r = d.getBoundingRect().clone();
+      // zrender measures a line on a CJK glyph, which where no font has
+      // one comes out shorter than the text: a line is as tall as its font.
+      var size = parseFloat((String(d.style.font || '').match(/(\d+(?:\.\d+)?)px/) || [])[1] || 0);
+      if (r.height < size) { r.y -= (size - r.height) / 2; r.height = size; }
+      r.applyTransform(d.getComputedTransform());
+      var key = d.parent || d;
+      var b = boxes.get(key) || { text: '', x1: Infinity, y1: Infinity, x2: -Infinity, y2: -Infinity };
+      b.text += d.style.text;
+      b.x1 = Math.min(b.x1, r.x); b.y1 = Math.min(b.y1, r.y);
+      b.x2 = Math.max(b.x2, r.x + r.width); b.y2 = Math.max(b.y2, r.y + r.height);
+      boxes.set(key, b);
+    });
+    return Array.from(boxes.values());
+  }
+
+  function overlap(a, b) {
+    return a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+  }
+
+  // fitReferenceLabels keeps the labels of reference lines (the WHO
+  // levels, the EU limit values: "WHO IT3 15") clear of each other and
+  // of every other text. Where the lines are closer than a label is
+  // tall (PM2.5's 15, 10 and 5 µg/m³ on a phone), labels are kept from
+  // the strictest level up, and a label that would overlap one kept is
+  // left out: its line is still drawn, and the chart's footnote names
+  // every line with its value.
+  function fitReferenceLabels(chart) {
+    var series = chart.getOption().series || [];
+    var refs = [];
+    series.forEach(function (s, si) {
+      var data = s && s.markLine && s.markLine.data;
+      if (!Array.isArray(data)) return;
+      data.forEach(function (d, di) {
+        // Drawn as "{b} {c}": the name, then the value.
+        if (d && d.name != null && d.yAxis != null) refs.push({ si: si, di: di, text: d.name + ' ' + d.yAxis, value: Number(d.yAxis) });
+      });
+    });
+    if (refs.length === 0) return;
+    var isRef = function (b) {
+      return refs.some(function (r) { return b.text === r.text; });
+    };
+    var texts = drawnTexts(chart);
+    var kept = texts.filter(function (b) { return !isRef(b); });
+    // The strictest level first within its group (series), WHO's first.
+    refs.sort(function (a, b) { return a.si - b.si || a.value - b.value; });
+    var hide = {};
+    refs.forEach(function (r) {
+      var box = texts.filter(function (b) { return b.text === r.text; })[0];
+      if (!box) return;
+      // Two pixels apart at least: anti-aliasing is not a gap.
+      var padded = { x1: box.x1 - 2, y1: box.y1 - 2, x2: box.x2 + 2, y2: box.y2 + 2 };
+      if (kept.some(function (k) { return overlap(padded, k); })) {
+        (hide[r.si] = hide[r.si] || {})[r.di] = true;
+      } else {
+        kept.push(box);
+      }
+    });
+    if (Object.keys(hide).length === 0) return;
+    chart.setOption({
+      series: series.map(function (s, si) {
+        if (!hide[si]) return {};
+        return {
+          markLine: {
+            data: s.markLine.data.map(function (d, di) {
+              return hide[si][di] ? Object.assign({}, d, { label: Object.assign({}, d.label, { show: false }) }) : d;
+            })
+          }
+        };
+      })
+    });
+  }
+
   // cssPixels reads a CSS length in px or mm as pixels; 0 if it is
   // neither.
   function cssPixels(value) {
@@ -551,6 +635,7 @@
           markDone(pending);
         });
         chart.setOption(option);
+        fitReferenceLabels(chart);
         chart.twinmetricsWidth = size ? size.width : el.clientWidth;
         chart.twinmetricsPrint = printing;
         charts.push(chart);
@@ -627,6 +712,7 @@
         }
       }
       c.resize(size ? { width: size.width, height: size.height } : { width: 'auto', height: 'auto' });
+      fitReferenceLabels(c);
       // Painted now: a print is laid out before the next animation
       // frame, when zrender would paint.
       if (printing) c.getZr().flush();
@@ -745,6 +831,7 @@
     });
     try {
       inst.setOption(slide.option);
+      fitReferenceLabels(inst);
       if (type === 'svg') {
         return { blob: new Blob([inst.renderToSVGString()], { type: 'image/svg+xml' }), width: slide.width, height: slide.height };
       }
