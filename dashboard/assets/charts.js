@@ -450,7 +450,9 @@
   // the strictest level up, and a label that would overlap one kept is
   // left out: its line is still drawn, and the chart's footnote names
   // every line with its value.
-  function fitReferenceLabels(chart) {
+  function fitReferenceLabels(chart, option) {
+    var marked = asList(option.series).some(function (s) { return s && s.markLine; });
+    if (!marked) return;
     var series = chart.getOption().series || [];
     var refs = [];
     series.forEach(function (s, si) {
@@ -635,7 +637,7 @@
           markDone(pending);
         });
         chart.setOption(option);
-        fitReferenceLabels(chart);
+        fitReferenceLabels(chart, option);
         chart.twinmetricsWidth = size ? size.width : el.clientWidth;
         chart.twinmetricsPrint = printing;
         charts.push(chart);
@@ -700,9 +702,10 @@
       var el = c.getDom();
       var size = printing ? printSize(el) : null;
       var width = size ? size.width : el.clientWidth;
+      var option = null;
       if (width !== c.twinmetricsWidth || printing !== c.twinmetricsPrint) {
         try {
-          var option = pageOption(el, printing, size);
+          option = pageOption(el, printing, size);
           option.animation = false;
           c.setOption(option, true);
           c.twinmetricsWidth = width;
@@ -712,7 +715,8 @@
         }
       }
       c.resize(size ? { width: size.width, height: size.height } : { width: 'auto', height: 'auto' });
-      fitReferenceLabels(c);
+      // Laid out again: its reference lines' labels are fitted again.
+      if (option) fitReferenceLabels(c, option);
       // Painted now: a print is laid out before the next animation
       // frame, when zrender would paint.
       if (printing) c.getZr().flush();
@@ -831,7 +835,7 @@
     });
     try {
       inst.setOption(slide.option);
-      fitReferenceLabels(inst);
+      fitReferenceLabels(inst, slide.option);
       if (type === 'svg') {
         return { blob: new Blob([inst.renderToSVGString()], { type: 'image/svg+xml' }), width: slide.width, height: slide.height };
       }
