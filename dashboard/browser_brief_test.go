@@ -45,8 +45,9 @@ func (tab *browserTab) printA4() (pdf []byte, pages int) {
 }
 
 // printWide lays the page out under its print styles at the printable
-// width of A4 and names every element of main that reaches beyond it.
-// The tab stays in print media.
+// width of A4, as a print does (its scripts told by 'beforeprint'), and
+// names every element of main that reaches beyond it. The tab stays in
+// print media.
 func (tab *browserTab) printWide() []string {
 	t := tab.env.t
 	t.Helper()
@@ -54,6 +55,7 @@ func (tab *browserTab) printWide() []string {
 	if err := chromedp.Run(tab.ctx,
 		emulation.SetEmulatedMedia().WithMedia("print"),
 		emulation.SetDeviceMetricsOverride(int64(math.Floor(printableWidth)), 1100, 1, false),
+		chromedp.Evaluate(`window.dispatchEvent(new Event('beforeprint'))`, nil),
 		chromedp.Evaluate(`Array.from(document.querySelectorAll('main *')).filter(el => {
 			const r = el.getBoundingClientRect();
 			return r.width > 1 && (r.right > `+strconv.FormatFloat(printableWidth, 'f', 2, 64)+` + 0.5 || r.left < -0.5);
@@ -65,6 +67,37 @@ func (tab *browserTab) printWide() []string {
 	return wide
 }
 
+// recordPrintSizes keeps, for chartsCutOnPaper, the size each chart is
+// drawn at for the next print, once 'beforeprint' has been handled: the
+// print is laid out next, and the page's scripts cannot redraw before.
+func (tab *browserTab) recordPrintSizes() {
+	tab.env.t.Helper()
+	if err := chromedp.Run(tab.ctx, chromedp.Evaluate(`window.addEventListener('beforeprint', () => {
+		window.drawnForPrint = Object.fromEntries(Array.from(document.querySelectorAll('.chart')).map(el => {
+			const inst = echarts.getInstanceByDom(el);
+			return [el.id, [inst.getWidth(), inst.getHeight()]];
+		}));
+	}, {once: true})`, nil)); err != nil {
+		tab.env.t.Fatal(err)
+	}
+}
+
+// chartsCutOnPaper names, after a print and printWide, the charts on
+// paper that were drawn for the print larger than their box there: cut
+// by it, or shrunk into it.
+func (tab *browserTab) chartsCutOnPaper() []string {
+	tab.env.t.Helper()
+	var cut []string
+	if err := chromedp.Run(tab.ctx, chromedp.Evaluate(`Array.from(document.querySelectorAll('.chart')).filter(el => el.getClientRects().length > 0).flatMap(el => {
+		const [w, h] = (window.drawnForPrint || {})[el.id] || [Infinity, Infinity], box = el.getBoundingClientRect();
+		return w > box.width + 1 || h > box.height + 1 ?
+			[el.id + ' drawn ' + w + '×' + h + ' for a box of ' + Math.round(box.width) + '×' + Math.round(box.height)] : [];
+	})`, &cut)); err != nil {
+		tab.env.t.Fatal(err)
+	}
+	return cut
+}
+
 // TestBrowserBriefPrintsOnTwoPages prints the Hanoi–Milan briefing to
 // PDF in Chromium: at most two A4 pages, and under the print styles no
 // element is wider than the printable width.
@@ -73,6 +106,7 @@ func TestBrowserBriefPrintsOnTwoPages(t *testing.T) {
 	env := newBrowserEnv(t)
 	tab := env.open("/pairs/hanoi-milan/brief")
 	tab.checkCharts()
+	tab.recordPrintSizes()
 	pdf, n := tab.printA4()
 	if n == 0 || n > 2 {
 		t.Errorf("%s: printed on %d A4 pages, want 1 or 2", tab.path, n)
@@ -85,6 +119,9 @@ func TestBrowserBriefPrintsOnTwoPages(t *testing.T) {
 	}
 	for _, w := range tab.printWide() {
 		t.Errorf("%s: printed, %s reaches beyond the printable width of %.0f px", tab.path, w, printableWidth)
+	}
+	for _, c := range tab.chartsCutOnPaper() {
+		t.Errorf("%s: printed, chart %s: cut or squeezed on paper", tab.path, c)
 	}
 	// The handout names its sources with absolute addresses.
 	var hrefs []string
@@ -103,19 +140,42 @@ func TestBrowserBriefPrintsOnTwoPages(t *testing.T) {
 }
 
 // TestBrowserPairPagePrints prints the Hanoi–Milan page itself (not its
-// briefing) to A4 in Chromium: no navigation, forms or buttons on paper,
-// nothing wider than the printable width, every source the page's values
-// link to listed with absolute addresses, and the page's address, the
-// date and the data version printed with it.
+// briefing) to A4 in Chromium: two pages at most, like the brief; no
+// navigation, forms or buttons on paper, nothing wider than the
+// printable width, the key charts drawn within their boxes, every source
+// the page's values link to listed with absolute addresses (on paper,
+// every source of the values printed), and the page's address, the data
+// version with its date and the day it was printed.
 func TestBrowserPairPagePrints(t *testing.T) {
 	t.Parallel()
 	env := newBrowserEnv(t)
 	for _, path := range []string{"/en/pairs/hanoi-milan", "/vi/pairs/hanoi-milan"} {
 		tab := env.open(path)
 		tab.checkCharts()
+		// On the screen every source the page's values link to is listed.
+		var onScreen struct {
+			Linked []string `json:"linked"`
+			Listed []string `json:"listed"`
+		}
+		if err := chromedp.Run(tab.ctx, chromedp.Evaluate(`({
+			linked: Array.from(new Set(Array.from(document.querySelectorAll('main a[href*="#source-"]'))
+				.filter(a => !a.closest('.page-sources')).map(a => a.getAttribute('href').split('#source-')[1]))),
+			listed: Array.from(document.querySelectorAll('.page-sources a')).map(a => a.getAttribute('href')),
+		})`, &onScreen)); err != nil {
+			t.Fatal(err)
+		}
+		if len(onScreen.Linked) == 0 {
+			t.Fatalf("%s: no value links to its source", path)
+		}
+		for _, code := range onScreen.Linked {
+			if !slices.ContainsFunc(onScreen.Listed, func(h string) bool { return strings.HasSuffix(h, "/about#source-"+code) }) {
+				t.Errorf("%s: the source %s of values on the page is not listed under them (listed: %q)", path, code, onScreen.Listed)
+			}
+		}
+		tab.recordPrintSizes()
 		pdf, n := tab.printA4()
-		if n == 0 {
-			t.Errorf("%s: printed on no page", path)
+		if n == 0 || n > 2 {
+			t.Errorf("%s: printed on %d A4 pages, want 1 or 2", path, n)
 		}
 		t.Logf("%s: %d A4 pages, %d bytes of PDF", path, n, len(pdf))
 		if dir := os.Getenv("TWINMETRICS_PDF_DIR"); dir != "" {
@@ -130,6 +190,8 @@ func TestBrowserPairPagePrints(t *testing.T) {
 			Shown   []string `json:"shown"`
 			Linked  []string `json:"linked"`
 			Listed  []string `json:"listed"`
+			Printed []string `json:"printed"`
+			Keys    []string `json:"keys"`
 			Meta    string   `json:"meta"`
 			MetaURL string   `json:"metaURL"`
 			OG      string   `json:"og"`
@@ -138,8 +200,10 @@ func TestBrowserPairPagePrints(t *testing.T) {
 			shown: Array.from(document.querySelectorAll('nav, form, button, select, .no-print')).filter(el => el.getClientRects().length > 0)
 				.map(el => el.tagName.toLowerCase() + (typeof el.className === 'string' && el.className ? '.' + el.className : '')),
 			linked: Array.from(new Set(Array.from(document.querySelectorAll('main a[href*="#source-"]'))
-				.filter(a => !a.closest('.page-sources')).map(a => a.getAttribute('href').split('#source-')[1]))),
+				.filter(a => !a.closest('.page-sources') && a.getClientRects().length > 0).map(a => a.getAttribute('href').split('#source-')[1]))),
 			listed: Array.from(document.querySelectorAll('.page-sources a')).filter(a => a.getClientRects().length > 0).map(a => a.getAttribute('href')),
+			printed: Array.from(document.querySelectorAll('.page-meta [data-printed-on]')).filter(el => el.getClientRects().length > 0).map(el => el.textContent),
+			keys: document.querySelectorAll('.chart').length ? Array.from(document.querySelectorAll('.chart')).filter(el => el.getClientRects().length > 0).map(el => el.id) : [],
 			meta: (document.querySelector('.page-meta') || {}).textContent || '',
 			metaURL: ((document.querySelector('.page-meta a') || {getAttribute: () => ''}).getAttribute('href')) || '',
 			og: document.querySelector('meta[property="og:url"]').content,
@@ -164,7 +228,21 @@ func TestBrowserPairPagePrints(t *testing.T) {
 			t.Errorf("%s: printed, charts %q keep a paged legend: %v", path, now, err)
 		}
 		if len(onPaper.Linked) == 0 {
-			t.Fatalf("%s: no value links to its source", path)
+			t.Fatalf("%s: printed, no value links to its source", path)
+		}
+		// The key charts the brief draws: the overview and the trend of
+		// the headline indicator, each drawn at its size on paper.
+		if want := []string{"chart_overview_hanoi_milan", "chart_line_hanoi_milan_pm25_annual_mean"}; !slices.Equal(onPaper.Keys, want) {
+			t.Errorf("%s: printed, the charts on paper are %q, want %q", path, onPaper.Keys, want)
+		}
+		for _, c := range tab.chartsCutOnPaper() {
+			t.Errorf("%s: printed, chart %s: cut or squeezed on paper", path, c)
+		}
+		// The day printed is the reader's, not the day the cached page
+		// was drawn.
+		today := time.Now()
+		if len(onPaper.Printed) != 1 || !slices.Contains([]string{today.AddDate(0, 0, -1).Format(time.DateOnly), today.Format(time.DateOnly), today.AddDate(0, 0, 1).Format(time.DateOnly)}, onPaper.Printed[0]) {
+			t.Errorf("%s: printed, the day of printing reads %q, want today's", path, onPaper.Printed)
 		}
 		for _, code := range onPaper.Linked {
 			if !slices.ContainsFunc(onPaper.Listed, func(h string) bool {

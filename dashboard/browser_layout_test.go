@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
@@ -12,7 +13,7 @@ import (
 // textBox is a text ECharts drew, measured where it was drawn.
 type textBox struct {
 	Text string  `json:"text"`
-	Kind string  `json:"kind"` // title, subtitle, category (an axis category or a radar name), other
+	Kind string  `json:"kind"` // title, subtitle, category (an axis category or a radar name), reference (a reference line's label), other
 	X1   float64 `json:"x1"`
 	Y1   float64 `json:"y1"`
 	X2   float64 `json:"x2"`
@@ -30,6 +31,11 @@ type drawnLayout struct {
 	Height  float64   `json:"height"`
 	Toolbox int       `json:"toolbox"`
 	Boxes   []textBox `json:"boxes"`
+	// Caption is the figure's caption, Label the chart's accessible
+	// name, Units the names of its axes.
+	Caption string   `json:"caption"`
+	Label   string   `json:"label"`
+	Units   []string `json:"units"`
 }
 
 // drawnLayouts measures, in every chart of the page, the boxes of the
@@ -49,6 +55,10 @@ func (tab *browserTab) drawnLayouts() []drawnLayout {
 		});
 		(o.radar || []).forEach(r => (r.indicator || []).forEach(i => cats.add(norm(i.name))));
 		const title = (o.title || [])[0] || {};
+		const fig = el.closest('figure'), caption = fig && fig.querySelector('figcaption') ? fig.querySelector('figcaption').textContent.trim() : '';
+		const units = (o.xAxis || []).concat(o.yAxis || []).map(a => a.name).filter(n => n);
+		// A reference line's label is drawn as "{b} {c}": its name, its value.
+		const refs = (o.series || []).flatMap(s => ((s.markLine || {}).data || []).filter(d => d.name != null).map(d => d.name + ' ' + d.yAxis));
 		const hidden = d => { for (let e = d; e; e = e.parent) if (e.ignore || e.invisible) return true; return false; };
 		const boxes = new Map();
 		inst.getZr().storage.getDisplayList(true).forEach(d => {
@@ -69,10 +79,12 @@ func (tab *browserTab) drawnLayouts() []drawnLayout {
 		});
 		return {
 			id: el.id, width: el.clientWidth, height: el.clientHeight, toolbox: (o.toolbox || []).length,
+			caption: caption, label: el.getAttribute('aria-label') || '', units: units,
 			boxes: Array.from(boxes.values()).map(b => Object.assign(b, {kind:
-				title.text && norm(b.text) === norm(title.text) ? 'title' :
+				(title.text && norm(b.text) === norm(title.text)) || (caption && norm(b.text) === norm(caption)) ? 'title' :
 				title.subtext && norm(b.text) === norm(title.subtext) ? 'subtitle' :
-				cats.has(norm(b.text)) ? 'category' : 'other'})),
+				cats.has(norm(b.text)) ? 'category' :
+				refs.includes(b.text) ? 'reference' : 'other'})),
 		};
 	}))`, &raw)); err != nil {
 		t.Fatalf("%s: measuring the charts' texts: %v", tab.path, err)
@@ -86,11 +98,15 @@ func (tab *browserTab) drawnLayouts() []drawnLayout {
 
 // TestBrowserChartTextsDoNotOverlap opens the Hanoi–Milan page (two
 // themes) and the PM2.5 ranking, in English and Vietnamese, on a 375 px
-// phone and a 1280 px screen, and measures what ECharts drew: no toolbar
-// for a title to run under, each title within its chart and clear of
-// every other text, and no two category labels (the bar charts'
-// indicator names, the radar's names, the ranking's areas) overlapping
-// each other or running out of the chart.
+// phone and a 1280 px screen, and measures what ECharts drew: no toolbar;
+// the chart's title said once, by its caption, which names the chart for
+// a screen reader too (ECharts draws no title, and the unit only as its
+// axis' name); a subtitle within the chart and clear of every other
+// text; no two category labels (the bar charts' indicator names, the
+// radar's names, the ranking's areas) overlapping each other or running
+// out of the chart; and the labels of the reference lines (PM2.5's WHO
+// levels, five lines 5 µg/m³ apart) clear of each other and of every
+// other text.
 func TestBrowserChartTextsDoNotOverlap(t *testing.T) {
 	t.Parallel()
 	env := newBrowserEnv(t)
@@ -100,7 +116,7 @@ func TestBrowserChartTextsDoNotOverlap(t *testing.T) {
 				path := "/" + lang + page
 				tab := env.open(path, emulation.SetDeviceMetricsOverride(width, 900, 1, width < 600))
 				where := fmt.Sprintf("%s at %d px", path, width)
-				cats := 0
+				cats, refs := 0, 0
 				for _, c := range tab.drawnLayouts() {
 					if c.Toolbox > 0 {
 						t.Errorf("%s: chart #%s has a toolbox over its title", where, c.ID)
@@ -118,10 +134,39 @@ func TestBrowserChartTextsDoNotOverlap(t *testing.T) {
 								where, c.ID, b.Kind, b.Text, b.X1, b.X2, b.Y1, b.Y2, c.Width, c.Height)
 						}
 					}
-					if len(titles) == 0 {
-						t.Errorf("%s: chart #%s: no title drawn", where, c.ID)
+					if c.Caption == "" || !strings.HasPrefix(c.Label, c.Caption) {
+						t.Errorf("%s: chart #%s: captioned %q, named %q for a screen reader: want its caption to name it", where, c.ID, c.Caption, c.Label)
+					}
+					for _, ti := range titles {
+						if ti.Kind == "title" {
+							t.Errorf("%s: chart #%s: the title %q is drawn under its caption", where, c.ID, ti.Text)
+						}
+					}
+					for _, u := range c.Units {
+						n := 0
+						for _, b := range c.Boxes {
+							if strings.Join(strings.Fields(b.Text), "") == strings.Join(strings.Fields(u), "") {
+								n++
+							}
+						}
+						if n > 1 {
+							t.Errorf("%s: chart #%s: the unit %q is drawn %d times", where, c.ID, u, n)
+						}
 					}
 					cats += len(labels)
+					// The labels of reference lines (WHO levels, EU limit
+					// values) overlap neither each other nor any other text.
+					for i, r := range c.Boxes {
+						if r.Kind != "reference" {
+							continue
+						}
+						refs++
+						for j, b := range c.Boxes {
+							if j != i && (b.Kind != "reference" || j > i) && r.overlaps(b) {
+								t.Errorf("%s: chart #%s: the reference line's label %q overlaps %q", where, c.ID, r.Text, b.Text)
+							}
+						}
+					}
 					for _, ti := range titles {
 						for _, b := range c.Boxes {
 							if b != ti && ti.overlaps(b) {
@@ -139,6 +184,9 @@ func TestBrowserChartTextsDoNotOverlap(t *testing.T) {
 				}
 				if cats == 0 {
 					t.Errorf("%s: no category label measured: the test reads nothing", where)
+				}
+				if refs == 0 {
+					t.Errorf("%s: no reference line's label measured: the test reads nothing", where)
 				}
 				tab.checkClean()
 			}

@@ -7,6 +7,55 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
+// widerThanScreen names the elements of the page that reach beyond the
+// screen's sides, as a reader would have to scroll sideways to see
+// them; what a closed <details> holds is not shown until opened.
+func (tab *browserTab) widerThanScreen() []string {
+	tab.env.t.Helper()
+	var wide []string
+	if err := chromedp.Run(tab.ctx, chromedp.Evaluate(`Array.from(document.querySelectorAll('body *')).filter(el => {
+		if (el.closest('details:not([open]) > :not(summary)')) return false;
+		const r = el.getBoundingClientRect();
+		return r.width > 1 && (r.right > window.innerWidth + 0.5 || r.left < -0.5);
+	}).map(el => el.tagName.toLowerCase() + (typeof el.className === 'string' && el.className ? '.' + el.className : '') +
+		(el.id ? '#' + el.id : '') + ' ' + Math.round(el.getBoundingClientRect().left) + '–' + Math.round(el.getBoundingClientRect().right) + 'px')`, &wide)); err != nil {
+		tab.env.t.Fatal(err)
+	}
+	return wide
+}
+
+// TestBrowserPhonePagesFit opens the public pages a reader reaches from
+// the overview on a 375 px wide phone, in English and Vietnamese:
+// nothing on them is wider than the screen, so nothing is off-screen to
+// the side (the overview's pair tables are one card per pair there),
+// and the page does not scroll sideways.
+func TestBrowserPhonePagesFit(t *testing.T) {
+	t.Parallel()
+	env := newBrowserEnv(t)
+	for _, lang := range []string{"en", "vi"} {
+		for _, page := range []string{"/", "/indicators", "/indicators/pm25_annual_mean", "/cities/hanoi", "/compare?a=hanoi&b=ho-chi-minh-city"} {
+			path := "/" + lang + page
+			tab := env.open(path, emulation.SetDeviceMetricsOverride(375, 812, 2, true))
+			wide := tab.widerThanScreen()
+			for i, w := range wide {
+				if i == 10 {
+					t.Errorf("%s at 375 px: … %d more", path, len(wide)-10)
+					break
+				}
+				t.Errorf("%s at 375 px: %s reaches beyond the screen", path, w)
+			}
+			var doc int
+			if err := chromedp.Run(tab.ctx, chromedp.Evaluate(`document.documentElement.scrollWidth`, &doc)); err != nil {
+				t.Fatal(err)
+			}
+			if doc > 375 {
+				t.Errorf("%s at 375 px: the page scrolls sideways (%d px wide)", path, doc)
+			}
+			tab.checkClean()
+		}
+	}
+}
+
 // TestBrowserPhoneScorecard opens pair pages on a 375 px wide phone: the
 // scorecard is one card per indicator, both sides, the gap and the
 // verdict within the screen, and no element is wider than it.
@@ -15,17 +64,7 @@ func TestBrowserPhoneScorecard(t *testing.T) {
 	env := newBrowserEnv(t)
 	for _, path := range []string{"/en/pairs/hanoi-milan", "/vi/pairs/hanoi-milan", "/en/compare?a=hanoi&b=ho-chi-minh-city"} {
 		tab := env.open(path, emulation.SetDeviceMetricsOverride(375, 812, 2, true))
-		var wide []string
-		if err := chromedp.Run(tab.ctx, chromedp.Evaluate(`Array.from(document.querySelectorAll('body *')).filter(el => {
-			// What a closed <details> holds is not shown until opened.
-			if (el.closest('details:not([open]) > :not(summary)')) return false;
-			const r = el.getBoundingClientRect();
-			return r.width > 1 && (r.right > window.innerWidth + 0.5 || r.left < -0.5);
-		}).map(el => el.tagName.toLowerCase() + (typeof el.className === 'string' && el.className ? '.' + el.className : '') +
-			(el.id ? '#' + el.id : '') + ' ' + Math.round(el.getBoundingClientRect().left) + '–' + Math.round(el.getBoundingClientRect().right) + 'px')`, &wide)); err != nil {
-			t.Fatal(err)
-		}
-		for _, w := range wide {
+		for _, w := range tab.widerThanScreen() {
 			t.Errorf("%s at 375 px: %s reaches beyond the screen", path, w)
 		}
 		var scroll struct {

@@ -98,30 +98,45 @@ type sourceList struct {
 	origin string
 	loc    Locale
 	cat    *metrics.Catalogue
-	seen   map[int64]bool
+	seen   map[int64]int // the index in list of each source listed
 	byCode map[string]*metrics.Source
 	list   []briefSource
 }
 
 func newSourceList(origin string, loc Locale, cat *metrics.Catalogue) *sourceList {
-	return &sourceList{origin: origin, loc: loc, cat: cat, seen: map[int64]bool{}}
+	return &sourceList{origin: origin, loc: loc, cat: cat, seen: map[int64]int{}}
 }
 
 // add lists the sources with these ids.
 func (l *sourceList) add(ids ...int64) {
 	for _, id := range ids {
-		if src := l.cat.Source(id); src != nil && !l.seen[id] {
-			l.seen[id] = true
+		if _, ok := l.seen[id]; ok {
+			continue
+		}
+		if src := l.cat.Source(id); src != nil {
+			l.seen[id] = len(l.list)
 			l.list = append(l.list, briefSource{Title: src.Title, URL: src.URL, Licence: src.Licence,
 				Terms: src.Terms, About: l.origin + l.loc.Href("/about") + "#source-" + src.Code})
 		}
 	}
 }
 
-// addCode lists the source with this code.
-func (l *sourceList) addCode(code string) {
+// onPaper lists the sources with these ids and marks them as sources
+// of what a printout keeps.
+func (l *sourceList) onPaper(ids ...int64) {
+	l.add(ids...)
+	for _, id := range ids {
+		if i, ok := l.seen[id]; ok {
+			l.list[i].Paper = true
+		}
+	}
+}
+
+// addCode lists the source with this code and returns its id, 0 if
+// the catalogue has none.
+func (l *sourceList) addCode(code string) int64 {
 	if code == "" {
-		return
+		return 0
 	}
 	if l.byCode == nil {
 		l.byCode = map[string]*metrics.Source{}
@@ -131,5 +146,7 @@ func (l *sourceList) addCode(code string) {
 	}
 	if src := l.byCode[code]; src != nil {
 		l.add(src.ID)
+		return src.ID
 	}
+	return 0
 }

@@ -47,6 +47,9 @@ type Chart struct {
 	// Link is the address of the chart on its page, with the page's
 	// view and data version.
 	Link string
+	// Key marks a chart a printout of its page keeps (markKeyCharts);
+	// the others stay on the screen.
+	Key bool
 }
 
 // Table is a chart's table alternative.

@@ -11,14 +11,17 @@ import (
 
 // briefPage is the A4 handout of a pair: what fits on two printed pages.
 type briefPage struct {
-	Pair      *metrics.Pair
-	Title     string
-	Sides     [2]string
-	Coverage  []coverageView
-	Rows      []briefRow
-	OneSide   int
-	Charts    []*Chart
-	Sources   []briefSource
+	Pair     *metrics.Pair
+	Title    string
+	Sides    [2]string
+	Coverage []coverageView
+	Rows     []briefRow
+	OneSide  int
+	Charts   []*Chart
+	Sources  []briefSource
+	// Version is the data version shown, Date the day it was made: the
+	// brief is served from a cache, so the day it is printed is the
+	// reader's, set by a script (paper.js).
 	Version   int64
 	Date      string
 	Permalink string
@@ -44,6 +47,9 @@ type briefSource struct {
 	Licence string
 	Terms   string
 	About   string
+	// Paper is set for a source of what a printout of the pair page
+	// keeps; the others are listed on the screen only.
+	Paper bool
 }
 
 // showPairBrief is the printable briefing of a pair.
@@ -61,8 +67,12 @@ func (s *Server) showPairBrief(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	made, err := s.store.VersionMade(c.Request().Context(), dv)
+	if err != nil {
+		return err
+	}
 	b := &briefPage{Pair: cmp.Pair, Title: loc.T("brief.title", "Pair", pp.Title), Sides: pp.Sides, Coverage: pp.Coverage,
-		Version: dv, Date: s.now().UTC().Format("2006-01-02"),
+		Version: dv, Date: isoDate(made),
 		Permalink: s.baseURL + loc.Href(withVersion("/pairs/"+cmp.Pair.Slug, nil, dv))}
 	sources := newSourceList(s.baseURL, loc, cat)
 	for _, r := range cmp.Rows {
@@ -101,12 +111,11 @@ func (s *Server) showPairBrief(c echo.Context) error {
 	if pp.Overview != nil {
 		b.Charts = append(b.Charts, pp.Overview)
 	}
-	if row, ok := metrics.Featured(cat, cmp.Data, cmp.Pair); ok {
-		charts, err := themeCharts(loc, cat, cmp, row.Indicator.Theme)
+	if want, theme, ok := keyTrend(cat, cmp); ok {
+		charts, err := themeCharts(loc, cat, cmp, theme)
 		if err != nil {
 			return err
 		}
-		want := chartID("line", cmp.Pair.Slug, row.Indicator.Code)
 		for _, ch := range charts {
 			if ch.ID == want {
 				b.Charts = append(b.Charts, ch)
@@ -118,4 +127,38 @@ func (s *Server) showPairBrief(c echo.Context) error {
 	v.Title = b.Title
 	v.Data = b
 	return s.render(c, http.StatusOK, "brief", v)
+}
+
+// keyTrend names the trend chart a printed pair shows beside its
+// overview, and its theme: the one of the pair's headline indicator
+// (metrics.Featured). The brief draws it; the pair page prints it when
+// it shows that theme (markKeyCharts).
+func keyTrend(cat *metrics.Catalogue, cmp *metrics.Comparison) (id, theme string, ok bool) {
+	row, ok := metrics.Featured(cat, cmp.Data, cmp.Pair)
+	if !ok {
+		return "", "", false
+	}
+	return chartID("line", cmp.Pair.Slug, row.Indicator.Code), row.Indicator.Theme, true
+}
+
+// markKeyCharts marks the charts a printout of the pair page keeps, as
+// the brief chooses them (keyTrend): the overview and the headline
+// indicator's trend; where the page shows another theme, the first
+// chart of the theme it shows, which the reader chose.
+func markKeyCharts(cat *metrics.Catalogue, cmp *metrics.Comparison, p *pairPage) {
+	if p.Overview != nil {
+		p.Overview.Key = true
+	}
+	if len(p.Charts) == 0 {
+		return
+	}
+	if id, _, ok := keyTrend(cat, cmp); ok {
+		for _, ch := range p.Charts {
+			if ch.ID == id {
+				ch.Key = true
+				return
+			}
+		}
+	}
+	p.Charts[0].Key = true
 }

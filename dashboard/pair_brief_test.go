@@ -1,8 +1,12 @@
 package dashboard_test
 
 import (
+	"context"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/twinmetrics/twinmetrics/internal/testapp"
 )
@@ -42,5 +46,48 @@ func TestPairBrief(t *testing.T) {
 	_, page, _ := get(t, app.Handler, "/pairs/hanoi-milan")
 	if !strings.Contains(page, `href="/en/pairs/hanoi-milan/brief"`) {
 		t.Errorf("the pair page does not link to its brief")
+	}
+}
+
+// TestPaperNamesTheVersionDate: the printed pair page and brief are
+// served from a cache, so the date they print is the day their data
+// version was made (data_versions), not the day the page was drawn; the
+// day of printing is left to the reader's browser, empty in the HTML.
+func TestPaperNamesTheVersionDate(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	ctx := context.Background()
+	v, err := app.Store.DataVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	made, err := app.Store.VersionMade(ctx, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if made.IsZero() {
+		t.Fatalf("data version %d has no date in data_versions", v)
+	}
+	day := made.Format(time.DateOnly)
+	drawn := testapp.Fixed.Format(time.DateOnly)
+	if day == drawn {
+		t.Skipf("the seed was made on the test clock's day, %s: the dates cannot be told apart", day)
+	}
+	for path, class := range map[string]string{"/en/pairs/hanoi-milan": "page-meta", "/vi/pairs/hanoi-milan": "page-meta", "/en/pairs/hanoi-milan/brief": "brief-meta"} {
+		_, body, _ := get(t, app.Handler, path)
+		m := regexp.MustCompile(`(?s)<p class="` + class + `">(.*?)</p>`).FindStringSubmatch(body)
+		if m == nil {
+			t.Errorf("%s: no %s line", path, class)
+			continue
+		}
+		meta := text(m[1])
+		if !strings.Contains(meta, strconv.FormatInt(v, 10)+" ") || !strings.Contains(meta, day) {
+			t.Errorf("%s: the printed line reads %q: want data version %d and its date %s", path, meta, v, day)
+		}
+		if strings.Contains(meta, drawn) {
+			t.Errorf("%s: the printed line reads %q: it names the day the page was drawn, %s", path, meta, drawn)
+		}
+		if !strings.Contains(m[1], `<span class="printed-on" hidden>`) || !strings.Contains(m[1], `<span data-printed-on></span>`) {
+			t.Errorf("%s: no empty place for the day of printing in %q", path, m[1])
+		}
 	}
 }

@@ -27,6 +27,31 @@ type commitmentsView struct {
 	byArea map[int64][]metrics.Target
 }
 
+// paperSources are the ids of the sources of what a printout keeps of
+// the commitments: each city's net-zero line and the headline targets
+// the sides are compared on.
+func (v *commitmentsView) paperSources() []int64 {
+	if v == nil {
+		return nil
+	}
+	var out []int64
+	for _, cc := range v.Cities {
+		if cc.area == nil {
+			continue
+		}
+		ts := v.byArea[cc.area.ID]
+		for _, t := range ts {
+			if t.Kind == metrics.TargetNetZero || t.Kind == metrics.TargetCarbonNeutrality {
+				out = append(out, t.SourceID)
+			}
+		}
+		if h := headlineTarget(ts); h != nil {
+			out = append(out, h.SourceID)
+		}
+	}
+	return out
+}
+
 // charts are the progress charts of the view's cities.
 func (v *commitmentsView) charts() []*Chart {
 	if v == nil {
@@ -51,6 +76,8 @@ type cityCommitments struct {
 	None     bool // no target and no statement in any source we hold
 	// Chart draws the inventory against each target's straight path.
 	Chart *Chart
+
+	area *metrics.Area
 }
 
 type areaTargets struct {
@@ -115,7 +142,7 @@ func commitmentsFor(ctx context.Context, store *metrics.Store, loc Locale, cat *
 	}
 	v := &commitmentsView{byArea: byArea}
 	for _, c := range cities {
-		cc := cityCommitments{City: loc.AreaName(c), Slug: c.Slug}
+		cc := cityCommitments{City: loc.AreaName(c), Slug: c.Slug, area: c}
 		own := byArea[c.ID]
 		metrics.SortTargets(own)
 		cc.Own = areaTargetsView(loc, cat, c, own)

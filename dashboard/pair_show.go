@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -31,12 +32,18 @@ type pairPage struct {
 	Lead        *leadView
 	Commitments *commitmentsView
 	// What a printout of the page names: the sources of its values with
-	// absolute addresses, the data version, the date and the page's own
-	// address (pairPaper).
+	// absolute addresses, the data version and the date it was made, and
+	// the page's own address (pairPaper). The page is served from a
+	// cache: the date printed is the reader's, set by a script when the
+	// page is printed (paper.js).
 	Sources []briefSource
 	Version int64
 	Date    string
 	Address string
+	// Compared and OneSide count the scorecard's indicators both sides
+	// report, which a printout keeps, and the others, which it leaves
+	// to the page.
+	Compared, OneSide int
 }
 
 type coverageView struct {
@@ -55,9 +62,11 @@ type themeTab struct {
 }
 
 type themeScore struct {
-	Theme   string
-	Rows    []scoreRowView
-	Missing []*metrics.Indicator
+	Theme string
+	Rows  []scoreRowView
+	// Compared counts the rows both sides report.
+	Compared int
+	Missing  []*metrics.Indicator
 	// NationalGap says which national context the theme cannot draw,
 	// and why.
 	NationalGap string
@@ -81,6 +90,9 @@ type scoreRowView struct {
 	Ranks []string
 	// Undated is set when a side has only values without a year.
 	Undated bool
+	// Compared is set when both sides report the indicator: the rows a
+	// printout keeps.
+	Compared bool
 }
 
 // comparedPair reads the catalogue and the comparison of the pair the
@@ -131,24 +143,35 @@ func (s *Server) showPair(c echo.Context) error {
 
 // pairPaper gives a pair page what its printout names: the charts'
 // credits, the sources of every value, target and chart on the page
-// with absolute addresses, the data version, the date and the page's
-// address.
+// with absolute addresses, the data version with the date it was made,
+// and the page's address.
 func (s *Server) pairPaper(c echo.Context, v *View, cat *metrics.Catalogue, p *pairPage) error {
 	dv, address, err := s.citedVersion(c, v)
 	if err != nil {
 		return err
 	}
-	p.Version, p.Date, p.Address = dv, s.now().UTC().Format("2006-01-02"), address
+	made, err := s.store.VersionMade(c.Request().Context(), dv)
+	if err != nil {
+		return err
+	}
+	p.Version, p.Date, p.Address = dv, isoDate(made), address
 	charts := p.allCharts()
 	creditCharts(v.Loc, cat, dv, p.Address, charts...)
 	list := newSourceList(s.baseURL, v.Loc, cat)
+	// The sources of what a printout keeps (the rows both sides report,
+	// the commitments' lines, the key charts) are marked: paper lists
+	// those, the screen all.
+	var paper []int64
 	for _, ts := range p.Scorecard {
 		for _, r := range ts.Rows {
 			for _, side := range r.Sides {
 				for _, val := range side {
-					list.addCode(val.SourceCode)
+					ids := []int64{list.addCode(val.SourceCode)}
 					for _, u := range val.Undated {
-						list.addCode(u.SourceCode)
+						ids = append(ids, list.addCode(u.SourceCode))
+					}
+					if r.Compared {
+						paper = append(paper, ids...)
 					}
 				}
 			}
@@ -165,11 +188,16 @@ func (s *Server) pairPaper(c echo.Context, v *View, cat *metrics.Catalogue, p *p
 			}
 		}
 	}
+	paper = append(paper, p.Commitments.paperSources()...)
 	for _, ch := range charts {
 		if ch != nil {
 			list.add(ch.sources...)
+			if ch.Key {
+				paper = append(paper, ch.sources...)
+			}
 		}
 	}
+	list.onPaper(paper...)
 	p.Sources = list.list
 	return nil
 }
@@ -215,6 +243,12 @@ func buildPairPage(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, 
 			if rv.Undated && t == theme {
 				p.Undated = true
 			}
+			if rv.Compared = r.Comparable(); rv.Compared {
+				ts.Compared++
+				p.Compared++
+			} else {
+				p.OneSide++
+			}
 			ts.Rows = append(ts.Rows, rv)
 		}
 		p.Tabs = append(p.Tabs, tab)
@@ -229,6 +263,7 @@ func buildPairPage(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, 
 	if p.Charts, err = themeCharts(loc, cat, cmp, theme); err != nil {
 		return nil, err
 	}
+	markKeyCharts(cat, cmp, p)
 	return p, nil
 }
 
@@ -641,4 +676,12 @@ func nationalGap(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, th
 		return ""
 	}
 	return loc.T("pair.national_gap.final_energy_per_capita", "Countries", strings.Join(names, ", "))
+}
+
+// isoDate is the day of t as 2006-01-02, or "" for the zero time.
+func isoDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02")
 }

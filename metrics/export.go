@@ -290,6 +290,24 @@ type Stamp struct {
 	Changed time.Time
 }
 
+// VersionMade is when data version v was made (published, rolled back
+// or changed in the catalogue), from data_versions; the zero time for a
+// version made before versions were described.
+func (s *Store) VersionMade(ctx context.Context, v int64) (time.Time, error) {
+	var at string
+	if err := s.q.VersionMade.GetContext(ctx, &at, v); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return time.Time{}, nil
+		}
+		return time.Time{}, fmt.Errorf("data version %d: %w", v, err)
+	}
+	t, err := time.Parse(time.RFC3339, at)
+	if err != nil {
+		return time.Time{}, nil
+	}
+	return t.UTC(), nil
+}
+
 // Stamp returns the current data version and last change time.
 func (s *Store) Stamp(ctx context.Context) (Stamp, error) {
 	var st Stamp
@@ -297,15 +315,8 @@ func (s *Store) Stamp(ctx context.Context) (Stamp, error) {
 	if v := PinnedVersion(ctx); v != 0 {
 		// The version a pinned read shows, and when it was made.
 		st.Version = v
-		var at string
-		err := s.db.R.GetContext(ctx, &at, `SELECT at FROM data_versions WHERE version = ?`, v)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return st, fmt.Errorf("data version %d: %w", v, err)
-		}
-		if t, err := time.Parse(time.RFC3339, at); err == nil {
-			st.Changed = t.UTC()
-		}
-		return st, nil
+		st.Changed, err = s.VersionMade(ctx, v)
+		return st, err
 	}
 	if st.Version, err = s.DataVersion(ctx); err != nil {
 		return st, fmt.Errorf("data version: %w", err)

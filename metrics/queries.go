@@ -39,6 +39,7 @@ type queries struct {
 	DataVersion                        *sqlx.Stmt
 	CatalogueVersion                   *sqlx.Stmt
 	LastChange                         *sqlx.Stmt
+	VersionMade                        *sqlx.Stmt
 	HistoryFrom                        *sqlx.Stmt
 	ListReferenceLines                 *sqlx.Stmt
 	ListTargets                        *sqlx.Stmt

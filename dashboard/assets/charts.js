@@ -348,30 +348,197 @@
     return window.getComputedStyle(el).fontFamily;
   }
 
-  // pageOption is the chart's option laid out for its box on the page.
-  // On paper the legend is plain and wrapped, every series named (a
-  // pager cannot be clicked on paper), and the plot leaves it room.
-  function pageOption(el, printing) {
+  // onPage leaves to the page what it already says beside the chart:
+  // the title is the figure's caption, and a subtitle that names the
+  // unit is the value axis' name. Only a subtitle that says something
+  // else (which way is better) is drawn. The slide image, which has no
+  // caption beside it, keeps both (slideOption). The chart's accessible
+  // name stays the one the page gave it (its title and summary), which
+  // ECharts' own description, built from the title, would replace.
+  function onPage(option, el) {
+    var names = asList(option.xAxis).concat(asList(option.yAxis))
+      .map(function (a) { return a && typeof a === 'object' ? a.name : null; })
+      .filter(function (n) { return n != null && n !== ''; });
+    option.title = asList(option.title).map(function (t) {
+      if (!t || typeof t !== 'object') return t;
+      var sub = t.subtext && names.indexOf(t.subtext) < 0 ? t.subtext : '';
+      return Object.assign({}, t, { text: '', subtext: sub, show: sub !== '', itemGap: 0 });
+    });
+    if (el.dataset.chartLabel == null) el.dataset.chartLabel = el.getAttribute('aria-label') || '';
+    asList(option.aria).forEach(function (a) {
+      if (a && typeof a === 'object' && a.enabled && el.dataset.chartLabel) {
+        a.label = Object.assign({}, a.label, { description: el.dataset.chartLabel });
+      }
+    });
+  }
+
+  // paperLegend makes the legend plain for paper, in smaller type, each
+  // name broken into lines no wider than the chart (the long names of
+  // national context lines), and returns the height it takes: rows as
+  // ECharts lays them out, each as tall as its tallest name, 0 without
+  // a legend.
+  function paperLegend(option, width, family) {
+    var size = 9, lh = lineHeight(size), gap = 6, icon = 18, pad = 5;
+    var font = size + 'px ' + family;
+    var avail = width - 2 * 5 - 2 * pad; // left and right, the padding
+    var shown = asList(option.legend).filter(function (l) { return l && typeof l === 'object' && l.show !== false; });
+    if (shown.length === 0) return 0;
+    var wrapped = {}, height = 0, used = 0, tallest = 1, rows = 0;
+    legendNames(option).forEach(function (n) {
+      var lines = wrapText(n, font, Math.max(40, avail - icon - 5));
+      wrapped[n] = lines.join('\n');
+      var w = icon + 5 + lines.reduce(function (m, l) { return Math.max(m, textWidth(l, font)); }, 0);
+      if (used > 0 && used + gap + w > avail) {
+        height += tallest * lh + gap;
+        used = 0;
+        tallest = 1;
+      }
+      used += (used > 0 ? gap : 0) + w;
+      tallest = Math.max(tallest, lines.length);
+      rows++;
+    });
+    if (rows === 0) return 0;
+    height += tallest * lh + 2 * pad;
+    shown.forEach(function (l) {
+      l.type = 'plain';
+      l.left = 5;
+      l.right = 5;
+      l.itemGap = gap;
+      l.itemWidth = icon;
+      l.itemHeight = 9;
+      l.textStyle = Object.assign({}, l.textStyle, { fontSize: size, lineHeight: lh });
+      l.formatter = function (name) { return wrapped[name] || name; };
+    });
+    return height;
+  }
+
+  // drawnTexts are the boxes of the texts a chart has drawn and shows,
+  // in the chart's pixels, each line of a wrapped text in its text's box:
+  // {text, x1, y1, x2, y2}.
+  function drawnTexts(chart) {
+    var hidden = function (d) {
+      for (var e = d; e; e = e.parent) if (e.ignore || e.invisible) return true;
+      return false;
+    };
+    var boxes = new Map();
+    chart.getZr().storage.getDisplayList(true).forEach(function (d) {
+      if (d.type !== 'tspan' || !d.style || !d.style.text || hidden(d)) return;
+      var r = d.getBoundingRect().clone();
+      // zrender measures a line on a CJK glyph, which where no font has
+      // one comes out shorter than the text: a line is as tall as its font.
+      var size = parseFloat((String(d.style.font || '').match(/(\d+(?:\.\d+)?)px/) || [])[1] || 0);
+      if (r.height < size) { r.y -= (size - r.height) / 2; r.height = size; }
+      r.applyTransform(d.getComputedTransform());
+      var key = d.parent || d;
+      var b = boxes.get(key) || { text: '', x1: Infinity, y1: Infinity, x2: -Infinity, y2: -Infinity };
+      b.text += d.style.text;
+      b.x1 = Math.min(b.x1, r.x); b.y1 = Math.min(b.y1, r.y);
+      b.x2 = Math.max(b.x2, r.x + r.width); b.y2 = Math.max(b.y2, r.y + r.height);
+      boxes.set(key, b);
+    });
+    return Array.from(boxes.values());
+  }
+
+  function overlap(a, b) {
+    return a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+  }
+
+  // fitReferenceLabels keeps the labels of reference lines (the WHO
+  // levels, the EU limit values: "WHO IT3 15") clear of each other and
+  // of every other text. Where the lines are closer than a label is
+  // tall (PM2.5's 15, 10 and 5 µg/m³ on a phone), labels are kept from
+  // the strictest level up, and a label that would overlap one kept is
+  // left out: its line is still drawn, and the chart's footnote names
+  // every line with its value.
+  function fitReferenceLabels(chart, option) {
+    var marked = asList(option.series).some(function (s) { return s && s.markLine; });
+    if (!marked) return;
+    var series = chart.getOption().series || [];
+    var refs = [];
+    series.forEach(function (s, si) {
+      var data = s && s.markLine && s.markLine.data;
+      if (!Array.isArray(data)) return;
+      data.forEach(function (d, di) {
+        // Drawn as "{b} {c}": the name, then the value.
+        if (d && d.name != null && d.yAxis != null) refs.push({ si: si, di: di, text: d.name + ' ' + d.yAxis, value: Number(d.yAxis) });
+      });
+    });
+    if (refs.length === 0) return;
+    var isRef = function (b) {
+      return refs.some(function (r) { return b.text === r.text; });
+    };
+    var texts = drawnTexts(chart);
+    var kept = texts.filter(function (b) { return !isRef(b); });
+    // The strictest level first within its group (series), WHO's first.
+    refs.sort(function (a, b) { return a.si - b.si || a.value - b.value; });
+    var hide = {};
+    refs.forEach(function (r) {
+      var box = texts.filter(function (b) { return b.text === r.text; })[0];
+      if (!box) return;
+      // Two pixels apart at least: anti-aliasing is not a gap.
+      var padded = { x1: box.x1 - 2, y1: box.y1 - 2, x2: box.x2 + 2, y2: box.y2 + 2 };
+      if (kept.some(function (k) { return overlap(padded, k); })) {
+        (hide[r.si] = hide[r.si] || {})[r.di] = true;
+      } else {
+        kept.push(box);
+      }
+    });
+    if (Object.keys(hide).length === 0) return;
+    chart.setOption({
+      series: series.map(function (s, si) {
+        if (!hide[si]) return {};
+        return {
+          markLine: {
+            data: s.markLine.data.map(function (d, di) {
+              return hide[si][di] ? Object.assign({}, d, { label: Object.assign({}, d.label, { show: false }) }) : d;
+            })
+          }
+        };
+      })
+    });
+  }
+
+  // cssPixels reads a CSS length in px or mm as pixels; 0 if it is
+  // neither.
+  function cssPixels(value) {
+    var m = /^\s*([\d.]+)(px|mm)\s*$/.exec(value || '');
+    if (!m) return 0;
+    return m[2] === 'mm' ? parseFloat(m[1]) * 96 / 25.4 : parseFloat(m[1]);
+  }
+
+  // printSize is the size a chart is drawn at on paper, or null. When
+  // 'beforeprint' fires, the page is still laid out for the screen:
+  // app.css names each chart's box on paper in --print-width and
+  // --print-height, outside its print rules so that it can be read then.
+  // Drawn at that size the chart fits its box, instead of being drawn at
+  // the screen's width and cut by the box or squeezed into it.
+  function printSize(el) {
+    var cs = window.getComputedStyle(el);
+    var w = cssPixels(cs.getPropertyValue('--print-width'));
+    var h = cssPixels(cs.getPropertyValue('--print-height'));
+    return w > 0 && h > 0 ? { width: Math.floor(w), height: Math.floor(h) } : null;
+  }
+
+  // pageOption is the chart's option laid out for its box on the page,
+  // or, given its size on paper, for paper. On paper the legend is
+  // plain and wrapped, every series named (a pager cannot be clicked on
+  // paper), and the plot leaves it room; a ranking makes the size
+  // taller where its rows need it.
+  function pageOption(el, printing, size) {
     var option = localise(readOption(el));
+    onPage(option, el);
     var family = fontFamily(el);
     if (option.textStyle == null) option.textStyle = { fontFamily: family };
-    var width = el.clientWidth || 600, bottom = 40;
+    var width = (size ? size.width : el.clientWidth) || 600, bottom = 40;
+    var height = (size ? size.height : el.clientHeight) || 320;
     if (printing) {
-      var rows = 0;
-      asList(option.legend).forEach(function (l) {
-        if (!l || typeof l !== 'object' || l.show === false) return;
-        l.type = 'plain';
-        l.left = 5;
-        l.right = 5;
-        l.textStyle = Object.assign({}, l.textStyle, { fontSize: 11, lineHeight: lineHeight(11) });
-        rows = legendRows(legendNames(option), width - 20, family, 11);
-      });
-      if (rows > 0) bottom = rows * 22 + 16;
+      var legendHeight = paperLegend(option, width, family);
+      if (legendHeight > 0) bottom = legendHeight + 8;
       asList(option.grid).forEach(function (g) {
         if (g && typeof g === 'object') g.bottom = bottom;
       });
     }
-    layout(option, width, el.clientHeight || 320, bottom, family);
+    layout(option, width, height, bottom, family);
     if (!printing) fitLegend(option, el);
     // A ranking is as tall as its rows need, so that no two labels
     // overlap: below the title, a row per area, the axis under them.
@@ -379,7 +546,8 @@
     if (rows > 0) {
       var g = asList(option.grid)[0] || {};
       var need = Math.ceil((parseFloat(g.top) || 60) + rows * RANK_ROW + (parseFloat(g.bottom) || 48) + 24);
-      if (need > (el.clientHeight || 0)) el.style.height = need + 'px';
+      if (size) size.height = Math.max(size.height, need);
+      else if (need > (el.clientHeight || 0)) el.style.height = need + 'px';
     }
     return option;
   }
@@ -452,9 +620,9 @@
         });
         return;
       }
-      var option;
+      var option, printing = isPrinting(), size = printing ? printSize(el) : null;
       try {
-        option = pageOption(el, isPrinting());
+        option = pageOption(el, printing, size);
       } catch (err) {
         fail(el, err.reason || 'bad option', err);
         return;
@@ -462,15 +630,16 @@
       try {
         if (reduceMotion && option.animation == null) option.animation = false;
         var chart = window.echarts.getInstanceByDom(el) ||
-          window.echarts.init(el, null, { renderer: 'canvas' });
+          window.echarts.init(el, null, size ? { renderer: 'canvas', width: size.width, height: size.height } : { renderer: 'canvas' });
         pending.add(chart);
         chart.on('finished', function () {
           pending.delete(chart);
           markDone(pending);
         });
         chart.setOption(option);
-        chart.twinmetricsWidth = el.clientWidth;
-        chart.twinmetricsPrint = isPrinting();
+        fitReferenceLabels(chart, option);
+        chart.twinmetricsWidth = size ? size.width : el.clientWidth;
+        chart.twinmetricsPrint = printing;
         charts.push(chart);
         el.dataset.chartReady = '1';
       } catch (err) {
@@ -496,7 +665,6 @@
       markDone(pending);
     }
     window.twinmetricsDrawCharts = drawAll;
-    window.addEventListener('beforeprint', drawAll);
     if ('IntersectionObserver' in window && els.length > 1) {
       var seen = new Set();
       settled = false;
@@ -526,24 +694,32 @@
   }
 
   // A new width wraps the titles and labels again; paper gets the
-  // whole legend.
+  // whole legend, at the chart's size on paper (printSize).
   function resizeAll(printing) {
     printing = printing === true || isPrinting();
     charts.forEach(function (c) {
       if (c.isDisposed()) return;
       var el = c.getDom();
-      if (el.clientWidth !== c.twinmetricsWidth || printing !== c.twinmetricsPrint) {
+      var size = printing ? printSize(el) : null;
+      var width = size ? size.width : el.clientWidth;
+      var option = null;
+      if (width !== c.twinmetricsWidth || printing !== c.twinmetricsPrint) {
         try {
-          var option = pageOption(el, printing);
+          option = pageOption(el, printing, size);
           option.animation = false;
           c.setOption(option, true);
-          c.twinmetricsWidth = el.clientWidth;
+          c.twinmetricsWidth = width;
           c.twinmetricsPrint = printing;
         } catch (err) {
           console.error('twinmetrics: chart #' + el.id + ': relayout failed', err);
         }
       }
-      c.resize();
+      c.resize(size ? { width: size.width, height: size.height } : { width: 'auto', height: 'auto' });
+      // Laid out again: its reference lines' labels are fitted again.
+      if (option) fitReferenceLabels(c, option);
+      // Painted now: a print is laid out before the next animation
+      // frame, when zrender would paint.
+      if (printing) c.getZr().flush();
     });
   }
 
@@ -552,8 +728,12 @@
     window.clearTimeout(timer);
     timer = window.setTimeout(resizeAll, 150);
   });
-  // Print layout has another width: redraw for it and back.
-  window.addEventListener('beforeprint', function () { resizeAll(true); });
+  // Print layout has another width: redraw for it and back. Charts not
+  // yet scrolled to are drawn first.
+  window.addEventListener('beforeprint', function () {
+    if (window.twinmetricsDrawCharts) window.twinmetricsDrawCharts();
+    resizeAll(true);
+  });
   window.addEventListener('afterprint', function () { resizeAll(false); });
   if (window.matchMedia) {
     var printMedia = window.matchMedia('print');
@@ -655,6 +835,7 @@
     });
     try {
       inst.setOption(slide.option);
+      fitReferenceLabels(inst, slide.option);
       if (type === 'svg') {
         return { blob: new Blob([inst.renderToSVGString()], { type: 'image/svg+xml' }), width: slide.width, height: slide.height };
       }
