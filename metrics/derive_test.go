@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"reflect"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -406,6 +407,43 @@ func TestSelectionPlans(t *testing.T) {
 			if (strings.HasPrefix(l, "SCAN o") && !strings.Contains(l, "INDEX")) || strings.Contains(l, "USING INTEGER PRIMARY KEY (rowid>?)") {
 				t.Errorf("%s: the plan walks the table:\n  %s", c.name, all)
 			}
+		}
+	}
+}
+
+// TestSelectionPlansOnPostgres: on PostgreSQL too, a download of one
+// source pages through the source's own values in id order, the page's
+// start a condition of the index, as SQLite's index (ending with the
+// rowid) does. The seeded table is small, so the planner is kept from
+// scanning it whole, as it would not at 1.1M values.
+func TestSelectionPlansOnPostgres(t *testing.T) {
+	if !testdb.PG() {
+		t.Skip("reads PostgreSQL's EXPLAIN")
+	}
+	app := testapp.New(t, testapp.Options{})
+	ctx := context.Background()
+	tx, err := app.DB.R.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_bitmapscan = off`); err != nil {
+		t.Fatal(err)
+	}
+	q, args := metrics.SelectionSQL(app.DB.Dialect, metrics.Selection{Sources: []int64{1}}, true)
+	args = append(args, sql.Named("after", 0), sql.Named("limit", 1000))
+	var plan []string
+	if err := tx.SelectContext(ctx, &plan, `EXPLAIN `+q, args...); err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(plan, "\n")
+	for _, c := range []string{"source_id", "numerator_source_id", "denominator_source_id"} {
+		cond := regexp.MustCompile(`Index Cond: \(.*\(` + c + ` = '?\d+'?(::bigint)?\) AND \(id > `)
+		if !cond.MatchString(all) {
+			t.Errorf("the values of a source through %s are not read from an index on (%s, id):\n%s", c, c, all)
 		}
 	}
 }
