@@ -282,7 +282,7 @@ func TestTargetsAPI(t *testing.T) {
 	}
 }
 
-var pairRowRe = regexp.MustCompile(`(?s)<tr>\s*<th scope="row"><a href="/en/pairs/([a-z-]+)">.*?</th>\s*<td class="lowcarbon">(.*?)</td>`)
+var pairRowRe = regexp.MustCompile(`(?s)<tr>\s*<th scope="row"><a href="/en/pairs/([a-z-]+)">.*?</th>\s*<td class="lowcarbon"[^>]*>(.*?)</td>`)
 
 // TestOverviewLowCarbonEveryPair: every one of the 15 pairs shows a
 // low-carbon comparison or says exactly why there is none.

@@ -35,21 +35,35 @@ func text(s string) string {
 // row returns the scorecard or table row of an indicator, as text.
 func row(t *testing.T, body, attr string) string {
 	t.Helper()
-	i := strings.Index(body, attr)
-	if i < 0 {
-		t.Fatalf("no row %s on the page", attr)
-	}
+	i, start := rowAt(t, body, attr)
 	j := strings.Index(body[i:], "</tr>")
-	return text(body[i+len(attr) : i+j])
+	return text(body[start : i+j])
+}
+
+// rowAt finds the row that attr opens (`<tr data-indicator="x">`, whatever
+// other attributes the tag has): where it starts, and where its content
+// starts.
+func rowAt(t *testing.T, body, attr string) (int, int) {
+	t.Helper()
+	open := strings.TrimSuffix(attr, ">")
+	for i := 0; ; {
+		k := strings.Index(body[i:], open)
+		if k < 0 {
+			t.Fatalf("no row %s on the page", attr)
+		}
+		i += k
+		rest := body[i+len(open):]
+		if strings.HasPrefix(rest, ">") || strings.HasPrefix(rest, " ") {
+			return i, i + len(open) + strings.Index(rest, ">") + 1
+		}
+		i += len(open)
+	}
 }
 
 // cells splits a row into its cells, as text.
 func cells(t *testing.T, body, attr string) []string {
 	t.Helper()
-	i := strings.Index(body, attr)
-	if i < 0 {
-		t.Fatalf("no row %s on the page", attr)
-	}
+	i, _ := rowAt(t, body, attr)
 	j := strings.Index(body[i:], "</tr>")
 	parts := regexp.MustCompile(`<t[hd]\b[^>]*>`).Split(body[i:i+j], -1)
 	var out []string
