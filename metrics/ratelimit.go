@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -21,7 +22,14 @@ func (s *Store) AllowHit(ctx context.Context, key string, n int, window time.Dur
 		return false, err
 	}
 	since := now.Add(-window).UTC().Format(failureTime)
-	if _, err := tx.ExecContext(ctx, `DELETE FROM rate_hits WHERE key = ? AND at < ?`, key, since); err != nil {
+	// The expired uses of every client of the same limit go too, not
+	// only this client's: a client that never comes back would leave
+	// its rows for good. The limit is the key's part before the first
+	// colon ("upload:203.0.113.7"); other limits may keep their uses
+	// for longer windows.
+	family := key[:strings.IndexByte(key, ':')+1]
+	if _, err := tx.ExecContext(ctx, `DELETE FROM rate_hits WHERE at < ? AND (key = ? OR (? <> '' AND substr(key, 1, ?) = ?))`,
+		since, key, family, len(family), family); err != nil {
 		return false, err
 	}
 	var used int
