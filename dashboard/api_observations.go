@@ -124,11 +124,8 @@ func acceptQuality(accept, mediaType string) float64 {
 // listObservationsAPI answers /api/v1/observations: the filtered
 // observations in id order, one page at a time, as JSON or CSV.
 func (s *Server) listObservationsAPI(c echo.Context) error {
-	q := c.QueryParams()
-	if p := checkParams(q, selectionParams, []string{"limit", "cursor", "format", "v"}); p != nil {
-		return p
-	}
-	if p := pinProblem(c); p != nil {
+	q, p := dataParams(c, selectionParams, []string{"limit", "cursor"})
+	if p != nil {
 		return p
 	}
 	asCSV, p := wantsCSV(c)

@@ -145,11 +145,8 @@ func targetFilter(cat *metrics.Catalogue, sel metrics.Selection, kinds []string)
 // selected areas, as JSON or CSV; with v, those current at that data
 // version.
 func (s *Server) listTargetsAPI(c echo.Context) error {
-	q := c.QueryParams()
-	if p := checkParams(q, []string{"city", "pair", "source", "kind", "format", "v"}); p != nil {
-		return p
-	}
-	if p := pinProblem(c); p != nil {
+	q, p := dataParams(c, []string{"city", "pair", "source", "kind"})
+	if p != nil {
 		return p
 	}
 	asCSV, p := wantsCSV(c)

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -66,42 +67,44 @@ func (s *Server) afterSave(c echo.Context, entity string, err error) error {
 	return c.Redirect(http.StatusSeeOther, "/admin/catalogue?saved="+entity+"#"+entity+"s")
 }
 
+// saveEntry saves, as the signed-in user, the entry of entity that its
+// form filled in, and answers with the catalogue or its problems.
+func saveEntry[T any](s *Server, c echo.Context, entity string, save func(context.Context, T, string) error, in T) error {
+	return s.afterSave(c, entity, save(c.Request().Context(), in, currentUser(c).Email))
+}
+
 // saveCity adds or edits a city and its aliases.
 func (s *Server) saveCity(c echo.Context) error {
-	err := s.store.SaveCity(c.Request().Context(), metrics.CityInput{
-		Slug: c.FormValue("slug"), Name: c.FormValue("name"), LocalName: c.FormValue("local_name"),
-		CountryISO3: c.FormValue("country_iso3"), Kind: c.FormValue("kind"), Aliases: c.FormValue("aliases"),
-		Latitude: c.FormValue("latitude"), Longitude: c.FormValue("longitude"), Boundary: c.FormValue("boundary"),
-	}, currentUser(c).Email)
-	return s.afterSave(c, "city", err)
+	f := c.FormValue
+	return saveEntry(s, c, "city", s.store.SaveCity, metrics.CityInput{
+		Slug: f("slug"), Name: f("name"), LocalName: f("local_name"), CountryISO3: f("country_iso3"), Kind: f("kind"),
+		Aliases: f("aliases"), Latitude: f("latitude"), Longitude: f("longitude"), Boundary: f("boundary"),
+	})
 }
 
 // savePair adds or edits a twin pair.
 func (s *Server) savePair(c echo.Context) error {
-	err := s.store.SavePair(c.Request().Context(), metrics.PairInput{
-		Slug: c.FormValue("slug"), Programme: c.FormValue("programme"), ProgrammeCountry: c.FormValue("programme_country"),
-		Confidence: c.FormValue("confidence"),
-		Labels:     [2]string{c.FormValue("side1_label"), c.FormValue("side2_label")},
-		Cities:     [2]string{c.FormValue("side1_cities"), c.FormValue("side2_cities")},
-	}, currentUser(c).Email)
-	return s.afterSave(c, "pair", err)
+	f := c.FormValue
+	return saveEntry(s, c, "pair", s.store.SavePair, metrics.PairInput{
+		Slug: f("slug"), Programme: f("programme"), ProgrammeCountry: f("programme_country"), Confidence: f("confidence"),
+		Labels: [2]string{f("side1_label"), f("side2_label")}, Cities: [2]string{f("side1_cities"), f("side2_cities")},
+	})
 }
 
 // saveIndicator adds or edits an indicator.
 func (s *Server) saveIndicator(c echo.Context) error {
-	err := s.store.SaveIndicator(c.Request().Context(), metrics.IndicatorInput{
-		Code: c.FormValue("code"), Theme: c.FormValue("theme"), Unit: c.FormValue("unit"), Direction: c.FormValue("direction"),
-		NameEN: c.FormValue("name_en"), NameVI: c.FormValue("name_vi"), DefinitionEN: c.FormValue("definition_en"), Standards: c.FormValue("standards"),
-	}, currentUser(c).Email)
-	return s.afterSave(c, "indicator", err)
+	f := c.FormValue
+	return saveEntry(s, c, "indicator", s.store.SaveIndicator, metrics.IndicatorInput{
+		Code: f("code"), Theme: f("theme"), Unit: f("unit"), Direction: f("direction"), NameEN: f("name_en"),
+		NameVI: f("name_vi"), DefinitionEN: f("definition_en"), Standards: f("standards"),
+	})
 }
 
 // saveSource adds or edits a source.
 func (s *Server) saveSource(c echo.Context) error {
-	err := s.store.SaveSource(c.Request().Context(), metrics.SourceInput{
-		Code: c.FormValue("code"), Title: c.FormValue("title"), ShortTitle: c.FormValue("short_title"), Publisher: c.FormValue("publisher"),
-		URL: c.FormValue("url"), Vintage: c.FormValue("vintage"), Licence: c.FormValue("licence"), Citation: c.FormValue("citation"),
-		Preferred: c.FormValue("preferred") == "1",
-	}, currentUser(c).Email)
-	return s.afterSave(c, "source", err)
+	f := c.FormValue
+	return saveEntry(s, c, "source", s.store.SaveSource, metrics.SourceInput{
+		Code: f("code"), Title: f("title"), ShortTitle: f("short_title"), Publisher: f("publisher"), URL: f("url"),
+		Vintage: f("vintage"), Licence: f("licence"), Citation: f("citation"), Preferred: f("preferred") == "1",
+	})
 }

@@ -73,11 +73,8 @@ func (d *download) fileName(ext string) string {
 
 // downloadData serves /data/download: the selection in one format.
 func (s *Server) downloadData(c echo.Context) error {
-	q := c.QueryParams()
-	if p := checkParams(q, selectionParams, []string{"format", "v"}); p != nil {
-		return p
-	}
-	if p := pinProblem(c); p != nil {
+	q, p := dataParams(c, selectionParams)
+	if p != nil {
 		return p
 	}
 	format := q.Get("format")

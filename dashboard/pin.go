@@ -105,6 +105,21 @@ func pinProblem(c echo.Context) *Problem {
 	return nil
 }
 
+// dataParams is the query of a data answer that can be pinned (the
+// API's observations and targets, the downloads): it refuses a
+// parameter the endpoint does not know (allowed, and format and v)
+// and a version that cannot be shown.
+func dataParams(c echo.Context, allowed ...[]string) (url.Values, *Problem) {
+	q := c.QueryParams()
+	if p := checkParams(q, append(allowed, []string{"format", "v"})...); p != nil {
+		return nil, p
+	}
+	if p := pinProblem(c); p != nil {
+		return nil, p
+	}
+	return q, nil
+}
+
 // pinOf is the request's pin; nil when the address asks for none.
 func pinOf(c echo.Context) *pinState {
 	p, _ := c.Get(pinKey).(*pinState)

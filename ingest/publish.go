@@ -306,27 +306,10 @@ func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user metrics.Us
 	if err := metrics.UploadCells(ctx, tx, uploadID, cells); err != nil {
 		return err
 	}
-	// Its values stay readable as they were, for pages pinned to the
-	// versions it was current in; those it brings back are current
-	// again from the rollback's version.
-	if err := metrics.CloseObservations(ctx, tx, `o.upload_id = ?`, uploadID); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE observations SET retired_by = NULL, valid_from = NULL WHERE retired_by = ? AND (upload_id IS NULL OR upload_id <> ?)`, uploadID, uploadID); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE observations SET retired_by = ? WHERE upload_id = ? AND retired_by IS NULL`, uploadID, uploadID); err != nil {
-		return err
-	}
-	// Targets work the same way: those the upload replaced come back,
-	// its own stay readable as they were.
-	if err := metrics.CloseTargets(ctx, tx, `t.upload_id = ?`, uploadID); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE targets SET retired_by = NULL, valid_from = NULL WHERE retired_by = ? AND (upload_id IS NULL OR upload_id <> ?)`, uploadID, uploadID); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE targets SET retired_by = ? WHERE upload_id = ? AND retired_by IS NULL`, uploadID, uploadID); err != nil {
+	// Its values and targets stay readable as they were, for pages
+	// pinned to the versions they were current in; those it replaced
+	// are current again from the rollback's version.
+	if err := metrics.RollBackRows(ctx, tx, uploadID); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE uploads SET status = 'rolled_back', rolled_back_at = ?, rolled_back_by = ? WHERE id = ?`,

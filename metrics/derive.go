@@ -74,7 +74,7 @@ var writePathSQL = map[string]string{
 		FROM indicators i WHERE i.numerator_id IS NOT NULL ORDER BY i.id`,
 	// The derived values of a cell are kept as they were before they are
 	// computed again (history.go).
-	"keep derived cell": closeSQL(`o.area_id = :area AND o.indicator_id = :indicator AND o.year = :year
+	"keep derived cell": keptObservations.closeSQL(`o.area_id = :area AND o.indicator_id = :indicator AND o.year = :year
 		  AND o.numerator_id IS NOT NULL`, ":version"),
 	"delete derived cell": `DELETE FROM observations
 		WHERE area_id = :area AND indicator_id = :indicator AND year = :year
@@ -97,12 +97,12 @@ var writePathSQL = map[string]string{
 		WHERE id IN (` + seriesShownChanges + `)`,
 	// A value whose choice changes is kept as it was first (history.go)
 	// and is current in its new state from the change's version on.
-	"keep shown": closeSQL(`o.id IN (`+seriesShownChanges+`)`, ":version"),
+	"keep shown": keptObservations.closeSQL(`o.id IN (`+seriesShownChanges+`)`, ":version"),
 	// Values without a year are all shown while current (one a rollback
 	// brings back may have been hidden before).
 	"mark shown undated": `UPDATE observations SET hidden = 0, valid_from = NULL
 		WHERE area_id = :area AND indicator_id = :indicator AND year IS NULL AND retired_by IS NULL AND hidden = 1`,
-	"keep shown undated": closeSQL(`o.area_id = :area AND o.indicator_id = :indicator AND o.year IS NULL AND o.hidden = 1`, ":version"),
+	"keep shown undated": keptObservations.closeSQL(`o.area_id = :area AND o.indicator_id = :indicator AND o.year IS NULL AND o.hidden = 1`, ":version"),
 	"series stats": `INSERT INTO series_stats (area_id, indicator_id, n_values, n_stored, n_shown, first_year, last_year)
 		SELECT :area, :indicator, COUNT(*), COALESCE(SUM(CASE WHEN o.numerator_id IS NULL THEN 1 ELSE 0 END), 0),
 		       COALESCE(SUM(1 - o.hidden), 0), MIN(o.year), MAX(o.year)

@@ -9,7 +9,7 @@ func (s *Store) PasswordChecks() (total, peak int64) { return s.pw.checks.Load()
 // WritePathSQL exposes the per-cell write statements to the plan test.
 var WritePathSQL = writePathSQL
 
-var CloseSQL = closeSQL
+var CloseSQL = keptObservations.closeSQL
 
 // PinnedObservationsSQL is the pinned read of ObservationsFor… (for the
 // plan tests), with its filter on areas, indicators or both.

@@ -16,27 +16,85 @@ import (
 // current rows current since then, and the copies kept of the states
 // that have ended since.
 
-// historyColumns are the columns of a row's state that a copy keeps.
-var historyColumns = []string{"area_id", "indicator_id", "year", "value", "value_as_given", "unit_as_given", "source_id",
-	"flags", "flags_as_given", "note", "locator", "source_url", "upload_id", "numerator_id", "denominator_id",
-	"numerator_source_id", "denominator_source_id", "hidden", "valid_from"}
+// keptTable is a table whose rows keep their ended states: the current
+// rows carry valid_from, and a copy of each state a change ends goes to
+// the history table, valid until the change's version. Values and
+// targets are kept alike.
+type keptTable struct {
+	table   string // the current rows
+	alias   string // the current rows' alias in a condition
+	history string // the ended states
+	idCol   string // the history's column naming the current row
+	what    string // what an error says could not be kept
+	// columns are the columns of a row's state that a copy keeps.
+	columns []string
+}
 
-// columnsOf lists historyColumns, each after prefix.
-func columnsOf(prefix string) string {
-	return prefix + strings.Join(historyColumns, ", "+prefix)
+// keptObservations keeps the values' states (migrations/0019).
+var keptObservations = keptTable{table: "observations", alias: "o", history: "observation_history", idCol: "observation_id",
+	what: "history", columns: []string{"area_id", "indicator_id", "year", "value", "value_as_given", "unit_as_given", "source_id",
+		"flags", "flags_as_given", "note", "locator", "source_url", "upload_id", "numerator_id", "denominator_id",
+		"numerator_source_id", "denominator_source_id", "hidden", "valid_from"}}
+
+// columnsOf lists the kept columns, each after prefix.
+func (k keptTable) columnsOf(prefix string) string {
+	return prefix + strings.Join(k.columns, ", "+prefix)
 }
 
 // closeSQL copies the state of the current rows that cond selects (on
-// observations o) into the history, valid until the version the change
-// takes (param: its placeholder, named twice before cond). Rows the
-// change itself wrote or brought back (no valid_from yet) have no
-// earlier state to keep.
-func closeSQL(cond, param string) string {
+// the table under its alias) into the history, valid until the version
+// the change takes (param: its placeholder, named twice before cond).
+// Rows the change itself wrote or brought back (no valid_from yet) have
+// no earlier state to keep.
+func (k keptTable) closeSQL(cond, param string) string {
 	param = "CAST(" + param + " AS INTEGER)"
-	return `INSERT INTO observation_history (observation_id, ` + columnsOf("") + `, valid_to)
-		SELECT o.id, ` + columnsOf("o.") + `, ` + param + `
-		FROM observations o
-		WHERE o.retired_by IS NULL AND o.valid_from < ` + param + ` AND (` + cond + `)`
+	return `INSERT INTO ` + k.history + ` (` + k.idCol + `, ` + k.columnsOf("") + `, valid_to)
+		SELECT ` + k.alias + `.id, ` + k.columnsOf(k.alias+".") + `, ` + param + `
+		FROM ` + k.table + ` ` + k.alias + `
+		WHERE ` + k.alias + `.retired_by IS NULL AND ` + k.alias + `.valid_from < ` + param + ` AND (` + cond + `)`
+}
+
+// close keeps the state of the current rows that cond selects (a
+// condition on the table under its alias, with ? parameters), before
+// the caller retires them, inside its transaction: a page pinned to an
+// earlier version still shows them.
+func (k keptTable) close(ctx context.Context, tx *sqlx.Tx, cond string, args ...any) error {
+	v, err := nextVersion(ctx, tx)
+	if err != nil {
+		return err
+	}
+	all := append([]any{v, v}, args...)
+	if _, err := tx.ExecContext(ctx, k.closeSQL(cond, "?"), all...); err != nil {
+		return fmt.Errorf("keep %s: %w", k.what, err)
+	}
+	return nil
+}
+
+// rollBack takes back what an upload wrote to the table, inside tx:
+// its own rows stay readable as they were, for pages pinned to the
+// versions they were current in, and leave the current ones; the rows
+// it replaced are current again from the rollback's version.
+func (k keptTable) rollBack(ctx context.Context, tx *sqlx.Tx, uploadID int64) error {
+	if err := k.close(ctx, tx, k.alias+`.upload_id = ?`, uploadID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE `+k.table+` SET retired_by = NULL, valid_from = NULL WHERE retired_by = ? AND (upload_id IS NULL OR upload_id <> ?)`, uploadID, uploadID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE `+k.table+` SET retired_by = ? WHERE upload_id = ? AND retired_by IS NULL`, uploadID, uploadID)
+	return err
+}
+
+// RollBackRows takes back the values and the targets an upload wrote,
+// inside the rollback's transaction tx: those it replaced are current
+// again, its own are kept as they were and leave the current ones.
+func RollBackRows(ctx context.Context, tx *sqlx.Tx, uploadID int64) error {
+	for _, k := range []keptTable{keptObservations, keptTargets} {
+		if err := k.rollBack(ctx, tx, uploadID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // nextVersion is the data version the change in tx will take when it
@@ -52,16 +110,7 @@ func nextVersion(ctx context.Context, tx *sqlx.Tx) (int64, error) {
 // before the caller retires them, inside its transaction: a page pinned
 // to an earlier version still shows them.
 func CloseObservations(ctx context.Context, tx *sqlx.Tx, cond string, args ...any) error {
-	v, err := nextVersion(ctx, tx)
-	if err != nil {
-		return err
-	}
-	q := closeSQL(cond, "?")
-	all := append([]any{v, v}, args...)
-	if _, err := tx.ExecContext(ctx, q, all...); err != nil {
-		return fmt.Errorf("keep history: %w", err)
-	}
-	return nil
+	return keptObservations.close(ctx, tx, cond, args...)
 }
 
 type asOfKey struct{}
@@ -107,10 +156,10 @@ func (s *Store) Pin(ctx context.Context, v int64) (first, current int64, err err
 // with filter (on the columns of observations) applied to both halves so
 // that each reads through its index on area or indicator.
 func pinnedFrom(filter string) string {
-	return `(SELECT o.id, ` + columnsOf("o.") + `
+	return `(SELECT o.id, ` + keptObservations.columnsOf("o.") + `
 	FROM observations o WHERE o.retired_by IS NULL AND o.valid_from <= :v AND ` + filter + `
 	UNION ALL
-	SELECT o.observation_id AS id, ` + columnsOf("o.") + `
+	SELECT o.observation_id AS id, ` + keptObservations.columnsOf("o.") + `
 	FROM observation_history o WHERE o.valid_to > :v AND o.valid_from <= :v AND ` + filter + `)`
 }
 

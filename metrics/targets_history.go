@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -13,45 +12,19 @@ import (
 // as the values are (history.go): the current targets current since
 // then, and the copies kept of the states that have ended since.
 
-// targetHistoryColumns are the columns of a target's state that a copy
-// keeps.
-var targetHistoryColumns = []string{"area_id", "kind", "kind_as_printed", "role", "gases", "sector", "boundary",
-	"base_year", "base_value", "base_value_as_printed", "target_year", "percent", "level", "level_as_printed", "bau_value",
-	"intensity_unit", "status", "status_as_printed", "status_year", "year_set", "achieved_percent", "source_id",
-	"report_year", "organisation", "source_url", "locator", "note", "upload_id", "valid_from"}
-
-// targetColumnsOf lists targetHistoryColumns, each after prefix.
-func targetColumnsOf(prefix string) string {
-	return prefix + strings.Join(targetHistoryColumns, ", "+prefix)
-}
-
-// closeTargetsSQL copies the state of the current targets that cond
-// selects (on targets t) into the history, valid until the version the
-// change takes (param: its placeholder, named twice before cond).
-// Targets the change itself wrote or brought back (no valid_from yet)
-// have no earlier state to keep.
-func closeTargetsSQL(cond, param string) string {
-	param = "CAST(" + param + " AS INTEGER)"
-	return `INSERT INTO target_history (target_id, ` + targetColumnsOf("") + `, valid_to)
-		SELECT t.id, ` + targetColumnsOf("t.") + `, ` + param + `
-		FROM targets t
-		WHERE t.retired_by IS NULL AND t.valid_from < ` + param + ` AND (` + cond + `)`
-}
+// keptTargets keeps the targets' states.
+var keptTargets = keptTable{table: "targets", alias: "t", history: "target_history", idCol: "target_id",
+	what: "targets' history", columns: []string{"area_id", "kind", "kind_as_printed", "role", "gases", "sector", "boundary",
+		"base_year", "base_value", "base_value_as_printed", "target_year", "percent", "level", "level_as_printed", "bau_value",
+		"intensity_unit", "status", "status_as_printed", "status_year", "year_set", "achieved_percent", "source_id",
+		"report_year", "organisation", "source_url", "locator", "note", "upload_id", "valid_from"}}
 
 // CloseTargets keeps the state of the current targets that cond
 // selects (a condition on targets t, with ? parameters), before the
 // caller retires them, inside its transaction: a page pinned to an
 // earlier version still shows them.
 func CloseTargets(ctx context.Context, tx *sqlx.Tx, cond string, args ...any) error {
-	v, err := nextVersion(ctx, tx)
-	if err != nil {
-		return err
-	}
-	all := append([]any{v, v}, args...)
-	if _, err := tx.ExecContext(ctx, closeTargetsSQL(cond, "?"), all...); err != nil {
-		return fmt.Errorf("keep targets' history: %w", err)
-	}
-	return nil
+	return keptTargets.close(ctx, tx, cond, args...)
 }
 
 // TargetsKeptFrom is the first data version whose commitments can be
