@@ -156,6 +156,104 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	c, err := parseCommandLine(args, stderr)
+	if c == nil || err != nil {
+		return err // nil for -help
+	}
+	st := c.st
+	logger, err := newLogger(st.logFormat, stderr)
+	if err != nil {
+		return err
+	}
+	switch c.cmd {
+	case "restore":
+		if err := metrics.Restore(ctx, c.file, st.db); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "restored %s from %s\n", metrics.Redacted(st.db), c.file)
+		return nil
+	case "copy-db":
+		return copyDBCommand(ctx, st, stdout)
+	}
+	// Every command that opens the database shares its lock, which
+	// `restore` needs for itself.
+	// (A PostgreSQL database has no file to lock; its server keeps the
+	// clients apart.)
+	if !metrics.IsPostgresDSN(st.db) {
+		unlock, err := metrics.LockDatabase(st.db, false)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	db, err := metrics.Open(ctx, st.db)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		logger.Info("migrated database", "path", st.db, "migrations", n)
+	}
+	switch c.cmd {
+	case "migrate":
+		return nil
+	case "backup":
+		return backupCommand(ctx, db, st, c.file, stdout)
+	}
+	store, err := metrics.NewStore(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	up, err := seed(ctx, st, store, logger)
+	if err != nil {
+		return err
+	}
+	defer up.Wait()
+	switch c.cmd {
+	case "uploads":
+		if c.verb != "prune" {
+			return errors.New("usage: twinmetrics uploads prune [-upload-retention 168h]")
+		}
+		res, err := up.Prune(ctx, st.retention)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "removed %d uploads untouched for %s (%d MB)\n", res.Removed, st.retention, res.Bytes>>20)
+		return nil
+	case "seed":
+		return nil
+	case "user":
+		return userCommand(ctx, c.verb, st, store, stdin, stdout)
+	case "token":
+		return tokenCommand(ctx, c.verb, st, store, stdout)
+	case "import":
+		return importCommand(ctx, c.file, st, store, up, stdout)
+	case "profile":
+		return profileCommand(ctx, c.verb, c.file, st, store, stdout)
+	case "synth":
+		return synthCommand(ctx, st, store, up, stdout)
+	}
+	return serve(ctx, st, store, up, logger)
+}
+
+// commandLine is a parsed command line: the subcommand (with its verb,
+// "user add"), its FILE or NAME argument, and the settings from the
+// environment and the flags.
+type commandLine struct {
+	cmd, verb, name, file string
+	st                    settings
+}
+
+// parseCommandLine reads the settings from the environment, then the
+// global flags up to the subcommand, then the subcommand's own flags
+// (the global ones allowed again) and its argument. It returns nil and
+// no error when help was asked for.
+func parseCommandLine(args []string, stderr io.Writer) (*commandLine, error) {
 	st := settings{
 		addr:      envOr("TWINMETRICS_ADDR", "127.0.0.1:8080"),
 		db:        envOr("TWINMETRICS_DB", "var/twinmetrics.db"),
@@ -167,10 +265,10 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	var err error
 	if st.grace, err = time.ParseDuration(envOr("TWINMETRICS_SHUTDOWN_GRACE", "15s")); err != nil {
-		return fmt.Errorf("TWINMETRICS_SHUTDOWN_GRACE: %w", err)
+		return nil, fmt.Errorf("TWINMETRICS_SHUTDOWN_GRACE: %w", err)
 	}
 	if st.retention, err = time.ParseDuration(envOr("TWINMETRICS_UPLOAD_RETENTION", "168h")); err != nil {
-		return fmt.Errorf("TWINMETRICS_UPLOAD_RETENTION: %w", err)
+		return nil, fmt.Errorf("TWINMETRICS_UPLOAD_RETENTION: %w", err)
 	}
 	// The global flags first, up to the subcommand.
 	gfs := flag.NewFlagSet("twinmetrics", flag.ContinueOnError)
@@ -186,39 +284,76 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	if err := gfs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil
+			return nil, nil
 		}
-		return &usageError{err.Error()}
+		return nil, &usageError{err.Error()}
 	}
 	rest := gfs.Args()
-	cmd := "serve"
+	c := &commandLine{cmd: "serve"}
 	if len(rest) > 0 {
-		cmd, rest = rest[0], rest[1:]
+		c.cmd, rest = rest[0], rest[1:]
 	}
-	// user, token and uploads take a verb.
-	name := cmd
-	var verb string
-	if cmd == "user" || cmd == "token" || cmd == "uploads" || cmd == "profile" {
+	// user, token, uploads and profile take a verb.
+	c.name = c.cmd
+	if c.cmd == "user" || c.cmd == "token" || c.cmd == "uploads" || c.cmd == "profile" {
 		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
 			gfs.Usage()
-			return &usageError{"twinmetrics " + cmd + " needs a verb: " + map[string]string{"user": "add, disable, enable or logout", "token": "create, list or revoke", "uploads": "prune", "profile": "list, show or approve"}[cmd]}
+			return nil, &usageError{"twinmetrics " + c.cmd + " needs a verb: " + map[string]string{"user": "add, disable, enable or logout", "token": "create, list or revoke", "uploads": "prune", "profile": "list, show or approve"}[c.cmd]}
 		}
-		verb, rest = rest[0], rest[1:]
-		name = cmd + " " + verb
+		c.verb, rest = rest[0], rest[1:]
+		c.name = c.cmd + " " + c.verb
 	}
-	usage, ok := usages[name]
+	usage, ok := usages[c.name]
 	if !ok {
 		gfs.Usage()
-		return &usageError{fmt.Sprintf("unknown command %q (want %s)", name, commandList)}
+		return nil, &usageError{fmt.Sprintf("unknown command %q (want %s)", c.name, commandList)}
 	}
 	// Then the subcommand's own flags, the global ones allowed again.
-	fs := flag.NewFlagSet("twinmetrics "+name, flag.ContinueOnError)
+	fs := flag.NewFlagSet("twinmetrics "+c.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: "+usage)
 		fs.PrintDefaults()
 	}
 	globalFlags(fs, &st)
+	commandFlags(fs, c.name, &st)
+	pos, err := parseInterleaved(fs, rest)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, nil
+		}
+		return nil, &usageError{err.Error()}
+	}
+	wantArgs := 0
+	if c.name == "backup" || c.name == "restore" || c.name == "import" || c.name == "profile show" || c.name == "profile approve" {
+		wantArgs = 1
+	}
+	if len(pos) != wantArgs {
+		fs.Usage()
+		if len(pos) > wantArgs {
+			return nil, &usageError{fmt.Sprintf("twinmetrics %s: unexpected argument %q", c.name, pos[wantArgs])}
+		}
+		what := "a FILE"
+		if c.cmd == "profile" {
+			what = "a profile NAME"
+		}
+		return nil, &usageError{fmt.Sprintf("twinmetrics %s needs %s", c.name, what)}
+	}
+	if wantArgs == 1 {
+		c.file = pos[0]
+	}
+	if st.uploads == "" {
+		st.uploads = filepath.Join(filepath.Dir(st.db), "uploads")
+		if metrics.IsPostgresDSN(st.db) {
+			st.uploads = filepath.Join("var", "uploads")
+		}
+	}
+	c.st = st
+	return c, nil
+}
+
+// commandFlags defines the flags of one subcommand (name, "user add").
+func commandFlags(fs *flag.FlagSet, name string, st *settings) {
 	switch name {
 	case "user add":
 		fs.StringVar(&st.email, "email", "", "the account's email")
@@ -248,110 +383,46 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fs.IntVar(&st.perFile, "cities-per-file", 100, "cities per upload")
 		fs.IntVar(&st.copyTo, "copy-to", 0, "then add cities up to this many, copying the loaded cities' values by SQL (for sizes the upload path takes hours to build)")
 	}
-	pos, err := parseInterleaved(fs, rest)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &usageError{err.Error()}
-	}
-	wantArgs := 0
-	if name == "backup" || name == "restore" || name == "import" || name == "profile show" || name == "profile approve" {
-		wantArgs = 1
-	}
-	if len(pos) != wantArgs {
-		fs.Usage()
-		if len(pos) > wantArgs {
-			return &usageError{fmt.Sprintf("twinmetrics %s: unexpected argument %q", name, pos[wantArgs])}
-		}
-		what := "a FILE"
-		if cmd == "profile" {
-			what = "a profile NAME"
-		}
-		return &usageError{fmt.Sprintf("twinmetrics %s needs %s", name, what)}
-	}
-	var file string
-	if wantArgs == 1 {
-		file = pos[0]
-	}
-	if st.uploads == "" {
-		st.uploads = filepath.Join(filepath.Dir(st.db), "uploads")
-		if metrics.IsPostgresDSN(st.db) {
-			st.uploads = filepath.Join("var", "uploads")
-		}
-	}
-	var logger *slog.Logger
-	switch st.logFormat {
-	case "text":
-		logger = slog.New(slog.NewTextHandler(stderr, nil))
-	case "json":
-		logger = slog.New(slog.NewJSONHandler(stderr, nil))
-	default:
-		return fmt.Errorf("-log-format must be text or json, not %q", st.logFormat)
-	}
+}
 
-	if cmd == "restore" {
-		if err := metrics.Restore(ctx, file, st.db); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "restored %s from %s\n", metrics.Redacted(st.db), file)
-		return nil
+// newLogger is the program's logger, writing text or JSON to w.
+func newLogger(format string, w io.Writer) (*slog.Logger, error) {
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
 	}
-	if cmd == "copy-db" {
-		return copyDBCommand(ctx, st, stdout)
+	return nil, fmt.Errorf("-log-format must be text or json, not %q", format)
+}
+
+// backupCommand writes a checked backup of the database to file.
+func backupCommand(ctx context.Context, db *metrics.DB, st settings, file string, stdout io.Writer) error {
+	var err error
+	if metrics.IsPostgresDSN(st.db) {
+		err = metrics.BackupPostgres(ctx, st.db, file)
+	} else if err = db.Backup(ctx, file); err == nil {
+		err = metrics.CheckBackup(ctx, file)
 	}
-	// Every command that opens the database shares its lock, which
-	// `restore` needs for itself.
-	// (A PostgreSQL database has no file to lock; its server keeps the
-	// clients apart.)
-	if !metrics.IsPostgresDSN(st.db) {
-		unlock, err := metrics.LockDatabase(st.db, false)
-		if err != nil {
-			return err
-		}
-		defer unlock()
-	}
-	db, err := metrics.Open(ctx, st.db)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	n, err := db.Migrate(ctx)
-	if err != nil {
-		return err
-	}
-	if n > 0 {
-		logger.Info("migrated database", "path", st.db, "migrations", n)
-	}
-	if cmd == "migrate" {
-		return nil
-	}
-	if cmd == "backup" {
-		if metrics.IsPostgresDSN(st.db) {
-			err = metrics.BackupPostgres(ctx, st.db, file)
-		} else if err = db.Backup(ctx, file); err == nil {
-			err = metrics.CheckBackup(ctx, file)
-		}
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "backed up %s to %s\n", db.Path, file)
-		return nil
-	}
-	store, err := metrics.NewStore(ctx, db)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	// The seed: the catalogue and the curated values, then each raw
-	// publisher file through its import profile.
+	fmt.Fprintf(stdout, "backed up %s to %s\n", db.Path, file)
+	return nil
+}
+
+// seed brings the database's data up to the program's: the catalogue
+// and the curated values, the shipped import profiles, then each raw
+// publisher file through its import profile. It returns the uploader
+// every command that writes uses; the caller waits for it.
+func seed(ctx context.Context, st settings, store *metrics.Store, logger *slog.Logger) (*ingest.Uploader, error) {
 	seeds, err := ingest.RawSeeds(data.Files)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	res, err := store.SeedWith(ctx, data.Files, metrics.SeedOptions{FromRawFiles: ingest.Marks(seeds)})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if res.Skipped {
 		logger.Info("seed already applied")
@@ -360,23 +431,23 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	shipped, err := ingest.ShippedProfileRecords(data.Profiles, "profiles")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if n, err := store.SeedImportProfiles(ctx, shipped, time.Now()); err != nil {
-		return err
+		return nil, err
 	} else if n > 0 {
 		logger.Info("stored shipped import profiles", "profiles", n)
 	}
 	up, err := ingest.NewUploader(store, st.uploads, ingest.DefaultLimits, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	up.UseStoredProfiles()
-	defer up.Wait()
 	up.SetLogger(logger)
 	raws, err := up.SeedFromRaw(ctx, data.Raw, seeds)
 	if err != nil {
-		return err
+		up.Wait()
+		return nil, err
 	}
 	for _, r := range raws {
 		if !r.Skipped {
@@ -387,31 +458,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	// Reading the publishers' workbooks for the seed takes memory the
 	// server never needs again: give it back before serving.
 	debug.FreeOSMemory()
-	switch cmd {
-	case "uploads":
-		if verb != "prune" {
-			return errors.New("usage: twinmetrics uploads prune [-upload-retention 168h]")
-		}
-		res, err := up.Prune(ctx, st.retention)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "removed %d uploads untouched for %s (%d MB)\n", res.Removed, st.retention, res.Bytes>>20)
-		return nil
-	case "seed":
-		return nil
-	case "user":
-		return userCommand(ctx, verb, st, store, stdin, stdout)
-	case "token":
-		return tokenCommand(ctx, verb, st, store, stdout)
-	case "import":
-		return importCommand(ctx, file, st, store, up, stdout)
-	case "profile":
-		return profileCommand(ctx, verb, file, st, store, stdout)
-	case "synth":
-		return synthCommand(ctx, st, store, up, stdout)
-	}
-	return serve(ctx, st, store, up, logger)
+	return up, nil
 }
 
 func serve(ctx context.Context, st settings, store *metrics.Store, up *ingest.Uploader, logger *slog.Logger) error {
