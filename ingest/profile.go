@@ -529,6 +529,17 @@ func (p *Profile) validate() ProfileErrors {
 	default:
 		bad("output", "must be %q or %q", OutputObservations, OutputTargets)
 	}
+	p.validateRead(bad)
+	p.validateLayout(bad)
+	p.validateValues(bad)
+	p.validateMeasures(bad)
+	p.validateSourceAndFilters(bad)
+	return errs
+}
+
+// validateRead checks how the file is read: format, header and
+// skipped lines, delimiter, encoding.
+func (p *Profile) validateRead(bad func(key, format string, args ...any)) {
 	switch p.Read.Format {
 	case "csv":
 		if p.Read.Sheet != "" || p.Read.SheetPattern != "" {
@@ -571,6 +582,11 @@ func (p *Profile) validate() ProfileErrors {
 	default:
 		bad("read.encoding", "must be utf-8 or windows-1252")
 	}
+}
+
+// validateLayout checks the columns that recognise the file and the
+// layout of its values.
+func (p *Profile) validateLayout(bad func(key, format string, args ...any)) {
 	if len(p.Recognise.Columns) == 0 {
 		bad("recognise.columns", "is required: the column names that identify this layout")
 	}
@@ -618,6 +634,11 @@ func (p *Profile) validate() ProfileErrors {
 			bad("layout.year_columns", "is not a valid regular expression: %v", err)
 		}
 	}
+}
+
+// validateValues checks where the area, year, indicator, value and unit
+// of a row come from.
+func (p *Profile) validateValues(bad func(key, format string, args ...any)) {
 	if len(p.Area.Columns) == 0 && p.Area.OrganisationColumn == nil {
 		bad("area.columns", "is required: the column(s) naming the area")
 	}
@@ -685,6 +706,11 @@ func (p *Profile) validate() ProfileErrors {
 	if p.Unit == nil && p.Layout.Kind != LayoutWideByMeasure && p.Layout.Kind != LayoutMultiMeasure {
 		bad("unit", "is required: the unit the values are in")
 	}
+}
+
+// validateMeasures checks each value column of a wide_by_measure or
+// multi_measure layout.
+func (p *Profile) validateMeasures(bad func(key, format string, args ...any)) {
 	for i, m := range p.Measures {
 		k := fmt.Sprintf("measures[%d]", i)
 		if m.Column == nil {
@@ -711,6 +737,11 @@ func (p *Profile) validate() ProfileErrors {
 		validateFlags(m.Flags, k+".flags", bad)
 		validateNote(m.Note, k+".note", bad)
 	}
+}
+
+// validateSourceAndFilters checks the source, the flags and note of
+// every row, and the filters.
+func (p *Profile) validateSourceAndFilters(bad func(key, format string, args ...any)) {
 	mappedAtUpload := p.Measures != nil && len(p.Measures) == 0
 	if (p.Source.Code == "") == (p.Source.Column == nil) && !(mappedAtUpload && p.Source.Code == "" && p.Source.Column == nil) {
 		bad("source", "give either code (a catalogue source) or column with map")
@@ -737,7 +768,6 @@ func (p *Profile) validate() ProfileErrors {
 			bad(k+".reason", "is required: why these rows are left out (aggregate, not_public …)")
 		}
 	}
-	return errs
 }
 
 func (p *Profile) validateYear(y *YearSpec, key string, required bool, bad func(string, string, ...any)) {
