@@ -190,38 +190,60 @@ func newProfileMapper(p *Profile, ps *profileSource, ck *checker, cat *metrics.C
 	if p.Indicator != nil && p.Indicator.Cell != "" && m.cellText == "" {
 		return nil, fileErr("profile_cell", fileProfileCell.With(p.Indicator.Cell, ps.sheet, p.Name), fileHintProfileUpload.With())
 	}
-	need := func(c Column, key string) (int, *FileError) {
-		if c == nil {
-			return -1, nil
-		}
-		i, ok := h.find(c)
-		if !ok {
-			names := strings.Join(quoteAll(c), " or ")
-			return -1, fileErr("profile_column", fileProfileColumn.With(names, p.Name, key), fileHintProfileUpload.With())
-		}
-		return i, nil
+	if ferr := m.findColumns(); ferr != nil {
+		return nil, ferr
 	}
+	base, ferr := m.baseSlot()
+	if ferr != nil {
+		return nil, ferr
+	}
+	if ferr := m.addSlots(base); ferr != nil {
+		return nil, ferr
+	}
+	m.readCountries()
+	return m, nil
+}
+
+// need is the index of the column c names in the header, -1 when the
+// profile names none; key is the profile's key that names it, for the
+// error when the file lacks it.
+func (m *profileMapper) need(c Column, key string) (int, *FileError) {
+	if c == nil {
+		return -1, nil
+	}
+	i, ok := m.h.find(c)
+	if !ok {
+		names := strings.Join(quoteAll(c), " or ")
+		return -1, fileErr("profile_column", fileProfileColumn.With(names, m.p.Name, key), fileHintProfileUpload.With())
+	}
+	return i, nil
+}
+
+// findColumns finds the columns of the area, indicator, unit, source and
+// filters in the header, and reads the value markers.
+func (m *profileMapper) findColumns() *FileError {
+	p, h := m.p, m.h
 	var ferr *FileError
 	for k, c := range p.Area.Columns {
-		i, fe := need(c, fmt.Sprintf("area.columns[%d]", k))
+		i, fe := m.need(c, fmt.Sprintf("area.columns[%d]", k))
 		if fe != nil {
-			return nil, fe
+			return fe
 		}
 		m.areaCols = append(m.areaCols, i)
 		m.areaNames = append(m.areaNames, h.names[i])
 	}
-	if m.orgCol, ferr = need(p.Area.OrganisationColumn, "area.organisation_column"); ferr != nil {
-		return nil, ferr
+	if m.orgCol, ferr = m.need(p.Area.OrganisationColumn, "area.organisation_column"); ferr != nil {
+		return ferr
 	}
-	if m.countryCol, ferr = need(p.Area.CountryColumn, "area.country_column"); ferr != nil {
-		return nil, ferr
+	if m.countryCol, ferr = m.need(p.Area.CountryColumn, "area.country_column"); ferr != nil {
+		return ferr
 	}
 	for k, v := range p.Area.Codes {
 		m.codes[strings.TrimSpace(k)] = v
 	}
 	if p.Indicator != nil && p.Indicator.Column != nil {
-		if m.indCol, ferr = need(p.Indicator.Column, "indicator.column"); ferr != nil {
-			return nil, ferr
+		if m.indCol, ferr = m.need(p.Indicator.Column, "indicator.column"); ferr != nil {
+			return ferr
 		}
 		m.indName = h.names[m.indCol]
 	}
@@ -229,12 +251,12 @@ func newProfileMapper(p *Profile, ps *profileSource, ck *checker, cat *metrics.C
 		if i, ok := h.find(p.Unit.Column); ok {
 			m.unitCol, m.unitName = i, h.names[i]
 		} else if !p.Unit.FromIndicator {
-			return nil, m.missing(p.Unit.Column, "unit.column")
+			return m.missing(p.Unit.Column, "unit.column")
 		}
 	}
 	if p.Source.Column != nil {
-		if m.srcCol, ferr = need(p.Source.Column, "source.column"); ferr != nil {
-			return nil, ferr
+		if m.srcCol, ferr = m.need(p.Source.Column, "source.column"); ferr != nil {
+			return ferr
 		}
 		m.srcName = h.names[m.srcCol]
 	}
@@ -246,8 +268,8 @@ func newProfileMapper(p *Profile, ps *profileSource, ck *checker, cat *metrics.C
 	}
 	for k, f := range p.Filters {
 		fr := filterRes{spec: f, drop: map[string]bool{}, keep: map[string]bool{}}
-		if fr.col, ferr = need(f.Column, fmt.Sprintf("filters[%d].column", k)); ferr != nil {
-			return nil, ferr
+		if fr.col, ferr = m.need(f.Column, fmt.Sprintf("filters[%d].column", k)); ferr != nil {
+			return ferr
 		}
 		for _, d := range f.Drop {
 			fr.drop[strings.ToLower(strings.TrimSpace(d))] = true
@@ -260,6 +282,13 @@ func newProfileMapper(p *Profile, ps *profileSource, ck *checker, cat *metrics.C
 		}
 		m.filters = append(m.filters, fr)
 	}
+	return nil
+}
+
+// baseSlot is what every value column shares unless its measure says
+// otherwise: unit, scale, flags, note, indicator and year.
+func (m *profileMapper) baseSlot() (slot, *FileError) {
+	p, h := m.p, m.h
 	unit := ""
 	if p.Unit != nil {
 		unit = p.Unit.Constant
@@ -270,27 +299,36 @@ func newProfileMapper(p *Profile, ps *profileSource, ck *checker, cat *metrics.C
 	}
 	flags, ferr := m.resolveFlags(p.Flags, "flags")
 	if ferr != nil {
-		return nil, ferr
+		return slot{}, ferr
 	}
 	note, ferr := m.resolveNote(p.Note, "note")
 	if ferr != nil {
-		return nil, ferr
+		return slot{}, ferr
 	}
 	base := slot{unit: unit, scale: scale, yearSpec: p.Year, yearCol: -1, flags: flags, note: note}
 	if p.Indicator != nil {
 		base.indicator = p.Indicator.Constant
 	}
 	if p.Year != nil && p.Year.Column != nil {
-		if base.yearCol, ferr = need(p.Year.Column, "year.column"); ferr != nil {
-			return nil, ferr
+		if base.yearCol, ferr = m.need(p.Year.Column, "year.column"); ferr != nil {
+			return slot{}, ferr
 		}
 		base.yearName = h.names[base.yearCol]
 	}
+	return base, nil
+}
+
+// addSlots adds the value columns of the layout, each with what it
+// reads: one in a long layout, one a year column in a wide_by_year
+// layout, one a measure otherwise.
+func (m *profileMapper) addSlots(base slot) *FileError {
+	p, h := m.p, m.h
+	var ferr *FileError
 	switch p.Layout.Kind {
 	case LayoutLong:
 		s := base
-		if s.col, ferr = need(p.Value.Column, "value.column"); ferr != nil {
-			return nil, ferr
+		if s.col, ferr = m.need(p.Value.Column, "value.column"); ferr != nil {
+			return ferr
 		}
 		s.colName = h.names[s.col]
 		m.slots = append(m.slots, s)
@@ -314,7 +352,7 @@ func newProfileMapper(p *Profile, ps *profileSource, ck *checker, cat *metrics.C
 			m.slots = append(m.slots, s)
 		}
 		if len(m.slots) == 0 {
-			return nil, fileErr("profile_column", fileProfileNoYearColumns.With(p.Name), fileHintProfileUpload.With())
+			return fileErr("profile_column", fileProfileNoYearColumns.With(p.Name), fileHintProfileUpload.With())
 		}
 	default:
 		var absent []string
@@ -324,8 +362,8 @@ func newProfileMapper(p *Profile, ps *profileSource, ck *checker, cat *metrics.C
 			if _, ok := h.find(ms.Column); !ok && ms.Optional {
 				continue
 			}
-			if s.col, ferr = need(ms.Column, key+".column"); ferr != nil {
-				return nil, ferr
+			if s.col, ferr = m.need(ms.Column, key+".column"); ferr != nil {
+				return ferr
 			}
 			s.colName, s.indicator = h.names[s.col], ms.Indicator
 			if ms.Unit != "" {
@@ -337,20 +375,20 @@ func newProfileMapper(p *Profile, ps *profileSource, ck *checker, cat *metrics.C
 			if ms.Year != nil {
 				s.yearSpec, s.yearCol, s.yearName = ms.Year, -1, ""
 				if ms.Year.Column != nil {
-					if s.yearCol, ferr = need(ms.Year.Column, key+".year.column"); ferr != nil {
-						return nil, ferr
+					if s.yearCol, ferr = m.need(ms.Year.Column, key+".year.column"); ferr != nil {
+						return ferr
 					}
 					s.yearName = h.names[s.yearCol]
 				}
 			}
 			if ms.Flags != nil {
 				if s.flags, ferr = m.resolveFlags(ms.Flags, key+".flags"); ferr != nil {
-					return nil, ferr
+					return ferr
 				}
 			}
 			if ms.Note != nil {
 				if s.note, ferr = m.resolveNote(ms.Note, key+".note"); ferr != nil {
-					return nil, ferr
+					return ferr
 				}
 			}
 			m.slots = append(m.slots, s)
@@ -368,11 +406,15 @@ func newProfileMapper(p *Profile, ps *profileSource, ck *checker, cat *metrics.C
 					absent = append(absent, strconv.Quote(n))
 				}
 			}
-			return nil, fileErr("profile_no_measure", fileProfileNoMeasure.With(p.Name, strings.Join(limitList(absent, 8), ", ")), fileHintProfileNoMeasure.With())
+			return fileErr("profile_no_measure", fileProfileNoMeasure.With(p.Name, strings.Join(limitList(absent, 8), ", ")), fileHintProfileNoMeasure.With())
 		}
 	}
-	// Countries: ISO3 codes and the names of country areas.
-	for _, a := range cat.Areas {
+	return nil
+}
+
+// readCountries reads the ISO3 codes and the names of country areas.
+func (m *profileMapper) readCountries() {
+	for _, a := range m.cat.Areas {
 		if a.CountryISO3 == "" {
 			continue
 		}
@@ -386,7 +428,6 @@ func newProfileMapper(p *Profile, ps *profileSource, ck *checker, cat *metrics.C
 			}
 		}
 	}
-	return m, nil
 }
 
 // carry keeps what an earlier sheet's mapper counted and cached.
