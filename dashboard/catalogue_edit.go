@@ -96,7 +96,7 @@ func (s *Server) saveIndicator(c echo.Context) error {
 	f := c.FormValue
 	return saveEntry(s, c, "indicator", s.store.SaveIndicator, metrics.IndicatorInput{
 		Code: f("code"), Theme: f("theme"), Unit: f("unit"), Direction: f("direction"), NameEN: f("name_en"),
-		NameVI: f("name_vi"), DefinitionEN: f("definition_en"), Standards: f("standards"),
+		NameVI: f("name_vi"), DefinitionEN: f("definition_en"), DefinitionVI: f("definition_vi"), Standards: f("standards"),
 	})
 }
 

@@ -221,6 +221,7 @@ func indicatorForm(loc Locale, csrf string, edited *metrics.Indicator) catalogue
 		selectField(loc, "unit", "catalogue.field.unit", metrics.UnitCodes(), ind.Unit, func(u string) string { return u }),
 		selectField(loc, "direction", "catalogue.field.direction", []string{"lower_is_better", "higher_is_better", "neutral"}, ind.Direction, loc.Direction),
 		textareaField(loc, "definition_en", "catalogue.field.definition_en", ind.DefinitionEN, 3),
+		textareaField(loc, "definition_vi", "catalogue.field.definition_vi", ind.DefinitionVI, 3),
 		textField(loc, "standards", "catalogue.field.standards", ind.Standards))
 }
 

@@ -180,7 +180,8 @@ func TestCatalogueForms(t *testing.T) {
 	}{
 		{"/admin/catalogue/sources", url.Values{"code": {"test_source"}, "title": {"A test source"}, "url": {"https://example.org"}}, http.StatusSeeOther, ""},
 		{"/admin/catalogue/sources", url.Values{"code": {"Bad Code"}, "title": {""}, "url": {"ftp://x"}}, http.StatusUnprocessableEntity, "must start with https://"},
-		{"/admin/catalogue/indicators", url.Values{"code": {"test_indicator"}, "name_en": {"A test indicator"}, "theme": {"energy"}, "unit": {"gj"}, "direction": {"neutral"}}, http.StatusSeeOther, ""},
+		{"/admin/catalogue/indicators", url.Values{"code": {"test_indicator"}, "name_en": {"A test indicator"}, "name_vi": {"Chỉ số thử nghiệm"}, "theme": {"energy"}, "unit": {"gj"}, "direction": {"neutral"},
+			"definition_en": {"Energy used in a test, per test."}, "definition_vi": {"Năng lượng dùng trong một lần thử."}}, http.StatusSeeOther, ""},
 		{"/admin/catalogue/indicators", url.Values{"code": {"pm25_annual_mean"}, "name_en": {"PM2.5"}, "theme": {"air"}, "unit": {"gj"}, "direction": {"lower_is_better"}}, http.StatusUnprocessableEntity, "values are stored in the current unit"},
 		{"/admin/catalogue/pairs", url.Values{"side1_label": {"Hanoi"}, "side1_cities": {"hanoi"}, "side2_label": {"Košice"}, "side2_cities": {"kosice"}, "programme_country": {"Vietnam"}}, http.StatusSeeOther, ""},
 		{"/admin/catalogue/pairs", url.Values{"side1_label": {"Hanoi"}, "side1_cities": {"atlantis"}, "side2_label": {"Košice"}, "side2_cities": {"kosice"}}, http.StatusUnprocessableEntity, `no city has the slug "atlantis"`},
@@ -193,6 +194,15 @@ func TestCatalogueForms(t *testing.T) {
 	}
 	if r := a.client(t).get("/pairs/hanoi-kosice"); r.code != http.StatusOK {
 		t.Errorf("the new pair's page: %d", r.code)
+	}
+	// Each language reads the indicator's definition in its own words.
+	for lang, want := range map[string]string{"en": "Energy used in a test, per test.", "vi": "Năng lượng dùng trong một lần thử."} {
+		if r := a.client(t).get("/" + lang + "/indicators/test_indicator"); r.code != http.StatusOK || !strings.Contains(r.body, want) {
+			t.Errorf("/%s/indicators/test_indicator: %d, want the definition %q", lang, r.code, want)
+		}
+	}
+	if body := admin.get("/admin/catalogue?indicator=test_indicator").body; !strings.Contains(body, "Năng lượng dùng trong một lần thử.") {
+		t.Error("the indicator's form does not show its Vietnamese definition to edit")
 	}
 	body := admin.get("/admin/catalogue").body
 	for _, w := range []string{"test_source", "test_indicator", "hanoi-kosice"} {

@@ -76,7 +76,7 @@ type CityInput struct {
 
 // IndicatorInput is the catalogue form for an indicator.
 type IndicatorInput struct {
-	Code, Theme, Unit, Direction, NameEN, NameVI, DefinitionEN, Standards string
+	Code, Theme, Unit, Direction, NameEN, NameVI, DefinitionEN, DefinitionVI, Standards string
 }
 
 // SourceInput is the catalogue form for a source.
@@ -216,7 +216,7 @@ func (s *Store) SaveIndicator(ctx context.Context, in IndicatorInput, who string
 	if strings.TrimSpace(in.NameEN) == "" {
 		bad["name_en"] = catRequired.With()
 	}
-	refuseBidi(bad, map[string]string{"name_en": in.NameEN, "name_vi": in.NameVI, "definition_en": in.DefinitionEN, "standards": in.Standards})
+	refuseBidi(bad, map[string]string{"name_en": in.NameEN, "name_vi": in.NameVI, "definition_en": in.DefinitionEN, "definition_vi": in.DefinitionVI, "standards": in.Standards})
 	if len(bad) > 0 {
 		return &InvalidError{bad}
 	}
@@ -228,11 +228,11 @@ func (s *Store) SaveIndicator(ctx context.Context, in IndicatorInput, who string
 		if n > 0 {
 			return "", invalid("unit", catUnitFixed.With())
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO indicators (code, theme, unit, direction, name_en, name_vi, definition_en, standards, sort_order)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1000)
+		_, err := tx.ExecContext(ctx, `INSERT INTO indicators (code, theme, unit, direction, name_en, name_vi, definition_en, definition_vi, standards, sort_order)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1000)
 			ON CONFLICT (code) DO UPDATE SET theme = excluded.theme, unit = excluded.unit, direction = excluded.direction,
-				name_en = excluded.name_en, name_vi = excluded.name_vi, definition_en = excluded.definition_en, standards = excluded.standards`,
-			in.Code, in.Theme, u.Code, in.Direction, strings.TrimSpace(in.NameEN), strings.TrimSpace(in.NameVI), strings.TrimSpace(in.DefinitionEN), strings.TrimSpace(in.Standards))
+				name_en = excluded.name_en, name_vi = excluded.name_vi, definition_en = excluded.definition_en, definition_vi = excluded.definition_vi, standards = excluded.standards`,
+			in.Code, in.Theme, u.Code, in.Direction, strings.TrimSpace(in.NameEN), strings.TrimSpace(in.NameVI), strings.TrimSpace(in.DefinitionEN), strings.TrimSpace(in.DefinitionVI), strings.TrimSpace(in.Standards))
 		return "saved", err
 	})
 }
