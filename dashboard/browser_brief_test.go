@@ -365,6 +365,28 @@ func TestBrowserPairPagePrints(t *testing.T) {
 		tab.checkCharts()
 		tab.recordPrintSizes()
 		h := tab.printsOnTwoPages(".page-meta", ".page-sources li")
+		// On paper a warning is named by the number of its note, and
+		// every number has its note.
+		var notes struct {
+			Refs  []string `json:"refs"`
+			Notes int      `json:"notes"`
+			Full  int      `json:"full"`
+		}
+		if err := chromedp.Run(tab.ctx, chromedp.Evaluate(`({
+			refs: Array.from(document.querySelectorAll('.scorecard .note-ref')).filter(el => el.getClientRects().length > 0).map(el => el.textContent),
+			notes: Array.from(document.querySelectorAll('.paper-warnings li')).filter(el => el.getClientRects().length > 0).length,
+			full: Array.from(document.querySelectorAll('.scorecard .warn-full')).filter(el => el.getClientRects().length > 0).length,
+		})`, &notes)); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range notes.Refs {
+			if n, err := strconv.Atoi(r); err != nil || n < 1 || n > notes.Notes {
+				t.Errorf("%s: printed, a warning refers to note %q of %d", path, r, notes.Notes)
+			}
+		}
+		if notes.Full > 0 {
+			t.Errorf("%s: printed, %d warnings are written out in the scorecard rather than named by their note", path, notes.Full)
+		}
 		tab.checkClean()
 		return h
 	}
