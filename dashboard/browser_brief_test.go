@@ -187,7 +187,7 @@ func (tab *browserTab) printsOnTwoPages(meta, sources string) (height float64) {
 // fullest are the codes of the n pairs whose page is tallest on paper.
 func fullest(heights map[string]float64, n int) []string {
 	codes := slices.Collect(maps.Keys(heights))
-	slices.SortFunc(codes, func(a, b string) int { return cmp.Compare(heights[b], heights[a]) })
+	slices.SortFunc(codes, func(a, b string) int { return cmp.Or(cmp.Compare(heights[b], heights[a]), cmp.Compare(a, b)) })
 	return codes[:min(n, len(codes))]
 }
 
