@@ -2,8 +2,10 @@ package dashboard_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -98,22 +100,46 @@ func (tab *browserTab) chartsCutOnPaper() []string {
 	return cut
 }
 
-// TestBrowserBriefPrintsOnTwoPages prints the Hanoi–Milan briefing to
-// PDF in Chromium: at most two A4 pages, and under the print styles no
-// element is wider than the printable width.
-func TestBrowserBriefPrintsOnTwoPages(t *testing.T) {
-	t.Parallel()
-	env := newBrowserEnv(t)
-	tab := env.open("/pairs/hanoi-milan/brief")
-	tab.checkCharts()
-	tab.recordPrintSizes()
+// programmePairs are the codes of the programme pairs, as the API lists
+// them.
+func programmePairs(env *browserEnv) []string {
+	env.t.Helper()
+	var doc struct {
+		Data []struct {
+			Code string `json:"code"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(getBody(env.t, env.srv.URL+"/api/v1/pairs"), &doc); err != nil {
+		env.t.Fatal(err)
+	}
+	var out []string
+	for _, p := range doc.Data {
+		out = append(out, p.Code)
+	}
+	if len(out) < 15 {
+		env.t.Fatalf("the API lists %d programme pairs, want the seed's 15: %q", len(out), out)
+	}
+	return out
+}
+
+// printsOnTwoPages prints the tab's page (its charts drawn, its print
+// sizes recorded) to PDF on A4 and fails for what a handout must not
+// do: take more than two pages, reach beyond the printable width, cut
+// or squeeze a chart, or leave off paper its line of data version,
+// date and address (meta) or its sources (a list's items), or give one
+// of their addresses relative. It returns how tall the page is laid out
+// for paper, in CSS pixels, and leaves the tab in print media.
+func (tab *browserTab) printsOnTwoPages(meta, sources string) (height float64) {
+	t := tab.env.t
+	t.Helper()
 	pdf, n := tab.printA4()
 	if n == 0 || n > 2 {
 		t.Errorf("%s: printed on %d A4 pages, want 1 or 2", tab.path, n)
 	}
 	t.Logf("%s: %d A4 pages, %d bytes of PDF", tab.path, n, len(pdf))
 	if dir := os.Getenv("TWINMETRICS_PDF_DIR"); dir != "" {
-		if err := os.WriteFile(filepath.Join(dir, "brief-hanoi-milan.pdf"), pdf, 0o644); err != nil {
+		name := strings.NewReplacer("/", "-", "?", "-", "=", "-").Replace(strings.Trim(tab.path, "/")) + ".pdf"
+		if err := os.WriteFile(filepath.Join(dir, name), pdf, 0o644); err != nil {
 			t.Error(err)
 		}
 	}
@@ -123,24 +149,93 @@ func TestBrowserBriefPrintsOnTwoPages(t *testing.T) {
 	for _, c := range tab.chartsCutOnPaper() {
 		t.Errorf("%s: printed, chart %s: cut or squeezed on paper", tab.path, c)
 	}
-	// The handout names its sources with absolute addresses.
-	var hrefs []string
-	if err := chromedp.Run(tab.ctx, chromedp.Evaluate(`Array.from(document.querySelectorAll('.brief-sources a, .brief-meta a')).map(a => a.getAttribute('href'))`, &hrefs)); err != nil {
+	var paper struct {
+		Meta    string   `json:"meta"`
+		MetaURL []string `json:"metaURL"`
+		Sources int      `json:"sources"`
+		URLs    []string `json:"urls"`
+		Height  float64  `json:"height"`
+	}
+	shown := `el => el.getClientRects().length > 0`
+	if err := chromedp.Run(tab.ctx, chromedp.Evaluate(`(() => {
+		const meta = Array.from(document.querySelectorAll(`+strconv.Quote(meta)+`)).filter(`+shown+`)[0];
+		const items = Array.from(document.querySelectorAll(`+strconv.Quote(sources)+`)).filter(`+shown+`);
+		return {
+			meta: meta ? meta.textContent : '',
+			metaURL: meta ? Array.from(meta.querySelectorAll('a')).map(a => a.getAttribute('href')) : [],
+			sources: items.length,
+			urls: items.flatMap(li => Array.from(li.querySelectorAll('a')).map(a => a.getAttribute('href'))),
+			height: document.documentElement.scrollHeight,
+		};
+	})()`, &paper)); err != nil {
 		t.Fatal(err)
 	}
-	if len(hrefs) < 3 {
-		t.Errorf("%s: %d addresses among the sources and the permalink, want the page's and each source's", tab.path, len(hrefs))
+	if !regexp.MustCompile(`\d+\D+\d{4}-\d{2}-\d{2}`).MatchString(paper.Meta) || len(paper.MetaURL) == 0 {
+		t.Errorf("%s: printed, the line of data version, date and address reads %q (addresses %q)", tab.path, strings.TrimSpace(paper.Meta), paper.MetaURL)
 	}
-	for _, h := range hrefs {
+	if paper.Sources == 0 {
+		t.Errorf("%s: printed, no source is listed on paper", tab.path)
+	}
+	for _, h := range append(paper.MetaURL, paper.URLs...) {
 		if !regexp.MustCompile(`^https?://`).MatchString(h) {
-			t.Errorf("%s: address %q is not absolute", tab.path, h)
+			t.Errorf("%s: printed, the address %q is not absolute", tab.path, h)
 		}
 	}
-	tab.checkClean()
+	return paper.Height
+}
+
+// fullest are the codes of the n pairs whose page is tallest on paper.
+func fullest(heights map[string]float64, n int) []string {
+	codes := slices.Collect(maps.Keys(heights))
+	slices.SortFunc(codes, func(a, b string) int { return cmp.Or(cmp.Compare(heights[b], heights[a]), cmp.Compare(a, b)) })
+	return codes[:min(n, len(codes))]
+}
+
+// TestBrowserBriefPrintsOnTwoPages prints the briefing of every
+// programme pair to PDF in Chromium, in English, and the two that fill
+// the most paper in Vietnamese too: at most two A4 pages each, no
+// element wider than the printable width under the print styles, the
+// charts within their boxes, and on paper the data version, its date,
+// the permalink and the sources with absolute addresses. Hanoi–Milan's
+// names both cities' commitments on paper.
+func TestBrowserBriefPrintsOnTwoPages(t *testing.T) {
+	t.Parallel()
+	env := newBrowserEnv(t)
+	var tab *browserTab
+	heights := map[string]float64{}
+	printPage := func(path string) float64 {
+		if tab == nil {
+			tab = env.open(path)
+		} else {
+			tab.load(path)
+		}
+		tab.checkCharts()
+		tab.recordPrintSizes()
+		h := tab.printsOnTwoPages(".brief-meta", ".brief-sources li")
+		tab.checkClean()
+		return h
+	}
+	for _, code := range programmePairs(env) {
+		heights[code] = printPage("/en/pairs/" + code + "/brief")
+		if code != "hanoi-milan" {
+			continue
+		}
+		var commit []string
+		if err := chromedp.Run(tab.ctx, chromedp.Evaluate(`Array.from(document.querySelectorAll('.brief-commit-city')).filter(el => el.getClientRects().length > 0).map(el => el.textContent.replace(/\s+/g, ' ').trim())`, &commit)); err != nil {
+			t.Fatal(err)
+		}
+		if len(commit) != 2 || !strings.HasPrefix(commit[0], "Hanoi Net zero by 2050") || !strings.Contains(commit[1], "−45 % by 2030 against 2005") {
+			t.Errorf("%s: printed, the commitments read %q, want Hanoi's and Milan's", tab.path, commit)
+		}
+	}
+	for _, code := range fullest(heights, 2) {
+		printPage("/vi/pairs/" + code + "/brief")
+	}
 }
 
 // TestBrowserPairPagePrints prints the Hanoi–Milan page itself (not its
-// briefing) to A4 in Chromium: two pages at most, like the brief; no
+// briefing) to A4 in Chromium, then every other programme pair's page
+// (below): two pages at most, like the brief; no
 // navigation, forms or buttons on paper, nothing wider than the
 // printable width, the key charts drawn within their boxes, every source
 // the page's values link to listed with absolute addresses (on paper,
@@ -173,19 +268,7 @@ func TestBrowserPairPagePrints(t *testing.T) {
 			}
 		}
 		tab.recordPrintSizes()
-		pdf, n := tab.printA4()
-		if n == 0 || n > 2 {
-			t.Errorf("%s: printed on %d A4 pages, want 1 or 2", path, n)
-		}
-		t.Logf("%s: %d A4 pages, %d bytes of PDF", path, n, len(pdf))
-		if dir := os.Getenv("TWINMETRICS_PDF_DIR"); dir != "" {
-			if err := os.WriteFile(filepath.Join(dir, "pair-hanoi-milan-"+path[1:3]+".pdf"), pdf, 0o644); err != nil {
-				t.Error(err)
-			}
-		}
-		for _, w := range tab.printWide() {
-			t.Errorf("%s: printed, %s reaches beyond the printable width of %.0f px", path, w, printableWidth)
-		}
+		tab.printsOnTwoPages(".page-meta", ".page-sources li")
 		var onPaper struct {
 			Shown   []string `json:"shown"`
 			Linked  []string `json:"linked"`
@@ -235,9 +318,6 @@ func TestBrowserPairPagePrints(t *testing.T) {
 		if want := []string{"chart_overview_hanoi_milan", "chart_line_hanoi_milan_pm25_annual_mean"}; !slices.Equal(onPaper.Keys, want) {
 			t.Errorf("%s: printed, the charts on paper are %q, want %q", path, onPaper.Keys, want)
 		}
-		for _, c := range tab.chartsCutOnPaper() {
-			t.Errorf("%s: printed, chart %s: cut or squeezed on paper", path, c)
-		}
 		// The day printed is the reader's, not the day the cached page
 		// was drawn.
 		today := time.Now()
@@ -271,5 +351,52 @@ func TestBrowserPairPagePrints(t *testing.T) {
 			t.Errorf("%s: printed, the page says %q: want the data version %s and the date", path, onPaper.Meta, api.Meta.DataVersion)
 		}
 		tab.checkClean()
+	}
+
+	// Every other pair's page on two pages at most, in one tab: in
+	// English, and the two that fill the most paper in Vietnamese too.
+	var tab *browserTab
+	printPage := func(path string) float64 {
+		if tab == nil {
+			tab = env.open(path)
+		} else {
+			tab.load(path)
+		}
+		tab.checkCharts()
+		tab.recordPrintSizes()
+		h := tab.printsOnTwoPages(".page-meta", ".page-sources li")
+		// On paper a warning is named by the number of its note, and
+		// every number has its note.
+		var notes struct {
+			Refs  []string `json:"refs"`
+			Notes int      `json:"notes"`
+			Full  int      `json:"full"`
+		}
+		if err := chromedp.Run(tab.ctx, chromedp.Evaluate(`({
+			refs: Array.from(document.querySelectorAll('.scorecard .note-ref')).filter(el => el.getClientRects().length > 0).map(el => el.textContent),
+			notes: Array.from(document.querySelectorAll('.paper-warnings li')).filter(el => el.getClientRects().length > 0).length,
+			full: Array.from(document.querySelectorAll('.scorecard .warn-full')).filter(el => el.getClientRects().length > 0).length,
+		})`, &notes)); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range notes.Refs {
+			if n, err := strconv.Atoi(r); err != nil || n < 1 || n > notes.Notes {
+				t.Errorf("%s: printed, a warning refers to note %q of %d", path, r, notes.Notes)
+			}
+		}
+		if notes.Full > 0 {
+			t.Errorf("%s: printed, %d warnings are written out in the scorecard rather than named by their note", path, notes.Full)
+		}
+		tab.checkClean()
+		return h
+	}
+	heights := map[string]float64{}
+	for _, code := range programmePairs(env) {
+		if code != "hanoi-milan" {
+			heights[code] = printPage("/en/pairs/" + code)
+		}
+	}
+	for _, code := range fullest(heights, 2) {
+		printPage("/vi/pairs/" + code)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -82,10 +83,12 @@ func (p *pageProblems) addForeign(u string) {
 	}
 }
 
-// browserTab is one page loaded in its own tab.
+// browserTab is one page loaded in its own tab; load takes the tab to
+// another page.
 type browserTab struct {
 	env      *browserEnv
 	ctx      context.Context
+	tabCtx   context.Context
 	path     string
 	problems *pageProblems
 }
@@ -98,15 +101,35 @@ func (e *browserEnv) open(path string, before ...chromedp.Action) *browserTab {
 	e.t.Helper()
 	tabCtx, cancelTab := chromedp.NewContext(e.browse)
 	e.t.Cleanup(cancelTab)
-	tab := &browserTab{env: e, path: path, problems: &pageProblems{}}
+	tab := &browserTab{env: e, tabCtx: tabCtx, problems: &pageProblems{}}
 	chromedp.ListenTarget(tabCtx, tab.listen)
 	// The first Run opens the tab; like the browser's, it takes no deadline.
 	if err := chromedp.Run(tabCtx, network.Enable(), runtime.Enable(), log.Enable()); err != nil {
 		e.t.Fatalf("%s: opening a tab: %v", path, err)
 	}
-	ctx, cancelTimeout := context.WithTimeout(tabCtx, browserPageTimeout)
+	tab.load(path, before...)
+	return tab
+}
+
+// load takes the tab to path as open does a new tab, from the screen's
+// media and size: a test that goes through many pages reuses its tab.
+// What the tab saw on the page before is forgotten.
+func (tab *browserTab) load(path string, before ...chromedp.Action) {
+	e := tab.env
+	e.t.Helper()
+	ctx, cancelTimeout := context.WithTimeout(tab.tabCtx, browserPageTimeout)
 	e.t.Cleanup(cancelTimeout)
-	tab.ctx = ctx
+	tabCtx := tab.tabCtx
+	if tab.path != "" {
+		tab.problems.mu.Lock()
+		tab.problems.errors, tab.problems.foreign = nil, nil
+		tab.problems.mu.Unlock()
+		if err := chromedp.Run(ctx, emulation.SetEmulatedMedia().WithMedia(""), emulation.ClearDeviceMetricsOverride(),
+			chromedp.Evaluate(`performance.clearResourceTimings()`, nil)); err != nil {
+			e.t.Fatalf("%s: resetting the tab for %s: %v", tab.path, path, err)
+		}
+	}
+	tab.ctx, tab.path = ctx, path
 
 	start := time.Now()
 	// Pages without charts do not load charts.js, so nothing marks them
@@ -149,7 +172,6 @@ func (e *browserEnv) open(path string, before ...chromedp.Action) *browserTab {
 			path, browserPageTimeout, err, state, tab.problems.String())
 	}
 	e.t.Logf("%s: loaded, %d charts ready, after %v", path, nCharts, time.Since(start).Round(time.Millisecond))
-	return tab
 }
 
 func (tab *browserTab) listen(ev any) {

@@ -17,8 +17,11 @@ type briefPage struct {
 	Coverage []coverageView
 	Rows     []briefRow
 	OneSide  int
-	Charts   []*Chart
-	Sources  []briefSource
+	// Commitments are the sides' headline targets, nil when no city of
+	// the pair has a target or a statement about one.
+	Commitments *briefCommitments
+	Charts      []*Chart
+	Sources     []briefSource
 	// Version is the data version shown, Date the day it was made: the
 	// brief is served from a cache, so the day it is printed is the
 	// reader's, set by a script (paper.js).
@@ -50,6 +53,90 @@ type briefSource struct {
 	// Paper is set for a source of what a printout of the pair page
 	// keeps; the others are listed on the screen only.
 	Paper bool
+}
+
+// briefCommitments is what a handout says of the sides' climate
+// commitments: each city's net-zero (or neutrality) targets and its
+// headline reduction target (headlineTarget), as the pair page's
+// printout keeps them, each with its year, base year, kind, scope and
+// source; the page lists the rest.
+type briefCommitments struct {
+	Cities []briefCityTargets
+	// Compare says what differs between the headline targets of two
+	// sides of one city each.
+	Compare string
+}
+
+type briefCityTargets struct {
+	City    string
+	Slug    string
+	Targets []targetView
+	// None is set when the sources hold neither a target of the city
+	// nor a statement about one; More counts what the page lists besides
+	// (other targets, statements, a larger area's targets).
+	None bool
+	More int
+}
+
+// briefCommitmentsOf cuts the pair page's commitments to a handout's,
+// with the ids of the sources of the targets it keeps.
+func briefCommitmentsOf(loc Locale, cat *metrics.Catalogue, p *metrics.Pair, cv *commitmentsView) (*briefCommitments, []int64) {
+	if cv == nil {
+		return nil, nil
+	}
+	b := &briefCommitments{}
+	var sources []int64
+	held := false
+	for _, cc := range cv.Cities {
+		ts := cv.byArea[cc.area.ID]
+		head := headlineTarget(ts)
+		bc := briefCityTargets{City: cc.City, Slug: cc.Slug}
+		var kept []metrics.Target
+		for i, t := range ts {
+			if t.Kind == metrics.TargetNetZero || t.Kind == metrics.TargetCarbonNeutrality || &ts[i] == head {
+				kept = append(kept, t)
+			}
+		}
+		// A city with no target keeps its dated statements that it has
+		// none: they are not missing data.
+		if len(kept) == 0 {
+			for _, t := range ts {
+				if t.IsStatement() {
+					kept = append(kept, t)
+				}
+			}
+		}
+		for _, t := range kept {
+			tv := targetViewOf(loc, cat, t)
+			// The scope of a target, not the arithmetic the page does.
+			tv.Notes = nil
+			if t.Sector != "" && !t.CoversWholeInventory() {
+				tv.Notes = append(tv.Notes, loc.T("target.sector", "Sector", t.Sector))
+			}
+			if t.Gases != "" {
+				tv.Notes = append(tv.Notes, loc.T("target.gases", "Gases", t.Gases))
+			}
+			bc.Targets = append(bc.Targets, tv)
+			sources = append(sources, t.SourceID)
+		}
+		bc.More = len(ts) - len(kept)
+		for _, l := range cc.Larger {
+			bc.More += len(l.Targets)
+		}
+		bc.None = len(kept) == 0
+		held = held || len(ts) > 0 || len(cc.Larger) > 0
+		b.Cities = append(b.Cities, bc)
+	}
+	if !held {
+		return nil, nil
+	}
+	if len(p.Sides[0].Cities) == 1 && len(p.Sides[1].Cities) == 1 {
+		a, z := headlineTarget(cv.byArea[p.Sides[0].Cities[0].ID]), headlineTarget(cv.byArea[p.Sides[1].Cities[0].ID])
+		if a != nil && z != nil {
+			b.Compare = loc.T("brief.commit_compare", "Diffs", headlineDiffs(loc, a, z))
+		}
+	}
+	return b, sources
 }
 
 // showPairBrief is the printable briefing of a pair.
@@ -122,6 +209,15 @@ func (s *Server) showPairBrief(c echo.Context) error {
 			}
 		}
 	}
+	// The commitments as the page shows them, at the pinned version on
+	// a pinned brief (the request's context carries the pin).
+	cv, _, err := s.pairCommitments(c, loc, cat, cmp)
+	if err != nil {
+		return err
+	}
+	var targetSources []int64
+	b.Commitments, targetSources = briefCommitmentsOf(loc, cat, cmp.Pair, cv)
+	sources.add(targetSources...)
 	b.Sources = sources.list
 	creditCharts(loc, cat, dv, b.Permalink, b.Charts...)
 	v.Title = b.Title

@@ -40,6 +40,34 @@ func TestPairBrief(t *testing.T) {
 			t.Errorf("the brief lacks %q", want)
 		}
 	}
+	// The commitments: each city's net-zero and headline reduction
+	// targets with their base years, status and source, what differs
+	// between the two headline targets, and the source of the targets
+	// among the sources, with its address.
+	commit := section(t, body, `class="brief-commitments"`, "</section>")
+	for _, want := range []string{
+		"Hanoi Net zero by 2050 (end target), in a policy document — Net Zero Tracker 2022, 2022",
+		"−15 % by 2030 against 2020 (interim target), in a policy document — Net Zero Tracker 2022",
+		"Milan Carbon neutrality by 2050 (end target), in a policy document; gases: Carbon dioxide only",
+		"−45 % by 2030 against 2005 (interim target), in a policy document; gases: Carbon dioxide only — Net Zero Tracker 2022",
+		"The headline reduction targets compared: different base years.",
+	} {
+		if !strings.Contains(commit, want) {
+			t.Errorf("the brief's commitments lack %q:\n%s", want, commit)
+		}
+	}
+	// Milan's earlier targets (−20 % by 2020) stay on the page.
+	if strings.Contains(commit, "by 2020 against 2005") {
+		t.Errorf("the brief's commitments list Milan's past targets:\n%s", commit)
+	}
+	if want := "https://zerotracker.net/"; !strings.Contains(tx, want) || !strings.Contains(tx, "http://127.0.0.1:8080/en/about#source-net_zero_tracker_2022") {
+		t.Errorf("the brief's sources lack the Net Zero Tracker with its addresses")
+	}
+	// A city with no target and no statement says so.
+	_, scot, _ := get(t, app.Handler, "/pairs/suwon-scottish-cities-alliance/brief")
+	if got := section(t, scot, `data-city="dundee"`, "</div>"); !strings.Contains(got, "No target and no statement about one in the sources we hold.") {
+		t.Errorf("Dundee's commitments in the brief read %q", got)
+	}
 	if code, _, _ := get(t, app.Handler, "/pairs/nowhere/brief"); code != 404 {
 		t.Errorf("/pairs/nowhere/brief: %d, want 404", code)
 	}

@@ -444,8 +444,13 @@ func compareSides(loc Locale, cat *metrics.Catalogue, p *metrics.Pair, ts map[in
 	if heads[0] == nil || heads[1] == nil {
 		return s
 	}
+	return s + " — " + headlineDiffs(loc, heads[0], heads[1])
+}
+
+// headlineDiffs says what differs between two sides' headline targets:
+// "different base years, read in different sources".
+func headlineDiffs(loc Locale, a, b *metrics.Target) string {
 	var diffs []string
-	a, b := heads[0], heads[1]
 	if a.BaseYear != b.BaseYear {
 		diffs = append(diffs, loc.T("commit.diff.base_years"))
 	}
@@ -459,9 +464,9 @@ func compareSides(loc Locale, cat *metrics.Catalogue, p *metrics.Pair, ts map[in
 		diffs = append(diffs, loc.T("commit.diff.sources"))
 	}
 	if len(diffs) == 0 {
-		return s + " — " + loc.T("commit.diff.none")
+		return loc.T("commit.diff.none")
 	}
-	return s + " — " + strings.Join(diffs, ", ")
+	return strings.Join(diffs, ", ")
 }
 
 // headlineTarget is the target a comparison leads with: a reduction of

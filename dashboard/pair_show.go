@@ -42,8 +42,55 @@ type pairPage struct {
 	Address string
 	// Compared and OneSide count the scorecard's indicators both sides
 	// report, which a printout keeps, and the others, which it leaves
-	// to the page.
-	Compared, OneSide int
+	// to the page; TotalsOff the totals a printout leaves to the page
+	// too, as it prints their per-capita rows (scoreRowView.Paper).
+	Compared, OneSide, TotalsOff int
+	// PaperWarnings are the warnings of the rows a printout keeps, each
+	// once, as numbered notes under the scorecard (warningView).
+	PaperWarnings []string
+}
+
+// warningView is one warning of a scorecard row. Paper names the
+// warning by its kind (Short) and the number of its note (Note, from
+// 1; 0 on a row paper leaves to the page), and gives each warning in
+// full once, under the scorecard (pairPage.PaperWarnings): written out
+// in the gap column, a boundary's takes six lines a row.
+type warningView struct {
+	Text  string
+	Short string
+	Note  int
+}
+
+// warningsOf are the views of a row's warnings.
+func warningsOf(loc Locale, ws []metrics.Warning) []warningView {
+	out := make([]warningView, len(ws))
+	for i, w := range ws {
+		out[i] = warningView{Text: warningText(loc, w), Short: loc.T("warn.kind." + w.Kind)}
+	}
+	return out
+}
+
+// numberPaperWarnings numbers the warnings of the rows a printout keeps
+// (markPaperRows), one number to each distinct text, in the order the
+// rows read, and lists the texts.
+func numberPaperWarnings(p *pairPage) {
+	note := map[string]int{}
+	for _, ts := range p.Scorecard {
+		for i := range ts.Rows {
+			r := &ts.Rows[i]
+			if !r.Paper {
+				continue
+			}
+			for j := range r.Warnings {
+				w := &r.Warnings[j]
+				if note[w.Text] == 0 {
+					p.PaperWarnings = append(p.PaperWarnings, w.Text)
+					note[w.Text] = len(p.PaperWarnings)
+				}
+				w.Note = note[w.Text]
+			}
+		}
+	}
 }
 
 type coverageView struct {
@@ -64,9 +111,9 @@ type themeTab struct {
 type themeScore struct {
 	Theme string
 	Rows  []scoreRowView
-	// Compared counts the rows both sides report.
-	Compared int
-	Missing  []*metrics.Indicator
+	// Compared counts the rows both sides report, Paper those printed.
+	Compared, Paper int
+	Missing         []*metrics.Indicator
 	// NationalGap says which national context the theme cannot draw,
 	// and why.
 	NationalGap string
@@ -77,7 +124,7 @@ type scoreRowView struct {
 	Sides     [2][]valueView
 	Gap       string
 	Better    string // the side that is better, by the indicator's direction
-	Warnings  []string
+	Warnings  []warningView
 	// Several is set when a side has more than one city: the gap is
 	// then read city by city in the charts, not as one number.
 	Several bool
@@ -90,9 +137,35 @@ type scoreRowView struct {
 	Ranks []string
 	// Undated is set when a side has only values without a year.
 	Undated bool
-	// Compared is set when both sides report the indicator: the rows a
-	// printout keeps.
-	Compared bool
+	// Compared is set when both sides report the indicator; Paper when
+	// a printout keeps the row: compared, and not a total whose
+	// per-capita row it prints (docs/RULES.md, rule 8: that row is the
+	// comparison).
+	Compared, Paper bool
+}
+
+// markPaperRows marks the rows a printout keeps and counts them.
+func markPaperRows(p *pairPage) {
+	compared := map[int64]bool{}
+	for _, ts := range p.Scorecard {
+		for _, r := range ts.Rows {
+			if r.Compared {
+				compared[r.Indicator.ID] = true
+			}
+		}
+	}
+	for i := range p.Scorecard {
+		ts := &p.Scorecard[i]
+		for j := range ts.Rows {
+			r := &ts.Rows[j]
+			r.Paper = r.Compared && !(r.Total && r.Instead != nil && compared[r.Instead.ID])
+			if r.Paper {
+				ts.Paper++
+			} else if r.Compared {
+				p.TotalsOff++
+			}
+		}
+	}
 }
 
 // comparedPair reads the catalogue and the comparison of the pair the
@@ -170,7 +243,7 @@ func (s *Server) pairPaper(c echo.Context, v *View, cat *metrics.Catalogue, p *p
 					for _, u := range val.Undated {
 						ids = append(ids, list.addCode(u.SourceCode))
 					}
-					if r.Compared {
+					if r.Paper {
 						paper = append(paper, ids...)
 					}
 				}
@@ -256,6 +329,8 @@ func buildPairPage(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, 
 			p.Scorecard = append(p.Scorecard, ts)
 		}
 	}
+	markPaperRows(p)
+	numberPaperWarnings(p)
 	var err error
 	if p.Overview, err = overviewChart(loc, cat, cmp); err != nil {
 		return nil, err
@@ -268,7 +343,7 @@ func buildPairPage(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, 
 }
 
 func scoreRow(loc Locale, cat *metrics.Catalogue, p *pairPage, r metrics.ScoreRow, ranks map[int64]metrics.Rank) scoreRowView {
-	rv := scoreRowView{Indicator: r.Indicator, Warnings: warningTexts(loc, r.Warnings),
+	rv := scoreRowView{Indicator: r.Indicator, Warnings: warningsOf(loc, r.Warnings),
 		Several: len(r.Sides[0]) > 1 || len(r.Sides[1]) > 1, Total: r.Indicator.SizeDependent}
 	for si := range r.Sides {
 		for _, sv := range r.Sides[si] {

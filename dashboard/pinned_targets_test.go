@@ -145,6 +145,22 @@ func TestPinnedLinkKeepsItsCommitments(t *testing.T) {
 	if strings.Contains(notice, "Commitments (targets) were not kept") {
 		t.Errorf("the notice says commitments were not kept, though they were:\n%s", notice)
 	}
+	// The brief leads with Milan's nearest reduction target: the moved
+	// one now, the 2030 one at the pinned version.
+	briefMilan := func(path string) string {
+		t.Helper()
+		r := reader.get(path)
+		if r.code != http.StatusOK {
+			t.Fatalf("%s: %d", path, r.code)
+		}
+		return section(t, r.body, `class="brief-commit-city" data-city="milan"`, "</div>")
+	}
+	if got := briefMilan("/en/pairs/hanoi-milan/brief"); !strings.Contains(got, moved) {
+		t.Errorf("after the upload the brief should lead Milan's commitments with %q:\n%s", moved, got)
+	}
+	if got := briefMilan("/en/pairs/hanoi-milan/brief?v=" + v(n)); !strings.Contains(got, "−45 % by 2030 against 2005") || strings.Contains(got, "by 2025") {
+		t.Errorf("the brief pinned to version %d should show Milan's commitments of then (−45 %% by 2030), not the moved target:\n%s", n, got)
+	}
 	if js, csvBody := api("&v=" + v(n)); !strings.Contains(js, old) || strings.Contains(js, "by 2025") || strings.Contains(csvBody, "by 2025") {
 		t.Errorf("the targets API at version %d should give %q, not the moved target:\n%s\n%s", n, old, js, csvBody)
 	}
