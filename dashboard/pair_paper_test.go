@@ -86,3 +86,19 @@ func TestPairPaperSaysEachWarningOnce(t *testing.T) {
 		t.Errorf("the printed note does not say that 3 totals are left to the page")
 	}
 }
+
+// TestSideValuesJoinWithoutStraySpace: on paper the cities of a side
+// that have no value share one line, joined by "; " after the value
+// before them: a value's cell ends where its text does, so the line
+// reads "… Glasgow; no data for Dundee", not "Glasgow ; …".
+func TestSideValuesJoinWithoutStraySpace(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	_, body, _ := get(t, app.Handler, "/en/pairs/suwon-scottish-cities-alliance")
+	joined := regexp.MustCompile(`</div><div><span class="missing">`).FindAllStringIndex(body, -1)
+	if len(joined) == 0 {
+		t.Fatal("no side with a city that has no value on the page")
+	}
+	if stray := regexp.MustCompile(`\s</div><div><span class="missing">`).FindAllString(body, -1); len(stray) > 0 {
+		t.Errorf("%d values end with white space before a city with no value, which prints as a space before the \"; \"", len(stray))
+	}
+}
