@@ -1,15 +1,14 @@
 package dashboard_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/twinmetrics/twinmetrics/internal/testapp"
+	"github.com/twinmetrics/twinmetrics/internal/testfiles"
 )
 
 // milanMoved is CDP's 2017 targets file with the target date of
@@ -17,35 +16,7 @@ import (
 // database, not Milan's commitment.
 func milanMoved(t *testing.T) []byte {
 	t.Helper()
-	recs, err := csv.NewReader(bytes.NewReader(rawTargetsFile(t, "cdp_targets/2017_-_Cities_Emissions_Reduction_Targets_20240207.csv"))).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	org, date := -1, -1
-	for i, h := range recs[0] {
-		switch strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")) {
-		case "Organisation":
-			org = i
-		case "Target date":
-			date = i
-		}
-	}
-	moved := 0
-	for _, r := range recs[1:] {
-		if r[org] == "Comune di Milano" && r[date] == "2020" {
-			r[date] = "2025"
-			moved++
-		}
-	}
-	if org < 0 || date < 0 || moved != 1 {
-		t.Fatalf("the 2017 file should hold one row of Milan with target date 2020 (columns %d, %d; %d rows)", org, date, moved)
-	}
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	if err := w.WriteAll(recs); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return testfiles.MilanTargetMoved(t, rawTargetsFile(t, "cdp_targets/2017_-_Cities_Emissions_Reduction_Targets_20240207.csv"))
 }
 
 // TestPinnedLinkKeepsItsCommitments is a briefing quoting Milan's

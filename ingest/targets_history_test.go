@@ -1,9 +1,7 @@
 package ingest_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/twinmetrics/twinmetrics/ingest"
 	"github.com/twinmetrics/twinmetrics/internal/testapp"
+	"github.com/twinmetrics/twinmetrics/internal/testfiles"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -43,35 +42,7 @@ func milan2017Moved(t *testing.T) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	org, date := -1, -1
-	for i, h := range recs[0] {
-		switch strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")) {
-		case "Organisation":
-			org = i
-		case "Target date":
-			date = i
-		}
-	}
-	moved := 0
-	for _, r := range recs[1:] {
-		if r[org] == "Comune di Milano" && r[date] == "2020" {
-			r[date] = "2025"
-			moved++
-		}
-	}
-	if org < 0 || date < 0 || moved != 1 {
-		t.Fatalf("the 2017 file should hold one row of Milan with target date 2020 (columns %d, %d; %d rows)", org, date, moved)
-	}
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	if err := w.WriteAll(recs); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return testfiles.MilanTargetMoved(t, b)
 }
 
 // TestPinnedVersionsShowTheirTargets: through a targets publication that

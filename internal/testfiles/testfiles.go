@@ -1,5 +1,6 @@
-// Package testfiles makes hostile files for tests: workbooks that
-// unpack to far more than they weigh.
+// Package testfiles makes files for tests: upload workbooks, hostile ones
+// that unpack to far more than they weigh, and edited copies of the
+// publishers' files.
 package testfiles
 
 import (
