@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -54,17 +53,7 @@ func TestCopyDBKeepsTargetHistory(t *testing.T) {
 	lite := startServer(t, src, base, "-uploads", filepath.Join(dir, "lite-uploads"))
 	pg := startServer(t, dsn, base, "-uploads", filepath.Join(dir, "pg-uploads"))
 	v := strconv.FormatInt(before, 10)
-	for _, p := range []string{"/api/v1/targets?v=" + v, "/api/v1/targets?pair=hanoi-milan&format=csv&v=" + v, "/pairs/hanoi-milan?v=" + v, "/api/v1/targets"} {
-		lc, lb := get(t, lite, p, "")
-		pc, pb := get(t, pg, p, "")
-		if lc != http.StatusOK || pc != lc {
-			t.Errorf("GET %s: %d on SQLite, %d on PostgreSQL", p, lc, pc)
-			continue
-		}
-		if lb != pb {
-			t.Errorf("GET %s differs between SQLite and PostgreSQL (%d and %d bytes); first difference: %s", p, len(lb), len(pb), firstDiff(lb, pb))
-		}
-	}
+	sameOnBoth(t, lite, pg, []string{"/api/v1/targets?v=" + v, "/api/v1/targets?pair=hanoi-milan&format=csv&v=" + v, "/pairs/hanoi-milan?v=" + v, "/api/v1/targets"})
 	// Pinned before the upload, the API lists none of the targets it
 	// brought; now, it lists them.
 	d, err := metrics.Open(context.Background(), dsn)

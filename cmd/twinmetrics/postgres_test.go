@@ -150,17 +150,7 @@ func TestCopyDBToPostgres(t *testing.T) {
 	base := "-base-url=https://twinmetrics.example"
 	lite := startServer(t, src, base, "-uploads", filepath.Join(dir, "lite-uploads"))
 	pg := startServer(t, dsn, base, "-uploads", filepath.Join(dir, "pg-uploads"))
-	for _, p := range comparedPaths {
-		lc, lb := get(t, lite, p, "")
-		pc, pb := get(t, pg, p, "")
-		if lc != http.StatusOK || pc != lc {
-			t.Errorf("GET %s: %d on SQLite, %d on PostgreSQL", p, lc, pc)
-			continue
-		}
-		if lb != pb {
-			t.Errorf("GET %s differs between SQLite and PostgreSQL (%d and %d bytes); first difference: %s", p, len(lb), len(pb), firstDiff(lb, pb))
-		}
-	}
+	sameOnBoth(t, lite, pg, comparedPaths)
 	// The upload's synthetic values (1930–1979) are there before the
 	// rollback.
 	uploadYears := regexp.MustCompile(`"year": 19[3-7][0-9],`)
@@ -348,5 +338,22 @@ func TestBackupRestorePostgres(t *testing.T) {
 	}
 	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a refused backup left a file: %v", err)
+	}
+}
+
+// sameOnBoth checks that each path answers 200 with the same bytes on
+// the SQLite server and the PostgreSQL one.
+func sameOnBoth(t *testing.T, lite, pg *server, paths []string) {
+	t.Helper()
+	for _, p := range paths {
+		lc, lb := get(t, lite, p, "")
+		pc, pb := get(t, pg, p, "")
+		if lc != http.StatusOK || pc != lc {
+			t.Errorf("GET %s: %d on SQLite, %d on PostgreSQL", p, lc, pc)
+			continue
+		}
+		if lb != pb {
+			t.Errorf("GET %s differs between SQLite and PostgreSQL (%d and %d bytes); first difference: %s", p, len(lb), len(pb), firstDiff(lb, pb))
+		}
 	}
 }
