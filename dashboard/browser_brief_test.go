@@ -204,11 +204,7 @@ func TestBrowserBriefPrintsOnTwoPages(t *testing.T) {
 	var tab *browserTab
 	heights := map[string]float64{}
 	printPage := func(path string) float64 {
-		if tab == nil {
-			tab = env.open(path)
-		} else {
-			tab.load(path)
-		}
+		tab = env.visit(tab, path)
 		tab.checkCharts()
 		tab.recordPrintSizes()
 		h := tab.printsOnTwoPages(".brief-meta", ".brief-sources li")
@@ -357,11 +353,7 @@ func TestBrowserPairPagePrints(t *testing.T) {
 	// English, and the two that fill the most paper in Vietnamese too.
 	var tab *browserTab
 	printPage := func(path string) float64 {
-		if tab == nil {
-			tab = env.open(path)
-		} else {
-			tab.load(path)
-		}
+		tab = env.visit(tab, path)
 		tab.checkCharts()
 		tab.recordPrintSizes()
 		h := tab.printsOnTwoPages(".page-meta", ".page-sources li")

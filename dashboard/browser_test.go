@@ -93,6 +93,16 @@ type browserTab struct {
 	problems *pageProblems
 }
 
+// visit loads path in tab, or opens a tab on it when there is none
+// yet: many pages in one tab.
+func (e *browserEnv) visit(tab *browserTab, path string) *browserTab {
+	if tab == nil {
+		return e.open(path)
+	}
+	tab.load(path)
+	return tab
+}
+
 // open loads path in a new tab, listening for errors and foreign requests
 // from before the navigation, and waits until charts.js says every chart
 // has been drawn. Actions in before run in the tab before the navigation
