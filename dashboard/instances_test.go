@@ -91,15 +91,7 @@ func TestInstancesPublishSeenByOther(t *testing.T) {
 		t.Fatalf("Hanoi's PM2.5 on B before: %q, want the seed's 52.09", v)
 	}
 	hanoiPM25(t, readerB.get("/pairs/hanoi-milan").body) // the page is in B's cache
-	c := a.client(t)
-	c.login(editorEmail)
-	key, r := c.uploadPage(a, "hcmc-2025-fixed.csv", []byte(fixedFile))
-	if r.code != http.StatusOK {
-		t.Fatalf("preview on A: %d %s", r.code, text(r.body))
-	}
-	if r := c.post("/admin/uploads/"+key+"/publish", nil); r.code != http.StatusSeeOther {
-		t.Fatalf("publish on A: %d %s", r.code, text(r.body))
-	}
+	publishFixedOn(t, a)
 	if v := hanoiPM25(t, readerA.get("/pairs/hanoi-milan").body); !strings.Contains(v, "52.5") {
 		t.Errorf("Hanoi's PM2.5 on A right after its publish: %q, want 52.5", v)
 	}
@@ -373,15 +365,7 @@ func TestInstancesGiveTheSameAnswers(t *testing.T) {
 		}
 	}
 	compare("on the seed")
-	c := a.client(t)
-	c.login(editorEmail)
-	key, r := c.uploadPage(a, "hcmc-2025-fixed.csv", []byte(fixedFile))
-	if r.code != http.StatusOK {
-		t.Fatalf("preview on A: %d %s", r.code, text(r.body))
-	}
-	if r := c.post("/admin/uploads/"+key+"/publish", nil); r.code != http.StatusSeeOther {
-		t.Fatalf("publish on A: %d %s", r.code, text(r.body))
-	}
+	publishFixedOn(t, a)
 	seen(t, a, b)
 	compare("after a publication through A")
 }
@@ -413,4 +397,19 @@ func sameZipFiles(t *testing.T, a, b []byte) bool {
 	}
 	fa, fb := files(a), files(b)
 	return fa != nil && maps.Equal(fa, fb)
+}
+
+// publishFixedOn has an editor preview and publish the corrected test
+// file (fixedFile, which changes Hanoi's PM2.5) on instance a.
+func publishFixedOn(t *testing.T, a *staffApp) {
+	t.Helper()
+	c := a.client(t)
+	c.login(editorEmail)
+	key, r := c.uploadPage(a, "hcmc-2025-fixed.csv", []byte(fixedFile))
+	if r.code != http.StatusOK {
+		t.Fatalf("preview on A: %d %s", r.code, text(r.body))
+	}
+	if r := c.post("/admin/uploads/"+key+"/publish", nil); r.code != http.StatusSeeOther {
+		t.Fatalf("publish on A: %d %s", r.code, text(r.body))
+	}
 }
