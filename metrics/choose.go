@@ -8,10 +8,12 @@ import "sort"
 // vintage; else the one recorded first. The others stay stored and are
 // counted.
 //
-// The rule has a second, SQL form for the downloads "as shown": the view
-// shown_observations in migrations/0005_headline_view.sql. Change both
-// together; TestHeadlineRuleGoAndSQLAgree checks that they choose the
-// same value for every seeded area, indicator and year.
+// The rule has a second, SQL form, applied when values are written: it
+// marks each value the rule passes over as hidden (shownChanges in
+// derive.go), and the view shown_observations, which downloads "as
+// shown" read, lists the values left. Change both together;
+// TestHeadlineRuleGoAndSQLAgree checks that they choose the same value
+// for every seeded area, indicator and year.
 const (
 	RuleOnly      = "only"
 	RulePreferred = "preferred"

@@ -44,20 +44,19 @@ type derivedDef struct {
 	Factor      float64 `db:"factor"`
 }
 
-// The statements a publication, a rollback, a seed or a source edit runs
-// for each cell (area × indicator × year) it touches. Each reads or
-// writes through an index on the cell; TestWritePathPlans holds them to
-// that with EXPLAIN QUERY PLAN, so that their cost follows the size of
-// the change, not the size of the table.
-// seriesShownChanges selects the current values of a series (:area,
-// :indicator) whose headline choice is not yet what the rule gives:
-// hidden on every dated value but the one the rule shows in its year and
-// those without a number.
-const seriesShownChanges = `
-		    SELECT cell.id FROM (
+// shownChanges is the headline rule's SQL form (docs/RULES.md, rule 2;
+// its Go form is better and choose in choose.go, and
+// TestHeadlineRuleGoAndSQLAgree checks that the two agree). It selects
+// the current dated values, among those where holds, whose headline
+// choice is not yet what the rule gives: hidden on every value of a
+// cell (area, indicator, year) but the one the rule shows, and on none
+// without a number. Publications, rollbacks and seeds run it on the
+// series they touch; DeriveAll on the whole table.
+func shownChanges(where string) string {
+	return `SELECT cell.id FROM (
 		        SELECT o.id, o.hidden, o.value,
 		               ROW_NUMBER() OVER (
-		                   PARTITION BY o.year
+		                   PARTITION BY o.area_id, o.indicator_id, o.year
 		                   ORDER BY CASE WHEN o.value IS NULL THEN 1 ELSE 0 END,
 		                            COALESCE(s.preferred, ns.preferred) DESC, COALESCE(s.vintage, ns.vintage) DESC, o.id
 		               ) AS rank
@@ -65,10 +64,19 @@ const seriesShownChanges = `
 		        LEFT JOIN sources s ON s.id = o.source_id
 		        LEFT JOIN observations n ON n.id = o.numerator_id
 		        LEFT JOIN sources ns ON ns.id = n.source_id
-		        WHERE o.area_id = :area AND o.indicator_id = :indicator AND o.year IS NOT NULL AND o.retired_by IS NULL
+		        WHERE ` + where + ` AND o.year IS NOT NULL AND o.retired_by IS NULL
 		    ) AS cell
 		    WHERE cell.hidden <> CASE WHEN cell.value IS NULL OR cell.rank = 1 THEN 0 ELSE 1 END`
+}
 
+// seriesShownChanges is shownChanges for one series (:area, :indicator).
+var seriesShownChanges = shownChanges(`o.area_id = :area AND o.indicator_id = :indicator`)
+
+// The statements a publication, a rollback, a seed or a source edit runs
+// for each cell (area × indicator × year) it touches. Each reads or
+// writes through an index on the cell; TestWritePathPlans holds them to
+// that with EXPLAIN QUERY PLAN, so that their cost follows the size of
+// the change, not the size of the table.
 var writePathSQL = map[string]string{
 	"derived definitions": `SELECT i.id, i.numerator_id, i.denominator_id, COALESCE(i.factor, 1) AS factor
 		FROM indicators i WHERE i.numerator_id IS NOT NULL ORDER BY i.id`,
@@ -427,27 +435,10 @@ func DeriveAll(ctx context.Context, tx *sqlx.Tx) (int, error) {
 }
 
 // rebuildSQL sets the headline choice and the series counts of every
-// cell in a few passes over the table (the same as migration 0006).
+// cell from scratch, in a few passes over the table.
 var rebuildSQL = []string{
 	`UPDATE observations SET hidden = 0 WHERE hidden = 1`,
-	`UPDATE observations SET hidden = 1
-	WHERE id IN (
-	    SELECT ranked.id FROM (
-	        SELECT o.id,
-	               ROW_NUMBER() OVER (
-	                   PARTITION BY o.area_id, o.indicator_id, o.year
-	                   ORDER BY COALESCE(s.preferred, ns.preferred) DESC,
-	                            COALESCE(s.vintage, ns.vintage) DESC,
-	                            o.id
-	               ) AS rank
-	        FROM observations o
-	        LEFT JOIN sources s ON s.id = o.source_id
-	        LEFT JOIN observations n ON n.id = o.numerator_id
-	        LEFT JOIN sources ns ON ns.id = n.source_id
-	        WHERE o.retired_by IS NULL AND o.year IS NOT NULL AND o.value IS NOT NULL
-	    ) AS ranked
-	    WHERE ranked.rank > 1
-	)`,
+	`UPDATE observations SET hidden = 1 - hidden WHERE id IN (` + shownChanges(`1 = 1`) + `)`,
 	`DELETE FROM series_stats`,
 	`INSERT INTO series_stats (area_id, indicator_id, n_values, n_stored, n_shown, first_year, last_year)
 	SELECT o.area_id, o.indicator_id, COUNT(*) AS n_values,
