@@ -8,11 +8,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/twinmetrics/twinmetrics/locale"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
-
-var reasonUnknownKind = locale.Define("data.reason.unknown_kind", "Code", "Kinds")
 
 // targetColumns are the columns of a target in CSV answers and in the
 // data package's targets resource.

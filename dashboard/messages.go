@@ -67,3 +67,15 @@ var (
 	titleInvalidProfile = locale.Define("profiles.title.invalid")
 	detailInvalidProf   = locale.Define("profiles.detail.invalid", "Schema", "Problems")
 )
+
+// A target kind the API does not know (api_targets.go).
+var reasonUnknownKind = locale.Define("data.reason.unknown_kind", "Code", "Kinds")
+
+// What the notice of a pinned page says changed since its version
+// (pin.go, which names each kind of change).
+var (
+	pinChangeTouched    = locale.Define("pin.change.touched", "What")
+	pinChangeEverything = locale.Define("pin.change.everything")
+	reasonVersionKept   = locale.Define("data.reason.version_not_kept", "Value", "First", "Current")
+	pinChangesMore      = locale.Define("pin.change.more", "N")
+)

@@ -34,21 +34,15 @@ func (p *pinState) Older() bool { return p != nil && p.Kept && p.Version < p.Cur
 
 const pinKey = "pin"
 
-// What changed after a pinned version, by the kind of change.
-var (
-	// Those of an upload name it (Upload, File); the others say what
-	// kind of change it was.
-	pinChangeKinds = map[string]locale.Key{
-		"published":   locale.Define("pin.change.published", "Version", "At", "Upload", "File"),
-		"rolled_back": locale.Define("pin.change.rolled_back", "Version", "At", "Upload", "File"),
-		"catalogue":   locale.Define("pin.change.catalogue", "Version", "At"),
-		"values":      locale.Define("pin.change.values", "Version", "At"),
-	}
-	pinChangeTouched    = locale.Define("pin.change.touched", "What")
-	pinChangeEverything = locale.Define("pin.change.everything")
-	reasonVersionKept   = locale.Define("data.reason.version_not_kept", "Value", "First", "Current")
-	pinChangesMore      = locale.Define("pin.change.more", "N")
-)
+// What changed after a pinned version, by the kind of change. Those of
+// an upload name it (Upload, File); the others say what kind of change
+// it was.
+var pinChangeKinds = map[string]locale.Key{
+	"published":   locale.Define("pin.change.published", "Version", "At", "Upload", "File"),
+	"rolled_back": locale.Define("pin.change.rolled_back", "Version", "At", "Upload", "File"),
+	"catalogue":   locale.Define("pin.change.catalogue", "Version", "At"),
+	"values":      locale.Define("pin.change.values", "Version", "At"),
+}
 
 // pinTargetsKey marks a request whose page shows commitments (targets).
 const pinTargetsKey = "pin.targets"

@@ -299,19 +299,6 @@ func (e *MappingError) Error() string {
 	return "mapping: " + strings.Join(parts, "; ")
 }
 
-// What the mapping step says of a mapping that cannot read the file.
-var (
-	mapErrHeaderLine = locale.Define("map.error.header_line")
-	mapErrRoleTwice  = locale.Define("map.error.role_twice", "Role")
-	mapErrRoleNone   = locale.Define("map.error.role_missing", "Role")
-	mapErrYear       = locale.Define("map.error.year")
-	mapErrIndicator  = locale.Define("map.error.indicator", "Code")
-	mapErrUnit       = locale.Define("map.error.unit", "Unit")
-	mapErrSource     = locale.Define("map.error.source", "Code")
-	mapErrUnnamed    = locale.Define("map.error.unnamed_column", "Column")
-	mapErrSameName   = locale.Define("map.error.same_name", "Column", "Other", "Name")
-)
-
 // roleNames are the roles as the page names them.
 var roleNames = map[string]locale.Key{
 	RoleIgnore: locale.Define("map.role.ignore"), RoleArea: locale.Define("map.role.area"), RoleYear: locale.Define("map.role.year"),

@@ -217,3 +217,56 @@ var templateInstructions = []locale.Key{
 	locale.Define("upload.template.rules"),
 	locale.Define("upload.template.save"),
 }
+
+// What the mapping step says of a mapping that cannot read the file.
+var (
+	mapErrHeaderLine = locale.Define("map.error.header_line")
+	mapErrRoleTwice  = locale.Define("map.error.role_twice", "Role")
+	mapErrRoleNone   = locale.Define("map.error.role_missing", "Role")
+	mapErrYear       = locale.Define("map.error.year")
+	mapErrIndicator  = locale.Define("map.error.indicator", "Code")
+	mapErrUnit       = locale.Define("map.error.unit", "Unit")
+	mapErrSource     = locale.Define("map.error.source", "Code")
+	mapErrUnnamed    = locale.Define("map.error.unnamed_column", "Column")
+	mapErrSameName   = locale.Define("map.error.same_name", "Column", "Other", "Name")
+)
+
+// What a workbook that unpacks to too much is told.
+var (
+	fileXLSXParts        = locale.Define("upload.file.xlsx_parts", "Count", "Max")
+	fileXLSXRatio        = locale.Define("upload.file.xlsx_ratio", "Part", "MB", "KB")
+	fileXLSXUnpacked     = locale.Define("upload.file.xlsx_unpacked", "MB", "Max")
+	fileXLSXInMemory     = locale.Define("upload.file.xlsx_in_memory", "MB", "Max")
+	fileHintXLSXUnpacked = locale.Define("upload.file_hint.xlsx_unpacked")
+	fileQuota            = locale.Define("upload.file.quota", "Count", "MB", "MaxCount", "MaxMB")
+	fileHintQuota        = locale.Define("upload.file_hint.quota")
+)
+
+// Why an action on an upload is refused.
+var (
+	errCheckPublished = locale.Define("upload.error.check_published")
+	errPublishing     = locale.Define("upload.error.publishing")
+	errDiscarded      = locale.Define("upload.error.discarded")
+	errStateOther     = locale.Define("upload.error.state", "State")
+)
+
+// What an upload read with an import profile can say.
+var (
+	fileProfileFormat          = locale.Define("upload.file.profile_format", "Profile", "Want", "Got")
+	fileProfileSheet           = locale.Define("upload.file.profile_sheet", "Sheet", "Profile", "Key", "Sheets")
+	fileProfileNoHeader        = locale.Define("upload.file.profile_no_header", "Line", "Profile")
+	fileProfileCell            = locale.Define("upload.file.profile_cell", "Cell", "Sheet", "Profile")
+	fileProfileColumn          = locale.Define("upload.file.profile_column", "Column", "Profile", "Key")
+	fileProfileNoYearColumns   = locale.Define("upload.file.profile_no_year_columns", "Profile")
+	fileProfileNoMeasure       = locale.Define("upload.file.profile_no_measure", "Profile", "Columns")
+	fileProfileCatalogue       = locale.Define("upload.file.profile_catalogue", "Profile", "Problems")
+	fileProfileMismatch        = locale.Define("upload.file.profile_mismatch", "Profile", "Columns")
+	fileProfileMismatchRelease = locale.Define("upload.file.profile_mismatch_release", "Profile", "Columns")
+	fileProfileMismatchSheet   = locale.Define("upload.file.profile_mismatch_sheet", "Sheet", "Profile", "Columns")
+	fileUnknownProfile         = locale.Define("upload.file.unknown_profile", "Profile")
+
+	fileHintProfileUpload    = locale.Define("upload.file_hint.profile_upload")
+	fileHintProfileNoMeasure = locale.Define("upload.file_hint.profile_no_measure")
+	fileHintProfileCatalogue = locale.Define("upload.file_hint.profile_catalogue")
+	fileHintUnknownProfile   = locale.Define("upload.file_hint.unknown_profile", "Profiles")
+)

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/twinmetrics/twinmetrics/locale"
 	"github.com/twinmetrics/twinmetrics/metrics"
 )
 
@@ -51,14 +50,6 @@ var allowedFrom = map[string][]string{
 // ErrState is beneath every refusal of an action the upload's state
 // does not allow (a *locale.Error that says which).
 var ErrState = errors.New("the upload's state does not allow this")
-
-// Why an action on an upload is refused.
-var (
-	errCheckPublished = locale.Define("upload.error.check_published")
-	errPublishing     = locale.Define("upload.error.publishing")
-	errDiscarded      = locale.Define("upload.error.discarded")
-	errStateOther     = locale.Define("upload.error.state", "State")
-)
 
 // stateErr refuses action on an upload in state.
 func stateErr(action, state string) error {

@@ -97,17 +97,6 @@ func bombXLSX(msg locale.Message) *FileError {
 	return fileErr("too_large", msg, fileHintXLSXUnpacked.With())
 }
 
-// What a workbook that unpacks to too much is told.
-var (
-	fileXLSXParts        = locale.Define("upload.file.xlsx_parts", "Count", "Max")
-	fileXLSXRatio        = locale.Define("upload.file.xlsx_ratio", "Part", "MB", "KB")
-	fileXLSXUnpacked     = locale.Define("upload.file.xlsx_unpacked", "MB", "Max")
-	fileXLSXInMemory     = locale.Define("upload.file.xlsx_in_memory", "MB", "Max")
-	fileHintXLSXUnpacked = locale.Define("upload.file_hint.xlsx_unpacked")
-	fileQuota            = locale.Define("upload.file.quota", "Count", "MB", "MaxCount", "MaxMB")
-	fileHintQuota        = locale.Define("upload.file_hint.quota")
-)
-
 // zipEntryCount reads the number of entries from the end of the zip
 // archive (the end of central directory record, or its zip64 form),
 // without reading the directory.

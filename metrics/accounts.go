@@ -51,19 +51,6 @@ var (
 	ErrNoSession      = errors.New("not signed in")
 )
 
-// What the accounts say to a person.
-var (
-	msgBadCredentials = locale.Define("login.error.bad_credentials")
-	msgThrottled      = locale.Define("login.error.throttled", "Seconds")
-	msgCurrentWrong   = locale.Define("users.error.current_wrong")
-	msgPasswordLong   = locale.Define("users.error.password_long")
-	msgPasswordShort  = locale.Define("users.error.password_short", "Min")
-	msgNotEmail       = locale.Define("users.error.not_email", "Email")
-	msgBadRole        = locale.Define("users.error.bad_role", "Role")
-	msgUserExists     = locale.Define("users.error.exists", "Email")
-	msgNoUser         = locale.Define("users.error.no_user", "Email")
-)
-
 // ThrottledError says a sign-in was refused because of earlier failures.
 type ThrottledError struct{ Wait time.Duration }
 

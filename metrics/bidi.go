@@ -21,8 +21,6 @@ func BidiControl(s string) (rune, bool) {
 	return 0, false
 }
 
-var catBidi = locale.Define("catalogue.error.bidi", "Char")
-
 // refuseBidi adds to bad every field whose text holds a bidirectional
 // control.
 func refuseBidi(bad map[string]locale.Message, fields map[string]string) {

@@ -41,29 +41,6 @@ func invalid(field string, m locale.Message) *InvalidError {
 	return &InvalidError{map[string]locale.Message{field: m}}
 }
 
-// What the catalogue says of a bad field.
-var (
-	catSlugCity      = locale.Define("catalogue.error.slug_city")
-	catSlug          = locale.Define("catalogue.error.slug")
-	catName          = locale.Define("catalogue.error.name")
-	catISO3          = locale.Define("catalogue.error.iso3")
-	catKind          = locale.Define("catalogue.error.kind")
-	catLatitude      = locale.Define("catalogue.error.latitude")
-	catLongitude     = locale.Define("catalogue.error.longitude")
-	catIndicatorCode = locale.Define("catalogue.error.indicator_code")
-	catSourceCode    = locale.Define("catalogue.error.source_code")
-	catUnit          = locale.Define("catalogue.error.unit")
-	catUnitFixed     = locale.Define("catalogue.error.unit_fixed")
-	catDirection     = locale.Define("catalogue.error.direction")
-	catRequired      = locale.Define("catalogue.error.required")
-	catURL           = locale.Define("catalogue.error.url")
-	catOneOf         = locale.Define("catalogue.error.one_of", "List")
-	catAliasTaken    = locale.Define("catalogue.error.alias_taken", "Alias", "Name")
-	catNoCity        = locale.Define("catalogue.error.no_city", "Slug")
-	catListedTwice   = locale.Define("catalogue.error.listed_twice", "Slug")
-	catCitySlugs     = locale.Define("catalogue.error.city_slugs")
-)
-
 var (
 	slugRule = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 	iso3Rule = regexp.MustCompile(`^[A-Z]{3}$`)

@@ -37,13 +37,6 @@ const (
 // (docs/import-profiles.md).
 var profileNameRule = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 
-// What is wrong with a profile's name, title or body.
-var (
-	profBadName  = locale.Define("map.save.bad_name")
-	profBadTitle = locale.Define("map.save.bad_title")
-	profBadBody  = locale.Define("map.save.bad_body")
-)
-
 // ErrNotAllowed is returned when the user's role may not do what was
 // asked (an editor approving a profile).
 var ErrNotAllowed = errors.New("not allowed")
