@@ -973,6 +973,30 @@ func jsonList[T any](xs []T) (string, error) {
 	return string(b), err
 }
 
+// listColumn is a list read back from the staging table, where jsonList
+// wrote it. A column that does not hold such a list fails the read
+// rather than showing the row without its problems or changes.
+type listColumn[T any] []T
+
+// Scan implements sql.Scanner.
+func (l *listColumn[T]) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case nil:
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		return fmt.Errorf("a staged list is text, not %T", src)
+	}
+	*l = nil
+	if len(b) == 0 {
+		return nil
+	}
+	return json.Unmarshal(b, (*[]T)(l))
+}
+
 // write stages one checked row; a missing id or value is NULL.
 func (st *stageWriter) write(ctx context.Context, r checkedRow) error {
 	probs, err := jsonList(r.Problems)
@@ -1095,29 +1119,27 @@ func (b *batchInsert) close() {
 
 // PreviewRow is one row of the preview.
 type PreviewRow struct {
-	Line         int             `db:"line" json:"line"`
-	Column       string          `db:"col" json:"column,omitempty"`
-	ChangesJSON  string          `db:"changes" json:"-"`
-	Changes      []FieldChange   `db:"-" json:"changes,omitempty"`
-	Status       string          `db:"status" json:"status"`
-	Warn         bool            `db:"warn" json:"warning"`
-	AreaID       sql.NullInt64   `db:"area_id" json:"-"`
-	IndicatorID  sql.NullInt64   `db:"indicator_id" json:"-"`
-	Year         sql.NullInt64   `db:"year" json:"-"`
-	Value        sql.NullFloat64 `db:"value" json:"-"`
-	ValueAsGiven string          `db:"value_as_given" json:"value_as_given"`
-	UnitAsGiven  string          `db:"unit_as_given" json:"unit_as_given"`
-	SourceID     sql.NullInt64   `db:"source_id" json:"-"`
-	NewSource    string          `db:"new_source" json:"new_source,omitempty"`
-	Flags        string          `db:"flags" json:"flags,omitempty"`
-	Note         string          `db:"note" json:"note,omitempty"`
-	OldIDs       string          `db:"old_ids" json:"-"`
-	OldValue     sql.NullFloat64 `db:"old_value" json:"-"`
-	City         string          `db:"city" json:"city"`
-	Indicator    string          `db:"indicator" json:"indicator"`
-	Source       string          `db:"source" json:"source"`
-	ProblemsJSON string          `db:"problems" json:"-"`
-	Problems     []Problem       `db:"-" json:"problems,omitempty"`
+	Line         int                     `db:"line" json:"line"`
+	Column       string                  `db:"col" json:"column,omitempty"`
+	Changes      listColumn[FieldChange] `db:"changes" json:"changes,omitempty"`
+	Status       string                  `db:"status" json:"status"`
+	Warn         bool                    `db:"warn" json:"warning"`
+	AreaID       sql.NullInt64           `db:"area_id" json:"-"`
+	IndicatorID  sql.NullInt64           `db:"indicator_id" json:"-"`
+	Year         sql.NullInt64           `db:"year" json:"-"`
+	Value        sql.NullFloat64         `db:"value" json:"-"`
+	ValueAsGiven string                  `db:"value_as_given" json:"value_as_given"`
+	UnitAsGiven  string                  `db:"unit_as_given" json:"unit_as_given"`
+	SourceID     sql.NullInt64           `db:"source_id" json:"-"`
+	NewSource    string                  `db:"new_source" json:"new_source,omitempty"`
+	Flags        string                  `db:"flags" json:"flags,omitempty"`
+	Note         string                  `db:"note" json:"note,omitempty"`
+	OldIDs       string                  `db:"old_ids" json:"-"`
+	OldValue     sql.NullFloat64         `db:"old_value" json:"-"`
+	City         string                  `db:"city" json:"city"`
+	Indicator    string                  `db:"indicator" json:"indicator"`
+	Source       string                  `db:"source" json:"source"`
+	Problems     listColumn[Problem]     `db:"problems" json:"problems,omitempty"`
 
 	// Filled for display from the catalogue.
 	AreaName      string   `db:"-" json:"city_matched,omitempty"`
@@ -1168,12 +1190,6 @@ func (u *Uploader) Rows(ctx context.Context, key, status string, warnOnly bool, 
 	}
 	for i := range rows {
 		r := &rows[i]
-		if r.ChangesJSON != "" {
-			_ = json.Unmarshal([]byte(r.ChangesJSON), &r.Changes)
-		}
-		if r.ProblemsJSON != "" {
-			_ = json.Unmarshal([]byte(r.ProblemsJSON), &r.Problems)
-		}
 		if a := cat.AreaByID(r.AreaID.Int64); a != nil && r.AreaID.Valid {
 			r.AreaName = a.Name
 		}
