@@ -409,3 +409,29 @@ func TestConvert(t *testing.T) {
 		}
 	}
 }
+
+// A coordinate the seed cannot read stops the seed with its line and
+// column, and leaves the stored rows as they were: it was stored as
+// unknown, and the city lost its place on the map without a word.
+func TestSeedRefusesUnreadableCoordinates(t *testing.T) {
+	db, s := seeded(t)
+	before := dump(t, db)
+	for _, c := range []struct{ old, new, want string }{
+		{",21.0245,105.84117,", ",\"21,0245\",105.84117,", `areas.csv line 2 (hanoi): column latitude: "21,0245" is not decimal degrees`},
+		{",21.0245,105.84117,", ",21.0245,205.84117,", `areas.csv line 2 (hanoi): column longitude: "205.84117" is not decimal degrees between -180 and 180`},
+	} {
+		m := testapp.SeedCopy(t)
+		areas := string(m["areas.csv"].Data)
+		if !strings.Contains(areas, c.old) {
+			t.Fatalf("areas.csv lacks %q", c.old)
+		}
+		m["areas.csv"].Data = []byte(strings.Replace(areas, c.old, c.new, 1))
+		_, err := s.Seed(context.Background(), m)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("seed with %s: error %v, want %q", c.new, err, c.want)
+		}
+		if after := dump(t, db); after != before {
+			t.Errorf("seed with %s changed the stored rows", c.new)
+		}
+	}
+}

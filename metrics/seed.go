@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"regexp"
 	"sort"
 	"strconv"
@@ -433,17 +434,15 @@ func (sd *seeder) seedAreas(ctx context.Context) error {
 	}
 	sd.areaRules = make(map[string][]areaRule)
 	ids := make(map[string]int64)
-	coord := func(s string) any {
-		if s == "" {
-			return nil
-		}
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return nil
-		}
-		return f
-	}
 	for i, r := range rows {
+		lat, err := seedCoordinate(r, "latitude", 90)
+		if err != nil {
+			return fmt.Errorf("areas.csv line %d (%s): %w", lines[i], r["slug"], err)
+		}
+		lon, err := seedCoordinate(r, "longitude", 180)
+		if err != nil {
+			return fmt.Errorf("areas.csv line %d (%s): %w", lines[i], r["slug"], err)
+		}
 		var id int64
 		if err := sd.tx.GetContext(ctx, &id, `INSERT INTO areas (slug, name, local_name, country_iso3, kind, latitude, longitude, boundary)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -451,7 +450,7 @@ func (sd *seeder) seedAreas(ctx context.Context) error {
 				country_iso3 = excluded.country_iso3, kind = excluded.kind, latitude = excluded.latitude,
 				longitude = excluded.longitude, boundary = excluded.boundary
 			RETURNING id`,
-			r["slug"], r["name"], r["local_name"], r["country_iso3"], r["kind"], coord(r["latitude"]), coord(r["longitude"]), r["boundary"]); err != nil {
+			r["slug"], r["name"], r["local_name"], r["country_iso3"], r["kind"], lat, lon, r["boundary"]); err != nil {
 			return fmt.Errorf("areas.csv line %d (%s): %w", lines[i], r["slug"], err)
 		}
 		ids[r["slug"]] = id
@@ -489,6 +488,20 @@ func (sd *seeder) seedAreas(ctx context.Context) error {
 }
 
 // findArea resolves a name to one city by its folded aliases.
+// seedCoordinate reads a latitude or longitude of areas.csv: empty is
+// unknown (NULL); anything else must be decimal degrees within ±max.
+func seedCoordinate(r map[string]string, column string, max float64) (any, error) {
+	s := r[column]
+	if s == "" {
+		return nil, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.Abs(f) > max {
+		return nil, fmt.Errorf("column %s: %q is not decimal degrees between -%g and %g; write it with a point (21.03) or leave it empty", column, s, max, max)
+	}
+	return f, nil
+}
+
 func findArea(ctx context.Context, tx *sqlx.Tx, name string) (int64, error) {
 	var ids []int64
 	if err := tx.SelectContext(ctx, &ids, `SELECT DISTINCT a.id FROM area_aliases al JOIN areas a ON a.id = al.area_id
