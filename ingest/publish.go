@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -124,7 +123,7 @@ func (u *Uploader) publish(ctx context.Context, p *Pending, user metrics.User, o
 // writer connection the publish held is free again (the event is
 // written through it).
 func (u *Uploader) published(key, token string, uploadID int64, user metrics.User) (int64, error) {
-	now := u.now().UTC().Format(time.RFC3339)
+	now := metrics.Timestamp(u.now())
 	if _, _, err := u.settle(key, StatePublishing, token, func(q *Pending) {
 		q.State, q.UploadID, q.PublishedBy, q.PublishedAt = StatePublished, uploadID, user.Email, now
 		u.record(q, "published", user.Email, fmt.Sprintf("upload #%d", uploadID))
@@ -180,7 +179,7 @@ func stillCurrent(ctx context.Context, tx *sqlx.Tx, p *Pending, t stageTables) e
 // writeUpload writes the upload record, the new sources, the new values
 // from the stage and the values they replace, and returns the upload's id.
 func (u *Uploader) writeUpload(ctx context.Context, tx *sqlx.Tx, p *Pending, user metrics.User, opt PublishOptions, t stageTables) (int64, error) {
-	now := u.now().UTC().Format(time.RFC3339)
+	now := metrics.Timestamp(u.now())
 	// uploaded_by is who sent the file; user_id and published_by are
 	// who publishes it.
 	var uploadID int64
@@ -313,7 +312,7 @@ func (u *Uploader) Rollback(ctx context.Context, uploadID int64, user metrics.Us
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE uploads SET status = 'rolled_back', rolled_back_at = ?, rolled_back_by = ? WHERE id = ?`,
-		u.now().UTC().Format(time.RFC3339), user.Email, uploadID); err != nil {
+		metrics.Timestamp(u.now()), user.Email, uploadID); err != nil {
 		return err
 	}
 	if _, err := metrics.RefreshUpload(ctx, tx, uploadID, cells); err != nil {

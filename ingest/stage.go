@@ -349,7 +349,7 @@ func (u *Uploader) Receive(ctx context.Context, r io.Reader, fileName string, us
 		return nil, err
 	}
 	p := &Pending{Key: hex.EncodeToString(key), FileName: cleanFileName(fileName), UserID: user.ID, UserEmail: user.Email,
-		CreatedAt: u.now().UTC().Format(time.RFC3339), State: StateReceived}
+		CreatedAt: metrics.Timestamp(u.now()), State: StateReceived}
 	if err := os.Mkdir(filepath.Join(u.dir, p.Key), 0o700); err != nil {
 		return nil, err
 	}
@@ -583,7 +583,7 @@ func (u *Uploader) check(ctx context.Context, key, by string, pr *Progress) (p *
 			q.State = StateFailed
 			q.Counts = Counts{}
 		}
-		q.CheckedAt = u.now().UTC().Format(time.RFC3339)
+		q.CheckedAt = metrics.Timestamp(u.now())
 	})
 	if err == nil && kept && ferr != nil {
 		err = u.stager.remove(ctx, key)

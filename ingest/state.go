@@ -81,7 +81,7 @@ func (u *Uploader) SetLogger(l *slog.Logger) { u.log = l }
 // record notes an action (the caller holds the state lock when p is saved
 // afterwards) in p, the database and the log.
 func (u *Uploader) record(p *Pending, action, by, detail string) {
-	at := u.now().UTC().Format(time.RFC3339)
+	at := metrics.Timestamp(u.now())
 	p.Events = append(p.Events, Event{Action: action, By: by, At: at})
 	// The record outlives the folder; failing to write it must not undo
 	// the action, which is logged in any case.
@@ -167,7 +167,7 @@ func (u *Uploader) Recheck(key string, user metrics.User) error {
 // removed; its upload.json stays as the record (until it expires).
 func (u *Uploader) Discard(key string, user metrics.User) error {
 	p, err := u.move(key, "discard", StateDiscarded, func(p *Pending) {
-		p.DiscardedBy, p.DiscardedAt = user.Email, u.now().UTC().Format(time.RFC3339)
+		p.DiscardedBy, p.DiscardedAt = user.Email, metrics.Timestamp(u.now())
 		u.record(p, "discarded", user.Email, "")
 	})
 	if err != nil {
@@ -234,7 +234,7 @@ func (u *Uploader) Prune(ctx context.Context, retention time.Duration) (PruneRes
 		}
 		size := dirSize(dir)
 		if p != nil {
-			u.record(p, "expired", "twinmetrics", fmt.Sprintf("untouched since %s", last.UTC().Format(time.RFC3339)))
+			u.record(p, "expired", "twinmetrics", fmt.Sprintf("untouched since %s", metrics.Timestamp(last)))
 		}
 		err = os.RemoveAll(dir)
 		if err == nil {

@@ -144,8 +144,8 @@ func publishTargets(ctx context.Context, s *metrics.Store, user metrics.User, up
 			return res, refuse(refusedDataChanged, dataVersion, dv)
 		}
 	}
-	stamp := now.UTC().Format(time.RFC3339)
-	created := up.Created.UTC().Format(time.RFC3339)
+	stamp := metrics.Timestamp(now)
+	created := metrics.Timestamp(up.Created)
 	var key any
 	if up.Key != "" {
 		key = up.Key

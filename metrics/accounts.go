@@ -177,7 +177,7 @@ func (s *Store) AddUser(ctx context.Context, email, role, password string, now t
 		return User{}, msgUserExists.Err(email)
 	}
 	if _, err := s.db.W.ExecContext(ctx, `INSERT INTO users (email, password_hash, role, created_at) VALUES (?, ?, ?, ?)`,
-		email, h, role, now.UTC().Format(time.RFC3339)); err != nil {
+		email, h, role, Timestamp(now)); err != nil {
 		return User{}, err
 	}
 	return s.UserByEmail(ctx, email)
@@ -303,7 +303,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password, client, devic
 	if known && device != "" {
 		var n int
 		if err := s.db.R.GetContext(ctx, &n, `SELECT COUNT(*) FROM signin_devices WHERE token_hash = ? AND user_id = ? AND created_at > ?`,
-			hashToken(device), row.ID, now.Add(-DeviceLifetime).UTC().Format(time.RFC3339)); err != nil {
+			hashToken(device), row.ID, Timestamp(now.Add(-DeviceLifetime))); err != nil {
 			return User{}, err
 		}
 		if n == 1 {
@@ -426,10 +426,10 @@ func throttle(ctx context.Context, tx *sqlx.Tx, key string, now time.Time) error
 // has just signed in as userID: the one it sent when that is this
 // user's, else a new one.
 func (s *Store) RememberDevice(ctx context.Context, userID int64, token string, now time.Time) (string, error) {
-	ts := now.UTC().Format(time.RFC3339)
+	ts := Timestamp(now)
 	if token != "" {
 		r, err := s.db.W.ExecContext(ctx, `UPDATE signin_devices SET last_used_at = ? WHERE token_hash = ? AND user_id = ? AND created_at > ?`,
-			ts, hashToken(token), userID, now.Add(-DeviceLifetime).UTC().Format(time.RFC3339))
+			ts, hashToken(token), userID, Timestamp(now.Add(-DeviceLifetime)))
 		if err != nil {
 			return "", err
 		}
@@ -452,8 +452,8 @@ func (s *Store) PurgeSignIns(ctx context.Context, now time.Time) (int64, error) 
 	var total int64
 	for _, q := range []struct{ sql, at string }{
 		{`DELETE FROM login_failures WHERE at < ?`, now.Add(-FailureWindow).UTC().Format(failureTime)},
-		{`DELETE FROM sessions WHERE expires_at < ?`, now.UTC().Format(time.RFC3339)},
-		{`DELETE FROM signin_devices WHERE created_at < ?`, now.Add(-DeviceLifetime).UTC().Format(time.RFC3339)},
+		{`DELETE FROM sessions WHERE expires_at < ?`, Timestamp(now)},
+		{`DELETE FROM signin_devices WHERE created_at < ?`, Timestamp(now.Add(-DeviceLifetime))},
 	} {
 		r, err := s.db.W.ExecContext(ctx, q.sql, q.at)
 		if err != nil {
@@ -500,7 +500,7 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, old, new, keep
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`,
-		now.UTC().Format(time.RFC3339), userID); err != nil {
+		Timestamp(now), userID); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -522,7 +522,7 @@ func (s *Store) DisableUser(ctx context.Context, id, by int64, now time.Time) er
 		return err
 	}
 	defer tx.Rollback()
-	ts := now.UTC().Format(time.RFC3339)
+	ts := Timestamp(now)
 	r, err := tx.ExecContext(ctx, `UPDATE users SET disabled_at = COALESCE(disabled_at, ?) WHERE id = ?`, ts, id)
 	if err != nil {
 		return err
@@ -578,11 +578,11 @@ type Session struct {
 // (for the cookie) and CSRF token (for forms).
 func (s *Store) CreateSession(ctx context.Context, userID int64, now time.Time) (Session, error) {
 	tok, csrf := randomToken(32), randomToken(32)
-	if _, err := s.db.W.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < ?`, now.UTC().Format(time.RFC3339)); err != nil {
+	if _, err := s.db.W.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < ?`, Timestamp(now)); err != nil {
 		return Session{}, err
 	}
 	if _, err := s.db.W.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-		hashToken(tok), userID, csrf, now.UTC().Format(time.RFC3339), now.Add(SessionLifetime).UTC().Format(time.RFC3339)); err != nil {
+		hashToken(tok), userID, csrf, Timestamp(now), Timestamp(now.Add(SessionLifetime))); err != nil {
 		return Session{}, err
 	}
 	return Session{Token: tok, CSRF: csrf}, nil
@@ -597,7 +597,7 @@ func (s *Store) SessionUser(ctx context.Context, token string, now time.Time) (S
 		User
 		CSRF string `db:"csrf_token"`
 	}
-	err := s.q.GetSessionUser.GetContext(ctx, &row, hashToken(token), now.UTC().Format(time.RFC3339))
+	err := s.q.GetSessionUser.GetContext(ctx, &row, hashToken(token), Timestamp(now))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, ErrNoSession
 	}
@@ -638,10 +638,10 @@ func (s *Store) CreateToken(ctx context.Context, email, name string, now time.Ti
 	tok := tokenPrefix + randomToken(32)
 	var id int64
 	if err := s.db.W.GetContext(ctx, &id, `INSERT INTO api_tokens (user_id, token_hash, name, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
-		u.ID, hashToken(tok), name, now.UTC().Format(time.RFC3339)); err != nil {
+		u.ID, hashToken(tok), name, Timestamp(now)); err != nil {
 		return "", APIToken{}, err
 	}
-	return tok, APIToken{ID: id, UserID: u.ID, Email: u.Email, Name: name, CreatedAt: now.UTC().Format(time.RFC3339)}, nil
+	return tok, APIToken{ID: id, UserID: u.ID, Email: u.Email, Name: name, CreatedAt: Timestamp(now)}, nil
 }
 
 // TokenUser finds the user of an unrevoked token.
@@ -663,7 +663,7 @@ func (s *Store) ListTokens(ctx context.Context) ([]APIToken, error) {
 
 // RevokeToken stops a token from working; the row stays as a record.
 func (s *Store) RevokeToken(ctx context.Context, id int64, now time.Time) error {
-	r, err := s.db.W.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, now.UTC().Format(time.RFC3339), id)
+	r, err := s.db.W.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, Timestamp(now), id)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -40,7 +39,6 @@ func (s *Store) AcceptAliases(ctx context.Context, in []AliasInput, who string) 
 	out := make([]AliasResult, 0, len(in))
 	added := 0
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		now := time.Now().UTC().Format(time.RFC3339)
 		for _, a := range in {
 			a.Alias = strings.TrimSpace(a.Alias)
 			r := AliasResult{AliasInput: a}
@@ -69,8 +67,7 @@ func (s *Store) AcceptAliases(ctx context.Context, in []AliasInput, who string) 
 					ON CONFLICT (area_id, alias) DO NOTHING`, id, a.Alias, Fold(a.Alias)); err != nil {
 					return fmt.Errorf("add alias %q: %w", a.Alias, err)
 				}
-				if _, err := tx.ExecContext(ctx, `INSERT INTO catalogue_changes (at, user_email, entity, entity_key, action, detail) VALUES (?, ?, 'city', ?, 'alias', ?)`,
-					now, who, a.Slug, a.Alias); err != nil {
+				if err := logCatalogueChange(ctx, tx, who, "city", a.Slug, "alias", a.Alias); err != nil {
 					return err
 				}
 				r.Outcome = AliasAdded

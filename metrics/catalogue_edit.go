@@ -70,6 +70,14 @@ type PairInput struct {
 	Cities                                        [2]string
 }
 
+// logCatalogueChange writes who changed which catalogue entry, and how,
+// to the catalogue's change log.
+func logCatalogueChange(ctx context.Context, tx *sqlx.Tx, who, entity, key, action, detail string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO catalogue_changes (at, user_email, entity, entity_key, action, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+		Timestamp(time.Now()), who, entity, key, action, detail)
+	return err
+}
+
 func (s *Store) editCatalogue(ctx context.Context, who, entity, key, detail string, fn func(tx *sqlx.Tx) (string, error)) error {
 	tx, err := s.db.BeginWrite(ctx)
 	if err != nil {
@@ -80,8 +88,7 @@ func (s *Store) editCatalogue(ctx context.Context, who, entity, key, detail stri
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO catalogue_changes (at, user_email, entity, entity_key, action, detail) VALUES (?, ?, ?, ?, ?, ?)`,
-		time.Now().UTC().Format(time.RFC3339), who, entity, key, action, detail); err != nil {
+	if err := logCatalogueChange(ctx, tx, who, entity, key, action, detail); err != nil {
 		return err
 	}
 	// A catalogue edit can change any page (a name, a unit, a pair).

@@ -9,6 +9,11 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
+// Timestamp is t as the database keeps times: UTC, RFC 3339, to the
+// second. Every stored time is written through it, so that times compare
+// as text on both engines.
+func Timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
 // Change is one entry of the change log: what a data version touched.
 // Zero fields are wildcards (see migrations/0004_data_changes.sql).
 type Change struct {
@@ -43,7 +48,7 @@ func bumpDataVersion(ctx context.Context, tx *sqlx.Tx, kind string, uploadID int
 		up = uploadID
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO data_versions (version, at, kind, upload_id) VALUES (?, ?, ?, ?)`,
-		v, time.Now().UTC().Format(time.RFC3339), kind, up); err != nil {
+		v, Timestamp(time.Now()), kind, up); err != nil {
 		return 0, fmt.Errorf("record version: %w", err)
 	}
 	return v, notifyVersion(ctx, tx, v)

@@ -253,7 +253,7 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 			return applied, fmt.Errorf("migration %s: %w", m.Name, err)
 		}
 		if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-			m.Version, m.Name, time.Now().UTC().Format(time.RFC3339)); err != nil {
+			m.Version, m.Name, Timestamp(time.Now())); err != nil {
 			tx.Rollback()
 			return applied, err
 		}

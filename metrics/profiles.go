@@ -158,7 +158,7 @@ func getProfileTx(ctx context.Context, tx *sqlx.Tx, where string, arg any) (Impo
 // it, in tx. Approval fields follow the new status. A "propose" change
 // logs the proposal as its new body.
 func profileChange(ctx context.Context, tx *sqlx.Tx, old *ImportProfile, next ImportProfile, action, who string, at time.Time, reverts *int64) (ImportProfile, error) {
-	now := at.UTC().Format(time.RFC3339)
+	now := Timestamp(at)
 	next.UpdatedBy, next.UpdatedAt = who, now
 	if next.Status == ProfileApproved && (old == nil || old.Status != ProfileApproved || !bytes.Equal(old.Body, next.Body)) {
 		next.ApprovedBy, next.ApprovedAt = &who, &now

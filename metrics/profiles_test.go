@@ -3,6 +3,7 @@ package metrics_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -202,5 +203,15 @@ func TestAcceptAliases(t *testing.T) {
 	res, _ = app.Store.AcceptAliases(ctx, []metrics.AliasInput{{Slug: "hanoi", Alias: "thanh pho ha noi (TEST)"}}, "ad@example.org")
 	if res[0].Outcome != metrics.AliasKnown {
 		t.Errorf("the same name again: %+v", res)
+	}
+	// The catalogue's change log says who added which alias, and only
+	// the one that was added.
+	var logged []string
+	if err := app.DB.R.SelectContext(ctx, &logged, `SELECT user_email || ' ' || entity || ' ' || entity_key || ' ' || action || ' ' || detail
+		FROM catalogue_changes ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"ad@example.org city hanoi alias Thanh pho Ha Noi (test)"}; !slices.Equal(logged, want) {
+		t.Errorf("catalogue change log %q, want %q", logged, want)
 	}
 }

@@ -157,7 +157,7 @@ func (s *Store) SeedWith(ctx context.Context, fsys fs.FS, opt SeedOptions) (Seed
 			return res, fmt.Errorf("seed: %w", err)
 		}
 	}
-	now := time.Now().UTC().Format(time.RFC3339)
+	now := Timestamp(time.Now())
 	if err := tx.GetContext(ctx, &res.UploadID, `INSERT INTO uploads (kind, file_name, sha256, format, uploaded_by, created_at, published_at, status)
 		VALUES ('seed', 'indicator_values_seed.csv', ?, 'csv', 'seed', ?, ?, 'published') RETURNING id`, hash, now, now); err != nil {
 		return res, err

@@ -83,7 +83,7 @@ func copyCities(ctx context.Context, store *metrics.Store, cols []string, first,
 	if err := tx.GetContext(ctx, &shift, `SELECT COALESCE(MAX(id), 0) FROM observations`); err != nil {
 		return 0, err
 	}
-	now := time.Now().UTC().Format(time.RFC3339)
+	now := metrics.Timestamp(time.Now())
 	var upload int64
 	if err := tx.GetContext(ctx, &upload, `INSERT INTO uploads (kind, file_name, sha256, format, uploaded_by, created_at, published_at, status, published_by)
 		VALUES ('file', ?, 'synthetic copy', 'sql', ?, ?, ?, 'published', ?) RETURNING id`,
