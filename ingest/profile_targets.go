@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/twinmetrics/twinmetrics/data"
@@ -127,14 +128,7 @@ func (p *Profile) validateTargets(bad func(key, format string, args ...any)) {
 	}
 }
 
-func validTargetKind(k string) bool {
-	for _, v := range metrics.TargetKinds {
-		if v == k {
-			return true
-		}
-	}
-	return false
-}
+func validTargetKind(k string) bool { return slices.Contains(metrics.TargetKinds, k) }
 
 // ShippedTargetProfiles are the shipped profiles whose output is
 // targets.
@@ -177,36 +171,66 @@ func readTargetsWith(p *Profile, path, format string) ([]TargetRow, error) {
 	if missing, unwanted := p.matches(ps.header); len(missing) > 0 || len(unwanted) > 0 {
 		return nil, ErrNotTargets
 	}
-	col := func(c Column) int {
-		if c == nil {
-			return -1
+	r := &targetReader{p: p, ps: ps}
+	r.keeps = r.filters()
+	var out []TargetRow
+	for {
+		line, fields, err := ps.src.Next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
 		}
-		i, _ := ps.header.find(c)
-		return i
-	}
-	get := func(fields []string, c Column) string { return cell(fields, col(c)) }
-	// columnName is a column's name as the file prints it.
-	columnName := func(c Column) string {
-		if i := col(c); i >= 0 && i < len(ps.header.names) {
-			return ps.header.names[i]
+		if err != nil {
+			return nil, err
 		}
-		return strings.Join(c, " / ")
+		out = r.appendRow(out, line, fields)
 	}
-	fill := func(tmpl string, line int, fields []string) string {
-		return templateRe.ReplaceAllStringFunc(tmpl, func(m string) string {
-			name := m[1 : len(m)-1]
-			switch name {
-			case "_line":
-				return fmt.Sprint(line)
-			case "_sheet":
-				return ps.sheet
-			}
-			return printed(get(fields, Column{name}))
-		})
+}
+
+// targetReader reads the rows of one file with a targets profile.
+type targetReader struct {
+	p     *Profile
+	ps    *profileSource
+	keeps []func([]string) bool
+}
+
+// col is the index of a column of the file, -1 if not there.
+func (r *targetReader) col(c Column) int {
+	if c == nil {
+		return -1
 	}
+	i, _ := r.ps.header.find(c)
+	return i
+}
+
+func (r *targetReader) get(fields []string, c Column) string { return cell(fields, r.col(c)) }
+
+// columnName is a column's name as the file prints it.
+func (r *targetReader) columnName(c Column) string {
+	if i := r.col(c); i >= 0 && i < len(r.ps.header.names) {
+		return r.ps.header.names[i]
+	}
+	return strings.Join(c, " / ")
+}
+
+// fill writes a row's cells into a locator or note template.
+func (r *targetReader) fill(tmpl string, line int, fields []string) string {
+	return templateRe.ReplaceAllStringFunc(tmpl, func(m string) string {
+		name := m[1 : len(m)-1]
+		switch name {
+		case "_line":
+			return fmt.Sprint(line)
+		case "_sheet":
+			return r.ps.sheet
+		}
+		return printed(r.get(fields, Column{name}))
+	})
+}
+
+// filters are the profile's filters, each true for a row it keeps.
+func (r *targetReader) filters() []func([]string) bool {
 	var keeps []func([]string) bool
-	for _, f := range p.Filters {
-		i := col(f.Column)
+	for _, f := range r.p.Filters {
+		i := r.col(f.Column)
 		keep, drop := map[string]bool{}, f.Drop
 		for _, k := range f.Keep {
 			keep[k] = true
@@ -216,136 +240,145 @@ func readTargetsWith(p *Profile, path, format string) ([]TargetRow, error) {
 			if len(f.Keep) > 0 && !keep[v] {
 				return false
 			}
-			for _, d := range drop {
-				if v == d {
-					return false
-				}
-			}
-			return true
+			return !slices.Contains(drop, v)
 		})
 	}
-	t := p.Targets
-	var out []TargetRow
-rows:
-	for {
-		line, fields, err := ps.src.Next()
-		if errors.Is(err, io.EOF) {
-			break
+	return keeps
+}
+
+// appendRow appends what one row of the file states: a target per
+// target the profile's "each" finds in it, or the row with its problems.
+func (r *targetReader) appendRow(out []TargetRow, line int, fields []string) []TargetRow {
+	for _, k := range r.keeps {
+		if !k(fields) {
+			return out
 		}
-		if err != nil {
-			return nil, err
+	}
+	row, ok := r.about(line, fields)
+	if !ok {
+		return out
+	}
+	t := r.p.Targets
+	var ry int
+	if t.ReportYear.Constant != 0 {
+		ry = t.ReportYear.Constant
+	} else if y, ok := parseYearAs(r.get(fields, t.ReportYear.Column), &t.ReportYear); ok {
+		ry = y
+	} else {
+		if v := printed(r.get(fields, t.ReportYear.Column)); v != "" {
+			row.Problems = append(row.Problems, *problem(r.columnName(t.ReportYear.Column), v, probNotAYear.With(v), hintNotAYear.With()))
+			out = append(out, row)
 		}
-		for _, k := range keeps {
-			if !k(fields) {
-				continue rows
-			}
-		}
-		actor := ""
-		if t.ActorType != nil {
-			actor = t.ActorType.Map[get(fields, t.ActorType.Column)]
-			if actor == "" {
-				continue // not an area (a company)
-			}
-		}
-		var names []string
-		if p.Area.OrganisationColumn != nil {
-			names = append(names, printed(get(fields, p.Area.OrganisationColumn)))
-		}
-		for _, c := range p.Area.Columns {
-			names = append(names, printed(get(fields, c)))
-		}
-		names = withParenthesised(nonEmpty(names...))
-		country := printed(get(fields, p.Area.CountryColumn))
-		row := TargetRow{Names: names, SourceCode: p.Source.Code, Line: line, Sheet: ps.sheet}
-		switch actor {
-		case "city":
-			row.ActorType = "City"
-		case "region":
-			row.ActorType = "Region"
-		case "country":
-			row.ActorType = "Country"
-		}
-		if len(country) == 3 && strings.ToUpper(country) == country {
-			row.Country = country
-		}
-		var ry int
-		if t.ReportYear.Constant != 0 {
-			ry = t.ReportYear.Constant
-		} else if y, ok := parseYearAs(get(fields, t.ReportYear.Column), &t.ReportYear); ok {
-			ry = y
-		} else {
-			if v := printed(get(fields, t.ReportYear.Column)); v != "" {
-				row.Problems = append(row.Problems, *problem(columnName(t.ReportYear.Column), v, probNotAYear.With(v), hintNotAYear.With()))
-				out = append(out, row)
-			}
-			continue
-		}
-		for _, f := range t.Each {
-			kindText := printed(get(fields, f.Kind))
-			kind := f.KindConstant
-			if kind == "" {
-				kind = targetKind(kindText)
-			}
-			if kind == "" {
-				continue // states nothing
-			}
-			tg := metrics.Target{Kind: kind, KindAsPrinted: kindText, Role: f.Role, ReportYear: ry,
-				Gases: printed(get(fields, f.Gases)), Sector: printed(get(fields, f.Sector)),
-				Organisation: printed(get(fields, t.Organisation)), SourceURL: printed(get(fields, f.SourceURL)),
-				Locator: fill(f.Locator, line, fields), Note: fill(t.Note, line, fields)}
-			var bounds []string
-			for _, b := range f.Boundary {
-				bounds = append(bounds, printed(get(fields, b)))
-			}
-			tg.Boundary = strings.Join(nonEmpty(bounds...), "; ")
-			tr := row
-			if kind != metrics.TargetNone {
-				// A number or year printed but unreadable is a problem of
-				// the row, named with its column and text.
-				var probs []Problem
-				num := func(c Column) sql.NullFloat64 {
-					v := number(get(fields, c))
-					if txt := printed(get(fields, c)); !v.Valid && txt != "" {
-						probs = append(probs, *problem(columnName(c), txt, probNotANumber.With(txt), hintNotANumber.With()))
-					}
-					return v
-				}
-				yr := func(c Column) sql.NullInt64 {
-					v := year(get(fields, c))
-					if txt := printed(get(fields, c)); !v.Valid && txt != "" {
-						probs = append(probs, *problem(columnName(c), txt, probNotAYear.With(txt), hintNotAYear.With()))
-					}
-					return v
-				}
-				tg.BaseYear = yr(f.BaseYear)
-				tg.BaseValueAsPrinted = printed(get(fields, f.BaseValue))
-				tg.BaseValue = number(tg.BaseValueAsPrinted)
-				tg.Percent = num(f.Percent)
-				tg.TargetYear = yr(f.TargetYear)
-				tg.LevelAsPrinted = printed(get(fields, f.Level))
-				tg.Level = number(tg.LevelAsPrinted)
-				tg.BAUValue = number(get(fields, f.BAUValue))
-				tg.IntensityUnit = printed(get(fields, f.IntensityUnit))
-				tg.AchievedPercent = num(f.Achieved)
-				tg.YearSet = yr(f.YearSet)
-				tg.StatusAsPrinted = printed(get(fields, f.Status))
-				tg.Status = targetStatus(tg.StatusAsPrinted)
-				tg.StatusYear = year(get(fields, f.StatusYear))
-				if len(probs) > 0 {
-					tr.Problems = probs
-					tr.Target = tg
-					out = append(out, tr)
-					continue
-				}
-				if !tg.BaseYear.Valid && !tg.Percent.Valid && !tg.TargetYear.Valid && !tg.Level.Valid {
-					continue // a kind with nothing else printed
-				}
-			}
-			tr.Target = tg
+		return out
+	}
+	for _, f := range t.Each {
+		if tr, ok := r.target(row, f, ry, line, fields); ok {
 			out = append(out, tr)
 		}
 	}
-	return out, nil
+	return out
+}
+
+// about is who a row is about: the names and country of its area. A row
+// about another kind of actor (a company) is not read.
+func (r *targetReader) about(line int, fields []string) (TargetRow, bool) {
+	p, t := r.p, r.p.Targets
+	actor := ""
+	if t.ActorType != nil {
+		actor = t.ActorType.Map[r.get(fields, t.ActorType.Column)]
+		if actor == "" {
+			return TargetRow{}, false // not an area (a company)
+		}
+	}
+	var names []string
+	if p.Area.OrganisationColumn != nil {
+		names = append(names, printed(r.get(fields, p.Area.OrganisationColumn)))
+	}
+	for _, c := range p.Area.Columns {
+		names = append(names, printed(r.get(fields, c)))
+	}
+	names = withParenthesised(nonEmpty(names...))
+	country := printed(r.get(fields, p.Area.CountryColumn))
+	row := TargetRow{Names: names, SourceCode: p.Source.Code, Line: line, Sheet: r.ps.sheet}
+	switch actor {
+	case "city":
+		row.ActorType = "City"
+	case "region":
+		row.ActorType = "Region"
+	case "country":
+		row.ActorType = "Country"
+	}
+	if len(country) == 3 && strings.ToUpper(country) == country {
+		row.Country = country
+	}
+	return row, true
+}
+
+// target reads the target that f finds in a row reported in year ry. A
+// row that states no target there gives none; one whose numbers or years
+// cannot be read gives the row with its problems.
+func (r *targetReader) target(row TargetRow, f TargetFields, ry, line int, fields []string) (TargetRow, bool) {
+	t := r.p.Targets
+	get := func(c Column) string { return r.get(fields, c) }
+	kindText := printed(get(f.Kind))
+	kind := f.KindConstant
+	if kind == "" {
+		kind = targetKind(kindText)
+	}
+	if kind == "" {
+		return row, false // states nothing
+	}
+	tg := metrics.Target{Kind: kind, KindAsPrinted: kindText, Role: f.Role, ReportYear: ry,
+		Gases: printed(get(f.Gases)), Sector: printed(get(f.Sector)),
+		Organisation: printed(get(t.Organisation)), SourceURL: printed(get(f.SourceURL)),
+		Locator: r.fill(f.Locator, line, fields), Note: r.fill(t.Note, line, fields)}
+	var bounds []string
+	for _, b := range f.Boundary {
+		bounds = append(bounds, printed(get(b)))
+	}
+	tg.Boundary = strings.Join(nonEmpty(bounds...), "; ")
+	row.Target = tg
+	if kind == metrics.TargetNone {
+		return row, true
+	}
+	// A number or year printed but unreadable is a problem of the row,
+	// named with its column and text.
+	var probs []Problem
+	num := func(c Column) sql.NullFloat64 {
+		v := number(get(c))
+		if txt := printed(get(c)); !v.Valid && txt != "" {
+			probs = append(probs, *problem(r.columnName(c), txt, probNotANumber.With(txt), hintNotANumber.With()))
+		}
+		return v
+	}
+	yr := func(c Column) sql.NullInt64 {
+		v := year(get(c))
+		if txt := printed(get(c)); !v.Valid && txt != "" {
+			probs = append(probs, *problem(r.columnName(c), txt, probNotAYear.With(txt), hintNotAYear.With()))
+		}
+		return v
+	}
+	tg.BaseYear = yr(f.BaseYear)
+	tg.BaseValueAsPrinted = printed(get(f.BaseValue))
+	tg.BaseValue = number(tg.BaseValueAsPrinted)
+	tg.Percent = num(f.Percent)
+	tg.TargetYear = yr(f.TargetYear)
+	tg.LevelAsPrinted = printed(get(f.Level))
+	tg.Level = number(tg.LevelAsPrinted)
+	tg.BAUValue = number(get(f.BAUValue))
+	tg.IntensityUnit = printed(get(f.IntensityUnit))
+	tg.AchievedPercent = num(f.Achieved)
+	tg.YearSet = yr(f.YearSet)
+	tg.StatusAsPrinted = printed(get(f.Status))
+	tg.Status = targetStatus(tg.StatusAsPrinted)
+	tg.StatusYear = year(get(f.StatusYear))
+	row.Target = tg
+	if len(probs) > 0 {
+		row.Problems = probs
+		return row, true
+	}
+	// A kind with nothing else printed states no target.
+	return row, tg.BaseYear.Valid || tg.Percent.Valid || tg.TargetYear.Valid || tg.Level.Valid
 }
 
 // withParenthesised adds the parts of a name like "Makassar (Ujung
