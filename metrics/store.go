@@ -110,9 +110,20 @@ func (s *Store) Catalogue(ctx context.Context) (*Catalogue, error) {
 
 func (s *Store) loadCatalogue(ctx context.Context) (*Catalogue, error) {
 	c := &Catalogue{}
+	for _, load := range []func(context.Context, *Store) error{c.loadAreas, c.loadPairs, c.loadIndicators, c.loadSources, c.loadFlags, c.loadContains} {
+		if err := load(ctx, s); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// loadAreas reads the areas with their aliases, indexed by id, slug,
+// parent and country.
+func (c *Catalogue) loadAreas(ctx context.Context, s *Store) error {
 	areas, err := selectAll[Area](ctx, s.q.ListAreas, "list areas")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	aliases, err := selectAll[struct {
 		AreaID int64  `db:"area_id"`
@@ -120,7 +131,7 @@ func (s *Store) loadCatalogue(ctx context.Context) (*Catalogue, error) {
 		Folded string `db:"folded"`
 	}](ctx, s.q.ListAliases, "list aliases")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	c.areaByID = make(map[int64]*Area, len(areas))
 	c.areaBySlug = make(map[string]*Area, len(areas))
@@ -145,10 +156,15 @@ func (s *Store) loadCatalogue(ctx context.Context) (*Catalogue, error) {
 			c.children[a.ParentID.Int64] = append(c.children[a.ParentID.Int64], a)
 		}
 	}
+	return nil
+}
 
+// loadPairs reads the twin pairs with their sides' labels and cities;
+// the areas are loaded first.
+func (c *Catalogue) loadPairs(ctx context.Context, s *Store) error {
 	pairs, err := selectAll[Pair](ctx, s.q.ListPairs, "list pairs")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	sides, err := selectAll[struct {
 		PairID  int64  `db:"pair_id"`
@@ -157,7 +173,7 @@ func (s *Store) loadCatalogue(ctx context.Context) (*Catalogue, error) {
 		Country string `db:"country"`
 	}](ctx, s.q.ListPairSides, "list pair sides")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	members, err := selectAll[struct {
 		PairID int64 `db:"pair_id"`
@@ -165,7 +181,7 @@ func (s *Store) loadCatalogue(ctx context.Context) (*Catalogue, error) {
 		AreaID int64 `db:"area_id"`
 	}](ctx, s.q.ListPairMembers, "list pair members")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	byID := make(map[int64]*Pair, len(pairs))
 	c.pairBySlug = make(map[string]*Pair, len(pairs))
@@ -187,10 +203,15 @@ func (s *Store) loadCatalogue(ctx context.Context) (*Catalogue, error) {
 			p.Sides[m.Side-1].Cities = append(p.Sides[m.Side-1].Cities, *a)
 		}
 	}
+	return nil
+}
 
+// loadIndicators reads the indicators, indexed by id and code, and the
+// context indicators of each.
+func (c *Catalogue) loadIndicators(ctx context.Context, s *Store) error {
 	inds, err := selectAll[Indicator](ctx, s.q.ListIndicators, "list indicators")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	c.indByID = make(map[int64]*Indicator, len(inds))
 	c.indByCode = make(map[string]*Indicator, len(inds))
@@ -204,35 +225,41 @@ func (s *Store) loadCatalogue(ctx context.Context) (*Catalogue, error) {
 			c.contextFor[ind.ContextOfID.Int64] = append(c.contextFor[ind.ContextOfID.Int64], ind)
 		}
 	}
+	lines, err := selectAll[ReferenceLine](ctx, s.q.ListReferenceLines, "list reference lines")
+	if err != nil {
+		return err
+	}
+	c.refLines = make(map[int64][]ReferenceLine)
+	for _, l := range lines {
+		c.refLines[l.IndicatorID] = append(c.refLines[l.IndicatorID], l)
+	}
+	return nil
+}
 
+func (c *Catalogue) loadSources(ctx context.Context, s *Store) error {
 	srcs, err := selectAll[Source](ctx, s.q.ListSources, "list sources")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	c.srcByID = make(map[int64]*Source, len(srcs))
 	for i := range srcs {
 		c.Sources = append(c.Sources, &srcs[i])
 		c.srcByID[srcs[i].ID] = &srcs[i]
 	}
+	return nil
+}
 
+func (c *Catalogue) loadFlags(ctx context.Context, s *Store) error {
 	flags, err := selectAll[Flag](ctx, s.q.ListFlags, "list flags")
 	if err != nil {
-		return nil, err
-	}
-	lines, err := selectAll[ReferenceLine](ctx, s.q.ListReferenceLines, "list reference lines")
-	if err != nil {
-		return nil, err
-	}
-	c.refLines = make(map[int64][]ReferenceLine)
-	for _, l := range lines {
-		c.refLines[l.IndicatorID] = append(c.refLines[l.IndicatorID], l)
+		return err
 	}
 	c.flagByCode = make(map[string]*Flag, len(flags))
 	for i := range flags {
 		c.Flags = append(c.Flags, &flags[i])
 		c.flagByCode[flags[i].Code] = &flags[i]
 	}
-	return c, c.loadContains(ctx, s)
+	return nil
 }
 
 // selectAll runs a prepared listing and reads every row it gives; what
