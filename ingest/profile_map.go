@@ -761,15 +761,12 @@ func (m *profileMapper) propose(sa *SkippedArea) *AliasProposal {
 	return &AliasProposal{Name: sa.Name, Country: sa.Country, Slug: best.Slug, AreaName: best.Name, Values: sa.Values}
 }
 
-// mapRow maps one data row of the file to zero or more checked rows.
+// mapRow maps one data row of the file to zero or more checked rows:
+// one for each value slot with a value, in the template's columns, then
+// checked as a row of the template is.
 func (m *profileMapper) mapRow(line int, fields []string, emit func(checkedRow) error) error {
-	for _, f := range m.filters {
-		v := cell(fields, f.col)
-		lv := strings.ToLower(v)
-		if f.drop[lv] || f.re != nil && f.re.MatchString(v) || len(f.keep) > 0 && !f.keep[lv] {
-			m.skips.Filtered[f.spec.Reason]++
-			return nil
-		}
+	if m.filteredOut(fields) {
+		return nil
 	}
 	var area areaPick
 	areaDone := false
@@ -783,98 +780,16 @@ func (m *profileMapper) mapRow(line int, fields []string, emit func(checkedRow) 
 		if !areaDone {
 			area, areaDone = m.area(fields), true
 		}
-		if area.drop {
-			m.skips.Filtered["area_not_imported"]++
+		if m.skipArea(area, line) {
 			continue
 		}
-		if area.skip {
-			m.skips.NotInCatalogue++
-			k := areaKey{area.printed, area.country}
-			sa := m.skipped[k]
-			if sa == nil {
-				if len(m.skipped) >= maxSkippedAreas {
-					continue
-				}
-				sa = &SkippedArea{Name: clip(area.printed), Country: clip(area.country), FirstLine: line}
-				m.skipped[k] = sa
-			}
-			sa.Values++
+		indText, ind, ok := m.indicator(s, fields)
+		if !ok {
 			continue
 		}
-		// Indicator
-		indText, ind := s.indicator, s.indicator
-		if ind == "" && (m.indCol >= 0 || m.cellText != "") {
-			indText = m.cellText
-			if m.indCol >= 0 {
-				indText = cell(fields, m.indCol)
-			}
-			ind = m.p.Indicator.Map[indText]
-			if ind == "" {
-				m.skips.NotMapped++
-				if len(m.notMapped) < 200 && !m.notMapped[indText] {
-					m.notMapped[indText] = true
-				}
-				continue
-			}
-		}
-		// Year
-		yearText, yearName := "", s.yearName
-		if s.year != 0 {
-			yearText = strconv.Itoa(s.year)
-		} else if s.yearSpec != nil {
-			if s.yearSpec.Constant != 0 {
-				yearText = strconv.Itoa(s.yearSpec.Constant)
-			} else {
-				yearText = cell(fields, s.yearCol)
-				if y, ok := parseYearAs(yearText, s.yearSpec); ok {
-					yearText = strconv.Itoa(y)
-				}
-			}
-		}
-		// Value
-		valText := raw
-		conv := false
-		if m.convRe != nil {
-			if sm := m.convRe.FindStringSubmatch(raw); sm != nil {
-				valText, conv = sm[1], true
-			}
-		}
-		if m.p.Value.DecimalComma && strings.Count(valText, ",") == 1 && !strings.Contains(valText, ".") {
-			valText = strings.Replace(valText, ",", ".", 1)
-		}
-		if numberRe.MatchString(valText) {
-			if v, err := strconv.ParseFloat(valText, 64); err == nil && !math.IsInf(v, 0) {
-				if s.scale != 1 {
-					v *= s.scale
-				}
-				v, _ = strconv.ParseFloat(strconv.FormatFloat(v, 'g', 12, 64), 64)
-				valText = metrics.FormatPlain(v)
-			}
-		}
-		// Unit
-		unit := s.unit
-		unitShown := unit
-		if unit == "" && m.unitCol >= 0 {
-			unitShown = cell(fields, m.unitCol)
-			unit = unitShown
-			if u, ok := m.p.Unit.Map[unitShown]; ok {
-				unit = u
-			}
-		}
-		if unit == "" && m.p.Unit != nil && m.p.Unit.FromIndicator {
-			if i := m.ck.indIdx[metrics.Fold(ind)]; i != nil {
-				unit, unitShown = i.Unit, i.Unit
-			}
-		}
-		// Source
-		src := m.p.Source.Code
-		if m.srcCol >= 0 {
-			st := cell(fields, m.srcCol)
-			src = m.p.Source.Map[st]
-			if src == "" {
-				src = st
-			}
-		}
+		yearText := m.year(s, fields)
+		valText, conv := m.value(s, raw)
+		unit, unitShown := m.unit(s, fields, ind)
 		year, _ := strconv.Atoi(yearText)
 		flags := m.flags(s.flags, fields, year, s.col)
 		if conv {
@@ -884,28 +799,173 @@ func (m *profileMapper) mapRow(line int, fields []string, emit func(checkedRow) 
 		if s.note != nil {
 			note = s.note.render(fields)
 		}
-		tf := []string{area.slug, ind, yearText, valText, unit, src, strings.Join(flags, ";"), note, "", "", "", "", ""}
+		tf := []string{area.slug, ind, yearText, valText, unit, m.source(fields), strings.Join(flags, ";"), note, "", "", "", "", ""}
 		r := m.ck.row(line, tmplHeader, tf)
 		r.Column = s.colName
 		r.ValueAsGiven, r.UnitAsGiven, r.City = raw, unitShown, clip(area.printed)
 		if indText != ind {
 			r.Indicator = clip(indText)
 		}
-		names := map[string]string{"city": m.areaLabel(), "indicator": m.indName, "year": yearName, "value": s.colName, "unit": m.unitName, "source": m.srcName}
-		for j := range r.Problems {
-			pr := &r.Problems[j]
-			if n := names[pr.Column]; n != "" {
-				if pr.Column == "value" && pr.Value == valText {
-					pr.Value = raw
-				}
-				pr.Column = n
-			}
-		}
+		m.nameProblems(&r, s, raw, valText)
 		if err := emit(r); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// filteredOut reports whether the profile's filters drop the row, and
+// counts it under the filter's reason.
+func (m *profileMapper) filteredOut(fields []string) bool {
+	for _, f := range m.filters {
+		v := cell(fields, f.col)
+		lv := strings.ToLower(v)
+		if f.drop[lv] || f.re != nil && f.re.MatchString(v) || len(f.keep) > 0 && !f.keep[lv] {
+			m.skips.Filtered[f.spec.Reason]++
+			return true
+		}
+	}
+	return false
+}
+
+// skipArea reports whether a value of the row's area is left out: an
+// area the profile does not import, or one not in the catalogue (listed,
+// with its first line, for staff to add or alias).
+func (m *profileMapper) skipArea(area areaPick, line int) bool {
+	if area.drop {
+		m.skips.Filtered["area_not_imported"]++
+		return true
+	}
+	if !area.skip {
+		return false
+	}
+	m.skips.NotInCatalogue++
+	k := areaKey{area.printed, area.country}
+	sa := m.skipped[k]
+	if sa == nil {
+		if len(m.skipped) >= maxSkippedAreas {
+			return true
+		}
+		sa = &SkippedArea{Name: clip(area.printed), Country: clip(area.country), FirstLine: line}
+		m.skipped[k] = sa
+	}
+	sa.Values++
+	return true
+}
+
+// indicator is the indicator of a slot's value: as the file prints it,
+// and its code. A printed name the profile does not map leaves the value
+// out (ok false), counted and listed.
+func (m *profileMapper) indicator(s *slot, fields []string) (printed, code string, ok bool) {
+	printed, code = s.indicator, s.indicator
+	if code != "" || m.indCol < 0 && m.cellText == "" {
+		return printed, code, true
+	}
+	printed = m.cellText
+	if m.indCol >= 0 {
+		printed = cell(fields, m.indCol)
+	}
+	code = m.p.Indicator.Map[printed]
+	if code == "" {
+		m.skips.NotMapped++
+		if len(m.notMapped) < 200 && !m.notMapped[printed] {
+			m.notMapped[printed] = true
+		}
+		return printed, code, false
+	}
+	return printed, code, true
+}
+
+// year is the year of a slot's value as the template's year column
+// holds it: the slot's own, the profile's constant, or the year column's
+// cell read as the profile says.
+func (m *profileMapper) year(s *slot, fields []string) string {
+	switch {
+	case s.year != 0:
+		return strconv.Itoa(s.year)
+	case s.yearSpec == nil:
+		return ""
+	case s.yearSpec.Constant != 0:
+		return strconv.Itoa(s.yearSpec.Constant)
+	}
+	text := cell(fields, s.yearCol)
+	if y, ok := parseYearAs(text, s.yearSpec); ok {
+		return strconv.Itoa(y)
+	}
+	return text
+}
+
+// value is a slot's value as the template's value column holds it: a
+// converted value's number (conv true), a decimal comma read where the
+// profile says so, and the slot's scale applied to a number.
+func (m *profileMapper) value(s *slot, raw string) (text string, conv bool) {
+	text = raw
+	if m.convRe != nil {
+		if sm := m.convRe.FindStringSubmatch(raw); sm != nil {
+			text, conv = sm[1], true
+		}
+	}
+	if m.p.Value.DecimalComma && strings.Count(text, ",") == 1 && !strings.Contains(text, ".") {
+		text = strings.Replace(text, ",", ".", 1)
+	}
+	if numberRe.MatchString(text) {
+		if v, err := strconv.ParseFloat(text, 64); err == nil && !math.IsInf(v, 0) {
+			if s.scale != 1 {
+				v *= s.scale
+			}
+			v, _ = strconv.ParseFloat(strconv.FormatFloat(v, 'g', 12, 64), 64)
+			text = metrics.FormatPlain(v)
+		}
+	}
+	return text, conv
+}
+
+// unit is the unit of a slot's value (mapped from the file's unit
+// column, or the indicator's where the profile says so) and the unit as
+// the file printed it.
+func (m *profileMapper) unit(s *slot, fields []string, ind string) (unit, shown string) {
+	unit, shown = s.unit, s.unit
+	if unit == "" && m.unitCol >= 0 {
+		shown = cell(fields, m.unitCol)
+		unit = shown
+		if u, ok := m.p.Unit.Map[shown]; ok {
+			unit = u
+		}
+	}
+	if unit == "" && m.p.Unit != nil && m.p.Unit.FromIndicator {
+		if i := m.ck.indIdx[metrics.Fold(ind)]; i != nil {
+			unit, shown = i.Unit, i.Unit
+		}
+	}
+	return unit, shown
+}
+
+// source is the source code of the row: the profile's, or its source
+// column's cell as the profile maps it.
+func (m *profileMapper) source(fields []string) string {
+	if m.srcCol < 0 {
+		return m.p.Source.Code
+	}
+	st := cell(fields, m.srcCol)
+	if src := m.p.Source.Map[st]; src != "" {
+		return src
+	}
+	return st
+}
+
+// nameProblems names the file's columns in a mapped row's problems, not
+// the template's, and shows the value as the file printed it.
+func (m *profileMapper) nameProblems(r *checkedRow, s *slot, raw, valText string) {
+	names := map[string]string{"city": m.areaLabel(), "indicator": m.indName, "year": s.yearName, "value": s.colName, "unit": m.unitName, "source": m.srcName}
+	for j := range r.Problems {
+		pr := &r.Problems[j]
+		if n := names[pr.Column]; n != "" {
+			if pr.Column == "value" && pr.Value == valText {
+				pr.Value = raw
+			}
+			pr.Column = n
+		}
+	}
 }
 
 func (m *profileMapper) areaLabel() string {
