@@ -1,7 +1,10 @@
 package dashboard
 
 import (
+	"archive/zip"
 	"net/http"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -118,9 +121,38 @@ func (s *Server) writeXLSX(c echo.Context, d *download) error {
 	if err := xlsxSheet(f, bold, "about", []string{"item", "value"}, aboutRecords(prov)); err != nil {
 		return err
 	}
+	return writeWorkbook(c, f)
+}
+
+// writeWorkbook answers with the workbook, its parts in name order. The
+// workbook writer stores them in no set order, so the same data would
+// download as different bytes (and checksums) each time; the parts are
+// copied as they are compressed, through a temporary file, as a workbook
+// of every value is larger than is worth holding in memory.
+func writeWorkbook(c echo.Context, f *excelize.File) error {
+	tmp, err := os.CreateTemp("", "twinmetrics-*.xlsx")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	size, err := f.WriteTo(tmp)
+	if err != nil {
+		return err
+	}
+	zr, err := zip.NewReader(tmp, size)
+	if err != nil {
+		return err
+	}
+	parts := slices.SortedFunc(slices.Values(zr.File), func(a, b *zip.File) int { return strings.Compare(a.Name, b.Name) })
 	c.Response().WriteHeader(http.StatusOK)
-	_, err = f.WriteTo(c.Response())
-	return err
+	zw := zip.NewWriter(c.Response())
+	for _, part := range parts {
+		if err := zw.Copy(part); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
 }
 
 // excelDigits rounds to the 15 significant digits a workbook holds;
