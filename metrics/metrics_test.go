@@ -1,14 +1,17 @@
 package metrics_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/twinmetrics/twinmetrics/data"
 	"github.com/twinmetrics/twinmetrics/internal/testapp"
@@ -410,28 +413,42 @@ func TestConvert(t *testing.T) {
 	}
 }
 
-// A coordinate the seed cannot read stops the seed with its line and
-// column, and leaves the stored rows as they were: it was stored as
-// unknown, and the city lost its place on the map without a word.
-func TestSeedRefusesUnreadableCoordinates(t *testing.T) {
+// A coordinate or sort order the seed cannot read stops the seed with
+// its file, line and column, and leaves the stored rows as they were: a
+// coordinate was stored as unknown, the city left off the map without a
+// word, and a sort order as 0.
+func TestSeedRefusesUnreadableNumbers(t *testing.T) {
 	db, s := seeded(t)
 	before := dump(t, db)
-	for _, c := range []struct{ old, new, want string }{
-		{",21.0245,105.84117,", ",\"21,0245\",105.84117,", `areas.csv line 2 (hanoi): column latitude: "21,0245" is not decimal degrees`},
-		{",21.0245,105.84117,", ",21.0245,205.84117,", `areas.csv line 2 (hanoi): column longitude: "205.84117" is not decimal degrees between -180 and 180`},
+	// setCell sets a column of the first data row of a seed file.
+	setCell := func(m fstest.MapFS, file, column, value string) {
+		rows, err := csv.NewReader(bytes.NewReader(m[file].Data)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.Index(rows[0], column)
+		if i < 0 {
+			t.Fatalf("%s has no column %s", file, column)
+		}
+		rows[1][i] = value
+		var b bytes.Buffer
+		w := csv.NewWriter(&b)
+		w.WriteAll(rows)
+		m[file].Data = b.Bytes()
+	}
+	for _, c := range []struct{ file, column, value, want string }{
+		{"areas.csv", "latitude", "21,0245", `areas.csv line 2: hanoi: column latitude: "21,0245" is not decimal degrees`},
+		{"areas.csv", "longitude", "205.84117", `areas.csv line 2: hanoi: column longitude: "205.84117" is not decimal degrees between -180 and 180`},
+		{"indicators.csv", "sort_order", "1O", `indicators.csv line 2: column sort_order: "1O" is not a whole number`},
 	} {
 		m := testapp.SeedCopy(t)
-		areas := string(m["areas.csv"].Data)
-		if !strings.Contains(areas, c.old) {
-			t.Fatalf("areas.csv lacks %q", c.old)
-		}
-		m["areas.csv"].Data = []byte(strings.Replace(areas, c.old, c.new, 1))
+		setCell(m, c.file, c.column, c.value)
 		_, err := s.Seed(context.Background(), m)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("seed with %s: error %v, want %q", c.new, err, c.want)
+			t.Errorf("seed with %s %s %q: error %v, want %q", c.file, c.column, c.value, err, c.want)
 		}
 		if after := dump(t, db); after != before {
-			t.Errorf("seed with %s changed the stored rows", c.new)
+			t.Errorf("seed with %s %s %q changed the stored rows", c.file, c.column, c.value)
 		}
 	}
 }

@@ -34,30 +34,62 @@ type SeedResult struct {
 	Targets      int
 }
 
+// seedFile is a seed CSV file read whole: its rows keyed by the header,
+// and the line each starts on, for errors that name them.
+type seedFile struct {
+	name  string
+	rows  []map[string]string
+	lines []int
+}
+
+// at names row i: the file and its line.
+func (f *seedFile) at(i int) string { return fmt.Sprintf("%s line %d", f.name, f.lines[i]) }
+
+// errorf says what is wrong with row i, after the file and line.
+func (f *seedFile) errorf(i int, format string, args ...any) error {
+	return fmt.Errorf("%s: %w", f.at(i), fmt.Errorf(format, args...))
+}
+
+// wrap is err about row i, after the file and line.
+func (f *seedFile) wrap(i int, err error) error { return fmt.Errorf("%s: %w", f.at(i), err) }
+
+// order reads row i's sort_order: empty is 0, anything else a whole
+// number.
+func (f *seedFile) order(i int) (int, error) {
+	s := f.rows[i]["sort_order"]
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, f.errorf(i, "column sort_order: %q is not a whole number", s)
+	}
+	return n, nil
+}
+
 // readCSV reads a whole CSV file into header-keyed rows, with the line
 // number of each row for error messages.
-func readCSV(fsys fs.FS, name string) ([]map[string]string, []int, error) {
+func readCSV(fsys fs.FS, name string) (*seedFile, error) {
 	f, err := fsys.Open(name)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer f.Close()
 	r := csv.NewReader(f)
 	r.FieldsPerRecord = -1 // a column added later may be absent from older rows
 	header, err := r.Read()
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: header: %w", name, err)
+		return nil, fmt.Errorf("%s: header: %w", name, err)
 	}
 	header[0] = strings.TrimPrefix(header[0], "\ufeff")
-	var rows []map[string]string
-	var lines []int
+	in := &seedFile{name: name}
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", name, err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		line, _ := r.FieldPos(0)
 		m := make(map[string]string, len(header))
@@ -66,22 +98,22 @@ func readCSV(fsys fs.FS, name string) ([]map[string]string, []int, error) {
 				m[h] = strings.TrimSpace(rec[i])
 			}
 		}
-		rows = append(rows, m)
-		lines = append(lines, line)
+		in.rows = append(in.rows, m)
+		in.lines = append(in.lines, line)
 	}
-	return rows, lines, nil
+	return in, nil
 }
 
 // replaceRows reads a seed file whose rows replace every row of table.
-func (sd *seeder) replaceRows(ctx context.Context, file, table string) ([]map[string]string, []int, error) {
-	rows, lines, err := readCSV(sd.fsys, file)
+func (sd *seeder) replaceRows(ctx context.Context, file, table string) (*seedFile, error) {
+	in, err := readCSV(sd.fsys, file)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if _, err := sd.tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return rows, lines, nil
+	return in, nil
 }
 
 func seedHash(fsys fs.FS) (string, error) {
@@ -257,20 +289,20 @@ type areaRule struct {
 }
 
 func (sd *seeder) seedFlags(ctx context.Context) error {
-	rows, lines, err := readCSV(sd.fsys, "flags.csv")
+	in, err := readCSV(sd.fsys, "flags.csv")
 	if err != nil {
 		return err
 	}
-	for i, r := range rows {
+	for i, r := range in.rows {
 		if r["code"] == "" || r["name_en"] == "" {
-			return fmt.Errorf("flags.csv line %d: code and name_en are required", lines[i])
+			return in.errorf(i, "code and name_en are required")
 		}
 		if _, err := sd.tx.ExecContext(ctx, `INSERT INTO flags (code, name_en, name_vi, description_en, description_vi)
 			VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (code) DO UPDATE SET name_en = excluded.name_en, name_vi = excluded.name_vi,
 				description_en = excluded.description_en, description_vi = excluded.description_vi`,
 			r["code"], r["name_en"], r["name_vi"], r["description_en"], r["description_vi"]); err != nil {
-			return fmt.Errorf("flags.csv line %d: %w", lines[i], err)
+			return in.wrap(i, err)
 		}
 		for _, a := range splitList(r["seed_aliases"]) {
 			sd.flagAliases = append(sd.flagAliases, flagAlias{token: strings.TrimSuffix(a, "*"), prefix: strings.HasSuffix(a, "_") || strings.HasSuffix(a, "*"), code: r["code"]})
@@ -281,15 +313,15 @@ func (sd *seeder) seedFlags(ctx context.Context) error {
 }
 
 func (sd *seeder) seedSources(ctx context.Context) error {
-	rows, lines, err := readCSV(sd.fsys, "sources.csv")
+	in, err := readCSV(sd.fsys, "sources.csv")
 	if err != nil {
 		return err
 	}
 	sd.sources = make(map[string][]sourceRule)
 	sd.selfRep = make(map[int64]bool)
-	for i, r := range rows {
+	for i, r := range in.rows {
 		if r["code"] == "" || r["title"] == "" {
-			return fmt.Errorf("sources.csv line %d: code and title are required", lines[i])
+			return in.errorf(i, "code and title are required")
 		}
 		self := r["self_reported"] == "1" || strings.EqualFold(r["self_reported"], "true")
 		kind := r["kind"]
@@ -304,13 +336,13 @@ func (sd *seeder) seedSources(ctx context.Context) error {
 				terms = excluded.terms, citation = excluded.citation, self_reported = excluded.self_reported, kind = excluded.kind
 			RETURNING id`,
 			r["code"], r["title"], r["short_title"], r["publisher"], r["url"], r["vintage"], r["licence"], r["licence_url"], r["terms"], r["citation"], self, kind); err != nil {
-			return fmt.Errorf("sources.csv line %d: %w", lines[i], err)
+			return in.wrap(i, err)
 		}
 		sd.selfRep[id] = self
 		for _, ds := range splitList(r["seed_datasets"]) {
 			for _, other := range sd.sources[ds] {
 				if other.indicatorMatch == r["seed_indicator_match"] {
-					return fmt.Errorf("sources.csv line %d: seed dataset %q is mapped twice", lines[i], ds)
+					return in.errorf(i, "seed dataset %q is mapped twice", ds)
 				}
 			}
 			sd.sources[ds] = append(sd.sources[ds], sourceRule{id: id, indicatorMatch: r["seed_indicator_match"]})
@@ -320,17 +352,20 @@ func (sd *seeder) seedSources(ctx context.Context) error {
 }
 
 func (sd *seeder) seedIndicators(ctx context.Context) error {
-	rows, lines, err := readCSV(sd.fsys, "indicators.csv")
+	in, err := readCSV(sd.fsys, "indicators.csv")
 	if err != nil {
 		return err
 	}
 	sd.indicators = make(map[string]seedIndicator)
 	ids := make(map[string]int64)
-	for i, r := range rows {
+	for i, r := range in.rows {
 		if _, ok := LookupUnit(r["unit"]); !ok {
-			return fmt.Errorf("indicators.csv line %d: unknown unit %q", lines[i], r["unit"])
+			return in.errorf(i, "unknown unit %q", r["unit"])
 		}
-		order, _ := strconv.Atoi(r["sort_order"])
+		order, err := in.order(i)
+		if err != nil {
+			return err
+		}
 		var id int64
 		if err := sd.tx.GetContext(ctx, &id, `INSERT INTO indicators (code, theme, unit, direction, name_en, name_vi, definition_en, definition_vi, standards, sort_order)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -339,60 +374,60 @@ func (sd *seeder) seedIndicators(ctx context.Context) error {
 				definition_vi = excluded.definition_vi, standards = excluded.standards, sort_order = excluded.sort_order
 			RETURNING id`,
 			r["code"], r["theme"], r["unit"], r["direction"], r["name_en"], r["name_vi"], r["definition_en"], r["definition_vi"], r["standards"], order); err != nil {
-			return fmt.Errorf("indicators.csv line %d (%s): %w", lines[i], r["code"], err)
+			return in.errorf(i, "%s: %w", r["code"], err)
 		}
 		ids[r["code"]] = id
 		for _, l := range splitList(r["seed_labels"]) {
 			if _, dup := sd.indicators[l]; dup {
-				return fmt.Errorf("indicators.csv line %d: seed label %q is mapped twice", lines[i], l)
+				return in.errorf(i, "seed label %q is mapped twice", l)
 			}
 			sd.indicators[l] = seedIndicator{id: id, unit: r["unit"]}
 		}
 	}
-	ref := func(line int, code string) (any, error) {
+	ref := func(i int, code string) (any, error) {
 		if code == "" {
 			return nil, nil
 		}
 		id, ok := ids[code]
 		if !ok {
-			return nil, fmt.Errorf("indicators.csv line %d: no indicator %q", line, code)
+			return nil, in.errorf(i, "no indicator %q", code)
 		}
 		return id, nil
 	}
-	for i, r := range rows {
-		num, err := ref(lines[i], r["numerator"])
+	for i, r := range in.rows {
+		num, err := ref(i, r["numerator"])
 		if err != nil {
 			return err
 		}
-		den, err := ref(lines[i], r["denominator"])
+		den, err := ref(i, r["denominator"])
 		if err != nil {
 			return err
 		}
-		ctxOf, err := ref(lines[i], r["context_of"])
+		ctxOf, err := ref(i, r["context_of"])
 		if err != nil {
 			return err
 		}
-		perCapita, err := ref(lines[i], r["per_capita"])
+		perCapita, err := ref(i, r["per_capita"])
 		if err != nil {
 			return err
 		}
 		size := r["size_dependent"] == "1"
 		if perCapita != nil && !size {
-			return fmt.Errorf("indicators.csv line %d: per_capita names the rate of a total; %s is not size_dependent", lines[i], r["code"])
+			return in.errorf(i, "per_capita names the rate of a total; %s is not size_dependent", r["code"])
 		}
 		var factor any
 		if num != nil {
 			factor = 1.0
 			if r["factor"] != "" {
 				if factor, err = strconv.ParseFloat(r["factor"], 64); err != nil {
-					return fmt.Errorf("indicators.csv line %d: factor %q is not a number", lines[i], r["factor"])
+					return in.errorf(i, "factor %q is not a number", r["factor"])
 				}
 			}
 		}
 		if _, err := sd.tx.ExecContext(ctx, `UPDATE indicators SET numerator_id = ?, denominator_id = ?, factor = ?, context_of_id = ?,
 				size_dependent = ?, per_capita_id = ? WHERE id = ?`,
 			num, den, factor, ctxOf, size, perCapita, ids[r["code"]]); err != nil {
-			return fmt.Errorf("indicators.csv line %d: %w", lines[i], err)
+			return in.wrap(i, err)
 		}
 	}
 	return nil
@@ -401,47 +436,50 @@ func (sd *seeder) seedIndicators(ctx context.Context) error {
 // seedReferenceLines replaces the guideline and limit values with those
 // of data/reference_lines.csv.
 func (sd *seeder) seedReferenceLines(ctx context.Context) error {
-	rows, lines, err := sd.replaceRows(ctx, "reference_lines.csv", "reference_lines")
+	in, err := sd.replaceRows(ctx, "reference_lines.csv", "reference_lines")
 	if err != nil {
 		return err
 	}
-	for i, r := range rows {
+	for i, r := range in.rows {
 		var ind int64
 		if err := sd.tx.GetContext(ctx, &ind, `SELECT id FROM indicators WHERE code = ?`, r["indicator"]); err != nil {
-			return fmt.Errorf("reference_lines.csv line %d: indicator %q: %w", lines[i], r["indicator"], err)
+			return in.errorf(i, "indicator %q: %w", r["indicator"], err)
 		}
 		v, err := strconv.ParseFloat(r["value"], 64)
 		if err != nil {
-			return fmt.Errorf("reference_lines.csv line %d: value %q is not a number", lines[i], r["value"])
+			return in.errorf(i, "value %q is not a number", r["value"])
 		}
 		if r["source"] == "" {
-			return fmt.Errorf("reference_lines.csv line %d: a reference line needs its source", lines[i])
+			return in.errorf(i, "a reference line needs its source")
 		}
-		order, _ := strconv.Atoi(r["sort_order"])
+		order, err := in.order(i)
+		if err != nil {
+			return err
+		}
 		if _, err := sd.tx.ExecContext(ctx, `INSERT INTO reference_lines (indicator_id, code, kind, value, label_en, label_vi, short_label, source, source_url, sort_order)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			ind, r["code"], r["kind"], v, r["label_en"], r["label_vi"], r["short_label"], r["source"], r["source_url"], order); err != nil {
-			return fmt.Errorf("reference_lines.csv line %d: %w", lines[i], err)
+			return in.wrap(i, err)
 		}
 	}
 	return nil
 }
 
 func (sd *seeder) seedAreas(ctx context.Context) error {
-	rows, lines, err := readCSV(sd.fsys, "areas.csv")
+	in, err := readCSV(sd.fsys, "areas.csv")
 	if err != nil {
 		return err
 	}
 	sd.areaRules = make(map[string][]areaRule)
 	ids := make(map[string]int64)
-	for i, r := range rows {
+	for i, r := range in.rows {
 		lat, err := seedCoordinate(r, "latitude", 90)
 		if err != nil {
-			return fmt.Errorf("areas.csv line %d (%s): %w", lines[i], r["slug"], err)
+			return in.errorf(i, "%s: %w", r["slug"], err)
 		}
 		lon, err := seedCoordinate(r, "longitude", 180)
 		if err != nil {
-			return fmt.Errorf("areas.csv line %d (%s): %w", lines[i], r["slug"], err)
+			return in.errorf(i, "%s: %w", r["slug"], err)
 		}
 		var id int64
 		if err := sd.tx.GetContext(ctx, &id, `INSERT INTO areas (slug, name, local_name, country_iso3, kind, latitude, longitude, boundary)
@@ -451,7 +489,7 @@ func (sd *seeder) seedAreas(ctx context.Context) error {
 				longitude = excluded.longitude, boundary = excluded.boundary
 			RETURNING id`,
 			r["slug"], r["name"], r["local_name"], r["country_iso3"], r["kind"], lat, lon, r["boundary"]); err != nil {
-			return fmt.Errorf("areas.csv line %d (%s): %w", lines[i], r["slug"], err)
+			return in.errorf(i, "%s: %w", r["slug"], err)
 		}
 		ids[r["slug"]] = id
 		names := append([]string{r["name"], r["local_name"], r["slug"]}, splitList(r["aliases"])...)
@@ -465,20 +503,20 @@ func (sd *seeder) seedAreas(ctx context.Context) error {
 			}
 			seen[n] = true
 			if _, err := sd.tx.ExecContext(ctx, `INSERT INTO area_aliases (area_id, alias, folded) VALUES (?, ?, ?)`, id, n, Fold(n)); err != nil {
-				return fmt.Errorf("areas.csv line %d: alias %q: %w", lines[i], n, err)
+				return in.errorf(i, "alias %q: %w", n, err)
 			}
 		}
 		for _, l := range splitList(r["seed_labels"]) {
 			sd.areaRules[l] = append(sd.areaRules[l], areaRule{id: id, match: r["seed_match"]})
 		}
 	}
-	for i, r := range rows {
+	for i, r := range in.rows {
 		if r["parent"] == "" {
 			continue
 		}
 		pid, ok := ids[r["parent"]]
 		if !ok {
-			return fmt.Errorf("areas.csv line %d: parent %q is not an area", lines[i], r["parent"])
+			return in.errorf(i, "parent %q is not an area", r["parent"])
 		}
 		if _, err := sd.tx.ExecContext(ctx, `UPDATE areas SET parent_id = ? WHERE id = ?`, pid, ids[r["slug"]]); err != nil {
 			return err
@@ -487,7 +525,6 @@ func (sd *seeder) seedAreas(ctx context.Context) error {
 	return nil
 }
 
-// findArea resolves a name to one city by its folded aliases.
 // seedCoordinate reads a latitude or longitude of areas.csv: empty is
 // unknown (NULL); anything else must be decimal degrees within ±max.
 func seedCoordinate(r map[string]string, column string, max float64) (any, error) {
@@ -502,6 +539,7 @@ func seedCoordinate(r map[string]string, column string, max float64) (any, error
 	return f, nil
 }
 
+// findArea resolves a name to one city by its folded aliases.
 func findArea(ctx context.Context, tx *sqlx.Tx, name string) (int64, error) {
 	var ids []int64
 	if err := tx.SelectContext(ctx, &ids, `SELECT DISTINCT a.id FROM area_aliases al JOIN areas a ON a.id = al.area_id
@@ -517,11 +555,11 @@ func findArea(ctx context.Context, tx *sqlx.Tx, name string) (int64, error) {
 var membersRe = regexp.MustCompile(`^(.*?)\s*\(([^)]*;[^)]*)\)$`)
 
 func (sd *seeder) seedPairs(ctx context.Context) error {
-	rows, lines, err := readCSV(sd.fsys, "programme_pairs.csv")
+	in, err := readCSV(sd.fsys, "programme_pairs.csv")
 	if err != nil {
 		return err
 	}
-	for i, r := range rows {
+	for i, r := range in.rows {
 		type side struct {
 			label, country string
 			members        []string
@@ -544,7 +582,7 @@ func (sd *seeder) seedPairs(ctx context.Context) error {
 			ON CONFLICT (slug) DO UPDATE SET programme_country = excluded.programme_country, confidence = excluded.confidence,
 				evidence = excluded.evidence, sort_order = excluded.sort_order
 			RETURNING id`, slug, r["programme_country"], r["confidence"], r["where_read"], i+1); err != nil {
-			return fmt.Errorf("programme_pairs.csv line %d: %w", lines[i], err)
+			return in.wrap(i, err)
 		}
 		if _, err := sd.tx.ExecContext(ctx, `DELETE FROM pair_members WHERE pair_id = ?`, pid); err != nil {
 			return err
@@ -557,10 +595,10 @@ func (sd *seeder) seedPairs(ctx context.Context) error {
 			for pos, m := range s.members {
 				aid, err := findArea(ctx, sd.tx, m)
 				if err != nil {
-					return fmt.Errorf("programme_pairs.csv line %d: %w", lines[i], err)
+					return in.wrap(i, err)
 				}
 				if _, err := sd.tx.ExecContext(ctx, `INSERT INTO pair_members (pair_id, side, area_id, position) VALUES (?, ?, ?, ?)`, pid, si+1, aid, pos); err != nil {
-					return fmt.Errorf("programme_pairs.csv line %d: %w", lines[i], err)
+					return in.wrap(i, err)
 				}
 			}
 		}
@@ -633,7 +671,7 @@ func (sd *seeder) mapFlags(given string, selfReported bool) (string, error) {
 }
 
 func (sd *seeder) seedObservations(ctx context.Context, uploadID int64) (int, error) {
-	rows, lines, err := readCSV(sd.fsys, "indicator_values_seed.csv")
+	in, err := readCSV(sd.fsys, "indicator_values_seed.csv")
 	if err != nil {
 		return 0, err
 	}
@@ -646,14 +684,14 @@ func (sd *seeder) seedObservations(ctx context.Context, uploadID int64) (int, er
 	defer stmt.Close()
 	n := 0
 rows:
-	for i, r := range rows {
+	for i, r := range in.rows {
 		for _, m := range sd.fromRaw {
 			if strings.Contains(r["found_via"], m) {
 				continue rows
 			}
 		}
 		n++
-		where := fmt.Sprintf("indicator_values_seed.csv line %d", lines[i])
+		where := in.at(i)
 		area, ok := sd.areaFor(r["city"], r["row_locator"])
 		if !ok {
 			return 0, fmt.Errorf("%s: city %q is in no area's seed_labels", where, r["city"])

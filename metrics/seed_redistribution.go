@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"context"
-	"fmt"
 )
 
 // Redistribution says whether a source's terms let its values be passed on.
@@ -17,23 +16,23 @@ const (
 // from each source's licence and terms). A source the file does not name
 // stays 'unknown'.
 func (sd *seeder) seedRedistribution(ctx context.Context) error {
-	rows, lines, err := readCSV(sd.fsys, "redistribution.csv")
+	in, err := readCSV(sd.fsys, "redistribution.csv")
 	if err != nil {
 		return err
 	}
-	for i, r := range rows {
+	for i, r := range in.rows {
 		switch r["redistribution"] {
 		case RedistributionPermitted, RedistributionNotPermitted, RedistributionUnknown:
 		default:
-			return fmt.Errorf("redistribution.csv line %d: redistribution %q is not permitted, not_permitted or unknown", lines[i], r["redistribution"])
+			return in.errorf(i, "redistribution %q is not permitted, not_permitted or unknown", r["redistribution"])
 		}
 		res, err := sd.tx.ExecContext(ctx, `UPDATE sources SET redistribution = ?, redistribution_note = ? WHERE code = ?`,
 			r["redistribution"], r["note"], r["code"])
 		if err != nil {
-			return fmt.Errorf("redistribution.csv line %d: %w", lines[i], err)
+			return in.wrap(i, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("redistribution.csv line %d: no source %q in sources.csv", lines[i], r["code"])
+			return in.errorf(i, "no source %q in sources.csv", r["code"])
 		}
 	}
 	return nil

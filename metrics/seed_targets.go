@@ -38,20 +38,20 @@ func TargetRecord(t Target, areaSlug, sourceCode string) []string {
 }
 
 func (sd *seeder) seedContains(ctx context.Context) error {
-	rows, lines, err := sd.replaceRows(ctx, "area_contains.csv", "area_contains")
+	in, err := sd.replaceRows(ctx, "area_contains.csv", "area_contains")
 	if err != nil {
 		return err
 	}
-	for i, r := range rows {
+	for i, r := range in.rows {
 		var big, small int64
 		if err := sd.tx.GetContext(ctx, &big, `SELECT id FROM areas WHERE slug = ?`, r["area"]); err != nil {
-			return fmt.Errorf("area_contains.csv line %d: area %q: %w", lines[i], r["area"], err)
+			return in.errorf(i, "area %q: %w", r["area"], err)
 		}
 		if err := sd.tx.GetContext(ctx, &small, `SELECT id FROM areas WHERE slug = ?`, r["contains"]); err != nil {
-			return fmt.Errorf("area_contains.csv line %d: area %q: %w", lines[i], r["contains"], err)
+			return in.errorf(i, "area %q: %w", r["contains"], err)
 		}
 		if _, err := sd.tx.ExecContext(ctx, `INSERT INTO area_contains (area_id, contains_id) VALUES (?, ?)`, big, small); err != nil {
-			return fmt.Errorf("area_contains.csv line %d: %w", lines[i], err)
+			return in.wrap(i, err)
 		}
 	}
 	return nil
@@ -61,7 +61,7 @@ func (sd *seeder) seedContains(ctx context.Context) error {
 // way to these; they stay stored, retired, and as they were for pages
 // pinned to earlier versions.
 func (sd *seeder) seedTargets(ctx context.Context, uploadID int64) (int, error) {
-	rows, lines, err := readCSV(sd.fsys, "targets.csv")
+	in, err := readCSV(sd.fsys, "targets.csv")
 	if err != nil {
 		return 0, err
 	}
@@ -74,19 +74,19 @@ func (sd *seeder) seedTargets(ctx context.Context, uploadID int64) (int, error) 
 		return 0, err
 	}
 	n := 0
-	for i, r := range rows {
+	for i, r := range in.rows {
 		t, err := parseTargetRecord(r)
 		if err != nil {
-			return n, fmt.Errorf("targets.csv line %d: %w", lines[i], err)
+			return n, in.wrap(i, err)
 		}
 		if err := sd.tx.GetContext(ctx, &t.AreaID, `SELECT id FROM areas WHERE slug = ?`, r["area"]); err != nil {
-			return n, fmt.Errorf("targets.csv line %d: area %q: %w", lines[i], r["area"], err)
+			return n, in.errorf(i, "area %q: %w", r["area"], err)
 		}
 		if err := sd.tx.GetContext(ctx, &t.SourceID, `SELECT id FROM sources WHERE code = ?`, r["source"]); err != nil {
-			return n, fmt.Errorf("targets.csv line %d: source %q: %w", lines[i], r["source"], err)
+			return n, in.errorf(i, "source %q: %w", r["source"], err)
 		}
 		if _, err := InsertTarget(ctx, sd.tx, t, uploadID); err != nil {
-			return n, fmt.Errorf("targets.csv line %d: %w", lines[i], err)
+			return n, in.wrap(i, err)
 		}
 		n++
 	}
