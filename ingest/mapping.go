@@ -544,41 +544,13 @@ func (m Mapping) ProfileOf(name, title string, s *Sample, cat *metrics.Catalogue
 	if merr := m.Check(head, cat); merr != nil {
 		return nil, merr
 	}
-	ck := newChecker(cat, ',', 0)
-	col := func(role string) Column {
-		if cs := m.columnsWith(role); len(cs) > 0 {
-			return Column{strings.TrimSpace(head[cs[0]])}
-		}
-		return nil
-	}
-	// values lists the distinct values of a role's column below the
-	// header, with what they resolve to.
-	values := func(role string, resolve func(string) string) map[string]string {
-		cs := m.columnsWith(role)
-		if len(cs) == 0 {
-			return nil
-		}
-		out := map[string]string{}
-		for _, r := range s.Rows {
-			if r.Line <= m.HeaderLine || cs[0] >= len(r.Fields) {
-				continue
-			}
-			v := strings.TrimSpace(r.Fields[cs[0]])
-			if _, done := out[v]; v == "" || done {
-				continue
-			}
-			if code := resolve(v); code != "" {
-				out[v] = code
-			}
-		}
-		return out
-	}
+	w := profileWriter{m: m, head: head, s: s, cat: cat, ck: newChecker(cat, ',', 0)}
 	p := Profile{FormatVersion: ProfileFormatVersion, Name: name, Version: 1, Title: strings.TrimSpace(title),
 		Description: "Made in the mapping step from the file's header line.",
 		Read:        ReadSpec{Format: s.Format, Sheet: s.Sheet, HeaderLine: m.HeaderLine, Delimiter: s.Comma},
 		Layout:      LayoutSpec{Kind: LayoutLong},
-		Area:        AreaSpec{Columns: []Column{col(RoleArea)}},
-		Value:       ValueSpec{Column: col(RoleValue), DecimalComma: s.Comma == ";"},
+		Area:        AreaSpec{Columns: []Column{w.col(RoleArea)}},
+		Value:       ValueSpec{Column: w.col(RoleValue), DecimalComma: s.Comma == ";"},
 	}
 	if s.Format == "xlsx" {
 		p.Read.Delimiter = ""
@@ -590,56 +562,12 @@ func (m Mapping) ProfileOf(name, title string, s *Sample, cat *metrics.Catalogue
 			p.Recognise.Columns = append(p.Recognise.Columns, h)
 		}
 	}
-	if c := col(RoleYear); c != nil {
+	if c := w.col(RoleYear); c != nil {
 		p.Year = &YearSpec{Column: c}
 	} else {
 		p.Year = &YearSpec{Constant: m.Year}
 	}
-	if c := col(RoleIndicator); c != nil {
-		p.Indicator = &IndicatorSpec{Column: c, Map: values(RoleIndicator, func(v string) string {
-			if ind, prob := ck.indicator(v); prob == nil {
-				return ind.Code
-			}
-			return ""
-		})}
-	} else {
-		p.Indicator = &IndicatorSpec{Constant: m.Indicator}
-	}
-	switch c := col(RoleUnit); {
-	case c != nil:
-		p.Unit = &UnitSpec{Column: c}
-	case m.Unit != "":
-		u, _ := metrics.LookupUnit(m.Unit)
-		p.Unit = &UnitSpec{Constant: u.Code}
-	default:
-		ind, _ := cat.Indicator(m.Indicator)
-		p.Unit = &UnitSpec{Constant: ind.Unit}
-	}
-	if c := col(RoleSource); c != nil {
-		p.Source = SourceSpec{Column: c, Map: values(RoleSource, func(v string) string {
-			if src := ck.source(v); src != nil {
-				return src.Code
-			}
-			return ""
-		})}
-	} else {
-		p.Source = SourceSpec{Code: m.Source}
-	}
-	if c := col(RoleFlags); c != nil {
-		fm := map[string]string{}
-		for _, f := range cat.Flags {
-			fm[f.Code] = f.Code
-		}
-		for v, code := range values(RoleFlags, func(v string) string {
-			if codes, prob := ck.flags(v); prob == nil && !strings.ContainsAny(codes, ";|,") {
-				return codes
-			}
-			return ""
-		}) {
-			fm[v] = code
-		}
-		p.Flags = &FlagSpec{Column: c, Map: fm}
-	}
+	p.Indicator, p.Unit, p.Source, p.Flags = w.indicator(), w.unit(), w.source(), w.flags()
 	for _, i := range m.columnsWith(RoleNote) {
 		if p.Note == nil {
 			p.Note = &NoteSpec{}
@@ -654,4 +582,110 @@ func (m Mapping) ProfileOf(name, title string, s *Sample, cat *metrics.Catalogue
 		return nil, err
 	}
 	return b, nil
+}
+
+// profileWriter writes the parts of a mapping's profile, for the file
+// whose header line is head.
+type profileWriter struct {
+	m    Mapping
+	head []string
+	s    *Sample
+	cat  *metrics.Catalogue
+	ck   *checker
+}
+
+// col is the column the mapping gives a role, by its header, or nil.
+func (w profileWriter) col(role string) Column {
+	if cs := w.m.columnsWith(role); len(cs) > 0 {
+		return Column{strings.TrimSpace(w.head[cs[0]])}
+	}
+	return nil
+}
+
+// values lists the distinct values of a role's column below the header,
+// with what they resolve to.
+func (w profileWriter) values(role string, resolve func(string) string) map[string]string {
+	cs := w.m.columnsWith(role)
+	if len(cs) == 0 {
+		return nil
+	}
+	out := map[string]string{}
+	for _, r := range w.s.Rows {
+		if r.Line <= w.m.HeaderLine || cs[0] >= len(r.Fields) {
+			continue
+		}
+		v := strings.TrimSpace(r.Fields[cs[0]])
+		if _, done := out[v]; v == "" || done {
+			continue
+		}
+		if code := resolve(v); code != "" {
+			out[v] = code
+		}
+	}
+	return out
+}
+
+// indicator is a column with a crosswalk of the names it holds, or the
+// mapping's one indicator.
+func (w profileWriter) indicator() *IndicatorSpec {
+	c := w.col(RoleIndicator)
+	if c == nil {
+		return &IndicatorSpec{Constant: w.m.Indicator}
+	}
+	return &IndicatorSpec{Column: c, Map: w.values(RoleIndicator, func(v string) string {
+		if ind, prob := w.ck.indicator(v); prob == nil {
+			return ind.Code
+		}
+		return ""
+	})}
+}
+
+// unit is a column, the mapping's unit, or the indicator's.
+func (w profileWriter) unit() *UnitSpec {
+	if c := w.col(RoleUnit); c != nil {
+		return &UnitSpec{Column: c}
+	}
+	if w.m.Unit != "" {
+		u, _ := metrics.LookupUnit(w.m.Unit)
+		return &UnitSpec{Constant: u.Code}
+	}
+	ind, _ := w.cat.Indicator(w.m.Indicator)
+	return &UnitSpec{Constant: ind.Unit}
+}
+
+// source is a column with a crosswalk of the sources it names, or the
+// mapping's one source.
+func (w profileWriter) source() SourceSpec {
+	c := w.col(RoleSource)
+	if c == nil {
+		return SourceSpec{Code: w.m.Source}
+	}
+	return SourceSpec{Column: c, Map: w.values(RoleSource, func(v string) string {
+		if src := w.ck.source(v); src != nil {
+			return src.Code
+		}
+		return ""
+	})}
+}
+
+// flags is the flags column, if any, with a crosswalk of every flag code
+// and of the sampled values that read as one flag.
+func (w profileWriter) flags() *FlagSpec {
+	c := w.col(RoleFlags)
+	if c == nil {
+		return nil
+	}
+	fm := map[string]string{}
+	for _, f := range w.cat.Flags {
+		fm[f.Code] = f.Code
+	}
+	for v, code := range w.values(RoleFlags, func(v string) string {
+		if codes, prob := w.ck.flags(v); prob == nil && !strings.ContainsAny(codes, ";|,") {
+			return codes
+		}
+		return ""
+	}) {
+		fm[v] = code
+	}
+	return &FlagSpec{Column: c, Map: fm}
 }
