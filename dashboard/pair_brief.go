@@ -194,10 +194,13 @@ func (s *Server) showPairBrief(c echo.Context) error {
 		b.Rows = append(b.Rows, br)
 	}
 	// The key charts: the overview across indicators and the trend of
-	// the pair's headline indicator.
+	// the pair's headline indicator; where no headline indicator has
+	// values on both sides, the first chart of the theme the page opens
+	// on, as the printed page keeps (markKeyCharts).
 	if pp.Overview != nil {
 		b.Charts = append(b.Charts, pp.Overview)
 	}
+	trend := false
 	if want, theme, ok := keyTrend(cat, cmp); ok {
 		charts, err := themeCharts(loc, cat, cmp, theme)
 		if err != nil {
@@ -205,9 +208,12 @@ func (s *Server) showPairBrief(c echo.Context) error {
 		}
 		for _, ch := range charts {
 			if ch.ID == want {
-				b.Charts = append(b.Charts, ch)
+				b.Charts, trend = append(b.Charts, ch), true
 			}
 		}
+	}
+	if !trend && len(pp.Charts) > 0 {
+		b.Charts = append(b.Charts, pp.Charts[0])
 	}
 	// The commitments as the page shows them, at the pinned version on
 	// a pinned brief (the request's context carries the pin).

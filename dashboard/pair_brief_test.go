@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -116,6 +117,45 @@ func TestPaperNamesTheVersionDate(t *testing.T) {
 		}
 		if !strings.Contains(m[1], `<span class="printed-on" hidden>`) || !strings.Contains(m[1], `<span data-printed-on></span>`) {
 			t.Errorf("%s: no empty place for the day of printing in %q", path, m[1])
+		}
+	}
+}
+
+// Every brief of a pair whose page draws a chart draws one too. Where
+// no headline indicator has values on both sides (Semarang–Zagreb,
+// Makassar–Seville, Suwon–Scottish Cities Alliance) the brief draws the
+// charts the printed page keeps: the first of the theme the page opens
+// on, beside the overview if there is one. These three briefs had no
+// chart while their pages drew up to fourteen.
+func TestBriefDrawsThePrintedPagesKeyCharts(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	cat, err := app.Store.Catalogue(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	figures := func(body string, keyOnly bool) []string {
+		re := regexp.MustCompile(`<figure class="chart-box( key)?" id="fig-([^"]+)"`)
+		var out []string
+		for _, m := range re.FindAllStringSubmatch(body, -1) {
+			if !keyOnly || m[1] != "" {
+				out = append(out, m[2])
+			}
+		}
+		return out
+	}
+	noHeadline := map[string]bool{"semarang-zagreb": true, "makassar-seville": true, "suwon-scottish-cities-alliance": true}
+	for _, p := range cat.Pairs {
+		_, page, _ := get(t, app.Handler, "/pairs/"+p.Slug)
+		_, brief, _ := get(t, app.Handler, "/pairs/"+p.Slug+"/brief")
+		onPage, inBrief := figures(page, false), figures(brief, false)
+		if len(onPage) > 0 && len(inBrief) == 0 {
+			t.Errorf("%s: the page draws %d charts, the brief none", p.Slug, len(onPage))
+		}
+		if len(onPage) == 0 && len(inBrief) > 0 {
+			t.Errorf("%s: the brief draws %v, the page nothing", p.Slug, inBrief)
+		}
+		if keys := figures(page, true); noHeadline[p.Slug] && !slices.Equal(inBrief, keys) {
+			t.Errorf("%s: the brief draws %v, the printed page keeps %v", p.Slug, inBrief, keys)
 		}
 	}
 }
