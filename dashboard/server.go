@@ -214,6 +214,18 @@ func readable(r router, path string, h echo.HandlerFunc, m ...echo.MiddlewareFun
 
 // routes lists every route, grouped by who may call it.
 func (s *Server) routes(e *echo.Echo) {
+	s.publicRoutes(e)
+	uploadRate := s.uploadRateLimit()
+	s.staffRoutes(e, uploadRate)
+	s.scriptRoutes(e, uploadRate)
+	// Machine endpoints.
+	readable(e, "/healthz", s.healthz)
+	readable(e, "/metrics", s.tel.handler())
+	readable(e, "/assets/*", s.serveAsset)
+}
+
+// publicRoutes are the pages and the JSON API anyone may read.
+func (s *Server) publicRoutes(e *echo.Echo) {
 	// Public pages, served from the response cache.
 	readable(e, "/", s.showOverview, s.cached(pageRule))
 	readable(e, "/pairs/:slug", s.showPair, s.cached(pageRule))
@@ -246,7 +258,10 @@ func (s *Server) routes(e *echo.Echo) {
 	// Unknown API paths are 404 and known ones asked with another method
 	// 405 with Allow (echo's router), both as problem documents
 	// (handleError).
+}
 
+// staffRoutes are signing in and out and the staff pages.
+func (s *Server) staffRoutes(e *echo.Echo, uploadRate echo.MiddlewareFunc) {
 	// Signing in and out (/logout as the URL map names it, beside
 	// /admin/logout that the menu posts to; both need the CSRF token).
 	readable(e, "/login", s.showLogin)
@@ -261,23 +276,6 @@ func (s *Server) routes(e *echo.Echo) {
 	readable(staff, "/password", s.showPassword)
 	staff.POST("/password", s.changePassword)
 	readable(staff, "/uploads", s.listUploads)
-	// Receiving a file is the costliest thing a client can ask for: a
-	// few per minute per client address.
-	var uploadLimits middleware.RateLimiterStore = middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-		Rate: rate.Limit(float64(s.uploadRate) / 60), Burst: s.uploadRate, ExpiresIn: 10 * time.Minute})
-	if s.store.Shared() {
-		// Instances share the count: a client cannot multiply its rate
-		// by the number of instances behind the load balancer.
-		uploadLimits = sharedLimit{store: s.store, key: "upload", n: s.uploadRate, window: time.Minute}
-	}
-	uploadRate := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: uploadLimits,
-		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			// One more file is allowed every 60/rate seconds.
-			c.Response().Header().Set("Retry-After", strconv.Itoa((60+s.uploadRate-1)/s.uploadRate))
-			return echo.NewHTTPError(http.StatusTooManyRequests, msgUploadRate.With())
-		},
-	})
 	staff.POST("/uploads", s.receiveUpload, uploadRate, s.slowBody)
 	readable(staff, "/uploads/template.csv", s.downloadTemplateCSV)
 	readable(staff, "/uploads/template.xlsx", s.downloadTemplateXLSX)
@@ -313,7 +311,11 @@ func (s *Server) routes(e *echo.Echo) {
 	staff.POST("/catalogue/pairs", s.savePair, admin)
 	staff.POST("/catalogue/indicators", s.saveIndicator, admin)
 	staff.POST("/catalogue/sources", s.saveSource, admin)
+}
 
+// scriptRoutes are the API's uploads and import profiles, for scripts
+// with a bearer token.
+func (s *Server) scriptRoutes(e *echo.Echo, uploadRate echo.MiddlewareFunc) {
 	// API for scripts: a bearer token (or the page's session with the
 	// CSRF header).
 	uploadAPI := e.Group("/api/v1/uploads", s.requireAPIUser)
@@ -332,11 +334,26 @@ func (s *Server) routes(e *echo.Echo) {
 	profileAPI.POST("/:id/approve", s.apiApproveProfile)
 	profileAPI.POST("/:id/retire", s.apiRetireProfile)
 	profileAPI.POST("/:id/revert", s.apiRevertProfile)
+}
 
-	// Machine endpoints.
-	readable(e, "/healthz", s.healthz)
-	readable(e, "/metrics", s.tel.handler())
-	readable(e, "/assets/*", s.serveAsset)
+// uploadRateLimit limits receiving files, the costliest thing a client
+// can ask for, to a few per minute per client address.
+func (s *Server) uploadRateLimit() echo.MiddlewareFunc {
+	var uploadLimits middleware.RateLimiterStore = middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+		Rate: rate.Limit(float64(s.uploadRate) / 60), Burst: s.uploadRate, ExpiresIn: 10 * time.Minute})
+	if s.store.Shared() {
+		// Instances share the count: a client cannot multiply its rate
+		// by the number of instances behind the load balancer.
+		uploadLimits = sharedLimit{store: s.store, key: "upload", n: s.uploadRate, window: time.Minute}
+	}
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: uploadLimits,
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			// One more file is allowed every 60/rate seconds.
+			c.Response().Header().Set("Retry-After", strconv.Itoa((60+s.uploadRate-1)/s.uploadRate))
+			return echo.NewHTTPError(http.StatusTooManyRequests, msgUploadRate.With())
+		},
+	})
 }
 
 // whenAnswered runs next and answers its error there and then, so that
