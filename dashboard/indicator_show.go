@@ -89,32 +89,10 @@ func (s *Server) showIndicator(c echo.Context) error {
 	if ind.ContextOfID.Valid {
 		page.ContextOf = cat.IndicatorByID(ind.ContextOfID.Int64)
 	}
-	// A total is listed largest first: its order is one of size, not of
-	// performance (docs/RULES.md, rule 8).
-	largestFirst := ind.Direction == metrics.HigherIsBetter || ind.SizeDependent
 	prog := programmeAreas(cat)
 	progIDs := areaIDs(prog)
-	if _, page.Ranked, err = s.store.RankAreas(ctx, ind.ID, largestFirst, nil, 0, 0); err != nil {
-		return err
-	}
-	var ranked []int64
-	offset := 0
-	if page.All {
-		if n, err := strconv.Atoi(c.QueryParam("page")); err == nil && n > 1 {
-			page.Page = n
-		}
-		page.Pages = max(1, (page.Ranked+RankPageSize-1)/RankPageSize)
-		if page.Page > page.Pages {
-			return echo.NewHTTPError(http.StatusNotFound)
-		}
-		offset = (page.Page - 1) * RankPageSize
-		if ranked, _, err = s.store.RankAreas(ctx, ind.ID, largestFirst, nil, offset, RankPageSize); err != nil {
-			return err
-		}
-		page.From, page.To = offset+1, offset+len(ranked)
-		page.Pager = pageLinks(page.Page, page.Pages, "?ranking=all&page=", "#ranking",
-			v.Loc.T("indicator.ranking_page", "From", page.From, "To", page.To, "Total", page.Ranked))
-	} else if ranked, page.Programme, err = s.store.RankAreas(ctx, ind.ID, largestFirst, progIDs, 0, len(progIDs)); err != nil {
+	ranked, offset, err := s.rankedAreas(c, v.Loc, page, progIDs)
+	if err != nil {
 		return err
 	}
 	// The values of the areas on this page, and of the programme's areas
@@ -125,7 +103,63 @@ func (s *Server) showIndicator(c echo.Context) error {
 		return err
 	}
 	data := metrics.NewDataset(obs)
+	if err := page.rank(v.Loc, cat, data, ranked, offset); err != nil {
+		return err
+	}
+	if err := page.overTime(v.Loc, cat, data, prog); err != nil {
+		return err
+	}
+	if err := s.creditPage(c, v, cat, page.Charts...); err != nil {
+		return err
+	}
+	v.Title = v.Loc.IndicatorName(ind)
+	v.Download = indicatorDownload(v.Loc, ind.Code)
+	v.Data = page
+	return s.render(c, http.StatusOK, "indicator", v)
+}
 
+// largestFirst reports whether an indicator's ranking lists the largest
+// value first: a total's order is one of size, not of performance
+// (docs/RULES.md, rule 8).
+func largestFirst(ind *metrics.Indicator) bool {
+	return ind.Direction == metrics.HigherIsBetter || ind.SizeDependent
+}
+
+// rankedAreas are the areas the page ranks, in rank order, and the rank
+// before the first: the programme's areas, or a page of every area
+// (?ranking=all&page=N) with its pager.
+func (s *Server) rankedAreas(c echo.Context, loc Locale, page *indicatorPage, progIDs []int64) ([]int64, int, error) {
+	ctx, ind := c.Request().Context(), page.Indicator
+	var err error
+	if _, page.Ranked, err = s.store.RankAreas(ctx, ind.ID, largestFirst(ind), nil, 0, 0); err != nil {
+		return nil, 0, err
+	}
+	if !page.All {
+		var ranked []int64
+		ranked, page.Programme, err = s.store.RankAreas(ctx, ind.ID, largestFirst(ind), progIDs, 0, len(progIDs))
+		return ranked, 0, err
+	}
+	if n, err := strconv.Atoi(c.QueryParam("page")); err == nil && n > 1 {
+		page.Page = n
+	}
+	page.Pages = max(1, (page.Ranked+RankPageSize-1)/RankPageSize)
+	if page.Page > page.Pages {
+		return nil, 0, echo.NewHTTPError(http.StatusNotFound)
+	}
+	offset := (page.Page - 1) * RankPageSize
+	ranked, _, err := s.store.RankAreas(ctx, ind.ID, largestFirst(ind), nil, offset, RankPageSize)
+	if err != nil {
+		return nil, 0, err
+	}
+	page.From, page.To = offset+1, offset+len(ranked)
+	page.Pager = pageLinks(page.Page, page.Pages, "?ranking=all&page=", "#ranking",
+		loc.T("indicator.ranking_page", "From", page.From, "To", page.To, "Total", page.Ranked))
+	return ranked, offset, nil
+}
+
+// rank lists the ranked areas with their latest values, and draws them.
+func (page *indicatorPage) rank(loc Locale, cat *metrics.Catalogue, data *metrics.Dataset, ranked []int64, offset int) error {
+	ind := page.Indicator
 	var labels []string
 	var values []float64
 	var rankSources []int64
@@ -137,14 +171,37 @@ func (s *Server) showIndicator(c echo.Context) error {
 			continue
 		}
 		sv := metrics.SideValue{City: a, Area: a, Point: p, Found: true}
-		page.Ranking = append(page.Ranking, rankRow{Rank: offset + i + 1, Area: a, Value: pointView(v.Loc, cat, ind, sv)})
-		labels = append(labels, v.Loc.AreaName(a)+" ("+itoa(p.Year)+")")
+		page.Ranking = append(page.Ranking, rankRow{Rank: offset + i + 1, Area: a, Value: pointView(loc, cat, ind, sv)})
+		labels = append(labels, loc.AreaName(a)+" ("+itoa(p.Year)+")")
 		values = append(values, p.Value)
 		rankYears = append(rankYears, p.Year)
 		if sid := p.Obs.SourceID; sid.Valid && !slices.Contains(rankSources, sid.Int64) {
 			rankSources = append(rankSources, sid.Int64)
 		}
 	}
+	if len(values) == 0 {
+		return nil
+	}
+	order := "chart.lowest_first"
+	switch {
+	case ind.SizeDependent:
+		order = "chart.largest_first"
+	case ind.Direction == metrics.HigherIsBetter:
+		order = "chart.highest_first"
+	}
+	ch, err := rankChart(loc, chartID("rank", ind.Code), loc.T("chart.rank_title", "Indicator", loc.IndicatorName(ind), "Order", loc.T(order)), ind.UnitLabel(), ind.UnitLabel(), labels, values)
+	if err != nil {
+		return err
+	}
+	ch.sources, ch.years = rankSources, rankYears
+	page.Charts = append(page.Charts, ch)
+	return nil
+}
+
+// overTime draws the programme's areas over time and, on the programme's
+// ranking, lists the cities with no value and the values without a year.
+func (page *indicatorPage) overTime(loc Locale, cat *metrics.Catalogue, data *metrics.Dataset, prog []*metrics.Area) error {
+	ind := page.Indicator
 	var ss []series
 	for _, a := range prog {
 		if _, ok := data.Latest(a.ID, ind.ID); !ok && a.Kind == metrics.KindCity && !page.All && len(data.Undated(a.ID, ind.ID)) == 0 {
@@ -154,41 +211,20 @@ func (s *Server) showIndicator(c echo.Context) error {
 			for _, o := range data.Undated(a.ID, ind.ID) {
 				if o.Value.Valid && !o.Year.Valid {
 					page.Undated = append(page.Undated, undatedRow{Area: a, Unit: ind.UnitLabel(), Value: undatedValue{
-						Value: v.Loc.Num(o.Value.Float64), Source: sourceName(o), SourceCode: o.SourceCode.String,
-						Flags: flagViews(v.Loc, cat, o), Note: o.Note}})
+						Value: loc.Num(o.Value.Float64), Source: sourceName(o), SourceCode: o.SourceCode.String,
+						Flags: flagViews(loc, cat, o), Note: o.Note}})
 				}
 			}
 		}
-		ss = append(ss, areaSeries(v.Loc, cat, data, a, ind, v.Loc.AreaName(a), a.Kind == metrics.KindCountry)...)
+		ss = append(ss, areaSeries(loc, cat, data, a, ind, loc.AreaName(a), a.Kind == metrics.KindCountry)...)
 	}
-	if len(values) > 0 {
-		order := "chart.lowest_first"
-		switch {
-		case ind.SizeDependent:
-			order = "chart.largest_first"
-		case ind.Direction == metrics.HigherIsBetter:
-			order = "chart.highest_first"
-		}
-		ch, err := rankChart(v.Loc, chartID("rank", ind.Code), v.Loc.T("chart.rank_title", "Indicator", v.Loc.IndicatorName(ind), "Order", v.Loc.T(order)), ind.UnitLabel(), ind.UnitLabel(), labels, values)
-		if err != nil {
-			return err
-		}
-		ch.sources, ch.years = rankSources, rankYears
-		page.Charts = append(page.Charts, ch)
+	if len(ss) == 0 {
+		return nil
 	}
-	if len(ss) > 0 {
-		ys := yearsOf(ss)
-		ch, err := lineChart(v.Loc, chartID("series", ind.Code), v.Loc.T("chart.over_time", "Indicator", v.Loc.IndicatorName(ind)), ind.UnitLabel(), ind.UnitLabel(), ys, ss, referenceLines(v.Loc, cat, ind))
-		if err != nil {
-			return err
-		}
-		page.Charts = append(page.Charts, ch)
-	}
-	if err := s.creditPage(c, v, cat, page.Charts...); err != nil {
+	ch, err := lineChart(loc, chartID("series", ind.Code), loc.T("chart.over_time", "Indicator", loc.IndicatorName(ind)), ind.UnitLabel(), ind.UnitLabel(), yearsOf(ss), ss, referenceLines(loc, cat, ind))
+	if err != nil {
 		return err
 	}
-	v.Title = v.Loc.IndicatorName(ind)
-	v.Download = indicatorDownload(v.Loc, ind.Code)
-	v.Data = page
-	return s.render(c, http.StatusOK, "indicator", v)
+	page.Charts = append(page.Charts, ch)
+	return nil
 }
