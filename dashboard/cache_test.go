@@ -113,7 +113,8 @@ func publishHanoiValue(t *testing.T, app *testapp.App, value float64) {
 
 func TestPageCacheDropsExactlyWhatAChangeTouches(t *testing.T) {
 	app := testapp.New(t, testapp.Options{})
-	pages := []string{"/pairs/hanoi-milan", "/pairs/ho-chi-minh-city-kosice", "/cities/hanoi", "/cities/milan", "/indicators/pm25_annual_mean", "/indicators/no2_annual_mean", "/"}
+	pages := []string{"/pairs/hanoi-milan", "/pairs/ho-chi-minh-city-kosice", "/pairs/hanoi-milan/brief", "/pairs/ho-chi-minh-city-kosice/brief",
+		"/cities/hanoi", "/cities/milan", "/indicators/pm25_annual_mean", "/indicators/no2_annual_mean", "/"}
 	etags := map[string]string{}
 	for _, p := range pages {
 		etags[p] = request(t, app.Handler, p, nil).Header().Get("ETag")
@@ -121,7 +122,9 @@ func TestPageCacheDropsExactlyWhatAChangeTouches(t *testing.T) {
 	publishHanoiValue(t, app, 61.5)
 	// Every pair page places its cities among the programme's cities on
 	// PM2.5: Hanoi's value is part of Ho Chi Minh City's rank line too.
-	changed := map[string]bool{"/pairs/hanoi-milan": true, "/pairs/ho-chi-minh-city-kosice": true, "/cities/hanoi": true, "/indicators/pm25_annual_mean": true, "/": true}
+	// A brief draws no rank lines: only Hanoi–Milan's changes.
+	changed := map[string]bool{"/pairs/hanoi-milan": true, "/pairs/ho-chi-minh-city-kosice": true, "/pairs/hanoi-milan/brief": true,
+		"/cities/hanoi": true, "/indicators/pm25_annual_mean": true, "/": true}
 	for _, p := range pages {
 		r := request(t, app.Handler, p, nil)
 		same := r.Header().Get("ETag") == etags[p]

@@ -79,6 +79,11 @@ func TestPinnedLinkKeepsItsCommitments(t *testing.T) {
 	if got := milan("/en/pairs/hanoi-milan"); !strings.Contains(got, old) || strings.Contains(got, "by 2025") {
 		t.Fatalf("the seeded page should show Milan's %q:\n%s", old, got)
 	}
+	// The brief is read, and kept by the response cache, before the
+	// upload: after it, it must not be served as it was.
+	if r := reader.get("/en/pairs/hanoi-milan/brief"); r.code != http.StatusOK || strings.Contains(r.body, "by 2025") {
+		t.Fatalf("the seeded brief: %d, or it shows the moved target", r.code)
+	}
 
 	c := a.client(t)
 	c.login(editorEmail)

@@ -229,8 +229,9 @@ func (s *Server) publicRoutes(e *echo.Echo) {
 	// Public pages, served from the response cache.
 	readable(e, "/", s.showOverview, s.cached(pageRule))
 	readable(e, "/pairs/:slug", s.showPair, s.cached(pageRule))
-	// Not cached: a handout carries the date it is printed.
-	readable(e, "/pairs/:slug/brief", s.showPairBrief)
+	// A handout names the day its data version was made; the day it is
+	// printed is the reader's browser's (paper.js).
+	readable(e, "/pairs/:slug/brief", s.showPairBrief, s.cached(pageRule))
 	// Framable from any site: one chart with its attribution.
 	readable(e, "/embed/pairs/:slug/:indicator", s.showEmbed, framable, s.cached(pageRule))
 	// The two areas are in the query.
