@@ -64,7 +64,7 @@ func indicatorSection(loc Locale, csrf string, cat *metrics.Catalogue, edited *m
 	sec := newCatalogueSection(loc, "indicators", "catalogue.indicators", "catalogue.indicators", indicatorForm(loc, csrf, edited),
 		"catalogue.field.code", "catalogue.field.name", "catalogue.field.theme", "catalogue.field.unit")
 	for _, ind := range cat.Indicators {
-		r := catalogueRow{Key: ind.Code, Name: ind.NameEN, Cells: []string{loc.Theme(ind.Theme), ind.UnitLabel()}}
+		r := catalogueRow{Key: ind.Code, Name: ind.NameEN, Cells: []string{loc.Theme(ind.Theme), loc.Unit(ind.Unit)}}
 		if !ind.Derived() {
 			r.Edit = editLink("indicator", ind.Code)
 		}

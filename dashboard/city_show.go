@@ -74,7 +74,7 @@ func (s *Server) showCity(c echo.Context) error {
 			for _, o := range data.Undated(area.ID, ind.ID) {
 				u := undatedView{Indicator: ind, Area: v.Loc.AreaName(area), Source: o.SourceTitle.String, Note: o.Note, Value: o.ValueAsGiven}
 				if o.Value.Valid {
-					u.Value = v.Loc.Num(o.Value.Float64) + " " + ind.UnitLabel() + " " + v.Loc.T("city.year_not_given")
+					u.Value = v.Loc.Num(o.Value.Float64) + " " + v.Loc.Unit(ind.Unit) + " " + v.Loc.T("city.year_not_given")
 				}
 				page.Undated = append(page.Undated, u)
 			}
@@ -99,7 +99,7 @@ func (s *Server) showCity(c echo.Context) error {
 		if len(pts) == 0 || ind.ContextOfID.Valid {
 			continue
 		}
-		unit = ind.UnitLabel()
+		unit = v.Loc.Unit(ind.Unit)
 		// The lines here are pollutants, not areas: one fixed colour each,
 		// by the pollutant's place in the catalogue.
 		ss = append(ss, pointSeries(v.Loc, cat, v.Loc.IndicatorName(ind), pts, false, otherColours[i%len(otherColours)])...)

@@ -108,6 +108,16 @@ func (l Locale) catalogueText(en, vi string) string {
 	return en
 }
 
+// Unit is a unit's label in the reader's language: a symbol (µg/m³,
+// t CO2e) is the same in both, a word (persons, cars) is not.
+func (l Locale) Unit(code string) string {
+	u, ok := metrics.LookupUnit(code)
+	if !ok {
+		return code
+	}
+	return l.catalogueText(u.Label, u.LabelVI)
+}
+
 // IndicatorName is the indicator's name in the reader's language.
 func (l Locale) IndicatorName(i *metrics.Indicator) string {
 	return l.catalogueText(i.NameEN, i.NameVI)

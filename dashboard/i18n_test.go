@@ -248,3 +248,56 @@ func TestEveryMessageKeyIsInEveryLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestUnitsInTheReadersLanguage: a unit that is a word is said in the
+// reader's language, on the page and on the chart's axis; a symbol is the
+// same in both; the API and downloads keep the English label.
+func TestUnitsInTheReadersLanguage(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	page := func(path string) string {
+		t.Helper()
+		code, body, _ := get(t, app.Handler, path)
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d", path, code)
+		}
+		return body
+	}
+	for lang, wants := range map[string][]string{
+		"en": {"2,086,015 cars 2024", "497 cars per 1,000 inhabitants", "4.43 t CO2e per person 2013"},
+		"vi": {"2.086.015 ô tô 2024", "497 ô tô trên 1.000 dân", "4,43 t CO2e/người 2013"},
+	} {
+		tx := text(page("/" + lang + "/pairs/hanoi-milan"))
+		for _, w := range wants {
+			if !strings.Contains(tx, w) {
+				t.Errorf("/%s/pairs/hanoi-milan lacks %q", lang, w)
+			}
+		}
+	}
+	if body := page("/vi/indicators/private_cars_registered"); !strings.Contains(body, `"name":"ô tô"`) || strings.Contains(body, `"name":"cars"`) {
+		t.Error("the Vietnamese chart's axis is not named ô tô")
+	}
+	if tx := text(page("/vi/pairs/hanoi-milan")); strings.Contains(tx, " cars ") || strings.Contains(tx, "per person") {
+		t.Error("the Vietnamese pair page still says a unit in English")
+	}
+	var doc struct {
+		Data []struct {
+			Code      string `json:"code"`
+			UnitLabel string `json:"unit_label"`
+		} `json:"data"`
+	}
+	if code, _ := getJSON(t, app.Handler, "/api/v1/indicators", &doc); code != http.StatusOK {
+		t.Fatalf("indicators API: %d", code)
+	}
+	found := false
+	for _, d := range doc.Data {
+		if d.Code == "private_cars_registered" {
+			found = true
+			if d.UnitLabel != "cars" {
+				t.Errorf("the API's unit label is %q, want cars", d.UnitLabel)
+			}
+		}
+	}
+	if !found {
+		t.Error("the indicators API lacks private_cars_registered")
+	}
+}

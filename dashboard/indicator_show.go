@@ -189,7 +189,7 @@ func (page *indicatorPage) rank(loc Locale, cat *metrics.Catalogue, data *metric
 	case ind.Direction == metrics.HigherIsBetter:
 		order = "chart.highest_first"
 	}
-	ch, err := rankChart(loc, chartID("rank", ind.Code), loc.T("chart.rank_title", "Indicator", loc.IndicatorName(ind), "Order", loc.T(order)), ind.UnitLabel(), ind.UnitLabel(), labels, values)
+	ch, err := rankChart(loc, chartID("rank", ind.Code), loc.T("chart.rank_title", "Indicator", loc.IndicatorName(ind), "Order", loc.T(order)), loc.Unit(ind.Unit), loc.Unit(ind.Unit), labels, values)
 	if err != nil {
 		return err
 	}
@@ -210,7 +210,7 @@ func (page *indicatorPage) overTime(loc Locale, cat *metrics.Catalogue, data *me
 		if !page.All {
 			for _, o := range data.Undated(a.ID, ind.ID) {
 				if o.Value.Valid && !o.Year.Valid {
-					page.Undated = append(page.Undated, undatedRow{Area: a, Unit: ind.UnitLabel(), Value: undatedValue{
+					page.Undated = append(page.Undated, undatedRow{Area: a, Unit: loc.Unit(ind.Unit), Value: undatedValue{
 						Value: loc.Num(o.Value.Float64), Source: sourceName(o), SourceCode: o.SourceCode.String,
 						Flags: flagViews(loc, cat, o), Note: o.Note}})
 				}
@@ -221,7 +221,7 @@ func (page *indicatorPage) overTime(loc Locale, cat *metrics.Catalogue, data *me
 	if len(ss) == 0 {
 		return nil
 	}
-	ch, err := lineChart(loc, chartID("series", ind.Code), loc.T("chart.over_time", "Indicator", loc.IndicatorName(ind)), ind.UnitLabel(), ind.UnitLabel(), yearsOf(ss), ss, referenceLines(loc, cat, ind))
+	ch, err := lineChart(loc, chartID("series", ind.Code), loc.T("chart.over_time", "Indicator", loc.IndicatorName(ind)), loc.Unit(ind.Unit), loc.Unit(ind.Unit), yearsOf(ss), ss, referenceLines(loc, cat, ind))
 	if err != nil {
 		return err
 	}

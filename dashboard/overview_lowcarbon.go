@@ -174,7 +174,7 @@ func statusSuffix(loc Locale, t metrics.Target) string {
 }
 
 func sideText(loc Locale, ind *metrics.Indicator, sv metrics.SideValue) string {
-	s := loc.AreaName(sv.City) + " " + loc.Num(sv.Point.Value) + " " + ind.UnitLabel() + " (" + strconv.Itoa(sv.Point.Year)
+	s := loc.AreaName(sv.City) + " " + loc.Num(sv.Point.Value) + " " + loc.Unit(ind.Unit) + " (" + strconv.Itoa(sv.Point.Year)
 	if sv.OtherBoundary() {
 		s += ", " + loc.AreaName(sv.Area)
 	}

@@ -68,7 +68,7 @@ func (s *Server) showOverview(c echo.Context) error {
 				}
 			}
 			if row.Gap != nil {
-				card.Gap = gapText(v.Loc, row.Gap, row.Indicator.UnitLabel())
+				card.Gap = gapText(v.Loc, row.Gap, v.Loc.Unit(row.Indicator.Unit))
 				if row.Gap.Better > 0 {
 					card.Better = v.Loc.SideLabel(p.Sides[row.Gap.Better-1])
 				}

@@ -167,7 +167,7 @@ func (s *Server) showPairBrief(c echo.Context) error {
 			b.OneSide++
 			continue
 		}
-		br := briefRow{Indicator: loc.IndicatorName(r.Indicator), Unit: r.Indicator.UnitLabel(), Caveat: len(r.Warnings) > 0}
+		br := briefRow{Indicator: loc.IndicatorName(r.Indicator), Unit: loc.Unit(r.Indicator.Unit), Caveat: len(r.Warnings) > 0}
 		for si := range r.Sides {
 			var parts []string
 			for _, sv := range r.Sides[si] {
@@ -186,7 +186,7 @@ func (s *Server) showPairBrief(c echo.Context) error {
 			br.Sides[si] = strings.Join(parts, "; ")
 		}
 		if r.Gap != nil {
-			br.Gap = gapText(loc, r.Gap, r.Indicator.UnitLabel())
+			br.Gap = gapText(loc, r.Gap, loc.Unit(r.Indicator.Unit))
 			if r.Gap.Better > 0 {
 				br.Better = pp.Sides[r.Gap.Better-1]
 			}

@@ -598,7 +598,7 @@ func progressChart(loc Locale, cat *metrics.Catalogue, city *metrics.Area, data 
 	for y := lo; y <= hi; y++ {
 		years = append(years, y)
 	}
-	unit := ind.UnitLabel()
+	unit := loc.Unit(ind.Unit)
 	// The paths' names are long: the legend wraps onto as many lines as
 	// it needs (charts.js makes room for them) rather than paging.
 	return lineChart(loc, chartID("targets", city.Slug), loc.T("commit.chart_title", "City", loc.AreaName(city)), unit, unit, years, ss, nil,

@@ -355,7 +355,7 @@ func scoreRow(loc Locale, cat *metrics.Catalogue, p *pairPage, r metrics.ScoreRo
 		}
 	}
 	if r.Gap != nil {
-		rv.Gap = gapText(loc, r.Gap, r.Indicator.UnitLabel())
+		rv.Gap = gapText(loc, r.Gap, loc.Unit(r.Indicator.Unit))
 		if r.Gap.Better > 0 {
 			rv.Better = p.Sides[r.Gap.Better-1]
 		}
@@ -363,7 +363,7 @@ func scoreRow(loc Locale, cat *metrics.Catalogue, p *pairPage, r metrics.ScoreRo
 	if r.Indicator.SizeDependent {
 		rv.Instead = cat.PerCapita(r.Indicator)
 		if r.Instead != nil && r.Instead.Gap != nil {
-			rv.InsteadGap = gapText(loc, r.Instead.Gap, r.Instead.Indicator.UnitLabel())
+			rv.InsteadGap = gapText(loc, r.Instead.Gap, loc.Unit(r.Instead.Indicator.Unit))
 		}
 	}
 	return rv
@@ -600,7 +600,7 @@ func themeCharts(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, th
 		}
 		ys := yearsOf(ss)
 		ch, err := lineChart(loc, chartID("line", cmp.Pair.Slug, ind.Code), lineTitle(loc, cat, ind, title, cities, ys),
-			ind.UnitLabel(), ind.UnitLabel(), ys, ss, referenceLines(loc, cat, ind))
+			loc.Unit(ind.Unit), loc.Unit(ind.Unit), ys, ss, referenceLines(loc, cat, ind))
 		if err != nil {
 			return nil, err
 		}
@@ -627,7 +627,7 @@ func themeCharts(loc Locale, cat *metrics.Catalogue, cmp *metrics.Comparison, th
 			}
 			ss = append(ss, s)
 		}
-		unit := metrics.UnitLabel(g.Unit)
+		unit := loc.Unit(g.Unit)
 		ch, err := barChart(loc, chartID("bar", cmp.Pair.Slug, theme, g.Unit), loc.T("chart.bar_title", "Pair", title), unit, unit, cats, ss)
 		if err != nil {
 			return nil, err
@@ -646,7 +646,7 @@ func lineSummary(loc Locale, cmp *metrics.Comparison, ind *metrics.Indicator) st
 		return ""
 	}
 	args := []any{"Year", sm.Year, "A", loc.AreaName(sm.A), "B", loc.AreaName(sm.B), "Indicator", loc.IndicatorName(ind),
-		"ValueA", loc.Num(sm.PA.Value), "ValueB", loc.Num(sm.PB.Value), "Unit", ind.UnitLabel(), "Direction", loc.Direction(ind.Direction)}
+		"ValueA", loc.Num(sm.PA.Value), "ValueB", loc.Num(sm.PB.Value), "Unit", loc.Unit(ind.Unit), "Direction", loc.Direction(ind.Direction)}
 	var out string
 	switch {
 	case ind.SizeDependent:

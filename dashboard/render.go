@@ -91,7 +91,7 @@ func (ps *pageSet) funcs(loc Locale) template.FuncMap {
 		"t":           loc.T,
 		"num":         loc.Num,
 		"href":        loc.Href,
-		"unit":        metrics.UnitLabel,
+		"unit":        loc.Unit,
 		"theme":       loc.Theme,
 		"direction":   loc.Direction,
 		"areaName":    func(a metrics.Area) string { return loc.AreaName(&a) },

@@ -95,12 +95,12 @@ func pointView(loc Locale, cat *metrics.Catalogue, ind *metrics.Indicator, sv me
 			v.Undated = append(v.Undated, undatedValue{Value: loc.Num(o.Value.Float64), Source: sourceName(o),
 				SourceCode: o.SourceCode.String, Flags: flagViews(loc, cat, o), Note: o.Note})
 		}
-		v.Unit = ind.UnitLabel()
+		v.Unit = loc.Unit(ind.Unit)
 		return v
 	}
 	p := sv.Point
 	v.Value = loc.Num(p.Value)
-	v.Unit = ind.UnitLabel()
+	v.Unit = loc.Unit(ind.Unit)
 	v.Year = p.Year
 	v.Source = sourceName(p.Obs)
 	v.SourceCode = p.Obs.SourceCode.String
@@ -143,7 +143,7 @@ func trendText(loc Locale, ind *metrics.Indicator, t metrics.Trend) string {
 	if t.Change != 0 && ind.Direction == metrics.Neutral {
 		dir = "trend.changed"
 	}
-	return loc.T("trend.text", "Change", signed(loc, t.Change), "Unit", ind.UnitLabel(), "From", t.FromYear,
+	return loc.T("trend.text", "Change", signed(loc, t.Change), "Unit", loc.Unit(ind.Unit), "From", t.FromYear,
 		"PerYear", signed(loc, t.PerYear), "Direction", loc.T(dir))
 }
 

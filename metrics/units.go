@@ -10,8 +10,11 @@ import (
 // indicator's canonical unit; a value given in another unit of the same
 // dimension is converted on the way in, and the unit as given is kept.
 type Unit struct {
-	Code      string
-	Label     string // as shown to readers
+	Code  string
+	Label string // as shown to readers
+	// LabelVI is the label on Vietnamese pages, where it is not a symbol
+	// (empty: Label).
+	LabelVI   string
 	Dimension string
 	// ToBase multiplies a value in this unit to get the dimension's base
 	// unit (energy: GJ, mass of CO2e: t).
@@ -22,7 +25,7 @@ type Unit struct {
 // units is the closed list of units an indicator can be measured in.
 var units = []Unit{
 	{Code: "ug_m3", Label: "µg/m³", Dimension: "concentration", ToBase: 1, Aliases: []string{"µg/m3", "ug/m3", "μg/m3", "μg/m³", "microgram per cubic metre"}},
-	{Code: "persons", Label: "persons", Dimension: "people", ToBase: 1, Aliases: []string{"person", "people", "inhabitants"}},
+	{Code: "persons", Label: "persons", LabelVI: "người", Dimension: "people", ToBase: 1, Aliases: []string{"person", "people", "inhabitants"}},
 	{Code: "km2", Label: "km²", Dimension: "area", ToBase: 1, Aliases: []string{"km2", "sq km", "square kilometres"}},
 	{Code: "t_co2e", Label: "t CO2e", Dimension: "co2e", ToBase: 1, Aliases: []string{"tco2e", "t co2e", "tonnes co2e", "metric tonnes co2e", "t"}},
 	{Code: "kt_co2e", Label: "kt CO2e", Dimension: "co2e", ToBase: 1e3, Aliases: []string{"ktco2e", "kt co2e", "kt"}},
@@ -38,18 +41,18 @@ var units = []Unit{
 	{Code: "ktoe", Label: "ktoe", Dimension: "energy", ToBase: 41.868e3, Aliases: []string{"thousand tonnes of oil equivalent"}},
 	{Code: "mtoe", Label: "Mtoe", Dimension: "energy", ToBase: 41.868e6, Aliases: []string{"million tonnes of oil equivalent"}},
 	{Code: "percent", Label: "%", Dimension: "share", ToBase: 1, Aliases: []string{"%", "per cent", "percent", "pct"}},
-	{Code: "m2_per_person", Label: "m² per person", Dimension: "area per person", ToBase: 1, Aliases: []string{"m2 per person", "m2 per inhabitant", "m² per inhabitant", "m2/person", "m2 per capita"}},
-	{Code: "cars_per_1000", Label: "cars per 1,000 inhabitants", Dimension: "cars per 1000", ToBase: 1, Aliases: []string{"cars per 1000 inhabitants", "cars per 1000 population"}},
-	{Code: "cars", Label: "cars", Dimension: "cars", ToBase: 1},
-	{Code: "deaths", Label: "deaths", Dimension: "deaths", ToBase: 1},
-	{Code: "deaths_per_10000", Label: "deaths per 10,000 inhabitants", Dimension: "deaths per 10000", ToBase: 1, Aliases: []string{"deaths per 10000 inhabitants"}},
+	{Code: "m2_per_person", Label: "m² per person", LabelVI: "m²/người", Dimension: "area per person", ToBase: 1, Aliases: []string{"m2 per person", "m2 per inhabitant", "m² per inhabitant", "m2/person", "m2 per capita"}},
+	{Code: "cars_per_1000", Label: "cars per 1,000 inhabitants", LabelVI: "ô tô trên 1.000 dân", Dimension: "cars per 1000", ToBase: 1, Aliases: []string{"cars per 1000 inhabitants", "cars per 1000 population"}},
+	{Code: "cars", Label: "cars", LabelVI: "ô tô", Dimension: "cars", ToBase: 1},
+	{Code: "deaths", Label: "deaths", LabelVI: "ca tử vong", Dimension: "deaths", ToBase: 1},
+	{Code: "deaths_per_10000", Label: "deaths per 10,000 inhabitants", LabelVI: "ca tử vong trên 10.000 dân", Dimension: "deaths per 10000", ToBase: 1, Aliases: []string{"deaths per 10000 inhabitants"}},
 	{Code: "km", Label: "km", Dimension: "length", ToBase: 1},
 	{Code: "eur", Label: "EUR", Dimension: "money", ToBase: 1, Aliases: []string{"€", "euro"}},
-	{Code: "minutes", Label: "minutes", Dimension: "time", ToBase: 1, Aliases: []string{"min"}},
-	{Code: "kwh_per_person", Label: "kWh per person", Dimension: "energy per person", ToBase: 0.0036, Aliases: []string{"kwh per capita", "kwh/person"}},
-	{Code: "t_co2_per_person", Label: "t CO2 per person", Dimension: "co2 per person", ToBase: 1, Aliases: []string{"tco2 per person", "tco2 per capita"}},
-	{Code: "t_co2e_per_person", Label: "t CO2e per person", Dimension: "co2e per person", ToBase: 1, Aliases: []string{"tco2e per person", "tco2e per capita"}},
-	{Code: "gj_per_person", Label: "GJ per person", Dimension: "energy per person", ToBase: 1, Aliases: []string{"gj per capita", "gj/person"}},
+	{Code: "minutes", Label: "minutes", LabelVI: "phút", Dimension: "time", ToBase: 1, Aliases: []string{"min"}},
+	{Code: "kwh_per_person", Label: "kWh per person", LabelVI: "kWh/người", Dimension: "energy per person", ToBase: 0.0036, Aliases: []string{"kwh per capita", "kwh/person"}},
+	{Code: "t_co2_per_person", Label: "t CO2 per person", LabelVI: "t CO2/người", Dimension: "co2 per person", ToBase: 1, Aliases: []string{"tco2 per person", "tco2 per capita"}},
+	{Code: "t_co2e_per_person", Label: "t CO2e per person", LabelVI: "t CO2e/người", Dimension: "co2e per person", ToBase: 1, Aliases: []string{"tco2e per person", "tco2e per capita"}},
+	{Code: "gj_per_person", Label: "GJ per person", LabelVI: "GJ/người", Dimension: "energy per person", ToBase: 1, Aliases: []string{"gj per capita", "gj/person"}},
 	{Code: "gj_per_m2", Label: "GJ/m²", Dimension: "energy per area", ToBase: 1, Aliases: []string{"gj/m2", "gj per m2"}},
 	{Code: "kwh_per_km", Label: "kWh per km", Dimension: "energy per length", ToBase: 1, Aliases: []string{"kwh/km"}},
 }
@@ -80,7 +83,9 @@ func LookupUnit(s string) (*Unit, bool) {
 	return u, ok
 }
 
-// UnitLabel is the reader-facing label of a unit code.
+// UnitLabel is the reader-facing label of a unit code, in English (the
+// API, downloads and staff pages); pages say it in the reader's language
+// (LabelVI).
 func UnitLabel(code string) string {
 	if u, ok := LookupUnit(code); ok {
 		return u.Label
