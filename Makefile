@@ -56,14 +56,18 @@ run: build
 	mkdir -p var
 	./$(BIN) serve
 
-# Every test, with the race detector. The browser tests take minutes
-# under -race: the timeout is set well above Go's default ten minutes, so
-# a slow run fails as a timeout only when something hangs. Lighthouse
-# times the pair page, so it runs last, alone and without -race, with no
-# other package's tests competing for the CPU.
+# Every test, with the race detector, in three steps that share the two
+# cores fairly. The browser tests (every test named …Browser…, all in
+# dashboard/) give Chromium 90 s each: they run after the other tests,
+# which beside them on two cores starved it. Lighthouse times the pair
+# page, so it runs last, alone and without -race. The timeouts are well
+# above Go's default ten minutes, so a slow run fails as a timeout only
+# when something hangs.
+BROWSER    := Browser
 LIGHTHOUSE := ^TestLighthousePairPage$$
 test: $(NPM_STAMP) assets
-	$(GO) test -race -count=1 -timeout 30m -skip '$(LIGHTHOUSE)' ./...
+	$(GO) test -race -count=1 -timeout 30m -skip '$(BROWSER)|$(LIGHTHOUSE)' ./...
+	$(GO) test -race -count=1 -timeout 30m -run '$(BROWSER)' ./dashboard/
 	$(GO) test -count=1 -timeout 15m -run '$(LIGHTHOUSE)' ./dashboard/
 
 # The store, upload and handler tests again on PostgreSQL, each test on
