@@ -122,3 +122,16 @@ func startChromium(t testing.TB) context.Context {
 	}
 	return browse
 }
+
+// navigating runs an action that makes the page load another one (a
+// form's submit, a link, an upload the page's script follows to its
+// preview) and returns when that page has loaded. The next action then
+// queries the new document: chained straight after the click, a query
+// could find a node in a document Chromium was still replacing, and the
+// action after it failed with "Could not find node with given id".
+func navigating(a chromedp.Action) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		_, err := chromedp.RunResponse(ctx, a)
+		return err
+	})
+}
